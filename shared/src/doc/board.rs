@@ -1,0 +1,523 @@
+//! The board document: columns and tasks, written through [`TaskEdit`]s.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, Utc};
+
+use super::read::{task_from_hydrated, text_of};
+use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
+use crate::error::{CoreError, Result};
+use crate::ids::{ColumnId, DocumentId, ItemId, TaskId};
+use crate::model::{Board, Column, Comment, Due, Priority, Recurrence, Task};
+
+/// One change to one task. Operations are lists of edits, so the same code
+/// writes a new task, an edit from the CLI and a restore from history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskEdit {
+    Title(String),
+    /// Replaces the description by diffing against the current text.
+    Description(String),
+    /// A character-level splice of the description (what an editor sends).
+    SpliceDescription {
+        pos: usize,
+        delete: usize,
+        insert: String,
+    },
+    Column(ColumnId),
+    Position(String),
+    Due(Option<Due>),
+    Reminder(Option<DateTime<Utc>>),
+    Priority(Priority),
+    AddLabel(String),
+    RemoveLabel(String),
+    AddAssignee(String),
+    RemoveAssignee(String),
+    AddListing(String),
+    RemoveListing(String),
+    Recurrence(Option<Recurrence>),
+    Completed(Option<DateTime<Utc>>),
+    Archived(bool),
+    Deleted(Option<DateTime<Utc>>),
+    AddChecklistItem {
+        id: ItemId,
+        text: String,
+        position: String,
+    },
+    ChecklistText {
+        id: ItemId,
+        text: String,
+    },
+    ChecklistDone {
+        id: ItemId,
+        done: bool,
+    },
+    RemoveChecklistItem(ItemId),
+    AddComment(Comment),
+}
+
+impl TaskEdit {
+    /// The field name shown in history.
+    pub fn field(&self) -> &'static str {
+        match self {
+            TaskEdit::Title(_) => "title",
+            TaskEdit::Description(_) | TaskEdit::SpliceDescription { .. } => "description",
+            TaskEdit::Column(_) => "column",
+            TaskEdit::Position(_) => "position",
+            TaskEdit::Due(_) => "due",
+            TaskEdit::Reminder(_) => "reminder",
+            TaskEdit::Priority(_) => "priority",
+            TaskEdit::AddLabel(_) | TaskEdit::RemoveLabel(_) => "labels",
+            TaskEdit::AddAssignee(_) | TaskEdit::RemoveAssignee(_) => "assignees",
+            TaskEdit::AddListing(_) | TaskEdit::RemoveListing(_) => "listings",
+            TaskEdit::Recurrence(_) => "recurrence",
+            TaskEdit::Completed(_) => "completed",
+            TaskEdit::Archived(_) => "archived",
+            TaskEdit::Deleted(_) => "deleted",
+            TaskEdit::AddChecklistItem { .. }
+            | TaskEdit::ChecklistText { .. }
+            | TaskEdit::ChecklistDone { .. }
+            | TaskEdit::RemoveChecklistItem(_) => "checklist",
+            TaskEdit::AddComment(_) => "comments",
+        }
+    }
+}
+
+/// A board document in memory.
+#[derive(Debug)]
+pub struct BoardDoc {
+    doc: AutoCommit,
+    id: DocumentId,
+}
+
+fn ts(at: DateTime<Utc>) -> ScalarValue {
+    ScalarValue::Timestamp(at.timestamp_millis())
+}
+
+impl BoardDoc {
+    /// A new board with the given columns, as one change.
+    pub fn create(
+        doc: AutoCommit,
+        id: DocumentId,
+        name: &str,
+        columns: &[(ColumnId, String)],
+        workspace: Option<DocumentId>,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let mut board = Self { doc, id };
+        let d = &mut board.doc;
+        d.put(ROOT, "schema", SCHEMA_VERSION)?;
+        d.put(ROOT, "type", DocKind::Board.as_str())?;
+        d.put(ROOT, "id", id.to_string())?;
+        d.put(ROOT, "name", name)?;
+        d.put(ROOT, "created_at", ts(now))?;
+        if let Some(ws) = workspace {
+            d.put(ROOT, "workspace", ws.to_string())?;
+        }
+        d.put_object(ROOT, "columns", ObjType::Map)?;
+        d.put_object(ROOT, "tasks", ObjType::Map)?;
+        let keys = crate::position::sequence(columns.len());
+        for ((column_id, column_name), position) in columns.iter().zip(keys) {
+            board.put_column(column_id, column_name, &position)?;
+        }
+        Ok(board)
+    }
+
+    /// Wraps a loaded document, checking it is a board.
+    pub fn from_doc(doc: AutoCommit) -> Result<Self> {
+        let (kind, id) = identify(&doc)?;
+        if kind != DocKind::Board {
+            return Err(CoreError::CorruptDocument {
+                doc: id.to_string(),
+                reason: format!("expected a board, found a {}", kind.as_str()),
+            });
+        }
+        Ok(Self { doc, id })
+    }
+
+    pub fn id(&self) -> DocumentId {
+        self.id
+    }
+
+    pub fn doc(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    pub fn doc_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Commits pending edits as one change carrying `note`.
+    pub fn commit(&mut self, note: &ChangeNote, now: DateTime<Utc>) -> Option<ChangeHash> {
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(note.encode())
+                .with_time(now.timestamp()),
+        )
+    }
+
+    pub fn name(&self) -> String {
+        root_str(&self.doc, "name").unwrap_or_else(|| "(unnamed board)".into())
+    }
+
+    pub fn workspace(&self) -> Option<DocumentId> {
+        root_str(&self.doc, "workspace").and_then(|w| DocumentId::parse(&w).ok())
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        matches!(
+            self.doc.get(ROOT, "deleted"),
+            Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true))
+        )
+    }
+
+    pub fn rename(&mut self, name: &str) -> Result<()> {
+        self.doc.put(ROOT, "name", name)?;
+        Ok(())
+    }
+
+    pub fn set_deleted(&mut self, deleted: bool) -> Result<()> {
+        self.doc.put(ROOT, "deleted", deleted)?;
+        Ok(())
+    }
+
+    fn map_at(&self, parent: &ObjId, key: &str) -> Result<Option<ObjId>> {
+        Ok(match self.doc.get(parent, key)? {
+            Some((Value::Object(ObjType::Map), id)) => Some(id),
+            _ => None,
+        })
+    }
+
+    /// A map at `key`, created if a peer's document lacks it.
+    fn ensure_map(&mut self, parent: &ObjId, key: &str) -> Result<ObjId> {
+        match self.map_at(parent, key)? {
+            Some(id) => Ok(id),
+            None => Ok(self.doc.put_object(parent, key, ObjType::Map)?),
+        }
+    }
+
+    fn columns_obj(&mut self) -> Result<ObjId> {
+        self.ensure_map(&ROOT, "columns")
+    }
+
+    fn tasks_obj(&mut self) -> Result<ObjId> {
+        self.ensure_map(&ROOT, "tasks")
+    }
+
+    fn task_obj(&self, id: &TaskId) -> Result<Option<ObjId>> {
+        match self.map_at(&ROOT, "tasks")? {
+            Some(tasks) => self.map_at(&tasks, id.as_str()),
+            None => Ok(None),
+        }
+    }
+
+    fn put_column(&mut self, id: &ColumnId, name: &str, position: &str) -> Result<()> {
+        let columns = self.columns_obj()?;
+        let column = self.doc.put_object(&columns, id.as_str(), ObjType::Map)?;
+        self.doc.put(&column, "name", name)?;
+        self.doc.put(&column, "position", position)?;
+        Ok(())
+    }
+
+    /// The board's name and its columns in order.
+    pub fn board(&self) -> Result<Board> {
+        let mut columns = Vec::new();
+        if let Some(obj) = self.map_at(&ROOT, "columns")? {
+            for item in self.doc.map_range(&obj, ..) {
+                let automerge::ValueRef::Object(ObjType::Map) = item.value else {
+                    continue;
+                };
+                let column_obj = item.id();
+                let name = self.scalar_str(&column_obj, "name").unwrap_or_default();
+                let position = self.scalar_str(&column_obj, "position").unwrap_or_default();
+                columns.push(Column {
+                    id: ColumnId::new(item.key.to_string()),
+                    name,
+                    position,
+                });
+            }
+        }
+        columns.sort_by(|a, b| (&a.position, &a.id).cmp(&(&b.position, &b.id)));
+        Ok(Board {
+            id: self.id,
+            name: self.name(),
+            columns,
+        })
+    }
+
+    fn scalar_str(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.doc.get(obj, key).ok().flatten() {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn add_column(&mut self, id: &ColumnId, name: &str, position: &str) -> Result<()> {
+        self.put_column(id, name, position)
+    }
+
+    pub fn rename_column(&mut self, id: &ColumnId, name: &str) -> Result<()> {
+        let columns = self.columns_obj()?;
+        let column = self.ensure_map(&columns, id.as_str())?;
+        self.doc.put(&column, "name", name)?;
+        Ok(())
+    }
+
+    pub fn move_column(&mut self, id: &ColumnId, position: &str) -> Result<()> {
+        let columns = self.columns_obj()?;
+        let column = self.ensure_map(&columns, id.as_str())?;
+        self.doc.put(&column, "position", position)?;
+        Ok(())
+    }
+
+    pub fn remove_column(&mut self, id: &ColumnId) -> Result<()> {
+        let columns = self.columns_obj()?;
+        self.doc.delete(&columns, id.as_str())?;
+        Ok(())
+    }
+
+    /// Ids of every task in the document, deleted ones included.
+    pub fn task_ids(&self) -> Result<Vec<TaskId>> {
+        let Some(tasks) = self.map_at(&ROOT, "tasks")? else {
+            return Ok(vec![]);
+        };
+        Ok(self.doc.keys(&tasks).map(TaskId::new).collect())
+    }
+
+    /// A task as it is now.
+    pub fn task(&self, id: &TaskId) -> Result<Option<Task>> {
+        self.task_at(id, None)
+    }
+
+    /// A task as it was at `heads` (or now).
+    pub fn task_at(&self, id: &TaskId, heads: Option<&[ChangeHash]>) -> Result<Option<Task>> {
+        let Some(tasks) = self.map_at(&ROOT, "tasks")? else {
+            return Ok(None);
+        };
+        let found = match heads {
+            Some(h) => self.doc.get_at(&tasks, id.as_str(), h)?,
+            None => self.doc.get(&tasks, id.as_str())?,
+        };
+        let Some((Value::Object(ObjType::Map), obj)) = found else {
+            return Ok(None);
+        };
+        let value = self.doc.hydrate(&obj, heads)?;
+        Ok(Some(task_from_hydrated(self.id, id, &value)))
+    }
+
+    /// Every task, deleted ones included.
+    pub fn tasks(&self) -> Result<Vec<Task>> {
+        let mut out = Vec::new();
+        for id in self.task_ids()? {
+            if let Some(task) = self.task(&id)? {
+                out.push(task);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes a whole new task.
+    pub fn insert_task(&mut self, task: &Task) -> Result<()> {
+        let tasks = self.tasks_obj()?;
+        let obj = self
+            .doc
+            .put_object(&tasks, task.id.as_str(), ObjType::Map)?;
+        self.doc.put_object(&obj, "description", ObjType::Text)?;
+        for key in ["labels", "assignees", "listings", "checklist", "comments"] {
+            self.doc.put_object(&obj, key, ObjType::Map)?;
+        }
+        self.doc.put(&obj, "created_by", task.created_by.as_str())?;
+        self.doc.put(&obj, "created_at", ts(task.created_at))?;
+        let mut edits = vec![
+            TaskEdit::Title(task.title.clone()),
+            TaskEdit::Column(task.column.clone()),
+            TaskEdit::Position(task.position.clone()),
+            TaskEdit::Priority(task.priority),
+        ];
+        if !task.description.is_empty() {
+            edits.push(TaskEdit::Description(task.description.clone()));
+        }
+        if task.due.is_some() {
+            edits.push(TaskEdit::Due(task.due.clone()));
+        }
+        if task.reminder.is_some() {
+            edits.push(TaskEdit::Reminder(task.reminder));
+        }
+        if task.recurrence.is_some() {
+            edits.push(TaskEdit::Recurrence(task.recurrence.clone()));
+        }
+        edits.extend(task.labels.iter().cloned().map(TaskEdit::AddLabel));
+        edits.extend(task.assignees.iter().cloned().map(TaskEdit::AddAssignee));
+        edits.extend(task.listings.iter().cloned().map(TaskEdit::AddListing));
+        for item in &task.checklist {
+            edits.push(TaskEdit::AddChecklistItem {
+                id: item.id.clone(),
+                text: item.text.clone(),
+                position: item.position.clone(),
+            });
+            if item.done {
+                edits.push(TaskEdit::ChecklistDone {
+                    id: item.id.clone(),
+                    done: true,
+                });
+            }
+        }
+        edits.extend(task.comments.iter().cloned().map(TaskEdit::AddComment));
+        if task.completed_at.is_some() {
+            edits.push(TaskEdit::Completed(task.completed_at));
+        }
+        if task.archived {
+            edits.push(TaskEdit::Archived(true));
+        }
+        self.edit_task(&task.id, &edits, &task.updated_by, task.updated_at)
+    }
+
+    /// Applies edits to an existing task and stamps who and when.
+    pub fn edit_task(
+        &mut self,
+        id: &TaskId,
+        edits: &[TaskEdit],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let obj = self
+            .task_obj(id)?
+            .ok_or_else(|| CoreError::UnknownTask(id.to_string()))?;
+        for edit in edits {
+            self.apply(&obj, edit)?;
+        }
+        self.doc.put(&obj, "updated_by", by)?;
+        self.doc.put(&obj, "updated_at", ts(now))?;
+        Ok(())
+    }
+
+    fn text_obj(&mut self, task: &ObjId) -> Result<ObjId> {
+        match self.doc.get(task, "description")? {
+            Some((Value::Object(ObjType::Text), id)) => Ok(id),
+            _ => Ok(self.doc.put_object(task, "description", ObjType::Text)?),
+        }
+    }
+
+    fn set_flag(&mut self, task: &ObjId, set: &str, key: &str, on: bool) -> Result<()> {
+        let set = self.ensure_map(task, set)?;
+        if on {
+            self.doc.put(&set, key, true)?;
+        } else if self.doc.get(&set, key)?.is_some() {
+            self.doc.delete(&set, key)?;
+        }
+        Ok(())
+    }
+
+    fn put_or_delete(&mut self, obj: &ObjId, key: &str, value: Option<ScalarValue>) -> Result<()> {
+        match value {
+            Some(v) => self.doc.put(obj, key, v)?,
+            None => {
+                if self.doc.get(obj, key)?.is_some() {
+                    self.doc.delete(obj, key)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn checklist_item(&mut self, task: &ObjId, id: &ItemId) -> Result<Option<ObjId>> {
+        let list = self.ensure_map(task, "checklist")?;
+        self.map_at(&list, id.as_str())
+    }
+
+    fn apply(&mut self, obj: &ObjId, edit: &TaskEdit) -> Result<()> {
+        match edit {
+            TaskEdit::Title(title) => self.doc.put(obj, "title", title.as_str())?,
+            TaskEdit::Description(text) => {
+                let text_obj = self.text_obj(obj)?;
+                self.doc.update_text(&text_obj, text)?;
+            }
+            TaskEdit::SpliceDescription {
+                pos,
+                delete,
+                insert,
+            } => {
+                let text_obj = self.text_obj(obj)?;
+                let len = self.doc.length(&text_obj);
+                let pos = (*pos).min(len);
+                let delete = (*delete).min(len - pos);
+                let delete = isize::try_from(delete).unwrap_or(isize::MAX);
+                self.doc.splice_text(&text_obj, pos, delete, insert)?;
+            }
+            TaskEdit::Column(column) => self.doc.put(obj, "column", column.as_str())?,
+            TaskEdit::Position(position) => self.doc.put(obj, "position", position.as_str())?,
+            TaskEdit::Due(None) => self.put_or_delete(obj, "due", None)?,
+            TaskEdit::Due(Some(due)) => {
+                let map = self.doc.put_object(obj, "due", ObjType::Map)?;
+                self.doc.put(&map, "at", ts(due.at))?;
+                self.doc.put(&map, "tz", due.tz.as_str())?;
+                self.doc.put(&map, "all_day", due.all_day)?;
+            }
+            TaskEdit::Reminder(at) => self.put_or_delete(obj, "reminder", at.map(ts))?,
+            TaskEdit::Priority(p) => self.doc.put(obj, "priority", p.as_str())?,
+            TaskEdit::AddLabel(l) => self.set_flag(obj, "labels", l, true)?,
+            TaskEdit::RemoveLabel(l) => self.set_flag(obj, "labels", l, false)?,
+            TaskEdit::AddAssignee(a) => self.set_flag(obj, "assignees", a, true)?,
+            TaskEdit::RemoveAssignee(a) => self.set_flag(obj, "assignees", a, false)?,
+            TaskEdit::AddListing(k) => self.set_flag(obj, "listings", k, true)?,
+            TaskEdit::RemoveListing(k) => self.set_flag(obj, "listings", k, false)?,
+            TaskEdit::Recurrence(rule) => {
+                let json = rule.as_ref().and_then(|r| serde_json::to_string(r).ok());
+                self.put_or_delete(obj, "recurrence", json.map(|j| ScalarValue::Str(j.into())))?;
+            }
+            TaskEdit::Completed(at) => self.put_or_delete(obj, "completed_at", at.map(ts))?,
+            TaskEdit::Archived(on) => self.doc.put(obj, "archived", *on)?,
+            TaskEdit::Deleted(at) => self.put_or_delete(obj, "deleted_at", at.map(ts))?,
+            TaskEdit::AddChecklistItem { id, text, position } => {
+                let list = self.ensure_map(obj, "checklist")?;
+                let item = self.doc.put_object(&list, id.as_str(), ObjType::Map)?;
+                self.doc.put(&item, "text", text.as_str())?;
+                self.doc.put(&item, "done", false)?;
+                self.doc.put(&item, "position", position.as_str())?;
+            }
+            TaskEdit::ChecklistText { id, text } => {
+                if let Some(item) = self.checklist_item(obj, id)? {
+                    self.doc.put(&item, "text", text.as_str())?;
+                }
+            }
+            TaskEdit::ChecklistDone { id, done } => {
+                if let Some(item) = self.checklist_item(obj, id)? {
+                    self.doc.put(&item, "done", *done)?;
+                }
+            }
+            TaskEdit::RemoveChecklistItem(id) => {
+                let list = self.ensure_map(obj, "checklist")?;
+                if self.doc.get(&list, id.as_str())?.is_some() {
+                    self.doc.delete(&list, id.as_str())?;
+                }
+            }
+            TaskEdit::AddComment(c) => {
+                let comments = self.ensure_map(obj, "comments")?;
+                let item = self
+                    .doc
+                    .put_object(&comments, c.id.as_str(), ObjType::Map)?;
+                self.doc.put(&item, "author", c.author.as_str())?;
+                self.doc.put(&item, "at", ts(c.at))?;
+                self.doc.put(&item, "text", c.text.as_str())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The current description text of a task (empty if none).
+    pub fn description(&self, id: &TaskId) -> Result<String> {
+        let Some(obj) = self.task_obj(id)? else {
+            return Ok(String::new());
+        };
+        Ok(text_of(&self.doc, &obj, "description"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

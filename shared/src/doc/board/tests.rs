@@ -1,0 +1,161 @@
+use automerge::AutoCommit;
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::model::{ChecklistItem, Comment};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn board() -> (BoardDoc, Vec<ColumnId>) {
+    let cols: Vec<(ColumnId, String)> = ["To do", "Doing", "Done"]
+        .iter()
+        .map(|n| (ColumnId::random(), n.to_string()))
+        .collect();
+    let ids = cols.iter().map(|(id, _)| id.clone()).collect();
+    let b = BoardDoc::create(
+        AutoCommit::new(),
+        DocumentId::random(),
+        "Listing prep",
+        &cols,
+        None,
+        now(),
+    );
+    (b.expect("board"), ids)
+}
+
+fn task(board: &BoardDoc, column: &ColumnId) -> Task {
+    Task {
+        id: TaskId::random(),
+        board: board.id(),
+        title: "Stage the living room".into(),
+        description: "Bring the rug".into(),
+        column: column.clone(),
+        position: "i".into(),
+        due: Some(Due::at_time(now(), "America/Denver")),
+        reminder: None,
+        priority: Priority::High,
+        labels: vec!["staging".into()],
+        assignees: vec!["maria".into()],
+        checklist: vec![ChecklistItem {
+            id: ItemId::random(),
+            text: "Rug".into(),
+            done: true,
+            position: "i".into(),
+        }],
+        comments: vec![Comment {
+            id: crate::ids::CommentId::random(),
+            author: "maria".into(),
+            at: now(),
+            text: "Seller agreed".into(),
+        }],
+        listings: vec!["A12345".into()],
+        recurrence: None,
+        created_by: "maria".into(),
+        created_at: now(),
+        updated_by: "maria".into(),
+        updated_at: now(),
+        completed_at: None,
+        archived: false,
+        deleted: false,
+    }
+}
+
+#[test]
+fn a_task_reads_back_exactly_as_written() {
+    let (mut b, cols) = board();
+    let t = task(&b, &cols[0]);
+    b.insert_task(&t).expect("insert");
+    assert_eq!(b.task(&t.id).expect("read"), Some(t));
+}
+
+#[test]
+fn columns_come_back_in_order() {
+    let (b, _) = board();
+    let names: Vec<String> = b
+        .board()
+        .expect("board")
+        .columns
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["To do", "Doing", "Done"]);
+}
+
+#[test]
+fn concurrent_description_edits_merge_character_wise() {
+    let (mut a, cols) = board();
+    let t = task(&a, &cols[0]);
+    a.insert_task(&t).expect("insert");
+    a.commit(&ChangeNote::new("task.add", "maria"), now());
+    let mut b = BoardDoc::from_doc(a.doc_mut().fork()).expect("fork");
+    a.edit_task(
+        &t.id,
+        &[TaskEdit::SpliceDescription {
+            pos: 0,
+            delete: 0,
+            insert: "Please ".into(),
+        }],
+        "maria",
+        now(),
+    )
+    .expect("edit a");
+    b.edit_task(
+        &t.id,
+        &[TaskEdit::SpliceDescription {
+            pos: 13,
+            delete: 0,
+            insert: " and lamps".into(),
+        }],
+        "joe",
+        now(),
+    )
+    .expect("edit b");
+    a.commit(&ChangeNote::new("task.edit", "maria"), now());
+    b.commit(&ChangeNote::new("task.edit", "joe"), now());
+    a.doc_mut().merge(b.doc_mut()).expect("merge");
+    assert_eq!(
+        a.description(&t.id).expect("text"),
+        "Please Bring the rug and lamps"
+    );
+}
+
+#[test]
+fn earlier_versions_stay_readable() {
+    let (mut b, cols) = board();
+    let t = task(&b, &cols[0]);
+    b.insert_task(&t).expect("insert");
+    b.commit(&ChangeNote::new("task.add", "maria"), now());
+    let before = b.heads();
+    b.edit_task(
+        &t.id,
+        &[
+            TaskEdit::Title("Renamed".into()),
+            TaskEdit::RemoveLabel("staging".into()),
+        ],
+        "joe",
+        now(),
+    )
+    .expect("edit");
+    b.commit(&ChangeNote::new("task.edit", "joe"), now());
+    let old = b
+        .task_at(&t.id, Some(&before))
+        .expect("read")
+        .expect("exists");
+    assert_eq!(old.title, "Stage the living room");
+    assert_eq!(old.labels, ["staging"]);
+    let new = b.task(&t.id).expect("read").expect("exists");
+    assert_eq!(new.title, "Renamed");
+    assert!(new.labels.is_empty());
+}
+
+#[test]
+fn a_workspace_is_not_a_board() {
+    let ws = crate::doc::WorkspaceDoc::create(AutoCommit::new(), DocumentId::random(), "Team");
+    let mut ws = ws.expect("ws");
+    let err = BoardDoc::from_doc(ws.doc_mut().fork()).expect_err("not a board");
+    assert!(err.to_string().contains("expected a board"), "{err}");
+}

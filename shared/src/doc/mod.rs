@@ -1,0 +1,101 @@
+//! Porchlight's Automerge documents: their schema, how they are written, and
+//! how they are read back into the model.
+//!
+//! Every document's root holds `schema` (an integer, [`SCHEMA_VERSION`]),
+//! `type` (`"board"` or `"workspace"`) and `id` (its own document id, so a
+//! board file carries its identity with it). Sets — labels, assignees, linked
+//! listings — are maps from the value to `true`, so concurrent adds of
+//! different values both survive. Values that must change together (a due
+//! date's instant and zone, a recurrence rule) are written as a fresh map each
+//! time, so a merge picks one whole value rather than mixing two halves.
+
+mod board;
+mod message;
+mod read;
+mod workspace;
+
+pub use board::{BoardDoc, TaskEdit};
+pub use message::ChangeNote;
+pub use workspace::WorkspaceDoc;
+
+use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::error::{CoreError, Result};
+use crate::ids::DocumentId;
+
+/// The schema version this build writes. Readers accept documents up to it.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// What a document is, from its root `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Board,
+    Workspace,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Board => "board",
+            DocKind::Workspace => "workspace",
+        }
+    }
+}
+
+/// Reads a document's kind and its own id from the root.
+pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
+    let kind = match root_str(doc, "type").as_deref() {
+        Some("board") => DocKind::Board,
+        Some("workspace") => DocKind::Workspace,
+        Some(other) => {
+            return Err(CoreError::CorruptDocument {
+                doc: "?".into(),
+                reason: format!("unknown document type '{other}'"),
+            });
+        }
+        None => {
+            return Err(CoreError::CorruptDocument {
+                doc: "?".into(),
+                reason: "not a Porchlight document (no type at the root)".into(),
+            });
+        }
+    };
+    let id = root_str(doc, "id")
+        .ok_or_else(|| CoreError::CorruptDocument {
+            doc: "?".into(),
+            reason: "the document does not record its id".into(),
+        })
+        .and_then(|id| DocumentId::parse(&id))?;
+    if let Some(schema) = root_int(doc, "schema")
+        && schema > SCHEMA_VERSION
+    {
+        return Err(CoreError::CorruptDocument {
+            doc: id.to_string(),
+            reason: format!(
+                "written with schema {schema}; this build reads up to {SCHEMA_VERSION} — upgrade Porchlight"
+            ),
+        });
+    }
+    Ok((kind, id))
+}
+
+pub(crate) fn root_str(doc: &AutoCommit, key: &str) -> Option<String> {
+    match doc.get(ROOT, key).ok().flatten() {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(crate) fn root_int(doc: &AutoCommit, key: &str) -> Option<i64> {
+    match doc.get(ROOT, key).ok().flatten() {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Int(n) => Some(*n),
+            ScalarValue::Uint(n) => i64::try_from(*n).ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}

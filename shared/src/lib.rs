@@ -1,0 +1,15 @@
+//! porchlight-core: the domain, storage and sync engine of Porchlight.
+//!
+//! Boards and workspaces are Automerge documents ([`doc`]); a profile keeps
+//! them in one SQLite file as chunks and materializes them into tables that
+//! answer every query ([`store`]); [`Profile`] is the API every shell calls.
+//! Nothing here knows about Tauri, axum or a terminal.
+
+pub mod doc;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod position;
+pub mod time;
+
+pub use error::{CoreError, Result};

@@ -1,0 +1,287 @@
+//! A task and its parts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+use crate::ids::{ColumnId, CommentId, DocumentId, ItemId, TaskId};
+use crate::time::{local_day_start, parse_tz};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    #[default]
+    None,
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 5] = [
+        Priority::None,
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::None => "none",
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// 0 (none) to 4 (urgent), for sorting.
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Priority {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Ok(Priority::None),
+            "low" | "1" => Ok(Priority::Low),
+            "medium" | "med" | "2" => Ok(Priority::Medium),
+            "high" | "3" => Ok(Priority::High),
+            "urgent" | "4" => Ok(Priority::Urgent),
+            _ => Err(CoreError::InvalidPriority(s.to_string())),
+        }
+    }
+}
+
+/// When a task is due: an instant, the time zone it was entered in (so "9am"
+/// stays 9am for the person who wrote it), and whether only the day matters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Due {
+    /// For an all-day due date, the start of that day in `tz`.
+    pub at: DateTime<Utc>,
+    pub tz: String,
+    pub all_day: bool,
+}
+
+impl Due {
+    pub fn at_time(at: DateTime<Utc>, tz: &str) -> Self {
+        Self {
+            at,
+            tz: tz.to_string(),
+            all_day: false,
+        }
+    }
+
+    /// The whole day `date` in `tz`.
+    pub fn on_day(date: chrono::NaiveDate, tz: &str) -> Result<Self, CoreError> {
+        let zone = parse_tz(tz)?;
+        Ok(Self {
+            at: local_day_start(&zone, date),
+            tz: tz.to_string(),
+            all_day: true,
+        })
+    }
+
+    /// The moment after which the task is overdue: the due time, or for an
+    /// all-day date the end of that day.
+    pub fn deadline(&self) -> DateTime<Utc> {
+        if !self.all_day {
+            return self.at;
+        }
+        match parse_tz(&self.tz) {
+            Ok(zone) => {
+                let date = self.at.with_timezone(&zone).date_naive();
+                let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
+                local_day_start(&zone, next)
+            }
+            Err(_) => self.at + chrono::Duration::days(1),
+        }
+    }
+
+    /// The local date and (unless all-day) time, in the zone it was entered in.
+    pub fn display(&self) -> String {
+        match parse_tz(&self.tz) {
+            Ok(zone) => {
+                let local = self.at.with_timezone(&zone);
+                if self.all_day {
+                    local.format("%Y-%m-%d").to_string()
+                } else {
+                    local.format("%Y-%m-%d %H:%M").to_string()
+                }
+            }
+            Err(_) => self.at.to_rfc3339(),
+        }
+    }
+
+    /// The same wall-clock time on another day.
+    pub fn moved_to(&self, date: chrono::NaiveDate) -> Self {
+        let Ok(zone) = parse_tz(&self.tz) else {
+            return self.clone();
+        };
+        if self.all_day {
+            return Self {
+                at: local_day_start(&zone, date),
+                ..self.clone()
+            };
+        }
+        let time: NaiveTime = self.at.with_timezone(&zone).time();
+        let at = zone
+            .from_local_datetime(&date.and_time(time))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| local_day_start(&zone, date));
+        Self { at, ..self.clone() }
+    }
+}
+
+/// Whether the next instance follows the calendar or the last completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurrenceMode {
+    /// Next instance on the next scheduled date ("every monday").
+    Schedule,
+    /// Next instance a fixed interval after completion ("every! 3 days").
+    AfterCompletion,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "unit", rename_all = "snake_case")]
+pub enum RecurrenceRule {
+    Days {
+        every: u32,
+    },
+    Weeks {
+        every: u32,
+    },
+    /// Monday to Friday.
+    Weekdays,
+    /// On the given days of the week.
+    OnDays {
+        days: Vec<WeekdayName>,
+    },
+    /// Every `every` months, on `day` of the month (or the due date's day).
+    Months {
+        every: u32,
+        day: Option<u8>,
+    },
+    Years {
+        every: u32,
+    },
+}
+
+/// A weekday, serialized by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeekdayName {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl From<Weekday> for WeekdayName {
+    fn from(day: Weekday) -> Self {
+        match day {
+            Weekday::Mon => WeekdayName::Mon,
+            Weekday::Tue => WeekdayName::Tue,
+            Weekday::Wed => WeekdayName::Wed,
+            Weekday::Thu => WeekdayName::Thu,
+            Weekday::Fri => WeekdayName::Fri,
+            Weekday::Sat => WeekdayName::Sat,
+            Weekday::Sun => WeekdayName::Sun,
+        }
+    }
+}
+
+impl From<WeekdayName> for Weekday {
+    fn from(day: WeekdayName) -> Self {
+        match day {
+            WeekdayName::Mon => Weekday::Mon,
+            WeekdayName::Tue => Weekday::Tue,
+            WeekdayName::Wed => Weekday::Wed,
+            WeekdayName::Thu => Weekday::Thu,
+            WeekdayName::Fri => Weekday::Fri,
+            WeekdayName::Sat => Weekday::Sat,
+            WeekdayName::Sun => Weekday::Sun,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recurrence {
+    pub mode: RecurrenceMode,
+    #[serde(flatten)]
+    pub rule: RecurrenceRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: ItemId,
+    pub text: String,
+    pub done: bool,
+    pub position: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// A task as read from its board document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub board: DocumentId,
+    pub title: String,
+    pub description: String,
+    pub column: ColumnId,
+    pub position: String,
+    pub due: Option<Due>,
+    pub reminder: Option<DateTime<Utc>>,
+    pub priority: Priority,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub checklist: Vec<ChecklistItem>,
+    pub comments: Vec<Comment>,
+    pub listings: Vec<String>,
+    pub recurrence: Option<Recurrence>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub archived: bool,
+    pub deleted: bool,
+}
+
+impl Task {
+    pub fn is_done(&self) -> bool {
+        self.completed_at.is_some()
+    }
+}
+
+/// A convenient UTC instant from milliseconds, clamped to chrono's range.
+pub fn utc_from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}

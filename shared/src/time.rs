@@ -1,0 +1,89 @@
+//! Time zones and the user's days.
+//!
+//! Instants are stored in UTC; "today", "tomorrow" and "this week" are always
+//! computed in the user's IANA time zone, so a query run at 23:30 in Denver
+//! means Denver's today, not UTC's.
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error::{CoreError, Result};
+
+/// Parses an IANA zone name ("America/Denver", "UTC").
+pub fn parse_tz(name: &str) -> Result<Tz> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| CoreError::InvalidTimeZone(name.to_string()))
+}
+
+/// The machine's zone, or UTC when it cannot be determined.
+pub fn system_tz_name() -> String {
+    iana_time_zone::get_timezone()
+        .ok()
+        .filter(|name| parse_tz(name).is_ok())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// The first instant of `date` in `zone`. Where midnight does not exist (a
+/// daylight-saving jump at 00:00), the first hour that does.
+pub fn local_day_start(zone: &Tz, date: NaiveDate) -> DateTime<Utc> {
+    for hour in 0..4 {
+        if let Some(time) = date.and_hms_opt(hour, 0, 0)
+            && let Some(local) = zone.from_local_datetime(&time).earliest()
+        {
+            return local.with_timezone(&Utc);
+        }
+    }
+    Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// `[start, end)` of the `days` local days beginning with `date`.
+pub fn local_days(zone: &Tz, date: NaiveDate, days: u64) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end_date = date.checked_add_days(Days::new(days)).unwrap_or(date);
+    (local_day_start(zone, date), local_day_start(zone, end_date))
+}
+
+/// The user's local date at `now`.
+pub fn local_date(zone: &Tz, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(zone).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_boundaries_follow_the_zone() {
+        let denver = parse_tz("America/Denver").expect("zone");
+        let date = NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+        let (start, end) = local_days(&denver, date, 1);
+        assert_eq!(start.to_rfc3339(), "2026-12-05T07:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-12-06T07:00:00+00:00");
+    }
+
+    #[test]
+    fn a_day_with_a_dst_jump_is_23_hours() {
+        let berlin = parse_tz("Europe/Berlin").expect("zone");
+        let date = NaiveDate::from_ymd_opt(2026, 3, 29).expect("date");
+        let (start, end) = local_days(&berlin, date, 1);
+        assert_eq!((end - start).num_hours(), 23);
+    }
+
+    #[test]
+    fn midnight_that_does_not_exist_falls_to_the_next_hour() {
+        // Chile's DST starts at 00:00 local: 2026-09-06 has no midnight.
+        let santiago = parse_tz("America/Santiago").expect("zone");
+        let date = NaiveDate::from_ymd_opt(2026, 9, 6).expect("date");
+        let start = local_day_start(&santiago, date);
+        assert_eq!(start.with_timezone(&santiago).date_naive(), date);
+    }
+
+    #[test]
+    fn bad_zone_names_are_refused() {
+        assert!(matches!(
+            parse_tz("Mars/Olympus"),
+            Err(CoreError::InvalidTimeZone(_))
+        ));
+        assert!(parse_tz("UTC").is_ok());
+    }
+}
