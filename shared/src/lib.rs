@@ -13,3 +13,6 @@ pub mod position;
 pub mod time;
 
 pub use error::{CoreError, Result};
+pub mod focus;
+pub mod recurrence;
+pub mod store;

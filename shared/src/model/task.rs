@@ -276,6 +276,41 @@ pub struct Task {
 }
 
 impl Task {
+    /// A new open task with every optional field empty.
+    pub fn new(
+        board: DocumentId,
+        title: impl Into<String>,
+        column: ColumnId,
+        position: impl Into<String>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: TaskId::random(),
+            board,
+            title: title.into(),
+            description: String::new(),
+            column,
+            position: position.into(),
+            due: None,
+            reminder: None,
+            priority: Priority::None,
+            labels: vec![],
+            assignees: vec![],
+            checklist: vec![],
+            comments: vec![],
+            listings: vec![],
+            recurrence: None,
+            created_by: by.to_string(),
+            created_at: now,
+            updated_by: by.to_string(),
+            updated_at: now,
+            completed_at: None,
+            archived: false,
+            deleted: false,
+        }
+    }
+
     pub fn is_done(&self) -> bool {
         self.completed_at.is_some()
     }

@@ -1,0 +1,131 @@
+//! Rows materialized from documents. Called inside the transaction that writes
+//! the chunk, so the tables never disagree with what was acknowledged.
+
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+use crate::ids::{DocumentId, TaskId};
+use crate::model::{Board, Task};
+
+/// Writes a board row and replaces its columns.
+pub fn put_board(conn: &Connection, board: &Board, workspace: Option<DocumentId>, deleted: bool) -> Result<()> {
+    let id = board.id.to_string();
+    conn.prepare_cached(
+        "INSERT INTO boards (doc_id, workspace_id, name, deleted) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (doc_id) DO UPDATE SET workspace_id = excluded.workspace_id,
+             name = excluded.name, deleted = excluded.deleted",
+    )?
+    .execute(params![id, workspace.map(|w| w.to_string()), board.name, deleted])?;
+    conn.prepare_cached("DELETE FROM columns WHERE board_id = ?1")?.execute([&id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO columns (board_id, column_id, name, position) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for column in &board.columns {
+        insert.execute(params![id, column.id.as_str(), column.name, column.position])?;
+    }
+    Ok(())
+}
+
+/// Removes a task's rows everywhere.
+pub fn remove_task(conn: &Connection, task: &TaskId) -> Result<()> {
+    let id = task.as_str();
+    let rowid: Option<i64> = {
+        use rusqlite::OptionalExtension;
+        conn.prepare_cached("SELECT id FROM tasks WHERE task_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+    };
+    if let Some(rowid) = rowid {
+        conn.prepare_cached("DELETE FROM tasks_fts WHERE rowid = ?1")?.execute([rowid])?;
+        conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?.execute([rowid])?;
+    }
+    for table in ["task_labels", "task_assignees", "task_listings", "comments"] {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE task_id = ?1"))?.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Writes (or, for a deleted task, removes) a task's rows and its index entry.
+pub fn put_task(conn: &Connection, task: &Task) -> Result<()> {
+    remove_task(conn, &task.id)?;
+    if task.deleted {
+        return Ok(());
+    }
+    let id = task.id.as_str();
+    let json = serde_json::to_string(task).unwrap_or_default();
+    let rowid: i64 = conn
+        .prepare_cached(
+            "INSERT INTO tasks (task_id, board_id, title, column_id, position, due_at, due_deadline,
+                 reminder_at, priority, created_at, updated_at, completed_at, archived, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
+        )?
+        .query_row(
+            params![
+                id,
+                task.board.to_string(),
+                task.title,
+                task.column.as_str(),
+                task.position,
+                task.due.as_ref().map(|d| d.at.timestamp_millis()),
+                task.due.as_ref().map(|d| d.deadline().timestamp_millis()),
+                task.reminder.map(|r| r.timestamp_millis()),
+                task.priority.rank(),
+                task.created_at.timestamp_millis(),
+                task.updated_at.timestamp_millis(),
+                task.completed_at.map(|c| c.timestamp_millis()),
+                task.archived,
+                json,
+            ],
+            |r| r.get(0),
+        )?;
+    let extra: Vec<&str> = task
+        .labels
+        .iter()
+        .chain(&task.assignees)
+        .chain(&task.listings)
+        .map(String::as_str)
+        .chain(task.checklist.iter().map(|c| c.text.as_str()))
+        .chain(task.comments.iter().map(|c| c.text.as_str()))
+        .collect();
+    conn.prepare_cached("INSERT INTO tasks_fts (rowid, title, description, extra) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![rowid, task.title, task.description, extra.join("\n")])?;
+    for (table, column, values) in [
+        ("task_labels", "label", &task.labels),
+        ("task_assignees", "name", &task.assignees),
+        ("task_listings", "listing_key", &task.listings),
+    ] {
+        let mut stmt = conn.prepare_cached(&format!("INSERT OR IGNORE INTO {table} ({column}, task_id) VALUES (?1, ?2)"))?;
+        for value in values {
+            stmt.execute([value.as_str(), id])?;
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO comments (task_id, comment_id, author, at, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for c in &task.comments {
+        stmt.execute(params![id, c.id.as_str(), c.author, c.at.timestamp_millis(), c.text])?;
+    }
+    Ok(())
+}
+
+/// Removes every task row of a board (before re-materializing it whole).
+pub fn clear_board_tasks(conn: &Connection, board: DocumentId) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT task_id FROM tasks WHERE board_id = ?1")?
+        .query_map([board.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        remove_task(conn, &TaskId::new(id))?;
+    }
+    Ok(())
+}
+
+/// Empties every materialized table (for `reindex`).
+pub fn clear_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM tasks_fts; DELETE FROM tasks; DELETE FROM task_labels;
+         DELETE FROM task_assignees; DELETE FROM task_listings; DELETE FROM comments;
+         DELETE FROM columns; DELETE FROM boards;",
+    )?;
+    Ok(())
+}

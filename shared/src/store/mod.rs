@@ -1,0 +1,136 @@
+//! The profile database: one SQLite file holding Automerge chunks (the source
+//! of truth) and the tables materialized from them.
+//!
+//! All SQL for this database lives in this module and its children. Writes go
+//! through [`Store::write`], an `IMMEDIATE` transaction: a chunk and the rows
+//! materialized from it commit together or not at all, and the caller reports
+//! an operation done only after the commit returns.
+
+pub(crate) mod chunks;
+pub(crate) mod materialize;
+mod migrations;
+pub(crate) mod query;
+
+pub use chunks::{Chunk, ChunkKind};
+pub use query::{DueFilter, TaskQuery};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{CoreError, Result};
+
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// How long a writer waits for another process (the app and the CLI may share
+/// a profile) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| corrupt(path, &e))?;
+        Self::init(conn, path.to_path_buf())
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(mut conn: Connection, path: PathBuf) -> Result<Self> {
+        let setup = |conn: &mut Connection| -> rusqlite::Result<()> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // Reading the header first turns "file is not a database" into an
+            // error here rather than on some later query.
+            conn.query_row("PRAGMA schema_version", [], |_| Ok(()))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // FULL: a commit is on disk when it returns, so "done" survives a
+            // power cut, not only a crash.
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            Ok(())
+        };
+        setup(&mut conn).map_err(|e| corrupt(&path, &e))?;
+        migrations::apply(&mut conn, &path)?;
+        Ok(Self { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction and commits. If `f` fails, or the
+    /// commit does, nothing is written.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| classify(&path, e))?;
+        Ok(out)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        meta_get(&self.conn, key)
+    }
+}
+
+pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+fn corrupt(path: &Path, e: &rusqlite::Error) -> CoreError {
+    CoreError::CorruptDatabase { path: path.to_path_buf(), reason: describe(e) }
+}
+
+fn describe(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => "the file is not a SQLite database".into(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the database is corrupt".into(),
+        Some(rusqlite::ErrorCode::CannotOpen) => "the file cannot be opened".into(),
+        Some(rusqlite::ErrorCode::ReadOnly) => "the file is read-only".into(),
+        Some(rusqlite::ErrorCode::PermissionDenied) => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Storage errors that mean the file itself is bad become `CorruptDatabase`.
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> CoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            corrupt(path, &e)
+        }
+        _ => CoreError::Storage(e),
+    }
+}
+
+#[cfg(test)]
+mod tests;
