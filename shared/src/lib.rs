@@ -14,5 +14,10 @@ pub mod time;
 
 pub use error::{CoreError, Result};
 pub mod focus;
+pub mod profile;
+pub mod quickadd;
 pub mod recurrence;
 pub mod store;
+
+pub use profile::{OpenOptions, Profile};
+pub use store::{DueFilter, TaskQuery};

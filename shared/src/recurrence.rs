@@ -60,15 +60,18 @@ pub fn step(rule: &RecurrenceRule, date: NaiveDate, anchor_day: u32) -> NaiveDat
                 add_months(date, (*every).max(1), day)
             }
         }
-        RecurrenceRule::Years { every } => {
-            add_months(date, 12 * (*every).max(1), anchor_day)
-        }
+        RecurrenceRule::Years { every } => add_months(date, 12 * (*every).max(1), anchor_day),
     }
 }
 
 /// When the instance after one due at `due` (completed at `completed`) is due.
 /// A task without a due date recurs from the day it was completed.
-pub fn next_due(rec: &Recurrence, due: Option<&Due>, completed: DateTime<Utc>, tz_name: &str) -> Due {
+pub fn next_due(
+    rec: &Recurrence,
+    due: Option<&Due>,
+    completed: DateTime<Utc>,
+    tz_name: &str,
+) -> Due {
     let template = due.cloned().unwrap_or_else(|| Due {
         at: completed,
         tz: tz_name.to_string(),
@@ -106,27 +109,49 @@ mod tests {
     }
 
     fn at(y: i32, m: u32, day: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, day, h, 0, 0).single().expect("instant")
+        Utc.with_ymd_and_hms(y, m, day, h, 0, 0)
+            .single()
+            .expect("instant")
     }
 
     #[test]
     fn steps_follow_each_rule() {
         let fri = d(2026, 11, 27);
-        assert_eq!(step(&RecurrenceRule::Days { every: 1 }, fri, 27), d(2026, 11, 28));
-        assert_eq!(step(&RecurrenceRule::Weeks { every: 2 }, fri, 27), d(2026, 12, 11));
+        assert_eq!(
+            step(&RecurrenceRule::Days { every: 1 }, fri, 27),
+            d(2026, 11, 28)
+        );
+        assert_eq!(
+            step(&RecurrenceRule::Weeks { every: 2 }, fri, 27),
+            d(2026, 12, 11)
+        );
         assert_eq!(step(&RecurrenceRule::Weekdays, fri, 27), d(2026, 11, 30));
-        let mon_wed = RecurrenceRule::OnDays { days: vec![WeekdayName::Mon, WeekdayName::Wed] };
+        let mon_wed = RecurrenceRule::OnDays {
+            days: vec![WeekdayName::Mon, WeekdayName::Wed],
+        };
         assert_eq!(step(&mon_wed, d(2026, 11, 30), 30), d(2026, 12, 2));
-        let first = RecurrenceRule::Months { every: 1, day: Some(1) };
+        let first = RecurrenceRule::Months {
+            every: 1,
+            day: Some(1),
+        };
         assert_eq!(step(&first, fri, 27), d(2026, 12, 1));
-        let monthly = RecurrenceRule::Months { every: 1, day: None };
+        let monthly = RecurrenceRule::Months {
+            every: 1,
+            day: None,
+        };
         assert_eq!(step(&monthly, d(2026, 1, 31), 31), d(2026, 2, 28));
-        assert_eq!(step(&RecurrenceRule::Years { every: 1 }, d(2028, 2, 29), 29), d(2029, 2, 28));
+        assert_eq!(
+            step(&RecurrenceRule::Years { every: 1 }, d(2028, 2, 29), 29),
+            d(2029, 2, 28)
+        );
     }
 
     #[test]
     fn schedule_keeps_the_time_and_skips_missed_dates() {
-        let rec = Recurrence { mode: RecurrenceMode::Schedule, rule: RecurrenceRule::Weeks { every: 1 } };
+        let rec = Recurrence {
+            mode: RecurrenceMode::Schedule,
+            rule: RecurrenceRule::Weeks { every: 1 },
+        };
         // Due Mon 2026-11-02 09:00 Denver, completed three weeks late.
         let due = Due::at_time(at(2026, 11, 2, 16), "America/Denver");
         let next = next_due(&rec, Some(&due), at(2026, 11, 24, 18), "America/Denver");
@@ -135,7 +160,10 @@ mod tests {
 
     #[test]
     fn after_completion_counts_from_the_completion_day() {
-        let rec = Recurrence { mode: RecurrenceMode::AfterCompletion, rule: RecurrenceRule::Days { every: 3 } };
+        let rec = Recurrence {
+            mode: RecurrenceMode::AfterCompletion,
+            rule: RecurrenceRule::Days { every: 3 },
+        };
         let due = Due::at_time(at(2026, 11, 2, 16), "America/Denver");
         let next = next_due(&rec, Some(&due), at(2026, 11, 10, 18), "America/Denver");
         assert_eq!(next.display(), "2026-11-13 09:00");
@@ -143,7 +171,10 @@ mod tests {
 
     #[test]
     fn a_task_without_due_date_recurs_from_completion() {
-        let rec = Recurrence { mode: RecurrenceMode::Schedule, rule: RecurrenceRule::Days { every: 1 } };
+        let rec = Recurrence {
+            mode: RecurrenceMode::Schedule,
+            rule: RecurrenceRule::Days { every: 1 },
+        };
         let next = next_due(&rec, None, at(2026, 11, 10, 18), "UTC");
         assert!(next.all_day);
         assert_eq!(next.display(), "2026-11-11");

@@ -138,6 +138,10 @@ impl BoardDoc {
         self.id
     }
 
+    pub fn into_doc(self) -> AutoCommit {
+        self.doc
+    }
+
     pub fn doc(&self) -> &AutoCommit {
         &self.doc
     }

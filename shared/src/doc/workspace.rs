@@ -43,6 +43,10 @@ impl WorkspaceDoc {
         self.id
     }
 
+    pub fn into_doc(self) -> AutoCommit {
+        self.doc
+    }
+
     pub fn doc_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
     }

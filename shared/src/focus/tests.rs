@@ -5,11 +5,20 @@ use crate::ids::{ColumnId, DocumentId};
 use crate::model::Due;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn task(title: &str, due_in_hours: Option<i64>, priority: Priority, age_days: i64) -> Task {
-    let mut t = Task::new(DocumentId::random(), title, ColumnId::new("c"), "i", "me", now() - Duration::days(age_days));
+    let mut t = Task::new(
+        DocumentId::random(),
+        title,
+        ColumnId::new("c"),
+        "i",
+        "me",
+        now() - Duration::days(age_days),
+    );
     t.due = due_in_hours.map(|h| Due::at_time(now() + Duration::hours(h), "UTC"));
     t.priority = priority;
     t
@@ -63,7 +72,10 @@ fn done_and_archived_tasks_are_not_ranked() {
     done.completed_at = Some(now());
     let mut archived = task("archived", Some(-5), Priority::Urgent, 0);
     archived.archived = true;
-    assert_eq!(titles(vec![done, archived, task("open", None, Priority::None, 0)]), ["open"]);
+    assert_eq!(
+        titles(vec![done, archived, task("open", None, Priority::None, 0)]),
+        ["open"]
+    );
 }
 
 #[test]

@@ -43,7 +43,10 @@ pub struct Chunk {
 }
 
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Every chunk of a document, snapshots first, then incrementals in write order.
@@ -55,7 +58,11 @@ pub fn load(conn: &Connection, doc: DocumentId) -> Result<Vec<Chunk>> {
     let rows = stmt.query_map([doc.to_string()], |r| {
         let kind: String = r.get(0)?;
         Ok(Chunk {
-            kind: if kind == "snapshot" { ChunkKind::Snapshot } else { ChunkKind::Incremental },
+            kind: if kind == "snapshot" {
+                ChunkKind::Snapshot
+            } else {
+                ChunkKind::Incremental
+            },
             hash: r.get(1)?,
             data: r.get(2)?,
         })
@@ -64,8 +71,15 @@ pub fn load(conn: &Connection, doc: DocumentId) -> Result<Vec<Chunk>> {
 }
 
 /// Chunks of `doc` whose hashes are not in `known`.
-pub fn load_unknown(conn: &Connection, doc: DocumentId, known: &HashSet<String>) -> Result<Vec<Chunk>> {
-    Ok(load(conn, doc)?.into_iter().filter(|c| !known.contains(&c.hash)).collect())
+pub fn load_unknown(
+    conn: &Connection,
+    doc: DocumentId,
+    known: &HashSet<String>,
+) -> Result<Vec<Chunk>> {
+    Ok(load(conn, doc)?
+        .into_iter()
+        .filter(|c| !known.contains(&c.hash))
+        .collect())
 }
 
 /// The document's write counter (0 when it has never been written).
@@ -87,13 +101,20 @@ pub fn register(tx: &Transaction<'_>, doc: DocumentId, kind: &str) -> Result<()>
 /// Documents of `kind`.
 pub fn documents(conn: &Connection, kind: &str) -> Result<Vec<DocumentId>> {
     let mut stmt = conn.prepare("SELECT doc_id FROM documents WHERE kind = ?1 ORDER BY doc_id")?;
-    let ids: Vec<String> = stmt.query_map([kind], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(ids.iter().filter_map(|id| DocumentId::parse(id).ok()).collect())
+    let ids: Vec<String> = stmt
+        .query_map([kind], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| DocumentId::parse(id).ok())
+        .collect())
 }
 
 fn bump(tx: &Transaction<'_>, doc: DocumentId) -> Result<i64> {
     Ok(tx
-        .prepare_cached("UPDATE documents SET version = version + 1 WHERE doc_id = ?1 RETURNING version")?
+        .prepare_cached(
+            "UPDATE documents SET version = version + 1 WHERE doc_id = ?1 RETURNING version",
+        )?
         .query_row([doc.to_string()], |r| r.get(0))?)
 }
 
@@ -121,12 +142,24 @@ pub fn incremental_count(tx: &Transaction<'_>, doc: DocumentId) -> Result<i64> {
 }
 
 /// Replaces every chunk of `doc` by one snapshot; returns its hash and the new version.
-pub fn compact(tx: &Transaction<'_>, doc: DocumentId, heads_key: &str, data: &[u8]) -> Result<(String, i64)> {
+pub fn compact(
+    tx: &Transaction<'_>,
+    doc: DocumentId,
+    heads_key: &str,
+    data: &[u8],
+) -> Result<(String, i64)> {
     let seq = next_seq(tx, doc)?;
-    tx.prepare_cached("DELETE FROM chunks WHERE doc_id = ?1")?.execute([doc.to_string()])?;
+    tx.prepare_cached("DELETE FROM chunks WHERE doc_id = ?1")?
+        .execute([doc.to_string()])?;
     tx.prepare_cached(
         "INSERT INTO chunks (doc_id, kind, hash, data, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![doc.to_string(), ChunkKind::Snapshot.as_str(), heads_key, data, seq])?;
+    .execute(params![
+        doc.to_string(),
+        ChunkKind::Snapshot.as_str(),
+        heads_key,
+        data,
+        seq
+    ])?;
     Ok((heads_key.to_string(), bump(tx, doc)?))
 }

@@ -8,20 +8,36 @@ use crate::ids::{DocumentId, TaskId};
 use crate::model::{Board, Task};
 
 /// Writes a board row and replaces its columns.
-pub fn put_board(conn: &Connection, board: &Board, workspace: Option<DocumentId>, deleted: bool) -> Result<()> {
+pub fn put_board(
+    conn: &Connection,
+    board: &Board,
+    workspace: Option<DocumentId>,
+    deleted: bool,
+) -> Result<()> {
     let id = board.id.to_string();
     conn.prepare_cached(
         "INSERT INTO boards (doc_id, workspace_id, name, deleted) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (doc_id) DO UPDATE SET workspace_id = excluded.workspace_id,
              name = excluded.name, deleted = excluded.deleted",
     )?
-    .execute(params![id, workspace.map(|w| w.to_string()), board.name, deleted])?;
-    conn.prepare_cached("DELETE FROM columns WHERE board_id = ?1")?.execute([&id])?;
+    .execute(params![
+        id,
+        workspace.map(|w| w.to_string()),
+        board.name,
+        deleted
+    ])?;
+    conn.prepare_cached("DELETE FROM columns WHERE board_id = ?1")?
+        .execute([&id])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO columns (board_id, column_id, name, position) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for column in &board.columns {
-        insert.execute(params![id, column.id.as_str(), column.name, column.position])?;
+        insert.execute(params![
+            id,
+            column.id.as_str(),
+            column.name,
+            column.position
+        ])?;
     }
     Ok(())
 }
@@ -36,11 +52,14 @@ pub fn remove_task(conn: &Connection, task: &TaskId) -> Result<()> {
             .optional()?
     };
     if let Some(rowid) = rowid {
-        conn.prepare_cached("DELETE FROM tasks_fts WHERE rowid = ?1")?.execute([rowid])?;
-        conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?.execute([rowid])?;
+        conn.prepare_cached("DELETE FROM tasks_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+        conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?
+            .execute([rowid])?;
     }
     for table in ["task_labels", "task_assignees", "task_listings", "comments"] {
-        conn.prepare_cached(&format!("DELETE FROM {table} WHERE task_id = ?1"))?.execute([id])?;
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE task_id = ?1"))?
+            .execute([id])?;
     }
     Ok(())
 }
@@ -87,14 +106,23 @@ pub fn put_task(conn: &Connection, task: &Task) -> Result<()> {
         .chain(task.checklist.iter().map(|c| c.text.as_str()))
         .chain(task.comments.iter().map(|c| c.text.as_str()))
         .collect();
-    conn.prepare_cached("INSERT INTO tasks_fts (rowid, title, description, extra) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![rowid, task.title, task.description, extra.join("\n")])?;
+    conn.prepare_cached(
+        "INSERT INTO tasks_fts (rowid, title, description, extra) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        rowid,
+        task.title,
+        task.description,
+        extra.join("\n")
+    ])?;
     for (table, column, values) in [
         ("task_labels", "label", &task.labels),
         ("task_assignees", "name", &task.assignees),
         ("task_listings", "listing_key", &task.listings),
     ] {
-        let mut stmt = conn.prepare_cached(&format!("INSERT OR IGNORE INTO {table} ({column}, task_id) VALUES (?1, ?2)"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO {table} ({column}, task_id) VALUES (?1, ?2)"
+        ))?;
         for value in values {
             stmt.execute([value.as_str(), id])?;
         }
@@ -103,7 +131,13 @@ pub fn put_task(conn: &Connection, task: &Task) -> Result<()> {
         "INSERT OR REPLACE INTO comments (task_id, comment_id, author, at, text) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for c in &task.comments {
-        stmt.execute(params![id, c.id.as_str(), c.author, c.at.timestamp_millis(), c.text])?;
+        stmt.execute(params![
+            id,
+            c.id.as_str(),
+            c.author,
+            c.at.timestamp_millis(),
+            c.text
+        ])?;
     }
     Ok(())
 }

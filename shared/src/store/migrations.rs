@@ -16,7 +16,10 @@ use crate::error::{CoreError, Result};
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
 
 pub(crate) fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub(crate) fn apply(conn: &mut Connection, path: &Path) -> Result<()> {
@@ -25,11 +28,16 @@ pub(crate) fn apply(conn: &mut Connection, path: &Path) -> Result<()> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| super::classify(path, e))?;
     if current > known {
-        return Err(CoreError::DatabaseTooNew { path: path.to_path_buf(), found: current, known });
+        return Err(CoreError::DatabaseTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         let tx = conn.transaction().map_err(|e| super::classify(path, e))?;
-        tx.execute_batch(sql).map_err(|e| super::classify(path, e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| super::classify(path, e))?;
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version INTEGER PRIMARY KEY, checksum TEXT NOT NULL) STRICT",
@@ -59,7 +67,9 @@ mod tests {
     fn every_migration_applies_to_a_fresh_database_and_records_its_checksum() {
         let mut conn = Connection::open_in_memory().expect("db");
         apply(&mut conn, Path::new(":memory:")).expect("migrate");
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("v");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("v");
         assert_eq!(version, MIGRATIONS.len() as i64);
         let mut stmt = conn
             .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
@@ -69,8 +79,10 @@ mod tests {
             .expect("query")
             .collect::<rusqlite::Result<_>>()
             .expect("rows");
-        let expected: Vec<(i64, String)> =
-            MIGRATIONS.iter().map(|(v, sql)| (*v, checksum(sql))).collect();
+        let expected: Vec<(i64, String)> = MIGRATIONS
+            .iter()
+            .map(|(v, sql)| (*v, checksum(sql)))
+            .collect();
         assert_eq!(rows, expected);
         drop(stmt);
         // Applying again is a no-op.

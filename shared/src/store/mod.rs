@@ -12,6 +12,7 @@ mod migrations;
 pub(crate) mod query;
 
 pub use chunks::{Chunk, ChunkKind};
+pub(crate) use query::tasks as query_tasks;
 pub use query::{DueFilter, TaskQuery};
 
 use std::path::{Path, PathBuf};
@@ -37,8 +38,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| corrupt(path, &e))?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| corrupt(path, &e))?;
         Self::init(conn, path.to_path_buf())
     }
 
@@ -91,14 +91,14 @@ impl Store {
     }
 }
 
-pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
-pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -108,7 +108,10 @@ pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> 
 }
 
 fn corrupt(path: &Path, e: &rusqlite::Error) -> CoreError {
-    CoreError::CorruptDatabase { path: path.to_path_buf(), reason: describe(e) }
+    CoreError::CorruptDatabase {
+        path: path.to_path_buf(),
+        reason: describe(e),
+    }
 }
 
 fn describe(e: &rusqlite::Error) -> String {

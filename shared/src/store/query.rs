@@ -73,7 +73,12 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
-pub(crate) fn tasks(conn: &Connection, query: &TaskQuery, now: DateTime<Utc>, tz: &Tz) -> Result<Vec<Task>> {
+pub(crate) fn tasks(
+    conn: &Connection,
+    query: &TaskQuery,
+    now: DateTime<Utc>,
+    tz: &Tz,
+) -> Result<Vec<Task>> {
     let mut sql = String::from("SELECT t.json FROM tasks t");
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
@@ -81,7 +86,9 @@ pub(crate) fn tasks(conn: &Connection, query: &TaskQuery, now: DateTime<Utc>, tz
         " ORDER BY t.board_id, (SELECT position FROM columns c WHERE c.board_id = t.board_id AND c.column_id = t.column_id), t.position, t.task_id",
     );
     if let Some(text) = &query.search {
-        let Some(fts) = fts_query(text) else { return Ok(vec![]) };
+        let Some(fts) = fts_query(text) else {
+            return Ok(vec![]);
+        };
         sql.push_str(" JOIN tasks_fts f ON f.rowid = t.id");
         clauses.push("tasks_fts MATCH ?".into());
         args.push(Box::new(fts));
@@ -115,7 +122,10 @@ pub(crate) fn tasks(conn: &Connection, query: &TaskQuery, now: DateTime<Utc>, tz
         let day_range = |date: NaiveDate, days: u64| local_days(tz, date, days);
         let range = match due {
             DueFilter::Today => Some(day_range(today, 1)),
-            DueFilter::Tomorrow => Some(day_range(today.checked_add_days(Days::new(1)).unwrap_or(today), 1)),
+            DueFilter::Tomorrow => Some(day_range(
+                today.checked_add_days(Days::new(1)).unwrap_or(today),
+                1,
+            )),
             DueFilter::Week => Some(day_range(today, 7)),
             DueFilter::On(date) => Some(day_range(date, 1)),
             DueFilter::Overdue => {
@@ -168,14 +178,20 @@ mod tests {
     #[test]
     fn fts_queries_are_quoted_prefix_terms() {
         assert_eq!(fts_query("oak st").as_deref(), Some("\"oak\"* AND \"st\"*"));
-        assert_eq!(fts_query("\"NEAR(\" OR *"), Some("\"NEAR\"* AND \"OR\"*".into()));
+        assert_eq!(
+            fts_query("\"NEAR(\" OR *"),
+            Some("\"NEAR\"* AND \"OR\"*".into())
+        );
         assert_eq!(fts_query("  # ! "), None);
     }
 
     #[test]
     fn due_filters_parse() {
         assert_eq!(DueFilter::parse("Today").ok(), Some(DueFilter::Today));
-        assert!(matches!(DueFilter::parse("2026-12-05"), Ok(DueFilter::On(_))));
+        assert!(matches!(
+            DueFilter::parse("2026-12-05"),
+            Ok(DueFilter::On(_))
+        ));
         assert!(DueFilter::parse("someday").is_err());
     }
 }

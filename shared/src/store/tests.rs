@@ -5,11 +5,18 @@ use crate::ids::DocumentId;
 fn a_file_that_is_not_a_database_gives_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("profile.db");
-    std::fs::write(&path, b"this is not sqlite, it is a shopping list ".repeat(200)).expect("write");
+    std::fs::write(
+        &path,
+        b"this is not sqlite, it is a shopping list ".repeat(200),
+    )
+    .expect("write");
     let err = Store::open(&path).expect_err("must refuse");
     let text = err.to_string();
     assert!(matches!(err, CoreError::CorruptDatabase { .. }), "{text}");
-    assert!(text.contains("profile.db") && text.contains("not a SQLite database"), "{text}");
+    assert!(
+        text.contains("profile.db") && text.contains("not a SQLite database"),
+        "{text}"
+    );
     assert!(text.contains("move it aside"), "{text}");
 }
 

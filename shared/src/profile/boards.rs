@@ -1,0 +1,320 @@
+//! Boards and columns.
+
+use automerge::AutoCommit;
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use super::{Loaded, Profile, Touched, materialize_board};
+use crate::doc::{BoardDoc, ChangeNote, DocKind};
+use crate::error::{CoreError, Result};
+use crate::ids::{ColumnId, DocumentId};
+use crate::model::{Board, Column, check_name};
+use crate::position;
+use crate::store::chunks;
+
+/// The columns a new board gets when none are given.
+pub const DEFAULT_COLUMNS: [&str; 3] = ["To do", "Doing", "Done"];
+
+/// A board in the board list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardSummary {
+    pub id: DocumentId,
+    pub name: String,
+    pub open_tasks: i64,
+}
+
+impl Profile {
+    /// Creates a board with `columns` (or the default three) in the personal workspace.
+    pub fn create_board(&mut self, name: &str, columns: &[String]) -> Result<Board> {
+        let name = check_name("board", name)?;
+        let mut names: Vec<String> = columns
+            .iter()
+            .map(|c| check_name("column", c))
+            .collect::<Result<_>>()?;
+        if names.is_empty() {
+            names = DEFAULT_COLUMNS.iter().map(ToString::to_string).collect();
+        }
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+                return Err(CoreError::DuplicateColumn(n.clone()));
+            }
+        }
+        let id = DocumentId::random();
+        let now = self.now();
+        let cols: Vec<(ColumnId, String)> =
+            names.into_iter().map(|n| (ColumnId::random(), n)).collect();
+        let mut board = BoardDoc::create(
+            AutoCommit::new().with_actor(self.actor.clone()),
+            id,
+            &name,
+            &cols,
+            Some(self.workspace),
+            now,
+        )?;
+        board.commit(&ChangeNote::new("board.create", &self.user), now);
+        let view = board.board()?;
+        let mut doc = board.into_doc();
+        let bytes = doc.save();
+        let loaded = self.store.write(|tx| {
+            chunks::register(tx, id, DocKind::Board.as_str())?;
+            let (hash, version) = chunks::append(tx, id, &bytes)?;
+            let board = BoardDoc::from_doc(doc.clone())?;
+            materialize_board(tx, &board, Touched::Board)?;
+            Ok(Loaded {
+                doc,
+                known: [hash].into(),
+                version,
+            })
+        })?;
+        self.docs.insert(id, loaded);
+        // The workspace lists boards in creation order; creation time is a
+        // key that sorts that way on every device.
+        let position = format!("{:015}", now.timestamp_millis().max(0));
+        let user = self.user.clone();
+        self.write_workspace(|ws| {
+            ws.add_board(id, &position)?;
+            Ok(ChangeNote::new("workspace.add-board", &user))
+        })?;
+        Ok(view)
+    }
+
+    /// Live boards with their open-task counts, by name.
+    pub fn boards(&self) -> Result<Vec<BoardSummary>> {
+        let mut stmt = self.store().conn().prepare_cached(
+            "SELECT b.doc_id, b.name,
+                (SELECT COUNT(*) FROM tasks t WHERE t.board_id = b.doc_id
+                    AND t.completed_at IS NULL AND t.archived = 0)
+             FROM boards b WHERE b.deleted = 0 ORDER BY b.name COLLATE NOCASE, b.doc_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, open_tasks) = row?;
+            if let Ok(id) = DocumentId::parse(&id) {
+                out.push(BoardSummary {
+                    id,
+                    name,
+                    open_tasks,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Finds a board by id, `automerge:` URL, exact name, or unique name prefix
+    /// (case-insensitive).
+    pub fn resolve_board(&self, key: &str) -> Result<DocumentId> {
+        let key = key.trim();
+        if let Ok(id) = DocumentId::parse(key) {
+            let known: Option<i64> = self
+                .store()
+                .conn()
+                .query_row(
+                    "SELECT deleted FROM boards WHERE doc_id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known == Some(0) {
+                return Ok(id);
+            }
+        }
+        let boards = self.boards()?;
+        let lower = key.to_lowercase();
+        if let Some(b) = boards.iter().find(|b| b.name.to_lowercase() == lower) {
+            return Ok(b.id);
+        }
+        let matches: Vec<&super::BoardSummary> = boards
+            .iter()
+            .filter(|b| b.name.to_lowercase().starts_with(&lower) && !lower.is_empty())
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(one.id),
+            [] => Err(CoreError::UnknownBoard(key.to_string())),
+            many => Err(CoreError::AmbiguousBoard(
+                key.to_string(),
+                many.iter()
+                    .map(|b| b.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        }
+    }
+
+    /// The board and its columns, from the materialized tables.
+    pub fn board(&self, key: &str) -> Result<Board> {
+        let id = self.resolve_board(key)?;
+        let conn = self.store().conn();
+        let name: String = conn.query_row(
+            "SELECT name FROM boards WHERE doc_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT column_id, name, position FROM columns WHERE board_id = ?1 ORDER BY position, column_id",
+        )?;
+        let columns = stmt
+            .query_map([id.to_string()], |r| {
+                Ok(Column {
+                    id: ColumnId::new(r.get::<_, String>(0)?),
+                    name: r.get(1)?,
+                    position: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Board { id, name, columns })
+    }
+
+    pub fn rename_board(&mut self, key: &str, name: &str) -> Result<Board> {
+        let id = self.resolve_board(key)?;
+        let name = check_name("board", name)?;
+        self.write_board(id, |b, _, user| {
+            b.rename(&name)?;
+            Ok((
+                b.board()?,
+                ChangeNote::new("board.rename", user),
+                Touched::Board,
+            ))
+        })
+    }
+
+    /// Deletes a board (it stays in the history, and in other devices' files).
+    pub fn delete_board(&mut self, key: &str) -> Result<()> {
+        let id = self.resolve_board(key)?;
+        self.write_board(id, |b, _, user| {
+            b.set_deleted(true)?;
+            Ok(((), ChangeNote::new("board.delete", user), Touched::Board))
+        })?;
+        let user = self.user.clone();
+        self.write_workspace(|ws| {
+            ws.remove_board(id)?;
+            Ok(ChangeNote::new("workspace.remove-board", &user))
+        })
+    }
+
+    pub fn add_column(&mut self, key: &str, name: &str) -> Result<Column> {
+        let id = self.resolve_board(key)?;
+        let name = check_name("column", name)?;
+        self.write_board(id, |b, _, user| {
+            let view = b.board()?;
+            if view
+                .columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(&name))
+            {
+                return Err(CoreError::DuplicateColumn(name.clone()));
+            }
+            let position =
+                position::between(view.columns.last().map(|c| c.position.as_str()), None);
+            let column = Column {
+                id: ColumnId::random(),
+                name: name.clone(),
+                position,
+            };
+            b.add_column(&column.id, &column.name, &column.position)?;
+            Ok((column, ChangeNote::new("column.add", user), Touched::Board))
+        })
+    }
+
+    pub fn rename_column(&mut self, key: &str, column: &str, name: &str) -> Result<Column> {
+        let id = self.resolve_board(key)?;
+        let name = check_name("column", name)?;
+        let board = self.board(key)?;
+        let col = find_column(&board, column)?.clone();
+        if board
+            .columns
+            .iter()
+            .any(|c| c.id != col.id && c.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(CoreError::DuplicateColumn(name));
+        }
+        self.write_board(id, |b, _, user| {
+            b.rename_column(&col.id, &name)?;
+            Ok((
+                Column {
+                    name: name.clone(),
+                    ..col
+                },
+                ChangeNote::new("column.rename", user),
+                Touched::Board,
+            ))
+        })
+    }
+
+    /// Moves a column to `index` (0 = first).
+    pub fn move_column(&mut self, key: &str, column: &str, index: usize) -> Result<Board> {
+        let id = self.resolve_board(key)?;
+        let board = self.board(key)?;
+        let col = find_column(&board, column)?.clone();
+        let others: Vec<&Column> = board.columns.iter().filter(|c| c.id != col.id).collect();
+        let index = index.min(others.len());
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| others.get(i))
+            .map(|c| c.position.as_str());
+        let after = others.get(index).map(|c| c.position.as_str());
+        let position = position::between(before, after);
+        self.write_board(id, |b, _, user| {
+            b.move_column(&col.id, &position)?;
+            Ok((
+                b.board()?,
+                ChangeNote::new("column.move", user),
+                Touched::Board,
+            ))
+        })
+    }
+
+    /// Deletes a column. Its open tasks move to `move_to`; without it the
+    /// column must be empty.
+    pub fn delete_column(&mut self, key: &str, column: &str, move_to: Option<&str>) -> Result<()> {
+        let id = self.resolve_board(key)?;
+        let board = self.board(key)?;
+        let col = find_column(&board, column)?.clone();
+        if board.columns.len() <= 1 {
+            return Err(CoreError::LastColumn);
+        }
+        let target = move_to
+            .map(|m| find_column(&board, m).cloned())
+            .transpose()?;
+        let tasks: Vec<String> = self
+            .store()
+            .conn()
+            .prepare("SELECT task_id FROM tasks WHERE board_id = ?1 AND column_id = ?2")?
+            .query_map([id.to_string(), col.id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !tasks.is_empty() && target.is_none() {
+            return Err(CoreError::ColumnNotEmpty {
+                column: col.name.clone(),
+                count: tasks.len(),
+            });
+        }
+        self.write_board(id, |b, now, user| {
+            if let Some(target) = &target {
+                for t in &tasks {
+                    b.edit_task(
+                        &crate::ids::TaskId::new(t.clone()),
+                        &[crate::doc::TaskEdit::Column(target.id.clone())],
+                        user,
+                        now,
+                    )?;
+                }
+            }
+            b.remove_column(&col.id)?;
+            Ok((
+                (),
+                ChangeNote::new("column.delete", user),
+                Touched::Everything,
+            ))
+        })
+    }
+}
+
+pub(crate) fn find_column<'a>(board: &'a Board, key: &str) -> Result<&'a Column> {
+    board.column(key).ok_or_else(|| CoreError::UnknownColumn {
+        board: board.name.clone(),
+        column: key.to_string(),
+        known: board.column_names(),
+    })
+}

@@ -1,0 +1,413 @@
+//! A profile: one person's local data, and the API every shell calls.
+//!
+//! A profile is a directory holding `porchlight.db`. Documents are loaded
+//! lazily into memory when an operation writes to them; queries go to the
+//! materialized tables and never load a document. Every write runs in one
+//! IMMEDIATE transaction that (1) picks up chunks another process wrote since
+//! this one last looked, (2) applies the operation and commits it as one
+//! Automerge change, (3) appends the change as a chunk, compacting when due,
+//! and (4) re-materializes what the change touched. Only when that
+//! transaction has committed does the operation return. If anything fails,
+//! the in-memory document is dropped and reloaded from disk next time, so
+//! memory never holds a change the disk does not.
+
+mod boards;
+mod files;
+mod history;
+mod tasks;
+
+pub use boards::BoardSummary;
+pub use files::ImportReport;
+pub use history::HistoryEntry;
+pub use tasks::{Completion, NewTask, TaskChanges};
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, AutoCommit};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::Transaction;
+
+use crate::doc::{BoardDoc, ChangeNote, DocKind, WorkspaceDoc};
+use crate::error::{CoreError, Result};
+use crate::ids::{DocumentId, TaskId};
+use crate::store::{Store, chunks, materialize, meta_set};
+use crate::time::{parse_tz, system_tz_name};
+
+/// The database file inside a profile directory.
+pub const DB_FILE: &str = "porchlight.db";
+
+/// How a profile is opened. `None` fields come from the profile's saved
+/// settings, then the machine (user name, time zone, clock).
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The person's name as it appears in history and assignments.
+    pub user: Option<String>,
+    /// IANA time zone for "today" and for dates typed without one.
+    pub tz: Option<String>,
+    /// A fixed "now", for tests and reproducible scripts.
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    doc: AutoCommit,
+    /// Hashes of the chunks already applied to `doc`.
+    known: HashSet<String>,
+    /// The document's write counter when `doc` was last refreshed.
+    version: i64,
+}
+
+/// What a change touched, so only that is re-materialized.
+#[derive(Debug)]
+pub(crate) enum Touched {
+    Tasks(Vec<TaskId>),
+    Board,
+    Everything,
+}
+
+#[derive(Debug)]
+pub struct Profile {
+    store: Store,
+    docs: HashMap<DocumentId, Loaded>,
+    actor: ActorId,
+    user: String,
+    tz_name: String,
+    tz: Tz,
+    fixed_now: Option<DateTime<Utc>>,
+    workspace: DocumentId,
+}
+
+/// The counts `reindex` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReindexReport {
+    pub documents: usize,
+    pub boards: usize,
+    pub tasks: usize,
+}
+
+fn default_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "me".to_string())
+}
+
+impl Profile {
+    /// Opens the profile in `dir`, creating the directory and database if needed.
+    pub fn open(dir: &Path, options: OpenOptions) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| CoreError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let store = Store::open(&dir.join(DB_FILE))?;
+        Self::with_store(store, options)
+    }
+
+    /// A profile in memory, for tests.
+    pub fn in_memory(options: OpenOptions) -> Result<Self> {
+        Self::with_store(Store::open_in_memory()?, options)
+    }
+
+    fn with_store(mut store: Store, options: OpenOptions) -> Result<Self> {
+        let actor = match store.meta("actor")? {
+            Some(hex) => {
+                ActorId::try_from(hex.as_str()).map_err(|_| CoreError::CorruptDatabase {
+                    path: store.path().to_path_buf(),
+                    reason: "the device id in the meta table is damaged".into(),
+                })?
+            }
+            None => {
+                let actor = ActorId::random();
+                store.write(|tx| meta_set(tx, "actor", &actor.to_hex_string()))?;
+                actor
+            }
+        };
+        let user = match options.user {
+            Some(u) => crate::model::check_name("user name", &u)?,
+            None => store.meta("user")?.unwrap_or_else(default_user),
+        };
+        let tz_name = match options.tz {
+            Some(tz) => tz,
+            None => store.meta("tz")?.unwrap_or_else(system_tz_name),
+        };
+        let tz = parse_tz(&tz_name)?;
+        let existing = store
+            .meta("workspace")?
+            .and_then(|w| DocumentId::parse(&w).ok());
+        let mut profile = Self {
+            store,
+            docs: HashMap::new(),
+            actor,
+            user,
+            tz_name,
+            tz,
+            fixed_now: options.now,
+            workspace: existing.unwrap_or_else(DocumentId::random),
+        };
+        if existing.is_none() {
+            profile.create_personal_workspace()?;
+        }
+        Ok(profile)
+    }
+
+    fn create_personal_workspace(&mut self) -> Result<()> {
+        let id = self.workspace;
+        let now = self.now();
+        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
+        let heads = doc.get_heads();
+        let mut ws = WorkspaceDoc::create(std::mem::take(&mut doc), id, "Personal")?;
+        ws.commit(&ChangeNote::new("workspace.create", &self.user), now);
+        let mut doc = ws.into_doc();
+        let bytes = doc.save_after(&heads);
+        let loaded = self.store.write(|tx| {
+            chunks::register(tx, id, DocKind::Workspace.as_str())?;
+            let (hash, version) = chunks::append(tx, id, &bytes)?;
+            meta_set(tx, "workspace", &id.to_string())?;
+            Ok(Loaded {
+                doc,
+                known: HashSet::from([hash]),
+                version,
+            })
+        })?;
+        self.docs.insert(id, loaded);
+        Ok(())
+    }
+
+    /// Saves the user name and time zone as this profile's defaults.
+    pub fn save_settings(&mut self) -> Result<()> {
+        let (user, tz) = (self.user.clone(), self.tz_name.clone());
+        self.store.write(|tx| {
+            meta_set(tx, "user", &user)?;
+            meta_set(tx, "tz", &tz)
+        })
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn tz_name(&self) -> &str {
+        &self.tz_name
+    }
+
+    pub fn tz(&self) -> &Tz {
+        &self.tz
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+
+    pub fn workspace_id(&self) -> DocumentId {
+        self.workspace
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.store.path().to_path_buf()
+    }
+
+    /// Loads a document from its chunks, or brings a cached one up to date
+    /// with chunks another process wrote.
+    fn refresh(
+        tx: &Transaction<'_>,
+        id: DocumentId,
+        cached: Option<Loaded>,
+        actor: &ActorId,
+    ) -> Result<Loaded> {
+        let version = chunks::version(tx, id)?;
+        let mut loaded = match cached {
+            Some(l) if l.version == version => return Ok(l),
+            Some(l) => l,
+            None => Loaded {
+                doc: AutoCommit::new().with_actor(actor.clone()),
+                known: HashSet::new(),
+                version: 0,
+            },
+        };
+        let fresh = chunks::load_unknown(tx, id, &loaded.known)?;
+        if fresh.is_empty() && loaded.known.is_empty() {
+            return Err(CoreError::UnknownBoard(id.to_string()));
+        }
+        for chunk in fresh {
+            loaded
+                .doc
+                .load_incremental(&chunk.data)
+                .map_err(|e| CoreError::CorruptDocument {
+                    doc: id.to_string(),
+                    reason: format!("chunk {} does not load: {e}", chunk.hash),
+                })?;
+            loaded.known.insert(chunk.hash);
+        }
+        loaded.version = version;
+        Ok(loaded)
+    }
+
+    /// Writes the changes made since `heads` as a chunk, compacting when due.
+    fn persist(
+        tx: &Transaction<'_>,
+        id: DocumentId,
+        loaded: &mut Loaded,
+        heads: &[automerge::ChangeHash],
+    ) -> Result<()> {
+        let bytes = loaded.doc.save_after(heads);
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let (hash, version) = chunks::append(tx, id, &bytes)?;
+        loaded.known.insert(hash);
+        loaded.version = version;
+        if chunks::incremental_count(tx, id)? >= chunks::COMPACT_AFTER {
+            let snapshot = loaded.doc.save();
+            let mut heads = loaded.doc.get_heads();
+            heads.sort();
+            let key = chunks::sha256_hex(&heads.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
+            let (hash, version) = chunks::compact(tx, id, &key, &snapshot)?;
+            loaded.known = HashSet::from([hash]);
+            loaded.version = version;
+        }
+        Ok(())
+    }
+
+    /// Runs `op` on a board document inside one write transaction, then
+    /// commits the change, stores it and re-materializes what it touched.
+    pub(crate) fn write_board<T>(
+        &mut self,
+        id: DocumentId,
+        op: impl FnOnce(&mut BoardDoc, DateTime<Utc>, &str) -> Result<(T, ChangeNote, Touched)>,
+    ) -> Result<T> {
+        let now = self.now();
+        let user = self.user.clone();
+        let cached = self.docs.remove(&id);
+        let actor = self.actor.clone();
+        let (out, loaded) = self.store.write(|tx| {
+            let mut loaded = Self::refresh(tx, id, cached, &actor)?;
+            let heads = loaded.doc.get_heads();
+            let mut board = BoardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
+            let (out, note, touched) = op(&mut board, now, &user)?;
+            board.commit(&note, now);
+            materialize_board(tx, &board, touched)?;
+            loaded.doc = board.into_doc();
+            Self::persist(tx, id, &mut loaded, &heads)?;
+            Ok((out, loaded))
+        })?;
+        self.docs.insert(id, loaded);
+        Ok(out)
+    }
+
+    /// Runs `op` on the workspace document, like [`Self::write_board`].
+    pub(crate) fn write_workspace(
+        &mut self,
+        op: impl FnOnce(&mut WorkspaceDoc) -> Result<ChangeNote>,
+    ) -> Result<()> {
+        let id = self.workspace;
+        let now = self.now();
+        let cached = self.docs.remove(&id);
+        let actor = self.actor.clone();
+        let loaded = self.store.write(|tx| {
+            let mut loaded = Self::refresh(tx, id, cached, &actor)?;
+            let heads = loaded.doc.get_heads();
+            let mut ws = WorkspaceDoc::from_doc(std::mem::take(&mut loaded.doc))?;
+            let note = op(&mut ws)?;
+            ws.commit(&note, now);
+            loaded.doc = ws.into_doc();
+            Self::persist(tx, id, &mut loaded, &heads)?;
+            Ok(loaded)
+        })?;
+        self.docs.insert(id, loaded);
+        Ok(())
+    }
+
+    /// A board document, loaded or refreshed, for reading.
+    pub(crate) fn read_board(&mut self, id: DocumentId) -> Result<BoardDoc> {
+        let cached = self.docs.remove(&id);
+        let actor = self.actor.clone();
+        let loaded = self
+            .store
+            .write(|tx| Self::refresh(tx, id, cached, &actor))?;
+        let doc = loaded.doc.clone();
+        self.docs.insert(id, loaded);
+        BoardDoc::from_doc(doc)
+    }
+
+    /// Rebuilds every materialized table from the chunks.
+    pub fn reindex(&mut self) -> Result<ReindexReport> {
+        self.docs.clear();
+        let actor = self.actor.clone();
+        let mut report = ReindexReport {
+            documents: 0,
+            boards: 0,
+            tasks: 0,
+        };
+        self.store.write(|tx| {
+            materialize::clear_all(tx)?;
+            for kind in [DocKind::Board, DocKind::Workspace] {
+                for id in chunks::documents(tx, kind.as_str())? {
+                    report.documents += 1;
+                    if kind != DocKind::Board {
+                        continue;
+                    }
+                    let loaded = Self::refresh(tx, id, None, &actor)?;
+                    let board = BoardDoc::from_doc(loaded.doc)?;
+                    report.boards += 1;
+                    report.tasks += materialize_board(tx, &board, Touched::Everything)?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// Materializes what a change touched; returns the number of live tasks written.
+pub(crate) fn materialize_board(
+    tx: &Transaction<'_>,
+    board: &BoardDoc,
+    touched: Touched,
+) -> Result<usize> {
+    let view = board.board()?;
+    let first_column = view.columns.first().map(|c| c.id.clone());
+    let deleted = board.is_deleted();
+    let fix = |mut task: crate::model::Task| {
+        // A task whose column was removed concurrently shows in the first column.
+        if !view.columns.iter().any(|c| c.id == task.column)
+            && let Some(first) = &first_column
+        {
+            task.column = first.clone();
+        }
+        task
+    };
+    let mut written = 0;
+    match touched {
+        Touched::Tasks(ids) => {
+            for id in ids {
+                if let Some(task) = board.task(&id)? {
+                    written += usize::from(!task.deleted);
+                    materialize::put_task(tx, &fix(task))?;
+                }
+            }
+        }
+        Touched::Board | Touched::Everything => {
+            materialize::put_board(tx, &view, board.workspace(), deleted)?;
+            if matches!(touched, Touched::Everything) || deleted {
+                materialize::clear_board_tasks(tx, board.id())?;
+                if !deleted {
+                    for task in board.tasks()? {
+                        written += usize::from(!task.deleted);
+                        materialize::put_task(tx, &fix(task))?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,499 @@
+//! Task operations and queries.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::boards::find_column;
+use super::{Profile, Touched};
+use crate::doc::{ChangeNote, TaskEdit};
+use crate::error::{CoreError, Result};
+use crate::ids::{CommentId, DocumentId, ItemId, TaskId};
+use crate::model::{
+    Comment, Due, MAX_COMMENT, MAX_DESCRIPTION, Priority, Recurrence, Task, check_label,
+    check_name, check_text, check_title,
+};
+use crate::position;
+use crate::quickadd::{self, Parsed};
+use crate::store::{TaskQuery, query_tasks};
+
+/// What a shell gives to create a task.
+#[derive(Debug, Clone, Default)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    /// Column id or name; the board's first column when `None`.
+    pub column: Option<String>,
+    pub due: Option<Due>,
+    pub reminder: Option<DateTime<Utc>>,
+    pub priority: Priority,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub listings: Vec<String>,
+    pub recurrence: Option<Recurrence>,
+}
+
+/// Changes to a task; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub due: Option<Option<Due>>,
+    pub reminder: Option<Option<DateTime<Utc>>>,
+    pub priority: Option<Priority>,
+    pub recurrence: Option<Option<Recurrence>>,
+    pub add_labels: Vec<String>,
+    pub remove_labels: Vec<String>,
+    pub add_assignees: Vec<String>,
+    pub remove_assignees: Vec<String>,
+    pub add_listings: Vec<String>,
+    pub remove_listings: Vec<String>,
+}
+
+/// The result of completing a task: the task, and the next instance if it recurs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Completion {
+    pub task: Task,
+    pub next: Option<Task>,
+}
+
+fn listing_key(key: &str) -> Result<String> {
+    let key = key.trim().trim_start_matches("mls:").to_string();
+    if key.is_empty()
+        || key.len() > 64
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(CoreError::InvalidValue {
+            what: "listing key",
+            value: key,
+            hint: "a ListingKey is letters, digits, '-', '_' or '.', up to 64 characters",
+        });
+    }
+    Ok(key)
+}
+
+fn person(name: &str) -> Result<String> {
+    check_name("assignee", name.trim().trim_start_matches('@'))
+}
+
+impl TaskChanges {
+    /// Validates and turns the changes into edits.
+    fn edits(&self) -> Result<Vec<TaskEdit>> {
+        let mut edits = Vec::new();
+        if let Some(title) = &self.title {
+            edits.push(TaskEdit::Title(check_title(title)?));
+        }
+        if let Some(text) = &self.description {
+            check_text("description", text, MAX_DESCRIPTION)?;
+            edits.push(TaskEdit::Description(text.clone()));
+        }
+        if let Some(due) = &self.due {
+            edits.push(TaskEdit::Due(due.clone()));
+        }
+        if let Some(r) = self.reminder {
+            edits.push(TaskEdit::Reminder(r));
+        }
+        if let Some(p) = self.priority {
+            edits.push(TaskEdit::Priority(p));
+        }
+        if let Some(r) = &self.recurrence {
+            edits.push(TaskEdit::Recurrence(r.clone()));
+        }
+        for l in &self.add_labels {
+            edits.push(TaskEdit::AddLabel(check_label(l)?));
+        }
+        for l in &self.remove_labels {
+            edits.push(TaskEdit::RemoveLabel(check_label(l)?));
+        }
+        for a in &self.add_assignees {
+            edits.push(TaskEdit::AddAssignee(person(a)?));
+        }
+        for a in &self.remove_assignees {
+            edits.push(TaskEdit::RemoveAssignee(person(a)?));
+        }
+        for k in &self.add_listings {
+            edits.push(TaskEdit::AddListing(listing_key(k)?));
+        }
+        for k in &self.remove_listings {
+            edits.push(TaskEdit::RemoveListing(listing_key(k)?));
+        }
+        Ok(edits)
+    }
+}
+
+impl Profile {
+    /// Finds a task by its id or a unique prefix of it.
+    pub fn resolve_task(&self, key: &str) -> Result<(TaskId, DocumentId)> {
+        let key = key.trim().to_lowercase();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CoreError::UnknownTask(key));
+        }
+        let mut stmt = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT task_id, board_id FROM tasks WHERE task_id >= ?1 AND task_id < ?1 || 'g' LIMIT 4")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([&key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.as_slice() {
+            [(task, board)] => Ok((TaskId::new(task.clone()), DocumentId::parse(board)?)),
+            [] => Err(CoreError::UnknownTask(key)),
+            many => Err(CoreError::AmbiguousTask(
+                key,
+                many.iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        }
+    }
+
+    /// A task, from the materialized tables.
+    pub fn task(&self, key: &str) -> Result<Task> {
+        let (id, _) = self.resolve_task(key)?;
+        let json: String = self.store().conn().query_row(
+            "SELECT json FROM tasks WHERE task_id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )?;
+        serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
+            doc: id.to_string(),
+            reason: format!("{e}; run `porchlight reindex`"),
+        })
+    }
+
+    /// Adds a task at the bottom of its column.
+    pub fn add_task(&mut self, board_key: &str, new: NewTask) -> Result<Task> {
+        let board_id = self.resolve_board(board_key)?;
+        let board = self.board(board_key)?;
+        let column = match &new.column {
+            Some(c) => find_column(&board, c)?.clone(),
+            None => board
+                .columns
+                .first()
+                .cloned()
+                .ok_or(CoreError::LastColumn)?,
+        };
+        let title = check_title(&new.title)?;
+        check_text("description", &new.description, MAX_DESCRIPTION)?;
+        let last: Option<String> = self.store().conn().query_row(
+            "SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2",
+            [board_id.to_string(), column.id.to_string()],
+            |r| r.get(0),
+        )?;
+        let now = self.now();
+        let mut task = Task::new(
+            board_id,
+            title,
+            column.id.clone(),
+            position::between(last.as_deref(), None),
+            &self.user,
+            now,
+        );
+        task.description = new.description;
+        task.due = new.due;
+        task.reminder = new.reminder;
+        task.priority = new.priority;
+        task.recurrence = new.recurrence;
+        task.labels = new
+            .labels
+            .iter()
+            .map(|l| check_label(l))
+            .collect::<Result<_>>()?;
+        task.assignees = new
+            .assignees
+            .iter()
+            .map(|a| person(a))
+            .collect::<Result<_>>()?;
+        task.listings = new
+            .listings
+            .iter()
+            .map(|k| listing_key(k))
+            .collect::<Result<_>>()?;
+        for v in [&mut task.labels, &mut task.assignees, &mut task.listings] {
+            v.sort();
+            v.dedup();
+        }
+        let written = task.clone();
+        self.write_board(board_id, move |b, _, user| {
+            b.insert_task(&written)?;
+            let note = ChangeNote::for_task("task.add", user, written.id.as_str(), vec![]);
+            Ok(((), note, Touched::Tasks(vec![written.id.clone()])))
+        })?;
+        self.task(task.id.as_str())
+    }
+
+    /// Parses quick-add text and adds the task it describes.
+    pub fn quick_add(&mut self, board_key: &str, text: &str) -> Result<(Task, Parsed)> {
+        let parsed = quickadd::parse(text, self.now(), self.tz_name())?;
+        let new = parsed.to_new_task()?;
+        let task = self.add_task(board_key, new)?;
+        Ok((task, parsed))
+    }
+
+    /// Applies `edits` to a task as one change.
+    pub(crate) fn edit_with(&mut self, key: &str, op: &str, edits: Vec<TaskEdit>) -> Result<Task> {
+        let (id, board) = self.resolve_task(key)?;
+        if !edits.is_empty() {
+            let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
+            fields.dedup();
+            let task_id = id.clone();
+            self.write_board(board, move |b, now, user| {
+                b.edit_task(&task_id, &edits, user, now)?;
+                let note = ChangeNote::for_task(op, user, task_id.as_str(), fields);
+                Ok(((), note, Touched::Tasks(vec![task_id.clone()])))
+            })?;
+        }
+        self.task(id.as_str())
+    }
+
+    pub fn edit_task(&mut self, key: &str, changes: &TaskChanges) -> Result<Task> {
+        let edits = changes.edits()?;
+        self.edit_with(key, "task.edit", edits)
+    }
+
+    /// Replaces part of the description, as a text editor does.
+    pub fn splice_description(
+        &mut self,
+        key: &str,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<Task> {
+        check_text("description", insert, MAX_DESCRIPTION)?;
+        let task = self.task(key)?;
+        let new_len =
+            task.description.chars().count().saturating_sub(delete) + insert.chars().count();
+        check_text(
+            "description",
+            &"x".repeat(new_len.min(MAX_DESCRIPTION + 1)),
+            MAX_DESCRIPTION,
+        )?;
+        self.edit_with(
+            key,
+            "task.edit",
+            vec![TaskEdit::SpliceDescription {
+                pos,
+                delete,
+                insert: insert.to_string(),
+            }],
+        )
+    }
+
+    /// Moves a task to `column` (default: its own) at `index` among that
+    /// column's tasks (default: the bottom).
+    pub fn move_task(
+        &mut self,
+        key: &str,
+        column: Option<&str>,
+        index: Option<usize>,
+    ) -> Result<Task> {
+        let task = self.task(key)?;
+        let board = self.board(&task.board.to_string())?;
+        let target = match column {
+            Some(c) => find_column(&board, c)?.id.clone(),
+            None => task.column.clone(),
+        };
+        let siblings: Vec<(String, String)> = self
+            .store()
+            .conn()
+            .prepare_cached(
+                "SELECT position, task_id FROM tasks WHERE board_id = ?1 AND column_id = ?2 AND task_id != ?3
+                 ORDER BY position, task_id",
+            )?
+            .query_map([task.board.to_string(), target.to_string(), task.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let index = index.unwrap_or(siblings.len()).min(siblings.len());
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| siblings.get(i))
+            .map(|s| s.0.as_str());
+        let after = siblings.get(index).map(|s| s.0.as_str());
+        let position = position::between(before, after);
+        let mut edits = vec![TaskEdit::Position(position)];
+        if target != task.column {
+            edits.insert(0, TaskEdit::Column(target));
+        }
+        self.edit_with(key, "task.move", edits)
+    }
+
+    /// Completes a task. A recurring task gets its next instance, added to
+    /// the same column; the completed one stays, marked done.
+    pub fn complete_task(&mut self, key: &str) -> Result<Completion> {
+        let task = self.task(key)?;
+        if task.is_done() {
+            return Ok(Completion { task, next: None });
+        }
+        let now = self.now();
+        let next = task.recurrence.as_ref().map(|rec| {
+            let due = crate::recurrence::next_due(rec, task.due.as_ref(), now, self.tz_name());
+            let mut next = task.clone();
+            next.id = TaskId::random();
+            next.due = Some(due.clone());
+            next.reminder = task
+                .reminder
+                .zip(task.due.as_ref())
+                .map(|(r, d)| due.at - (d.at - r));
+            next.checklist.iter_mut().for_each(|i| i.done = false);
+            next.comments.clear();
+            next.created_by = self.user.clone();
+            next.created_at = now;
+            next.updated_by = self.user.clone();
+            next.updated_at = now;
+            next
+        });
+        let task_id = task.id.clone();
+        let next_for_doc = next.clone();
+        self.write_board(task.board, move |b, now, user| {
+            b.edit_task(&task_id, &[TaskEdit::Completed(Some(now))], user, now)?;
+            let mut touched = vec![task_id.clone()];
+            if let Some(next) = &next_for_doc {
+                b.insert_task(next)?;
+                touched.push(next.id.clone());
+            }
+            let note = ChangeNote::for_task(
+                "task.complete",
+                user,
+                task_id.as_str(),
+                vec!["completed".into()],
+            );
+            Ok(((), note, Touched::Tasks(touched)))
+        })?;
+        let next = match next {
+            Some(n) => Some(self.task(n.id.as_str())?),
+            None => None,
+        };
+        Ok(Completion {
+            task: self.task(task.id.as_str())?,
+            next,
+        })
+    }
+
+    pub fn reopen_task(&mut self, key: &str) -> Result<Task> {
+        self.edit_with(key, "task.reopen", vec![TaskEdit::Completed(None)])
+    }
+
+    pub fn archive_task(&mut self, key: &str, archived: bool) -> Result<Task> {
+        self.edit_with(
+            key,
+            if archived {
+                "task.archive"
+            } else {
+                "task.unarchive"
+            },
+            vec![TaskEdit::Archived(archived)],
+        )
+    }
+
+    /// Deletes a task. It leaves every list and search; its changes stay in
+    /// the board document's history.
+    pub fn delete_task(&mut self, key: &str) -> Result<TaskId> {
+        let now = self.now();
+        let task = self.edit_with(key, "task.delete", vec![TaskEdit::Deleted(Some(now))])?;
+        Ok(task.id)
+    }
+
+    pub fn add_checklist_item(&mut self, key: &str, text: &str) -> Result<Task> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::EmptyName {
+                what: "checklist item",
+            });
+        }
+        check_text("checklist item", text, MAX_COMMENT)?;
+        let task = self.task(key)?;
+        let position = position::between(task.checklist.last().map(|i| i.position.as_str()), None);
+        self.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::AddChecklistItem {
+                id: ItemId::random(),
+                text: text.to_string(),
+                position,
+            }],
+        )
+    }
+
+    /// Ticks or unticks a checklist item, named by id, id prefix or 1-based number.
+    pub fn set_checklist_done(&mut self, key: &str, item: &str, done: bool) -> Result<Task> {
+        let task = self.task(key)?;
+        let id = find_item(&task, item)?;
+        self.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::ChecklistDone { id, done }],
+        )
+    }
+
+    pub fn remove_checklist_item(&mut self, key: &str, item: &str) -> Result<Task> {
+        let task = self.task(key)?;
+        let id = find_item(&task, item)?;
+        self.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::RemoveChecklistItem(id)],
+        )
+    }
+
+    pub fn add_comment(&mut self, key: &str, text: &str) -> Result<Task> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::EmptyName { what: "comment" });
+        }
+        check_text("comment", text, MAX_COMMENT)?;
+        let comment = Comment {
+            id: CommentId::random(),
+            author: self.user.clone(),
+            at: self.now(),
+            text: text.to_string(),
+        };
+        self.edit_with(key, "task.comment", vec![TaskEdit::AddComment(comment)])
+    }
+
+    /// Tasks matching `query`, from the materialized tables.
+    pub fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>> {
+        query_tasks(self.store().conn(), query, self.now(), self.tz())
+    }
+
+    /// Full-text search over open and done tasks, best match first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Task>> {
+        let query = TaskQuery {
+            search: Some(text.to_string()),
+            include_done: true,
+            limit: Some(limit),
+            ..TaskQuery::default()
+        };
+        self.list_tasks(&query)
+    }
+
+    /// Open tasks in focus order (see [`crate::focus`]).
+    pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
+        let all = self.list_tasks(&TaskQuery::default())?;
+        let mut ordered = crate::focus::order(all, self.now());
+        ordered.truncate(limit);
+        Ok(ordered)
+    }
+}
+
+fn find_item(task: &Task, key: &str) -> Result<ItemId> {
+    let key = key.trim();
+    if let Ok(n) = key.parse::<usize>()
+        && n >= 1
+        && let Some(item) = task.checklist.get(n - 1)
+    {
+        return Ok(item.id.clone());
+    }
+    let matches: Vec<&crate::model::ChecklistItem> = task
+        .checklist
+        .iter()
+        .filter(|i| !key.is_empty() && i.id.as_str().starts_with(key))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.id.clone()),
+        _ => Err(CoreError::UnknownChecklistItem {
+            task: task.id.to_string(),
+            item: key.to_string(),
+        }),
+    }
+}
