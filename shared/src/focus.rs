@@ -4,11 +4,11 @@
 //!
 //! | part | rule | range |
 //! |---|---|---|
-//! | urgency | overdue: 100 + 2 per day late (max +60); due within 24 h: 80; within 3 days: 50; within 7 days: 30; later: 10; no due date: 0 | 0–160 |
+//! | urgency | overdue: 200 + 2 per day late (max +60); due within 24 h: 80; within 3 days: 50; within 7 days: 30; later: 10; no due date: 0 | 0–260 |
 //! | priority | urgent 60, high 40, medium 20, low 10, none 0 | 0–60 |
 //! | age | 0.5 per day since creation, at most 15 | 0–15 |
 //!
-//! So an overdue task outranks anything not overdue; among tasks due at the
+//! So an overdue task outranks anything not overdue (at most 80 + 60 + 15); among tasks due at the
 //! same horizon, priority decides; age only breaks near-ties, so nothing rots
 //! at the bottom forever. Ties go to the earlier deadline, then the older
 //! task. Completed and archived tasks are not ranked.
@@ -25,7 +25,7 @@ pub fn score(task: &Task, now: DateTime<Utc>) -> f64 {
             let deadline = due.deadline();
             let hours = (deadline - now).num_minutes() as f64 / 60.0;
             if hours <= 0.0 {
-                100.0 + (2.0 * (-hours / 24.0).floor()).min(60.0)
+                200.0 + (2.0 * (-hours / 24.0).floor()).min(60.0)
             } else if hours <= 24.0 {
                 80.0
             } else if hours <= 72.0 {

@@ -83,6 +83,6 @@ fn an_all_day_task_due_today_is_not_overdue_until_the_day_ends() {
     let date = now().date_naive();
     let mut t = task("all day", None, Priority::None, 0);
     t.due = Due::on_day(date, "UTC").ok();
-    assert!(score(&t, now()) < 100.0);
-    assert!(score(&t, now() + Duration::hours(10)) >= 100.0);
+    assert!(score(&t, now()) < 200.0);
+    assert!(score(&t, now() + Duration::hours(10)) >= 200.0);
 }

@@ -232,8 +232,13 @@ impl Profile {
         Ok((task, parsed))
     }
 
-    /// Applies `edits` to a task as one change.
+    /// Applies `edits` to a task as one change and returns the task.
     pub(crate) fn edit_with(&mut self, key: &str, op: &str, edits: Vec<TaskEdit>) -> Result<Task> {
+        let id = self.apply_edits(key, op, edits)?;
+        self.task(id.as_str())
+    }
+
+    fn apply_edits(&mut self, key: &str, op: &str, edits: Vec<TaskEdit>) -> Result<TaskId> {
         let (id, board) = self.resolve_task(key)?;
         if !edits.is_empty() {
             let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
@@ -245,7 +250,7 @@ impl Profile {
                 Ok(((), note, Touched::Tasks(vec![task_id.clone()])))
             })?;
         }
-        self.task(id.as_str())
+        Ok(id)
     }
 
     pub fn edit_task(&mut self, key: &str, changes: &TaskChanges) -> Result<Task> {
@@ -390,8 +395,7 @@ impl Profile {
     /// the board document's history.
     pub fn delete_task(&mut self, key: &str) -> Result<TaskId> {
         let now = self.now();
-        let task = self.edit_with(key, "task.delete", vec![TaskEdit::Deleted(Some(now))])?;
-        Ok(task.id)
+        self.apply_edits(key, "task.delete", vec![TaskEdit::Deleted(Some(now))])
     }
 
     pub fn add_checklist_item(&mut self, key: &str, text: &str) -> Result<Task> {

@@ -1,1 +1,679 @@
+//! Tests of every public operation of the profile.
 
+use chrono::{Duration, TimeZone};
+
+use super::*;
+use crate::model::{Due, Priority, Recurrence, RecurrenceMode, RecurrenceRule, Task};
+use crate::store::{DueFilter, TaskQuery};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn opts(user: &str) -> OpenOptions {
+    OpenOptions {
+        user: Some(user.into()),
+        tz: Some("America/Denver".into()),
+        now: Some(now()),
+    }
+}
+
+fn profile() -> Profile {
+    let mut p = Profile::in_memory(opts("maria")).expect("profile");
+    p.create_board("Listing prep", &[]).expect("board");
+    p
+}
+
+fn add(p: &mut Profile, text: &str) -> Task {
+    p.quick_add("Listing prep", text).expect("quick add").0
+}
+
+#[test]
+fn boards_can_be_created_listed_renamed_and_deleted() {
+    let mut p = profile();
+    let b = p
+        .create_board("Escrow", &["Open".into(), "Closed".into()])
+        .expect("create");
+    assert_eq!(b.columns.len(), 2);
+    let names: Vec<String> = p
+        .boards()
+        .expect("list")
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["Escrow", "Listing prep"]);
+    assert_eq!(p.resolve_board("esc").ok(), Some(b.id));
+    assert_eq!(p.resolve_board(&b.id.url()).ok(), Some(b.id));
+    p.rename_board("Escrow", "Escrow 12 Oak").expect("rename");
+    assert_eq!(
+        p.board(&b.id.to_string()).expect("board").name,
+        "Escrow 12 Oak"
+    );
+    p.delete_board("Escrow 12 Oak").expect("delete");
+    assert!(matches!(
+        p.resolve_board("Escrow"),
+        Err(CoreError::UnknownBoard(_))
+    ));
+    assert_eq!(p.boards().expect("list").len(), 1);
+}
+
+#[test]
+fn bad_board_input_is_refused() {
+    let mut p = profile();
+    assert!(matches!(
+        p.create_board("  ", &[]),
+        Err(CoreError::EmptyName { .. })
+    ));
+    assert!(matches!(
+        p.create_board("x", &["A".into(), "a".into()]),
+        Err(CoreError::DuplicateColumn(_))
+    ));
+    p.create_board("Listing pipeline", &[]).expect("second");
+    assert!(matches!(
+        p.resolve_board("Listing"),
+        Err(CoreError::AmbiguousBoard(..))
+    ));
+    assert!(matches!(p.board("nope"), Err(CoreError::UnknownBoard(_))));
+}
+
+#[test]
+fn columns_can_be_added_renamed_moved_and_deleted() {
+    let mut p = profile();
+    p.add_column("Listing prep", "Review").expect("add");
+    assert!(matches!(
+        p.add_column("Listing prep", "review"),
+        Err(CoreError::DuplicateColumn(_))
+    ));
+    p.rename_column("Listing prep", "Review", "QA")
+        .expect("rename");
+    let b = p.move_column("Listing prep", "QA", 0).expect("move");
+    let names: Vec<&str> = b.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["QA", "To do", "Doing", "Done"]);
+    let t = add(&mut p, "Photos");
+    p.move_task(t.id.as_str(), Some("QA"), None)
+        .expect("move task");
+    assert!(matches!(
+        p.delete_column("Listing prep", "QA", None),
+        Err(CoreError::ColumnNotEmpty { count: 1, .. })
+    ));
+    p.delete_column("Listing prep", "QA", Some("Doing"))
+        .expect("delete");
+    let moved = p.task(t.id.as_str()).expect("task");
+    assert_eq!(
+        p.board("Listing prep")
+            .expect("b")
+            .column("Doing")
+            .map(|c| c.id.clone()),
+        Some(moved.column)
+    );
+    assert!(matches!(
+        p.rename_column("Listing prep", "Nope", "X"),
+        Err(CoreError::UnknownColumn { .. })
+    ));
+}
+
+#[test]
+fn quick_add_creates_the_task_it_describes() {
+    let mut p = profile();
+    let (t, parsed) = p
+        .quick_add(
+            "Listing prep",
+            "Call John tomorrow 3pm #followup @joe !high mls:A1",
+        )
+        .expect("add");
+    assert_eq!(t.title, "Call John");
+    assert_eq!(
+        t.due.as_ref().map(|d| d.display()).as_deref(),
+        Some("2026-11-19 15:00")
+    );
+    assert_eq!(t.labels, ["followup"]);
+    assert_eq!(t.assignees, ["joe"]);
+    assert_eq!(t.priority, Priority::High);
+    assert_eq!(t.listings, ["A1"]);
+    assert_eq!(t.created_by, "maria");
+    assert_eq!(parsed.spans.len(), 6);
+    assert!(matches!(
+        p.quick_add("Listing prep", "#only @tags"),
+        Err(CoreError::EmptyTitle)
+    ));
+}
+
+#[test]
+fn add_task_validates_its_input() {
+    let mut p = profile();
+    let new = |title: &str| NewTask {
+        title: title.into(),
+        ..NewTask::default()
+    };
+    assert!(matches!(
+        p.add_task("Listing prep", new("")),
+        Err(CoreError::EmptyTitle)
+    ));
+    assert!(matches!(
+        p.add_task("Listing prep", new(&"x".repeat(501))),
+        Err(CoreError::TooLong { .. })
+    ));
+    assert!(matches!(
+        p.add_task(
+            "Listing prep",
+            NewTask {
+                column: Some("Nope".into()),
+                ..new("a")
+            }
+        ),
+        Err(CoreError::UnknownColumn { .. })
+    ));
+    assert!(matches!(
+        p.add_task("Nope", new("a")),
+        Err(CoreError::UnknownBoard(_))
+    ));
+    assert!(matches!(
+        p.add_task(
+            "Listing prep",
+            NewTask {
+                listings: vec!["bad key!".into()],
+                ..new("a")
+            }
+        ),
+        Err(CoreError::InvalidValue { .. })
+    ));
+    assert!(
+        p.list_tasks(&TaskQuery::default())
+            .expect("list")
+            .is_empty(),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn edit_changes_fields_and_unknown_tasks_are_reported() {
+    let mut p = profile();
+    let t = add(&mut p, "Photos #media");
+    let changes = TaskChanges {
+        title: Some("Photos and video".into()),
+        description: Some("Drone too".into()),
+        priority: Some(Priority::Urgent),
+        add_labels: vec!["drone".into()],
+        remove_labels: vec!["media".into()],
+        add_assignees: vec!["@joe".into()],
+        due: Some(Some(Due::at_time(
+            now() + Duration::days(2),
+            "America/Denver",
+        ))),
+        reminder: Some(Some(now() + Duration::days(1))),
+        recurrence: Some(Some(Recurrence {
+            mode: RecurrenceMode::Schedule,
+            rule: RecurrenceRule::Weeks { every: 1 },
+        })),
+        ..TaskChanges::default()
+    };
+    let e = p.edit_task(&t.id.as_str()[..6], &changes).expect("edit");
+    assert_eq!(e.title, "Photos and video");
+    assert_eq!(e.description, "Drone too");
+    assert_eq!(e.labels, ["drone"]);
+    assert_eq!(e.assignees, ["joe"]);
+    assert_eq!(e.priority, Priority::Urgent);
+    assert!(e.reminder.is_some() && e.recurrence.is_some());
+    assert!(matches!(
+        p.edit_task("ffffffffff", &changes),
+        Err(CoreError::UnknownTask(_))
+    ));
+    assert!(matches!(p.task("not-hex"), Err(CoreError::UnknownTask(_))));
+    let blank = TaskChanges {
+        title: Some(" ".into()),
+        ..TaskChanges::default()
+    };
+    assert!(matches!(
+        p.edit_task(t.id.as_str(), &blank),
+        Err(CoreError::EmptyTitle)
+    ));
+}
+
+#[test]
+fn tasks_move_and_reorder_within_and_between_columns() {
+    let mut p = profile();
+    let a = add(&mut p, "A");
+    let b = add(&mut p, "B");
+    let c = add(&mut p, "C");
+    p.move_task(c.id.as_str(), None, Some(0)).expect("to top");
+    let order = |p: &Profile, col: &str| -> Vec<String> {
+        let board = p.board("Listing prep").expect("board");
+        let column = board.column(col).map(|c| c.id.clone());
+        p.list_tasks(&TaskQuery {
+            column,
+            ..TaskQuery::default()
+        })
+        .expect("list")
+        .into_iter()
+        .map(|t| t.title)
+        .collect()
+    };
+    assert_eq!(order(&p, "To do"), ["C", "A", "B"]);
+    p.move_task(a.id.as_str(), Some("Doing"), None)
+        .expect("across");
+    p.move_task(b.id.as_str(), Some("doing"), Some(0))
+        .expect("across to top");
+    assert_eq!(order(&p, "To do"), ["C"]);
+    assert_eq!(order(&p, "Doing"), ["B", "A"]);
+}
+
+#[test]
+fn complete_reopen_archive_and_delete() {
+    let mut p = profile();
+    let t = add(&mut p, "Sign");
+    let done = p.complete_task(t.id.as_str()).expect("done");
+    assert!(done.task.is_done() && done.next.is_none());
+    assert!(
+        p.list_tasks(&TaskQuery::default())
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        p.list_tasks(&TaskQuery {
+            include_done: true,
+            ..TaskQuery::default()
+        })
+        .expect("l")
+        .len(),
+        1
+    );
+    assert!(!p.reopen_task(t.id.as_str()).expect("reopen").is_done());
+    assert!(
+        p.archive_task(t.id.as_str(), true)
+            .expect("archive")
+            .archived
+    );
+    assert!(
+        p.list_tasks(&TaskQuery::default())
+            .expect("list")
+            .is_empty()
+    );
+    assert!(
+        !p.archive_task(t.id.as_str(), false)
+            .expect("unarchive")
+            .archived
+    );
+    p.delete_task(t.id.as_str()).expect("delete");
+    assert!(matches!(
+        p.task(t.id.as_str()),
+        Err(CoreError::UnknownTask(_))
+    ));
+}
+
+#[test]
+fn completing_a_recurring_task_schedules_the_next_and_keeps_the_done_one() {
+    let mut p = profile();
+    let t = add(&mut p, "Water plants every monday 9am");
+    p.add_checklist_item(t.id.as_str(), "Front").expect("item");
+    p.set_checklist_done(t.id.as_str(), "1", true)
+        .expect("tick");
+    let c = p.complete_task(t.id.as_str()).expect("complete");
+    let next = c.next.expect("next instance");
+    assert!(c.task.is_done());
+    assert_eq!(
+        next.due.as_ref().map(|d| d.display()).as_deref(),
+        Some("2026-11-30 09:00")
+    );
+    assert!(!next.is_done());
+    assert_eq!(next.checklist.len(), 1);
+    assert!(!next.checklist[0].done, "checklist starts fresh");
+    let after = add(&mut p, "Filter every! 3 days");
+    let c = p.complete_task(after.id.as_str()).expect("complete");
+    assert_eq!(
+        c.next.and_then(|n| n.due).map(|d| d.display()).as_deref(),
+        Some("2026-11-21")
+    );
+}
+
+#[test]
+fn checklist_items_and_comments() {
+    let mut p = profile();
+    let t = add(&mut p, "Inspection");
+    p.add_checklist_item(t.id.as_str(), "Roof").expect("a");
+    let t2 = p.add_checklist_item(t.id.as_str(), "Furnace").expect("b");
+    let furnace = t2.checklist[1].id.clone();
+    let t3 = p
+        .set_checklist_done(t.id.as_str(), furnace.as_str(), true)
+        .expect("tick");
+    assert!(t3.checklist[1].done && !t3.checklist[0].done);
+    let t4 = p.remove_checklist_item(t.id.as_str(), "1").expect("remove");
+    assert_eq!(
+        t4.checklist
+            .iter()
+            .map(|i| i.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Furnace"]
+    );
+    assert!(matches!(
+        p.set_checklist_done(t.id.as_str(), "9", true),
+        Err(CoreError::UnknownChecklistItem { .. })
+    ));
+    assert!(matches!(
+        p.add_checklist_item(t.id.as_str(), " "),
+        Err(CoreError::EmptyName { .. })
+    ));
+    let t5 = p
+        .add_comment(t.id.as_str(), "Inspector booked for 9am")
+        .expect("comment");
+    assert_eq!(t5.comments[0].author, "maria");
+    assert!(matches!(
+        p.add_comment(t.id.as_str(), &"c".repeat(10_001)),
+        Err(CoreError::TooLong { .. })
+    ));
+}
+
+#[test]
+fn splice_description_edits_in_place() {
+    let mut p = profile();
+    let t = add(&mut p, "Flyer");
+    p.edit_task(
+        t.id.as_str(),
+        &TaskChanges {
+            description: Some("Print 50".into()),
+            ..Default::default()
+        },
+    )
+    .expect("desc");
+    let t = p
+        .splice_description(t.id.as_str(), 6, 2, "100 glossy")
+        .expect("splice");
+    assert_eq!(t.description, "Print 100 glossy");
+    let t = p
+        .splice_description(t.id.as_str(), 999, 5, "!")
+        .expect("clamped");
+    assert_eq!(t.description, "Print 100 glossy!");
+}
+
+#[test]
+fn due_queries_use_the_users_days() {
+    let mut p = profile();
+    add(&mut p, "Alpha today 11pm");
+    add(&mut p, "Bravo tomorrow");
+    add(&mut p, "Charlie in 5 days");
+    add(&mut p, "Delta in 3 weeks");
+    add(&mut p, "late task");
+    let late = p
+        .list_tasks(&TaskQuery::default())
+        .expect("l")
+        .into_iter()
+        .find(|t| t.title == "late task");
+    let late = late.expect("late");
+    p.edit_task(
+        late.id.as_str(),
+        &TaskChanges {
+            due: Some(Some(Due::at_time(
+                now() - Duration::hours(3),
+                "America/Denver",
+            ))),
+            ..Default::default()
+        },
+    )
+    .expect("late");
+    let titles = |f: DueFilter| -> Vec<String> {
+        p.list_tasks(&TaskQuery {
+            due: Some(f),
+            ..TaskQuery::default()
+        })
+        .expect("q")
+        .into_iter()
+        .map(|t| t.title)
+        .collect()
+    };
+    // 23:00 Denver is 06:00 UTC the next day: still "today" for the user.
+    assert_eq!(titles(DueFilter::Today), ["late task", "Alpha"]);
+    assert_eq!(titles(DueFilter::Tomorrow), ["Bravo"]);
+    assert_eq!(titles(DueFilter::Overdue), ["late task"]);
+    assert_eq!(
+        titles(DueFilter::Week),
+        ["late task", "Alpha", "Bravo", "Charlie"]
+    );
+    assert!(titles(DueFilter::None).is_empty());
+}
+
+#[test]
+fn assignee_label_and_search_queries() {
+    let mut p = profile();
+    let a = add(&mut p, "Call the appraiser #valuation @joe");
+    add(&mut p, "Order yard sign @maria");
+    p.edit_task(
+        a.id.as_str(),
+        &TaskChanges {
+            description: Some("Ask about the comparable on Elm".into()),
+            ..Default::default()
+        },
+    )
+    .expect("d");
+    let q = |q: TaskQuery| -> Vec<String> {
+        p.list_tasks(&q)
+            .expect("q")
+            .into_iter()
+            .map(|t| t.title)
+            .collect()
+    };
+    assert_eq!(
+        q(TaskQuery {
+            assignee: Some("@joe".into()),
+            ..Default::default()
+        }),
+        ["Call the appraiser"]
+    );
+    assert_eq!(
+        q(TaskQuery {
+            label: Some("#Valuation".into()),
+            ..Default::default()
+        }),
+        ["Call the appraiser"]
+    );
+    let found: Vec<String> = p
+        .search("elm", 10)
+        .expect("s")
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(found, ["Call the appraiser"]);
+    let found: Vec<String> = p
+        .search("sign", 10)
+        .expect("s")
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(found, ["Order yard sign"]);
+    assert!(p.search("\"(*", 10).expect("odd input is safe").is_empty());
+}
+
+#[test]
+fn search_ranks_title_matches_above_description_matches() {
+    let mut p = profile();
+    let d = add(&mut p, "Call the lender");
+    p.edit_task(
+        d.id.as_str(),
+        &TaskChanges {
+            description: Some("about the roof".into()),
+            ..Default::default()
+        },
+    )
+    .expect("d");
+    add(&mut p, "Roof inspection");
+    let found: Vec<String> = p
+        .search("roof", 10)
+        .expect("s")
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(found, ["Roof inspection", "Call the lender"]);
+}
+
+#[test]
+fn focus_puts_overdue_first() {
+    let mut p = profile();
+    add(&mut p, "Someday");
+    add(&mut p, "Urgent tomorrow tomorrow !urgent");
+    let late = add(&mut p, "Late");
+    p.edit_task(
+        late.id.as_str(),
+        &TaskChanges {
+            due: Some(Some(Due::at_time(now() - Duration::days(1), "UTC"))),
+            ..Default::default()
+        },
+    )
+    .expect("late");
+    let order: Vec<String> = p
+        .focus(10)
+        .expect("focus")
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(order, ["Late", "Urgent tomorrow", "Someday"]);
+}
+
+#[test]
+fn history_lists_who_changed_what_and_restore_brings_a_version_back() {
+    let mut p = profile();
+    let t = add(&mut p, "Stage #staging");
+    p.edit_task(
+        t.id.as_str(),
+        &TaskChanges {
+            title: Some("Stage the kitchen".into()),
+            remove_labels: vec!["staging".into()],
+            ..Default::default()
+        },
+    )
+    .expect("edit");
+    p.add_checklist_item(t.id.as_str(), "Flowers")
+        .expect("item");
+    let h = p.history(t.id.as_str()).expect("history");
+    let ops: Vec<&str> = h.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(ops, ["task.add", "task.edit", "task.checklist"]);
+    assert_eq!(h[1].fields, ["title", "labels"]);
+    assert!(h.iter().all(|e| e.by == "maria"));
+    let restored = p
+        .restore(t.id.as_str(), &h[0].version[..10])
+        .expect("restore");
+    assert_eq!(restored.title, "Stage");
+    assert_eq!(restored.labels, ["staging"]);
+    assert!(restored.checklist.is_empty());
+    let h2 = p.history(t.id.as_str()).expect("history");
+    assert_eq!(h2.len(), 4, "restore is a new change; nothing rewritten");
+    assert!(h2[3].op.starts_with("task.restore"));
+    assert!(matches!(
+        p.restore(t.id.as_str(), "zzzz"),
+        Err(CoreError::UnknownVersion { .. })
+    ));
+}
+
+#[test]
+fn reindex_rebuilds_the_same_tables() {
+    let mut p = profile();
+    for i in 0..20 {
+        add(&mut p, &format!("Task {i} #l{} tomorrow", i % 3));
+    }
+    let before = p
+        .list_tasks(&TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..Default::default()
+        })
+        .expect("b");
+    let report = p.reindex().expect("reindex");
+    assert_eq!(
+        report,
+        ReindexReport {
+            documents: 2,
+            boards: 1,
+            tasks: 20
+        }
+    );
+    let after = p
+        .list_tasks(&TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..Default::default()
+        })
+        .expect("a");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn board_files_round_trip_and_merge() {
+    let mut a = profile();
+    let t = add(&mut a, "Shared task");
+    let file = a.export_board("Listing prep").expect("export");
+    let mut b = Profile::in_memory(opts("joe")).expect("b");
+    let report = b.import_board(&file, "board.automerge").expect("import");
+    assert!(report.added);
+    b.edit_task(
+        t.id.as_str(),
+        &TaskChanges {
+            title: Some("Shared task (joe)".into()),
+            ..Default::default()
+        },
+    )
+    .expect("e");
+    a.add_comment(t.id.as_str(), "from maria").expect("c");
+    let back = b.export_board("Listing prep").expect("export b");
+    let r = a
+        .import_board(&back, "back.automerge")
+        .expect("import back");
+    assert!(!r.added && r.new_changes > 0);
+    let there = a.export_board("Listing prep").expect("export a");
+    b.import_board(&there, "there.automerge")
+        .expect("import there");
+    assert_eq!(
+        a.task(t.id.as_str()).expect("a"),
+        b.task(t.id.as_str()).expect("b")
+    );
+    assert_eq!(a.task(t.id.as_str()).expect("a").title, "Shared task (joe)");
+    assert!(matches!(
+        b.import_board(b"garbage", "x.bin"),
+        Err(CoreError::NotABoardFile { .. })
+    ));
+    assert!(matches!(
+        b.import_board(b"", "empty.bin"),
+        Err(CoreError::NotABoardFile { .. })
+    ));
+}
+
+#[test]
+fn settings_persist_and_profiles_reopen() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), opts("maria")).expect("open");
+    p.save_settings().expect("save");
+    p.create_board("Home", &[]).expect("board");
+    p.quick_add("Home", "Fix the gate").expect("add");
+    let ws = p.workspace_id();
+    drop(p);
+    let p = Profile::open(dir.path(), OpenOptions::default()).expect("reopen");
+    assert_eq!(p.user(), "maria");
+    assert_eq!(p.tz_name(), "America/Denver");
+    assert_eq!(p.workspace_id(), ws);
+    assert_eq!(p.list_tasks(&TaskQuery::default()).expect("l").len(), 1);
+    assert!(p.db_path().ends_with(DB_FILE));
+    assert!(matches!(
+        Profile::open(
+            dir.path(),
+            OpenOptions {
+                tz: Some("Mars/Base".into()),
+                ..Default::default()
+            }
+        ),
+        Err(CoreError::InvalidTimeZone(_))
+    ));
+}
+
+#[test]
+fn two_processes_sharing_a_profile_do_not_lose_each_others_writes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut a = Profile::open(dir.path(), opts("maria")).expect("a");
+    a.create_board("Home", &[]).expect("board");
+    let mut b = Profile::open(dir.path(), opts("maria")).expect("b");
+    // Enough writes from both sides to cross the compaction threshold.
+    for i in 0..(crate::store::chunks::COMPACT_AFTER + 10) {
+        let p = if i % 2 == 0 { &mut a } else { &mut b };
+        p.quick_add("Home", &format!("task {i}")).expect("add");
+    }
+    let mut c = Profile::open(dir.path(), opts("maria")).expect("c");
+    let n = c.reindex().expect("reindex").tasks as i64;
+    assert_eq!(n, crate::store::chunks::COMPACT_AFTER + 10);
+}
