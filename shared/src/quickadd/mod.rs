@@ -19,6 +19,7 @@
 //! - `sat` and `sun` count as days only after `on`, `next` or `every`, as
 //!   they are ordinary words too; `may` and other month names need a day.
 //! - `every …` sets a schedule; `every! …` repeats after completion.
+//!   `daily`, `weekly`, `monthly`, `yearly` count only without an `every`.
 
 mod dates;
 #[cfg(test)]
@@ -152,6 +153,11 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
     let mut default_time: Option<NaiveTime> = None;
     let mut recurrence_first: Option<NaiveDate> = None;
 
+    // "weekly" and friends are ordinary words in a title like "Weekly
+    // update every! 7 days": an explicit "every" phrase takes precedence.
+    let shorthand_ok = !toks
+        .iter()
+        .any(|t| t.lower == "every" || t.lower == "every!");
     let mut i = 0;
     while i < toks.len() {
         let tok = &toks[i];
@@ -227,7 +233,7 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
         }
         // Recurrence
         if out.recurrence.is_none()
-            && let Some((n, rec, first)) = dates::recurrence(&toks[i..], today)
+            && let Some((n, rec, first)) = dates::recurrence(&toks[i..], today, shorthand_ok)
         {
             out.recurrence = Some(rec);
             recurrence_first = first;
@@ -306,4 +312,62 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
         })
         .collect();
     Ok(out)
+}
+
+/// Parses text that must be only a date and/or time ("fri 3pm",
+/// "2026-12-05"), as typed in a due-date field.
+pub fn parse_due(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Due> {
+    let parsed = parse(text, now, tz)?;
+    match parsed.due {
+        Some(due)
+            if parsed.title.is_empty()
+                && parsed
+                    .spans
+                    .iter()
+                    .all(|s| matches!(s.kind, SpanKind::Date | SpanKind::Time)) =>
+        {
+            Ok(due)
+        }
+        _ => Err(crate::CoreError::InvalidDate(text.to_string())),
+    }
+}
+
+/// Parses text that must be only a recurrence ("every monday", "every! 3 days").
+pub fn parse_recurrence(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Recurrence> {
+    let parsed = parse(text, now, tz)?;
+    match parsed.recurrence {
+        Some(rec) if parsed.title.is_empty() => Ok(rec),
+        _ => Err(crate::CoreError::InvalidRecurrence(text.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn due_fields_accept_only_dates() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            parse_due("dec 5 3pm", now, "UTC")
+                .map(|d| d.display())
+                .ok()
+                .as_deref(),
+            Some("2026-12-05 15:00")
+        );
+        assert!(matches!(
+            parse_due("feb 30", now, "UTC"),
+            Err(crate::CoreError::InvalidDate(_))
+        ));
+        assert!(parse_due("call bob", now, "UTC").is_err());
+        assert!(parse_due("", now, "UTC").is_err());
+        assert!(parse_recurrence("every monday", now, "UTC").is_ok());
+        assert!(matches!(
+            parse_recurrence("sometimes", now, "UTC"),
+            Err(crate::CoreError::InvalidRecurrence(_))
+        ));
+    }
 }

@@ -1,0 +1,44 @@
+# Porchlight — the two commands:
+#   make run    build and start Porchlight with a demo board
+#   make test   everything CI checks
+SHELL := /bin/bash
+CARGO ?= cargo
+DEMO_DIR ?= $(CURDIR)/target/demo-profile
+PORCHLIGHT := $(CURDIR)/target/debug/porchlight
+
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench
+
+# Installs what is missing. The desktop app (with its system libraries) and
+# the relay come with their own issues; today the product is the CLI.
+deps:
+	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs and re-run"; exit 1; }
+	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
+	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+
+build: deps
+	$(CARGO) build --workspace
+
+run: build demo
+	@echo
+	@echo "Porchlight demo profile: $(DEMO_DIR)"
+	@echo "Try:  $(PORCHLIGHT) --data-dir $(DEMO_DIR) task list"
+	@echo "      $(PORCHLIGHT) --data-dir $(DEMO_DIR) task add \"Call the seller friday 10am #followup !high\" --board \"12 Oak St listing\""
+	@echo "      $(PORCHLIGHT) --data-dir $(DEMO_DIR) focus"
+
+demo:
+	@scripts/demo.sh "$(PORCHLIGHT)" "$(DEMO_DIR)"
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+rust-tests:
+	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
+
+test: deps fmt-check clippy rust-tests
+
+bench:
+	$(CARGO) bench -p porchlight-core --bench core

@@ -1,0 +1,261 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "porchlight",
+    version,
+    about = "Porchlight: offline-first task boards for small teams"
+)]
+pub struct Cli {
+    /// Profile directory (default: the OS data directory, e.g. ~/.local/share/porchlight).
+    #[arg(long, global = true, env = "PORCHLIGHT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Your name, as it appears in history and assignments (saved in the profile).
+    #[arg(long, global = true, env = "PORCHLIGHT_USER")]
+    pub user: Option<String>,
+    /// IANA time zone for "today" and typed dates (saved in the profile).
+    #[arg(long, global = true, env = "PORCHLIGHT_TZ")]
+    pub tz: Option<String>,
+    /// Pretend it is this instant (RFC 3339), for scripts and tests.
+    #[arg(long, global = true, env = "PORCHLIGHT_NOW", hide = true)]
+    pub now: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Boards: create, list, show, rename, delete, export and import.
+    #[command(subcommand)]
+    Board(BoardCmd),
+    /// Columns of a board.
+    #[command(subcommand)]
+    Column(ColumnCmd),
+    /// Tasks: add with quick-add text, list, edit, move, complete, history.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Full-text search over tasks.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Open tasks in focus order: what to do next.
+    Focus {
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Rebuild every list and index from the stored documents.
+    Reindex,
+    /// Export every task, for spreadsheets and scripts.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Save --user and --tz as this profile's defaults.
+    Config,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardCmd {
+    /// Create a board.
+    New {
+        name: String,
+        /// Column names in order (default: To do, Doing, Done).
+        #[arg(long = "column", short = 'c')]
+        columns: Vec<String>,
+    },
+    /// List boards.
+    List,
+    /// Show a board's columns and tasks.
+    Show {
+        board: String,
+    },
+    Rename {
+        board: String,
+        name: String,
+    },
+    Delete {
+        board: String,
+    },
+    /// Write the board as an Automerge file (share it by email or USB stick).
+    Export {
+        board: String,
+        /// The file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Merge a board file into this profile.
+    Import {
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ColumnCmd {
+    Add {
+        board: String,
+        name: String,
+    },
+    Rename {
+        board: String,
+        column: String,
+        name: String,
+    },
+    /// Move a column to a position (1 = first).
+    Move {
+        board: String,
+        column: String,
+        position: usize,
+    },
+    /// Delete a column; its tasks move to --move-to.
+    Delete {
+        board: String,
+        column: String,
+        #[arg(long)]
+        move_to: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Add a task from one line: "Call John tomorrow 3pm #followup @maria !high mls:A123".
+    Add {
+        text: String,
+        /// Board (default: the only board, or the first one).
+        #[arg(long, short)]
+        board: Option<String>,
+        #[arg(long)]
+        column: Option<String>,
+    },
+    /// List tasks.
+    List(ListArgs),
+    Show {
+        task: String,
+    },
+    /// Change fields of a task.
+    Edit(EditArgs),
+    /// Move a task to another column and/or position (1 = top).
+    Move {
+        task: String,
+        #[arg(long)]
+        column: Option<String>,
+        #[arg(long)]
+        position: Option<usize>,
+    },
+    /// Complete a task (a recurring one gets its next instance).
+    Done {
+        task: String,
+    },
+    Reopen {
+        task: String,
+    },
+    Archive {
+        task: String,
+        /// Bring it back instead.
+        #[arg(long)]
+        undo: bool,
+    },
+    Delete {
+        task: String,
+    },
+    /// Add a checklist item, or tick/untick/remove one by number.
+    Check {
+        task: String,
+        #[arg(long, conflicts_with_all = ["done", "undone", "remove"])]
+        add: Option<String>,
+        #[arg(long)]
+        done: Option<String>,
+        #[arg(long)]
+        undone: Option<String>,
+        #[arg(long)]
+        remove: Option<String>,
+    },
+    /// Comment on a task.
+    Comment {
+        task: String,
+        text: String,
+    },
+    /// Who changed what and when.
+    History {
+        task: String,
+    },
+    /// Restore a task to an earlier version (from `task history`).
+    Restore {
+        task: String,
+        version: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, short)]
+    pub board: Option<String>,
+    #[arg(long)]
+    pub column: Option<String>,
+    /// today, tomorrow, overdue, week, none, or a date (YYYY-MM-DD).
+    #[arg(long)]
+    pub due: Option<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub label: Option<String>,
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Include completed tasks.
+    #[arg(long)]
+    pub all: bool,
+    /// Include archived tasks.
+    #[arg(long)]
+    pub archived: bool,
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub task: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A date as quick-add understands it ("fri 3pm", "2026-12-05"), or "none".
+    #[arg(long)]
+    pub due: Option<String>,
+    /// When to remind, like --due, or "none".
+    #[arg(long)]
+    pub reminder: Option<String>,
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// "every monday", "every! 3 days", or "none".
+    #[arg(long)]
+    pub repeat: Option<String>,
+    #[arg(long = "label")]
+    pub add_labels: Vec<String>,
+    #[arg(long = "unlabel")]
+    pub remove_labels: Vec<String>,
+    #[arg(long = "assign")]
+    pub add_assignees: Vec<String>,
+    #[arg(long = "unassign")]
+    pub remove_assignees: Vec<String>,
+    #[arg(long = "link")]
+    pub add_listings: Vec<String>,
+    #[arg(long = "unlink")]
+    pub remove_listings: Vec<String>,
+}

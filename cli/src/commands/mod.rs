@@ -1,0 +1,171 @@
+//! One function per command group.
+
+mod board;
+mod task;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use porchlight_core::ids::{ColumnId, DocumentId};
+use porchlight_core::{OpenOptions, Profile};
+
+use crate::UsageError;
+use crate::args::{Cli, Command, ExportFormat};
+use crate::output;
+
+/// The profile directory: --data-dir, or the OS data directory.
+fn data_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(dir) = &cli.data_dir {
+        return Ok(dir.clone());
+    }
+    dirs::data_dir()
+        .map(|d| d.join("porchlight"))
+        .ok_or_else(|| {
+            UsageError("cannot find the OS data directory; pass --data-dir".into()).into()
+        })
+}
+
+fn open(cli: &Cli) -> Result<Profile> {
+    let now = match &cli.now {
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|_| {
+                    UsageError(format!(
+                        "--now '{text}' is not an RFC 3339 instant like 2026-11-22T15:00:00Z"
+                    ))
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
+    let options = OpenOptions {
+        user: cli.user.clone(),
+        tz: cli.tz.clone(),
+        now,
+    };
+    Ok(Profile::open(&data_dir(cli)?, options)?)
+}
+
+/// Prints `value` as pretty JSON.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).context("cannot encode JSON")?
+    );
+    Ok(())
+}
+
+/// Column names of every board, for printing tasks.
+pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId), String>> {
+    let mut names = HashMap::new();
+    for summary in profile.boards()? {
+        let board = profile.board(&summary.id.to_string())?;
+        for c in board.columns {
+            names.insert((board.id, c.id), c.name);
+        }
+    }
+    Ok(names)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let mut profile = open(&cli)?;
+    let json = cli.json;
+    match cli.command {
+        Command::Board(cmd) => board::run(&mut profile, cmd, json),
+        Command::Column(cmd) => board::run_column(&mut profile, cmd, json),
+        Command::Task(cmd) => task::run(&mut profile, cmd, json),
+        Command::Search { text, limit } => {
+            let found = profile.search(&text, limit)?;
+            task::print_tasks(&profile, &found, json)
+        }
+        Command::Focus { limit } => {
+            let tasks = profile.focus(limit)?;
+            task::print_tasks(&profile, &tasks, json)
+        }
+        Command::Reindex => {
+            let report = profile.reindex()?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "Rebuilt the index from {} documents: {} boards, {} tasks.",
+                report.documents, report.boards, report.tasks
+            );
+            Ok(())
+        }
+        Command::Export {
+            format,
+            output: path,
+        } => export(&profile, format, path),
+        Command::Config => {
+            profile.save_settings()?;
+            println!(
+                "Saved: user {}, time zone {}.",
+                profile.user(),
+                profile.tz_name()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn export(profile: &Profile, format: ExportFormat, path: Option<PathBuf>) -> Result<()> {
+    let tasks = profile.list_tasks(&porchlight_core::TaskQuery {
+        include_done: true,
+        include_archived: true,
+        ..Default::default()
+    })?;
+    let text = match format {
+        ExportFormat::Json => serde_json::to_string_pretty(&tasks)?,
+        ExportFormat::Csv => {
+            let columns = column_names(profile)?;
+            let boards: HashMap<DocumentId, String> = profile
+                .boards()?
+                .into_iter()
+                .map(|b| (b.id, b.name))
+                .collect();
+            let mut out = String::from(
+                "id,board,column,title,description,due,due_tz,priority,labels,assignees,listings,completed_at,archived,created_by,created_at\n",
+            );
+            for t in &tasks {
+                let fields = [
+                    t.id.to_string(),
+                    boards.get(&t.board).cloned().unwrap_or_default(),
+                    columns
+                        .get(&(t.board, t.column.clone()))
+                        .cloned()
+                        .unwrap_or_default(),
+                    t.title.clone(),
+                    t.description.clone(),
+                    t.due
+                        .as_ref()
+                        .map(|d| d.at.to_rfc3339())
+                        .unwrap_or_default(),
+                    t.due.as_ref().map(|d| d.tz.clone()).unwrap_or_default(),
+                    t.priority.to_string(),
+                    t.labels.join(";"),
+                    t.assignees.join(";"),
+                    t.listings.join(";"),
+                    t.completed_at.map(|c| c.to_rfc3339()).unwrap_or_default(),
+                    t.archived.to_string(),
+                    t.created_by.clone(),
+                    t.created_at.to_rfc3339(),
+                ];
+                let row: Vec<String> = fields.iter().map(|f| output::csv_field(f)).collect();
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+            out
+        }
+    };
+    match path {
+        Some(path) => {
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Exported {} tasks to {}.", tasks.len(), path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}

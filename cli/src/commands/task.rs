@@ -1,0 +1,265 @@
+//! `porchlight task …`.
+
+use anyhow::Result;
+use porchlight_core::model::Task;
+use porchlight_core::profile::{NewTask, TaskChanges};
+use porchlight_core::quickadd::{parse_due, parse_recurrence};
+use porchlight_core::{CoreError, DueFilter, Profile, TaskQuery};
+
+use super::{column_names, print_json};
+use crate::UsageError;
+use crate::args::{EditArgs, ListArgs, TaskCmd};
+use crate::output;
+
+/// Name of the board made for people who have not created one.
+const INBOX: &str = "Inbox";
+
+/// The board `task add` writes to: the one named, the only one, or the Inbox
+/// (created on first use).
+fn target_board(profile: &mut Profile, board: Option<String>) -> Result<String> {
+    if let Some(b) = board {
+        return Ok(b);
+    }
+    let boards = profile.boards()?;
+    match boards.as_slice() {
+        [] => Ok(profile.create_board(INBOX, &[])?.id.to_string()),
+        [one] => Ok(one.id.to_string()),
+        many => match many.iter().find(|b| b.name == INBOX) {
+            Some(inbox) => Ok(inbox.id.to_string()),
+            None => Err(UsageError(format!(
+                "there are {} boards; say which with --board (e.g. --board \"{}\")",
+                many.len(),
+                many[0].name
+            ))
+            .into()),
+        },
+    }
+}
+
+pub fn print_tasks(profile: &Profile, tasks: &[Task], json: bool) -> Result<()> {
+    if json {
+        return print_json(&tasks);
+    }
+    if tasks.is_empty() {
+        println!("No tasks.");
+        return Ok(());
+    }
+    let names = column_names(profile)?;
+    let rows: Vec<Vec<String>> = tasks
+        .iter()
+        .map(|t| {
+            output::task_row(
+                t,
+                names
+                    .get(&(t.board, t.column.clone()))
+                    .map_or("", String::as_str),
+            )
+        })
+        .collect();
+    output::table(&output::TASK_HEADER, &rows);
+    Ok(())
+}
+
+fn show(profile: &Profile, task: &Task, json: bool) -> Result<()> {
+    if json {
+        return print_json(task);
+    }
+    let names = column_names(profile)?;
+    output::task_detail(
+        task,
+        names
+            .get(&(task.board, task.column.clone()))
+            .map_or("", String::as_str),
+    );
+    Ok(())
+}
+
+fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
+    let board = args
+        .board
+        .as_deref()
+        .map(|b| profile.resolve_board(b))
+        .transpose()?;
+    let column = match (&args.column, &args.board) {
+        (Some(c), Some(b)) => {
+            let board = profile.board(b)?;
+            let col = board.column(c).ok_or_else(|| CoreError::UnknownColumn {
+                board: board.name.clone(),
+                column: c.clone(),
+                known: board.column_names(),
+            })?;
+            Some(col.id.clone())
+        }
+        (Some(_), None) => return Err(UsageError("--column needs --board".into()).into()),
+        _ => None,
+    };
+    let query = TaskQuery {
+        board,
+        column,
+        due: args.due.as_deref().map(DueFilter::parse).transpose()?,
+        assignee: args.assignee,
+        label: args.label,
+        search: args.search,
+        include_done: args.all,
+        include_archived: args.archived,
+        limit: args.limit,
+    };
+    print_tasks(profile, &profile.list_tasks(&query)?, json)
+}
+
+/// `Some(None)` for "none", `Some(Some(x))` for a value.
+fn clearable<T>(
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, CoreError>,
+) -> Result<Option<Option<T>>> {
+    match text {
+        None => Ok(None),
+        Some(t) if t.trim().eq_ignore_ascii_case("none") => Ok(Some(None)),
+        Some(t) => Ok(Some(Some(parse(t)?))),
+    }
+}
+
+fn edit(profile: &mut Profile, args: EditArgs, json: bool) -> Result<()> {
+    let (now, tz) = (profile.now(), profile.tz_name().to_string());
+    let changes = TaskChanges {
+        title: args.title,
+        description: args.description,
+        due: clearable(args.due.as_deref(), |t| parse_due(t, now, &tz))?,
+        reminder: clearable(args.reminder.as_deref(), |t| {
+            parse_due(t, now, &tz).map(|d| d.at)
+        })?,
+        priority: args.priority.as_deref().map(str::parse).transpose()?,
+        recurrence: clearable(args.repeat.as_deref(), |t| parse_recurrence(t, now, &tz))?,
+        add_labels: args.add_labels,
+        remove_labels: args.remove_labels,
+        add_assignees: args.add_assignees,
+        remove_assignees: args.remove_assignees,
+        add_listings: args.add_listings,
+        remove_listings: args.remove_listings,
+    };
+    let task = profile.edit_task(&args.task, &changes)?;
+    show(profile, &task, json)
+}
+
+pub fn run(profile: &mut Profile, cmd: TaskCmd, json: bool) -> Result<()> {
+    match cmd {
+        TaskCmd::Add {
+            text,
+            board,
+            column,
+        } => {
+            let board = target_board(profile, board)?;
+            let task = if column.is_some() {
+                let parsed =
+                    porchlight_core::quickadd::parse(&text, profile.now(), profile.tz_name())?;
+                let new = NewTask {
+                    column,
+                    ..parsed.to_new_task()?
+                };
+                profile.add_task(&board, new)?
+            } else {
+                profile.quick_add(&board, &text)?.0
+            };
+            if json {
+                return print_json(&task);
+            }
+            let due = task
+                .due
+                .as_ref()
+                .map(|d| format!(", due {}", d.display()))
+                .unwrap_or_default();
+            println!("Added {} '{}'{due}.", output::short_id(&task), task.title);
+        }
+        TaskCmd::List(args) => list(profile, args, json)?,
+        TaskCmd::Show { task } => {
+            let t = profile.task(&task)?;
+            show(profile, &t, json)?;
+        }
+        TaskCmd::Edit(args) => edit(profile, args, json)?,
+        TaskCmd::Move {
+            task,
+            column,
+            position,
+        } => {
+            if position == Some(0) {
+                return Err(UsageError("positions start at 1".into()).into());
+            }
+            let t = profile.move_task(&task, column.as_deref(), position.map(|p| p - 1))?;
+            show(profile, &t, json)?;
+        }
+        TaskCmd::Done { task } => {
+            let c = profile.complete_task(&task)?;
+            if json {
+                return print_json(&c);
+            }
+            println!("Done: {} '{}'.", output::short_id(&c.task), c.task.title);
+            if let Some(next) = c.next {
+                let due = next.due.as_ref().map(|d| d.display()).unwrap_or_default();
+                println!("Next: {} due {due}.", output::short_id(&next));
+            }
+        }
+        TaskCmd::Reopen { task } => {
+            let t = profile.reopen_task(&task)?;
+            show(profile, &t, json)?;
+        }
+        TaskCmd::Archive { task, undo } => {
+            let t = profile.archive_task(&task, !undo)?;
+            show(profile, &t, json)?;
+        }
+        TaskCmd::Delete { task } => {
+            let id = profile.delete_task(&task)?;
+            println!("Deleted task {id}.");
+        }
+        TaskCmd::Check {
+            task,
+            add,
+            done,
+            undone,
+            remove,
+        } => {
+            let t = match (add, done, undone, remove) {
+                (Some(text), ..) => profile.add_checklist_item(&task, &text)?,
+                (_, Some(item), ..) => profile.set_checklist_done(&task, &item, true)?,
+                (_, _, Some(item), _) => profile.set_checklist_done(&task, &item, false)?,
+                (_, _, _, Some(item)) => profile.remove_checklist_item(&task, &item)?,
+                _ => {
+                    return Err(UsageError(
+                        "say --add TEXT, --done N, --undone N or --remove N".into(),
+                    )
+                    .into());
+                }
+            };
+            show(profile, &t, json)?;
+        }
+        TaskCmd::Comment { task, text } => {
+            let t = profile.add_comment(&task, &text)?;
+            show(profile, &t, json)?;
+        }
+        TaskCmd::History { task } => {
+            let history = profile.history(&task)?;
+            if json {
+                return print_json(&history);
+            }
+            let rows: Vec<Vec<String>> = history
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.version.chars().take(10).collect(),
+                        e.at.with_timezone(profile.tz())
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                        e.by.clone(),
+                        e.op.clone(),
+                        e.fields.join(", "),
+                    ]
+                })
+                .collect();
+            output::table(&["VERSION", "WHEN", "WHO", "WHAT", "FIELDS"], &rows);
+        }
+        TaskCmd::Restore { task, version } => {
+            let t = profile.restore(&task, &version)?;
+            show(profile, &t, json)?;
+        }
+    }
+    Ok(())
+}
