@@ -40,7 +40,7 @@ pub enum Command {
     Column(ColumnCmd),
     /// Tasks: add with quick-add text, list, edit, move, complete, history.
     #[command(subcommand)]
-    Task(TaskCmd),
+    Task(Box<TaskCmd>),
     /// Full-text search over tasks.
     Search {
         text: String,

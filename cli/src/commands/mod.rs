@@ -74,7 +74,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Board(cmd) => board::run(&mut profile, cmd, json),
         Command::Column(cmd) => board::run_column(&mut profile, cmd, json),
-        Command::Task(cmd) => task::run(&mut profile, cmd, json),
+        Command::Task(cmd) => task::run(&mut profile, *cmd, json),
         Command::Search { text, limit } => {
             let found = profile.search(&text, limit)?;
             task::print_tasks(&profile, &found, json)

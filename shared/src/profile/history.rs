@@ -94,6 +94,14 @@ impl Profile {
     }
 }
 
+/// A set field: (current, wanted, add edit, remove edit).
+type SetDiff<'a> = (
+    &'a Vec<String>,
+    &'a Vec<String>,
+    fn(String) -> TaskEdit,
+    fn(String) -> TaskEdit,
+);
+
 /// The edits that turn `now` into `old` (comments excepted).
 fn restore_edits(now: &Task, old: &Task, column_exists: bool) -> Vec<TaskEdit> {
     let mut edits = Vec::new();
@@ -121,12 +129,7 @@ fn restore_edits(now: &Task, old: &Task, column_exists: bool) -> Vec<TaskEdit> {
     if now.recurrence != old.recurrence {
         edits.push(TaskEdit::Recurrence(old.recurrence.clone()));
     }
-    let sets: [(
-        &Vec<String>,
-        &Vec<String>,
-        fn(String) -> TaskEdit,
-        fn(String) -> TaskEdit,
-    ); 3] = [
+    let sets: [SetDiff<'_>; 3] = [
         (
             &now.labels,
             &old.labels,

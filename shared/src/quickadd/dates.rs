@@ -315,8 +315,12 @@ fn bare_time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime)> {
 pub(crate) fn recurrence(
     toks: &[Tok<'_>],
     today: NaiveDate,
+    shorthand_ok: bool,
 ) -> Option<(usize, Recurrence, Option<NaiveDate>)> {
     let w0 = word(toks, 0)?;
+    if !shorthand_ok && !matches!(w0, "every" | "every!") {
+        return None;
+    }
     let shorthand = |rule| {
         Some((
             1,

@@ -163,7 +163,15 @@ fn the_example_from_the_issue() {
 }
 
 /// (input, title, labels, assignees, priority, listings)
-const TAGS: &[(&str, &str, &[&str], &[&str], Option<Priority>, &[&str])] = &[
+type TagCase = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<Priority>,
+    &'static [&'static str],
+);
+const TAGS: &[TagCase] = &[
     ("Stage #staging", "Stage", &["staging"], &[], None, &[]),
     (
         "Stage #Staging, now",
