@@ -1,0 +1,181 @@
+//! The `porchlight` binary, driven as a person or a script would.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-18T17:00:00Z"; // Wednesday 10:00 in Denver
+
+fn pl(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_porchlight"));
+    cmd.arg("--data-dir").arg(dir).args(["--user", "maria"]);
+    // Defaults for the clock and zone, unless the test sets them itself.
+    for (flag, value) in [("--tz", "America/Denver"), ("--now", NOW)] {
+        if !args.contains(&flag) {
+            cmd.args([flag, value]);
+        }
+    }
+    cmd.args(args)
+        .env_remove("PORCHLIGHT_LOG")
+        .output()
+        .expect("run porchlight")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = pl(dir, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(dir, &all)).expect("json")
+}
+
+/// Runs a command that must fail; returns (exit code, stderr).
+fn fails(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = pl(dir, args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    (out.status.code().unwrap_or(-1), err)
+}
+
+#[test]
+fn quick_add_then_list_due_tomorrow_as_json() {
+    let dir = tempfile::tempdir().expect("dir");
+    ok(dir.path(), &["task", "add", "Call John tomorrow 3pm #followup !high"]);
+    let tasks = json(dir.path(), &["task", "list", "--due", "tomorrow"]);
+    let tasks = tasks.as_array().expect("array");
+    assert_eq!(tasks.len(), 1);
+    let t = &tasks[0];
+    assert_eq!(t["title"], "Call John");
+    // 15:00 in Denver (UTC-7) on Thursday 2026-11-19.
+    assert_eq!(t["due"]["at"], "2026-11-19T22:00:00Z");
+    assert_eq!(t["due"]["tz"], "America/Denver");
+    assert_eq!(t["labels"], serde_json::json!(["followup"]));
+    assert_eq!(t["priority"], "high");
+    assert!(json(dir.path(), &["task", "list", "--due", "today"]).as_array().expect("a").is_empty());
+}
+
+#[test]
+fn a_task_lives_through_its_whole_life() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    ok(d, &["board", "new", "Escrow", "-c", "Open", "-c", "Waiting", "-c", "Closed"]);
+    let t = json(d, &["task", "add", "Inspection fri 9am @joe #escrow", "--board", "Escrow"]);
+    let id = t["id"].as_str().expect("id").to_string();
+    let short = &id[..8];
+    ok(d, &["task", "edit", short, "--description", "Bring the ladder", "--priority", "urgent", "--due", "dec 5 10am"]);
+    ok(d, &["task", "move", short, "--column", "Waiting"]);
+    ok(d, &["task", "check", short, "--add", "Roof"]);
+    ok(d, &["task", "check", short, "--done", "1"]);
+    ok(d, &["task", "comment", short, "Inspector confirmed"]);
+    let shown = json(d, &["task", "show", short]);
+    assert_eq!(shown["description"], "Bring the ladder");
+    assert_eq!(shown["priority"], "urgent");
+    assert_eq!(shown["checklist"][0]["done"], true);
+    assert_eq!(shown["comments"][0]["author"], "maria");
+    let board = ok(d, &["board", "show", "Escrow"]);
+    assert!(board.contains("Waiting (1)"), "{board}");
+    let found = json(d, &["search", "ladder"]);
+    assert_eq!(found[0]["id"], id);
+    let history = json(d, &["task", "history", short]);
+    let first = history[0]["version"].as_str().expect("v").to_string();
+    assert!(history.as_array().expect("a").len() >= 5);
+    let restored = json(d, &["task", "restore", short, &first[..12]]);
+    assert_eq!(restored["description"], "");
+    assert_eq!(restored["priority"], "none");
+    ok(d, &["task", "done", short]);
+    assert!(json(d, &["task", "list"]).as_array().expect("a").is_empty());
+    assert_eq!(json(d, &["task", "list", "--all"]).as_array().expect("a").len(), 1);
+    ok(d, &["task", "reopen", short]);
+    ok(d, &["task", "archive", short]);
+    ok(d, &["task", "archive", short, "--undo"]);
+    ok(d, &["task", "delete", short]);
+    assert!(json(d, &["task", "list", "--all", "--archived"]).as_array().expect("a").is_empty());
+    let report = json(d, &["reindex"]);
+    assert_eq!(report["boards"], 1);
+    let csv = ok(d, &["export", "--format", "csv"]);
+    assert!(csv.starts_with("id,board,column,title"), "{csv}");
+}
+
+#[test]
+fn board_files_shared_both_ways_converge() {
+    let a = tempfile::tempdir().expect("a");
+    let b = tempfile::tempdir().expect("b");
+    let files = tempfile::tempdir().expect("files");
+    let file_a = files.path().join("from-a.automerge");
+    let file_b = files.path().join("from-b.automerge");
+    ok(a.path(), &["board", "new", "Open house"]);
+    let t = json(a.path(), &["task", "add", "Print flyers tomorrow #print", "--board", "Open house"]);
+    let id = t["id"].as_str().expect("id").to_string();
+    ok(a.path(), &["board", "export", "Open house", "--output", file_a.to_str().expect("p")]);
+    ok(b.path(), &["board", "import", file_a.to_str().expect("p")]);
+    // Both edit offline, including the same task.
+    ok(a.path(), &["task", "edit", &id, "--title", "Print 100 flyers"]);
+    ok(a.path(), &["task", "add", "Buy cookies", "--board", "Open house"]);
+    ok(b.path(), &["task", "edit", &id, "--priority", "high", "--label", "urgent-print"]);
+    ok(b.path(), &["task", "add", "Borrow signs", "--board", "Open house"]);
+    ok(a.path(), &["board", "export", "Open house", "--output", file_a.to_str().expect("p")]);
+    ok(b.path(), &["board", "export", "Open house", "--output", file_b.to_str().expect("p")]);
+    ok(a.path(), &["board", "import", file_b.to_str().expect("p")]);
+    ok(b.path(), &["board", "import", file_a.to_str().expect("p")]);
+    let list_a = json(a.path(), &["board", "show", "Open house"]);
+    let list_b = json(b.path(), &["board", "show", "Open house"]);
+    assert_eq!(list_a, list_b);
+    let task = json(a.path(), &["task", "show", &id]);
+    assert_eq!(task["title"], "Print 100 flyers");
+    assert_eq!(task["priority"], "high");
+    assert_eq!(list_a["tasks"].as_array().expect("a").len(), 3);
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    ok(d, &["board", "new", "Home"]);
+    let t = json(d, &["task", "add", "Fix gate"]);
+    let id = t["id"].as_str().expect("id").to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["task", "add", ""], "needs a title"),
+        (vec!["task", "add", "#only @tags !high"], "needs a title"),
+        (vec!["task", "add", "x", "--board", "Nope"], "no board matches 'Nope'"),
+        (vec!["task", "add", "x", "--column", "Nope"], "has no column 'Nope'"),
+        (vec!["task", "edit", &id, "--due", "feb 30"], "invalid date 'feb 30'"),
+        (vec!["task", "edit", &id, "--due", "whenever"], "invalid date"),
+        (vec!["task", "edit", &id, "--priority", "meh"], "invalid priority"),
+        (vec!["task", "edit", &id, "--repeat", "sometimes"], "invalid recurrence"),
+        (vec!["task", "show", "ffffffff"], "no task matches"),
+        (vec!["task", "list", "--due", "someday"], "invalid due filter"),
+        (vec!["board", "show", "Nope"], "no board matches"),
+        (vec!["board", "import", "/nonexistent/file"], "cannot read"),
+        (vec!["--tz", "Mars/Base", "task", "list"], "unknown time zone"),
+        (vec!["--now", "yesterday", "task", "list"], "not an RFC 3339"),
+    ];
+    for (args, expected) in cases {
+        let (code, err) = fails(d, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let long = "x".repeat(600);
+    let (code, err) = fails(d, &["task", "add", &long]);
+    assert_eq!((code, err.contains("limit is 500")), (2, true), "{err}");
+    let huge = "y".repeat(100_001);
+    let (code, err) = fails(d, &["task", "edit", &id, "--description", &huge]);
+    assert_eq!((code, err.contains("description")), (2, true), "{err}");
+    let garbage = d.join("garbage.automerge");
+    std::fs::write(&garbage, b"\x85o\x4a\x83 not really").expect("write");
+    let (code, err) = fails(d, &["board", "import", garbage.to_str().expect("p")]);
+    assert_eq!((code, err.contains("not a Porchlight board file")), (2, true), "{err}");
+}
+
+#[test]
+fn a_corrupt_database_is_named_with_what_to_do() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("porchlight.db"), vec![0x42u8; 64 * 1024]).expect("write");
+    let (code, err) = fails(dir.path(), &["task", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("porchlight.db") && err.contains("move it aside"), "{err}");
+}
