@@ -137,7 +137,12 @@ pub enum ColumnCmd {
 pub enum TaskCmd {
     /// Add a task from one line: "Call John tomorrow 3pm #followup @maria !high mls:A123".
     Add {
-        text: String,
+        /// The quick-add text (omit with --stdin).
+        #[arg(required_unless_present = "stdin")]
+        text: Option<String>,
+        /// Add one task per line of standard input, printing each id as it is saved.
+        #[arg(long, conflicts_with = "text")]
+        stdin: bool,
         /// Board (default: the only board, or the first one).
         #[arg(long, short)]
         board: Option<String>,

@@ -22,7 +22,11 @@ fn pl(dir: &Path, args: &[&str]) -> Output {
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = pl(dir, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -37,7 +41,10 @@ fn fails(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = pl(dir, args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{args:?} should fail");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     (out.status.code().unwrap_or(-1), err)
 }
@@ -45,7 +52,10 @@ fn fails(dir: &Path, args: &[&str]) -> (i32, String) {
 #[test]
 fn quick_add_then_list_due_tomorrow_as_json() {
     let dir = tempfile::tempdir().expect("dir");
-    ok(dir.path(), &["task", "add", "Call John tomorrow 3pm #followup !high"]);
+    ok(
+        dir.path(),
+        &["task", "add", "Call John tomorrow 3pm #followup !high"],
+    );
     let tasks = json(dir.path(), &["task", "list", "--due", "tomorrow"]);
     let tasks = tasks.as_array().expect("array");
     assert_eq!(tasks.len(), 1);
@@ -56,18 +66,50 @@ fn quick_add_then_list_due_tomorrow_as_json() {
     assert_eq!(t["due"]["tz"], "America/Denver");
     assert_eq!(t["labels"], serde_json::json!(["followup"]));
     assert_eq!(t["priority"], "high");
-    assert!(json(dir.path(), &["task", "list", "--due", "today"]).as_array().expect("a").is_empty());
+    assert!(
+        json(dir.path(), &["task", "list", "--due", "today"])
+            .as_array()
+            .expect("a")
+            .is_empty()
+    );
 }
 
 #[test]
 fn a_task_lives_through_its_whole_life() {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    ok(d, &["board", "new", "Escrow", "-c", "Open", "-c", "Waiting", "-c", "Closed"]);
-    let t = json(d, &["task", "add", "Inspection fri 9am @joe #escrow", "--board", "Escrow"]);
+    ok(
+        d,
+        &[
+            "board", "new", "Escrow", "-c", "Open", "-c", "Waiting", "-c", "Closed",
+        ],
+    );
+    let t = json(
+        d,
+        &[
+            "task",
+            "add",
+            "Inspection fri 9am @joe #escrow",
+            "--board",
+            "Escrow",
+        ],
+    );
     let id = t["id"].as_str().expect("id").to_string();
     let short = &id[..8];
-    ok(d, &["task", "edit", short, "--description", "Bring the ladder", "--priority", "urgent", "--due", "dec 5 10am"]);
+    ok(
+        d,
+        &[
+            "task",
+            "edit",
+            short,
+            "--description",
+            "Bring the ladder",
+            "--priority",
+            "urgent",
+            "--due",
+            "dec 5 10am",
+        ],
+    );
     ok(d, &["task", "move", short, "--column", "Waiting"]);
     ok(d, &["task", "check", short, "--add", "Roof"]);
     ok(d, &["task", "check", short, "--done", "1"]);
@@ -89,12 +131,23 @@ fn a_task_lives_through_its_whole_life() {
     assert_eq!(restored["priority"], "none");
     ok(d, &["task", "done", short]);
     assert!(json(d, &["task", "list"]).as_array().expect("a").is_empty());
-    assert_eq!(json(d, &["task", "list", "--all"]).as_array().expect("a").len(), 1);
+    assert_eq!(
+        json(d, &["task", "list", "--all"])
+            .as_array()
+            .expect("a")
+            .len(),
+        1
+    );
     ok(d, &["task", "reopen", short]);
     ok(d, &["task", "archive", short]);
     ok(d, &["task", "archive", short, "--undo"]);
     ok(d, &["task", "delete", short]);
-    assert!(json(d, &["task", "list", "--all", "--archived"]).as_array().expect("a").is_empty());
+    assert!(
+        json(d, &["task", "list", "--all", "--archived"])
+            .as_array()
+            .expect("a")
+            .is_empty()
+    );
     let report = json(d, &["reindex"]);
     assert_eq!(report["boards"], 1);
     let csv = ok(d, &["export", "--format", "csv"]);
@@ -109,17 +162,73 @@ fn board_files_shared_both_ways_converge() {
     let file_a = files.path().join("from-a.automerge");
     let file_b = files.path().join("from-b.automerge");
     ok(a.path(), &["board", "new", "Open house"]);
-    let t = json(a.path(), &["task", "add", "Print flyers tomorrow #print", "--board", "Open house"]);
+    let t = json(
+        a.path(),
+        &[
+            "task",
+            "add",
+            "Print flyers tomorrow #print",
+            "--board",
+            "Open house",
+        ],
+    );
     let id = t["id"].as_str().expect("id").to_string();
-    ok(a.path(), &["board", "export", "Open house", "--output", file_a.to_str().expect("p")]);
+    ok(
+        a.path(),
+        &[
+            "board",
+            "export",
+            "Open house",
+            "--output",
+            file_a.to_str().expect("p"),
+        ],
+    );
     ok(b.path(), &["board", "import", file_a.to_str().expect("p")]);
     // Both edit offline, including the same task.
-    ok(a.path(), &["task", "edit", &id, "--title", "Print 100 flyers"]);
-    ok(a.path(), &["task", "add", "Buy cookies", "--board", "Open house"]);
-    ok(b.path(), &["task", "edit", &id, "--priority", "high", "--label", "urgent-print"]);
-    ok(b.path(), &["task", "add", "Borrow signs", "--board", "Open house"]);
-    ok(a.path(), &["board", "export", "Open house", "--output", file_a.to_str().expect("p")]);
-    ok(b.path(), &["board", "export", "Open house", "--output", file_b.to_str().expect("p")]);
+    ok(
+        a.path(),
+        &["task", "edit", &id, "--title", "Print 100 flyers"],
+    );
+    ok(
+        a.path(),
+        &["task", "add", "Buy cookies", "--board", "Open house"],
+    );
+    ok(
+        b.path(),
+        &[
+            "task",
+            "edit",
+            &id,
+            "--priority",
+            "high",
+            "--label",
+            "urgent-print",
+        ],
+    );
+    ok(
+        b.path(),
+        &["task", "add", "Borrow signs", "--board", "Open house"],
+    );
+    ok(
+        a.path(),
+        &[
+            "board",
+            "export",
+            "Open house",
+            "--output",
+            file_a.to_str().expect("p"),
+        ],
+    );
+    ok(
+        b.path(),
+        &[
+            "board",
+            "export",
+            "Open house",
+            "--output",
+            file_b.to_str().expect("p"),
+        ],
+    );
     ok(a.path(), &["board", "import", file_b.to_str().expect("p")]);
     ok(b.path(), &["board", "import", file_a.to_str().expect("p")]);
     let list_a = json(a.path(), &["board", "show", "Open house"]);
@@ -141,18 +250,45 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["task", "add", ""], "needs a title"),
         (vec!["task", "add", "#only @tags !high"], "needs a title"),
-        (vec!["task", "add", "x", "--board", "Nope"], "no board matches 'Nope'"),
-        (vec!["task", "add", "x", "--column", "Nope"], "has no column 'Nope'"),
-        (vec!["task", "edit", &id, "--due", "feb 30"], "invalid date 'feb 30'"),
-        (vec!["task", "edit", &id, "--due", "whenever"], "invalid date"),
-        (vec!["task", "edit", &id, "--priority", "meh"], "invalid priority"),
-        (vec!["task", "edit", &id, "--repeat", "sometimes"], "invalid recurrence"),
+        (
+            vec!["task", "add", "x", "--board", "Nope"],
+            "no board matches 'Nope'",
+        ),
+        (
+            vec!["task", "add", "x", "--column", "Nope"],
+            "has no column 'Nope'",
+        ),
+        (
+            vec!["task", "edit", &id, "--due", "feb 30"],
+            "invalid date 'feb 30'",
+        ),
+        (
+            vec!["task", "edit", &id, "--due", "whenever"],
+            "invalid date",
+        ),
+        (
+            vec!["task", "edit", &id, "--priority", "meh"],
+            "invalid priority",
+        ),
+        (
+            vec!["task", "edit", &id, "--repeat", "sometimes"],
+            "invalid recurrence",
+        ),
         (vec!["task", "show", "ffffffff"], "no task matches"),
-        (vec!["task", "list", "--due", "someday"], "invalid due filter"),
+        (
+            vec!["task", "list", "--due", "someday"],
+            "invalid due filter",
+        ),
         (vec!["board", "show", "Nope"], "no board matches"),
         (vec!["board", "import", "/nonexistent/file"], "cannot read"),
-        (vec!["--tz", "Mars/Base", "task", "list"], "unknown time zone"),
-        (vec!["--now", "yesterday", "task", "list"], "not an RFC 3339"),
+        (
+            vec!["--tz", "Mars/Base", "task", "list"],
+            "unknown time zone",
+        ),
+        (
+            vec!["--now", "yesterday", "task", "list"],
+            "not an RFC 3339",
+        ),
     ];
     for (args, expected) in cases {
         let (code, err) = fails(d, &args);
@@ -168,7 +304,11 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     let garbage = d.join("garbage.automerge");
     std::fs::write(&garbage, b"\x85o\x4a\x83 not really").expect("write");
     let (code, err) = fails(d, &["board", "import", garbage.to_str().expect("p")]);
-    assert_eq!((code, err.contains("not a Porchlight board file")), (2, true), "{err}");
+    assert_eq!(
+        (code, err.contains("not a Porchlight board file")),
+        (2, true),
+        "{err}"
+    );
 }
 
 #[test]
@@ -177,5 +317,8 @@ fn a_corrupt_database_is_named_with_what_to_do() {
     std::fs::write(dir.path().join("porchlight.db"), vec![0x42u8; 64 * 1024]).expect("write");
     let (code, err) = fails(dir.path(), &["task", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("porchlight.db") && err.contains("move it aside"), "{err}");
+    assert!(
+        err.contains("porchlight.db") && err.contains("move it aside"),
+        "{err}"
+    );
 }

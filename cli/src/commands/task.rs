@@ -141,25 +141,69 @@ fn edit(profile: &mut Profile, args: EditArgs, json: bool) -> Result<()> {
     show(profile, &task, json)
 }
 
+fn add_one(profile: &mut Profile, board: &str, text: &str, column: Option<String>) -> Result<Task> {
+    if column.is_none() {
+        return Ok(profile.quick_add(board, text)?.0);
+    }
+    let parsed = porchlight_core::quickadd::parse(text, profile.now(), profile.tz_name())?;
+    let new = NewTask {
+        column,
+        ..parsed.to_new_task()?
+    };
+    Ok(profile.add_task(board, new)?)
+}
+
+/// Bulk add: one task per line. Each id is printed (and flushed) only after
+/// its task is committed, so a script can trust every id it has read.
+fn add_lines(profile: &mut Profile, board: &str, column: Option<String>, json: bool) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0usize;
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match add_one(profile, board, &line, column.clone()) {
+            Ok(task) if json => writeln!(out, "{}", serde_json::to_string(&task)?)?,
+            Ok(task) => writeln!(out, "{}", task.id)?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("line {}: {e:#}", n + 1);
+            }
+        }
+        out.flush()?;
+    }
+    if failed > 0 {
+        return Err(UsageError(format!(
+            "{failed} line(s) were not added; see the messages above"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 pub fn run(profile: &mut Profile, cmd: TaskCmd, json: bool) -> Result<()> {
     match cmd {
+        TaskCmd::Add {
+            stdin: true,
+            board,
+            column,
+            ..
+        } => {
+            let board = target_board(profile, board)?;
+            add_lines(profile, &board, column, json)?;
+        }
         TaskCmd::Add {
             text,
             board,
             column,
+            ..
         } => {
+            let text = text.unwrap_or_default();
             let board = target_board(profile, board)?;
-            let task = if column.is_some() {
-                let parsed =
-                    porchlight_core::quickadd::parse(&text, profile.now(), profile.tz_name())?;
-                let new = NewTask {
-                    column,
-                    ..parsed.to_new_task()?
-                };
-                profile.add_task(&board, new)?
-            } else {
-                profile.quick_add(&board, &text)?.0
-            };
+            let task = add_one(profile, &board, &text, column)?;
             if json {
                 return print_json(&task);
             }
