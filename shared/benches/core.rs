@@ -1,3 +1,135 @@
+//! Core benchmarks: `make bench` (or `cargo bench -p porchlight-core --bench core`).
+//!
+//! A profile with 10,000 tasks is built once on disk (under the system temp
+//! directory) and shared by the benchmarks that need it.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use chrono::{TimeZone, Utc};
+use porchlight_core::{DueFilter, OpenOptions, Profile, TaskQuery};
+
+/// Tasks in the shared profile; `PORCHLIGHT_BENCH_TASKS` overrides it for quick runs.
+fn tasks() -> usize {
+    std::env::var("PORCHLIGHT_BENCH_TASKS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000)
+}
+
+fn options() -> OpenOptions {
+    OpenOptions {
+        user: Some("bench".into()),
+        tz: Some("America/Denver".into()),
+        now: Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0).single(),
+    }
+}
+
+const WORDS: [&str; 12] = [
+    "call",
+    "seller",
+    "inspection",
+    "photos",
+    "staging",
+    "escrow",
+    "appraisal",
+    "lender",
+    "flyer",
+    "showing",
+    "roof",
+    "keys",
+];
+
+/// A directory holding a profile with 10,000 tasks spread over 60 days.
+fn profile_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("porchlight-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut p = Profile::open(&dir, options()).expect("open");
+        p.create_board("Bench", &[]).expect("board");
+        for i in 0..tasks() {
+            let text = format!(
+                "{} {} {} in {} days #{} !{}",
+                WORDS[i % 12],
+                WORDS[(i / 12) % 12],
+                i,
+                1 + i % 60,
+                WORDS[(i / 7) % 12],
+                ["low", "medium", "high"][i % 3]
+            );
+            p.quick_add("Bench", &text).expect("add");
+        }
+        dir
+    })
+}
+
 fn main() {
     divan::main();
+}
+
+/// One task added to a board of 10,000, with its durable (synchronous=FULL) commit.
+#[divan::bench(sample_count = 200)]
+fn add_task_durable(bencher: divan::Bencher) {
+    let mut p = Profile::open(profile_dir(), options()).expect("open");
+    // Load the document once so the samples measure the add, not the first load.
+    p.quick_add("Bench", "warm up").expect("warm");
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i += 1;
+        p.quick_add(
+            "Bench",
+            &format!("Call the lender {i} tomorrow 3pm #followup !high"),
+        )
+        .expect("add")
+    });
+}
+
+/// Opening a profile of 10,000 tasks (no document is loaded until a write).
+#[divan::bench(sample_count = 50)]
+fn open_profile(bencher: divan::Bencher) {
+    let dir = profile_dir();
+    bencher.bench(|| Profile::open(dir, options()).expect("open"));
+}
+
+/// The first write after opening: loads the 10,000-task board document.
+#[divan::bench(sample_count = 10)]
+fn first_write_after_open(bencher: divan::Bencher) {
+    let dir = profile_dir();
+    bencher
+        .with_inputs(|| Profile::open(dir, options()).expect("open"))
+        .bench_local_values(|mut p| p.quick_add("Bench", "first write").expect("add"));
+}
+
+#[divan::bench(sample_count = 200)]
+fn query_due_this_week(bencher: divan::Bencher) {
+    let p = Profile::open(profile_dir(), options()).expect("open");
+    let q = TaskQuery {
+        due: Some(DueFilter::Week),
+        ..TaskQuery::default()
+    };
+    bencher.bench_local(|| p.list_tasks(&q).expect("query"));
+}
+
+#[divan::bench(sample_count = 200)]
+fn search_full_text(bencher: divan::Bencher) {
+    let p = Profile::open(profile_dir(), options()).expect("open");
+    bencher.bench_local(|| p.search("inspection roof", 50).expect("search"));
+}
+
+#[divan::bench(sample_count = 1000)]
+fn quick_add_parse(bencher: divan::Bencher) {
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
+        .single()
+        .unwrap_or_default();
+    bencher.bench(|| {
+        porchlight_core::quickadd::parse(
+            divan::black_box(
+                "Call John re 12 Oak St tomorrow 3pm #followup @maria !high mls:A12345",
+            ),
+            now,
+            "America/Denver",
+        )
+    });
 }

@@ -43,8 +43,12 @@ fn op() -> impl Strategy<Value = (u8, Op)> {
 }
 
 fn all_tasks(p: &Profile) -> Vec<porchlight_core::model::Task> {
-    p.list_tasks(&TaskQuery { include_done: true, include_archived: true, ..TaskQuery::default() })
-        .expect("list")
+    p.list_tasks(&TaskQuery {
+        include_done: true,
+        include_archived: true,
+        ..TaskQuery::default()
+    })
+    .expect("list")
 }
 
 fn pick(p: &Profile, n: u8) -> Option<String> {
@@ -66,10 +70,18 @@ fn apply(p: &mut Profile, op: &Op) {
     // Operations on tasks another replica deleted may fail with UnknownTask;
     // that is a correct answer, not a divergence.
     let _ = match op {
-        Op::Add(n) => p.quick_add("Shared", &format!("task {}", word(*n))).map(|_| ()),
+        Op::Add(n) => p
+            .quick_add("Shared", &format!("task {}", word(*n)))
+            .map(|_| ()),
         Op::Title(t, s) => match pick(p, *t) {
             Some(id) => p
-                .edit_task(&id, &TaskChanges { title: Some(format!("title {}", word(*s))), ..Default::default() })
+                .edit_task(
+                    &id,
+                    &TaskChanges {
+                        title: Some(format!("title {}", word(*s))),
+                        ..Default::default()
+                    },
+                )
                 .map(|_| ()),
             None => Ok(()),
         },
@@ -80,8 +92,11 @@ fn apply(p: &mut Profile, op: &Op) {
         Op::Move(t, c, i) => match pick(p, *t) {
             Some(id) => {
                 let board = p.board("Shared").expect("board");
-                let col = board.columns[*c as usize % board.columns.len()].name.clone();
-                p.move_task(&id, Some(&col), Some(*i as usize % 4)).map(|_| ())
+                let col = board.columns[*c as usize % board.columns.len()]
+                    .name
+                    .clone();
+                p.move_task(&id, Some(&col), Some(*i as usize % 4))
+                    .map(|_| ())
             }
             None => Ok(()),
         },
@@ -97,9 +112,15 @@ fn apply(p: &mut Profile, op: &Op) {
             Some(id) => {
                 let label = vec![format!("l{l}")];
                 let changes = if *on {
-                    TaskChanges { add_labels: label, ..Default::default() }
+                    TaskChanges {
+                        add_labels: label,
+                        ..Default::default()
+                    }
                 } else {
-                    TaskChanges { remove_labels: label, ..Default::default() }
+                    TaskChanges {
+                        remove_labels: label,
+                        ..Default::default()
+                    }
                 };
                 p.edit_task(&id, &changes).map(|_| ())
             }
@@ -125,8 +146,12 @@ fn apply(p: &mut Profile, op: &Op) {
 fn replicas(n: usize) -> Vec<Profile> {
     let now = Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0).single();
     let open = |user: &str| {
-        Profile::in_memory(OpenOptions { user: Some(user.into()), tz: Some("UTC".into()), now })
-            .expect("profile")
+        Profile::in_memory(OpenOptions {
+            user: Some(user.into()),
+            tz: Some("UTC".into()),
+            now,
+        })
+        .expect("profile")
     };
     let mut first = open("r0");
     first.create_board("Shared", &[]).expect("board");
