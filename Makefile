@@ -36,7 +36,6 @@ clippy:
 
 rust-tests:
 	$(CARGO) nextest run --workspace --no-fail-fast
-	$(CARGO) test --workspace --doc
 
 test: deps fmt-check clippy rust-tests
 

@@ -4,13 +4,12 @@ use automerge::AutoCommit;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use super::{Loaded, Profile, Touched, materialize_board};
+use super::{Profile, Touched};
 use crate::doc::{BoardDoc, ChangeNote, DocKind};
 use crate::error::{CoreError, Result};
 use crate::ids::{ColumnId, DocumentId};
 use crate::model::{Board, Column, check_name};
 use crate::position;
-use crate::store::chunks;
 
 /// The columns a new board gets when none are given.
 pub const DEFAULT_COLUMNS: [&str; 3] = ["To do", "Doing", "Done"];
@@ -53,28 +52,7 @@ impl Profile {
         )?;
         board.commit(&ChangeNote::new("board.create", &self.user), now);
         let view = board.board()?;
-        let mut doc = board.into_doc();
-        let bytes = doc.save();
-        let loaded = self.store.write(|tx| {
-            chunks::register(tx, id, DocKind::Board.as_str())?;
-            let (hash, version) = chunks::append(tx, id, &bytes)?;
-            let board = BoardDoc::from_doc(doc.clone())?;
-            materialize_board(tx, &board, Touched::Board)?;
-            Ok(Loaded {
-                doc,
-                known: [hash].into(),
-                version,
-            })
-        })?;
-        self.docs.insert(id, loaded);
-        // The workspace lists boards in creation order; creation time is a
-        // key that sorts that way on every device.
-        let position = format!("{:015}", now.timestamp_millis().max(0));
-        let user = self.user.clone();
-        self.write_workspace(|ws| {
-            ws.add_board(id, &position)?;
-            Ok(ChangeNote::new("workspace.add-board", &user))
-        })?;
+        self.add_document(id, DocKind::Board, board.into_doc(), |_| Ok(()))?;
         Ok(view)
     }
 

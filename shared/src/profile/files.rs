@@ -3,12 +3,10 @@
 //! the same id, or adds the board if it is new; both sides converge however
 //! many times files go back and forth.
 
-use std::collections::HashSet;
-
 use automerge::AutoCommit;
 use serde::Serialize;
 
-use super::{Loaded, Profile, Touched, materialize_board};
+use super::{Profile, Touched};
 use crate::doc::{BoardDoc, ChangeNote, DocKind, identify};
 use crate::error::{CoreError, Result};
 use crate::ids::DocumentId;
@@ -69,27 +67,9 @@ impl Profile {
             });
         }
         let new_changes = incoming.get_changes(&[]).len();
-        let mut doc = incoming.with_actor(self.actor.clone());
-        let bytes = doc.save();
-        let board = BoardDoc::from_doc(doc.clone())?;
-        let name = board.name();
-        let loaded = self.store.write(|tx| {
-            chunks::register(tx, id, DocKind::Board.as_str())?;
-            let (hash, version) = chunks::append(tx, id, &bytes)?;
-            materialize_board(tx, &board, Touched::Everything)?;
-            Ok(Loaded {
-                doc,
-                known: HashSet::from([hash]),
-                version,
-            })
-        })?;
-        self.docs.insert(id, loaded);
-        let position = format!("{:015}", self.now().timestamp_millis().max(0));
-        let user = self.user.clone();
-        self.write_workspace(|ws| {
-            ws.add_board(id, &position)?;
-            Ok(ChangeNote::new("workspace.add-board", &user))
-        })?;
+        let doc = incoming.with_actor(self.actor.clone());
+        let name = BoardDoc::from_doc(doc.clone())?.name();
+        self.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
         Ok(ImportReport {
             board: id,
             name,

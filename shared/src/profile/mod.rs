@@ -156,16 +156,36 @@ impl Profile {
     fn create_personal_workspace(&mut self) -> Result<()> {
         let id = self.workspace;
         let now = self.now();
-        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
-        let heads = doc.get_heads();
-        let mut ws = WorkspaceDoc::create(std::mem::take(&mut doc), id, "Personal")?;
+        let doc = AutoCommit::new().with_actor(self.actor.clone());
+        let mut ws = WorkspaceDoc::create(doc, id, "Personal")?;
         ws.commit(&ChangeNote::new("workspace.create", &self.user), now);
-        let mut doc = ws.into_doc();
-        let bytes = doc.save_after(&heads);
+        self.add_document(id, DocKind::Workspace, ws.into_doc(), |tx| {
+            meta_set(tx, "workspace", &id.to_string())
+        })
+    }
+
+    /// Stores a document this profile did not have — its whole history as
+    /// one chunk, plus its tables — and lists a board in the workspace.
+    /// `extra` runs in the same transaction.
+    pub(crate) fn add_document(
+        &mut self,
+        id: DocumentId,
+        kind: DocKind,
+        mut doc: AutoCommit,
+        extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let bytes = doc.save();
+        let board = match kind {
+            DocKind::Board => Some(BoardDoc::from_doc(doc.clone())?),
+            DocKind::Workspace => None,
+        };
         let loaded = self.store.write(|tx| {
-            chunks::register(tx, id, DocKind::Workspace.as_str())?;
+            chunks::register(tx, id, kind.as_str())?;
             let (hash, version) = chunks::append(tx, id, &bytes)?;
-            meta_set(tx, "workspace", &id.to_string())?;
+            if let Some(board) = &board {
+                materialize_board(tx, board, Touched::Everything)?;
+            }
+            extra(tx)?;
             Ok(Loaded {
                 doc,
                 known: HashSet::from([hash]),
@@ -173,6 +193,16 @@ impl Profile {
             })
         })?;
         self.docs.insert(id, loaded);
+        if board.is_some() {
+            // The workspace lists boards in the order they arrived; the time
+            // is a key that sorts that way on every device.
+            let position = format!("{:015}", self.now().timestamp_millis().max(0));
+            let user = self.user.clone();
+            self.write_workspace(|ws| {
+                ws.add_board(id, &position)?;
+                Ok(ChangeNote::new("workspace.add-board", &user))
+            })?;
+        }
         Ok(())
     }
 
