@@ -89,32 +89,36 @@ impl Profile {
             let known: Option<i64> = self
                 .store()
                 .conn()
-                .query_row(
-                    "SELECT deleted FROM boards WHERE doc_id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT deleted FROM boards WHERE doc_id = ?1")?
+                .query_row([id.to_string()], |r| r.get(0))
                 .optional()?;
             if known == Some(0) {
                 return Ok(id);
             }
         }
-        let boards = self.boards()?;
+        // Names only: counting open tasks (as `boards` does) is wasted work here.
+        let boards: Vec<(DocumentId, String)> = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT doc_id, name FROM boards WHERE deleted = 0 ORDER BY name COLLATE NOCASE, doc_id")?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .filter_map(|row| row.ok().and_then(|(id, name)| Some((DocumentId::parse(&id).ok()?, name))))
+            .collect();
         let lower = key.to_lowercase();
-        if let Some(b) = boards.iter().find(|b| b.name.to_lowercase() == lower) {
-            return Ok(b.id);
+        if let Some((id, _)) = boards.iter().find(|(_, name)| name.to_lowercase() == lower) {
+            return Ok(*id);
         }
-        let matches: Vec<&super::BoardSummary> = boards
+        let matches: Vec<&(DocumentId, String)> = boards
             .iter()
-            .filter(|b| b.name.to_lowercase().starts_with(&lower) && !lower.is_empty())
+            .filter(|(_, name)| !lower.is_empty() && name.to_lowercase().starts_with(&lower))
             .collect();
         match matches.as_slice() {
-            [one] => Ok(one.id),
+            [one] => Ok(one.0),
             [] => Err(CoreError::UnknownBoard(key.to_string())),
             many => Err(CoreError::AmbiguousBoard(
                 key.to_string(),
                 many.iter()
-                    .map(|b| b.name.as_str())
+                    .map(|b| b.1.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             )),
@@ -125,11 +129,9 @@ impl Profile {
     pub fn board(&self, key: &str) -> Result<Board> {
         let id = self.resolve_board(key)?;
         let conn = self.store().conn();
-        let name: String = conn.query_row(
-            "SELECT name FROM boards WHERE doc_id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )?;
+        let name: String = conn
+            .prepare_cached("SELECT name FROM boards WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))?;
         let mut stmt = conn.prepare_cached(
             "SELECT column_id, name, position FROM columns WHERE board_id = ?1 ORDER BY position, column_id",
         )?;

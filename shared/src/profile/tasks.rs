@@ -152,11 +152,11 @@ impl Profile {
     /// A task, from the materialized tables.
     pub fn task(&self, key: &str) -> Result<Task> {
         let (id, _) = self.resolve_task(key)?;
-        let json: String = self.store().conn().query_row(
-            "SELECT json FROM tasks WHERE task_id = ?1",
-            [id.as_str()],
-            |r| r.get(0),
-        )?;
+        let json: String = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT json FROM tasks WHERE task_id = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))?;
         serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
             doc: id.to_string(),
             reason: format!("{e}; run `porchlight reindex`"),
@@ -177,11 +177,13 @@ impl Profile {
         };
         let title = check_title(&new.title)?;
         check_text("description", &new.description, MAX_DESCRIPTION)?;
-        let last: Option<String> = self.store().conn().query_row(
-            "SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2",
-            [board_id.to_string(), column.id.to_string()],
-            |r| r.get(0),
-        )?;
+        let last: Option<String> = self
+            .store()
+            .conn()
+            .prepare_cached(
+                "SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2",
+            )?
+            .query_row([board_id.to_string(), column.id.to_string()], |r| r.get(0))?;
         let now = self.now();
         let mut task = Task::new(
             board_id,

@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 use crate::error::{CoreError, Result};
 
 /// (version, SQL). Append only.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_due_index.sql")),
+];
 
 pub(crate) fn checksum(sql: &str) -> String {
     Sha256::digest(sql.as_bytes())
@@ -93,14 +96,50 @@ mod tests {
     /// breaks this test: add a new migration instead.
     #[test]
     fn shipped_migrations_are_unchanged() {
-        const SHIPPED: &[(i64, &str)] = &[(
-            1,
-            "0bc820be025e7b9f02ba195184d4967042c828f50fbc56cc2b85d57c7ac13ed4",
-        )];
+        const SHIPPED: &[(i64, &str)] = &[
+            (
+                1,
+                "0bc820be025e7b9f02ba195184d4967042c828f50fbc56cc2b85d57c7ac13ed4",
+            ),
+            (
+                2,
+                "4bc5efc67bfa1af794d2e6bc181b6d63683b0a8d4da9044fee8347df5a39d5bd",
+            ),
+        ];
         for (version, sum) in SHIPPED {
             let (_, sql) = MIGRATIONS[(*version - 1) as usize];
             assert_eq!(checksum(sql), *sum, "migration {version} was edited");
         }
+    }
+
+    #[test]
+    fn a_database_from_an_older_build_is_upgraded_in_place() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        let (_, first) = MIGRATIONS[0];
+        conn.execute_batch(first).expect("v1 schema");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, checksum TEXT NOT NULL) STRICT",
+        )
+        .expect("table");
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (1, ?1)",
+            [checksum(first)],
+        )
+        .expect("row");
+        conn.pragma_update(None, "user_version", 1).expect("v1");
+        apply(&mut conn, Path::new(":memory:")).expect("upgrade");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("v");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks_by_due_at'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1);
     }
 
     #[test]
