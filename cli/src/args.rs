@@ -47,6 +47,8 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Every label in use or in the workspace catalogue.
+    Labels,
     /// Open tasks in focus order: what to do next.
     Focus {
         #[arg(long, default_value_t = 10)]

@@ -148,6 +148,7 @@ fn a_task_lives_through_its_whole_life() {
             .expect("a")
             .is_empty()
     );
+    assert_eq!(json(d, &["labels"]), serde_json::json!(["escrow"]));
     let report = json(d, &["reindex"]);
     assert_eq!(report["boards"], 1);
     let csv = ok(d, &["export", "--format", "csv"]);

@@ -79,6 +79,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let found = profile.search(&text, limit)?;
             task::print_tasks(&profile, &found, json)
         }
+        Command::Labels => {
+            let labels = profile.labels()?;
+            if json {
+                return print_json(&labels);
+            }
+            for label in labels {
+                println!("#{label}");
+            }
+            Ok(())
+        }
         Command::Focus { limit } => {
             let tasks = profile.focus(limit)?;
             task::print_tasks(&profile, &tasks, json)

@@ -362,6 +362,19 @@ impl Profile {
         BoardDoc::from_doc(doc)
     }
 
+    /// The workspace document, loaded or refreshed, for reading.
+    pub(crate) fn read_workspace(&mut self) -> Result<WorkspaceDoc> {
+        let id = self.workspace;
+        let cached = self.docs.remove(&id);
+        let actor = self.actor.clone();
+        let loaded = self
+            .store
+            .write(|tx| Self::refresh(tx, id, cached, &actor))?;
+        let doc = loaded.doc.clone();
+        self.docs.insert(id, loaded);
+        WorkspaceDoc::from_doc(doc)
+    }
+
     /// Rebuilds every materialized table from the chunks.
     pub fn reindex(&mut self) -> Result<ReindexReport> {
         self.docs.clear();

@@ -217,6 +217,7 @@ impl Profile {
             v.sort();
             v.dedup();
         }
+        self.catalogue_labels(&task.labels)?;
         let written = task.clone();
         self.write_board(board_id, move |b, _, user| {
             b.insert_task(&written)?;
@@ -257,6 +258,15 @@ impl Profile {
 
     pub fn edit_task(&mut self, key: &str, changes: &TaskChanges) -> Result<Task> {
         let edits = changes.edits()?;
+        let labels: Vec<String> = edits
+            .iter()
+            .filter_map(|e| match e {
+                TaskEdit::AddLabel(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        self.resolve_task(key)?;
+        self.catalogue_labels(&labels)?;
         self.edit_with(key, "task.edit", edits)
     }
 
@@ -455,6 +465,47 @@ impl Profile {
             text: text.to_string(),
         };
         self.edit_with(key, "task.comment", vec![TaskEdit::AddComment(comment)])
+    }
+
+    /// Adds labels no task has used yet to the workspace's label catalogue.
+    fn catalogue_labels(&mut self, labels: &[String]) -> Result<()> {
+        let mut new = Vec::new();
+        for label in labels {
+            let used: i64 = self
+                .store()
+                .conn()
+                .prepare_cached("SELECT COUNT(*) FROM task_labels WHERE label = ?1")?
+                .query_row([label], |r| r.get(0))?;
+            if used == 0 {
+                new.push(label.clone());
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let user = self.user.clone();
+        self.write_workspace(|ws| {
+            for label in &new {
+                ws.add_label(label)?;
+            }
+            Ok(ChangeNote::new("workspace.add-labels", &user))
+        })
+    }
+
+    /// Every label: the workspace catalogue plus any label on a task (boards
+    /// imported from elsewhere may bring their own), sorted.
+    pub fn labels(&mut self) -> Result<Vec<String>> {
+        let mut labels = self.read_workspace()?.labels();
+        let used: Vec<String> = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT DISTINCT label FROM task_labels")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        labels.extend(used);
+        labels.sort();
+        labels.dedup();
+        Ok(labels)
     }
 
     /// Tasks matching `query`, from the materialized tables.

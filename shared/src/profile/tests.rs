@@ -484,6 +484,23 @@ fn assignee_label_and_search_queries() {
 }
 
 #[test]
+fn labels_enter_the_workspace_catalogue_and_stay() {
+    let mut p = profile();
+    let t = add(&mut p, "Stage #staging #photos");
+    p.edit_task(
+        t.id.as_str(),
+        &TaskChanges {
+            add_labels: vec!["Drone".into()],
+            ..Default::default()
+        },
+    )
+    .expect("edit");
+    p.delete_task(t.id.as_str()).expect("delete");
+    // The catalogue remembers labels even when no task uses them any more.
+    assert_eq!(p.labels().expect("labels"), ["drone", "photos", "staging"]);
+}
+
+#[test]
 fn search_ranks_title_matches_above_description_matches() {
     let mut p = profile();
     let d = add(&mut p, "Call the lender");
