@@ -21,3 +21,4 @@ pub mod store;
 
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};
+pub mod sync;
