@@ -9,8 +9,10 @@
 //! business, so the client and the relay share this code and tests run it
 //! over a simulated network.
 
-// engine comes next
+pub mod engine;
 
 pub mod wire;
+
+pub use engine::{Access, Effect, SyncEngine};
 
 pub use wire::{DecodeError, PROTOCOL_VERSION, PeerId, PeerMetadata, WireMessage};

@@ -1,0 +1,412 @@
+//! The sans-IO sync engine.
+//!
+//! One engine per process (a client, or the relay). It holds the documents it
+//! is syncing and an `automerge::sync::State` per (document, peer). Callers
+//! feed it events — a peer joined or left, a frame arrived, the local
+//! document changed — and get back [`Effect`]s, **in order**: an
+//! [`Effect::Persist`] always comes before any [`Effect::Send`] that could
+//! acknowledge or forward the changes it holds, so a caller that performs
+//! effects in order (and waits for each `Persist` to commit) never
+//! acknowledges anything it could lose.
+//!
+//! Authorization is the caller's: each frame comes with the sender's
+//! [`Access`] to its document. A read-only peer gets a read-only sync state:
+//! it receives every change, and the changes it sends are not applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+
+use super::wire::{PROTOCOL_VERSION, PeerId, PeerMetadata, WireMessage};
+
+/// What a peer may do with one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    /// Receives changes; its own are refused.
+    ReadOnly,
+}
+
+/// Something the caller must do, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this frame to this peer.
+    Send { to: PeerId, message: WireMessage },
+    /// Durably store these changes of `doc` (automerge change bytes) before
+    /// performing the effects that follow.
+    Persist {
+        doc: String,
+        changes: Vec<u8>,
+        heads: Vec<ChangeHash>,
+    },
+    /// `doc` changed because of `from`'s message (a client re-materializes).
+    Changed { doc: String, from: PeerId },
+    /// A read-only peer tried to change `doc`; nothing was applied.
+    Refused { doc: String, peer: PeerId },
+    /// The peer broke the protocol; close its connection after sending.
+    Close { peer: PeerId, reason: String },
+}
+
+#[derive(Debug)]
+struct DocSync {
+    doc: AutoCommit,
+    /// Peers syncing this document, with their state and access.
+    peers: BTreeMap<PeerId, (sync::State, Access)>,
+    /// Peers already told this document is read-only for them.
+    warned: BTreeSet<PeerId>,
+}
+
+#[derive(Debug)]
+pub struct SyncEngine {
+    me: PeerId,
+    metadata: PeerMetadata,
+    peers: BTreeSet<PeerId>,
+    docs: BTreeMap<String, DocSync>,
+}
+
+fn send(to: &PeerId, message: WireMessage) -> Effect {
+    Effect::Send {
+        to: to.clone(),
+        message,
+    }
+}
+
+impl SyncEngine {
+    pub fn new(me: PeerId, metadata: PeerMetadata) -> Self {
+        Self {
+            me,
+            metadata,
+            peers: BTreeSet::new(),
+            docs: BTreeMap::new(),
+        }
+    }
+
+    pub fn peer_id(&self) -> &PeerId {
+        &self.me
+    }
+
+    /// The `join` a client sends first.
+    pub fn join(&self) -> WireMessage {
+        WireMessage::Join {
+            sender_id: self.me.clone(),
+            supported_protocol_versions: vec![PROTOCOL_VERSION.to_string()],
+            metadata: Some(self.metadata.clone()),
+        }
+    }
+
+    /// Answers a `join` (the listening side). `peer` is the id the caller
+    /// assigns to the connection — the relay binds it to the authenticated
+    /// device rather than trusting the claimed `senderId`.
+    pub fn accept_join(&mut self, peer: &PeerId, join: &WireMessage) -> Vec<Effect> {
+        let WireMessage::Join {
+            supported_protocol_versions,
+            ..
+        } = join
+        else {
+            return vec![
+                send(
+                    peer,
+                    WireMessage::Error {
+                        message: "expected a join message first".into(),
+                    },
+                ),
+                Effect::Close {
+                    peer: peer.clone(),
+                    reason: "no join".into(),
+                },
+            ];
+        };
+        if !supported_protocol_versions
+            .iter()
+            .any(|v| v == PROTOCOL_VERSION)
+        {
+            return vec![
+                send(
+                    peer,
+                    WireMessage::Error {
+                        message: format!(
+                            "unsupported protocol version; this server speaks \"{PROTOCOL_VERSION}\""
+                        ),
+                    },
+                ),
+                Effect::Close {
+                    peer: peer.clone(),
+                    reason: "unsupported protocol version".into(),
+                },
+            ];
+        }
+        self.peers.insert(peer.clone());
+        vec![send(
+            peer,
+            WireMessage::Peer {
+                sender_id: self.me.clone(),
+                target_id: peer.clone(),
+                selected_protocol_version: PROTOCOL_VERSION.to_string(),
+                metadata: Some(self.metadata.clone()),
+            },
+        )]
+    }
+
+    /// Registers a peer whose handshake completed (the dialing side, on `peer`).
+    pub fn connected(&mut self, peer: &PeerId) {
+        self.peers.insert(peer.clone());
+    }
+
+    /// Forgets a peer: its sync states start fresh if it comes back, as the
+    /// automerge sync protocol requires after a lost connection.
+    pub fn disconnected(&mut self, peer: &PeerId) {
+        self.peers.remove(peer);
+        for d in self.docs.values_mut() {
+            d.peers.remove(peer);
+            d.warned.remove(peer);
+        }
+    }
+
+    pub fn has_document(&self, id: &str) -> bool {
+        self.docs.contains_key(id)
+    }
+
+    /// Adds a document the caller loaded (or an empty one to receive into).
+    pub fn add_document(&mut self, id: &str, doc: AutoCommit) {
+        self.docs.entry(id.to_string()).or_insert(DocSync {
+            doc,
+            peers: BTreeMap::new(),
+            warned: BTreeSet::new(),
+        });
+    }
+
+    /// Removes a document from memory (eviction); its peers re-sync from
+    /// fresh states if it is added again.
+    pub fn remove_document(&mut self, id: &str) -> Option<AutoCommit> {
+        self.docs.remove(id).map(|d| d.doc)
+    }
+
+    pub fn document(&self, id: &str) -> Option<&AutoCommit> {
+        self.docs.get(id).map(|d| &d.doc)
+    }
+
+    pub fn document_mut(&mut self, id: &str) -> Option<&mut AutoCommit> {
+        self.docs.get_mut(id).map(|d| &mut d.doc)
+    }
+
+    /// True when `peer` said it will not apply our changes to `doc` — we are a
+    /// viewer there. A client shows this as "read-only".
+    pub fn is_read_only(&self, peer: &PeerId, doc: &str) -> bool {
+        self.docs
+            .get(doc)
+            .and_then(|d| d.peers.get(peer))
+            .is_some_and(|(state, _)| state.is_peer_read_only())
+    }
+
+    /// Documents with no peer syncing them (candidates for eviction).
+    pub fn idle_documents(&self) -> Vec<String> {
+        self.docs
+            .iter()
+            .filter(|(_, d)| d.peers.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    pub fn document_count(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Starts syncing `doc` with `peer` (the client asks the relay for it).
+    pub fn open(&mut self, peer: &PeerId, doc: &str, access: Access) -> Vec<Effect> {
+        let me = self.me.clone();
+        let Some(d) = self.docs.get_mut(doc) else {
+            return vec![];
+        };
+        let (state, _) = d
+            .peers
+            .entry(peer.clone())
+            .or_insert_with(|| (new_state(access), access));
+        let is_new = d.doc.get_heads().is_empty();
+        match d.doc.sync().generate_sync_message(state) {
+            Some(m) => {
+                let data = m.encode();
+                let message = if is_new {
+                    WireMessage::Request {
+                        sender_id: me,
+                        target_id: peer.clone(),
+                        document_id: doc.to_string(),
+                        data,
+                    }
+                } else {
+                    WireMessage::Sync {
+                        sender_id: me,
+                        target_id: peer.clone(),
+                        document_id: doc.to_string(),
+                        data,
+                    }
+                };
+                vec![send(peer, message)]
+            }
+            None => vec![],
+        }
+    }
+
+    /// The local copy of `doc` changed: tell every peer syncing it.
+    pub fn local_change(&mut self, doc: &str) -> Vec<Effect> {
+        self.broadcast(doc)
+    }
+
+    /// Sync messages for every peer of `doc` that has something to hear.
+    fn broadcast(&mut self, doc: &str) -> Vec<Effect> {
+        let me = self.me.clone();
+        let Some(d) = self.docs.get_mut(doc) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (peer, (state, _)) in d.peers.iter_mut() {
+            if let Some(m) = d.doc.sync().generate_sync_message(state) {
+                out.push(send(
+                    peer,
+                    WireMessage::Sync {
+                        sender_id: me.clone(),
+                        target_id: peer.clone(),
+                        document_id: doc.to_string(),
+                        data: m.encode(),
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// Handles a frame from `from`, who has `access` to its document.
+    /// Documents must have been added (loaded) before; a frame for a document
+    /// this engine does not hold gets `doc-unavailable`.
+    pub fn receive(&mut self, from: &PeerId, message: WireMessage, access: Access) -> Vec<Effect> {
+        match message {
+            WireMessage::Request {
+                document_id, data, ..
+            }
+            | WireMessage::Sync {
+                document_id, data, ..
+            } => self.receive_sync(from, &document_id, &data, access),
+            WireMessage::DocUnavailable { .. }
+            | WireMessage::RemoteSubscriptionChange { .. }
+            | WireMessage::RemoteHeadsChanged { .. }
+            | WireMessage::Leave { .. }
+            | WireMessage::Error { .. }
+            | WireMessage::Ephemeral { .. } => vec![],
+            WireMessage::Join { .. } | WireMessage::Peer { .. } => vec![
+                send(
+                    from,
+                    WireMessage::Error {
+                        message: "unexpected handshake message".into(),
+                    },
+                ),
+                Effect::Close {
+                    peer: from.clone(),
+                    reason: "handshake after handshake".into(),
+                },
+            ],
+        }
+    }
+
+    /// `doc-unavailable` for a document `from` may not see or that does not exist.
+    pub fn unavailable(&self, to: &PeerId, doc: &str) -> Effect {
+        send(
+            to,
+            WireMessage::DocUnavailable {
+                sender_id: self.me.clone(),
+                target_id: to.clone(),
+                document_id: doc.to_string(),
+            },
+        )
+    }
+
+    fn receive_sync(
+        &mut self,
+        from: &PeerId,
+        doc: &str,
+        data: &[u8],
+        access: Access,
+    ) -> Vec<Effect> {
+        let Some(d) = self.docs.get_mut(doc) else {
+            return vec![self.unavailable(from, doc)];
+        };
+        let message = match sync::Message::decode(data) {
+            Ok(m) => m,
+            Err(e) => {
+                return vec![
+                    send(
+                        from,
+                        WireMessage::Error {
+                            message: format!("bad sync message for {doc}: {e}"),
+                        },
+                    ),
+                    Effect::Close {
+                        peer: from.clone(),
+                        reason: "undecodable sync message".into(),
+                    },
+                ];
+            }
+        };
+        let mut out = Vec::new();
+        let entry = d
+            .peers
+            .entry(from.clone())
+            .or_insert_with(|| (new_state(access), access));
+        if entry.1 != access {
+            // Access changed (a role change): start this peer afresh.
+            *entry = (new_state(access), access);
+        }
+        if access == Access::ReadOnly && !message.changes.is_empty() {
+            out.push(Effect::Refused {
+                doc: doc.to_string(),
+                peer: from.clone(),
+            });
+            if d.warned.insert(from.clone()) {
+                out.push(send(from, WireMessage::Error {
+                    message: format!("read-only: you may view {doc} but not change it; your changes were not applied"),
+                }));
+            }
+        }
+        let before = d.doc.get_heads();
+        let (state, _) = d
+            .peers
+            .get_mut(from)
+            .unwrap_or_else(|| unreachable!("inserted above"));
+        if let Err(e) = d.doc.sync().receive_sync_message(state, message) {
+            out.push(send(
+                from,
+                WireMessage::Error {
+                    message: format!("cannot apply sync message for {doc}: {e}"),
+                },
+            ));
+            out.push(Effect::Close {
+                peer: from.clone(),
+                reason: "sync message does not apply".into(),
+            });
+            return out;
+        }
+        let after = d.doc.get_heads();
+        if after != before {
+            out.push(Effect::Persist {
+                doc: doc.to_string(),
+                changes: d.doc.save_after(&before),
+                heads: after,
+            });
+            out.push(Effect::Changed {
+                doc: doc.to_string(),
+                from: from.clone(),
+            });
+        }
+        out.extend(self.broadcast(doc));
+        out
+    }
+}
+
+fn new_state(access: Access) -> sync::State {
+    match access {
+        Access::ReadWrite => sync::State::new(),
+        Access::ReadOnly => sync::State::new_read_only(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
