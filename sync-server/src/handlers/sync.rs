@@ -1,0 +1,81 @@
+//! `GET /sync`: the automerge-repo WebSocket endpoint.
+//!
+//! Authenticated at the upgrade; the connection's peer id is assigned here
+//! from the device, whatever `senderId` the client claims. One writer task per
+//! connection drains a bounded queue; the reader forwards frames to the hub.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use porchlight_core::sync::PeerId;
+use tokio::sync::mpsc;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::hub::{HubInput, Outbound, SEND_QUEUE};
+
+/// How often the relay pings an idle connection.
+pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// A connection silent this long (no frame, no pong) is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>, Auth(id): Auth) -> Response {
+    let max = state.config.max_message_bytes;
+    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| connection(socket, state, id))
+}
+
+async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::Identity) {
+    let n = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let peer = PeerId(format!("device-{}-{n}", id.device));
+    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(SEND_QUEUE);
+    if state.hub.send(HubInput::Connect { peer: peer.clone(), account: id.account, out: out_tx }).await.is_err() {
+        return;
+    }
+    let (mut sink, mut stream) = socket.split();
+    let writer = tokio::spawn(async move {
+        let mut ping = tokio::time::interval(PING_INTERVAL);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                out = out_rx.recv() => match out {
+                    Some(Outbound::Frame(bytes)) => {
+                        if sink.send(Message::Binary(bytes.into())).await.is_err() { break; }
+                    }
+                    Some(Outbound::Close(reason)) => {
+                        let frame = axum::extract::ws::CloseFrame { code: 1008, reason: reason.chars().take(120).collect::<String>().into() };
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        break;
+                    }
+                    None => break,
+                },
+                _ = ping.tick() => {
+                    if sink.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+                }
+            }
+        }
+    });
+    loop {
+        let next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await;
+        let Ok(Some(Ok(message))) = next else { break };
+        match message {
+            Message::Binary(bytes) => {
+                if state.hub.send(HubInput::Frame { peer: peer.clone(), bytes: bytes.to_vec() }).await.is_err() {
+                    break;
+                }
+            }
+            Message::Close(_) => break,
+            Message::Text(_) => {
+                tracing::info!(%peer, "text frame on /sync; the protocol is binary CBOR");
+                break;
+            }
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    let _ = state.hub.send(HubInput::Disconnect { peer }).await;
+    writer.abort();
+}

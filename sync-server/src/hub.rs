@@ -1,0 +1,272 @@
+//! The hub: one thread that owns the sync engine and performs its effects.
+//!
+//! Connections send their frames here through a bounded channel and get
+//! frames back through their own bounded channel. The hub checks each
+//! document's owner team and the sender's role before the engine sees a
+//! frame, loads documents from storage on first use, writes every change to
+//! storage (committed) before sending anything that acknowledges or forwards
+//! it, and evicts documents from memory once no connection syncs them, so
+//! memory follows the working set, not the number of stored documents.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use automerge::AutoCommit;
+use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use tokio::sync::mpsc;
+
+use crate::store::{Role, Store};
+
+/// Frames queued for one connection before it counts as a slow reader.
+pub const SEND_QUEUE: usize = 512;
+/// Frames queued for the hub from all connections.
+pub const HUB_QUEUE: usize = 4096;
+
+/// What the hub sends a connection.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(Vec<u8>),
+    Close(String),
+}
+
+#[derive(Debug)]
+pub enum HubInput {
+    Connect { peer: PeerId, account: i64, out: mpsc::Sender<Outbound> },
+    Frame { peer: PeerId, bytes: Vec<u8> },
+    Disconnect { peer: PeerId },
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections: AtomicU64,
+    pub documents_in_memory: AtomicU64,
+    pub messages_in: AtomicU64,
+    pub messages_out: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub refused_changes: AtomicU64,
+    pub slow_readers_dropped: AtomicU64,
+    pub persist_failures: AtomicU64,
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "# TYPE porchlight_connections gauge\nporchlight_connections {}\n\
+             # TYPE porchlight_documents_in_memory gauge\nporchlight_documents_in_memory {}\n\
+             # TYPE porchlight_messages_in_total counter\nporchlight_messages_in_total {}\n\
+             # TYPE porchlight_messages_out_total counter\nporchlight_messages_out_total {}\n\
+             # TYPE porchlight_bytes_in_total counter\nporchlight_bytes_in_total {}\n\
+             # TYPE porchlight_bytes_out_total counter\nporchlight_bytes_out_total {}\n\
+             # TYPE porchlight_refused_changes_total counter\nporchlight_refused_changes_total {}\n\
+             # TYPE porchlight_slow_readers_dropped_total counter\nporchlight_slow_readers_dropped_total {}\n\
+             # TYPE porchlight_persist_failures_total counter\nporchlight_persist_failures_total {}\n",
+            g(&self.connections),
+            g(&self.documents_in_memory),
+            g(&self.messages_in),
+            g(&self.messages_out),
+            g(&self.bytes_in),
+            g(&self.bytes_out),
+            g(&self.refused_changes),
+            g(&self.slow_readers_dropped),
+            g(&self.persist_failures),
+        )
+    }
+}
+
+#[derive(Debug)]
+struct Conn {
+    account: i64,
+    out: mpsc::Sender<Outbound>,
+    joined: bool,
+}
+
+struct Hub {
+    engine: SyncEngine,
+    store: Arc<Store>,
+    conns: HashMap<PeerId, Conn>,
+    metrics: Arc<Metrics>,
+}
+
+/// Starts the hub thread; it stops when every sender is dropped.
+pub fn spawn(
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    relay_id: &str,
+) -> std::io::Result<(mpsc::Sender<HubInput>, std::thread::JoinHandle<()>)> {
+    let (tx, mut rx) = mpsc::channel::<HubInput>(HUB_QUEUE);
+    let engine = SyncEngine::new(PeerId(relay_id.to_string()), PeerMetadata { storage_id: Some(relay_id.to_string()), is_ephemeral: false });
+    let mut hub = Hub { engine, store, conns: HashMap::new(), metrics };
+    let handle = std::thread::Builder::new()
+        .name("porchlight-hub".into())
+        .spawn(move || {
+            while let Some(input) = rx.blocking_recv() {
+                hub.handle(input);
+            }
+            tracing::info!("hub stopped: every write is committed");
+        })?;
+    Ok((tx, handle))
+}
+
+fn document_of(message: &WireMessage) -> Option<&str> {
+    match message {
+        WireMessage::Request { document_id, .. }
+        | WireMessage::Sync { document_id, .. }
+        | WireMessage::Ephemeral { document_id, .. }
+        | WireMessage::DocUnavailable { document_id, .. }
+        | WireMessage::RemoteHeadsChanged { document_id, .. } => Some(document_id),
+        _ => None,
+    }
+}
+
+impl Hub {
+    fn handle(&mut self, input: HubInput) {
+        match input {
+            HubInput::Connect { peer, account, out } => {
+                self.metrics.connections.fetch_add(1, Ordering::Relaxed);
+                self.conns.insert(peer, Conn { account, out, joined: false });
+            }
+            HubInput::Disconnect { peer } => self.drop_peer(&peer),
+            HubInput::Frame { peer, bytes } => self.frame(&peer, &bytes),
+        }
+    }
+
+    fn drop_peer(&mut self, peer: &PeerId) {
+        if self.conns.remove(peer).is_some() {
+            self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.engine.disconnected(peer);
+        for doc in self.engine.idle_documents() {
+            self.engine.remove_document(&doc);
+        }
+        self.metrics.documents_in_memory.store(self.engine.document_count() as u64, Ordering::Relaxed);
+    }
+
+    fn frame(&mut self, peer: &PeerId, bytes: &[u8]) {
+        self.metrics.messages_in.fetch_add(1, Ordering::Relaxed);
+        self.metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let Some(conn) = self.conns.get(peer) else { return };
+        let (account, joined) = (conn.account, conn.joined);
+        let message = match WireMessage::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.run(vec![
+                    Effect::Send { to: peer.clone(), message: WireMessage::Error { message: format!("cannot read frame: {e}") } },
+                    Effect::Close { peer: peer.clone(), reason: "malformed frame".into() },
+                ]);
+                return;
+            }
+        };
+        if !joined {
+            let effects = self.engine.accept_join(peer, &message);
+            let ok = effects.iter().any(|e| matches!(e, Effect::Send { message: WireMessage::Peer { .. }, .. }));
+            if let Some(c) = self.conns.get_mut(peer) {
+                c.joined = ok;
+            }
+            self.run(effects);
+            return;
+        }
+        let Some(doc) = document_of(&message).map(str::to_string) else {
+            let effects = self.engine.receive(peer, message, Access::ReadOnly);
+            self.run(effects);
+            return;
+        };
+        let access = match self.access(account, &doc) {
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                // Not this account's, or no such document: the same answer.
+                let e = self.engine.unavailable(peer, &doc);
+                self.run(vec![e]);
+                return;
+            }
+            Err(e) => {
+                tracing::error!(%doc, error = %e, "access check failed");
+                let e = self.engine.unavailable(peer, &doc);
+                self.run(vec![e]);
+                return;
+            }
+        };
+        if !self.engine.has_document(&doc) && !self.load(&doc) {
+            let e = self.engine.unavailable(peer, &doc);
+            self.run(vec![e]);
+            return;
+        }
+        let effects = self.engine.receive(peer, message, access);
+        self.run(effects);
+    }
+
+    fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
+        let Some(team) = self.store.team_of_document(doc)? else { return Ok(None) };
+        Ok(self.store.role(account, team)?.map(|role| match role {
+            Role::Viewer => Access::ReadOnly,
+            _ => Access::ReadWrite,
+        }))
+    }
+
+    fn load(&mut self, doc: &str) -> bool {
+        let chunks = match self.store.load_chunks(doc) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(%doc, error = %e, "cannot load document");
+                return false;
+            }
+        };
+        let mut am = AutoCommit::new();
+        for chunk in chunks {
+            if let Err(e) = am.load_incremental(&chunk) {
+                tracing::error!(%doc, error = %e, "stored chunk does not load");
+                return false;
+            }
+        }
+        self.engine.add_document(doc, am);
+        self.metrics.documents_in_memory.store(self.engine.document_count() as u64, Ordering::Relaxed);
+        true
+    }
+
+    /// Performs effects in order. A failed persist stops the rest: nothing
+    /// after it may acknowledge changes that are not on disk.
+    fn run(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Persist { doc, changes, .. } => {
+                    if let Err(e) = self.store.append_chunk(&doc, &changes) {
+                        self.metrics.persist_failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(%doc, error = %e, "persist failed; dropping the in-memory copy");
+                        // Forget the unpersisted state; peers re-sync from disk.
+                        let peers: Vec<PeerId> = self.conns.keys().cloned().collect();
+                        self.engine.remove_document(&doc);
+                        for p in peers {
+                            self.send(&p, Outbound::Close("the relay could not store a change; reconnect".into()));
+                        }
+                        return;
+                    }
+                }
+                Effect::Send { to, message } => {
+                    let frame = message.encode();
+                    self.metrics.messages_out.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                    self.send(&to, Outbound::Frame(frame));
+                }
+                Effect::Close { peer, reason } => self.send(&peer, Outbound::Close(reason)),
+                Effect::Refused { doc, peer } => {
+                    self.metrics.refused_changes.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(%doc, %peer, "refused a change from a viewer");
+                }
+                Effect::Changed { .. } => {}
+            }
+        }
+    }
+
+    fn send(&mut self, to: &PeerId, out: Outbound) {
+        let Some(conn) = self.conns.get(to) else { return };
+        if let Err(mpsc::error::TrySendError::Full(_)) = conn.out.try_send(out) {
+            // A slow reader is disconnected, never buffered without limit.
+            self.metrics.slow_readers_dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
+            self.drop_peer(to);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! porchlight-relay: the self-hosted sync relay.
+//!
+//! `AppState` + [`router`] + [`serve`]; handlers by area under `handlers/`;
+//! authentication as an extractor ([`auth::Auth`]); one [`error::AppError`].
+//! Sync traffic goes through the [`hub`], which owns the sans-IO engine from
+//! `porchlight-core`.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod hub;
+pub mod store;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub use config::Config;
+
+/// Shared by every handler.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<store::Store>,
+    pub hub: mpsc::Sender<hub::HubInput>,
+    pub metrics: Arc<hub::Metrics>,
+    pub next_conn: AtomicU64,
+    pub login_limiter: handlers::accounts::LoginLimiter,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    use handlers::{accounts, health, sync, teams};
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/signup", post(accounts::signup))
+        .route("/api/login", post(accounts::login))
+        .route("/api/me", get(accounts::me))
+        .route("/api/devices/{id}", delete(accounts::revoke_device))
+        .route("/api/teams", get(teams::list).post(teams::create))
+        .route("/api/teams/{id}/members", get(teams::members))
+        .route("/api/teams/{id}/members/{account}", put(teams::set_role).delete(teams::remove))
+        .route("/api/teams/{id}/invites", post(teams::invite))
+        .route("/api/teams/{id}/documents", get(teams::documents).post(teams::register))
+        .route("/api/join", post(teams::join))
+        .route("/sync", get(sync::upgrade))
+        .with_state(state)
+}
+
+/// A running relay's handles.
+#[derive(Debug)]
+pub struct Relay {
+    pub state: Arc<AppState>,
+    hub_thread: std::thread::JoinHandle<()>,
+}
+
+impl Relay {
+    /// Opens storage and starts the hub.
+    pub fn start(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
+        let store = Arc::new(store::Store::open(&config.data_dir.join("relay.db")).map_err(|e| anyhow::anyhow!("{e}"))?);
+        let metrics = Arc::new(hub::Metrics::default());
+        let (hub, hub_thread) = hub::spawn(store.clone(), metrics.clone(), "porchlight-relay")?;
+        let state = Arc::new(AppState {
+            config,
+            store,
+            hub,
+            metrics,
+            next_conn: AtomicU64::new(1),
+            login_limiter: handlers::accounts::LoginLimiter::default(),
+        });
+        Ok(Self { state, hub_thread })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then lets the hub
+    /// finish every pending write before returning.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state.clone());
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let Relay { state, hub_thread } = self;
+        // Dropping the last hub sender ends the hub loop after the queue drains.
+        drop(state);
+        tokio::task::spawn_blocking(move || hub_thread.join())
+            .await
+            .map_err(|e| anyhow::anyhow!("hub join: {e}"))?
+            .map_err(|_| anyhow::anyhow!("the hub thread panicked"))?;
+        Ok(())
+    }
+}
