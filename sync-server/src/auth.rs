@@ -31,7 +31,10 @@ fn token_from(parts: &Parts) -> Option<String> {
 impl FromRequestParts<Arc<AppState>> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
         let token = token_from(parts).ok_or_else(AppError::unauthorized)?;
         if token.len() > 256 {
             return Err(AppError::unauthorized());

@@ -17,7 +17,12 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), detail: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -25,7 +30,11 @@ impl AppError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid device token is required (Authorization: Bearer …)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid device token is required (Authorization: Bearer …)",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {

@@ -32,9 +32,18 @@ pub enum Outbound {
 
 #[derive(Debug)]
 pub enum HubInput {
-    Connect { peer: PeerId, account: i64, out: mpsc::Sender<Outbound> },
-    Frame { peer: PeerId, bytes: Vec<u8> },
-    Disconnect { peer: PeerId },
+    Connect {
+        peer: PeerId,
+        account: i64,
+        out: mpsc::Sender<Outbound>,
+    },
+    Frame {
+        peer: PeerId,
+        bytes: Vec<u8>,
+    },
+    Disconnect {
+        peer: PeerId,
+    },
 }
 
 /// Counters for `/metrics`.
@@ -98,8 +107,19 @@ pub fn spawn(
     relay_id: &str,
 ) -> std::io::Result<(mpsc::Sender<HubInput>, std::thread::JoinHandle<()>)> {
     let (tx, mut rx) = mpsc::channel::<HubInput>(HUB_QUEUE);
-    let engine = SyncEngine::new(PeerId(relay_id.to_string()), PeerMetadata { storage_id: Some(relay_id.to_string()), is_ephemeral: false });
-    let mut hub = Hub { engine, store, conns: HashMap::new(), metrics };
+    let engine = SyncEngine::new(
+        PeerId(relay_id.to_string()),
+        PeerMetadata {
+            storage_id: Some(relay_id.to_string()),
+            is_ephemeral: false,
+        },
+    );
+    let mut hub = Hub {
+        engine,
+        store,
+        conns: HashMap::new(),
+        metrics,
+    };
     let handle = std::thread::Builder::new()
         .name("porchlight-hub".into())
         .spawn(move || {
@@ -127,7 +147,14 @@ impl Hub {
         match input {
             HubInput::Connect { peer, account, out } => {
                 self.metrics.connections.fetch_add(1, Ordering::Relaxed);
-                self.conns.insert(peer, Conn { account, out, joined: false });
+                self.conns.insert(
+                    peer,
+                    Conn {
+                        account,
+                        out,
+                        joined: false,
+                    },
+                );
             }
             HubInput::Disconnect { peer } => self.drop_peer(&peer),
             HubInput::Frame { peer, bytes } => self.frame(&peer, &bytes),
@@ -142,27 +169,49 @@ impl Hub {
         for doc in self.engine.idle_documents() {
             self.engine.remove_document(&doc);
         }
-        self.metrics.documents_in_memory.store(self.engine.document_count() as u64, Ordering::Relaxed);
+        self.metrics
+            .documents_in_memory
+            .store(self.engine.document_count() as u64, Ordering::Relaxed);
     }
 
     fn frame(&mut self, peer: &PeerId, bytes: &[u8]) {
         self.metrics.messages_in.fetch_add(1, Ordering::Relaxed);
-        self.metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let Some(conn) = self.conns.get(peer) else { return };
+        self.metrics
+            .bytes_in
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let Some(conn) = self.conns.get(peer) else {
+            return;
+        };
         let (account, joined) = (conn.account, conn.joined);
         let message = match WireMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
                 self.run(vec![
-                    Effect::Send { to: peer.clone(), message: WireMessage::Error { message: format!("cannot read frame: {e}") } },
-                    Effect::Close { peer: peer.clone(), reason: "malformed frame".into() },
+                    Effect::Send {
+                        to: peer.clone(),
+                        message: WireMessage::Error {
+                            message: format!("cannot read frame: {e}"),
+                        },
+                    },
+                    Effect::Close {
+                        peer: peer.clone(),
+                        reason: "malformed frame".into(),
+                    },
                 ]);
                 return;
             }
         };
         if !joined {
             let effects = self.engine.accept_join(peer, &message);
-            let ok = effects.iter().any(|e| matches!(e, Effect::Send { message: WireMessage::Peer { .. }, .. }));
+            let ok = effects.iter().any(|e| {
+                matches!(
+                    e,
+                    Effect::Send {
+                        message: WireMessage::Peer { .. },
+                        ..
+                    }
+                )
+            });
             if let Some(c) = self.conns.get_mut(peer) {
                 c.joined = ok;
             }
@@ -199,7 +248,9 @@ impl Hub {
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
-        let Some(team) = self.store.team_of_document(doc)? else { return Ok(None) };
+        let Some(team) = self.store.team_of_document(doc)? else {
+            return Ok(None);
+        };
         Ok(self.store.role(account, team)?.map(|role| match role {
             Role::Viewer => Access::ReadOnly,
             _ => Access::ReadWrite,
@@ -222,7 +273,9 @@ impl Hub {
             }
         }
         self.engine.add_document(doc, am);
-        self.metrics.documents_in_memory.store(self.engine.document_count() as u64, Ordering::Relaxed);
+        self.metrics
+            .documents_in_memory
+            .store(self.engine.document_count() as u64, Ordering::Relaxed);
         true
     }
 
@@ -233,13 +286,20 @@ impl Hub {
             match effect {
                 Effect::Persist { doc, changes, .. } => {
                     if let Err(e) = self.store.append_chunk(&doc, &changes) {
-                        self.metrics.persist_failures.fetch_add(1, Ordering::Relaxed);
+                        self.metrics
+                            .persist_failures
+                            .fetch_add(1, Ordering::Relaxed);
                         tracing::error!(%doc, error = %e, "persist failed; dropping the in-memory copy");
                         // Forget the unpersisted state; peers re-sync from disk.
                         let peers: Vec<PeerId> = self.conns.keys().cloned().collect();
                         self.engine.remove_document(&doc);
                         for p in peers {
-                            self.send(&p, Outbound::Close("the relay could not store a change; reconnect".into()));
+                            self.send(
+                                &p,
+                                Outbound::Close(
+                                    "the relay could not store a change; reconnect".into(),
+                                ),
+                            );
                         }
                         return;
                     }
@@ -247,7 +307,9 @@ impl Hub {
                 Effect::Send { to, message } => {
                     let frame = message.encode();
                     self.metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                    self.metrics.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                    self.metrics
+                        .bytes_out
+                        .fetch_add(frame.len() as u64, Ordering::Relaxed);
                     self.send(&to, Outbound::Frame(frame));
                 }
                 Effect::Close { peer, reason } => self.send(&peer, Outbound::Close(reason)),
@@ -261,10 +323,14 @@ impl Hub {
     }
 
     fn send(&mut self, to: &PeerId, out: Outbound) {
-        let Some(conn) = self.conns.get(to) else { return };
+        let Some(conn) = self.conns.get(to) else {
+            return;
+        };
         if let Err(mpsc::error::TrySendError::Full(_)) = conn.out.try_send(out) {
             // A slow reader is disconnected, never buffered without limit.
-            self.metrics.slow_readers_dropped.fetch_add(1, Ordering::Relaxed);
+            self.metrics
+                .slow_readers_dropped
+                .fetch_add(1, Ordering::Relaxed);
             tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
             self.drop_peer(to);
         }

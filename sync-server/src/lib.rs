@@ -31,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<hub::Metrics>,
     pub next_conn: AtomicU64,
     pub login_limiter: handlers::accounts::LoginLimiter,
+    /// Flips to `true` when the relay shuts down; open connections close.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -45,9 +47,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/devices/{id}", delete(accounts::revoke_device))
         .route("/api/teams", get(teams::list).post(teams::create))
         .route("/api/teams/{id}/members", get(teams::members))
-        .route("/api/teams/{id}/members/{account}", put(teams::set_role).delete(teams::remove))
+        .route(
+            "/api/teams/{id}/members/{account}",
+            put(teams::set_role).delete(teams::remove),
+        )
         .route("/api/teams/{id}/invites", post(teams::invite))
-        .route("/api/teams/{id}/documents", get(teams::documents).post(teams::register))
+        .route(
+            "/api/teams/{id}/documents",
+            get(teams::documents).post(teams::register),
+        )
         .route("/api/join", post(teams::join))
         .route("/sync", get(sync::upgrade))
         .with_state(state)
@@ -63,9 +71,16 @@ pub struct Relay {
 impl Relay {
     /// Opens storage and starts the hub.
     pub fn start(config: Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
-        let store = Arc::new(store::Store::open(&config.data_dir.join("relay.db")).map_err(|e| anyhow::anyhow!("{e}"))?);
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let store = Arc::new(
+            store::Store::open(&config.data_dir.join("relay.db"))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
         let metrics = Arc::new(hub::Metrics::default());
         let (hub, hub_thread) = hub::spawn(store.clone(), metrics.clone(), "porchlight-relay")?;
         let state = Arc::new(AppState {
@@ -75,15 +90,28 @@ impl Relay {
             metrics,
             next_conn: AtomicU64::new(1),
             login_limiter: handlers::accounts::LoginLimiter::default(),
+            shutdown: tokio::sync::watch::channel(false).0,
         });
         Ok(Self { state, hub_thread })
     }
 
     /// Serves on `listener` until `shutdown` resolves, then lets the hub
     /// finish every pending write before returning.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let state = self.state.clone();
+        let signal = async move {
+            shutdown.await;
+            // Close open WebSockets so graceful shutdown does not wait for them.
+            let _ = state.shutdown.send(true);
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .await?;
         let Relay { state, hub_thread } = self;
         // Dropping the last hub sender ends the hub loop after the queue drains.
         drop(state);

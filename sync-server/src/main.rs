@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use porchlight_relay::{Config, Relay};
 
 #[derive(Debug, Parser)]
-#[command(name = "porchlight-relay", version, about = "The Porchlight sync relay")]
+#[command(
+    name = "porchlight-relay",
+    version,
+    about = "The Porchlight sync relay"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -48,5 +52,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(addr = %listener.local_addr()?, data = %config.data_dir.display(), "porchlight-relay listening");
-    Relay::start(config)?.serve(listener, shutdown_signal()).await
+    Relay::start(config)?
+        .serve(listener, shutdown_signal())
+        .await
 }

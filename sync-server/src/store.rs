@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -40,7 +40,9 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, id);
 ";
 
 /// A team role, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,
@@ -109,7 +111,10 @@ fn now_ms() -> i64 {
 }
 
 pub fn sha256_hex(text: &[u8]) -> String {
-    Sha256::digest(text).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A fresh random Argon2 salt.
@@ -127,23 +132,41 @@ fn random_token(bytes: usize) -> String {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self, AppError> {
-        let conn = Connection::open(path).map_err(|e| AppError::internal(format!("open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(AppError::db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(AppError::db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(AppError::db)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(AppError::db)?;
+        let conn = Connection::open(path)
+            .map_err(|e| AppError::internal(format!("open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(AppError::db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(AppError::db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(AppError::db)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(AppError::db)?;
         conn.execute_batch(SCHEMA).map_err(AppError::db)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, AppError> {
-        let mut conn = self.conn.lock().map_err(|_| AppError::internal("store lock poisoned"))?;
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, AppError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| AppError::internal("store lock poisoned"))?;
         f(&mut conn).map_err(AppError::db)
     }
 
     /// Creates an account. The first account is the admin; later ones need
     /// `open_registration` or an invite code (checked by the caller).
-    pub fn create_account(&self, email: &str, name: &str, password: &str) -> Result<(i64, bool), AppError> {
+    pub fn create_account(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<(i64, bool), AppError> {
         let salt = salt()?;
         let hash = Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -174,18 +197,35 @@ impl Store {
     }
 
     /// Checks a password; returns a fresh device token on success.
-    pub fn login(&self, email: &str, password: &str, device: &str) -> Result<Option<(String, i64)>, AppError> {
+    pub fn login(
+        &self,
+        email: &str,
+        password: &str,
+        device: &str,
+    ) -> Result<Option<(String, i64)>, AppError> {
         let row: Option<(i64, String)> = self.with(|c| {
-            c.query_row("SELECT id, password_hash FROM accounts WHERE email = ?1", [email], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
+            c.query_row(
+                "SELECT id, password_hash FROM accounts WHERE email = ?1",
+                [email],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
         })?;
         let Some((account, hash)) = row else {
             // Spend the same time as a real check, so timing does not reveal accounts.
-            let _ = salt().map(|s| Argon2::default().hash_password(password.as_bytes(), &s).is_ok());
+            let _ = salt().map(|s| {
+                Argon2::default()
+                    .hash_password(password.as_bytes(), &s)
+                    .is_ok()
+            });
             return Ok(None);
         };
-        let parsed = PasswordHash::new(&hash).map_err(|e| AppError::internal(format!("stored hash: {e}")))?;
-        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| AppError::internal(format!("stored hash: {e}")))?;
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+        {
             return Ok(None);
         }
         let token = random_token(32);
@@ -215,8 +255,11 @@ impl Store {
 
     pub fn revoke_device(&self, account: i64, device: i64) -> Result<bool, AppError> {
         self.with(|c| {
-            c.execute("UPDATE devices SET revoked = 1 WHERE id = ?1 AND account_id = ?2", params![device, account])
-                .map(|n| n > 0)
+            c.execute(
+                "UPDATE devices SET revoked = 1 WHERE id = ?1 AND account_id = ?2",
+                params![device, account],
+            )
+            .map(|n| n > 0)
         })
     }
 
@@ -229,8 +272,14 @@ impl Store {
                 params![name, workspace, now_ms()],
             )?;
             let team = tx.last_insert_rowid();
-            tx.execute("INSERT INTO members (team_id, account_id, role) VALUES (?1, ?2, 'owner')", params![team, account])?;
-            tx.execute("INSERT INTO documents (doc_id, team_id, created_at) VALUES (?1, ?2, ?3)", params![workspace, team, now_ms()])?;
+            tx.execute(
+                "INSERT INTO members (team_id, account_id, role) VALUES (?1, ?2, 'owner')",
+                params![team, account],
+            )?;
+            tx.execute(
+                "INSERT INTO documents (doc_id, team_id, created_at) VALUES (?1, ?2, ?3)",
+                params![workspace, team, now_ms()],
+            )?;
             tx.commit()?;
             Ok(team)
         })
@@ -252,8 +301,12 @@ impl Store {
 
     pub fn role(&self, account: i64, team: i64) -> Result<Option<Role>, AppError> {
         let role: Option<String> = self.with(|c| {
-            c.query_row("SELECT role FROM members WHERE team_id = ?1 AND account_id = ?2", params![team, account], |r| r.get(0))
-                .optional()
+            c.query_row(
+                "SELECT role FROM members WHERE team_id = ?1 AND account_id = ?2",
+                params![team, account],
+                |r| r.get(0),
+            )
+            .optional()
         })?;
         Ok(role.as_deref().and_then(Role::parse))
     }
@@ -274,17 +327,32 @@ impl Store {
 
     pub fn set_role(&self, team: i64, account: i64, role: Role) -> Result<bool, AppError> {
         self.with(|c| {
-            c.execute("UPDATE members SET role = ?1 WHERE team_id = ?2 AND account_id = ?3", params![role.as_str(), team, account])
-                .map(|n| n > 0)
+            c.execute(
+                "UPDATE members SET role = ?1 WHERE team_id = ?2 AND account_id = ?3",
+                params![role.as_str(), team, account],
+            )
+            .map(|n| n > 0)
         })
     }
 
     pub fn remove_member(&self, team: i64, account: i64) -> Result<bool, AppError> {
-        self.with(|c| c.execute("DELETE FROM members WHERE team_id = ?1 AND account_id = ?2", params![team, account]).map(|n| n > 0))
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM members WHERE team_id = ?1 AND account_id = ?2",
+                params![team, account],
+            )
+            .map(|n| n > 0)
+        })
     }
 
     /// A new invite code (returned once; stored hashed).
-    pub fn create_invite(&self, team: i64, role: Role, expires_at: i64, by: i64) -> Result<String, AppError> {
+    pub fn create_invite(
+        &self,
+        team: i64,
+        role: Role,
+        expires_at: i64,
+        by: i64,
+    ) -> Result<String, AppError> {
         let code = random_token(12);
         self.with(|c| {
             c.execute(
@@ -301,11 +369,15 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction()?;
             let invite: Option<(i64, String, i64)> = tx
-                .query_row("SELECT team_id, role, expires_at FROM invites WHERE code_hash = ?1", [&hash], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+                .query_row(
+                    "SELECT team_id, role, expires_at FROM invites WHERE code_hash = ?1",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .optional()?;
-            let Some((team, role, expires)) = invite else { return Ok(None) };
+            let Some((team, role, expires)) = invite else {
+                return Ok(None);
+            };
             if expires < now_ms() {
                 return Ok(None);
             }
@@ -332,12 +404,20 @@ impl Store {
     }
 
     pub fn team_of_document(&self, doc: &str) -> Result<Option<i64>, AppError> {
-        self.with(|c| c.query_row("SELECT team_id FROM documents WHERE doc_id = ?1", [doc], |r| r.get(0)).optional())
+        self.with(|c| {
+            c.query_row(
+                "SELECT team_id FROM documents WHERE doc_id = ?1",
+                [doc],
+                |r| r.get(0),
+            )
+            .optional()
+        })
     }
 
     pub fn documents_of_team(&self, team: i64) -> Result<Vec<String>, AppError> {
         self.with(|c| {
-            let mut stmt = c.prepare("SELECT doc_id FROM documents WHERE team_id = ?1 ORDER BY doc_id")?;
+            let mut stmt =
+                c.prepare("SELECT doc_id FROM documents WHERE team_id = ?1 ORDER BY doc_id")?;
             let rows = stmt.query_map([team], |r| r.get(0))?;
             rows.collect()
         })
@@ -345,13 +425,20 @@ impl Store {
 
     /// Appends changes of a document; committed when this returns.
     pub fn append_chunk(&self, doc: &str, data: &[u8]) -> Result<(), AppError> {
-        self.with(|c| c.execute("INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)", params![doc, data]).map(|_| ()))
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
+                params![doc, data],
+            )
+            .map(|_| ())
+        })
     }
 
     /// Every chunk of a document, oldest first.
     pub fn load_chunks(&self, doc: &str) -> Result<Vec<Vec<u8>>, AppError> {
         self.with(|c| {
-            let mut stmt = c.prepare_cached("SELECT data FROM chunks WHERE doc_id = ?1 ORDER BY id")?;
+            let mut stmt =
+                c.prepare_cached("SELECT data FROM chunks WHERE doc_id = ?1 ORDER BY id")?;
             let rows = stmt.query_map([doc], |r| r.get(0))?;
             rows.collect()
         })
@@ -362,7 +449,10 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM chunks WHERE doc_id = ?1", [doc])?;
-            tx.execute("INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)", params![doc, snapshot])?;
+            tx.execute(
+                "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
+                params![doc, snapshot],
+            )?;
             tx.commit()
         })
     }

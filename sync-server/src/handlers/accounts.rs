@@ -24,7 +24,8 @@ pub struct LoginLimiter(Mutex<HashMap<String, (u32, Instant)>>);
 impl LoginLimiter {
     fn blocked(&self, email: &str) -> bool {
         let Ok(map) = self.0.lock() else { return false };
-        map.get(email).is_some_and(|(n, since)| *n >= LOGIN_ATTEMPTS && since.elapsed() < LOGIN_WINDOW)
+        map.get(email)
+            .is_some_and(|(n, since)| *n >= LOGIN_ATTEMPTS && since.elapsed() < LOGIN_WINDOW)
     }
 
     fn failed(&self, email: &str) {
@@ -64,37 +65,56 @@ pub struct SignupResponse {
 
 fn check_email(email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
-    let ok = email.len() <= 254 && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
     if !ok {
         return Err(AppError::bad_request("that is not an email address"));
     }
     Ok(email)
 }
 
-pub async fn signup(State(state): State<Arc<AppState>>, Json(req): Json<SignupRequest>) -> Result<Json<SignupResponse>, AppError> {
+pub async fn signup(
+    State(state): State<Arc<AppState>>,
+    Json(req): Json<SignupRequest>,
+) -> Result<Json<SignupResponse>, AppError> {
     let email = check_email(&req.email)?;
     if req.password.chars().count() < 8 || req.password.len() > 1024 {
-        return Err(AppError::bad_request("the password must be 8 to 1024 characters long"));
+        return Err(AppError::bad_request(
+            "the password must be 8 to 1024 characters long",
+        ));
     }
-    let name = req.name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+    let name = req
+        .name
+        .clone()
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
     let open = state.config.open_registration;
     let store = state.store.clone();
     blocking(move || {
         let first = store.account_count()? == 0;
         if !first && !open && req.invite.is_none() {
-            return Err(AppError::forbidden("registration is by invitation: ask a team admin for an invite code"));
+            return Err(AppError::forbidden(
+                "registration is by invitation: ask a team admin for an invite code",
+            ));
         }
         let (account, admin) = store.create_account(&email, &name, &req.password)?;
         let team = match &req.invite {
             Some(code) => Some(
                 store
                     .join(account, code)?
-                    .ok_or_else(|| AppError::bad_request("the invite code is unknown or has expired"))?
+                    .ok_or_else(|| {
+                        AppError::bad_request("the invite code is unknown or has expired")
+                    })?
                     .0,
             ),
             None => None,
         };
-        Ok(Json(SignupResponse { account, admin, team }))
+        Ok(Json(SignupResponse {
+            account,
+            admin,
+            team,
+        }))
     })
     .await
 }
@@ -113,10 +133,15 @@ pub struct LoginResponse {
     pub device: i64,
 }
 
-pub async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Result<Json<LoginResponse>, AppError> {
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
     let email = req.email.trim().to_lowercase();
     if state.login_limiter.blocked(&email) {
-        return Err(AppError::too_many("too many failed logins; wait a minute and try again"));
+        return Err(AppError::too_many(
+            "too many failed logins; wait a minute and try again",
+        ));
     }
     let store = state.store.clone();
     let device = req.device.clone().unwrap_or_else(|| "device".into());
@@ -129,7 +154,11 @@ pub async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequ
         }
         None => {
             state.login_limiter.failed(&email);
-            Err(AppError::new(axum::http::StatusCode::UNAUTHORIZED, "bad_credentials", "wrong email or password"))
+            Err(AppError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong email or password",
+            ))
         }
     }
 }
@@ -138,7 +167,11 @@ pub async fn me(Auth(id): Auth) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "account": id.account, "device": id.device, "email": id.email }))
 }
 
-pub async fn revoke_device(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(device): Path<i64>) -> Result<Json<bool>, AppError> {
+pub async fn revoke_device(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(device): Path<i64>,
+) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     let done = blocking(move || store.revoke_device(id.account, device)).await?;
     if !done {

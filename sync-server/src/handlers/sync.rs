@@ -24,16 +24,31 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A connection silent this long (no frame, no pong) is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>, Auth(id): Auth) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+) -> Response {
     let max = state.config.max_message_bytes;
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| connection(socket, state, id))
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| connection(socket, state, id))
 }
 
 async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::Identity) {
     let n = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let peer = PeerId(format!("device-{}-{n}", id.device));
     let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(SEND_QUEUE);
-    if state.hub.send(HubInput::Connect { peer: peer.clone(), account: id.account, out: out_tx }).await.is_err() {
+    if state
+        .hub
+        .send(HubInput::Connect {
+            peer: peer.clone(),
+            account: id.account,
+            out: out_tx,
+        })
+        .await
+        .is_err()
+    {
         return;
     }
     let (mut sink, mut stream) = socket.split();
@@ -59,12 +74,24 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
             }
         }
     });
+    let mut shutdown = state.shutdown.subscribe();
     loop {
-        let next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await;
+        let next = tokio::select! {
+            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
         let Ok(Some(Ok(message))) = next else { break };
         match message {
             Message::Binary(bytes) => {
-                if state.hub.send(HubInput::Frame { peer: peer.clone(), bytes: bytes.to_vec() }).await.is_err() {
+                if state
+                    .hub
+                    .send(HubInput::Frame {
+                        peer: peer.clone(),
+                        bytes: bytes.to_vec(),
+                    })
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }

@@ -14,9 +14,13 @@ use crate::error::AppError;
 use crate::store::{Role, Store};
 
 fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<Role, AppError> {
-    let role = store.role(account, team)?.ok_or_else(|| AppError::not_found("no such team"))?;
+    let role = store
+        .role(account, team)?
+        .ok_or_else(|| AppError::not_found("no such team"))?;
     if manage && !role.manages() {
-        return Err(AppError::forbidden("only a team owner or admin can do that"));
+        return Err(AppError::forbidden(
+            "only a team owner or admin can do that",
+        ));
     }
     Ok(role)
 }
@@ -27,7 +31,11 @@ pub struct CreateTeam {
 }
 
 /// Creates a team and registers its workspace document.
-pub async fn create(State(state): State<Arc<AppState>>, Auth(id): Auth, Json(req): Json<CreateTeam>) -> Result<Json<serde_json::Value>, AppError> {
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Json(req): Json<CreateTeam>,
+) -> Result<Json<serde_json::Value>, AppError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::bad_request("a team name is 1 to 100 characters"));
@@ -36,15 +44,24 @@ pub async fn create(State(state): State<Arc<AppState>>, Auth(id): Auth, Json(req
     let store = state.store.clone();
     let ws = workspace.clone();
     let team = blocking(move || store.create_team(id.account, &name, &ws)).await?;
-    Ok(Json(serde_json::json!({ "id": team, "workspace": workspace })))
+    Ok(Json(
+        serde_json::json!({ "id": team, "workspace": workspace }),
+    ))
 }
 
-pub async fn list(State(state): State<Arc<AppState>>, Auth(id): Auth) -> Result<Json<Vec<crate::store::TeamInfo>>, AppError> {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+) -> Result<Json<Vec<crate::store::TeamInfo>>, AppError> {
     let store = state.store.clone();
     Ok(Json(blocking(move || store.teams(id.account)).await?))
 }
 
-pub async fn members(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(team): Path<i64>) -> Result<Json<Vec<crate::store::MemberInfo>>, AppError> {
+pub async fn members(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+) -> Result<Json<Vec<crate::store::MemberInfo>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
         require_role(&store, id.account, team, false)?;
@@ -61,9 +78,16 @@ pub struct InviteRequest {
     pub hours: Option<i64>,
 }
 
-pub async fn invite(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(team): Path<i64>, Json(req): Json<InviteRequest>) -> Result<Json<serde_json::Value>, AppError> {
+pub async fn invite(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+    Json(req): Json<InviteRequest>,
+) -> Result<Json<serde_json::Value>, AppError> {
     if req.role == Role::Owner {
-        return Err(AppError::bad_request("invite as admin, member or viewer; ownership is not given by invite"));
+        return Err(AppError::bad_request(
+            "invite as admin, member or viewer; ownership is not given by invite",
+        ));
     }
     let hours = req.hours.unwrap_or(72).clamp(1, 24 * 30);
     let expires = chrono::Utc::now().timestamp_millis() + hours * 3_600_000;
@@ -71,7 +95,9 @@ pub async fn invite(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(tea
     blocking(move || {
         require_role(&store, id.account, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
-        Ok(Json(serde_json::json!({ "code": code, "role": req.role, "expires_at": expires })))
+        Ok(Json(
+            serde_json::json!({ "code": code, "role": req.role, "expires_at": expires }),
+        ))
     })
     .await
 }
@@ -81,11 +107,17 @@ pub struct JoinRequest {
     pub code: String,
 }
 
-pub async fn join(State(state): State<Arc<AppState>>, Auth(id): Auth, Json(req): Json<JoinRequest>) -> Result<Json<serde_json::Value>, AppError> {
+pub async fn join(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Json(req): Json<JoinRequest>,
+) -> Result<Json<serde_json::Value>, AppError> {
     let store = state.store.clone();
     blocking(move || match store.join(id.account, &req.code)? {
         Some((team, role)) => Ok(Json(serde_json::json!({ "team": team, "role": role }))),
-        None => Err(AppError::bad_request("the invite code is unknown or has expired")),
+        None => Err(AppError::bad_request(
+            "the invite code is unknown or has expired",
+        )),
     })
     .await
 }
@@ -95,7 +127,12 @@ pub struct RoleRequest {
     pub role: Role,
 }
 
-pub async fn set_role(State(state): State<Arc<AppState>>, Auth(id): Auth, Path((team, account)): Path<(i64, i64)>, Json(req): Json<RoleRequest>) -> Result<Json<bool>, AppError> {
+pub async fn set_role(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path((team, account)): Path<(i64, i64)>,
+    Json(req): Json<RoleRequest>,
+) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
         let mine = require_role(&store, id.account, team, true)?;
@@ -110,7 +147,11 @@ pub async fn set_role(State(state): State<Arc<AppState>>, Auth(id): Auth, Path((
     .await
 }
 
-pub async fn remove(State(state): State<Arc<AppState>>, Auth(id): Auth, Path((team, account)): Path<(i64, i64)>) -> Result<Json<bool>, AppError> {
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path((team, account)): Path<(i64, i64)>,
+) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
         if account != id.account {
@@ -130,8 +171,15 @@ pub struct RegisterRequest {
 }
 
 /// Registers a document to a team: the first team to do so owns it.
-pub async fn register(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(team): Path<i64>, Json(req): Json<RegisterRequest>) -> Result<Json<serde_json::Value>, AppError> {
-    let doc = DocumentId::parse(&req.document).map_err(|e| AppError::bad_request(e.to_string()))?.to_string();
+pub async fn register(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+    Json(req): Json<RegisterRequest>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let doc = DocumentId::parse(&req.document)
+        .map_err(|e| AppError::bad_request(e.to_string()))?
+        .to_string();
     let store = state.store.clone();
     blocking(move || {
         let role = require_role(&store, id.account, team, false)?;
@@ -147,7 +195,11 @@ pub async fn register(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(t
     .await
 }
 
-pub async fn documents(State(state): State<Arc<AppState>>, Auth(id): Auth, Path(team): Path<i64>) -> Result<Json<Vec<String>>, AppError> {
+pub async fn documents(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+) -> Result<Json<Vec<String>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
         require_role(&store, id.account, team, false)?;
