@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("PORCHLIGHT_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let Command::Serve(config) = Cli::parse().command;
     let listener = tokio::net::TcpListener::bind(config.listen)

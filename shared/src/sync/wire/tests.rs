@@ -225,7 +225,9 @@ fn malformed_frames_are_errors() {
 proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = WireMessage::decode(&bytes);
+        if let Ok(m) = WireMessage::decode(&bytes) {
+            prop_assert_eq!(WireMessage::decode(&m.encode()), Ok(m));
+        }
     }
 
     #[test]
@@ -235,6 +237,8 @@ proptest! {
             let i = at % frame.len();
             frame[i] = byte;
         }
-        let _ = WireMessage::decode(&frame);
+        if let Ok(m) = WireMessage::decode(&frame) {
+            prop_assert_eq!(WireMessage::decode(&m.encode()), Ok(m));
+        }
     }
 }

@@ -1,0 +1,230 @@
+//! Test helpers: a relay on port 0 and a sync client built on the core's engine.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc};
+use futures_util::{SinkExt, StreamExt};
+use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use porchlight_relay::{Config, Relay};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+pub struct TestRelay {
+    pub base: String,
+    pub ws: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestRelay {
+    pub async fn start_in(dir: &std::path::Path) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("start");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            relay
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
+        });
+        Self {
+            base: format!("http://{addr}"),
+            ws: format!("ws://{addr}/sync"),
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    /// A handle on a relay running elsewhere (another process).
+    pub fn at(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            ws: format!("{}/sync", base.replace("http://", "ws://")),
+            shutdown: None,
+            task: None,
+            _dir: None,
+        }
+    }
+
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut r = Self::start_in(dir.path()).await;
+        r._dir = Some(dir);
+        r
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("post");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Signs up (with an invite after the first) and logs in; returns the token.
+    pub async fn account(&self, email: &str, invite: Option<&str>) -> String {
+        let (s, body) = self
+            .post(
+                "/api/signup",
+                None,
+                json!({ "email": email, "password": "correct horse", "invite": invite }),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let (s, body) = self
+            .post(
+                "/api/login",
+                None,
+                json!({ "email": email, "password": "correct horse" }),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+}
+
+/// A sync client: the core engine over a real WebSocket.
+pub struct Client {
+    pub engine: SyncEngine,
+    pub socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    pub relay: PeerId,
+    pub errors: Vec<String>,
+    pub unavailable: Vec<String>,
+    /// Heads the relay announced in its sync messages: it had persisted them.
+    pub acknowledged: Vec<ChangeHash>,
+}
+
+impl Client {
+    pub async fn connect(url: &str, token: &str) -> Self {
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("connect");
+        let engine = SyncEngine::new(
+            PeerId(format!("client-{}", rand_suffix())),
+            PeerMetadata::default(),
+        );
+        socket
+            .send(Message::Binary(engine.join().encode().into()))
+            .await
+            .expect("join");
+        let reply = socket.next().await.expect("reply").expect("frame");
+        let Message::Binary(bytes) = reply else {
+            panic!("expected a binary frame")
+        };
+        let WireMessage::Peer { sender_id, .. } = WireMessage::decode(&bytes).expect("peer") else {
+            panic!("expected peer")
+        };
+        let mut client = Client {
+            engine,
+            socket,
+            relay: sender_id.clone(),
+            errors: vec![],
+            unavailable: vec![],
+            acknowledged: vec![],
+        };
+        client.engine.connected(&sender_id);
+        client
+    }
+
+    pub async fn perform(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Send { message, .. } = e {
+                self.socket
+                    .send(Message::Binary(message.encode().into()))
+                    .await
+                    .ok();
+            }
+        }
+    }
+
+    pub async fn open(&mut self, doc: &str, am: AutoCommit) {
+        if !self.engine.has_document(doc) {
+            self.engine.add_document(doc, am);
+        }
+        let relay = self.relay.clone();
+        let effects = self.engine.open(&relay, doc, Access::ReadWrite);
+        self.perform(effects).await;
+    }
+
+    pub async fn edit(&mut self, doc: &str, key: &str, value: &str) {
+        let d = self.engine.document_mut(doc).expect("doc");
+        d.put(ROOT, key, value).expect("put");
+        d.commit();
+        let effects = self.engine.local_change(doc);
+        self.perform(effects).await;
+    }
+
+    /// Processes frames until the relay is quiet for a moment.
+    pub async fn pump(&mut self) {
+        self.pump_for(Duration::from_millis(300)).await;
+    }
+
+    /// Processes frames until none arrives for `quiet`; a closed socket ends it.
+    pub async fn pump_for(&mut self, quiet: Duration) {
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(quiet, self.socket.next()).await {
+            let Message::Binary(bytes) = message else {
+                continue;
+            };
+            let Ok(frame) = WireMessage::decode(&bytes) else {
+                continue;
+            };
+            match &frame {
+                WireMessage::Error { message } => self.errors.push(message.clone()),
+                WireMessage::DocUnavailable { document_id, .. } => {
+                    self.unavailable.push(document_id.clone())
+                }
+                WireMessage::Sync { data, .. } => {
+                    if let Ok(m) = automerge::sync::Message::decode(data) {
+                        self.acknowledged.extend(m.heads);
+                    }
+                }
+                _ => {}
+            }
+            let relay = self.relay.clone();
+            let effects = self.engine.receive(&relay, frame, Access::ReadWrite);
+            self.perform(effects).await;
+        }
+    }
+
+    pub fn get(&self, doc: &str, key: &str) -> Option<String> {
+        let d = self.engine.document(doc)?;
+        match d.get(ROOT, key).ok().flatten()? {
+            (automerge::Value::Scalar(s), _) => s.as_str().map(str::to_string),
+            _ => None,
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}

@@ -1,0 +1,153 @@
+//! The relay binary killed with SIGKILL at random moments while several
+//! clients sync: after each restart every change the relay acknowledged (its
+//! heads in a sync message it sent) is present, and at the end all replicas
+//! converge.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use automerge::AutoCommit;
+use common::{Client, TestRelay};
+use porchlight_core::ids::DocumentId;
+use serde_json::json;
+
+/// Starts the relay binary on a free port; returns it and its base URL.
+fn start_relay(dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight-relay"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("PORCHLIGHT_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn relay");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.split("addr=").nth(1) {
+            let addr = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            // Keep draining the pipe so the relay never blocks on logging.
+            std::thread::spawn(move || for _ in lines {});
+            return (child, format!("http://{addr}"));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the relay did not report its address");
+}
+
+fn test_relay(base: &str) -> TestRelay {
+    TestRelay::at(base)
+}
+
+/// A deterministic generator so a failure can be replayed from its seed.
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_nothing_the_relay_acknowledged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut child, base) = start_relay(dir.path());
+    let relay = test_relay(&base);
+    let owner = relay.account("owner@example.com", None).await;
+    let (_, team) = relay
+        .post("/api/teams", Some(&owner), json!({ "name": "Crash team" }))
+        .await;
+    let team_id = team["id"].as_i64().expect("team");
+    let doc = DocumentId::random().to_string();
+    let (s, _) = relay
+        .post(
+            &format!("/api/teams/{team_id}/documents"),
+            Some(&owner),
+            json!({ "document": doc }),
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    let mut seed = 0x9e37_79b9_u64 ^ u64::from(std::process::id());
+    eprintln!("seed {seed:#x}");
+    let mut replicas: Vec<AutoCommit> = (0..3).map(|_| AutoCommit::new()).collect();
+    let mut acknowledged = Vec::new();
+    let mut base = base;
+    let mut counter = 0u64;
+    for round in 0..10 {
+        let relay = test_relay(&base);
+        let mut clients = Vec::new();
+        for replica in &replicas {
+            let mut c = Client::connect(&relay.ws, &owner).await;
+            c.open(&doc, replica.clone()).await;
+            clients.push(c);
+        }
+        let kill_after = Duration::from_millis(100 + next(&mut seed) % 400);
+        let start = Instant::now();
+        while start.elapsed() < kill_after {
+            for c in clients.iter_mut() {
+                counter += 1;
+                c.edit(
+                    &doc,
+                    &format!("k{}", counter % 50),
+                    &format!("round {round} edit {counter}"),
+                )
+                .await;
+                c.pump_for(Duration::from_millis(5)).await;
+            }
+        }
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.pump_for(Duration::from_millis(50)).await;
+            acknowledged.append(&mut c.acknowledged);
+            replicas[i] = c.engine.document(&doc).expect("doc").clone();
+        }
+        let (next_child, next_base) = start_relay(dir.path());
+        child = next_child;
+        base = next_base;
+        // Everything acknowledged before the kill is there after the restart.
+        let relay = test_relay(&base);
+        let mut check = Client::connect(&relay.ws, &owner).await;
+        check.open(&doc, AutoCommit::new()).await;
+        check.pump().await;
+        let recovered = check.engine.document_mut(&doc).expect("doc");
+        for hash in &acknowledged {
+            assert!(
+                recovered.get_change_by_hash(hash).is_some(),
+                "round {round}: acknowledged change {hash} lost"
+            );
+        }
+    }
+    assert!(!acknowledged.is_empty(), "the relay acknowledged nothing");
+    // Finally every replica converges through the restarted relay.
+    let relay = test_relay(&base);
+    let mut clients = Vec::new();
+    for replica in &replicas {
+        let mut c = Client::connect(&relay.ws, &owner).await;
+        c.open(&doc, replica.clone()).await;
+        clients.push(c);
+    }
+    for _ in 0..4 {
+        for c in clients.iter_mut() {
+            c.pump().await;
+        }
+    }
+    let mut heads: Vec<_> = clients
+        .iter_mut()
+        .map(|c| c.engine.document_mut(&doc).expect("doc").get_heads())
+        .collect();
+    heads.dedup();
+    assert_eq!(heads.len(), 1, "replicas did not converge");
+    let _ = child.kill();
+    let _ = child.wait();
+}
