@@ -14,11 +14,13 @@
 mod boards;
 mod files;
 mod history;
+mod sharing;
 mod tasks;
 
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
+pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
 
 use std::collections::{HashMap, HashSet};
@@ -364,7 +366,11 @@ impl Profile {
 
     /// The workspace document, loaded or refreshed, for reading.
     pub(crate) fn read_workspace(&mut self) -> Result<WorkspaceDoc> {
-        let id = self.workspace;
+        WorkspaceDoc::from_doc(self.read_workspace_doc(self.workspace)?)
+    }
+
+    /// Any workspace document's Automerge doc, loaded or refreshed.
+    pub(crate) fn read_workspace_doc(&mut self, id: DocumentId) -> Result<AutoCommit> {
         let cached = self.docs.remove(&id);
         let actor = self.actor.clone();
         let loaded = self
@@ -372,7 +378,7 @@ impl Profile {
             .write(|tx| Self::refresh(tx, id, cached, &actor))?;
         let doc = loaded.doc.clone();
         self.docs.insert(id, loaded);
-        WorkspaceDoc::from_doc(doc)
+        Ok(doc)
     }
 
     /// Rebuilds every materialized table from the chunks.

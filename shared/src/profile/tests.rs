@@ -5,6 +5,7 @@ use chrono::{Duration, TimeZone};
 use super::*;
 use crate::model::{Due, Priority, Recurrence, RecurrenceMode, RecurrenceRule, Task};
 use crate::store::{DueFilter, TaskQuery};
+use automerge::AutoCommit;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
@@ -693,4 +694,42 @@ fn two_processes_sharing_a_profile_do_not_lose_each_others_writes() {
     let mut c = Profile::open(dir.path(), opts("maria")).expect("c");
     let n = c.reindex().expect("reindex").tasks as i64;
     assert_eq!(n, crate::store::chunks::COMPACT_AFTER + 10);
+}
+
+#[test]
+fn sync_copies_are_absorbed_by_another_profile() {
+    let mut a = profile();
+    let t = add(&mut a, "Shared through the relay");
+    let id = a.resolve_board("Listing prep").expect("board");
+    assert_eq!(a.share_board("Listing prep", 7).expect("share"), id);
+    assert_eq!(a.shared_boards().expect("shared"), [(id, 7)]);
+    let mut copy = a.sync_copy(id).expect("copy").expect("known");
+    let mut b = Profile::in_memory(opts("joe")).expect("b");
+    assert!(b.sync_copy(id).expect("copy").is_none());
+    assert_eq!(b.absorb(id, &mut copy).expect("absorb"), Absorbed::Added);
+    assert_eq!(
+        b.task(t.id.as_str()).expect("task").title,
+        "Shared through the relay"
+    );
+    assert_eq!(b.absorb(id, &mut copy).expect("again"), Absorbed::Unchanged);
+    b.edit_task(
+        t.id.as_str(),
+        &TaskChanges {
+            title: Some("Edited by joe".into()),
+            ..Default::default()
+        },
+    )
+    .expect("edit");
+    let mut back = b.sync_copy(id).expect("copy").expect("known");
+    assert_eq!(a.absorb(id, &mut back).expect("absorb"), Absorbed::Updated);
+    assert_eq!(a.task(t.id.as_str()).expect("task").title, "Edited by joe");
+    assert_eq!(
+        a.absorb(id, &mut AutoCommit::new()).expect("empty"),
+        Absorbed::Skipped
+    );
+    let other = DocumentId::random();
+    assert!(matches!(
+        a.absorb(other, &mut back),
+        Err(CoreError::CorruptDocument { .. })
+    ));
 }

@@ -1,0 +1,117 @@
+//! What sync needs from a profile: copies of documents to sync, absorbing
+//! what came back, and which boards are shared with which team.
+
+use automerge::AutoCommit;
+use serde::Serialize;
+
+use super::{Profile, Touched};
+use crate::doc::{ChangeNote, DocKind, identify};
+use crate::error::{CoreError, Result};
+use crate::ids::DocumentId;
+use crate::store::{chunks, meta_get, meta_set};
+
+/// What absorbing a synced document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Absorbed {
+    /// Nothing new.
+    Unchanged,
+    /// New changes merged into a document this profile had.
+    Updated,
+    /// A document this profile did not have was added.
+    Added,
+    /// The document is empty or not one Porchlight keeps; nothing stored.
+    Skipped,
+}
+
+impl Profile {
+    /// A copy of a local document to sync, or `None` if this profile does not have it.
+    pub fn sync_copy(&mut self, id: DocumentId) -> Result<Option<AutoCommit>> {
+        if chunks::version(self.store().conn(), id)? == 0 {
+            return Ok(None);
+        }
+        let kind: String = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT kind FROM documents WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))?;
+        let doc = if kind == DocKind::Board.as_str() {
+            self.read_board(id)?.into_doc()
+        } else {
+            self.read_workspace_doc(id)?
+        };
+        Ok(Some(doc))
+    }
+
+    /// Stores what sync brought for `id`: merges it into the local document
+    /// (or adds the document) and re-materializes, in one transaction.
+    pub fn absorb(&mut self, id: DocumentId, synced: &mut AutoCommit) -> Result<Absorbed> {
+        if synced.get_heads().is_empty() {
+            return Ok(Absorbed::Skipped);
+        }
+        let Ok((kind, own_id)) = identify(synced) else {
+            return Ok(Absorbed::Skipped);
+        };
+        if own_id != id {
+            return Err(CoreError::CorruptDocument {
+                doc: id.to_string(),
+                reason: format!("the synced document says it is {own_id}"),
+            });
+        }
+        let known = chunks::version(self.store().conn(), id)? > 0;
+        match (kind, known) {
+            (DocKind::Board, true) => {
+                let changed = self.write_board(id, |b, _, user| {
+                    let before = b.doc_mut().get_heads();
+                    b.doc_mut().merge(synced)?;
+                    let changed = b.doc_mut().get_heads() != before;
+                    Ok((
+                        changed,
+                        ChangeNote::new("board.sync", user),
+                        Touched::Everything,
+                    ))
+                })?;
+                Ok(if changed {
+                    Absorbed::Updated
+                } else {
+                    Absorbed::Unchanged
+                })
+            }
+            (DocKind::Board, false) => {
+                let doc = synced.clone().with_actor(self.actor.clone());
+                self.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
+                Ok(Absorbed::Added)
+            }
+            // Team workspace documents are not kept locally yet.
+            (DocKind::Workspace, _) => Ok(Absorbed::Skipped),
+        }
+    }
+
+    /// Marks a board as shared with a relay team (by the team's id there).
+    pub fn share_board(&mut self, key: &str, team: i64) -> Result<DocumentId> {
+        let id = self.resolve_board(key)?;
+        self.store
+            .write(|tx| meta_set(tx, &format!("shared:{id}"), &team.to_string()))?;
+        Ok(id)
+    }
+
+    /// Boards marked shared, with their team.
+    pub fn shared_boards(&self) -> Result<Vec<(DocumentId, i64)>> {
+        let keys: Vec<String> = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT key FROM meta WHERE key LIKE 'shared:%' ORDER BY key")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for key in keys {
+            let Some(team) = meta_get(self.store().conn(), &key)?.and_then(|t| t.parse().ok())
+            else {
+                continue;
+            };
+            if let Ok(id) = DocumentId::parse(key.trim_start_matches("shared:")) {
+                out.push((id, team));
+            }
+        }
+        Ok(out)
+    }
+}
