@@ -66,6 +66,70 @@ pub enum Command {
     },
     /// Save --user and --tz as this profile's defaults.
     Config,
+    /// Create an account on a relay (the first account becomes its admin;
+    /// later ones need --invite). The password is read from standard input.
+    Signup {
+        #[arg(long)]
+        relay: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        invite: Option<String>,
+    },
+    /// Sign in to a relay; the device token is saved for `sync`. The password
+    /// is read from standard input.
+    Login {
+        #[arg(long)]
+        relay: String,
+        #[arg(long)]
+        email: String,
+        /// A name for this device in the relay's device list.
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Forget the saved relay sign-in.
+    Logout,
+    /// Teams on the relay: create, list, invite, join, members, roles.
+    #[command(subcommand)]
+    Team(TeamCmd),
+    /// Sync every board of your teams with the relay once, then exit.
+    Sync,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCmd {
+    Create {
+        name: String,
+    },
+    List,
+    /// Make an invite code (owners and admins).
+    Invite {
+        team: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Hours until the code expires (default 72).
+        #[arg(long)]
+        hours: Option<i64>,
+    },
+    /// Join a team with an invite code.
+    Join {
+        code: String,
+    },
+    Members {
+        team: String,
+    },
+    /// Change a member's role: owner, admin, member or viewer.
+    Role {
+        team: String,
+        account: i64,
+        role: String,
+    },
+    Remove {
+        team: String,
+        account: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,6 +170,12 @@ pub enum BoardCmd {
     /// Merge a board file into this profile.
     Import {
         file: PathBuf,
+    },
+    /// Share a board with a relay team; `porchlight sync` sends it.
+    Share {
+        board: String,
+        #[arg(long)]
+        team: String,
     },
 }
 

@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod output;
+mod relay;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("PORCHLIGHT_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let cli = args::Cli::parse();

@@ -75,6 +75,7 @@ pub fn run(profile: &mut Profile, cmd: BoardCmd, json: bool) -> Result<()> {
                 .with_context(|| format!("cannot write {}", output.display()))?;
             println!("Wrote {} ({} bytes).", output.display(), bytes.len());
         }
+        BoardCmd::Share { .. } => unreachable!("handled with the relay commands"),
         BoardCmd::Import { file } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;

@@ -1,6 +1,7 @@
 //! One function per command group.
 
 mod board;
+mod remote;
 mod task;
 
 use std::collections::HashMap;
@@ -69,9 +70,34 @@ pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    let mut profile = open(&cli)?;
+    let dir = data_dir(&cli)?;
     let json = cli.json;
+    // Commands that need no profile.
+    match &cli.command {
+        Command::Signup {
+            relay,
+            email,
+            name,
+            invite,
+        } => {
+            return remote::signup(relay, email, name.clone(), invite.clone(), json);
+        }
+        Command::Login {
+            relay,
+            email,
+            device,
+        } => return remote::login(&dir, relay, email, device.clone(), json),
+        Command::Logout => return remote::logout(&dir),
+        _ => {}
+    }
+    let mut profile = open(&cli)?;
     match cli.command {
+        Command::Signup { .. } | Command::Login { .. } | Command::Logout => Ok(()),
+        Command::Team(cmd) => remote::team(&dir, cmd, json),
+        Command::Sync => remote::sync(&dir, &mut profile, json),
+        Command::Board(crate::args::BoardCmd::Share { board, team }) => {
+            remote::share(&dir, &mut profile, &board, &team)
+        }
         Command::Board(cmd) => board::run(&mut profile, cmd, json),
         Command::Column(cmd) => board::run_column(&mut profile, cmd, json),
         Command::Task(cmd) => task::run(&mut profile, *cmd, json),

@@ -1,0 +1,305 @@
+//! Talking to a relay: the saved sign-in, the REST API, and one sync pass
+//! over the WebSocket with the core's engine.
+//!
+//! The device token is kept in `<data dir>/relay.json`, readable only by the
+//! user (mode 0600). The OS keychain is not used yet. `PORCHLIGHT_RELAY` and
+//! `PORCHLIGHT_TOKEN` override the file (for servers and scripts).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use automerge::AutoCommit;
+use futures_util::{SinkExt, StreamExt};
+use porchlight_core::Profile;
+use porchlight_core::ids::DocumentId;
+use porchlight_core::profile::Absorbed;
+use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::UsageError;
+
+/// How long sync waits for more frames before it calls the exchange done.
+const QUIET: Duration = Duration::from_millis(600);
+/// The longest one sync pass may take.
+const SYNC_LIMIT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Credentials {
+    pub relay: String,
+    pub token: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+fn credentials_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("relay.json")
+}
+
+pub fn save_credentials(data_dir: &Path, creds: &Credentials) -> Result<PathBuf> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = credentials_path(data_dir);
+    let text = serde_json::to_string_pretty(creds)?;
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(text.as_bytes())?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
+    if let (Ok(relay), Ok(token)) = (
+        std::env::var("PORCHLIGHT_RELAY"),
+        std::env::var("PORCHLIGHT_TOKEN"),
+    ) {
+        return Ok(Credentials {
+            relay,
+            token,
+            email: String::new(),
+        });
+    }
+    let path = credentials_path(data_dir);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        UsageError("not signed in to a relay: run `porchlight login --relay URL --email E`".into())
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{} is damaged ({e}); run `porchlight login` again",
+            path.display()
+        )
+    })
+}
+
+pub fn forget_credentials(data_dir: &Path) -> Result<bool> {
+    match std::fs::remove_file(credentials_path(data_dir)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Normalizes a relay URL to its http(s) base.
+pub fn base_url(relay: &str) -> Result<String> {
+    let r = relay.trim().trim_end_matches('/');
+    let r = r.replace("ws://", "http://").replace("wss://", "https://");
+    if !(r.starts_with("http://") || r.starts_with("https://")) {
+        return Err(UsageError(format!(
+            "'{relay}' is not a relay URL; use e.g. http://127.0.0.1:7280"
+        ))
+        .into());
+    }
+    Ok(r.trim_end_matches("/sync").to_string())
+}
+
+/// A REST call; relay errors come back as their plain message.
+pub async fn call(
+    method: reqwest::Method,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<Value> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let mut req = client.request(method, format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| anyhow!("cannot reach the relay at {base}: {e}"))?;
+    let status = resp.status();
+    let value: Value = resp.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(value);
+    }
+    let message = value["message"]
+        .as_str()
+        .unwrap_or("no message")
+        .to_string();
+    if status.as_u16() == 401 && token.is_some() {
+        return Err(UsageError(format!(
+            "the relay refused the saved sign-in ({message}); run `porchlight login` again"
+        ))
+        .into());
+    }
+    if status.is_client_error() {
+        return Err(UsageError(format!("the relay said: {message}")).into());
+    }
+    Err(anyhow!("the relay failed ({status}): {message}"))
+}
+
+/// What one sync pass did.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncSummary {
+    pub documents: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unavailable: Vec<String>,
+    pub read_only: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Result<()> {
+    for e in effects {
+        if let Effect::Send { message, .. } = e {
+            socket
+                .send(Message::Binary(message.encode().into()))
+                .await
+                .context("the relay closed the connection")?;
+        }
+    }
+    Ok(())
+}
+
+/// Syncs every document of the user's teams and every shared board once,
+/// until the relay has nothing more to say, then stores what arrived.
+pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<SyncSummary> {
+    let base = base_url(&creds.relay)?;
+    let token = Some(creds.token.as_str());
+    let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
+    for (doc, team) in profile.shared_boards()? {
+        call(
+            reqwest::Method::POST,
+            &base,
+            &format!("/api/teams/{team}/documents"),
+            token,
+            Some(serde_json::json!({ "document": doc.to_string() })),
+        )
+        .await
+        .with_context(|| format!("cannot share board {doc} with team {team}"))?;
+        docs.insert(doc, ());
+    }
+    let teams = call(reqwest::Method::GET, &base, "/api/teams", token, None).await?;
+    for team in teams.as_array().cloned().unwrap_or_default() {
+        let Some(id) = team["id"].as_i64() else {
+            continue;
+        };
+        let list = call(
+            reqwest::Method::GET,
+            &base,
+            &format!("/api/teams/{id}/documents"),
+            token,
+            None,
+        )
+        .await?;
+        for d in list.as_array().cloned().unwrap_or_default() {
+            if let Some(doc) = d.as_str().and_then(|s| DocumentId::parse(s).ok()) {
+                docs.insert(doc, ());
+            }
+        }
+    }
+    let ws_url = format!("{}/sync", base.replacen("http", "ws", 1));
+    let mut request = ws_url.as_str().into_client_request()?;
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {}", creds.token).parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|e| anyhow!("cannot open a sync connection to {ws_url}: {e}"))?;
+    let mut engine = SyncEngine::new(
+        PeerId(format!("porchlight-cli-{}", DocumentId::random())),
+        PeerMetadata::default(),
+    );
+    socket
+        .send(Message::Binary(engine.join().encode().into()))
+        .await?;
+    let relay = loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .map_err(|_| anyhow!("the relay did not answer the handshake"))?
+            .ok_or_else(|| anyhow!("the relay closed the connection during the handshake"))??;
+        let Message::Binary(bytes) = frame else {
+            continue;
+        };
+        match WireMessage::decode(&bytes)? {
+            WireMessage::Peer { sender_id, .. } => break sender_id,
+            WireMessage::Error { message } => {
+                return Err(anyhow!("the relay refused the handshake: {message}"));
+            }
+            _ => continue,
+        }
+    };
+    engine.connected(&relay);
+    let mut summary = SyncSummary {
+        documents: docs.len(),
+        ..SyncSummary::default()
+    };
+    for doc in docs.keys() {
+        let key = doc.to_string();
+        let copy = profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new);
+        engine.add_document(&key, copy);
+        let effects = engine.open(&relay, &key, Access::ReadWrite);
+        send_all(&mut socket, effects).await?;
+    }
+    let started = Instant::now();
+    while started.elapsed() < SYNC_LIMIT {
+        let Ok(next) = tokio::time::timeout(QUIET, socket.next()).await else {
+            break;
+        };
+        let Some(Ok(Message::Binary(bytes))) = next else {
+            if matches!(next, Some(Ok(_))) {
+                continue;
+            }
+            break;
+        };
+        let frame = match WireMessage::decode(&bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                summary
+                    .errors
+                    .push(format!("unreadable frame from the relay: {e}"));
+                continue;
+            }
+        };
+        match &frame {
+            WireMessage::Error { message } => summary.errors.push(message.clone()),
+            WireMessage::DocUnavailable { document_id, .. } => {
+                summary.unavailable.push(document_id.clone())
+            }
+            _ => {}
+        }
+        let effects = engine.receive(&relay, frame, Access::ReadWrite);
+        send_all(&mut socket, effects).await?;
+    }
+    let _ = socket.close(None).await;
+    for doc in docs.keys() {
+        let key = doc.to_string();
+        if engine.is_read_only(&relay, &key) {
+            summary.read_only.push(key.clone());
+        }
+        let Some(mut synced) = engine.remove_document(&key) else {
+            continue;
+        };
+        match profile.absorb(*doc, &mut synced)? {
+            Absorbed::Added => summary.added += 1,
+            Absorbed::Updated => summary.updated += 1,
+            Absorbed::Unchanged | Absorbed::Skipped => {}
+        }
+    }
+    Ok(summary)
+}

@@ -1,0 +1,328 @@
+//! Two CLI profiles of one team, synced through a real relay on loopback.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use porchlight_relay::{Config, Relay};
+use tokio::net::TcpListener;
+
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(dir: &Path, addr: SocketAddr) -> (Running, SocketAddr) {
+    let listener = TcpListener::bind(addr).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("relay");
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        relay
+            .serve(listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+    });
+    (Running { stop, task }, addr)
+}
+
+async fn stop(r: Running) {
+    let _ = r.stop.send(());
+    let _ = r.task.await;
+}
+
+/// Runs porchlight in profile `dir`, feeding `stdin`; returns stdout.
+async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
+    let dir = dir.to_path_buf();
+    let user = user.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--user", &user, "--tz", "UTC"])
+            .args(&args)
+            .env_remove("PORCHLIGHT_TOKEN")
+            .env_remove("PORCHLIGHT_RELAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        if let Some(mut s) = child.stdin.take() {
+            let _ = s.write_all(stdin.as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .await
+    .expect("join")
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_profiles_edit_offline_and_converge_through_the_relay() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let maria = tempfile::tempdir().expect("maria");
+    let joe = tempfile::tempdir().expect("joe");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (m, j) = (maria.path(), joe.path());
+
+    pl(
+        m,
+        "maria",
+        &["signup", "--relay", &url, "--email", "maria@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(
+        m,
+        "maria",
+        &["login", "--relay", &url, "--email", "maria@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(m, "maria", &["team", "create", "Oak St"], "").await;
+    let invite = json(
+        &pl(
+            m,
+            "maria",
+            &["--json", "team", "invite", "Oak St", "--role", "member"],
+            "",
+        )
+        .await,
+    );
+    let code = invite["code"].as_str().expect("code").to_string();
+    pl(m, "maria", &["board", "new", "Escrow"], "").await;
+    let task = json(
+        &pl(
+            m,
+            "maria",
+            &[
+                "--json",
+                "task",
+                "add",
+                "Order the appraisal #escrow",
+                "--board",
+                "Escrow",
+            ],
+            "",
+        )
+        .await,
+    );
+    let id = task["id"].as_str().expect("id").to_string();
+    pl(
+        m,
+        "maria",
+        &["board", "share", "Escrow", "--team", "Oak St"],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+
+    pl(
+        j,
+        "joe",
+        &[
+            "signup",
+            "--relay",
+            &url,
+            "--email",
+            "joe@example.com",
+            "--invite",
+            &code,
+        ],
+        "battery staple\n",
+    )
+    .await;
+    pl(
+        j,
+        "joe",
+        &["login", "--relay", &url, "--email", "joe@example.com"],
+        "battery staple\n",
+    )
+    .await;
+    let first = pl(j, "joe", &["sync"], "").await;
+    assert!(first.contains("1 new"), "{first}");
+    assert_eq!(
+        json(&pl(j, "joe", &["--json", "task", "show", &id], "").await)["title"],
+        "Order the appraisal"
+    );
+
+    // The relay goes down; both keep working.
+    stop(running).await;
+    pl(
+        m,
+        "maria",
+        &[
+            "task",
+            "edit",
+            &id,
+            "--title",
+            "Order the appraisal today",
+            "--label",
+            "urgent",
+        ],
+        "",
+    )
+    .await;
+    pl(
+        m,
+        "maria",
+        &["task", "add", "Call the lender", "--board", "Escrow"],
+        "",
+    )
+    .await;
+    pl(
+        j,
+        "joe",
+        &[
+            "task",
+            "edit",
+            &id,
+            "--priority",
+            "high",
+            "--description",
+            "Use Smith Appraisals",
+        ],
+        "",
+    )
+    .await;
+    pl(
+        j,
+        "joe",
+        &[
+            "task",
+            "add",
+            "Send the inspection report",
+            "--board",
+            "Escrow",
+        ],
+        "",
+    )
+    .await;
+    pl(j, "joe", &["task", "move", &id, "--column", "Doing"], "").await;
+
+    // Back up on the same address; both sync (twice round, as people would).
+    let (running, _) = start(relay_dir.path(), addr).await;
+    pl(m, "maria", &["sync"], "").await;
+    pl(j, "joe", &["sync"], "").await;
+    pl(m, "maria", &["sync"], "").await;
+
+    let board_m = json(&pl(m, "maria", &["--json", "board", "show", "Escrow"], "").await);
+    let board_j = json(&pl(j, "joe", &["--json", "board", "show", "Escrow"], "").await);
+    assert_eq!(board_m, board_j, "the two profiles differ after sync");
+    let t = json(&pl(m, "maria", &["--json", "task", "show", &id], "").await);
+    assert_eq!(t["title"], "Order the appraisal today");
+    assert_eq!(t["priority"], "high");
+    assert_eq!(t["description"], "Use Smith Appraisals");
+    assert_eq!(t["labels"], serde_json::json!(["escrow", "urgent"]));
+    assert_eq!(board_m["tasks"].as_array().expect("tasks").len(), 3);
+    stop(running).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_is_told_read_only_and_teammates_never_see_its_changes() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let owner = tempfile::tempdir().expect("owner");
+    let viewer = tempfile::tempdir().expect("viewer");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (o, v) = (owner.path(), viewer.path());
+    pl(
+        o,
+        "olga",
+        &["signup", "--relay", &url, "--email", "olga@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(
+        o,
+        "olga",
+        &["login", "--relay", &url, "--email", "olga@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(o, "olga", &["team", "create", "Elm"], "").await;
+    let invite = json(
+        &pl(
+            o,
+            "olga",
+            &["--json", "team", "invite", "Elm", "--role", "viewer"],
+            "",
+        )
+        .await,
+    );
+    pl(o, "olga", &["board", "new", "Listing"], "").await;
+    let task = json(
+        &pl(
+            o,
+            "olga",
+            &["--json", "task", "add", "Photos", "--board", "Listing"],
+            "",
+        )
+        .await,
+    );
+    let id = task["id"].as_str().expect("id").to_string();
+    pl(
+        o,
+        "olga",
+        &["board", "share", "Listing", "--team", "Elm"],
+        "",
+    )
+    .await;
+    pl(o, "olga", &["sync"], "").await;
+
+    let code = invite["code"].as_str().expect("code");
+    pl(
+        v,
+        "vic",
+        &[
+            "signup",
+            "--relay",
+            &url,
+            "--email",
+            "vic@example.com",
+            "--invite",
+            code,
+        ],
+        "correct horse\n",
+    )
+    .await;
+    pl(
+        v,
+        "vic",
+        &["login", "--relay", &url, "--email", "vic@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(v, "vic", &["sync"], "").await;
+    pl(
+        v,
+        "vic",
+        &["task", "edit", &id, "--title", "Vandalised"],
+        "",
+    )
+    .await;
+    let out = pl(v, "vic", &["sync"], "").await;
+    assert!(out.contains("read-only"), "{out}");
+    pl(o, "olga", &["sync"], "").await;
+    assert_eq!(
+        json(&pl(o, "olga", &["--json", "task", "show", &id], "").await)["title"],
+        "Photos"
+    );
+    stop(running).await;
+}
