@@ -119,12 +119,24 @@ async fn sigkill_loses_nothing_the_relay_acknowledged() {
         let relay = test_relay(&base);
         let mut check = Client::connect(&relay.ws, &owner).await;
         check.open(&doc, AutoCommit::new()).await;
-        check.pump().await;
-        let recovered = check.engine.document_mut(&doc).expect("doc");
-        for hash in &acknowledged {
+        // Under load the relay may pause between frames; keep listening until
+        // every acknowledged change is here or ten seconds have passed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            check.pump().await;
+            let recovered = check.engine.document_mut(&doc).expect("doc");
+            let missing: Vec<_> = acknowledged
+                .iter()
+                .filter(|h| recovered.get_change_by_hash(h).is_none())
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
             assert!(
-                recovered.get_change_by_hash(hash).is_some(),
-                "round {round}: acknowledged change {hash} lost"
+                Instant::now() < deadline,
+                "round {round}: {} acknowledged changes lost, e.g. {}",
+                missing.len(),
+                missing[0]
             );
         }
     }
