@@ -95,7 +95,12 @@ pub enum Command {
     #[command(subcommand)]
     Team(TeamCmd),
     /// Sync every board of your teams with the relay once, then exit.
-    Sync,
+    Sync {
+        /// Stay connected: send edits as they are saved, print remote
+        /// changes as they arrive, reconnect with backoff.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -176,16 +176,15 @@ async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Result<()> {
     Ok(())
 }
 
-/// Syncs every document of the user's teams and every shared board once,
-/// until the relay has nothing more to say, then stores what arrived.
-pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<SyncSummary> {
-    let base = base_url(&creds.relay)?;
-    let token = Some(creds.token.as_str());
+/// The documents to sync: shared boards (registered with their team first)
+/// and every document of the user's teams.
+async fn documents(profile: &mut Profile, base: &str, token: &str) -> Result<Vec<DocumentId>> {
+    let token = Some(token);
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
     for (doc, team) in profile.shared_boards()? {
         call(
             reqwest::Method::POST,
-            &base,
+            base,
             &format!("/api/teams/{team}/documents"),
             token,
             Some(serde_json::json!({ "document": doc.to_string() })),
@@ -194,14 +193,14 @@ pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<Syn
         .with_context(|| format!("cannot share board {doc} with team {team}"))?;
         docs.insert(doc, ());
     }
-    let teams = call(reqwest::Method::GET, &base, "/api/teams", token, None).await?;
+    let teams = call(reqwest::Method::GET, base, "/api/teams", token, None).await?;
     for team in teams.as_array().cloned().unwrap_or_default() {
         let Some(id) = team["id"].as_i64() else {
             continue;
         };
         let list = call(
             reqwest::Method::GET,
-            &base,
+            base,
             &format!("/api/teams/{id}/documents"),
             token,
             None,
@@ -213,11 +212,16 @@ pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<Syn
             }
         }
     }
+    Ok(docs.into_keys().collect())
+}
+
+/// Opens the WebSocket and completes the handshake.
+async fn connect(base: &str, token: &str) -> Result<(Socket, SyncEngine, PeerId)> {
     let ws_url = format!("{}/sync", base.replacen("http", "ws", 1));
     let mut request = ws_url.as_str().into_client_request()?;
     request
         .headers_mut()
-        .insert("Authorization", format!("Bearer {}", creds.token).parse()?);
+        .insert("Authorization", format!("Bearer {token}").parse()?);
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .map_err(|e| anyhow!("cannot open a sync connection to {ws_url}: {e}"))?;
@@ -245,11 +249,75 @@ pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<Syn
         }
     };
     engine.connected(&relay);
+    Ok((socket, engine, relay))
+}
+
+/// Handles one frame from the relay; returns documents that changed.
+async fn handle_frame(
+    socket: &mut Socket,
+    engine: &mut SyncEngine,
+    relay: &PeerId,
+    bytes: &[u8],
+    summary: &mut SyncSummary,
+) -> Result<Vec<String>> {
+    let frame = match WireMessage::decode(bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            summary
+                .errors
+                .push(format!("unreadable frame from the relay: {e}"));
+            return Ok(vec![]);
+        }
+    };
+    match &frame {
+        WireMessage::Error { message } => summary.errors.push(message.clone()),
+        WireMessage::DocUnavailable { document_id, .. } => {
+            summary.unavailable.push(document_id.clone())
+        }
+        _ => {}
+    }
+    let effects = engine.receive(relay, frame, Access::ReadWrite);
+    let changed = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Changed { doc, .. } => Some(doc.clone()),
+            _ => None,
+        })
+        .collect();
+    send_all(socket, effects).await?;
+    Ok(changed)
+}
+
+/// Stores the engine's copy of `doc` in the profile.
+fn store_synced(
+    profile: &mut Profile,
+    engine: &SyncEngine,
+    doc: &DocumentId,
+    summary: &mut SyncSummary,
+) -> Result<Absorbed> {
+    let Some(synced) = engine.document(&doc.to_string()) else {
+        return Ok(Absorbed::Skipped);
+    };
+    let absorbed = profile.absorb(*doc, &mut synced.clone())?;
+    match absorbed {
+        Absorbed::Added => summary.added += 1,
+        Absorbed::Updated => summary.updated += 1,
+        Absorbed::Unchanged | Absorbed::Skipped => {}
+    }
+    Ok(absorbed)
+}
+
+/// Syncs every document of the user's teams and every shared board once,
+/// until the relay has nothing more to say, then stores what arrived.
+pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<SyncSummary> {
+    let base = base_url(&creds.relay)?;
+    let docs = documents(profile, &base, &creds.token).await?;
+    let (mut socket, mut engine, relay) = connect(&base, &creds.token).await?;
     let mut summary = SyncSummary {
         documents: docs.len(),
         ..SyncSummary::default()
     };
-    for doc in docs.keys() {
+    for doc in &docs {
         let key = doc.to_string();
         let copy = profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new);
         engine.add_document(&key, copy);
@@ -261,45 +329,117 @@ pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<Syn
         let Ok(next) = tokio::time::timeout(QUIET, socket.next()).await else {
             break;
         };
-        let Some(Ok(Message::Binary(bytes))) = next else {
-            if matches!(next, Some(Ok(_))) {
-                continue;
+        match next {
+            Some(Ok(Message::Binary(bytes))) => {
+                handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await?;
             }
-            break;
-        };
-        let frame = match WireMessage::decode(&bytes) {
-            Ok(f) => f,
-            Err(e) => {
-                summary
-                    .errors
-                    .push(format!("unreadable frame from the relay: {e}"));
-                continue;
-            }
-        };
-        match &frame {
-            WireMessage::Error { message } => summary.errors.push(message.clone()),
-            WireMessage::DocUnavailable { document_id, .. } => {
-                summary.unavailable.push(document_id.clone())
-            }
-            _ => {}
+            Some(Ok(_)) => continue,
+            _ => break,
         }
-        let effects = engine.receive(&relay, frame, Access::ReadWrite);
-        send_all(&mut socket, effects).await?;
     }
     let _ = socket.close(None).await;
-    for doc in docs.keys() {
-        let key = doc.to_string();
-        if engine.is_read_only(&relay, &key) {
-            summary.read_only.push(key.clone());
+    for doc in &docs {
+        if engine.is_read_only(&relay, &doc.to_string()) {
+            summary.read_only.push(doc.to_string());
         }
-        let Some(mut synced) = engine.remove_document(&key) else {
-            continue;
-        };
-        match profile.absorb(*doc, &mut synced)? {
-            Absorbed::Added => summary.added += 1,
-            Absorbed::Updated => summary.updated += 1,
-            Absorbed::Unchanged | Absorbed::Skipped => {}
-        }
+        store_synced(profile, &engine, doc, &mut summary)?;
     }
     Ok(summary)
+}
+
+/// How often `--watch` looks for local edits to send.
+const LOCAL_POLL: Duration = Duration::from_secs(1);
+/// Reconnect delays: doubling from the first to the last, with jitter.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// Stays connected: sends local edits as they are saved, stores and prints
+/// remote changes as they arrive, and reconnects with exponential backoff
+/// and jitter when the connection drops. Runs until interrupted.
+pub async fn watch(profile: &mut Profile, creds: &Credentials) -> Result<()> {
+    let base = base_url(&creds.relay)?;
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        match session(profile, &base, &creds.token).await {
+            Ok(()) => backoff = BACKOFF_FIRST,
+            Err(e) => {
+                if e.downcast_ref::<UsageError>().is_some() {
+                    return Err(e);
+                }
+                eprintln!("sync: {e:#}");
+            }
+        }
+        let jitter =
+            Duration::from_millis(u64::from(rand_jitter()) % (backoff.as_millis() as u64 / 2 + 1));
+        let wait = backoff + jitter;
+        eprintln!("sync: reconnecting in {:.1} s", wait.as_secs_f64());
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+fn rand_jitter() -> u32 {
+    u32::from_le_bytes(
+        *DocumentId::random()
+            .as_bytes()
+            .first_chunk::<4>()
+            .unwrap_or(&[0; 4]),
+    )
+}
+
+/// One connected session of `watch`; returns when the connection ends.
+async fn session(profile: &mut Profile, base: &str, token: &str) -> Result<()> {
+    let docs = documents(profile, base, token).await?;
+    let (mut socket, mut engine, relay) = connect(base, token).await?;
+    let mut summary = SyncSummary::default();
+    for doc in &docs {
+        let key = doc.to_string();
+        engine.add_document(
+            &key,
+            profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new),
+        );
+        let effects = engine.open(&relay, &key, Access::ReadWrite);
+        send_all(&mut socket, effects).await?;
+    }
+    println!(
+        "sync: connected to {base}, watching {} documents",
+        docs.len()
+    );
+    let mut poll = tokio::time::interval(LOCAL_POLL);
+    loop {
+        tokio::select! {
+            next = socket.next() => match next {
+                Some(Ok(Message::Binary(bytes))) => {
+                    for key in handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await? {
+                        let Ok(doc) = DocumentId::parse(&key) else { continue };
+                        if matches!(store_synced(profile, &engine, &doc, &mut summary)?, Absorbed::Updated | Absorbed::Added) {
+                            println!("sync: remote change in {key}");
+                        }
+                    }
+                    for e in summary.errors.drain(..) {
+                        println!("relay: {e}");
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                    return Err(anyhow!("the connection to the relay closed"));
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = poll.tick() => {
+                // Local edits made by other commands or the app: merge them
+                // into the engine's copy and send.
+                for doc in &docs {
+                    let key = doc.to_string();
+                    let Some(mut local) = profile.sync_copy(*doc)? else { continue };
+                    let Some(engine_doc) = engine.document_mut(&key) else { continue };
+                    if local.get_heads() == engine_doc.get_heads() {
+                        continue;
+                    }
+                    engine_doc.merge(&mut local)?;
+                    let effects = engine.local_change(&key);
+                    send_all(&mut socket, effects).await?;
+                }
+            }
+        }
+    }
 }

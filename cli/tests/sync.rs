@@ -326,3 +326,201 @@ async fn a_viewer_is_told_read_only_and_teammates_never_see_its_changes() {
     );
     stop(running).await;
 }
+
+/// Waits up to `secs` for a line containing `needle` from the watcher.
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, needle: &str, secs: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+async fn eventually(dir: &Path, user: &str, id: &str, field: &str, want: &str) -> bool {
+    for _ in 0..40 {
+        let t = json(&pl(dir, user, &["--json", "task", "show", id], "").await);
+        if t[field] == want {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_sends_and_receives_live_and_reconnects_after_the_relay_restarts() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let maria = tempfile::tempdir().expect("maria");
+    let joe = tempfile::tempdir().expect("joe");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (m, j) = (maria.path(), joe.path());
+    pl(
+        m,
+        "maria",
+        &["signup", "--relay", &url, "--email", "maria@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(
+        m,
+        "maria",
+        &["login", "--relay", &url, "--email", "maria@example.com"],
+        "correct horse\n",
+    )
+    .await;
+    pl(m, "maria", &["team", "create", "Oak St"], "").await;
+    let invite = json(&pl(m, "maria", &["--json", "team", "invite", "Oak St"], "").await);
+    pl(m, "maria", &["board", "new", "Escrow"], "").await;
+    let task = json(
+        &pl(
+            m,
+            "maria",
+            &[
+                "--json",
+                "task",
+                "add",
+                "Wire the deposit",
+                "--board",
+                "Escrow",
+            ],
+            "",
+        )
+        .await,
+    );
+    let id = task["id"].as_str().expect("id").to_string();
+    pl(
+        m,
+        "maria",
+        &["board", "share", "Escrow", "--team", "Oak St"],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+    let code = invite["code"].as_str().expect("code");
+    pl(
+        j,
+        "joe",
+        &[
+            "signup",
+            "--relay",
+            &url,
+            "--email",
+            "joe@example.com",
+            "--invite",
+            code,
+        ],
+        "battery staple\n",
+    )
+    .await;
+    pl(
+        j,
+        "joe",
+        &["login", "--relay", &url, "--email", "joe@example.com"],
+        "battery staple\n",
+    )
+    .await;
+    pl(j, "joe", &["sync"], "").await;
+
+    let mut watcher = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .arg("--data-dir")
+        .arg(j)
+        .args(["--user", "joe", "--tz", "UTC", "sync", "--watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("watcher");
+    let (tx, lines) = std::sync::mpsc::channel();
+    for pipe in [
+        watcher
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        watcher
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(pipe)).map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    assert!(
+        wait_for(&lines, "connected", 20),
+        "the watcher did not connect"
+    );
+
+    // A teammate's change arrives without running sync by hand.
+    pl(
+        m,
+        "maria",
+        &["task", "edit", &id, "--title", "Wire the deposit by noon"],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+    assert!(
+        wait_for(&lines, "remote change", 20),
+        "no remote change printed"
+    );
+    assert!(eventually(j, "joe", &id, "title", "Wire the deposit by noon").await);
+
+    // A local edit goes out while the watcher runs.
+    pl(
+        j,
+        "joe",
+        &["task", "edit", &id, "--description", "Account ends 4411"],
+        "",
+    )
+    .await;
+    let mut seen = false;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        pl(m, "maria", &["sync"], "").await;
+        if json(&pl(m, "maria", &["--json", "task", "show", &id], "").await)["description"]
+            == "Account ends 4411"
+        {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "joe's local edit did not reach maria");
+
+    // The relay restarts; the watcher reconnects and keeps receiving.
+    stop(running).await;
+    assert!(
+        wait_for(&lines, "reconnecting", 20),
+        "the watcher did not notice the relay going away"
+    );
+    let (running, _) = start(relay_dir.path(), addr).await;
+    assert!(
+        wait_for(&lines, "connected", 30),
+        "the watcher did not reconnect"
+    );
+    pl(
+        m,
+        "maria",
+        &["task", "edit", &id, "--priority", "urgent"],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+    assert!(
+        eventually(j, "joe", &id, "priority", "urgent").await,
+        "no change after the reconnect"
+    );
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    stop(running).await;
+}

@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Signup { .. } | Command::Login { .. } | Command::Logout => Ok(()),
         Command::Team(cmd) => remote::team(&dir, cmd, json),
-        Command::Sync => remote::sync(&dir, &mut profile, json),
+        Command::Sync { watch } => remote::sync(&dir, &mut profile, watch, json),
         Command::Board(crate::args::BoardCmd::Share { board, team }) => {
             remote::share(&dir, &mut profile, &board, &team)
         }

@@ -268,8 +268,11 @@ pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) ->
     Ok(())
 }
 
-pub fn sync(data_dir: &Path, profile: &mut Profile, json: bool) -> Result<()> {
+pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
+    if watch {
+        return runtime()?.block_on(crate::relay::watch(profile, &creds));
+    }
     let summary = runtime()?.block_on(sync_once(profile, &creds))?;
     if json {
         return print_json(&summary);
