@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench interop-deps
 
 # Installs what is missing. The desktop app (with its system libraries) and
 # the relay come with their own issues; today the product is the CLI.
@@ -14,6 +14,12 @@ deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs and re-run"; exit 1; }
 	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+
+# The JavaScript automerge-repo peer of the interoperability tests, pinned by
+# interop/js/package-lock.json.
+interop-deps:
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
+	@[ -d interop/js/node_modules/@automerge/automerge-repo ] || npm ci --prefix interop/js --no-audit --no-fund
 
 build: deps
 	$(CARGO) build --workspace
@@ -37,7 +43,7 @@ clippy:
 rust-tests:
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test: deps fmt-check clippy rust-tests
+test: deps interop-deps fmt-check clippy rust-tests
 
 bench:
 	$(CARGO) bench -p porchlight-core --bench core

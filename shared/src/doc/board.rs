@@ -253,13 +253,7 @@ impl BoardDoc {
     }
 
     fn scalar_str(&self, obj: &ObjId, key: &str) -> Option<String> {
-        match self.doc.get(obj, key).ok().flatten() {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Str(s) => Some(s.to_string()),
-                _ => None,
-            },
-            _ => None,
-        }
+        super::string_at(&self.doc, obj, key)
     }
 
     pub fn add_column(&mut self, id: &ColumnId, name: &str, position: &str) -> Result<()> {

@@ -80,11 +80,19 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
 }
 
 pub(crate) fn root_str(doc: &AutoCommit, key: &str) -> Option<String> {
-    match doc.get(ROOT, key).ok().flatten() {
+    string_at(doc, &automerge::ROOT, key)
+}
+
+/// A string field, written either as a scalar string (what this crate
+/// writes) or as a Text object (what JavaScript Automerge writes for a plain
+/// string), so documents made by other automerge-repo clients read too.
+pub(crate) fn string_at(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok().flatten() {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),
             _ => None,
         },
+        Some((Value::Object(automerge::ObjType::Text), text)) => doc.text(&text).ok(),
         _ => None,
     }
 }
@@ -94,6 +102,7 @@ pub(crate) fn root_int(doc: &AutoCommit, key: &str) -> Option<i64> {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Int(n) => Some(*n),
             ScalarValue::Uint(n) => i64::try_from(*n).ok(),
+            ScalarValue::F64(f) if f.fract() == 0.0 => Some(*f as i64),
             _ => None,
         },
         _ => None,

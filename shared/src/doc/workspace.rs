@@ -2,7 +2,7 @@
 //! catalogue.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use chrono::{DateTime, Utc};
 
 use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
@@ -98,13 +98,8 @@ impl WorkspaceDoc {
             .map_range(&boards, ..)
             .filter_map(|item| {
                 let id = DocumentId::parse(&item.key).ok()?;
-                let position = match self.doc.get(item.id(), "position").ok().flatten() {
-                    Some((Value::Scalar(s), _)) => match s.as_ref() {
-                        ScalarValue::Str(p) => p.to_string(),
-                        _ => String::new(),
-                    },
-                    _ => String::new(),
-                };
+                let position =
+                    super::string_at(&self.doc, &item.id(), "position").unwrap_or_default();
                 Some((position, id))
             })
             .collect();

@@ -1,0 +1,74 @@
+//! Helpers: a relay in this process on loopback, and the CLI as a subprocess.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use porchlight_relay::{Config, Relay};
+use tokio::net::TcpListener;
+
+pub struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub async fn start(dir: &Path, addr: SocketAddr) -> (Running, SocketAddr) {
+    let listener = TcpListener::bind(addr).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("relay");
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        relay
+            .serve(listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+    });
+    (Running { stop, task }, addr)
+}
+
+pub async fn stop(r: Running) {
+    let _ = r.stop.send(());
+    let _ = r.task.await;
+}
+
+/// Runs porchlight in profile `dir`, feeding `stdin`; returns stdout.
+pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
+    let dir = dir.to_path_buf();
+    let user = user.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--user", &user, "--tz", "UTC"])
+            .args(&args)
+            .env_remove("PORCHLIGHT_TOKEN")
+            .env_remove("PORCHLIGHT_RELAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        if let Some(mut s) = child.stdin.take() {
+            let _ = s.write_all(stdin.as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .await
+    .expect("join")
+}
+
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("json")
+}
