@@ -41,6 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/api/openapi.json", get(health::openapi))
         .route("/api/signup", post(accounts::signup))
         .route("/api/login", post(accounts::login))
         .route("/api/me", get(accounts::me))

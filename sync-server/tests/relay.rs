@@ -278,3 +278,53 @@ async fn failed_logins_are_rate_limited_and_signup_is_by_invite() {
     assert_eq!(last, 429);
     relay.stop().await;
 }
+
+/// Every route the router serves is in the OpenAPI document, and every
+/// documented path answers (not 404).
+#[tokio::test]
+async fn the_openapi_document_covers_every_route() {
+    let mut relay = TestRelay::start().await;
+    let spec: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", relay.base))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let paths = spec["paths"].as_object().expect("paths");
+    let source = include_str!("../src/lib.rs");
+    for line in source.lines().filter(|l| l.contains(".route(\"")) {
+        let route = line.split('"').nth(1).expect("route");
+        assert!(
+            paths.contains_key(route),
+            "{route} is served but not documented"
+        );
+    }
+    let token = relay.account("spec@example.com", None).await;
+    let client = reqwest::Client::new();
+    for (path, ops) in paths {
+        let url = format!(
+            "{}{}",
+            relay.base,
+            path.replace("{id}", "1").replace("{account}", "1")
+        );
+        for method in ops.as_object().expect("ops").keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let resp = client
+                .request(m, &url)
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("send");
+            assert_ne!(resp.status().as_u16(), 405, "{method} {path}");
+            if path != "/api/devices/{id}" && !path.starts_with("/api/teams/{id}") {
+                assert_ne!(
+                    resp.status().as_u16(),
+                    404,
+                    "{method} {path} is documented but not served"
+                );
+            }
+        }
+    }
+    relay.stop().await;
+}

@@ -28,3 +28,11 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         state.metrics.render(),
     )
 }
+
+/// The OpenAPI document of every endpoint.
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+}
