@@ -16,10 +16,12 @@ deps:
 	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
 
 # The JavaScript automerge-repo peer of the interoperability tests, pinned by
-# interop/js/package-lock.json.
+# interop/js/package-lock.json. (`npm install --no-save` rather than `npm ci`:
+# npm 11 writes optional platform packages into the lock without versions
+# when lockfile "resolved" fields are omitted, and `npm ci` then refuses it.)
 interop-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
-	@[ -d interop/js/node_modules/@automerge/automerge-repo ] || npm ci --prefix interop/js --no-audit --no-fund
+	@[ -d interop/js/node_modules/@automerge/automerge-repo ] || npm install --prefix interop/js --no-save --no-audit --no-fund
 
 build: deps
 	$(CARGO) build --workspace

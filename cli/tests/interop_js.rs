@@ -19,7 +19,7 @@ async fn node(args: Vec<String>) -> String {
     let dir = js_dir();
     assert!(
         dir.join("node_modules/@automerge/automerge-repo").exists(),
-        "the JS peer is not installed: run `npm ci --prefix interop/js` (make test does)"
+        "the JS peer is not installed: run `make interop-deps`"
     );
     tokio::task::spawn_blocking(move || {
         let out = Command::new("node")
