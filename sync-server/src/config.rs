@@ -1,45 +1,167 @@
-//! Relay configuration: command-line flags > `PORCHLIGHT_RELAY_*` environment
-//! (both through clap) > defaults. A TOML file layer is not built yet.
+//! Relay configuration, by precedence: command-line flags > `PORCHLIGHT_RELAY_*`
+//! environment > a TOML file (`--config`) > defaults.
+//!
+//! ```toml
+//! listen = "0.0.0.0:7280"
+//! data_dir = "/var/lib/porchlight-relay"
+//! max_message_bytes = 16777216
+//! open_registration = false
+//! ```
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, clap::Args)]
+use serde::Deserialize;
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to listen on.
-    #[arg(
-        long,
-        env = "PORCHLIGHT_RELAY_LISTEN",
-        default_value = "127.0.0.1:7280"
-    )]
     pub listen: SocketAddr,
-    /// Where the relay keeps its database.
-    #[arg(
-        long,
-        env = "PORCHLIGHT_RELAY_DATA_DIR",
-        default_value = "./relay-data"
-    )]
     pub data_dir: PathBuf,
     /// Largest WebSocket message accepted, in bytes.
-    #[arg(long, env = "PORCHLIGHT_RELAY_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_message_bytes: usize,
     /// Let anyone create an account (the first account can always be created).
-    #[arg(
-        long,
-        env = "PORCHLIGHT_RELAY_OPEN_REGISTRATION",
-        default_value_t = false
-    )]
     pub open_registration: bool,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7280)),
+            data_dir: PathBuf::from("./relay-data"),
+            max_message_bytes: 16 * 1024 * 1024,
+            open_registration: false,
+        }
+    }
+}
+
 impl Config {
-    /// Defaults with a given data directory (tests).
+    /// Defaults with a given data directory and port 0 (tests).
     pub fn for_dir(data_dir: PathBuf) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
-            max_message_bytes: 16 * 1024 * 1024,
-            open_registration: false,
+            ..Self::default()
         }
+    }
+}
+
+/// Flags and environment; unset ones fall back to the file, then defaults.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML file with any of the settings below.
+    #[arg(long, env = "PORCHLIGHT_RELAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7280].
+    #[arg(long, env = "PORCHLIGHT_RELAY_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Where the relay keeps its database [default: ./relay-data].
+    #[arg(long, env = "PORCHLIGHT_RELAY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Largest WebSocket message accepted, in bytes [default: 16 MiB].
+    #[arg(long, env = "PORCHLIGHT_RELAY_MAX_MESSAGE_BYTES")]
+    pub max_message_bytes: Option<usize>,
+    /// Let anyone create an account [default: false].
+    #[arg(long, env = "PORCHLIGHT_RELAY_OPEN_REGISTRATION", num_args = 0..=1, default_missing_value = "true")]
+    pub open_registration: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    max_message_bytes: Option<usize>,
+    open_registration: Option<bool>,
+}
+
+impl ConfigArgs {
+    /// Applies the precedence; a bad file is an error that names it.
+    pub fn resolve(self) -> anyhow::Result<Config> {
+        let file: FileConfig = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the config file {}: {e}", path.display())
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("the config file {} is invalid: {e}", path.display())
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        Ok(Config {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            max_message_bytes: self
+                .max_message_bytes
+                .or(file.max_message_bytes)
+                .unwrap_or(d.max_message_bytes),
+            open_registration: self
+                .open_registration
+                .or(file.open_registration)
+                .unwrap_or(d.open_registration),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ConfigArgs,
+    }
+
+    fn resolve(argv: &[&str]) -> anyhow::Result<Config> {
+        let cli = Cli::try_parse_from(std::iter::once("relay").chain(argv.iter().copied()))?;
+        cli.args.resolve()
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("relay.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/relay\"\nopen_registration = true\n",
+        )
+        .expect("write");
+        let f = file.to_str().expect("path");
+        let c = resolve(&["--config", f]).expect("file");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/relay"));
+        assert!(c.open_registration);
+        assert_eq!(
+            c.max_message_bytes,
+            16 * 1024 * 1024,
+            "default where the file is silent"
+        );
+        let c = resolve(&[
+            "--config",
+            f,
+            "--listen",
+            "127.0.0.1:7000",
+            "--open-registration",
+            "false",
+        ])
+        .expect("flags");
+        assert_eq!(c.listen.port(), 7000);
+        assert!(!c.open_registration);
+        assert_eq!(resolve(&[]).expect("defaults").listen.port(), 7280);
+    }
+
+    #[test]
+    fn a_bad_file_is_named_in_the_error() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("relay.toml");
+        std::fs::write(&file, "listen = 42\nbogus = true\n").expect("write");
+        let err = resolve(&["--config", file.to_str().expect("p")]).expect_err("invalid");
+        assert!(err.to_string().contains("relay.toml"), "{err}");
+        let err = resolve(&["--config", "/nonexistent/relay.toml"]).expect_err("missing");
+        assert!(err.to_string().contains("cannot read"), "{err}");
     }
 }

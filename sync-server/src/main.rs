@@ -1,7 +1,8 @@
 //! `porchlight-relay serve`: the self-hosted sync relay.
 
 use clap::{Parser, Subcommand};
-use porchlight_relay::{Config, Relay};
+use porchlight_relay::Relay;
+use porchlight_relay::config::ConfigArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,7 +18,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the relay (defaults: 127.0.0.1:7280, data in ./relay-data).
-    Serve(Config),
+    Serve(ConfigArgs),
 }
 
 async fn shutdown_signal() {
@@ -48,7 +49,8 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let Command::Serve(config) = Cli::parse().command;
+    let Command::Serve(args) = Cli::parse().command;
+    let config = args.resolve()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
