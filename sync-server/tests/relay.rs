@@ -203,7 +203,7 @@ async fn garbage_frames_close_that_connection_and_the_relay_carries_on() {
         );
     }
     // Many connections opened and dropped.
-    for _ in 0..200 {
+    for _ in 0..2000 {
         let mut request = relay.ws.as_str().into_client_request().expect("request");
         request.headers_mut().insert(
             "Authorization",
@@ -326,5 +326,40 @@ async fn the_openapi_document_covers_every_route() {
             }
         }
     }
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversize_message_closes_the_connection() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut relay = TestRelay::start_with(dir.path(), |c| c.max_message_bytes = 64 * 1024).await;
+    let t = team(&relay).await;
+    let mut c = Client::connect(&relay.ws, &t.owner).await;
+    let huge = WireMessage::Sync {
+        sender_id: PeerId::from("x"),
+        target_id: PeerId::from("y"),
+        document_id: t.doc.clone(),
+        data: vec![0u8; 128 * 1024],
+    };
+    let _ = c.socket.send(Message::Binary(huge.encode().into())).await;
+    // The relay closes the socket: the stream ends (or errors) promptly.
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        use futures_util::StreamExt;
+        loop {
+            match c.socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        end.is_ok(),
+        "the connection stayed open after an oversize message"
+    );
+    let health = reqwest::get(format!("{}/healthz", relay.base))
+        .await
+        .expect("health");
+    assert_eq!(health.status().as_u16(), 200);
     relay.stop().await;
 }

@@ -22,9 +22,16 @@ pub struct TestRelay {
 
 impl TestRelay {
     pub async fn start_in(dir: &std::path::Path) -> Self {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// A relay with adjusted configuration.
+    pub async fn start_with(dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("start");
+        let mut config = Config::for_dir(dir.to_path_buf());
+        adjust(&mut config);
+        let relay = Relay::start(config).expect("start");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             relay
