@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{json, pl, start, stop};
+use common::{json, pl, sign_in, start, stop};
 use porchlight_core::ids::DocumentId;
 
 fn js_dir() -> PathBuf {
@@ -46,20 +46,7 @@ async fn javascript_automerge_repo_and_porchlight_sync_see_each_others_boards() 
     let m = maria.path();
     let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
     let url = format!("http://{addr}");
-    pl(
-        m,
-        "maria",
-        &["signup", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(
-        m,
-        "maria",
-        &["login", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
-    )
-    .await;
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
     let team = json(&pl(m, "maria", &["--json", "team", "create", "Oak St"], "").await);
     let team_id = team["id"].as_i64().expect("team");
     let creds = json(&std::fs::read_to_string(m.join("relay.json")).expect("credentials"));

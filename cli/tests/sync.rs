@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{json, pl, start, stop};
+use common::{json, pl, sign_in, start, stop, team_with_board};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_profiles_edit_offline_and_converge_through_the_relay() {
@@ -15,81 +15,17 @@ async fn two_profiles_edit_offline_and_converge_through_the_relay() {
     let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
     let url = format!("http://{addr}");
     let (m, j) = (maria.path(), joe.path());
-
-    pl(
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
+    let (id, code) = team_with_board(
         m,
         "maria",
-        &["signup", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
+        "Oak St",
+        "Escrow",
+        "Order the appraisal #escrow",
+        "member",
     )
     .await;
-    pl(
-        m,
-        "maria",
-        &["login", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(m, "maria", &["team", "create", "Oak St"], "").await;
-    let invite = json(
-        &pl(
-            m,
-            "maria",
-            &["--json", "team", "invite", "Oak St", "--role", "member"],
-            "",
-        )
-        .await,
-    );
-    let code = invite["code"].as_str().expect("code").to_string();
-    pl(m, "maria", &["board", "new", "Escrow"], "").await;
-    let task = json(
-        &pl(
-            m,
-            "maria",
-            &[
-                "--json",
-                "task",
-                "add",
-                "Order the appraisal #escrow",
-                "--board",
-                "Escrow",
-            ],
-            "",
-        )
-        .await,
-    );
-    let id = task["id"].as_str().expect("id").to_string();
-    pl(
-        m,
-        "maria",
-        &["board", "share", "Escrow", "--team", "Oak St"],
-        "",
-    )
-    .await;
-    pl(m, "maria", &["sync"], "").await;
-
-    pl(
-        j,
-        "joe",
-        &[
-            "signup",
-            "--relay",
-            &url,
-            "--email",
-            "joe@example.com",
-            "--invite",
-            &code,
-        ],
-        "battery staple\n",
-    )
-    .await;
-    pl(
-        j,
-        "joe",
-        &["login", "--relay", &url, "--email", "joe@example.com"],
-        "battery staple\n",
-    )
-    .await;
+    sign_in(j, "joe", &url, "joe@example.com", Some(&code)).await;
     let first = pl(j, "joe", &["sync"], "").await;
     assert!(first.contains("1 new"), "{first}");
     assert_eq!(
@@ -177,73 +113,9 @@ async fn a_viewer_is_told_read_only_and_teammates_never_see_its_changes() {
     let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
     let url = format!("http://{addr}");
     let (o, v) = (owner.path(), viewer.path());
-    pl(
-        o,
-        "olga",
-        &["signup", "--relay", &url, "--email", "olga@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(
-        o,
-        "olga",
-        &["login", "--relay", &url, "--email", "olga@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(o, "olga", &["team", "create", "Elm"], "").await;
-    let invite = json(
-        &pl(
-            o,
-            "olga",
-            &["--json", "team", "invite", "Elm", "--role", "viewer"],
-            "",
-        )
-        .await,
-    );
-    pl(o, "olga", &["board", "new", "Listing"], "").await;
-    let task = json(
-        &pl(
-            o,
-            "olga",
-            &["--json", "task", "add", "Photos", "--board", "Listing"],
-            "",
-        )
-        .await,
-    );
-    let id = task["id"].as_str().expect("id").to_string();
-    pl(
-        o,
-        "olga",
-        &["board", "share", "Listing", "--team", "Elm"],
-        "",
-    )
-    .await;
-    pl(o, "olga", &["sync"], "").await;
-
-    let code = invite["code"].as_str().expect("code");
-    pl(
-        v,
-        "vic",
-        &[
-            "signup",
-            "--relay",
-            &url,
-            "--email",
-            "vic@example.com",
-            "--invite",
-            code,
-        ],
-        "correct horse\n",
-    )
-    .await;
-    pl(
-        v,
-        "vic",
-        &["login", "--relay", &url, "--email", "vic@example.com"],
-        "correct horse\n",
-    )
-    .await;
+    sign_in(o, "olga", &url, "olga@example.com", None).await;
+    let (id, code) = team_with_board(o, "olga", "Elm", "Listing", "Photos", "viewer").await;
+    sign_in(v, "vic", &url, "vic@example.com", Some(&code)).await;
     pl(v, "vic", &["sync"], "").await;
     pl(
         v,
@@ -294,71 +166,10 @@ async fn watch_sends_and_receives_live_and_reconnects_after_the_relay_restarts()
     let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
     let url = format!("http://{addr}");
     let (m, j) = (maria.path(), joe.path());
-    pl(
-        m,
-        "maria",
-        &["signup", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(
-        m,
-        "maria",
-        &["login", "--relay", &url, "--email", "maria@example.com"],
-        "correct horse\n",
-    )
-    .await;
-    pl(m, "maria", &["team", "create", "Oak St"], "").await;
-    let invite = json(&pl(m, "maria", &["--json", "team", "invite", "Oak St"], "").await);
-    pl(m, "maria", &["board", "new", "Escrow"], "").await;
-    let task = json(
-        &pl(
-            m,
-            "maria",
-            &[
-                "--json",
-                "task",
-                "add",
-                "Wire the deposit",
-                "--board",
-                "Escrow",
-            ],
-            "",
-        )
-        .await,
-    );
-    let id = task["id"].as_str().expect("id").to_string();
-    pl(
-        m,
-        "maria",
-        &["board", "share", "Escrow", "--team", "Oak St"],
-        "",
-    )
-    .await;
-    pl(m, "maria", &["sync"], "").await;
-    let code = invite["code"].as_str().expect("code");
-    pl(
-        j,
-        "joe",
-        &[
-            "signup",
-            "--relay",
-            &url,
-            "--email",
-            "joe@example.com",
-            "--invite",
-            code,
-        ],
-        "battery staple\n",
-    )
-    .await;
-    pl(
-        j,
-        "joe",
-        &["login", "--relay", &url, "--email", "joe@example.com"],
-        "battery staple\n",
-    )
-    .await;
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
+    let (id, code) =
+        team_with_board(m, "maria", "Oak St", "Escrow", "Wire the deposit", "member").await;
+    sign_in(j, "joe", &url, "joe@example.com", Some(&code)).await;
     pl(j, "joe", &["sync"], "").await;
 
     let mut watcher = Command::new(env!("CARGO_BIN_EXE_porchlight"))

@@ -72,3 +72,59 @@ pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("json")
 }
+
+/// Signs up (with an invite after the first account) and logs in.
+pub async fn sign_in(dir: &Path, user: &str, url: &str, email: &str, invite: Option<&str>) {
+    let password = format!("{user} password\n");
+    let mut signup = vec!["signup", "--relay", url, "--email", email];
+    if let Some(code) = invite {
+        signup.extend(["--invite", code]);
+    }
+    pl(dir, user, &signup, &password).await;
+    pl(
+        dir,
+        user,
+        &["login", "--relay", url, "--email", email],
+        &password,
+    )
+    .await;
+}
+
+/// As `user`: creates `team` and board `board` with one task `title`, shares
+/// the board with the team and syncs. Returns the task id and an invite code
+/// for `role`.
+pub async fn team_with_board(
+    dir: &Path,
+    user: &str,
+    team: &str,
+    board: &str,
+    title: &str,
+    role: &str,
+) -> (String, String) {
+    pl(dir, user, &["team", "create", team], "").await;
+    let invite = json(
+        &pl(
+            dir,
+            user,
+            &["--json", "team", "invite", team, "--role", role],
+            "",
+        )
+        .await,
+    );
+    pl(dir, user, &["board", "new", board], "").await;
+    let task = json(
+        &pl(
+            dir,
+            user,
+            &["--json", "task", "add", title, "--board", board],
+            "",
+        )
+        .await,
+    );
+    pl(dir, user, &["board", "share", board, "--team", team], "").await;
+    pl(dir, user, &["sync"], "").await;
+    (
+        task["id"].as_str().expect("task id").to_string(),
+        invite["code"].as_str().expect("invite code").to_string(),
+    )
+}

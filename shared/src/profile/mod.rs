@@ -352,25 +352,8 @@ impl Profile {
         Ok(())
     }
 
-    /// A board document, loaded or refreshed, for reading.
-    pub(crate) fn read_board(&mut self, id: DocumentId) -> Result<BoardDoc> {
-        let cached = self.docs.remove(&id);
-        let actor = self.actor.clone();
-        let loaded = self
-            .store
-            .write(|tx| Self::refresh(tx, id, cached, &actor))?;
-        let doc = loaded.doc.clone();
-        self.docs.insert(id, loaded);
-        BoardDoc::from_doc(doc)
-    }
-
-    /// The workspace document, loaded or refreshed, for reading.
-    pub(crate) fn read_workspace(&mut self) -> Result<WorkspaceDoc> {
-        WorkspaceDoc::from_doc(self.read_workspace_doc(self.workspace)?)
-    }
-
-    /// Any workspace document's Automerge doc, loaded or refreshed.
-    pub(crate) fn read_workspace_doc(&mut self, id: DocumentId) -> Result<AutoCommit> {
+    /// A copy of any document, loaded or refreshed, for reading.
+    pub(crate) fn read_doc(&mut self, id: DocumentId) -> Result<AutoCommit> {
         let cached = self.docs.remove(&id);
         let actor = self.actor.clone();
         let loaded = self
@@ -379,6 +362,16 @@ impl Profile {
         let doc = loaded.doc.clone();
         self.docs.insert(id, loaded);
         Ok(doc)
+    }
+
+    /// A board document, loaded or refreshed, for reading.
+    pub(crate) fn read_board(&mut self, id: DocumentId) -> Result<BoardDoc> {
+        BoardDoc::from_doc(self.read_doc(id)?)
+    }
+
+    /// The workspace document, loaded or refreshed, for reading.
+    pub(crate) fn read_workspace(&mut self) -> Result<WorkspaceDoc> {
+        WorkspaceDoc::from_doc(self.read_doc(self.workspace)?)
     }
 
     /// Rebuilds every materialized table from the chunks.

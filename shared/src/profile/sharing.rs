@@ -29,17 +29,7 @@ impl Profile {
         if chunks::version(self.store().conn(), id)? == 0 {
             return Ok(None);
         }
-        let kind: String = self
-            .store()
-            .conn()
-            .prepare_cached("SELECT kind FROM documents WHERE doc_id = ?1")?
-            .query_row([id.to_string()], |r| r.get(0))?;
-        let doc = if kind == DocKind::Board.as_str() {
-            self.read_board(id)?.into_doc()
-        } else {
-            self.read_workspace_doc(id)?
-        };
-        Ok(Some(doc))
+        Ok(Some(self.read_doc(id)?))
     }
 
     /// Stores what sync brought for `id`: merges it into the local document
