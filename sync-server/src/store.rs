@@ -443,17 +443,4 @@ impl Store {
             rows.collect()
         })
     }
-
-    /// Replaces a document's chunks by one compacted save (same transaction).
-    pub fn compact(&self, doc: &str, snapshot: &[u8]) -> Result<(), AppError> {
-        self.with(|c| {
-            let tx = c.transaction()?;
-            tx.execute("DELETE FROM chunks WHERE doc_id = ?1", [doc])?;
-            tx.execute(
-                "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
-                params![doc, snapshot],
-            )?;
-            tx.commit()
-        })
-    }
 }
