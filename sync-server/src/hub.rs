@@ -46,9 +46,55 @@ pub enum HubInput {
     },
 }
 
+/// Upper bounds (milliseconds) of the frame-handling histogram buckets.
+const LATENCY_BUCKETS_MS: [f64; 10] = [0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
+
+/// A Prometheus histogram of how long the hub takes from a sync frame's
+/// arrival to having persisted its changes and queued every reply.
+#[derive(Debug, Default)]
+pub struct Latency {
+    buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
+    count: AtomicU64,
+    sum_us: AtomicU64,
+}
+
+impl Latency {
+    pub fn observe(&self, elapsed: std::time::Duration) {
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        for (bound, bucket) in LATENCY_BUCKETS_MS.iter().zip(&self.buckets) {
+            if ms <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_us
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn render(&self, name: &str) -> String {
+        let mut out = format!("# TYPE {name} histogram\n");
+        for (bound, bucket) in LATENCY_BUCKETS_MS.iter().zip(&self.buckets) {
+            out.push_str(&format!(
+                "{name}_bucket{{le=\"{}\"}} {}\n",
+                bound / 1000.0,
+                bucket.load(Ordering::Relaxed)
+            ));
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        out.push_str(&format!("{name}_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!(
+            "{name}_sum {}\n",
+            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        out.push_str(&format!("{name}_count {count}\n"));
+        out
+    }
+}
+
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    pub sync_handling: Latency,
     pub connections: AtomicU64,
     pub documents_in_memory: AtomicU64,
     pub messages_in: AtomicU64,
@@ -63,8 +109,10 @@ pub struct Metrics {
 impl Metrics {
     pub fn render(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        format!(
-            "# TYPE porchlight_connections gauge\nporchlight_connections {}\n\
+        self.sync_handling
+            .render("porchlight_sync_handling_seconds")
+            + &format!(
+                "# TYPE porchlight_connections gauge\nporchlight_connections {}\n\
              # TYPE porchlight_documents_in_memory gauge\nporchlight_documents_in_memory {}\n\
              # TYPE porchlight_messages_in_total counter\nporchlight_messages_in_total {}\n\
              # TYPE porchlight_messages_out_total counter\nporchlight_messages_out_total {}\n\
@@ -73,16 +121,16 @@ impl Metrics {
              # TYPE porchlight_refused_changes_total counter\nporchlight_refused_changes_total {}\n\
              # TYPE porchlight_slow_readers_dropped_total counter\nporchlight_slow_readers_dropped_total {}\n\
              # TYPE porchlight_persist_failures_total counter\nporchlight_persist_failures_total {}\n",
-            g(&self.connections),
-            g(&self.documents_in_memory),
-            g(&self.messages_in),
-            g(&self.messages_out),
-            g(&self.bytes_in),
-            g(&self.bytes_out),
-            g(&self.refused_changes),
-            g(&self.slow_readers_dropped),
-            g(&self.persist_failures),
-        )
+                g(&self.connections),
+                g(&self.documents_in_memory),
+                g(&self.messages_in),
+                g(&self.messages_out),
+                g(&self.bytes_in),
+                g(&self.bytes_out),
+                g(&self.refused_changes),
+                g(&self.slow_readers_dropped),
+                g(&self.persist_failures),
+            )
     }
 }
 
@@ -243,8 +291,10 @@ impl Hub {
             self.run(vec![e]);
             return;
         }
+        let started = std::time::Instant::now();
         let effects = self.engine.receive(peer, message, access);
         self.run(effects);
+        self.metrics.sync_handling.observe(started.elapsed());
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {

@@ -89,6 +89,45 @@ async fn members_sync_through_the_relay_and_edits_merge() {
         assert_eq!(c.get(&t.doc, "owner_note").as_deref(), Some("from a"));
         assert_eq!(c.get(&t.doc, "member_note").as_deref(), Some("from b"));
     }
+    let metrics = reqwest::get(format!("{}/metrics", relay.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or(-1.0)
+    };
+    assert_eq!(value("porchlight_connections "), 2.0, "{metrics}");
+    assert!(value("porchlight_messages_in_total ") > 0.0, "{metrics}");
+    assert!(
+        value("porchlight_sync_handling_seconds_count ") > 0.0,
+        "{metrics}"
+    );
+    assert_eq!(value("porchlight_documents_in_memory "), 1.0, "{metrics}");
+    // Once nobody syncs the document it leaves memory (it stays on disk).
+    drop(a);
+    drop(b);
+    let mut evicted = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let m = reqwest::get(format!("{}/metrics", relay.base))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if m.lines().any(|l| l == "porchlight_documents_in_memory 0")
+            && m.lines().any(|l| l == "porchlight_connections 0")
+        {
+            evicted = true;
+            break;
+        }
+    }
+    assert!(evicted, "an idle document stayed in memory");
     relay.stop().await;
 }
 
