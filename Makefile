@@ -21,7 +21,7 @@ deps:
 # when lockfile "resolved" fields are omitted, and `npm ci` then refuses it.)
 interop-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
-	@[ -d interop/js/node_modules/@automerge/automerge-repo ] || npm install --prefix interop/js --no-save --no-audit --no-fund
+	@[ -d interop/js/node_modules/@automerge/automerge-repo-storage-nodefs ] || npm install --prefix interop/js --no-save --no-audit --no-fund
 
 build: deps
 	$(CARGO) build --workspace
