@@ -34,7 +34,7 @@ echo "benchmark password" | pl login --relay "http://$addr" --email bench@exampl
 team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/profile/relay.json")
 ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
-  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json | tee "$work/porchlight.json"
+  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json | tee "$work/porchlight.json" || true
 kill "$relay_pid"
 
 echo "== JavaScript reference server =="
@@ -42,5 +42,5 @@ echo "== JavaScript reference server =="
 ref_pid=$!
 addr=$(wait_addr "$work/ref.log")
 ./target/release/porchlight-loadgen --url "ws://$addr" \
-  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$ref_pid" --json | tee "$work/reference.json"
+  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$ref_pid" --json | tee "$work/reference.json" || true
 kill "$ref_pid"

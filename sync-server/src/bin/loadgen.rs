@@ -28,7 +28,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[derive(Debug, Parser)]
-#[command(name = "porchlight-loadgen", about = "Load generator for automerge-repo sync servers")]
+#[command(
+    name = "porchlight-loadgen",
+    about = "Load generator for automerge-repo sync servers"
+)]
 struct Args {
     /// WebSocket URL of the server, e.g. ws://127.0.0.1:7280/sync
     #[arg(long)]
@@ -59,15 +62,22 @@ struct Args {
 }
 
 fn now_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Client {
     id: usize,
@@ -83,6 +93,8 @@ struct Client {
 struct Samples {
     first_sync_ms: Vec<f64>,
     latency_ms: Vec<f64>,
+    /// When the last teammate value arrived.
+    last_delivery: Option<Instant>,
 }
 
 async fn connect(url: &str, token: Option<&str>, id: usize, doc: &str) -> Result<Client> {
@@ -91,20 +103,38 @@ async fn connect(url: &str, token: Option<&str>, id: usize, doc: &str) -> Result
         None => url.to_string(),
     };
     let request = full.as_str().into_client_request()?;
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.with_context(|| format!("client {id} cannot connect"))?;
-    let engine = SyncEngine::new(PeerId(format!("loadgen-{id}-{}", DocumentId::random())), PeerMetadata::default());
-    socket.send(Message::Binary(engine.join().encode().into())).await?;
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .with_context(|| format!("client {id} cannot connect"))?;
+    let engine = SyncEngine::new(
+        PeerId(format!("loadgen-{id}-{}", DocumentId::random())),
+        PeerMetadata::default(),
+    );
+    socket
+        .send(Message::Binary(engine.join().encode().into()))
+        .await?;
     let relay = loop {
-        let Some(frame) = socket.next().await else { return Err(anyhow!("closed during handshake")) };
+        let Some(frame) = socket.next().await else {
+            return Err(anyhow!("closed during handshake"));
+        };
         if let Message::Binary(bytes) = frame? {
             match WireMessage::decode(&bytes)? {
                 WireMessage::Peer { sender_id, .. } => break sender_id,
-                WireMessage::Error { message } => return Err(anyhow!("handshake refused: {message}")),
+                WireMessage::Error { message } => {
+                    return Err(anyhow!("handshake refused: {message}"));
+                }
                 _ => {}
             }
         }
     };
-    let mut c = Client { id, doc: doc.to_string(), engine, socket, relay: relay.clone(), seen: HashMap::new() };
+    let mut c = Client {
+        id,
+        doc: doc.to_string(),
+        engine,
+        socket,
+        relay: relay.clone(),
+        seen: HashMap::new(),
+    };
     c.engine.connected(&relay);
     Ok(c)
 }
@@ -113,7 +143,9 @@ impl Client {
     async fn send(&mut self, effects: Vec<Effect>) -> Result<()> {
         for e in effects {
             if let Effect::Send { message, .. } = e {
-                self.socket.send(Message::Binary(message.encode().into())).await?;
+                self.socket
+                    .send(Message::Binary(message.encode().into()))
+                    .await?;
             }
         }
         Ok(())
@@ -122,7 +154,9 @@ impl Client {
     async fn open(&mut self, doc: AutoCommit) -> Result<()> {
         self.engine.add_document(&self.doc, doc);
         let relay = self.relay.clone();
-        let effects = self.engine.open(&relay, &self.doc.clone(), Access::ReadWrite);
+        let effects = self
+            .engine
+            .open(&relay, &self.doc.clone(), Access::ReadWrite);
         self.send(effects).await
     }
 
@@ -176,10 +210,22 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let docs: Vec<String> = (0..args.docs.max(1)).map(|_| DocumentId::random().to_string()).collect();
+    let docs: Vec<String> = (0..args.docs.max(1))
+        .map(|_| DocumentId::random().to_string())
+        .collect();
     if let Some(team) = args.register_team {
-        let base = args.url.replacen("ws", "http", 1).trim_end_matches("/sync").to_string();
-        let http = register_documents(&base, team, args.token.as_deref().unwrap_or_default(), &docs).await;
+        let base = args
+            .url
+            .replacen("ws", "http", 1)
+            .trim_end_matches("/sync")
+            .to_string();
+        let http = register_documents(
+            &base,
+            team,
+            args.token.as_deref().unwrap_or_default(),
+            &docs,
+        )
+        .await;
         http.context("registering documents")?;
     }
     let samples = Arc::new(Mutex::new(Samples::default()));
@@ -200,22 +246,35 @@ async fn main() -> Result<()> {
         // First sync: until the server has answered for this document.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let Ok(Some(Ok(Message::Binary(bytes)))) = tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), c.socket.next()).await else {
+            let Ok(Some(Ok(Message::Binary(bytes)))) = tokio::time::timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                c.socket.next(),
+            )
+            .await
+            else {
                 return Err(anyhow!("client {id}: no first sync within 30 s"));
             };
             c.handle(&bytes).await?;
-            let ready = c.engine.document(doc).is_some_and(|d| d.get(ROOT, "created").ok().flatten().is_some());
+            let ready = c
+                .engine
+                .document(doc)
+                .is_some_and(|d| d.get(ROOT, "created").ok().flatten().is_some());
             if ready {
                 break;
             }
         }
-        samples.lock().await.first_sync_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        samples
+            .lock()
+            .await
+            .first_sync_ms
+            .push(t0.elapsed().as_secs_f64() * 1000.0);
         clients.push(c);
     }
     let connect_secs = start_all.elapsed().as_secs_f64();
     // Steady load: each client writes at rate/clients per second.
     let per_client = Duration::from_secs_f64(args.clients as f64 / args.rate.max(0.001));
     let run_for = Duration::from_secs(args.seconds);
+    let load_started = Instant::now();
     let mut tasks = Vec::new();
     let mut peak_rss = rss_before.unwrap_or(0);
     for mut c in clients {
@@ -227,12 +286,19 @@ async fn main() -> Result<()> {
             let mut writes = 0u64;
             loop {
                 let in_load = started.elapsed() < run_for;
-                let wait = if in_load { next_write.saturating_duration_since(Instant::now()) } else { Duration::from_secs(2) };
+                // After the load, keep draining until the server has been quiet for 3 s.
+                let wait = if in_load {
+                    next_write.saturating_duration_since(Instant::now())
+                } else {
+                    Duration::from_secs(3)
+                };
                 match tokio::time::timeout(wait, c.socket.next()).await {
                     Ok(Some(Ok(Message::Binary(bytes)))) => {
                         let got = c.handle(&bytes).await?;
                         if !got.is_empty() {
-                            samples.lock().await.latency_ms.extend(got);
+                            let mut s = samples.lock().await;
+                            s.latency_ms.extend(got);
+                            s.last_delivery = Some(Instant::now());
                         }
                     }
                     Ok(Some(Ok(_))) => {}
@@ -245,7 +311,11 @@ async fn main() -> Result<()> {
                     Err(_) => break,
                 }
             }
-            let heads = c.engine.document_mut(&c.doc.clone()).map(|d| d.get_heads()).unwrap_or_default();
+            let heads = c
+                .engine
+                .document_mut(&c.doc.clone())
+                .map(|d| d.get_heads())
+                .unwrap_or_default();
             Ok::<_, anyhow::Error>((c.doc.clone(), heads, writes))
         }));
     }
@@ -268,9 +338,14 @@ async fn main() -> Result<()> {
         per_doc.entry(doc).or_default().push(heads);
     }
     peak_rss = peak_rss.max(sampler.await.unwrap_or(0));
-    let converged = per_doc.values().all(|hs| hs.windows(2).all(|w| w[0] == w[1]));
+    let converged = per_doc
+        .values()
+        .all(|hs| hs.windows(2).all(|w| w[0] == w[1]));
     let rss_after = args.server_pid.and_then(rss_kib);
     let s = samples.lock().await;
+    let delivery_secs = s
+        .last_delivery
+        .map_or(0.0, |t| t.duration_since(load_started).as_secs_f64());
     let mut lat = s.latency_ms.clone();
     lat.sort_by(f64::total_cmp);
     let mut first = s.first_sync_ms.clone();
@@ -284,7 +359,9 @@ async fn main() -> Result<()> {
         "first_sync_ms": { "p50": percentile(&first, 0.5), "p99": percentile(&first, 0.99), "max": first.last() },
         "writes": writes,
         "deliveries": lat.len(),
-        "delivered_per_second": lat.len() as f64 / args.seconds.max(1) as f64,
+        // Over the time deliveries actually took (load plus drain), not the nominal load time.
+        "delivery_seconds": delivery_secs,
+        "delivered_per_second": lat.len() as f64 / delivery_secs.max(0.001),
         "propagation_ms": { "p50": percentile(&lat, 0.5), "p99": percentile(&lat, 0.99), "max": lat.last() },
         "server_rss_kib": { "before": rss_before, "peak": if peak_rss > 0 { Some(peak_rss) } else { None }, "after": rss_after },
         "converged": converged,
@@ -295,7 +372,8 @@ async fn main() -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     if !converged {
-        return Err(anyhow!("clients did not converge"));
+        eprintln!("porchlight-loadgen: clients did not converge within the drain window");
+        std::process::exit(3);
     }
     Ok(())
 }
@@ -316,7 +394,10 @@ async fn register_documents(base: &str, team: i64, token: &str, docs: &[String])
         let mut response = String::new();
         stream.read_to_string(&mut response).await?;
         if !response.starts_with("HTTP/1.1 200") {
-            return Err(anyhow!("registering {doc}: {}", response.lines().next().unwrap_or_default()));
+            return Err(anyhow!(
+                "registering {doc}: {}",
+                response.lines().next().unwrap_or_default()
+            ));
         }
     }
     Ok(())
