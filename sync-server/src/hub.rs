@@ -22,6 +22,8 @@ use crate::store::{Role, Store};
 pub const SEND_QUEUE: usize = 512;
 /// Frames queued for the hub from all connections.
 pub const HUB_QUEUE: usize = 4096;
+/// Most inputs handled before one group commit.
+const MAX_BATCH: usize = 512;
 
 /// What the hub sends a connection.
 #[derive(Debug)]
@@ -50,7 +52,8 @@ pub enum HubInput {
 const LATENCY_BUCKETS_MS: [f64; 10] = [0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
 
 /// A Prometheus histogram of how long the hub takes from a sync frame's
-/// arrival to having persisted its changes and queued every reply.
+/// arrival to having committed its changes and queued every reply (the
+/// relay's share of a sync round trip).
 #[derive(Debug, Default)]
 pub struct Latency {
     buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
@@ -146,6 +149,12 @@ struct Hub {
     store: Arc<Store>,
     conns: HashMap<PeerId, Conn>,
     metrics: Arc<Metrics>,
+    /// Changes of the current batch, committed together by `flush`.
+    persist: Vec<(String, Vec<u8>)>,
+    /// Frames of the current batch, sent only after its changes are committed.
+    outbox: Vec<(PeerId, Outbound)>,
+    /// When each sync frame of the batch arrived, for the latency histogram.
+    frames_started: Vec<std::time::Instant>,
 }
 
 /// Starts the hub thread; it stops when every sender is dropped.
@@ -167,12 +176,25 @@ pub fn spawn(
         store,
         conns: HashMap::new(),
         metrics,
+        persist: Vec::new(),
+        outbox: Vec::new(),
+        frames_started: Vec::new(),
     };
     let handle = std::thread::Builder::new()
         .name("porchlight-hub".into())
         .spawn(move || {
+            // Group commit: handle every input already waiting (up to a
+            // batch), persist all their changes in one transaction, and only
+            // then send the replies and forwards they produced.
             while let Some(input) = rx.blocking_recv() {
                 hub.handle(input);
+                for _ in 1..MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(more) => hub.handle(more),
+                        Err(_) => break,
+                    }
+                }
+                hub.flush();
             }
             tracing::info!("hub stopped: every write is committed");
         })?;
@@ -291,10 +313,9 @@ impl Hub {
             self.run(vec![e]);
             return;
         }
-        let started = std::time::Instant::now();
+        self.frames_started.push(std::time::Instant::now());
         let effects = self.engine.receive(peer, message, access);
         self.run(effects);
-        self.metrics.sync_handling.observe(started.elapsed());
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
@@ -329,46 +350,61 @@ impl Hub {
         true
     }
 
-    /// Performs effects in order. A failed persist stops the rest: nothing
-    /// after it may acknowledge changes that are not on disk.
+    /// Queues effects for the batch: changes to persist, frames to send.
     fn run(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Persist { doc, changes, .. } => {
-                    if let Err(e) = self.store.append_chunk(&doc, &changes) {
-                        self.metrics
-                            .persist_failures
-                            .fetch_add(1, Ordering::Relaxed);
-                        tracing::error!(%doc, error = %e, "persist failed; dropping the in-memory copy");
-                        // Forget the unpersisted state; peers re-sync from disk.
-                        let peers: Vec<PeerId> = self.conns.keys().cloned().collect();
-                        self.engine.remove_document(&doc);
-                        for p in peers {
-                            self.send(
-                                &p,
-                                Outbound::Close(
-                                    "the relay could not store a change; reconnect".into(),
-                                ),
-                            );
-                        }
-                        return;
-                    }
-                }
+                Effect::Persist { doc, changes, .. } => self.persist.push((doc, changes)),
                 Effect::Send { to, message } => {
-                    let frame = message.encode();
-                    self.metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                    self.metrics
-                        .bytes_out
-                        .fetch_add(frame.len() as u64, Ordering::Relaxed);
-                    self.send(&to, Outbound::Frame(frame));
+                    self.outbox.push((to, Outbound::Frame(message.encode())))
                 }
-                Effect::Close { peer, reason } => self.send(&peer, Outbound::Close(reason)),
+                Effect::Close { peer, reason } => self.outbox.push((peer, Outbound::Close(reason))),
                 Effect::Refused { doc, peer } => {
                     self.metrics.refused_changes.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(%doc, %peer, "refused a change from a viewer");
                 }
                 Effect::Changed { .. } => {}
             }
+        }
+    }
+
+    /// Commits the batch's changes in one transaction, then sends its frames.
+    /// If the commit fails nothing is sent: the documents are dropped from
+    /// memory and every connection is closed, so peers re-sync from disk.
+    fn flush(&mut self) {
+        let persist = std::mem::take(&mut self.persist);
+        let outbox = std::mem::take(&mut self.outbox);
+        if !persist.is_empty()
+            && let Err(e) = self.store.append_chunks(&persist)
+        {
+            self.metrics
+                .persist_failures
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, "persist failed; dropping the in-memory copies");
+            for (doc, _) in &persist {
+                self.engine.remove_document(doc);
+            }
+            let peers: Vec<PeerId> = self.conns.keys().cloned().collect();
+            for p in peers {
+                self.send(
+                    &p,
+                    Outbound::Close("the relay could not store a change; reconnect".into()),
+                );
+            }
+            self.frames_started.clear();
+            return;
+        }
+        for (to, out) in outbox {
+            if let Outbound::Frame(frame) = &out {
+                self.metrics.messages_out.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .bytes_out
+                    .fetch_add(frame.len() as u64, Ordering::Relaxed);
+            }
+            self.send(&to, out);
+        }
+        for started in self.frames_started.drain(..) {
+            self.metrics.sync_handling.observe(started.elapsed());
         }
     }
 

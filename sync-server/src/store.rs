@@ -423,14 +423,18 @@ impl Store {
         })
     }
 
-    /// Appends changes of a document; committed when this returns.
-    pub fn append_chunk(&self, doc: &str, data: &[u8]) -> Result<(), AppError> {
+    /// Appends changes of several documents in one transaction (group commit).
+    pub fn append_chunks(&self, chunks: &[(String, Vec<u8>)]) -> Result<(), AppError> {
         self.with(|c| {
-            c.execute(
-                "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
-                params![doc, data],
-            )
-            .map(|_| ())
+            let tx = c.transaction()?;
+            {
+                let mut stmt =
+                    tx.prepare_cached("INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)")?;
+                for (doc, data) in chunks {
+                    stmt.execute(params![doc, data])?;
+                }
+            }
+            tx.commit()
         })
     }
 
