@@ -236,6 +236,10 @@ impl Hub {
             self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
         }
         self.engine.disconnected(peer);
+        // Finish the batch's deferred frames before a document can leave
+        // memory: their changes are queued for this batch's commit.
+        let effects = self.engine.flush();
+        self.run(effects);
         for doc in self.engine.idle_documents() {
             self.engine.remove_document(&doc);
         }
@@ -289,7 +293,9 @@ impl Hub {
             return;
         }
         let Some(doc) = document_of(&message).map(str::to_string) else {
-            let effects = self.engine.receive(peer, message, Access::ReadOnly);
+            let effects = self
+                .engine
+                .receive_deferred(peer, message, Access::ReadOnly);
             self.run(effects);
             return;
         };
@@ -314,7 +320,7 @@ impl Hub {
             return;
         }
         self.frames_started.push(std::time::Instant::now());
-        let effects = self.engine.receive(peer, message, access);
+        let effects = self.engine.receive_deferred(peer, message, access);
         self.run(effects);
     }
 
@@ -372,6 +378,10 @@ impl Hub {
     /// If the commit fails nothing is sent: the documents are dropped from
     /// memory and every connection is closed, so peers re-sync from disk.
     fn flush(&mut self) {
+        // One persist per document and one sync message per (document, peer)
+        // for the whole batch.
+        let effects = self.engine.flush();
+        self.run(effects);
         let persist = std::mem::take(&mut self.persist);
         let outbox = std::mem::take(&mut self.outbox);
         if !persist.is_empty()

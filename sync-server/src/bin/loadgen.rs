@@ -87,12 +87,18 @@ struct Client {
     relay: PeerId,
     /// Last value seen per key, so each new value is timed once.
     seen: HashMap<String, u64>,
+    /// How many changes this client has written (its `n{id}` key).
+    written: u64,
 }
 
 #[derive(Default)]
 struct Samples {
     first_sync_ms: Vec<f64>,
     latency_ms: Vec<f64>,
+    /// Teammates' changes received, counted by their write counters (a
+    /// client that receives three writes of one teammate in one message
+    /// counts three, but can time only the newest).
+    delivered: u64,
     /// When the last teammate value arrived.
     last_delivery: Option<Instant>,
 }
@@ -134,6 +140,7 @@ async fn connect(url: &str, token: Option<&str>, id: usize, doc: &str) -> Result
         socket,
         relay: relay.clone(),
         seen: HashMap::new(),
+        written: 0,
     };
     c.engine.connected(&relay);
     Ok(c)
@@ -164,26 +171,40 @@ impl Client {
         let key = format!("c{}", self.id);
         let doc = self.doc.clone();
         if let Some(d) = self.engine.document_mut(&doc) {
+            self.written += 1;
             d.put(ROOT, key, now_us())?;
+            d.put(ROOT, format!("n{}", self.id), self.written)?;
             d.commit();
         }
         let effects = self.engine.local_change(&doc);
         self.send(effects).await
     }
 
-    /// Handles one frame; returns latencies (ms) of teammates' values that arrived.
-    async fn handle(&mut self, bytes: &[u8]) -> Result<Vec<f64>> {
+    /// Handles one frame; returns latencies (ms) of teammates' newest values
+    /// that arrived, and how many of their changes arrived.
+    async fn handle(&mut self, bytes: &[u8]) -> Result<(Vec<f64>, u64)> {
         let frame = WireMessage::decode(bytes)?;
         let relay = self.relay.clone();
         let effects = self.engine.receive(&relay, frame, Access::ReadWrite);
         let changed = effects.iter().any(|e| matches!(e, Effect::Changed { .. }));
         self.send(effects).await?;
         let mut out = Vec::new();
+        let mut delivered = 0;
         if changed && let Some(d) = self.engine.document(&self.doc) {
             let now = now_us();
             let own = format!("c{}", self.id);
+            let own_count = format!("n{}", self.id);
             for key in d.keys(ROOT) {
-                if key == own {
+                if key == own || key == own_count {
+                    continue;
+                }
+                if key.starts_with('n') {
+                    if let Ok(Some((automerge::Value::Scalar(v), _))) = d.get(ROOT, key.as_str())
+                        && let Some(n) = v.as_u64()
+                    {
+                        let old = self.seen.insert(key, n).unwrap_or(0);
+                        delivered += n.saturating_sub(old);
+                    }
                     continue;
                 }
                 if let Ok(Some((automerge::Value::Scalar(v), _))) = d.get(ROOT, key.as_str())
@@ -195,7 +216,7 @@ impl Client {
                 }
             }
         }
-        Ok(out)
+        Ok((out, delivered))
     }
 }
 
@@ -294,10 +315,11 @@ async fn main() -> Result<()> {
                 };
                 match tokio::time::timeout(wait, c.socket.next()).await {
                     Ok(Some(Ok(Message::Binary(bytes)))) => {
-                        let got = c.handle(&bytes).await?;
-                        if !got.is_empty() {
+                        let (got, delivered) = c.handle(&bytes).await?;
+                        if !got.is_empty() || delivered > 0 {
                             let mut s = samples.lock().await;
                             s.latency_ms.extend(got);
+                            s.delivered += delivered;
                             s.last_delivery = Some(Instant::now());
                         }
                     }
@@ -358,10 +380,12 @@ async fn main() -> Result<()> {
         "connect_all_seconds": connect_secs,
         "first_sync_ms": { "p50": percentile(&first, 0.5), "p99": percentile(&first, 0.99), "max": first.last() },
         "writes": writes,
-        "deliveries": lat.len(),
+        // Every teammate's change that reached a client; at most writes × (clients per doc - 1).
+        "delivered_changes": s.delivered,
+        "latency_samples": lat.len(),
         // Over the time deliveries actually took (load plus drain), not the nominal load time.
         "delivery_seconds": delivery_secs,
-        "delivered_per_second": lat.len() as f64 / delivery_secs.max(0.001),
+        "delivered_per_second": s.delivered as f64 / delivery_secs.max(0.001),
         "propagation_ms": { "p50": percentile(&lat, 0.5), "p99": percentile(&lat, 0.99), "max": lat.last() },
         "server_rss_kib": { "before": rss_before, "peak": if peak_rss > 0 { Some(peak_rss) } else { None }, "after": rss_after },
         "converged": converged,

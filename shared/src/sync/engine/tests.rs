@@ -170,6 +170,66 @@ impl Net {
         }
     }
 
+    /// The relay takes up to `n` waiting frames at once (as its hub does
+    /// under load): applies them all, then persists and replies once per
+    /// document.
+    fn burst_to_relay(&mut self, n: usize) {
+        let mut effects = Vec::new();
+        for _ in 0..n {
+            let Some(pos) = self.queue.iter().position(|(_, t, _)| *t == relay_id()) else {
+                break;
+            };
+            let Some((from, _, frame)) = self.queue.remove(pos) else {
+                break;
+            };
+            let message = WireMessage::decode(&frame).expect("frames decode");
+            let i: usize = from
+                .0
+                .trim_start_matches("client-")
+                .parse()
+                .expect("client");
+            if let WireMessage::Request { document_id, .. } | WireMessage::Sync { document_id, .. } =
+                &message
+                && !self.relay.engine.has_document(document_id)
+            {
+                self.relay
+                    .engine
+                    .add_document(document_id, AutoCommit::new());
+            }
+            let access = if self.read_only.contains(&i) {
+                Access::ReadOnly
+            } else {
+                Access::ReadWrite
+            };
+            effects.extend(self.relay.engine.receive_deferred(&from, message, access));
+        }
+        // Nothing deferred may be sent before the flush persists it.
+        assert!(
+            effects.iter().all(|e| !matches!(e, Effect::Persist { .. })
+                && !matches!(
+                    e,
+                    Effect::Send {
+                        message: WireMessage::Sync { .. },
+                        ..
+                    }
+                )),
+            "a deferred frame produced a persist or a sync reply before the flush"
+        );
+        self.run_relay(effects);
+        let flushed = self.relay.engine.flush();
+        // One persist per document per burst.
+        let mut persisted = BTreeSet::new();
+        for e in &flushed {
+            if let Effect::Persist { doc, .. } = e {
+                assert!(
+                    persisted.insert(doc.clone()),
+                    "{doc} persisted twice in one flush"
+                );
+            }
+        }
+        self.run_relay(flushed);
+    }
+
     fn edit(&mut self, i: usize, doc: &str, key: u8, value: i64) {
         let d = self.clients[i].engine.document_mut(doc).expect("doc");
         d.put(ROOT, format!("k{}", key % 8), value).expect("put");
@@ -197,6 +257,8 @@ enum Step {
     Edit(u8, u8, u8, i64),
     Deliver(u16),
     Duplicate(u16),
+    /// The relay handles several waiting frames as one batch.
+    Burst(u8),
     /// The connection of a client breaks; the frame in flight is lost.
     Drop(u8),
     Heal(u8),
@@ -207,6 +269,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (any::<u8>(), any::<u8>(), any::<u8>(), any::<i64>()).prop_map(|(c, d, k, v)| Step::Edit(c, d, k, v)),
         8 => any::<u16>().prop_map(Step::Deliver),
         1 => any::<u16>().prop_map(Step::Duplicate),
+        2 => (1u8..16).prop_map(Step::Burst),
         1 => any::<u8>().prop_map(Step::Drop),
         1 => any::<u8>().prop_map(Step::Heal),
     ]
@@ -252,6 +315,7 @@ proptest! {
                     let first = net.queue.iter().position(|(f, t, _)| *f == from && *t == to).unwrap_or(pick);
                     net.deliver(first, matches!(s, Step::Duplicate(_)));
                 }
+                Step::Burst(n) => net.burst_to_relay(n as usize),
                 Step::Drop(c) => {
                     let i = c as usize % clients;
                     if !net.down.contains(&i) {
