@@ -142,6 +142,10 @@ struct Conn {
     account: i64,
     out: mpsc::Sender<Outbound>,
     joined: bool,
+    /// The peer id the client announced in its `join`. The hub knows the
+    /// connection by its own id (bound to the authenticated device) and
+    /// never trusts this one, but addresses frames to it, as peers expect.
+    claimed: Option<PeerId>,
 }
 
 struct Hub {
@@ -223,6 +227,7 @@ impl Hub {
                         account,
                         out,
                         joined: false,
+                        claimed: None,
                     },
                 );
             }
@@ -288,6 +293,9 @@ impl Hub {
             });
             if let Some(c) = self.conns.get_mut(peer) {
                 c.joined = ok;
+                if let WireMessage::Join { sender_id, .. } = &message {
+                    c.claimed = Some(sender_id.clone());
+                }
             }
             self.run(effects);
             return;
@@ -361,7 +369,12 @@ impl Hub {
         for effect in effects {
             match effect {
                 Effect::Persist { doc, changes, .. } => self.persist.push((doc, changes)),
-                Effect::Send { to, message } => {
+                Effect::Send { to, mut message } => {
+                    if let Some(claimed) = self.conns.get(&to).and_then(|c| c.claimed.as_ref())
+                        && let Some(target) = message.target_mut()
+                    {
+                        *target = claimed.clone();
+                    }
                     self.outbox.push((to, Outbound::Frame(message.encode())))
                 }
                 Effect::Close { peer, reason } => self.outbox.push((peer, Outbound::Close(reason))),

@@ -289,6 +289,25 @@ fn new_heads(d: &mut Decoder<'_>) -> Result<BTreeMap<String, HeadsInfo>, DecodeE
 
 impl WireMessage {
     /// Decodes one frame.
+    /// The peer this frame is addressed to, if it names one. A relay that
+    /// identifies connections by its own ids rewrites this to the id the
+    /// peer announced in its `join`, which is what peers check
+    /// (`samod` drops frames addressed to anyone else).
+    pub fn target_mut(&mut self) -> Option<&mut PeerId> {
+        match self {
+            WireMessage::Peer { target_id, .. }
+            | WireMessage::Request { target_id, .. }
+            | WireMessage::Sync { target_id, .. }
+            | WireMessage::DocUnavailable { target_id, .. }
+            | WireMessage::Ephemeral { target_id, .. }
+            | WireMessage::RemoteSubscriptionChange { target_id, .. }
+            | WireMessage::RemoteHeadsChanged { target_id, .. } => Some(target_id),
+            WireMessage::Join { .. } | WireMessage::Leave { .. } | WireMessage::Error { .. } => {
+                None
+            }
+        }
+    }
+
     pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
         let mut d = Decoder::new(frame);
         let len = match d.datatype()? {
