@@ -8,9 +8,21 @@ PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
 .PHONY: run test deps build fmt-check clippy rust-tests demo bench interop-deps
 
-# Installs what is missing. The desktop app (with its system libraries) and
-# the relay come with their own issues; today the product is the CLI.
+# System packages: the Tauri 2 libraries, a virtual display and WebDriver for
+# the end-to-end tests, and a Secret Service (gnome-keyring) for the keychain
+# test. Only what is missing is installed (apt-get, as root or with sudo).
+APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev \
+	libxdo-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver \
+	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick
+
+# Installs what is missing.
 deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs and re-run"; exit 1; }
 	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy

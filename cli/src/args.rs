@@ -91,6 +91,9 @@ pub enum Command {
     },
     /// Forget the saved relay sign-in.
     Logout,
+    /// Print this device's relay token (from the keychain) for scripts and
+    /// integrations, like `gh auth token`. Treat the output as a password.
+    Token,
     /// Teams on the relay: create, list, invite, join, members, roles.
     #[command(subcommand)]
     Team(TeamCmd),

@@ -1,9 +1,10 @@
 //! Talking to a relay: the saved sign-in, the REST API, and one sync pass
 //! over the WebSocket with the core's engine.
 //!
-//! The device token is kept in `<data dir>/relay.json`, readable only by the
-//! user (mode 0600). The OS keychain is not used yet. `PORCHLIGHT_RELAY` and
-//! `PORCHLIGHT_TOKEN` override the file (for servers and scripts).
+//! The device token is kept in the OS keychain ([`porchlight_core::secrets`];
+//! without one, in a 0600 file with a warning); `<data dir>/relay.json`
+//! says which relay and account. `PORCHLIGHT_RELAY` and `PORCHLIGHT_TOKEN`
+//! together override both (for servers and scripts).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use porchlight_core::Profile;
 use porchlight_core::ids::DocumentId;
 use porchlight_core::profile::Absorbed;
+use porchlight_core::secrets::{Secrets, Stored};
 use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -40,27 +42,44 @@ fn credentials_path(data_dir: &Path) -> PathBuf {
     data_dir.join("relay.json")
 }
 
-pub fn save_credentials(data_dir: &Path, creds: &Credentials) -> Result<PathBuf> {
+/// The keychain entry (or secrets-file key) of the device token.
+const TOKEN: &str = "relay-token";
+
+/// What `relay.json` holds: where and as whom, never the token (older
+/// versions kept it here; it is moved to the keychain on first use).
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    relay: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    token: String,
+}
+
+fn write_saved(data_dir: &Path, saved: &Saved) -> Result<()> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let path = credentials_path(data_dir);
-    let text = serde_json::to_string_pretty(creds)?;
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.write_all(text.as_bytes())?;
-    }
-    #[cfg(not(unix))]
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+    let text = serde_json::to_string_pretty(saved)?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Saves a sign-in: the token to the OS keychain (or, without one, a 0600
+/// file — the returned [`Stored`] says which), the relay and email to
+/// `relay.json`.
+pub fn save_credentials(data_dir: &Path, creds: &Credentials) -> Result<Stored> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let stored = Secrets::new(data_dir)?.set(TOKEN, &creds.token)?;
+    write_saved(
+        data_dir,
+        &Saved {
+            relay: creds.relay.clone(),
+            email: creds.email.clone(),
+            token: String::new(),
+        },
+    )?;
+    Ok(stored)
 }
 
 pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
@@ -78,18 +97,43 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
     let text = std::fs::read_to_string(&path).map_err(|_| {
         UsageError("not signed in to a relay: run `porchlight login --relay URL --email E`".into())
     })?;
-    serde_json::from_str(&text).map_err(|e| {
+    let saved: Saved = serde_json::from_str(&text).map_err(|e| {
         anyhow!(
             "{} is damaged ({e}); run `porchlight login` again",
             path.display()
         )
+    })?;
+    if !saved.token.is_empty() {
+        // Written by an older version: move the token out of the file.
+        let creds = Credentials {
+            relay: saved.relay,
+            token: saved.token,
+            email: saved.email,
+        };
+        if let Some(warning) = save_credentials(data_dir, &creds)?.warning() {
+            eprintln!("porchlight: {warning}");
+        }
+        return Ok(creds);
+    }
+    let token = Secrets::new(data_dir)?.get(TOKEN)?.ok_or_else(|| {
+        UsageError(format!(
+            "signed in to {} but the device token is not in the keychain any more: run `porchlight login --relay {} --email {}` again",
+            saved.relay, saved.relay, saved.email
+        ))
+    })?;
+    Ok(Credentials {
+        relay: saved.relay,
+        token,
+        email: saved.email,
     })
 }
 
+/// Forgets the sign-in: the token (keychain and file) and `relay.json`.
 pub fn forget_credentials(data_dir: &Path) -> Result<bool> {
+    let token = Secrets::new(data_dir)?.delete(TOKEN)?;
     match std::fs::remove_file(credentials_path(data_dir)) {
         Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(token),
         Err(e) => Err(e.into()),
     }
 }

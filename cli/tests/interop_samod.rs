@@ -163,8 +163,7 @@ async fn samod_and_porchlight_sync_see_each_others_boards() {
     sign_in(m, "maria", &url, "maria@example.com", None).await;
     let team = json(&pl(m, "maria", &["--json", "team", "create", "Oak St"], "").await);
     let team_id = team["id"].as_i64().expect("team");
-    let creds = json(&std::fs::read_to_string(m.join("relay.json")).expect("credentials"));
-    let token = creds["token"].as_str().expect("token").to_string();
+    let token = pl(m, "maria", &["token"], "").await.trim().to_string();
 
     // samod → Porchlight: the samod repo creates the document offline, the
     // team registers its id, then samod connects and the relay acknowledges

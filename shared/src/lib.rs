@@ -17,6 +17,7 @@ pub mod focus;
 pub mod profile;
 pub mod quickadd;
 pub mod recurrence;
+pub mod secrets;
 pub mod store;
 
 pub use profile::{OpenOptions, Profile};

@@ -28,11 +28,11 @@ echo "== porchlight-relay =="
 ./target/release/porchlight-relay serve --listen 127.0.0.1:0 --data-dir "$work/relay" > "$work/relay.log" 2>&1 &
 relay_pid=$!
 addr=$(wait_addr "$work/relay.log")
-pl() { ./target/release/porchlight --data-dir "$work/profile" "$@"; }
+pl() { PORCHLIGHT_SECRETS=file ./target/release/porchlight --data-dir "$work/profile" "$@"; }
 echo "benchmark password" | pl signup --relay "http://$addr" --email bench@example.com > /dev/null
 echo "benchmark password" | pl login --relay "http://$addr" --email bench@example.com > /dev/null 2>&1
 team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/profile/relay.json")
+token=$(pl token)
 ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
   --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json | tee "$work/porchlight.json" || true
 kill "$relay_pid"

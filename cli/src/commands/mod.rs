@@ -88,11 +88,12 @@ pub fn run(cli: Cli) -> Result<()> {
             device,
         } => return remote::login(&dir, relay, email, device.clone(), json),
         Command::Logout => return remote::logout(&dir),
+        Command::Token => return remote::token(&dir),
         _ => {}
     }
     let mut profile = open(&cli)?;
     match cli.command {
-        Command::Signup { .. } | Command::Login { .. } | Command::Logout => Ok(()),
+        Command::Signup { .. } | Command::Login { .. } | Command::Logout | Command::Token => Ok(()),
         Command::Team(cmd) => remote::team(&dir, cmd, json),
         Command::Sync { watch } => remote::sync(&dir, &mut profile, watch, json),
         Command::Board(crate::args::BoardCmd::Share { board, team }) => {

@@ -85,7 +85,7 @@ pub fn login(
         .as_str()
         .ok_or_else(|| anyhow!("the relay sent no token"))?
         .to_string();
-    let path = save_credentials(
+    let stored = save_credentials(
         data_dir,
         &Credentials {
             relay: base.clone(),
@@ -93,10 +93,9 @@ pub fn login(
             email: email.to_string(),
         },
     )?;
-    eprintln!(
-        "porchlight: no OS keychain is used yet; the device token is in {} (readable only by you)",
-        path.display()
-    );
+    if let Some(warning) = stored.warning() {
+        eprintln!("porchlight: {warning}");
+    }
     if json {
         return print_json(&json!({ "relay": base, "device": out["device"] }));
     }
@@ -110,6 +109,11 @@ pub fn logout(data_dir: &Path) -> Result<()> {
     } else {
         println!("Not signed in.");
     }
+    Ok(())
+}
+
+pub fn token(data_dir: &Path) -> Result<()> {
+    println!("{}", load_credentials(data_dir)?.token);
     Ok(())
 }
 

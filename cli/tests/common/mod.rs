@@ -49,6 +49,9 @@ pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
             .args(&args)
             .env_remove("PORCHLIGHT_TOKEN")
             .env_remove("PORCHLIGHT_RELAY")
+            // Tests keep tokens out of the developer's keychain; the keychain
+            // itself is tested in keychain.rs.
+            .env("PORCHLIGHT_SECRETS", "file")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
