@@ -40,12 +40,17 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing pending writes");
 }
 
+/// The log filter when `PORCHLIGHT_LOG` is not set.
+const DEFAULT_LOG: &str = "info,automerge=warn";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PORCHLIGHT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // automerge instruments its loading at INFO with a Debug dump
+                // of the bytes: a quarter of the relay's CPU under load.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();

@@ -72,7 +72,11 @@ pub struct SyncEngine {
 #[derive(Debug)]
 struct Pending {
     before: Vec<ChangeHash>,
+    /// Peers whose changes were applied.
     from: BTreeSet<PeerId>,
+    /// Peers who sent a frame: each may need an answer even when the
+    /// document did not change (the next step of its sync exchange).
+    heard: BTreeSet<PeerId>,
 }
 
 fn send(to: &PeerId, message: WireMessage) -> Effect {
@@ -265,12 +269,25 @@ impl SyncEngine {
 
     /// Sync messages for every peer of `doc` that has something to hear.
     fn broadcast(&mut self, doc: &str) -> Vec<Effect> {
+        self.generate(doc, None)
+    }
+
+    /// Sync messages for those of `peers` syncing `doc` that have something
+    /// to hear.
+    fn answer(&mut self, doc: &str, peers: &BTreeSet<PeerId>) -> Vec<Effect> {
+        self.generate(doc, Some(peers))
+    }
+
+    fn generate(&mut self, doc: &str, only: Option<&BTreeSet<PeerId>>) -> Vec<Effect> {
         let me = self.me.clone();
         let Some(d) = self.docs.get_mut(doc) else {
             return vec![];
         };
         let mut out = Vec::new();
         for (peer, (state, _)) in d.peers.iter_mut() {
+            if only.is_some_and(|set| !set.contains(peer)) {
+                continue;
+            }
             if let Some(m) = d.doc.sync().generate_sync_message(state) {
                 out.push(send(
                     peer,
@@ -358,8 +375,15 @@ impl SyncEngine {
                         from,
                     });
                 }
+                // Every peer may have something new to hear.
+                out.extend(self.broadcast(&doc));
+            } else {
+                // Nothing new: only the peers who spoke need an answer.
+                // (Generating a message walks the change graph; a relay
+                // answering every peer of a document for every
+                // acknowledgement spends most of its time doing so.)
+                out.extend(self.answer(&doc, &pending.heard));
             }
-            out.extend(self.broadcast(&doc));
         }
         out
     }
@@ -448,7 +472,9 @@ impl SyncEngine {
             .or_insert_with(|| Pending {
                 before,
                 from: BTreeSet::new(),
+                heard: BTreeSet::new(),
             });
+        pending.heard.insert(from.clone());
         if changed {
             pending.from.insert(from.clone());
         }

@@ -76,6 +76,21 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
+/// CPU seconds (user + system) a process has used so far, and ours.
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/stat"),
+        None => "/proc/self/stat".to_string(),
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may contain spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(ticks / 100.0)
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -296,6 +311,8 @@ async fn main() -> Result<()> {
     let per_client = Duration::from_secs_f64(args.clients as f64 / args.rate.max(0.001));
     let run_for = Duration::from_secs(args.seconds);
     let load_started = Instant::now();
+    let server_cpu_before = args.server_pid.and_then(|p| cpu_seconds(Some(p)));
+    let own_cpu_before = cpu_seconds(None);
     let mut tasks = Vec::new();
     let mut peak_rss = rss_before.unwrap_or(0);
     for mut c in clients {
@@ -364,6 +381,14 @@ async fn main() -> Result<()> {
         .values()
         .all(|hs| hs.windows(2).all(|w| w[0] == w[1]));
     let rss_after = args.server_pid.and_then(rss_kib);
+    let server_cpu = args
+        .server_pid
+        .and_then(|p| cpu_seconds(Some(p)))
+        .zip(server_cpu_before)
+        .map(|(after, before)| after - before);
+    let own_cpu = cpu_seconds(None)
+        .zip(own_cpu_before)
+        .map(|(after, before)| after - before);
     let s = samples.lock().await;
     let delivery_secs = s
         .last_delivery
@@ -387,6 +412,9 @@ async fn main() -> Result<()> {
         "delivery_seconds": delivery_secs,
         "delivered_per_second": s.delivered as f64 / delivery_secs.max(0.001),
         "propagation_ms": { "p50": percentile(&lat, 0.5), "p99": percentile(&lat, 0.99), "max": lat.last() },
+        // CPU seconds spent from the start of the load to the end of the drain.
+        "server_cpu_seconds": server_cpu,
+        "loadgen_cpu_seconds": own_cpu,
         "server_rss_kib": { "before": rss_before, "peak": if peak_rss > 0 { Some(peak_rss) } else { None }, "after": rss_after },
         "converged": converged,
     });
