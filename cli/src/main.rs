@@ -7,7 +7,6 @@
 mod args;
 mod commands;
 mod output;
-mod relay;
 
 use std::process::ExitCode;
 
@@ -43,7 +42,10 @@ fn main() -> ExitCode {
             let user_error = err
                 .downcast_ref::<CoreError>()
                 .is_some_and(CoreError::is_user_error)
-                || err.downcast_ref::<UsageError>().is_some();
+                || err.downcast_ref::<UsageError>().is_some()
+                || err
+                    .downcast_ref::<porchlight_core::client::ClientError>()
+                    .is_some_and(porchlight_core::client::ClientError::is_user_error);
             eprintln!("porchlight: {err:#}");
             ExitCode::from(if user_error { 2 } else { 1 })
         }

@@ -23,3 +23,6 @@ pub mod store;
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};
 pub mod sync;
+
+#[cfg(feature = "client")]
+pub mod client;

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
-use crate::relay::{
-    Credentials, base_url, call, forget_credentials, load_credentials, save_credentials, sync_once,
+use porchlight_core::client::{
+    Credentials, SyncEvent, base_url, call, forget_credentials, load_credentials, save_credentials,
+    sync_once,
 };
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -275,7 +276,20 @@ pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) ->
 pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     if watch {
-        return runtime()?.block_on(crate::relay::watch(profile, &creds));
+        let mut print = |event: SyncEvent| match event {
+            SyncEvent::Connected { relay, documents } => {
+                println!("sync: connected to {relay}, watching {documents} documents")
+            }
+            SyncEvent::RemoteChange { document } => println!("sync: remote change in {document}"),
+            SyncEvent::RelayMessage { message } => println!("relay: {message}"),
+            SyncEvent::Disconnected { error, retry_in_ms } => {
+                eprintln!("sync: {error}");
+                eprintln!("sync: reconnecting in {:.1} s", retry_in_ms as f64 / 1000.0);
+            }
+        };
+        return Ok(
+            runtime()?.block_on(porchlight_core::client::watch(profile, &creds, &mut print))?
+        );
     }
     let summary = runtime()?.block_on(sync_once(profile, &creds))?;
     if json {

@@ -20,6 +20,7 @@ use crate::ids::{ColumnId, DocumentId};
 
 /// A column of a board, in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Column {
     pub id: ColumnId,
     pub name: String,
@@ -28,6 +29,7 @@ pub struct Column {
 
 /// A board with its columns (tasks are queried separately).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Board {
     pub id: DocumentId,
     pub name: String,

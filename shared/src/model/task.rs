@@ -14,6 +14,7 @@ use crate::time::{local_day_start, parse_tz};
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Priority {
     #[default]
     None,
@@ -71,6 +72,7 @@ impl FromStr for Priority {
 /// When a task is due: an instant, the time zone it was entered in (so "9am"
 /// stays 9am for the person who wrote it), and whether only the day matters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Due {
     /// For an all-day due date, the start of that day in `tz`.
     pub at: DateTime<Utc>,
@@ -152,6 +154,7 @@ impl Due {
 /// Whether the next instance follows the calendar or the last completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RecurrenceMode {
     /// Next instance on the next scheduled date ("every monday").
     Schedule,
@@ -161,6 +164,7 @@ pub enum RecurrenceMode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "unit", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RecurrenceRule {
     Days {
         every: u32,
@@ -187,6 +191,7 @@ pub enum RecurrenceRule {
 /// A weekday, serialized by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WeekdayName {
     Mon,
     Tue,
@@ -226,6 +231,7 @@ impl From<WeekdayName> for Weekday {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recurrence {
     pub mode: RecurrenceMode,
     #[serde(flatten)]
@@ -233,6 +239,7 @@ pub struct Recurrence {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChecklistItem {
     pub id: ItemId,
     pub text: String,
@@ -241,6 +248,7 @@ pub struct ChecklistItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comment {
     pub id: CommentId,
     pub author: String,
@@ -250,6 +258,7 @@ pub struct Comment {
 
 /// A task as read from its board document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Task {
     pub id: TaskId,
     pub board: DocumentId,

@@ -16,6 +16,7 @@ pub const DEFAULT_COLUMNS: [&str; 3] = ["To do", "Doing", "Done"];
 
 /// A board in the board list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BoardSummary {
     pub id: DocumentId,
     pub name: String,

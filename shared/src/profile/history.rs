@@ -12,6 +12,7 @@ use crate::model::{Task, utc_from_millis};
 
 /// One change to a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     /// The change hash (hex); name a version by any unique prefix of it.
     pub version: String,

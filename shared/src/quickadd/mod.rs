@@ -36,6 +36,7 @@ use crate::time::{local_date, local_day_start, parse_tz};
 /// What a recognised span is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SpanKind {
     Date,
     Time,
@@ -49,6 +50,7 @@ pub enum SpanKind {
 /// A recognised part of the input, as byte offsets and as UTF-16 offsets
 /// (what a JavaScript UI indexes strings by).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Span {
     pub kind: SpanKind,
     pub start: usize,
@@ -59,6 +61,7 @@ pub struct Span {
 
 /// The result of parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Parsed {
     pub title: String,
     pub due: Option<Due>,

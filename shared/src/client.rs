@@ -1,5 +1,7 @@
-//! Talking to a relay: the saved sign-in, the REST API, and one sync pass
-//! over the WebSocket with the core's engine.
+//! The sync client: the saved sign-in, the relay's REST API, one sync pass
+//! over the WebSocket with the core's engine ([`sync_once`]), and a live
+//! session that reconnects with backoff ([`watch`]). Shared by the CLI and
+//! the desktop app (feature `client`).
 //!
 //! The device token is kept in the OS keychain ([`porchlight_core::secrets`];
 //! without one, in a 0600 file with a warning); `<data dir>/relay.json`
@@ -10,20 +12,62 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow};
+use crate::Profile;
+use crate::ids::DocumentId;
+use crate::profile::Absorbed;
+use crate::secrets::{SecretError, Secrets, Stored};
+use crate::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use automerge::AutoCommit;
 use futures_util::{SinkExt, StreamExt};
-use porchlight_core::Profile;
-use porchlight_core::ids::DocumentId;
-use porchlight_core::profile::Absorbed;
-use porchlight_core::secrets::{Secrets, Stored};
-use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::UsageError;
+/// What went wrong talking to a relay.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Something the user can fix: not signed in, a bad URL, a refused
+    /// sign-in, a request the relay rejected.
+    #[error("{0}")]
+    Usage(String),
+    /// The relay could not be reached or the connection dropped.
+    #[error("{0}")]
+    Network(String),
+    /// The relay failed or broke the protocol.
+    #[error("{0}")]
+    Relay(String),
+    #[error("{0}")]
+    Core(#[from] crate::CoreError),
+    #[error("{0}")]
+    Secrets(#[from] SecretError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ClientError {
+    /// True when the user can fix it (a CLI exits 2; the app shows it inline).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            ClientError::Usage(_) => true,
+            ClientError::Core(e) => e.is_user_error(),
+            ClientError::Secrets(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<automerge::AutomergeError> for ClientError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        ClientError::Core(crate::CoreError::from(e))
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+fn usage(message: impl Into<String>) -> ClientError {
+    ClientError::Usage(message.into())
+}
 
 /// How long sync waits for more frames before it calls the exchange done.
 const QUIET: Duration = Duration::from_millis(600);
@@ -57,19 +101,22 @@ struct Saved {
 }
 
 fn write_saved(data_dir: &Path, saved: &Saved) -> Result<()> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)?;
     let path = credentials_path(data_dir);
-    let text = serde_json::to_string_pretty(saved)?;
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    let text = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
+    std::fs::write(&path, text).map_err(|e| {
+        ClientError::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot write {}: {e}", path.display()),
+        ))
+    })
 }
 
 /// Saves a sign-in: the token to the OS keychain (or, without one, a 0600
 /// file — the returned [`Stored`] says which), the relay and email to
 /// `relay.json`.
 pub fn save_credentials(data_dir: &Path, creds: &Credentials) -> Result<Stored> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)?;
     let stored = Secrets::new(data_dir)?.set(TOKEN, &creds.token)?;
     write_saved(
         data_dir,
@@ -95,13 +142,13 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
     }
     let path = credentials_path(data_dir);
     let text = std::fs::read_to_string(&path).map_err(|_| {
-        UsageError("not signed in to a relay: run `porchlight login --relay URL --email E`".into())
+        usage("not signed in to a relay: run `porchlight login --relay URL --email E`")
     })?;
     let saved: Saved = serde_json::from_str(&text).map_err(|e| {
-        anyhow!(
+        usage(format!(
             "{} is damaged ({e}); run `porchlight login` again",
             path.display()
-        )
+        ))
     })?;
     if !saved.token.is_empty() {
         // Written by an older version: move the token out of the file.
@@ -111,12 +158,12 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
             email: saved.email,
         };
         if let Some(warning) = save_credentials(data_dir, &creds)?.warning() {
-            eprintln!("porchlight: {warning}");
+            tracing::warn!("{warning}");
         }
         return Ok(creds);
     }
     let token = Secrets::new(data_dir)?.get(TOKEN)?.ok_or_else(|| {
-        UsageError(format!(
+        usage(format!(
             "signed in to {} but the device token is not in the keychain any more: run `porchlight login --relay {} --email {}` again",
             saved.relay, saved.relay, saved.email
         ))
@@ -143,10 +190,9 @@ pub fn base_url(relay: &str) -> Result<String> {
     let r = relay.trim().trim_end_matches('/');
     let r = r.replace("ws://", "http://").replace("wss://", "https://");
     if !(r.starts_with("http://") || r.starts_with("https://")) {
-        return Err(UsageError(format!(
+        return Err(usage(format!(
             "'{relay}' is not a relay URL; use e.g. http://127.0.0.1:7280"
-        ))
-        .into());
+        )));
     }
     Ok(r.trim_end_matches("/sync").to_string())
 }
@@ -161,7 +207,8 @@ pub async fn call(
 ) -> Result<Value> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .build()?;
+        .build()
+        .map_err(|e| ClientError::Network(format!("cannot make an HTTP client: {e}")))?;
     let mut req = client.request(method, format!("{base}{path}"));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -172,7 +219,7 @@ pub async fn call(
     let resp = req
         .send()
         .await
-        .map_err(|e| anyhow!("cannot reach the relay at {base}: {e}"))?;
+        .map_err(|e| ClientError::Network(format!("cannot reach the relay at {base}: {e}")))?;
     let status = resp.status();
     let value: Value = resp.json().await.unwrap_or(Value::Null);
     if status.is_success() {
@@ -183,19 +230,21 @@ pub async fn call(
         .unwrap_or("no message")
         .to_string();
     if status.as_u16() == 401 && token.is_some() {
-        return Err(UsageError(format!(
+        return Err(usage(format!(
             "the relay refused the saved sign-in ({message}); run `porchlight login` again"
-        ))
-        .into());
+        )));
     }
     if status.is_client_error() {
-        return Err(UsageError(format!("the relay said: {message}")).into());
+        return Err(usage(format!("the relay said: {message}")));
     }
-    Err(anyhow!("the relay failed ({status}): {message}"))
+    Err(ClientError::Relay(format!(
+        "the relay failed ({status}): {message}"
+    )))
 }
 
 /// What one sync pass did.
 #[derive(Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncSummary {
     pub documents: usize,
     pub added: usize,
@@ -214,7 +263,9 @@ async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Result<()> {
             socket
                 .send(Message::Binary(message.encode().into()))
                 .await
-                .context("the relay closed the connection")?;
+                .map_err(|e| {
+                    ClientError::Network(format!("the relay closed the connection: {e}"))
+                })?;
         }
     }
     Ok(())
@@ -234,7 +285,12 @@ async fn documents(profile: &mut Profile, base: &str, token: &str) -> Result<Vec
             Some(serde_json::json!({ "document": doc.to_string() })),
         )
         .await
-        .with_context(|| format!("cannot share board {doc} with team {team}"))?;
+        .map_err(|e| match e {
+            ClientError::Usage(m) => {
+                usage(format!("cannot share board {doc} with team {team}: {m}"))
+            }
+            other => other,
+        })?;
         docs.insert(doc, ());
     }
     let teams = call(reqwest::Method::GET, base, "/api/teams", token, None).await?;
@@ -262,32 +318,49 @@ async fn documents(profile: &mut Profile, base: &str, token: &str) -> Result<Vec
 /// Opens the WebSocket and completes the handshake.
 async fn connect(base: &str, token: &str) -> Result<(Socket, SyncEngine, PeerId)> {
     let ws_url = format!("{}/sync", base.replacen("http", "ws", 1));
-    let mut request = ws_url.as_str().into_client_request()?;
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Bearer {token}").parse()?);
+    let mut request = ws_url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| usage(format!("'{ws_url}' is not a usable relay URL: {e}")))?;
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| usage("the saved token is damaged; run `porchlight login` again"))?;
+    request.headers_mut().insert("Authorization", bearer);
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
-        .map_err(|e| anyhow!("cannot open a sync connection to {ws_url}: {e}"))?;
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
+                usage("the relay refused the saved sign-in; run `porchlight login` again")
+            }
+            e => ClientError::Network(format!("cannot open a sync connection to {ws_url}: {e}")),
+        })?;
     let mut engine = SyncEngine::new(
-        PeerId(format!("porchlight-cli-{}", DocumentId::random())),
+        PeerId(format!("porchlight-{}", DocumentId::random())),
         PeerMetadata::default(),
     );
     socket
         .send(Message::Binary(engine.join().encode().into()))
-        .await?;
+        .await
+        .map_err(|e| ClientError::Network(format!("the relay closed the connection: {e}")))?;
     let relay = loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
-            .map_err(|_| anyhow!("the relay did not answer the handshake"))?
-            .ok_or_else(|| anyhow!("the relay closed the connection during the handshake"))??;
+            .map_err(|_| ClientError::Relay("the relay did not answer the handshake".into()))?
+            .ok_or_else(|| {
+                ClientError::Network("the relay closed the connection during the handshake".into())
+            })?
+            .map_err(|e| ClientError::Network(format!("the sync connection failed: {e}")))?;
         let Message::Binary(bytes) = frame else {
             continue;
         };
-        match WireMessage::decode(&bytes)? {
+        let decoded = WireMessage::decode(&bytes)
+            .map_err(|e| ClientError::Relay(format!("unreadable handshake from the relay: {e}")))?;
+        match decoded {
             WireMessage::Peer { sender_id, .. } => break sender_id,
             WireMessage::Error { message } => {
-                return Err(anyhow!("the relay refused the handshake: {message}"));
+                return Err(ClientError::Relay(format!(
+                    "the relay refused the handshake: {message}"
+                )));
             }
             _ => continue,
         }
@@ -397,26 +470,49 @@ const LOCAL_POLL: Duration = Duration::from_secs(1);
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
-/// Stays connected: sends local edits as they are saved, stores and prints
-/// remote changes as they arrive, and reconnects with exponential backoff
-/// and jitter when the connection drops. Runs until interrupted.
-pub async fn watch(profile: &mut Profile, creds: &Credentials) -> Result<()> {
+/// What a live sync session reports as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum SyncEvent {
+    /// Connected and syncing this many documents.
+    Connected { relay: String, documents: usize },
+    /// A teammate's change to `document` was stored in the profile.
+    RemoteChange { document: String },
+    /// The relay said something about a document (read-only, unavailable…).
+    RelayMessage { message: String },
+    /// The connection ended; the next attempt is in `retry_in_ms`.
+    Disconnected { error: String, retry_in_ms: u64 },
+}
+
+/// Stays connected: sends local edits as they are saved, stores remote
+/// changes as they arrive (reporting each through `on_event`), and
+/// reconnects with exponential backoff and jitter when the connection
+/// drops. Returns only on an error the user must fix (a refused sign-in);
+/// otherwise runs until the future is dropped.
+pub async fn watch(
+    profile: &mut Profile,
+    creds: &Credentials,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
     let base = base_url(&creds.relay)?;
     let mut backoff = BACKOFF_FIRST;
     loop {
-        match session(profile, &base, &creds.token).await {
-            Ok(()) => backoff = BACKOFF_FIRST,
-            Err(e) => {
-                if e.downcast_ref::<UsageError>().is_some() {
-                    return Err(e);
-                }
-                eprintln!("sync: {e:#}");
+        let error = match session(profile, &base, &creds.token, on_event).await {
+            Ok(()) => {
+                backoff = BACKOFF_FIRST;
+                "the connection to the relay closed".to_string()
             }
-        }
+            Err(e) if e.is_user_error() => return Err(e),
+            Err(e) => e.to_string(),
+        };
         let jitter =
             Duration::from_millis(u64::from(rand_jitter()) % (backoff.as_millis() as u64 / 2 + 1));
         let wait = backoff + jitter;
-        eprintln!("sync: reconnecting in {:.1} s", wait.as_secs_f64());
+        on_event(SyncEvent::Disconnected {
+            error,
+            retry_in_ms: wait.as_millis() as u64,
+        });
         tokio::time::sleep(wait).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
@@ -432,7 +528,12 @@ fn rand_jitter() -> u32 {
 }
 
 /// One connected session of `watch`; returns when the connection ends.
-async fn session(profile: &mut Profile, base: &str, token: &str) -> Result<()> {
+async fn session(
+    profile: &mut Profile,
+    base: &str,
+    token: &str,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
     let docs = documents(profile, base, token).await?;
     let (mut socket, mut engine, relay) = connect(base, token).await?;
     let mut summary = SyncSummary::default();
@@ -445,10 +546,10 @@ async fn session(profile: &mut Profile, base: &str, token: &str) -> Result<()> {
         let effects = engine.open(&relay, &key, Access::ReadWrite);
         send_all(&mut socket, effects).await?;
     }
-    println!(
-        "sync: connected to {base}, watching {} documents",
-        docs.len()
-    );
+    on_event(SyncEvent::Connected {
+        relay: base.to_string(),
+        documents: docs.len(),
+    });
     let mut poll = tokio::time::interval(LOCAL_POLL);
     loop {
         tokio::select! {
@@ -457,15 +558,15 @@ async fn session(profile: &mut Profile, base: &str, token: &str) -> Result<()> {
                     for key in handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await? {
                         let Ok(doc) = DocumentId::parse(&key) else { continue };
                         if matches!(store_synced(profile, &engine, &doc, &mut summary)?, Absorbed::Updated | Absorbed::Added) {
-                            println!("sync: remote change in {key}");
+                            on_event(SyncEvent::RemoteChange { document: key });
                         }
                     }
-                    for e in summary.errors.drain(..) {
-                        println!("relay: {e}");
+                    for message in summary.errors.drain(..) {
+                        on_event(SyncEvent::RelayMessage { message });
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
-                    return Err(anyhow!("the connection to the relay closed"));
+                    return Err(ClientError::Network("the connection to the relay closed".into()));
                 }
                 Some(Ok(_)) => {}
             },
@@ -485,5 +586,68 @@ async fn session(profile: &mut Profile, base: &str, token: &str) -> Result<()> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls_are_normalized_and_nonsense_is_refused() {
+        for (given, want) in [
+            ("http://127.0.0.1:7280", "http://127.0.0.1:7280"),
+            (" https://relay.example/ ", "https://relay.example"),
+            ("ws://127.0.0.1:7280/sync", "http://127.0.0.1:7280"),
+            ("wss://relay.example/sync", "https://relay.example"),
+        ] {
+            assert_eq!(base_url(given).expect(given), want);
+        }
+        let err = base_url("relay.example").expect_err("no scheme");
+        assert!(err.is_user_error());
+        assert!(err.to_string().contains("http://127.0.0.1:7280"), "{err}");
+    }
+
+    #[test]
+    fn a_sign_in_round_trips_and_relay_json_never_holds_the_token() {
+        let dir = tempfile::tempdir().expect("dir");
+        let creds = Credentials {
+            relay: "http://127.0.0.1:7280".into(),
+            token: "t0ken-for-the-test".into(),
+            email: "kim@example.com".into(),
+        };
+        save_credentials(dir.path(), &creds).expect("save");
+        let saved = std::fs::read_to_string(dir.path().join("relay.json")).expect("relay.json");
+        assert!(!saved.contains("t0ken-for-the-test"), "{saved}");
+        let loaded = load_credentials(dir.path()).expect("load");
+        assert_eq!(loaded.token, creds.token);
+        assert_eq!(loaded.email, creds.email);
+        assert!(forget_credentials(dir.path()).expect("forget"));
+        let err = load_credentials(dir.path()).expect_err("signed out");
+        assert!(
+            err.is_user_error() && err.to_string().contains("porchlight login"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_token_left_in_relay_json_by_an_older_version_is_moved_out() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("relay.json"),
+            r#"{"relay":"http://127.0.0.1:7280","token":"old-t0ken","email":"kim@example.com"}"#,
+        )
+        .expect("write");
+        assert_eq!(
+            load_credentials(dir.path()).expect("load").token,
+            "old-t0ken"
+        );
+        let saved = std::fs::read_to_string(dir.path().join("relay.json")).expect("relay.json");
+        assert!(!saved.contains("old-t0ken"), "{saved}");
+        assert_eq!(
+            load_credentials(dir.path()).expect("again").token,
+            "old-t0ken"
+        );
+        forget_credentials(dir.path()).expect("forget");
     }
 }
