@@ -51,6 +51,7 @@ pub struct TaskChanges {
 
 /// The result of completing a task: the task, and the next instance if it recurs.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Completion {
     pub task: Task,
     pub next: Option<Task>,

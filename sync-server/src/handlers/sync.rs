@@ -22,6 +22,9 @@ use crate::hub::{HubInput, Outbound, SEND_QUEUE};
 /// How often the relay pings an idle connection.
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A connection silent this long (no frame, no pong) is closed.
+/// Bytes read from a connection's socket at a time.
+const READ_BUFFER: usize = 8 * 1024;
+
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn upgrade(
@@ -30,8 +33,13 @@ pub async fn upgrade(
     Auth(id): Auth,
 ) -> Response {
     let max = state.config.max_message_bytes;
+    // tungstenite's default 128 KiB read buffer per connection is 1.3 GB at
+    // 10,000 connections; sync frames are small, and a large one still
+    // arrives (the buffer grows up to max_message_size while it is read).
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| connection(socket, state, id))
 }
 
