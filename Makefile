@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench interop-deps
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, and a Secret Service (gnome-keyring) for the keychain
@@ -26,6 +26,29 @@ deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs and re-run"; exit 1; }
 	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+	@command -v tauri-driver >/dev/null 2>&1 || $(CARGO) install tauri-driver --locked
+
+# The UI's npm packages, pinned by ui/package-lock.json. `npm ci` first; the
+# package mirror this project is built on serves only this platform's
+# optional packages (rollup, esbuild), which npm 11 then leaves out of the
+# lock file, so `npm ci` can refuse it: then `npm install` from the same lock.
+ui-deps:
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
+	@[ -x ui/node_modules/.bin/vite ] || (cd ui && (npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund --no-save))
+
+# The desktop shell embeds ui/dist at compile time, so it is built first.
+ui-build: ui-deps
+	cd ui && npm run build
+
+ui-check: ui-deps
+	cd ui && npm run check
+
+ui-test: ui-deps
+	cd ui && npm test
+
+# Regenerates ui/src/lib/bindings from the Rust types (commit the result).
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p porchlight-app --test bindings
 
 # The JavaScript automerge-repo peer of the interoperability tests, pinned by
 # interop/js/package-lock.json. (`npm install --no-save` rather than `npm ci`:
@@ -35,15 +58,11 @@ interop-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
 	@[ -d interop/js/node_modules/@automerge/automerge-repo-storage-nodefs ] || npm install --prefix interop/js --no-save --no-audit --no-fund
 
-build: deps
+build: deps ui-build
 	$(CARGO) build --workspace
 
-run: build demo
-	@echo
-	@echo "Porchlight demo profile: $(DEMO_DIR)"
-	@echo "Try:  $(PORCHLIGHT) --data-dir $(DEMO_DIR) task list"
-	@echo "      $(PORCHLIGHT) --data-dir $(DEMO_DIR) task add \"Call the seller friday 10am #followup !high\" --board \"12 Oak St listing\""
-	@echo "      $(PORCHLIGHT) --data-dir $(DEMO_DIR) focus"
+run: build
+	@scripts/run.sh
 
 demo:
 	@scripts/demo.sh "$(PORCHLIGHT)" "$(DEMO_DIR)"
@@ -51,13 +70,13 @@ demo:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-clippy:
+clippy: ui-build
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-rust-tests:
+rust-tests: ui-build
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test: deps interop-deps fmt-check clippy rust-tests
+test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
 
 bench:
 	$(CARGO) bench -p porchlight-core --bench core

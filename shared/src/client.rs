@@ -63,6 +63,9 @@ impl From<automerge::AutomergeError> for ClientError {
     }
 }
 
+/// HTTP methods for [`call`].
+pub use reqwest::Method;
+
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
 fn usage(message: impl Into<String>) -> ClientError {

@@ -20,6 +20,7 @@ pub const DEFAULT_COLUMNS: [&str; 3] = ["To do", "Doing", "Done"];
 pub struct BoardSummary {
     pub id: DocumentId,
     pub name: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub open_tasks: i64,
 }
 

@@ -1,0 +1,22 @@
+//! The commands the UI calls, one module per domain. Each is a thin call
+//! into `porchlight-core`; errors come back as [`crate::AppError`].
+
+pub mod account;
+pub mod boards;
+pub mod tasks;
+pub mod views;
+
+use tauri::{AppHandle, Emitter};
+
+use crate::sync::{DOC_CHANGED, DocChanged};
+
+/// Tells every window that a document changed here.
+fn changed_locally(app: &AppHandle, document: &impl ToString) {
+    let _ = app.emit(
+        DOC_CHANGED,
+        DocChanged {
+            document: document.to_string(),
+            origin: "local".into(),
+        },
+    );
+}

@@ -1,0 +1,80 @@
+//! Porchlight desktop: the Tauri 2 shell. Commands ([`commands`]) are thin
+//! calls into `porchlight-core`; the background sync ([`sync`]) keeps the
+//! profile in step with the team's relay and tells the UI through events.
+
+pub mod commands;
+mod error;
+pub mod state;
+pub mod sync;
+
+use std::path::PathBuf;
+
+pub use error::{AppError, Result};
+use state::AppState;
+
+/// The profile directory: `PORCHLIGHT_DATA_DIR`, else the OS data directory
+/// (the same default as the CLI, so both see one profile).
+fn data_dir() -> std::result::Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("PORCHLIGHT_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("porchlight"))
+        .ok_or_else(|| "cannot find the OS data directory; set PORCHLIGHT_DATA_DIR".to_string())
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PORCHLIGHT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // State is built before it is managed: a profile that cannot open is
+    // reported here, not as a failure of the first command.
+    let state = match data_dir().and_then(|dir| AppState::open(&dir).map_err(|e| e.to_string())) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("porchlight: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        .manage(state)
+        .setup(|app| {
+            sync::start(app.handle());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::boards::list_boards,
+            commands::boards::open_board,
+            commands::boards::create_board,
+            commands::tasks::parse_quick_add,
+            commands::tasks::quick_add,
+            commands::tasks::get_task,
+            commands::tasks::move_task,
+            commands::tasks::update_task,
+            commands::tasks::splice_description,
+            commands::tasks::add_checklist_item,
+            commands::tasks::set_checklist_done,
+            commands::tasks::add_comment,
+            commands::tasks::complete_task,
+            commands::tasks::task_history,
+            commands::tasks::restore_task,
+            commands::views::list_due,
+            commands::views::focus_tasks,
+            commands::views::search_tasks,
+            commands::account::get_settings,
+            commands::account::save_preferences,
+            commands::account::sign_in,
+            commands::account::sign_out,
+            commands::account::sync_status,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("porchlight: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}

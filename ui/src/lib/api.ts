@@ -1,0 +1,62 @@
+// Typed calls into the desktop shell. Every command returns its value or
+// rejects with an AppError ({ kind, message }), already worded for people.
+import { invoke } from "@tauri-apps/api/core"
+import { listen, type UnlistenFn } from "@tauri-apps/api/event"
+import type { AppError } from "./bindings/AppError"
+import type { BoardSummary } from "./bindings/BoardSummary"
+import type { BoardView } from "./bindings/BoardView"
+import type { Completion } from "./bindings/Completion"
+import type { DocChanged } from "./bindings/DocChanged"
+import type { HistoryEntry } from "./bindings/HistoryEntry"
+import type { Parsed } from "./bindings/Parsed"
+import type { Preferences } from "./bindings/Preferences"
+import type { Settings } from "./bindings/Settings"
+import type { SyncStatus } from "./bindings/SyncStatus"
+import type { Task } from "./bindings/Task"
+import type { TaskPatch } from "./bindings/TaskPatch"
+
+export type { AppError, BoardSummary, BoardView, HistoryEntry, Parsed, Settings, SyncStatus, Task, TaskPatch }
+
+/** The message to show for anything a command rejected with. */
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as AppError).message)
+  return String(e)
+}
+
+export const api = {
+  listBoards: () => invoke<BoardSummary[]>("list_boards"),
+  openBoard: (board: string) => invoke<BoardView>("open_board", { board }),
+  createBoard: (name: string) => invoke("create_board", { name }),
+  parseQuickAdd: (text: string) => invoke<Parsed>("parse_quick_add", { text }),
+  quickAdd: (board: string, text: string) => invoke<Task>("quick_add", { board, text }),
+  getTask: (task: string) => invoke<Task>("get_task", { task }),
+  moveTask: (task: string, column: string, index: number | null) =>
+    invoke<Task>("move_task", { task, column, index }),
+  updateTask: (task: string, patch: TaskPatch) => invoke<Task>("update_task", { task, patch }),
+  spliceDescription: (task: string, start: number, del: number, insert: string) =>
+    invoke<Task>("splice_description", { task, start, delete: del, insert }),
+  addChecklistItem: (task: string, text: string) => invoke<Task>("add_checklist_item", { task, text }),
+  setChecklistDone: (task: string, item: string, done: boolean) =>
+    invoke<Task>("set_checklist_done", { task, item, done }),
+  addComment: (task: string, text: string) => invoke<Task>("add_comment", { task, text }),
+  completeTask: (task: string) => invoke<Completion>("complete_task", { task }),
+  history: (task: string) => invoke<HistoryEntry[]>("task_history", { task }),
+  restore: (task: string, version: string) => invoke<Task>("restore_task", { task, version }),
+  listDue: (when: "today" | "tomorrow" | "week" | "overdue") => invoke<Task[]>("list_due", { when }),
+  focus: () => invoke<Task[]>("focus_tasks", { limit: 30 }),
+  search: (text: string) => invoke<Task[]>("search_tasks", { text }),
+  settings: () => invoke<Settings>("get_settings"),
+  savePreferences: (preferences: Preferences) => invoke<Preferences>("save_preferences", { preferences }),
+  signIn: (relay: string, email: string, password: string) =>
+    invoke<Settings>("sign_in", { relay, email, password }),
+  signOut: () => invoke<Settings>("sign_out"),
+  syncStatus: () => invoke<SyncStatus>("sync_status"),
+}
+
+export function onDocChanged(f: (e: DocChanged) => void): Promise<UnlistenFn> {
+  return listen<DocChanged>("doc-changed", (e) => f(e.payload))
+}
+
+export function onSyncStatus(f: (s: SyncStatus) => void): Promise<UnlistenFn> {
+  return listen<SyncStatus>("sync-status", (e) => f(e.payload))
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest"
+import { byColumn, diff, dropIndex, neighbour, segments, syncLabel } from "./logic"
+import type { Parsed } from "./bindings/Parsed"
+import type { Task } from "./bindings/Task"
+
+const parsed = (spans: [string, number, number][]): Parsed => ({
+  title: "",
+  due: null,
+  priority: null,
+  labels: [],
+  assignees: [],
+  listings: [],
+  recurrence: null,
+  spans: spans.map(([kind, s, e]) => ({ kind, start: s, end: e, start_utf16: s, end_utf16: e }) as Parsed["spans"][number]),
+})
+
+const task = (id: string, column: string, position: string) => ({ id, column, position }) as unknown as Task
+
+describe("segments", () => {
+  it("splits text at the recognised spans", () => {
+    const text = "Call seller tomorrow #followup"
+    const out = segments(text, parsed([["date", 12, 20], ["label", 21, 30]]))
+    expect(out.map((s) => [s.text, s.kind])).toEqual([
+      ["Call seller ", null],
+      ["tomorrow", "date"],
+      [" ", null],
+      ["#followup", "label"],
+    ])
+    expect(out.map((s) => s.text).join("")).toBe(text)
+  })
+  it("keeps plain text when nothing is recognised, and drops spans past the end", () => {
+    expect(segments("hello", null)).toEqual([{ text: "hello", kind: null }])
+    expect(segments("hi", parsed([["date", 0, 9]]))).toEqual([{ text: "hi", kind: null }])
+    expect(segments("", null)).toEqual([])
+  })
+})
+
+describe("board helpers", () => {
+  const cards = [task("b", "todo", "n"), task("a", "todo", "i"), task("c", "done", "i")]
+  it("groups by column in position order", () => {
+    const cols = byColumn(cards, [{ id: "todo" }, { id: "done" }, { id: "empty" }])
+    expect(cols.get("todo")?.map((t) => t.id)).toEqual(["a", "b"])
+    expect(cols.get("empty")).toEqual([])
+  })
+  it("computes where a dropped card lands", () => {
+    const todo = byColumn(cards, [{ id: "todo" }]).get("todo") ?? []
+    expect(dropIndex(todo, "c", "b")).toBe(1)
+    expect(dropIndex(todo, "a", null)).toBe(1)
+    expect(dropIndex(todo, "c", "missing")).toBe(2)
+  })
+  it("finds the neighbouring column for keyboard moves", () => {
+    const cols = [{ id: "a" }, { id: "b" }]
+    expect(neighbour(cols, "a", 1)).toBe("b")
+    expect(neighbour(cols, "a", -1)).toBeNull()
+    expect(neighbour(cols, "x", 1)).toBeNull()
+  })
+})
+
+describe("diff", () => {
+  it("finds the splice a keystroke made", () => {
+    expect(diff("abc", "abXc")).toEqual({ start: 2, delete: 0, insert: "X" })
+    expect(diff("abc", "ac")).toEqual({ start: 1, delete: 1, insert: "" })
+    expect(diff("same", "same")).toBeNull()
+    expect(diff("", "new")).toEqual({ start: 0, delete: 0, insert: "new" })
+  })
+})
+
+describe("sync label", () => {
+  it("always says something, with the reason for trouble", () => {
+    expect(syncLabel({ state: "up_to_date", documents: 3 })).toBe("Up to date")
+    expect(syncLabel({ state: "offline", reason: "no network", retry_in_ms: 1000 })).toContain("no network")
+    expect(syncLabel({ state: "error", reason: "sign in again" })).toContain("sign in again")
+  })
+})

@@ -1,0 +1,94 @@
+// Pure helpers the components use; unit-tested in logic.test.ts.
+import type { Parsed } from "./bindings/Parsed"
+import type { Task } from "./bindings/Task"
+import type { SyncStatus } from "./bindings/SyncStatus"
+
+/** A piece of quick-add text, and what the parser recognised it as. */
+export interface Segment {
+  text: string
+  kind: string | null
+}
+
+/** Splits `text` at the parser's spans (UTF-16 offsets, as JS strings index). */
+export function segments(text: string, parsed: Parsed | null): Segment[] {
+  if (!parsed || parsed.spans.length === 0) return text ? [{ text, kind: null }] : []
+  const spans = [...parsed.spans].sort((a, b) => a.start_utf16 - b.start_utf16)
+  const out: Segment[] = []
+  let at = 0
+  for (const s of spans) {
+    if (s.start_utf16 < at || s.end_utf16 > text.length) continue
+    if (s.start_utf16 > at) out.push({ text: text.slice(at, s.start_utf16), kind: null })
+    out.push({ text: text.slice(s.start_utf16, s.end_utf16), kind: s.kind })
+    at = s.end_utf16
+  }
+  if (at < text.length) out.push({ text: text.slice(at), kind: null })
+  return out
+}
+
+/** Tasks of each column, in card order. */
+export function byColumn(tasks: Task[], columns: { id: string }[]): Map<string, Task[]> {
+  const out = new Map<string, Task[]>(columns.map((c) => [c.id, []]))
+  for (const t of tasks) out.get(t.column)?.push(t)
+  for (const list of out.values())
+    list.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1))
+  return out
+}
+
+/** The index among the target column's other cards where a moved card lands. */
+export function dropIndex(cards: Task[], moving: string, beforeCard: string | null): number {
+  const others = cards.filter((c) => c.id !== moving)
+  if (beforeCard === null) return others.length
+  const i = others.findIndex((c) => c.id === beforeCard)
+  return i < 0 ? others.length : i
+}
+
+/** The column next to `column` in direction `step` (-1 left, +1 right), if any. */
+export function neighbour(columns: { id: string }[], column: string, step: -1 | 1): string | null {
+  const i = columns.findIndex((c) => c.id === column)
+  const j = i + step
+  return i < 0 || j < 0 || j >= columns.length ? null : columns[j].id
+}
+
+/** "Due Fri 27 Nov, 10:00" in the user's locale and the task's zone. */
+export function dueLabel(task: Task, locale?: string): string {
+  if (!task.due) return ""
+  const at = new Date(task.due.at)
+  const opts: Intl.DateTimeFormatOptions = task.due.all_day
+    ? { weekday: "short", day: "numeric", month: "short", timeZone: task.due.tz }
+    : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: task.due.tz }
+  try {
+    return at.toLocaleString(locale, opts)
+  } catch {
+    return at.toISOString()
+  }
+}
+
+/** The words of the always-visible sync indicator. */
+export function syncLabel(s: SyncStatus): string {
+  switch (s.state) {
+    case "local_only":
+      return "On this device only"
+    case "offline":
+      return `Offline — ${s.reason}`
+    case "syncing":
+      return "Syncing…"
+    case "up_to_date":
+      return "Up to date"
+    case "error":
+      return `Sync error — ${s.reason}`
+  }
+}
+
+/** The single-character edit between two strings, as a text splice. */
+export function diff(before: string, after: string): { start: number; delete: number; insert: string } | null {
+  if (before === after) return null
+  let start = 0
+  while (start < before.length && start < after.length && before[start] === after[start]) start++
+  let endB = before.length
+  let endA = after.length
+  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
+    endB--
+    endA--
+  }
+  return { start, delete: endB - start, insert: after.slice(start, endA) }
+}
