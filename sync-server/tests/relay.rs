@@ -402,3 +402,24 @@ async fn an_oversize_message_closes_the_connection() {
     assert_eq!(health.status().as_u16(), 200);
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn creating_a_team_creates_its_workspace_document() {
+    let mut relay = TestRelay::start().await;
+    let owner = relay.account("owner@example.com", None).await;
+    let (s, t) = relay
+        .post(
+            "/api/teams",
+            Some(&owner),
+            json!({ "name": "Elm Ave team" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{t}");
+    let workspace = t["workspace"].as_str().expect("workspace id").to_string();
+    let mut c = Client::connect(&relay.ws, &owner).await;
+    c.open(&workspace, AutoCommit::new()).await;
+    c.pump().await;
+    assert_eq!(c.get(&workspace, "name").as_deref(), Some("Elm Ave team"));
+    assert_eq!(c.get(&workspace, "type").as_deref(), Some("workspace"));
+    relay.stop().await;
+}

@@ -40,10 +40,29 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::bad_request("a team name is 1 to 100 characters"));
     }
-    let workspace = DocumentId::random().to_string();
+    let workspace_id = DocumentId::random();
+    let workspace = workspace_id.to_string();
+    // The workspace document itself, named after the team, so the first
+    // member to sync finds it rather than an empty document.
+    let mut doc = porchlight_core::doc::WorkspaceDoc::create(
+        automerge::AutoCommit::new(),
+        workspace_id,
+        &name,
+    )
+    .map_err(|e| AppError::internal(format!("cannot create the workspace document: {e}")))?;
+    doc.commit(
+        &porchlight_core::doc::ChangeNote::new("team.create", "relay"),
+        chrono::Utc::now(),
+    );
+    let bytes = doc.into_doc().save();
     let store = state.store.clone();
     let ws = workspace.clone();
-    let team = blocking(move || store.create_team(id.account, &name, &ws)).await?;
+    let team = blocking(move || {
+        let team = store.create_team(id.account, &name, &ws)?;
+        store.append_chunks(&[(ws, bytes)])?;
+        Ok(team)
+    })
+    .await?;
     Ok(Json(
         serde_json::json!({ "id": team, "workspace": workspace }),
     ))
