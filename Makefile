@@ -6,14 +6,15 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
-# the end-to-end tests, and a Secret Service (gnome-keyring) for the keychain
-# test. Only what is missing is installed (apt-get, as root or with sudo).
+# the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
+# test, and a notification daemon (dunst) that shows the app's reminders
+# under Xvfb. Only what is missing is installed (apt-get, as root or with sudo).
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev \
 	libxdo-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver \
-	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick
+	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst
 
 # Installs what is missing.
 deps:
@@ -80,3 +81,8 @@ test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
 
 bench:
 	$(CARGO) bench -p porchlight-core --bench core
+
+# UI timings of the real app under Xvfb (figures for BENCHMARKS.md).
+bench-ui: ui-build
+	$(CARGO) build -p porchlight-app
+	$(CARGO) test -p porchlight-app --test ui_bench -- --ignored --nocapture

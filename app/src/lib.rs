@@ -1,9 +1,11 @@
 //! Porchlight desktop: the Tauri 2 shell. Commands ([`commands`]) are thin
 //! calls into `porchlight-core`; the background sync ([`sync`]) keeps the
-//! profile in step with the team's relay and tells the UI through events.
+//! profile in step with the team's relay and tells the UI through events;
+//! [`reminders`] fires native notifications from the local store.
 
 pub mod commands;
 mod error;
+pub mod reminders;
 pub mod state;
 pub mod sync;
 
@@ -41,16 +43,21 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let wake = reminders::Wake::default();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
-        .setup(|app| {
+        .manage(wake.clone())
+        .setup(move |app| {
             sync::start(app.handle());
+            reminders::start(app.handle(), wake);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::boards::list_boards,
             commands::boards::open_board,
             commands::boards::create_board,
+            commands::boards::set_viewing,
             commands::tasks::parse_quick_add,
             commands::tasks::quick_add,
             commands::tasks::get_task,
@@ -71,6 +78,10 @@ pub fn run() {
             commands::account::sign_in,
             commands::account::sign_out,
             commands::account::sync_status,
+            commands::team::team_page,
+            commands::team::create_invite,
+            commands::team::set_member_role,
+            commands::team::remove_member,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

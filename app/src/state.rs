@@ -58,6 +58,8 @@ pub struct AppState {
     sync: Mutex<SyncStatus>,
     /// The running background sync, stopped on sign-out.
     pub sync_task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// The board on screen, for presence (the sync task tells teammates).
+    pub viewing: tokio::sync::watch::Sender<Option<String>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -83,6 +85,7 @@ impl AppState {
             preferences: Mutex::new(preferences),
             sync: Mutex::new(SyncStatus::LocalOnly),
             sync_task: Mutex::new(None),
+            viewing: tokio::sync::watch::Sender::new(None),
         })
     }
 

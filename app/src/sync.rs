@@ -11,6 +11,14 @@ use crate::state::{AppState, SyncStatus};
 /// Event names the UI listens to.
 pub const DOC_CHANGED: &str = "doc-changed";
 pub const SYNC_STATUS: &str = "sync-status";
+pub const PRESENCE: &str = "presence";
+
+/// `presence` payload: who else is looking at `document`.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct PresenceChanged {
+    pub document: String,
+    pub viewers: Vec<String>,
+}
 
 /// `doc-changed` payload.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
@@ -20,7 +28,7 @@ pub struct DocChanged {
     pub origin: String,
 }
 
-fn set_status(app: &AppHandle, status: SyncStatus) {
+pub(crate) fn set_status(app: &AppHandle, status: SyncStatus) {
     if let Some(state) = app.try_state::<AppState>() {
         state.set_sync_status(status.clone());
     }
@@ -51,6 +59,7 @@ pub fn start(app: &AppHandle) {
         }
     };
     set_status(app, SyncStatus::Syncing);
+    let viewing = state.viewing.subscribe();
     let handle = app.clone();
     let task = tauri::async_runtime::spawn(async move {
         let mut profile = match Profile::open(&dir, OpenOptions::default()) {
@@ -71,6 +80,9 @@ pub fn start(app: &AppHandle) {
                 set_status(&events, SyncStatus::UpToDate { documents })
             }
             SyncEvent::RemoteChange { document } => {
+                if let Some(wake) = events.try_state::<crate::reminders::Wake>() {
+                    wake.now();
+                }
                 let _ = events.emit(
                     DOC_CHANGED,
                     DocChanged {
@@ -80,6 +92,9 @@ pub fn start(app: &AppHandle) {
                 );
             }
             SyncEvent::RelayMessage { message } => tracing::info!(%message, "relay"),
+            SyncEvent::Presence { document, viewers } => {
+                let _ = events.emit(PRESENCE, PresenceChanged { document, viewers });
+            }
             SyncEvent::Disconnected { error, retry_in_ms } => set_status(
                 &events,
                 SyncStatus::Offline {
@@ -88,7 +103,13 @@ pub fn start(app: &AppHandle) {
                 },
             ),
         };
-        if let Err(e) = client::watch(&mut profile, &creds, &mut on_event).await {
+        let presence = client::Presence {
+            user: profile.user().to_string(),
+            viewing,
+        };
+        if let Err(e) =
+            client::watch_with_presence(&mut profile, &creds, Some(presence), &mut on_event).await
+        {
             set_status(
                 &handle,
                 SyncStatus::Error {

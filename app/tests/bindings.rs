@@ -10,12 +10,15 @@ use porchlight_app::AppError;
 use porchlight_app::commands::account::Settings;
 use porchlight_app::commands::boards::BoardView;
 use porchlight_app::commands::tasks::TaskPatch;
+use porchlight_app::commands::team::TeamView;
+use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
-use porchlight_app::sync::DocChanged;
+use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_core::client::SyncSummary;
 use porchlight_core::model::Task;
 use porchlight_core::profile::{BoardSummary, Completion, HistoryEntry};
 use porchlight_core::quickadd::Parsed;
+use porchlight_core::team::Invite;
 use ts_rs::{Config, TS};
 
 fn committed() -> PathBuf {
@@ -55,6 +58,10 @@ fn generate(dir: &Path) {
         Completion::export_all(&cfg),
         HistoryEntry::export_all(&cfg),
         Parsed::export_all(&cfg),
+        ReminderFired::export_all(&cfg),
+        TeamView::export_all(&cfg),
+        PresenceChanged::export_all(&cfg),
+        Invite::export_all(&cfg),
     ];
     for r in results {
         r.expect("export bindings");

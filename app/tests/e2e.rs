@@ -7,264 +7,19 @@
 //! ImageMagick's `import` (all installed by `make deps`), and the debug
 //! builds of `porchlight-app` and `porchlight` (`make test` builds them).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+#[path = "e2e/steps.rs"]
+mod steps;
+
 use std::time::{Duration, Instant};
 
+use common::{Desktop, free_port, open_session, pl, require, target_dir};
 use serde_json::{Value, json};
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn require(path: &Path, how: &str) {
-    assert!(path.exists(), "{} is missing: {how}", path.display());
-}
-
-fn which(tool: &str) -> PathBuf {
-    let out = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .expect("sh");
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!path.is_empty(), "{tool} is missing: run `make deps`");
-    PathBuf::from(path)
-}
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The CLI on a profile (the "second client", and for seeding/checking).
-fn pl(dir: &Path, args: &[&str], stdin: &str) -> String {
-    use std::io::Write;
-    let bin = target_dir().join("debug/porchlight");
-    require(&bin, "build the CLI (`cargo build -p porchlight-cli`)");
-    let mut child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--user", "maria", "--tz", "UTC"])
-        .args(args)
-        .env("PORCHLIGHT_SECRETS", "file")
-        .env_remove("PORCHLIGHT_TOKEN")
-        .env_remove("PORCHLIGHT_RELAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn porchlight");
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().expect("porchlight");
-    assert!(
-        out.status.success(),
-        "porchlight {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A minimal W3C WebDriver client.
-struct Driver {
-    http: reqwest::blocking::Client,
-    base: String,
-}
-
-impl Driver {
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().expect("webdriver request");
-        let v: Value = resp.json().expect("webdriver json");
-        if v["value"]["error"].is_string() {
-            panic!("webdriver {path}: {}", v["value"]);
-        }
-        v["value"].clone()
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::POST, path, Some(body))
-    }
-
-    fn js(&self, session: &str, script: &str, args: Value) -> Value {
-        self.post(
-            &format!("/session/{session}/execute/sync"),
-            json!({ "script": script, "args": args }),
-        )
-    }
-}
-
-struct Session<'a> {
-    d: &'a Driver,
-    id: String,
-    shots: PathBuf,
-    display: String,
-}
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-impl Session<'_> {
-    fn find(&self, css: &str) -> Option<String> {
-        let v = self.d.call(
-            reqwest::Method::POST,
-            &format!("/session/{}/elements", self.id),
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v.as_array()?.first()?[ELEMENT].as_str().map(str::to_string)
-    }
-
-    /// Waits up to 15 s for `css` to match.
-    fn wait(&self, css: &str) -> String {
-        self.wait_for(css, |_| true)
-    }
-
-    fn wait_for(&self, css: &str, ok: impl Fn(&Session) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(e) = self.find(css)
-                && ok(self)
-            {
-                return e;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                self.shot("timeout");
-                let found = self.d.call(
-                    reqwest::Method::POST,
-                    &format!("/session/{}/elements", self.id),
-                    Some(json!({ "using": "css selector", "value": css })),
-                );
-                let body = self.d.js(
-                    &self.id,
-                    "return document.body.outerHTML.slice(0, 300)",
-                    json!([]),
-                );
-                panic!("the app never showed {css}: {found} {body}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.wait(css);
-        self.d.post(
-            &format!("/session/{}/element/{e}/click", self.id),
-            json!({}),
-        );
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.wait(css);
-        self.d.post(
-            &format!("/session/{}/element/{e}/value", self.id),
-            json!({ "text": text }),
-        );
-    }
-
-    fn text_of(&self, css: &str) -> String {
-        let script =
-            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null";
-        self.d
-            .js(&self.id, script, json!([css]))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    /// The titles of the cards in the column named `column`.
-    fn cards_in(&self, column: &str) -> Vec<String> {
-        let script = r#"
-            const col = [...document.querySelectorAll('[data-testid=column]')].find(c => c.dataset.column === arguments[0]);
-            return col ? [...col.querySelectorAll('[data-testid=card] .card-title')].map(e => e.textContent) : null"#;
-        self.d
-            .js(&self.id, script, json!([column]))
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn wait_card(&self, column: &str, title: &str) {
-        let start = Instant::now();
-        while !self.cards_in(column).iter().any(|t| t == title) {
-            if start.elapsed() > Duration::from_secs(20) {
-                self.shot("timeout");
-                panic!(
-                    "'{title}' never appeared in column {column}: {:?}",
-                    self.cards_in(column)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn shot(&self, name: &str) {
-        let path = self.shots.join(format!("{name}.png"));
-        let _ = Command::new("import")
-            .args(["-display", &self.display, "-window", "root"])
-            .arg(&path)
-            .status();
-    }
-
-    fn end(self) {
-        let _ = self.d.call(
-            reqwest::Method::DELETE,
-            &format!("/session/{}", self.id),
-            None,
-        );
-    }
-}
-
-fn open_session<'a>(d: &'a Driver, app: &Path, shots: &Path, display: &str) -> Session<'a> {
-    let start = Instant::now();
-    let v = d.post(
-        "/session",
-        json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "wry",
-            "tauri:options": { "application": app }
-        } } }),
-    );
-    let id = v["sessionId"].as_str().expect("session id").to_string();
-    let s = Session {
-        d,
-        id,
-        shots: shots.to_path_buf(),
-        display: display.to_string(),
-    };
-    s.wait("body[data-ready=true]");
-    eprintln!(
-        "e2e: app interactive {} ms after the session was requested",
-        start.elapsed().as_millis()
-    );
-    s
-}
 
 #[test]
 fn a_person_uses_the_real_app_end_to_end() {
     let app = target_dir().join("debug/porchlight-app");
     require(&app, "build the app (`cargo build -p porchlight-app`)");
-    let webkit = which("WebKitWebDriver");
-    let tauri_driver = which("tauri-driver");
-    let xvfb = which("Xvfb");
     let shots = target_dir().join("e2e-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
 
@@ -341,65 +96,20 @@ fn a_person_uses_the_real_app_end_to_end() {
         "correct horse battery\n",
     );
     pl(p, &["sync"], "");
+    let token = pl(p, &["token"], "").trim().to_string();
+    let boards: Value =
+        serde_json::from_str(&pl(p, &["--json", "board", "list"], "")).expect("json");
+    let board_id = boards
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["name"] == "Oak St listing"))
+        .and_then(|b| b["id"].as_str())
+        .expect("the shared board")
+        .to_string();
+    let joe = tempfile::tempdir().expect("joe's profile");
 
-    // Xvfb and tauri-driver.
-    let display = format!(":{}", 90 + free_port() % 100);
-    let _xvfb = Proc(
-        Command::new(xvfb)
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
-    let port = free_port();
-    let native = free_port();
-    let _driver = Proc(
-        Command::new(tauri_driver)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(webkit)
-            .env("DISPLAY", &display)
-            .env("PORCHLIGHT_DATA_DIR", p)
-            .env("PORCHLIGHT_SECRETS", "file")
-            .env("TZ", "UTC")
-            .env_remove("PORCHLIGHT_TOKEN")
-            .env_remove("PORCHLIGHT_RELAY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let d = Driver {
-        http: reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("http"),
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let up = Instant::now();
-    while d.http.get(format!("{}/status", d.base)).send().is_err() {
-        assert!(
-            up.elapsed() < Duration::from_secs(20),
-            "tauri-driver did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    let s = open_session(&d, &app, &shots, &display);
+    let desktop = Desktop::start(p);
+    let (d, display) = (&desktop.driver, desktop.display.clone());
+    let s = open_session(d, &app, &shots, &display);
     s.click("[data-testid=board-list] button");
     s.wait("[data-testid=board]");
     s.wait_for("[data-testid=sync-status]", |s| {
@@ -535,7 +245,7 @@ fn a_person_uses_the_real_app_end_to_end() {
 
     // (d) restart the app: everything is still there.
     s.end();
-    let s = open_session(&d, &app, &shots, &display);
+    let s = open_session(d, &app, &shots, &display);
     s.click("[data-testid=board-list] button");
     s.wait_card("Doing", "Call the seller");
     s.wait_card("To do", "Order the yard sign");
@@ -556,12 +266,72 @@ fn a_person_uses_the_real_app_end_to_end() {
     assert_eq!(desc, "Ask about the hardwood floors");
     s.shot("d-restarted");
 
-    // Bad input gives an inline message; nothing crashes.
+    // (h) the rest of the task detail; (i) the team page; (j) presence;
+    // (k) reminders.
+    steps::detail_fields(&s, p, &id);
     s.click("[aria-label='Close the task']");
+    steps::team_page(&s, c, &url, joe.path());
+    steps::presence(&s, p, joe.path(), &url, &board_id);
+    steps::reminders(&s, p, &desktop);
+    s.click("[data-testid=board-list] button");
+    s.click(&format!("[data-task=\"{id}\"]"));
+
+    // Bad input gives an inline message; nothing crashes or is lost.
+    // An impossible date:
+    s.type_into("[data-testid=detail-due-input]", "feb 30\u{E007}");
+    s.wait("[data-testid=detail-error]");
+    assert!(
+        s.text_of("[data-testid=detail-error]").contains("feb 30"),
+        "{}",
+        s.text_of("[data-testid=detail-error]")
+    );
+    s.click("[aria-label='Close the task']");
+    // An empty title:
     s.click("header button.primary");
     s.type_into("[data-testid=quick-add-input]", "   \u{E007}");
     s.wait("[data-testid=quick-add-error]");
+    s.shot("bad-input");
+    // Sign out, then a wrong password and a relay that does not answer.
+    s.click("[data-testid=open-settings]");
+    s.wait("[data-testid=settings]");
+    s.click("[data-testid=settings] button");
+    s.wait_for("[data-testid=sync-status]", |s| {
+        s.text_of("[data-testid=sync-status]") == "On this device only"
+    });
+    let relay_url = s.wait("[data-testid=relay-url]");
+    s.d.post(
+        &format!("/session/{}/element/{relay_url}/clear", s.id),
+        json!({}),
+    );
+    s.type_into("[data-testid=relay-url]", &url);
+    s.type_into("[data-testid=relay-email]", "maria@example.com");
+    s.type_into("[data-testid=relay-password]", "not the password\u{E007}");
+    s.wait_for("[data-testid=settings-error]", |s| {
+        !s.text_of("[data-testid=settings-error]").is_empty()
+    });
+    let wrong = s.text_of("[data-testid=settings-error]");
+    assert!(wrong.to_lowercase().contains("password"), "{wrong}");
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    s.d.post(
+        &format!("/session/{}/element/{relay_url}/clear", s.id),
+        json!({}),
+    );
+    s.type_into("[data-testid=relay-url]", &dead);
+    s.type_into("[data-testid=relay-password]", "x\u{E007}");
+    s.wait_for("[data-testid=settings-error]", |s| {
+        s.text_of("[data-testid=settings-error]")
+            .contains("cannot reach")
+    });
+    s.shot("bad-relay");
+    // The boards are still there after all that.
+    s.click("[data-testid=board-list] button");
+    s.wait_card("Doing", "Call the seller");
     s.end();
+    steps::no_secrets_left(
+        p,
+        &desktop,
+        &[&token, "correct horse battery", "not the password"],
+    );
 
     let _ = stop_tx.send(());
     let _ = relay_thread.join();

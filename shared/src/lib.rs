@@ -19,6 +19,7 @@ pub mod quickadd;
 pub mod recurrence;
 pub mod secrets;
 pub mod store;
+pub mod team;
 
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};

@@ -7,6 +7,8 @@
 //! storage (committed) before sending anything that acknowledges or forwards
 //! it, and evicts documents from memory once no connection syncs them, so
 //! memory follows the working set, not the number of stored documents.
+//! Ephemeral messages (presence) from a peer with access to a document go
+//! to the other peers syncing it, and are never stored.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -322,6 +324,21 @@ impl Hub {
                 return;
             }
         };
+        if let WireMessage::Ephemeral { .. } = &message {
+            // Presence: passed on to the document's other peers and never
+            // stored. The sender is named by the id it announced at join,
+            // which is bound to this authenticated connection.
+            let mut message = message;
+            if let (WireMessage::Ephemeral { sender_id, .. }, Some(claimed)) = (
+                &mut message,
+                self.conns.get(peer).and_then(|c| c.claimed.clone()),
+            ) {
+                *sender_id = claimed;
+            }
+            let effects = self.engine.forward_ephemeral(peer, &message);
+            self.run(effects);
+            return;
+        }
         if !self.engine.has_document(&doc) && !self.load(&doc) {
             let e = self.engine.unavailable(peer, &doc);
             self.run(vec![e]);

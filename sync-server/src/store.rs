@@ -39,43 +39,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, id);
 ";
 
-/// A team role, strongest first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "owner" => Some(Role::Owner),
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-
-    /// Owners and admins manage members and invites.
-    pub fn manages(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
-    }
-}
+// Roles, teams and members are the team API's wire types, shared with the
+// clients.
+pub use porchlight_core::team::{MemberInfo, Role, TeamInfo};
 
 /// The account behind a device token.
 #[derive(Debug, Clone)]
@@ -83,22 +49,6 @@ pub struct Identity {
     pub account: i64,
     pub device: i64,
     pub email: String,
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct TeamInfo {
-    pub id: i64,
-    pub name: String,
-    pub workspace: String,
-    pub role: Role,
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct MemberInfo {
-    pub account: i64,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
 }
 
 #[derive(Debug)]

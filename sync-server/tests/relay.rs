@@ -63,6 +63,25 @@ async fn team(relay: &TestRelay) -> Team {
     }
 }
 
+/// An account in another team (made by the same owner), with no access to
+/// `t`'s document.
+async fn outsider(relay: &TestRelay, t: &Team) -> String {
+    let (_, other) = relay
+        .post("/api/teams", Some(&t.owner), json!({ "name": "Other" }))
+        .await;
+    let other_team = other["id"].as_i64().expect("id");
+    let (_, code) = relay
+        .post(
+            &format!("/api/teams/{other_team}/invites"),
+            Some(&t.owner),
+            json!({ "role": "member" }),
+        )
+        .await;
+    relay
+        .account("outsider@example.com", code["code"].as_str())
+        .await
+}
+
 #[tokio::test]
 async fn members_sync_through_the_relay_and_edits_merge() {
     let mut relay = TestRelay::start().await;
@@ -166,20 +185,7 @@ async fn viewers_cannot_change_and_outsiders_get_doc_unavailable() {
     assert_eq!(late.get(&t.doc, "title").as_deref(), Some("Escrow"));
 
     // Someone in another team asks for the document by id.
-    let (_, inv) = relay
-        .post("/api/teams", Some(&t.owner), json!({ "name": "Other" }))
-        .await;
-    let other_team = inv["id"].as_i64().expect("id");
-    let (_, code) = relay
-        .post(
-            &format!("/api/teams/{other_team}/invites"),
-            Some(&t.owner),
-            json!({ "role": "member" }),
-        )
-        .await;
-    let outsider = relay
-        .account("outsider@example.com", code["code"].as_str())
-        .await;
+    let outsider = outsider(&relay, &t).await;
     let mut o = Client::connect(&relay.ws, &outsider).await;
     o.open(&t.doc, AutoCommit::new()).await;
     o.pump().await;
@@ -421,5 +427,64 @@ async fn creating_a_team_creates_its_workspace_document() {
     c.pump().await;
     assert_eq!(c.get(&workspace, "name").as_deref(), Some("Elm Ave team"));
     assert_eq!(c.get(&workspace, "type").as_deref(), Some("workspace"));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn presence_reaches_the_documents_other_peers_and_no_one_else() {
+    let mut relay = TestRelay::start().await;
+    let t = team(&relay).await;
+    let mut owner = Client::connect(&relay.ws, &t.owner).await;
+    let mut member = Client::connect(&relay.ws, &t.member).await;
+    let mut viewer = Client::connect(&relay.ws, &t.viewer).await;
+    owner.open(&t.doc, AutoCommit::new()).await;
+    owner.edit(&t.doc, "title", "Escrow").await;
+    owner.pump().await;
+    for c in [&mut member, &mut viewer] {
+        c.open(&t.doc, AutoCommit::new()).await;
+        c.pump().await;
+    }
+    // The owner's client claims to be someone else: the relay names it by
+    // the id its connection announced at join.
+    let owner_id = owner.engine.peer_id().clone();
+    owner
+        .ephemeral(&t.doc, PeerId::from("someone-else"), b"owner here")
+        .await;
+    member.pump().await;
+    viewer.pump().await;
+    owner.pump().await;
+    for c in [&member, &viewer] {
+        assert_eq!(
+            c.ephemeral,
+            [(owner_id.clone(), t.doc.clone(), b"owner here".to_vec())]
+        );
+    }
+    assert!(owner.ephemeral.is_empty(), "the sender heard itself");
+    // Viewers' presence is shared too (they are looking, not writing).
+    let viewer_id = viewer.engine.peer_id().clone();
+    viewer
+        .ephemeral(&t.doc, viewer_id.clone(), b"viewer here")
+        .await;
+    owner.pump().await;
+    member.pump().await;
+    assert_eq!(owner.ephemeral.last().map(|e| &e.0), Some(&viewer_id));
+    assert_eq!(member.ephemeral.len(), 2);
+
+    // Someone outside the team gets doc-unavailable and is heard by no one.
+    let outsider = outsider(&relay, &t).await;
+    let mut o = Client::connect(&relay.ws, &outsider).await;
+    let oid = o.engine.peer_id().clone();
+    o.ephemeral(&t.doc, oid, b"snooping").await;
+    o.pump().await;
+    assert_eq!(o.unavailable, std::slice::from_ref(&t.doc));
+    member.pump().await;
+    owner.pump().await;
+    for c in [&member, &owner] {
+        assert!(
+            c.ephemeral.iter().all(|e| e.2 != b"snooping"),
+            "an outsider's presence got through"
+        );
+    }
+    assert_eq!(member.ephemeral.len(), 2);
     relay.stop().await;
 }

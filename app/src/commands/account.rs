@@ -94,7 +94,7 @@ pub async fn sign_in(
 pub fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Result<Settings> {
     crate::sync::stop(&app);
     client::forget_credentials(&state.dir)?;
-    state.set_sync_status(SyncStatus::LocalOnly);
+    crate::sync::set_status(&app, SyncStatus::LocalOnly);
     settings(&state, None)
 }
 

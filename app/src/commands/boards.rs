@@ -39,3 +39,15 @@ pub fn create_board(app: AppHandle, state: State<'_, AppState>, name: String) ->
     super::changed_locally(&app, &board.id);
     Ok(board)
 }
+
+/// The board now on screen (`None`: no board), so teammates see who is
+/// looking at it. Presence travels only while signed in to a relay.
+#[tauri::command(async)]
+pub fn set_viewing(state: State<'_, AppState>, board: Option<String>) -> Result<()> {
+    let doc = match board {
+        Some(key) => Some(state.profile()?.resolve_board(&key)?.to_string()),
+        None => None,
+    };
+    state.viewing.send_replace(doc);
+    Ok(())
+}

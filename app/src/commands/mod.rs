@@ -4,14 +4,19 @@
 pub mod account;
 pub mod boards;
 pub mod tasks;
+pub mod team;
 pub mod views;
 
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::sync::{DOC_CHANGED, DocChanged};
 
-/// Tells every window that a document changed here.
+/// Tells every window that a document changed here (and the reminder task,
+/// whose next reminder may have moved).
 fn changed_locally(app: &AppHandle, document: &impl ToString) {
+    if let Some(wake) = app.try_state::<crate::reminders::Wake>() {
+        wake.now();
+    }
     let _ = app.emit(
         DOC_CHANGED,
         DocChanged {

@@ -286,6 +286,8 @@ pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> 
                 eprintln!("sync: {error}");
                 eprintln!("sync: reconnecting in {:.1} s", retry_in_ms as f64 / 1000.0);
             }
+            // The CLI views no board, so it neither sends nor hears presence.
+            SyncEvent::Presence { .. } => {}
         };
         return Ok(
             runtime()?.block_on(porchlight_core::client::watch(profile, &creds, &mut print))?

@@ -14,12 +14,14 @@
 mod boards;
 mod files;
 mod history;
+mod reminders;
 mod sharing;
 mod tasks;
 
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
+pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
 

@@ -388,6 +388,30 @@ impl SyncEngine {
         out
     }
 
+    /// An `ephemeral` message `from` sent about a document (presence,
+    /// cursors): passed on, unchanged but for its target, to every other
+    /// peer syncing that document. Never stored, never applied. Anything
+    /// else, or a document nobody else syncs, yields nothing.
+    pub fn forward_ephemeral(&self, from: &PeerId, message: &WireMessage) -> Vec<Effect> {
+        let WireMessage::Ephemeral { document_id, .. } = message else {
+            return vec![];
+        };
+        let Some(d) = self.docs.get(document_id) else {
+            return vec![];
+        };
+        d.peers
+            .keys()
+            .filter(|p| *p != from)
+            .map(|p| {
+                let mut m = message.clone();
+                if let Some(target) = m.target_mut() {
+                    *target = p.clone();
+                }
+                send(p, m)
+            })
+            .collect()
+    }
+
     /// `doc-unavailable` for a document `from` may not see or that does not exist.
     pub fn unavailable(&self, to: &PeerId, doc: &str) -> Effect {
         send(

@@ -10,6 +10,7 @@
 //! over a simulated network.
 
 pub mod engine;
+pub mod presence;
 
 pub mod wire;
 

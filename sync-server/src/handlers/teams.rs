@@ -102,7 +102,7 @@ pub async fn invite(
     Auth(id): Auth,
     Path(team): Path<i64>,
     Json(req): Json<InviteRequest>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<porchlight_core::team::Invite>, AppError> {
     if req.role == Role::Owner {
         return Err(AppError::bad_request(
             "invite as admin, member or viewer; ownership is not given by invite",
@@ -114,9 +114,11 @@ pub async fn invite(
     blocking(move || {
         require_role(&store, id.account, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
-        Ok(Json(
-            serde_json::json!({ "code": code, "role": req.role, "expires_at": expires }),
-        ))
+        Ok(Json(porchlight_core::team::Invite {
+            code,
+            role: req.role,
+            expires_at: expires,
+        }))
     })
     .await
 }

@@ -122,6 +122,8 @@ pub struct Client {
     pub unavailable: Vec<String>,
     /// Heads the relay announced in its sync messages: it had persisted them.
     pub acknowledged: Vec<ChangeHash>,
+    /// Ephemeral messages received: (sender, document, data).
+    pub ephemeral: Vec<(PeerId, String, Vec<u8>)>,
 }
 
 impl Client {
@@ -156,6 +158,7 @@ impl Client {
             errors: vec![],
             unavailable: vec![],
             acknowledged: vec![],
+            ephemeral: vec![],
         };
         client.engine.connected(&sender_id);
         client
@@ -189,6 +192,22 @@ impl Client {
         self.perform(effects).await;
     }
 
+    /// Sends an ephemeral message about `doc`, naming `sender` as its sender.
+    pub async fn ephemeral(&mut self, doc: &str, sender: PeerId, data: &[u8]) {
+        let message = WireMessage::Ephemeral {
+            sender_id: sender,
+            target_id: self.relay.clone(),
+            count: 1,
+            session_id: "test".into(),
+            document_id: doc.to_string(),
+            data: data.to_vec(),
+        };
+        self.socket
+            .send(Message::Binary(message.encode().into()))
+            .await
+            .ok();
+    }
+
     /// Processes frames until the relay is quiet for a moment.
     pub async fn pump(&mut self) {
         self.pump_for(Duration::from_millis(300)).await;
@@ -213,6 +232,14 @@ impl Client {
                         self.acknowledged.extend(m.heads);
                     }
                 }
+                WireMessage::Ephemeral {
+                    sender_id,
+                    document_id,
+                    data,
+                    ..
+                } => self
+                    .ephemeral
+                    .push((sender_id.clone(), document_id.clone(), data.clone())),
                 _ => {}
             }
             let relay = self.relay.clone();

@@ -10,12 +10,18 @@ import type { DocChanged } from "./bindings/DocChanged"
 import type { HistoryEntry } from "./bindings/HistoryEntry"
 import type { Parsed } from "./bindings/Parsed"
 import type { Preferences } from "./bindings/Preferences"
+import type { ReminderFired } from "./bindings/ReminderFired"
+import type { PresenceChanged } from "./bindings/PresenceChanged"
+import type { Invite } from "./bindings/Invite"
+import type { MemberInfo } from "./bindings/MemberInfo"
+import type { Role } from "./bindings/Role"
+import type { TeamView } from "./bindings/TeamView"
 import type { Settings } from "./bindings/Settings"
 import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
 
-export type { AppError, BoardSummary, BoardView, HistoryEntry, Parsed, Settings, SyncStatus, Task, TaskPatch }
+export type { AppError, BoardSummary, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
 export function errorMessage(e: unknown): string {
@@ -27,6 +33,7 @@ export const api = {
   listBoards: () => invoke<BoardSummary[]>("list_boards"),
   openBoard: (board: string) => invoke<BoardView>("open_board", { board }),
   createBoard: (name: string) => invoke("create_board", { name }),
+  setViewing: (board: string | null) => invoke<null>("set_viewing", { board }),
   parseQuickAdd: (text: string) => invoke<Parsed>("parse_quick_add", { text }),
   quickAdd: (board: string, text: string) => invoke<Task>("quick_add", { board, text }),
   getTask: (task: string) => invoke<Task>("get_task", { task }),
@@ -51,6 +58,11 @@ export const api = {
     invoke<Settings>("sign_in", { relay, email, password }),
   signOut: () => invoke<Settings>("sign_out"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
+  teamPage: () => invoke<TeamView[]>("team_page"),
+  createInvite: (team: number, role: Role) => invoke<Invite>("create_invite", { team, role, hours: null }),
+  setMemberRole: (team: number, account: number, role: Role) =>
+    invoke<MemberInfo[]>("set_member_role", { team, account, role }),
+  removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),
 }
 
 export function onDocChanged(f: (e: DocChanged) => void): Promise<UnlistenFn> {
@@ -59,4 +71,14 @@ export function onDocChanged(f: (e: DocChanged) => void): Promise<UnlistenFn> {
 
 export function onSyncStatus(f: (s: SyncStatus) => void): Promise<UnlistenFn> {
   return listen<SyncStatus>("sync-status", (e) => f(e.payload))
+}
+
+/** A reminder came due (a native notification may have been shown too). */
+export function onReminder(f: (r: ReminderFired) => void): Promise<UnlistenFn> {
+  return listen<ReminderFired>("reminder", (e) => f(e.payload))
+}
+
+/** Who else is looking at a board changed. */
+export function onPresence(f: (p: PresenceChanged) => void): Promise<UnlistenFn> {
+  return listen<PresenceChanged>("presence", (e) => f(e.payload))
 }

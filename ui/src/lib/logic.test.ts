@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { byColumn, diff, dropIndex, neighbour, segments, syncLabel } from "./logic"
+import { assignableRoles, byColumn, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -70,5 +70,48 @@ describe("sync label", () => {
     expect(syncLabel({ state: "up_to_date", documents: 3 })).toBe("Up to date")
     expect(syncLabel({ state: "offline", reason: "no network", retry_in_ms: 1000 })).toContain("no network")
     expect(syncLabel({ state: "error", reason: "sign in again" })).toContain("sign in again")
+  })
+})
+
+describe("task detail helpers", () => {
+  it("fills a patch with empty lists so only the named fields change", () => {
+    expect(patch({ reminder: "fri 9am" })).toEqual({
+      reminder: "fri 9am",
+      add_labels: [],
+      remove_labels: [],
+      add_assignees: [],
+      remove_assignees: [],
+      add_listings: [],
+      remove_listings: [],
+    })
+    expect(patch({ add_labels: ["x"] }).add_labels).toEqual(["x"])
+  })
+
+  it("reads typed names the way people write them", () => {
+    expect(names("#marketing, staging  @joe")).toEqual(["marketing", "staging", "joe"])
+    expect(names(" ,, ")).toEqual([])
+    expect(names("a a #a")).toEqual(["a"])
+  })
+
+  it("says how a task repeats", () => {
+    expect(recurrenceLabel(null)).toBe("does not repeat")
+    expect(recurrenceLabel({ mode: "schedule", unit: "weeks", every: 2 })).toBe("every 2 weeks")
+    expect(recurrenceLabel({ mode: "schedule", unit: "on_days", days: ["mon", "thu"] })).toBe("every Monday and Thursday")
+    expect(recurrenceLabel({ mode: "schedule", unit: "months", every: 1, day: 1 })).toBe("every month on the 1st")
+    expect(recurrenceLabel({ mode: "schedule", unit: "months", every: 1, day: 22 })).toBe("every month on the 22nd")
+    expect(recurrenceLabel({ mode: "after_completion", unit: "days", every: 3 })).toBe("3 days after completion")
+    expect(recurrenceLabel({ mode: "after_completion", unit: "weeks", every: 1 })).toBe("1 week after completion")
+    expect(recurrenceLabel({ mode: "schedule", unit: "weekdays" })).toBe("every weekday")
+  })
+})
+
+describe("team roles", () => {
+  it("offers role changes only as the signed-in role allows", () => {
+    expect(assignableRoles("owner", "member", false)).toEqual(["owner", "admin", "member", "viewer"])
+    expect(assignableRoles("admin", "viewer", false)).toEqual(["admin", "member", "viewer"])
+    expect(assignableRoles("admin", "owner", false)).toEqual([])
+    expect(assignableRoles("member", "viewer", false)).toEqual([])
+    expect(assignableRoles("viewer", "member", false)).toEqual([])
+    expect(assignableRoles("owner", "owner", true)).toEqual([])
   })
 })

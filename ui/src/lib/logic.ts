@@ -2,6 +2,9 @@
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 import type { SyncStatus } from "./bindings/SyncStatus"
+import type { TaskPatch } from "./bindings/TaskPatch"
+import type { Recurrence } from "./bindings/Recurrence"
+import type { Role } from "./bindings/Role"
 
 /** A piece of quick-add text, and what the parser recognised it as. */
 export interface Segment {
@@ -91,4 +94,72 @@ export function diff(before: string, after: string): { start: number; delete: nu
     endA--
   }
   return { start, delete: endB - start, insert: after.slice(start, endA) }
+}
+
+/** A full task patch from the fields being changed (the rest left alone). */
+export function patch(p: Partial<TaskPatch>): TaskPatch {
+  return {
+    add_labels: [],
+    remove_labels: [],
+    add_assignees: [],
+    remove_assignees: [],
+    add_listings: [],
+    remove_listings: [],
+    ...p,
+  }
+}
+
+/** Names typed into a tag field: "#a, b  @c" → ["a", "b", "c"] (deduplicated). */
+export function names(text: string): string[] {
+  const out: string[] = []
+  for (const w of text.split(/[\s,]+/)) {
+    const name = w.replace(/^[#@]+/, "").trim()
+    if (name && !out.includes(name)) out.push(name)
+  }
+  return out
+}
+
+const WEEKDAY: Record<string, string> = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" }
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")
+  return `${n}${s}`
+}
+
+/** "every 2 weeks", "every Monday and Thursday", "3 days after completion". */
+export function recurrenceLabel(r: Recurrence | null): string {
+  if (!r) return "does not repeat"
+  const n = (every: number, unit: string) => (every === 1 ? `every ${unit}` : `every ${every} ${unit}s`)
+  let rule: string
+  switch (r.unit) {
+    case "days":
+      rule = n(r.every, "day")
+      break
+    case "weeks":
+      rule = n(r.every, "week")
+      break
+    case "weekdays":
+      rule = "every weekday"
+      break
+    case "on_days":
+      rule = "every " + r.days.map((d) => WEEKDAY[d] ?? d).join(" and ")
+      break
+    case "months":
+      rule = n(r.every, "month") + (r.day ? ` on the ${ordinal(r.day)}` : "")
+      break
+    case "years":
+      rule = n(r.every, "year")
+      break
+  }
+  if (r.mode !== "after_completion") return rule
+  // "every day" → "1 day after completion", "every 3 days" → "3 days after completion".
+  return `${rule.replace(/^every (?=\d)/, "").replace(/^every /, "1 ")} after completion`
+}
+
+/** Which roles the signed-in person may give to `member` (empty: none). */
+export function assignableRoles(mine: Role, member: Role, isMe: boolean): Role[] {
+  if (isMe || (mine !== "owner" && mine !== "admin")) return []
+  // Only an owner touches owners or makes new ones.
+  if (member === "owner" && mine !== "owner") return []
+  return mine === "owner" ? ["owner", "admin", "member", "viewer"] : ["admin", "member", "viewer"]
 }

@@ -462,3 +462,69 @@ fn unknown_documents_and_garbage_sync_data_are_answered_not_crashed() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn ephemeral_messages_reach_every_other_peer_of_the_document_only() {
+    let mut net = Net::new(3);
+    net.edit(0, "docA", 1, 10);
+    net.settle();
+    let presence = WireMessage::Ephemeral {
+        sender_id: client_id(0),
+        target_id: relay_id(),
+        count: 1,
+        session_id: "s".into(),
+        document_id: "docA".into(),
+        data: vec![0xa0],
+    };
+    let out = net.relay.engine.forward_ephemeral(&client_id(0), &presence);
+    let mut to: Vec<PeerId> = out
+        .iter()
+        .map(|e| match e {
+            Effect::Send {
+                to,
+                message:
+                    WireMessage::Ephemeral {
+                        target_id,
+                        sender_id,
+                        data,
+                        ..
+                    },
+            } => {
+                assert_eq!(target_id, to, "addressed to its recipient");
+                assert_eq!(sender_id, &client_id(0), "the sender is kept");
+                assert_eq!(data, &vec![0xa0]);
+                to.clone()
+            }
+            other => panic!("unexpected effect {other:?}"),
+        })
+        .collect();
+    to.sort();
+    assert_eq!(to, [client_id(1), client_id(2)]);
+    // Nothing for a document nobody syncs, or for any other message.
+    let mut elsewhere = presence.clone();
+    if let WireMessage::Ephemeral { document_id, .. } = &mut elsewhere {
+        *document_id = "nobody".into();
+    }
+    assert!(
+        net.relay
+            .engine
+            .forward_ephemeral(&client_id(0), &elsewhere)
+            .is_empty()
+    );
+    let not_ephemeral = WireMessage::Error {
+        message: "x".into(),
+    };
+    assert!(
+        net.relay
+            .engine
+            .forward_ephemeral(&client_id(0), &not_ephemeral)
+            .is_empty()
+    );
+    // Ephemeral data is never applied or stored.
+    assert!(
+        net.relay
+            .engine
+            .receive(&client_id(0), presence, Access::ReadWrite)
+            .is_empty()
+    );
+}

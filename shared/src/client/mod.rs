@@ -8,6 +8,8 @@
 //! says which relay and account. `PORCHLIGHT_RELAY` and `PORCHLIGHT_TOKEN`
 //! together override both (for servers and scripts).
 
+pub mod teams;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +18,7 @@ use crate::Profile;
 use crate::ids::DocumentId;
 use crate::profile::Absorbed;
 use crate::secrets::{SecretError, Secrets, Stored};
+use crate::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
 use crate::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use automerge::AutoCommit;
 use futures_util::{SinkExt, StreamExt};
@@ -372,28 +375,39 @@ async fn connect(base: &str, token: &str) -> Result<(Socket, SyncEngine, PeerId)
     Ok((socket, engine, relay))
 }
 
-/// Handles one frame from the relay; returns documents that changed.
+/// An ephemeral message from a peer: (sender, document, data).
+type Ephemeral = (PeerId, String, Vec<u8>);
+
+/// Handles one frame from the relay; returns the documents that changed,
+/// and the frame's data if it was an ephemeral message (presence).
 async fn handle_frame(
     socket: &mut Socket,
     engine: &mut SyncEngine,
     relay: &PeerId,
     bytes: &[u8],
     summary: &mut SyncSummary,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Option<Ephemeral>)> {
     let frame = match WireMessage::decode(bytes) {
         Ok(f) => f,
         Err(e) => {
             summary
                 .errors
                 .push(format!("unreadable frame from the relay: {e}"));
-            return Ok(vec![]);
+            return Ok((vec![], None));
         }
     };
+    let mut ephemeral = None;
     match &frame {
         WireMessage::Error { message } => summary.errors.push(message.clone()),
         WireMessage::DocUnavailable { document_id, .. } => {
             summary.unavailable.push(document_id.clone())
         }
+        WireMessage::Ephemeral {
+            sender_id,
+            document_id,
+            data,
+            ..
+        } => ephemeral = Some((sender_id.clone(), document_id.clone(), data.clone())),
         _ => {}
     }
     let effects = engine.receive(relay, frame, Access::ReadWrite);
@@ -405,7 +419,7 @@ async fn handle_frame(
         })
         .collect();
     send_all(socket, effects).await?;
-    Ok(changed)
+    Ok((changed, ephemeral))
 }
 
 /// Stores the engine's copy of `doc` in the profile.
@@ -486,6 +500,20 @@ pub enum SyncEvent {
     RelayMessage { message: String },
     /// The connection ended; the next attempt is in `retry_in_ms`.
     Disconnected { error: String, retry_in_ms: u64 },
+    /// Who else is looking at `document` now (empty: no one).
+    Presence {
+        document: String,
+        viewers: Vec<String>,
+    },
+}
+
+/// What a live session says about its user's presence: who they are, and
+/// which document (board) they are looking at, if any. The app changes
+/// `viewing` as the person opens and closes boards.
+#[derive(Debug)]
+pub struct Presence {
+    pub user: String,
+    pub viewing: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 /// Stays connected: sends local edits as they are saved, stores remote
@@ -498,10 +526,38 @@ pub async fn watch(
     creds: &Credentials,
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
+    watch_with_presence(profile, creds, None, on_event).await
+}
+
+/// [`watch`], also telling teammates which board this user is looking at
+/// and reporting who else is ([`SyncEvent::Presence`]).
+pub async fn watch_with_presence(
+    profile: &mut Profile,
+    creds: &Credentials,
+    mut presence: Option<Presence>,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
     let base = base_url(&creds.relay)?;
     let mut backoff = BACKOFF_FIRST;
     loop {
-        let error = match session(profile, &base, &creds.token, on_event).await {
+        let mut book = PresenceBook::default();
+        let ended = session(
+            profile,
+            &base,
+            &creds.token,
+            presence.as_mut(),
+            &mut book,
+            on_event,
+        )
+        .await;
+        // Nobody is seen through a connection that is gone.
+        for document in book.clear() {
+            on_event(SyncEvent::Presence {
+                document,
+                viewers: vec![],
+            });
+        }
+        let error = match ended {
             Ok(()) => {
                 backoff = BACKOFF_FIRST;
                 "the connection to the relay closed".to_string()
@@ -530,11 +586,69 @@ fn rand_jitter() -> u32 {
     )
 }
 
+/// This session's presence: what it last said, and a counter for the
+/// ephemeral messages it sends.
+struct Announcer {
+    user: String,
+    session: String,
+    count: u64,
+    /// The synced document being viewed, if any.
+    current: Option<String>,
+}
+
+impl Announcer {
+    async fn say(
+        &mut self,
+        socket: &mut Socket,
+        engine: &SyncEngine,
+        relay: &PeerId,
+        doc: &str,
+        viewing: bool,
+    ) -> Result<()> {
+        self.count += 1;
+        let note = PresenceNote {
+            user: self.user.clone(),
+            viewing,
+        };
+        let message = WireMessage::Ephemeral {
+            sender_id: engine.peer_id().clone(),
+            target_id: relay.clone(),
+            count: self.count,
+            session_id: self.session.clone(),
+            document_id: doc.to_string(),
+            data: note.encode(),
+        };
+        socket
+            .send(Message::Binary(message.encode().into()))
+            .await
+            .map_err(|e| ClientError::Network(format!("the relay closed the connection: {e}")))
+    }
+}
+
+/// Waits until the viewed document changes; never, without presence.
+async fn viewing_changed(presence: &mut Option<&mut Presence>) -> Option<String> {
+    if let Some(p) = presence
+        && p.viewing.changed().await.is_ok()
+    {
+        return p.viewing.borrow_and_update().clone();
+    }
+    std::future::pending().await
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
 /// One connected session of `watch`; returns when the connection ends.
 async fn session(
     profile: &mut Profile,
     base: &str,
     token: &str,
+    mut presence: Option<&mut Presence>,
+    book: &mut PresenceBook,
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
     let docs = documents(profile, base, token).await?;
@@ -553,15 +667,48 @@ async fn session(
         relay: base.to_string(),
         documents: docs.len(),
     });
+    let synced: BTreeMap<String, ()> = docs.iter().map(|d| (d.to_string(), ())).collect();
+    // Only documents the relay syncs carry presence (a board kept on this
+    // device alone has no one else to see it).
+    let shared = |doc: Option<String>| doc.filter(|d| synced.contains_key(d));
+    let mut me = Announcer {
+        user: presence
+            .as_ref()
+            .map(|p| p.user.clone())
+            .unwrap_or_default(),
+        session: DocumentId::random().to_string(),
+        count: 0,
+        current: shared(presence.as_ref().and_then(|p| p.viewing.borrow().clone())),
+    };
+    if let Some(doc) = me.current.clone() {
+        me.say(&mut socket, &engine, &relay, &doc, true).await?;
+    }
     let mut poll = tokio::time::interval(LOCAL_POLL);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
     loop {
         tokio::select! {
             next = socket.next() => match next {
                 Some(Ok(Message::Binary(bytes))) => {
-                    for key in handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await? {
+                    let (changed, ephemeral) =
+                        handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await?;
+                    for key in changed {
                         let Ok(doc) = DocumentId::parse(&key) else { continue };
                         if matches!(store_synced(profile, &engine, &doc, &mut summary)?, Absorbed::Updated | Absorbed::Added) {
                             on_event(SyncEvent::RemoteChange { document: key });
+                        }
+                    }
+                    if let Some((sender, document, data)) = ephemeral
+                        && presence.is_some()
+                        && let Some(note) = PresenceNote::decode(&data)
+                    {
+                        let arrived = note.viewing;
+                        if book.heard(&document, &sender, note, now_ms()) {
+                            on_event(SyncEvent::Presence { viewers: book.viewers(&document), document: document.clone() });
+                            // Someone new is here: say we are too, rather
+                            // than leave them waiting for our heartbeat.
+                            if arrived && me.current.as_deref() == Some(document.as_str()) {
+                                me.say(&mut socket, &engine, &relay, &document, true).await?;
+                            }
                         }
                     }
                     for message in summary.errors.drain(..) {
@@ -573,6 +720,26 @@ async fn session(
                 }
                 Some(Ok(_)) => {}
             },
+            viewing = viewing_changed(&mut presence) => {
+                let viewing = shared(viewing);
+                if viewing != me.current {
+                    if let Some(old) = me.current.take() {
+                        me.say(&mut socket, &engine, &relay, &old, false).await?;
+                    }
+                    if let Some(new) = viewing.clone() {
+                        me.say(&mut socket, &engine, &relay, &new, true).await?;
+                    }
+                    me.current = viewing;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if let Some(doc) = me.current.clone() {
+                    me.say(&mut socket, &engine, &relay, &doc, true).await?;
+                }
+                for document in book.expire(now_ms()) {
+                    on_event(SyncEvent::Presence { viewers: book.viewers(&document), document });
+                }
+            }
             _ = poll.tick() => {
                 // Local edits made by other commands or the app: merge them
                 // into the engine's copy and send.

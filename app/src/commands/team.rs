@@ -1,0 +1,93 @@
+//! The team page: teams, members, roles and invite codes, from the relay's
+//! team API (the relay decides who may change what; the UI only offers what
+//! the signed-in role allows).
+
+use porchlight_core::client::{self, Credentials, teams};
+use porchlight_core::team::{Invite, MemberInfo, Role, TeamInfo};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// One team as the team page shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct TeamView {
+    pub team: TeamInfo,
+    pub members: Vec<MemberInfo>,
+    /// The signed-in account's id in this team.
+    #[ts(type = "number | null")]
+    pub me: Option<i64>,
+}
+
+fn signed_in(state: &AppState) -> Result<Credentials> {
+    client::load_credentials(&state.dir).map_err(|e| {
+        if e.is_user_error() {
+            AppError::Invalid("sign in to your team's relay in Settings to see your teams".into())
+        } else {
+            e.into()
+        }
+    })
+}
+
+async fn view(creds: &Credentials, team: TeamInfo) -> Result<TeamView> {
+    let members = teams::members(creds, team.id).await?;
+    let me = members
+        .iter()
+        .find(|m| m.email.eq_ignore_ascii_case(&creds.email))
+        .map(|m| m.account);
+    Ok(TeamView { team, members, me })
+}
+
+/// Every team of the signed-in account, with its members.
+#[tauri::command]
+pub async fn team_page(state: State<'_, AppState>) -> Result<Vec<TeamView>> {
+    let creds = signed_in(&state)?;
+    let mut out = Vec::new();
+    for team in teams::teams(&creds).await? {
+        out.push(view(&creds, team).await?);
+    }
+    Ok(out)
+}
+
+/// A new invite code for `team`.
+#[tauri::command]
+pub async fn create_invite(
+    state: State<'_, AppState>,
+    team: i64,
+    role: Role,
+    hours: Option<i64>,
+) -> Result<Invite> {
+    if role == Role::Owner {
+        return Err(AppError::Invalid(
+            "invite as admin, member or viewer; make someone an owner from the member list".into(),
+        ));
+    }
+    let creds = signed_in(&state)?;
+    Ok(teams::invite(&creds, team, role, hours).await?)
+}
+
+/// Changes a member's role; returns the team's members afterwards.
+#[tauri::command]
+pub async fn set_member_role(
+    state: State<'_, AppState>,
+    team: i64,
+    account: i64,
+    role: Role,
+) -> Result<Vec<MemberInfo>> {
+    let creds = signed_in(&state)?;
+    teams::set_role(&creds, team, account, role).await?;
+    Ok(teams::members(&creds, team).await?)
+}
+
+/// Removes a member; returns the team's members afterwards.
+#[tauri::command]
+pub async fn remove_member(
+    state: State<'_, AppState>,
+    team: i64,
+    account: i64,
+) -> Result<Vec<MemberInfo>> {
+    let creds = signed_in(&state)?;
+    teams::remove_member(&creds, team, account).await?;
+    Ok(teams::members(&creds, team).await?)
+}

@@ -1,0 +1,294 @@
+//! The later steps of the end-to-end test: the task detail's fields, the
+//! team page, presence, reminders, and no secret left behind.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use porchlight_core::client::{self, Credentials, Presence, SyncEvent};
+use porchlight_core::profile::TaskChanges;
+use porchlight_core::{OpenOptions, Profile};
+use serde_json::{Value, json};
+
+use crate::common::{Desktop, Session, pl};
+
+/// Waits up to `secs` for `ok`, then fails saying `what`.
+fn eventually(secs: u64, what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < Duration::from_secs(secs), "{what}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+}
+
+/// Labels, assignees, reminder, recurrence and linked listings, edited in
+/// the open task's detail and checked through the CLI.
+pub fn detail_fields(s: &Session, p: &Path, id: &str) {
+    s.type_into("[data-testid=labels-input]", "#staging, photos\u{E007}");
+    s.wait_for("[data-testid=detail-labels]", |s| {
+        s.text_of("[data-testid=detail-labels]").contains("#photos")
+    });
+    s.click("[aria-label='Remove #photos']");
+    s.wait_for("[data-testid=detail-labels]", |s| {
+        !s.text_of("[data-testid=detail-labels]").contains("#photos")
+    });
+    s.type_into("[data-testid=assignees-input]", "@joe\u{E007}");
+    s.wait_for("[data-testid=detail-assignees]", |s| {
+        s.text_of("[data-testid=detail-assignees]").contains("@joe")
+    });
+    s.type_into(
+        "[data-testid=detail-reminder-input]",
+        "tomorrow 9am\u{E007}",
+    );
+    s.wait_for("[data-testid=detail-reminder]", |s| {
+        !s.text_of("[data-testid=detail-reminder]")
+            .contains("due time")
+    });
+    s.type_into(
+        "[data-testid=detail-recurrence-input]",
+        "every monday\u{E007}",
+    );
+    s.wait_for("[data-testid=detail-recurrence]", |s| {
+        s.text_of("[data-testid=detail-recurrence]") == "every Monday"
+    });
+    s.type_into("[data-testid=listings-input]", "A12345\u{E007}");
+    s.wait_for("[data-testid=detail-listings]", |s| {
+        s.text_of("[data-testid=detail-listings]")
+            .contains("mls:A12345")
+    });
+    // A recurrence the parser cannot read is said inline, and changes nothing.
+    s.type_into(
+        "[data-testid=detail-recurrence-input]",
+        "every blue moon\u{E007}",
+    );
+    s.wait("[data-testid=detail-error]");
+    s.shot("h-detail-fields");
+    let t: Value = serde_json::from_str(&pl(p, &["--json", "task", "show", id], "")).expect("json");
+    assert_eq!(t["labels"], json!(["followup", "staging"]), "{t}");
+    assert_eq!(t["assignees"], json!(["joe"]), "{t}");
+    assert_eq!(t["listings"], json!(["A12345"]), "{t}");
+    assert!(
+        t["reminder"]
+            .as_str()
+            .is_some_and(|r| r.contains("T09:00:00")),
+        "{t}"
+    );
+    assert_eq!(t["recurrence"]["unit"], "on_days", "{t}");
+    assert_eq!(t["recurrence"]["days"], json!(["mon"]), "{t}");
+}
+
+/// The team page: the owner sees the members, makes an invite code that
+/// works, and changes the new member's role. Returns Joe's profile.
+pub fn team_page(s: &Session, c: &Path, url: &str, joe: &Path) {
+    s.click("[data-testid=open-team]");
+    s.wait("[data-testid=team][data-team='Oak St team']");
+    s.wait_for(
+        "[data-testid=member][data-email='maria@example.com']",
+        |s| {
+            s.text_of("[data-testid=member][data-email='maria@example.com']")
+                .contains("(you)")
+        },
+    );
+    s.click("[data-testid=create-invite]");
+    s.wait("[data-testid=invite-code]");
+    let code = s.text_of("[data-testid=invite-code]");
+    assert!(code.len() >= 6, "invite code {code:?}");
+    pl(
+        joe,
+        &[
+            "signup",
+            "--relay",
+            url,
+            "--email",
+            "joe@example.com",
+            "--name",
+            "Joe",
+            "--invite",
+            &code,
+        ],
+        "joe's long password\n",
+    );
+    pl(
+        joe,
+        &["login", "--relay", url, "--email", "joe@example.com"],
+        "joe's long password\n",
+    );
+    // Open the page again: Joe is a member; make him a viewer.
+    s.click("[data-testid=board-list] button");
+    s.click("[data-testid=open-team]");
+    let joe_row = "[data-testid=member][data-email='joe@example.com']";
+    s.wait(joe_row);
+    let set = r#"
+        const sel = document.querySelector(arguments[0] + ' [data-testid=member-role]');
+        sel.value = 'viewer';
+        sel.dispatchEvent(new Event('change', { bubbles: true }));
+        return true"#;
+    s.d.js(&s.id, set, json!([joe_row]));
+    eventually(15, "Joe never became a viewer", || {
+        let members: Value =
+            serde_json::from_str(&pl(c, &["--json", "team", "members", "Oak St team"], ""))
+                .expect("json");
+        members.as_array().is_some_and(|m| {
+            m.iter()
+                .any(|m| m["email"] == "joe@example.com" && m["role"] == "viewer")
+        })
+    });
+    s.shot("i-team-page");
+}
+
+/// Presence both ways: Joe (a live sync session of the core client, as
+/// the app runs it) looks at the board the app shows; each sees the other.
+pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, board: &str) {
+    // The app announces its profile's user name (the one its comments and
+    // history carry).
+    let me = Profile::open(p, OpenOptions::default())
+        .expect("the app's profile")
+        .user()
+        .to_string();
+    s.click("[data-testid=board-list] button");
+    s.wait("[data-testid=board]");
+    let creds = Credentials {
+        relay: url.to_string(),
+        token: pl(joe, &["token"], "").trim().to_string(),
+        email: "joe@example.com".into(),
+    };
+    let (viewing_tx, viewing) = tokio::sync::watch::channel(Some(board.to_string()));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let seen: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let seen_by_joe = seen.clone();
+    let dir = joe.to_path_buf();
+    let session = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let mut profile = Profile::open(
+                &dir,
+                OpenOptions {
+                    user: Some("joe".into()),
+                    tz: Some("UTC".into()),
+                    now: None,
+                },
+            )
+            .expect("joe's profile");
+            let mut on_event = move |e: SyncEvent| {
+                if let SyncEvent::Presence { viewers, .. } = e
+                    && let Ok(mut seen) = seen_by_joe.lock()
+                {
+                    seen.push(viewers);
+                }
+            };
+            let presence = Presence {
+                user: "joe".into(),
+                viewing,
+            };
+            tokio::select! {
+                r = client::watch_with_presence(&mut profile, &creds, Some(presence), &mut on_event) => {
+                    panic!("joe's session ended: {r:?}")
+                }
+                _ = stop_rx => {}
+            }
+        });
+    });
+    s.wait_for("[data-testid=presence]", |s| {
+        s.text_of("[data-testid=presence]").contains("joe")
+    });
+    eventually(20, "Joe never saw the app's user on the board", || {
+        seen.lock()
+            .map(|v| v.iter().any(|viewers| viewers == std::slice::from_ref(&me)))
+            .unwrap_or(false)
+    });
+    s.shot("j-presence");
+    // Joe closes the board: he is gone from it at once.
+    let _ = viewing_tx.send(None);
+    eventually(15, "Joe still shown after closing the board", || {
+        s.text_of("[data-testid=presence]").is_empty()
+    });
+    let _ = stop_tx.send(());
+    let _ = session.join();
+}
+
+/// Adds a task in the app's profile (as the CLI would, from another
+/// process) with a reminder `secs` from now.
+fn remind(p: &Path, title: &str, secs: i64) {
+    let mut profile = Profile::open(
+        p,
+        OpenOptions {
+            user: Some("maria".into()),
+            tz: Some("UTC".into()),
+            now: None,
+        },
+    )
+    .expect("profile");
+    let (task, _) = profile.quick_add("Oak St listing", title).expect("task");
+    profile
+        .edit_task(
+            task.id.as_str(),
+            &TaskChanges {
+                reminder: Some(Some(Utc::now() + chrono::Duration::seconds(secs))),
+                ..TaskChanges::default()
+            },
+        )
+        .expect("reminder");
+}
+
+fn notify_calls(desktop: &Desktop, title: &str) -> usize {
+    std::fs::read_to_string(&desktop.notifications)
+        .unwrap_or_default()
+        .matches(title)
+        .count()
+}
+
+/// Reminders fire from the local store: an in-app banner and a native
+/// notification (seen on the session bus); with notifications off, only
+/// the banner.
+pub fn reminders(s: &Session, p: &Path, desktop: &Desktop) {
+    remind(p, "Send the seller the net sheet", 3);
+    let banner = "[data-testid=reminder]";
+    s.wait_for(banner, |s| {
+        s.text_of("[data-testid=reminders]")
+            .contains("Reminder: Send the seller the net sheet")
+    });
+    eventually(10, "no native notification reached the session bus", || {
+        notify_calls(desktop, "Reminder: Send the seller the net sheet") == 1
+    });
+    s.shot("k-reminder");
+    // Notifications off: the banner still shows, the desktop stays quiet.
+    s.click("[data-testid=open-settings]");
+    s.click("[data-testid=notifications]");
+    std::thread::sleep(Duration::from_millis(500));
+    remind(p, "Call the inspector back", 2);
+    s.wait_for(banner, |s| {
+        s.text_of("[data-testid=reminders]")
+            .contains("Reminder: Call the inspector back")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(notify_calls(desktop, "Call the inspector back"), 0);
+    s.click("[data-testid=notifications]");
+}
+
+/// No secret is written to the profile's database, its config files or
+/// the app's log (at debug level). The token's own place is the OS
+/// keychain (here the 0600 file the harness asks for).
+pub fn no_secrets_left(p: &Path, desktop: &Desktop, secrets: &[&str]) {
+    let mut places = vec![desktop.log.clone()];
+    for entry in std::fs::read_dir(p).expect("profile dir").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name != "secrets.json" && entry.path().is_file() {
+            places.push(entry.path());
+        }
+    }
+    assert!(
+        places.iter().any(|p| p.ends_with("porchlight.db")),
+        "{places:?}"
+    );
+    for place in places {
+        let bytes = std::fs::read(&place).unwrap_or_default();
+        for secret in secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret is in {}",
+                place.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! UI timings of the real app under Xvfb (WebDriver + performance marks):
+//! cold start to interactive, quick-add to visible card, opening a board of
+//! 2,000 tasks, and scrolling it. Not a pass/fail test: it prints the
+//! figures for BENCHMARKS.md. Run with `make bench-ui`.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{Desktop, open_session, require, target_dir};
+use porchlight_core::{OpenOptions, Profile};
+use serde_json::{Value, json};
+
+const TASKS: usize = 2_000;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+#[ignore = "a benchmark: run with `make bench-ui`"]
+fn ui_timings() {
+    let app = target_dir().join("debug/porchlight-app");
+    require(&app, "build the app (`cargo build -p porchlight-app`)");
+    let shots = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let profile = tempfile::tempdir().expect("profile");
+    {
+        let mut p = Profile::open(
+            profile.path(),
+            OpenOptions {
+                user: Some("bench".into()),
+                tz: Some("UTC".into()),
+                now: None,
+            },
+        )
+        .expect("profile");
+        p.create_board(
+            "Big board",
+            &["To do".into(), "Doing".into(), "Done".into()],
+        )
+        .expect("board");
+        for i in 0..TASKS {
+            p.quick_add("Big board", &format!("Listing task {i} #bench"))
+                .expect("task");
+        }
+    }
+    let desktop = Desktop::start(profile.path());
+    let d = &desktop.driver;
+
+    // Cold start: session request → app interactive, five times.
+    let mut starts = Vec::new();
+    let mut in_page = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let s = open_session(d, &app, &shots, &desktop.display);
+        starts.push(t0.elapsed().as_secs_f64() * 1000.0);
+        let mark = s.d.js(
+            &s.id,
+            "return performance.getEntriesByName('porchlight-interactive')[0].startTime",
+            json!([]),
+        );
+        in_page.push(mark.as_f64().unwrap_or(f64::NAN));
+        s.end();
+    }
+
+    let s = open_session(d, &app, &shots, &desktop.display);
+    // Open the board of 2,000 tasks: click → first card in the DOM.
+    let open_board = r#"
+        const done = arguments[arguments.length - 1];
+        const t0 = performance.now();
+        document.querySelector('[data-testid=board-list] button').click();
+        const poll = () => document.querySelectorAll('[data-testid=card]').length > 0
+            ? done(performance.now() - t0)
+            : setTimeout(poll, 0);
+        poll();"#;
+    let mut opens = Vec::new();
+    for _ in 0..5 {
+        s.d.js(
+            &s.id,
+            "document.querySelector('nav button').click(); return true",
+            json!([]),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let v: Value = s.d.post(
+            &format!("/session/{}/execute/async", s.id),
+            json!({ "script": open_board, "args": [] }),
+        );
+        opens.push(v.as_f64().unwrap_or(f64::NAN));
+    }
+    let cards_in_dom = s.d.js(
+        &s.id,
+        "return document.querySelectorAll('[data-testid=card]').length",
+        json!([]),
+    );
+
+    // Scroll the 2,000-card column top to bottom in 40 steps; time each
+    // step until the windowed list has re-rendered (next task turn).
+    let scroll = r#"
+        const done = arguments[arguments.length - 1];
+        const list = document.querySelector('[data-testid=column] .cards');
+        const steps = 40, times = [];
+        let i = 0;
+        const step = () => {
+            if (i === steps) return done(times);
+            const t0 = performance.now();
+            list.scrollTop = (list.scrollHeight - list.clientHeight) * (++i / steps);
+            list.dispatchEvent(new Event('scroll'));
+            setTimeout(() => { times.push(performance.now() - t0); step(); }, 0);
+        };
+        step();"#;
+    let v: Value = s.d.post(
+        &format!("/session/{}/execute/async", s.id),
+        json!({ "script": scroll, "args": [] }),
+    );
+    let frames: Vec<f64> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    s.shot("bench-board-2000");
+
+    // Quick-add → card visible, ten times.
+    let quick_add = r#"
+        const done = arguments[arguments.length - 1];
+        const title = arguments[0];
+        const t0 = performance.now();
+        document.querySelector('[data-testid=quick-add] button[type=submit]').click();
+        const seen = () => [...document.querySelectorAll('[data-testid=card] .card-title')].some(e => e.textContent === title);
+        const poll = () => seen() ? done(performance.now() - t0) : setTimeout(poll, 0);
+        poll();"#;
+    s.click("header button.primary");
+    s.wait("[data-testid=quick-add-input]");
+    let mut adds = Vec::new();
+    for i in 0..10 {
+        // New cards go to the bottom of the column: scroll there first so
+        // the windowed list renders it.
+        s.d.js(&s.id, "const l = document.querySelector('[data-testid=column] .cards'); l.scrollTop = l.scrollHeight; l.dispatchEvent(new Event('scroll')); return true", json!([]));
+        s.type_into(
+            "[data-testid=quick-add-input]",
+            &format!("Bench add {i} tomorrow #bench"),
+        );
+        let v: Value = s.d.post(
+            &format!("/session/{}/execute/async", s.id),
+            json!({ "script": quick_add, "args": [format!("Bench add {i}")] }),
+        );
+        adds.push(v.as_f64().unwrap_or(f64::NAN));
+    }
+    s.end();
+
+    println!("ui-bench: tasks on the board: {TASKS}; cards in the DOM: {cards_in_dom}");
+    println!(
+        "ui-bench: cold start, session request to interactive: median {:.0} ms (runs {starts:.0?})",
+        median(starts.clone())
+    );
+    println!(
+        "ui-bench: cold start, page load to interactive mark: median {:.0} ms",
+        median(in_page)
+    );
+    println!(
+        "ui-bench: open the 2,000-task board: median {:.1} ms (runs {opens:.1?})",
+        median(opens.clone())
+    );
+    println!(
+        "ui-bench: scroll step to re-rendered list: median {:.1} ms, max {:.1} ms over {} steps",
+        median(frames.clone()),
+        frames.iter().cloned().fold(0.0, f64::max),
+        frames.len()
+    );
+    println!(
+        "ui-bench: quick-add to visible card: median {:.1} ms (runs {adds:.1?})",
+        median(adds.clone())
+    );
+}
