@@ -82,7 +82,7 @@ test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
 bench:
 	$(CARGO) bench -p porchlight-core --bench core
 
-# UI timings of the real app under Xvfb (figures for BENCHMARKS.md).
+# UI timings of the real (release) app under Xvfb (figures for BENCHMARKS.md).
 bench-ui: ui-build
-	$(CARGO) build -p porchlight-app
+	$(CARGO) build --release -p porchlight-app
 	$(CARGO) test -p porchlight-app --test ui_bench -- --ignored --nocapture

@@ -5,6 +5,7 @@
 
 pub mod commands;
 mod error;
+pub mod external;
 pub mod reminders;
 pub mod state;
 pub mod sync;
@@ -51,6 +52,7 @@ pub fn run() {
         .setup(move |app| {
             sync::start(app.handle());
             reminders::start(app.handle(), wake);
+            external::start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

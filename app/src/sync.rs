@@ -24,7 +24,9 @@ pub struct PresenceChanged {
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct DocChanged {
     pub document: String,
-    /// "local" (this window) or "remote" (a teammate, through the relay).
+    /// "local" (this window), "remote" (a teammate, through the relay) or
+    /// "external" (another program on this device, like the CLI; `document`
+    /// is then empty: anything may have changed).
     pub origin: String,
 }
 

@@ -1,12 +1,13 @@
 //! Boards: the sidebar list, one board with its tasks, a new board.
 
-use porchlight_core::TaskQuery;
 use porchlight_core::model::{Board, Task};
 use porchlight_core::profile::BoardSummary;
+use porchlight_core::{Profile, TaskQuery};
 use serde::Serialize;
+use tauri::ipc::Response;
 use tauri::{AppHandle, State};
 
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 
 /// A board as the kanban and list views show it.
@@ -22,15 +23,24 @@ pub fn list_boards(state: State<'_, AppState>) -> Result<Vec<BoardSummary>> {
     Ok(state.profile()?.boards()?)
 }
 
-#[tauri::command(async)]
-pub fn open_board(state: State<'_, AppState>, board: String) -> Result<BoardView> {
-    let profile = state.profile()?;
-    let board = profile.board(&board)?;
-    let tasks = profile.list_tasks(&TaskQuery {
+/// A [`BoardView`] as JSON, its tasks passed through from the materialized
+/// table undecoded (a board of thousands of tasks opens without decoding
+/// and re-encoding each one).
+pub fn board_view_json(profile: &Profile, key: &str) -> Result<String> {
+    let board = profile.board(key)?;
+    let tasks = profile.list_tasks_json(&TaskQuery {
         board: Some(board.id),
         ..TaskQuery::default()
     })?;
-    Ok(BoardView { board, tasks })
+    let board = serde_json::to_string(&board).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("{{\"board\":{board},\"tasks\":{tasks}}}"))
+}
+
+/// One board with its open tasks: a [`BoardView`].
+#[tauri::command(async)]
+pub fn open_board(state: State<'_, AppState>, board: String) -> Result<Response> {
+    let profile = state.profile()?;
+    Ok(Response::new(board_view_json(&profile, &board)?))
 }
 
 #[tauri::command(async)]
@@ -50,4 +60,39 @@ pub fn set_viewing(state: State<'_, AppState>, board: Option<String>) -> Result<
     };
     state.viewing.send_replace(doc);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use porchlight_core::OpenOptions;
+
+    #[test]
+    fn the_raw_board_json_is_a_board_view() {
+        let mut p = Profile::in_memory(OpenOptions {
+            user: Some("maria".into()),
+            tz: Some("UTC".into()),
+            now: None,
+        })
+        .expect("profile");
+        p.create_board("Oak St", &["To do".into(), "Done".into()])
+            .expect("board");
+        p.quick_add("Oak St", "Call the seller tomorrow #followup")
+            .expect("task");
+        let board = p.board("Oak St").expect("board");
+        let tasks = p
+            .list_tasks(&TaskQuery {
+                board: Some(board.id),
+                ..TaskQuery::default()
+            })
+            .expect("tasks");
+        let typed = serde_json::to_value(BoardView { board, tasks }).expect("typed");
+        let raw: serde_json::Value =
+            serde_json::from_str(&board_view_json(&p, "Oak St").expect("raw")).expect("json");
+        assert_eq!(raw, typed);
+        assert!(matches!(
+            board_view_json(&p, "No such board"),
+            Err(AppError::NotFound(_))
+        ));
+    }
 }

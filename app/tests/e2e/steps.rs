@@ -248,6 +248,9 @@ pub fn reminders(s: &Session, p: &Path, desktop: &Desktop) {
         s.text_of("[data-testid=reminders]")
             .contains("Reminder: Send the seller the net sheet")
     });
+    // The task came from another program on this profile: the open board
+    // shows it without a reload.
+    s.wait_card("To do", "Send the seller the net sheet");
     eventually(10, "no native notification reached the session bus", || {
         notify_calls(desktop, "Reminder: Send the seller the net sheet") == 1
     });

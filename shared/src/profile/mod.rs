@@ -404,6 +404,13 @@ impl Profile {
         Ok(report)
     }
 
+    /// True when another process (or another handle, like the app's sync
+    /// task) changed this profile since the last call, so a window showing
+    /// it should refresh. The first call says false.
+    pub fn changed_elsewhere(&self) -> Result<bool> {
+        self.store.changed_elsewhere()
+    }
+
     pub(crate) fn store(&self) -> &Store {
         &self.store
     }

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::position;
 use crate::quickadd::{self, Parsed};
-use crate::store::{TaskQuery, query_tasks};
+use crate::store::{TaskQuery, query_task_json, query_tasks};
 
 /// What a shell gives to create a task.
 #[derive(Debug, Clone, Default)]
@@ -512,6 +512,24 @@ impl Profile {
     /// Tasks matching `query`, from the materialized tables.
     pub fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>> {
         query_tasks(self.store().conn(), query, self.now(), self.tz())
+    }
+
+    /// Tasks matching `query` as one JSON array, straight from the
+    /// materialized table (each element is exactly the task's own
+    /// serialization): a window showing thousands of tasks skips decoding
+    /// and re-encoding every one.
+    pub fn list_tasks_json(&self, query: &TaskQuery) -> Result<String> {
+        let rows = query_task_json(self.store().conn(), query, self.now(), self.tz())?;
+        let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
+        out.push('[');
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(row);
+        }
+        out.push(']');
+        Ok(out)
     }
 
     /// Full-text search over open and done tasks, best match first.

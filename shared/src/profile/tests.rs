@@ -697,6 +697,43 @@ fn two_processes_sharing_a_profile_do_not_lose_each_others_writes() {
 }
 
 #[test]
+fn task_lists_as_json_are_the_tasks_own_serialization() {
+    let mut p = profile();
+    add(&mut p, "Call the seller tomorrow 3pm #followup");
+    add(&mut p, "Order the sign \"quoted\" ünïcode 🏠");
+    let query = TaskQuery::default();
+    let raw: serde_json::Value =
+        serde_json::from_str(&p.list_tasks_json(&query).expect("json")).expect("valid json");
+    let typed = serde_json::to_value(p.list_tasks(&query).expect("tasks")).expect("value");
+    assert_eq!(raw, typed);
+    let none = TaskQuery {
+        search: Some("nothing matches this".into()),
+        ..TaskQuery::default()
+    };
+    assert_eq!(p.list_tasks_json(&none).expect("json"), "[]");
+}
+
+#[test]
+fn a_window_learns_that_another_process_changed_the_profile() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    app.create_board("Home", &[]).expect("board");
+    assert!(!app.changed_elsewhere().expect("first look"));
+    // Its own writes are not news.
+    app.quick_add("Home", "Fix the gate").expect("add");
+    assert!(!app.changed_elsewhere().expect("look"));
+    // The CLI's are, once.
+    let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
+    cli.quick_add("Home", "Oil the hinges").expect("add");
+    assert!(app.changed_elsewhere().expect("look"));
+    assert!(!app.changed_elsewhere().expect("look again"));
+    assert_eq!(
+        app.list_tasks(&TaskQuery::default()).expect("list").len(),
+        2
+    );
+}
+
+#[test]
 fn sync_copies_are_absorbed_by_another_profile() {
     let mut a = profile();
     let t = add(&mut a, "Shared through the relay");

@@ -12,8 +12,8 @@ mod migrations;
 pub(crate) mod query;
 
 pub use chunks::{Chunk, ChunkKind};
-pub(crate) use query::tasks as query_tasks;
 pub use query::{DueFilter, TaskQuery};
+pub(crate) use query::{task_json as query_task_json, tasks as query_tasks};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +26,9 @@ use crate::error::{CoreError, Result};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// `PRAGMA data_version` when last looked at: it changes when another
+    /// connection (another process, or this one's sync task) commits.
+    seen_version: std::cell::Cell<Option<i64>>,
 }
 
 /// How long a writer waits for another process (the app and the CLI may share
@@ -33,6 +36,19 @@ pub struct Store {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Store {
+    /// True when another connection has committed to this database since
+    /// the last call: another program on this device (the CLI), or this
+    /// process's sync task. The first call only takes note and says false.
+    pub fn changed_elsewhere(&self) -> Result<bool> {
+        let now: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(self
+            .seen_version
+            .replace(Some(now))
+            .is_some_and(|was| was != now))
+    }
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -62,7 +78,11 @@ impl Store {
         };
         setup(&mut conn).map_err(|e| corrupt(&path, &e))?;
         migrations::apply(&mut conn, &path)?;
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            seen_version: std::cell::Cell::new(None),
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -79,6 +79,25 @@ pub(crate) fn tasks(
     now: DateTime<Utc>,
     tz: &Tz,
 ) -> Result<Vec<Task>> {
+    task_json(conn, query, now, tz)?
+        .iter()
+        .map(|json| {
+            serde_json::from_str(json).map_err(|e| CoreError::CorruptDocument {
+                doc: "materialized task".into(),
+                reason: format!("{e}; run `porchlight reindex`"),
+            })
+        })
+        .collect()
+}
+
+/// The tasks matching `query`, each as the JSON the materialized table
+/// holds (the task's own serialization), in the query's order.
+pub(crate) fn task_json(
+    conn: &Connection,
+    query: &TaskQuery,
+    now: DateTime<Utc>,
+    tz: &Tz,
+) -> Result<Vec<String>> {
     let mut sql = String::from("SELECT t.json FROM tasks t");
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
@@ -159,16 +178,7 @@ pub(crate) fn tasks(
     let mut stmt = conn.prepare_cached(&sql)?;
     let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let rows = stmt.query_map(params.as_slice(), |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for json in rows {
-        let json = json?;
-        let task: Task = serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
-            doc: "materialized task".into(),
-            reason: format!("{e}; run `porchlight reindex`"),
-        })?;
-        out.push(task);
-    }
-    Ok(out)
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
 #[cfg(test)]

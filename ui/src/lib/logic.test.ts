@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, byColumn, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, byColumn, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -113,5 +113,19 @@ describe("team roles", () => {
     expect(assignableRoles("member", "viewer", false)).toEqual([])
     expect(assignableRoles("viewer", "member", false)).toEqual([])
     expect(assignableRoles("owner", "owner", true)).toEqual([])
+  })
+})
+
+describe("upsert", () => {
+  const base = { completed_at: null, archived: false, deleted: false } as unknown as Task
+  const t = (id: string, extra: Partial<Task> = {}) => ({ ...base, id, title: id, ...extra }) as Task
+  it("adds new open tasks, replaces known ones and drops finished ones", () => {
+    const list = [t("a"), t("b")]
+    expect(upsert(list, t("c")).map((x) => x.id)).toEqual(["a", "b", "c"])
+    expect(upsert(list, t("a", { title: "A2" }))[0].title).toBe("A2")
+    expect(upsert(list, t("a", { completed_at: "2026-11-23T10:00:00Z" })).map((x) => x.id)).toEqual(["b"])
+    expect(upsert(list, t("b", { archived: true })).map((x) => x.id)).toEqual(["a"])
+    expect(upsert(list, t("z", { deleted: true }))).toBe(list)
+    expect(list.map((x) => x.id)).toEqual(["a", "b"])
   })
 })

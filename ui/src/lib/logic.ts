@@ -163,3 +163,15 @@ export function assignableRoles(mine: Role, member: Role, isMe: boolean): Role[]
   if (member === "owner" && mine !== "owner") return []
   return mine === "owner" ? ["owner", "admin", "member", "viewer"] : ["admin", "member", "viewer"]
 }
+
+/** `tasks` with `t` put in (replacing the same id), or taken out once it is
+ *  done, archived or deleted (boards show open tasks only). */
+export function upsert(tasks: Task[], t: Task): Task[] {
+  const open = !t.completed_at && !t.archived && !t.deleted
+  const i = tasks.findIndex((x) => x.id === t.id)
+  if (i < 0) return open ? [...tasks, t] : tasks
+  const out = [...tasks]
+  if (open) out[i] = t
+  else out.splice(i, 1)
+  return out
+}

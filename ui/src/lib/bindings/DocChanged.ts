@@ -5,6 +5,8 @@
  */
 export type DocChanged = { document: string, 
 /**
- * "local" (this window) or "remote" (a teammate, through the relay).
+ * "local" (this window), "remote" (a teammate, through the relay) or
+ * "external" (another program on this device, like the CLI; `document`
+ * is then empty: anything may have changed).
  */
 origin: string, };
