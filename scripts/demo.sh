@@ -14,11 +14,41 @@ if [ ! -f "$dir/porchlight.db" ]; then
   pl task add "Write listing description in 3 days #copy @alex" --board "$b" >/dev/null
   pl task add "Open house every sat 1pm #showing" --board "$b" >/dev/null
   pl task add "Weekly seller update every! 7 days #followup @maria" --board "$b" >/dev/null
+  pl task add --stdin --board "$b" >/dev/null <<'TASKS'
+Book the stager for next mon #staging @maria
+Touch-up paint in the hallway in 4 days #prep
+Deep clean before photos thursday #prep !medium
+Order lockbox today #prep @alex
+Drone shots if the weather holds saturday 11am #marketing
+Print feature sheets next wed #marketing
+Post the listing to social media in 6 days #marketing @alex
+Gather HOA documents #disclosures
+Seller disclosure form signed friday #disclosures !high @maria
+Lead paint disclosure (built 1962) #disclosures
+Confirm showing instructions with the seller tomorrow #showing
+Review feedback from Saturday's showings next mon #showing @alex
+Price check against new comps in 2 weeks #pricing !medium
+TASKS
   e="Escrow: 48 Elm Ave"
-  pl task add "Earnest money due in 2 days !high #escrow" --board "$e" >/dev/null
-  pl task add "Inspection next tue 9am #escrow @maria" --board "$e" >/dev/null
-  pl task add "Appraisal ordered? in 5 days #escrow" --board "$e" >/dev/null
-  pl task add "Closing end of month #escrow !high" --board "$e" >/dev/null
+  pl task add --stdin --board "$e" >/dev/null <<'TASKS'
+Earnest money due in 2 days !high #escrow
+Inspection next tue 9am #escrow @maria
+Appraisal ordered? in 5 days #escrow
+Closing end of month #escrow !high
+Send the signed contract to the title company today #escrow @alex
+Order the title report tomorrow #title
+Review the preliminary title report in 6 days #title
+Buyer's loan application confirmed in 3 days #financing
+Rate lock expires dec 15 #financing !high
+Repair request response due in 8 days #inspection
+Schedule the re-inspection in 10 days #inspection
+Homeowner's insurance binder in 12 days #financing @maria
+Utilities transfer reminder to the buyer in 20 days #closing
+Final walkthrough end of month #closing @alex
+Keys and garage remotes to the buyer end of month #closing
+Send the closing gift in 5 weeks #closing
+Ask for a review in 6 weeks #followup
+TASKS
   first=$(pl --json task list --board "$b" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
   pl task move "$first" --column Doing >/dev/null
   pl task check "$first" --add "Measure the lawn" >/dev/null

@@ -30,6 +30,9 @@ if [ ! -f "$laptop/.demo-seeded" ]; then
   pl "$laptop" maria board share "12 Oak St listing" --team "Oak St team" >/dev/null
   pl "$laptop" maria board share "Escrow: 48 Elm Ave" --team "Oak St team" >/dev/null
   pl "$laptop" maria sync >/dev/null
+  # A teammate, so the team page has someone on it.
+  code=$(pl "$laptop" maria --json team invite "Oak St team" --role member | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+  echo "$password" | pl "$laptop" joe signup --relay "$url" --email joe@example.com --name Joe --invite "$code" >/dev/null
   touch "$laptop/.demo-seeded"
 fi
 if [ ! -f "$profile/relay.json" ]; then
