@@ -15,7 +15,7 @@ if [ ! -f "$dir/porchlight.db" ]; then
   pl task add "Open house every sat 1pm #showing" --board "$b" >/dev/null
   pl task add "Weekly seller update every! 7 days #followup @maria" --board "$b" >/dev/null
   pl task add --stdin --board "$b" >/dev/null <<'TASKS'
-Book the stager for next mon #staging @maria
+Book the stager next mon #staging @maria
 Touch-up paint in the hallway in 4 days #prep
 Deep clean before photos thursday #prep !medium
 Order lockbox today #prep @alex
