@@ -14,6 +14,7 @@ pub mod time;
 
 pub use error::{CoreError, Result};
 pub mod focus;
+pub mod listings;
 pub mod profile;
 pub mod quickadd;
 pub mod recurrence;

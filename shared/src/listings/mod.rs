@@ -1,0 +1,15 @@
+//! MLS listings: the model (RESO Data Dictionary field names), reading the
+//! values MLS feeds send ([`values`]), and the importers. Every importer
+//! turns its source into [`Listing`]s; the listing cache stores them in
+//! listing-shard documents (DESIGN.md, "Data model").
+//!
+//! - [`csv`]: CSV exports, with a header mapping to RESO names
+//!   ([`mapping`]); bad rows are reported with their line numbers and
+//!   nothing is half-imported.
+
+pub mod csv;
+pub mod mapping;
+pub mod model;
+pub mod values;
+
+pub use model::{Listing, StandardStatus};
