@@ -48,6 +48,8 @@ pub enum CoreError {
     UnknownVersion { task: String, version: String },
     #[error("invalid date '{0}': use e.g. 2026-12-05, 'tomorrow 3pm' or 'next tue'")]
     InvalidDate(String),
+    #[error("no listing '{0}' in the cache; `porchlight listings search` lists them")]
+    UnknownListing(String),
     #[error("unknown time zone '{0}': use an IANA name such as America/New_York or Europe/Berlin")]
     InvalidTimeZone(String),
     #[error("invalid priority '{0}': use none, low, medium, high or urgent")]

@@ -10,11 +10,13 @@
 //! time, so a merge picks one whole value rather than mixing two halves.
 
 mod board;
+pub mod listing_shard;
 mod message;
 mod read;
 mod workspace;
 
 pub use board::{BoardDoc, TaskEdit};
+pub use listing_shard::ListingShardDoc;
 pub use message::ChangeNote;
 pub use workspace::WorkspaceDoc;
 
@@ -31,6 +33,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub enum DocKind {
     Board,
     Workspace,
+    ListingShard,
 }
 
 impl DocKind {
@@ -38,6 +41,7 @@ impl DocKind {
         match self {
             DocKind::Board => "board",
             DocKind::Workspace => "workspace",
+            DocKind::ListingShard => "listing-shard",
         }
     }
 }
@@ -47,6 +51,7 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
     let kind = match root_str(doc, "type").as_deref() {
         Some("board") => DocKind::Board,
         Some("workspace") => DocKind::Workspace,
+        Some("listing-shard") => DocKind::ListingShard,
         Some(other) => {
             return Err(CoreError::CorruptDocument {
                 doc: "?".into(),

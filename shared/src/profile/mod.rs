@@ -14,6 +14,7 @@
 mod boards;
 mod files;
 mod history;
+mod listings;
 mod reminders;
 mod sharing;
 mod tasks;
@@ -21,6 +22,7 @@ mod tasks;
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
+pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
@@ -89,6 +91,7 @@ pub struct ReindexReport {
     pub documents: usize,
     pub boards: usize,
     pub tasks: usize,
+    pub listings: usize,
 }
 
 fn default_user() -> String {
@@ -181,13 +184,21 @@ impl Profile {
         let bytes = doc.save();
         let board = match kind {
             DocKind::Board => Some(BoardDoc::from_doc(doc.clone())?),
-            DocKind::Workspace => None,
+            DocKind::Workspace | DocKind::ListingShard => None,
+        };
+        let shard = match kind {
+            DocKind::ListingShard => Some(crate::doc::ListingShardDoc::from_doc(doc.clone())?),
+            _ => None,
         };
         let loaded = self.store.write(|tx| {
             chunks::register(tx, id, kind.as_str())?;
             let (hash, version) = chunks::append(tx, id, &bytes)?;
             if let Some(board) = &board {
                 materialize_board(tx, board, Touched::Everything)?;
+            }
+            if let Some(shard) = &shard {
+                Self::adopt_shard_scope(tx, shard)?;
+                materialize::put_listing_shard(tx, id, &shard.listings())?;
             }
             extra(tx)?;
             Ok(Loaded {
@@ -384,12 +395,20 @@ impl Profile {
             documents: 0,
             boards: 0,
             tasks: 0,
+            listings: 0,
         };
         self.store.write(|tx| {
             materialize::clear_all(tx)?;
-            for kind in [DocKind::Board, DocKind::Workspace] {
+            for kind in [DocKind::Board, DocKind::Workspace, DocKind::ListingShard] {
                 for id in chunks::documents(tx, kind.as_str())? {
                     report.documents += 1;
+                    if kind == DocKind::ListingShard {
+                        let loaded = Self::refresh(tx, id, None, &actor)?;
+                        let shard = crate::doc::ListingShardDoc::from_doc(loaded.doc)?;
+                        report.listings +=
+                            materialize::put_listing_shard(tx, id, &shard.listings())?;
+                        continue;
+                    }
                     if kind != DocKind::Board {
                         continue;
                     }

@@ -71,6 +71,19 @@ impl Profile {
                 self.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
                 Ok(Absorbed::Added)
             }
+            (DocKind::ListingShard, true) => {
+                let changed = self.absorb_shard(id, synced)?;
+                Ok(if changed {
+                    Absorbed::Updated
+                } else {
+                    Absorbed::Unchanged
+                })
+            }
+            (DocKind::ListingShard, false) => {
+                let doc = synced.clone().with_actor(self.actor.clone());
+                self.add_document(id, DocKind::ListingShard, doc, |_| Ok(()))?;
+                Ok(Absorbed::Added)
+            }
             // Team workspace documents are not kept locally yet.
             (DocKind::Workspace, _) => Ok(Absorbed::Skipped),
         }

@@ -600,7 +600,8 @@ fn reindex_rebuilds_the_same_tables() {
         ReindexReport {
             documents: 2,
             boards: 1,
-            tasks: 20
+            tasks: 20,
+            listings: 0
         }
     );
     let after = p

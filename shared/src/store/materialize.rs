@@ -159,7 +159,82 @@ pub fn clear_all(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM tasks_fts; DELETE FROM tasks; DELETE FROM task_labels;
          DELETE FROM task_assignees; DELETE FROM task_listings; DELETE FROM comments;
-         DELETE FROM columns; DELETE FROM boards;",
+         DELETE FROM columns; DELETE FROM boards;
+         DELETE FROM listings_fts; DELETE FROM listings;",
     )?;
     Ok(())
+}
+
+/// Replaces the rows of every listing in a shard document.
+pub fn put_listing_shard(
+    conn: &Connection,
+    doc: DocumentId,
+    listings: &std::collections::BTreeMap<String, crate::doc::listing_shard::CachedListing>,
+) -> Result<usize> {
+    let id = doc.to_string();
+    conn.prepare_cached(
+        "DELETE FROM listings_fts WHERE rowid IN (SELECT id FROM listings WHERE doc_id = ?1)",
+    )?
+    .execute([&id])?;
+    conn.prepare_cached("DELETE FROM listings WHERE doc_id = ?1")?
+        .execute([&id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO listings (doc_id, source, listing_key, in_mls, status, property_type,
+             list_price, close_price, beds, baths, living_area, year_built, city, postal_code,
+             latitude, longitude, list_date, close_date, days_on_market, modified, favourite, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20, ?21, ?22) RETURNING id",
+    )?;
+    let mut fts = conn.prepare_cached(
+        "INSERT INTO listings_fts (rowid, address, city, remarks, team) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for c in listings.values() {
+        let l = c.mls.as_ref();
+        let json = serde_json::to_string(c).unwrap_or_default();
+        let rowid: i64 = insert.query_row(
+            params![
+                id,
+                c.source,
+                c.key,
+                l.is_some(),
+                l.and_then(|l| l.standard_status).map(|s| s.as_str()),
+                l.and_then(|l| l.property_type.clone()),
+                l.and_then(|l| l.list_price),
+                l.and_then(|l| l.close_price),
+                l.and_then(|l| l.bedrooms_total),
+                l.and_then(|l| l.bathrooms_total_integer),
+                l.and_then(|l| l.living_area),
+                l.and_then(|l| l.year_built),
+                l.and_then(|l| l.city.clone()),
+                l.and_then(|l| l.postal_code.clone()),
+                l.and_then(|l| l.latitude),
+                l.and_then(|l| l.longitude),
+                l.and_then(|l| l.listing_contract_date)
+                    .map(|d| d.to_string()),
+                l.and_then(|l| l.close_date).map(|d| d.to_string()),
+                l.and_then(|l| l.days_on_market),
+                l.and_then(|l| l.modification_timestamp)
+                    .map(|t| t.timestamp_millis()),
+                c.team.favourite,
+                json,
+            ],
+            |r| r.get(0),
+        )?;
+        let team: Vec<&str> = c
+            .team
+            .notes
+            .iter()
+            .map(|n| n.text.as_str())
+            .chain(c.team.tags.iter().map(String::as_str))
+            .collect();
+        fts.execute(params![
+            rowid,
+            l.and_then(|l| l.unparsed_address.clone())
+                .unwrap_or_default(),
+            l.and_then(|l| l.city.clone()).unwrap_or_default(),
+            l.and_then(|l| l.public_remarks.clone()).unwrap_or_default(),
+            team.join("\n"),
+        ])?;
+    }
+    Ok(listings.len())
 }

@@ -16,6 +16,7 @@ use crate::error::{CoreError, Result};
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_due_index.sql")),
+    (3, include_str!("migrations/0003_listings.sql")),
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {

@@ -1,0 +1,387 @@
+//! The listing cache: importing into listing-shard documents (one
+//! transaction for the whole import, so it lands whole or not at all), the
+//! team's notes and tags, and queries answered from the materialized
+//! `listings` table and its FTS index. Shard documents are not kept in
+//! memory after a write: a cache of 100,000 listings costs disk, not RAM.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use automerge::AutoCommit;
+use rusqlite::ToSql;
+use serde::Serialize;
+
+use super::{Loaded, Profile};
+use crate::doc::listing_shard::{CachedListing, ListingNote, SHARDS, shard_id, shard_of};
+use crate::doc::{ChangeNote, DocKind, ListingShardDoc};
+use crate::error::{CoreError, Result};
+use crate::ids::DocumentId;
+use crate::listings::{Listing, StandardStatus};
+use crate::store::{chunks, materialize, meta_get, meta_set};
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ListingImport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Listings the source no longer has, dropped by a reconcile (their
+    /// team notes stay).
+    pub removed: usize,
+    pub shards: usize,
+}
+
+/// How search results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListingSort {
+    /// Best text match first (newest first without text).
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    /// Most recently modified at the MLS first.
+    Newest,
+}
+
+/// A listing search. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ListingQuery {
+    pub text: Option<String>,
+    pub min_price: Option<f64>,
+    pub max_price: Option<f64>,
+    pub min_beds: Option<i64>,
+    pub min_baths: Option<f64>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub status: Option<StandardStatus>,
+    pub property_type: Option<String>,
+    pub sort: ListingSort,
+    pub limit: Option<usize>,
+}
+
+fn scope_key(source: &str) -> String {
+    format!("listing-scope:{source}")
+}
+
+impl Profile {
+    /// The workspace whose shards hold `source`'s listings: the one the
+    /// first shard this profile got (imported, or synced from a teammate)
+    /// names, else this profile's own. Everyone on a team so writes into
+    /// the same shard documents.
+    fn listing_scope(&self, source: &str) -> Result<DocumentId> {
+        Ok(meta_get(self.store().conn(), &scope_key(source))?
+            .and_then(|s| DocumentId::parse(&s).ok())
+            .unwrap_or(self.workspace))
+    }
+
+    /// Records the scope of a shard that arrived by sync, unless this
+    /// profile already has one for its source.
+    pub(crate) fn adopt_shard_scope(
+        tx: &rusqlite::Transaction<'_>,
+        shard: &ListingShardDoc,
+    ) -> Result<()> {
+        if let Some(scope) = shard.scope() {
+            let key = scope_key(&shard.source());
+            if meta_get(tx, &key)?.is_none() {
+                meta_set(tx, &key, &scope.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `op` on shard documents of `source` (created when missing), all
+    /// in one transaction, re-materializing each one `op` changed.
+    fn write_shards(
+        &mut self,
+        source: &str,
+        shards: &BTreeSet<u32>,
+        mut op: impl FnMut(u32, &mut ListingShardDoc) -> Result<bool>,
+        note: ChangeNote,
+    ) -> Result<usize> {
+        let scope = self.listing_scope(source)?;
+        let now = self.now();
+        let actor = self.actor.clone();
+        self.store.write(|tx| {
+            let mut written = 0;
+            for &n in shards {
+                let id = shard_id(scope, source, n);
+                let exists = chunks::version(tx, id)? > 0;
+                let mut loaded = if exists {
+                    Self::refresh(tx, id, None, &actor)?
+                } else {
+                    chunks::register(tx, id, DocKind::ListingShard.as_str())?;
+                    Loaded {
+                        doc: AutoCommit::new().with_actor(actor.clone()),
+                        known: HashSet::new(),
+                        version: 0,
+                    }
+                };
+                let heads = loaded.doc.get_heads();
+                let doc = std::mem::take(&mut loaded.doc);
+                let mut shard = if exists {
+                    ListingShardDoc::from_doc(doc)?
+                } else {
+                    ListingShardDoc::create(doc, id, scope, source, n)?
+                };
+                if !op(n, &mut shard)? && exists {
+                    continue;
+                }
+                shard.commit(&note, now);
+                materialize::put_listing_shard(tx, id, &shard.listings())?;
+                loaded.doc = shard.into_doc();
+                Self::persist(tx, id, &mut loaded, &heads)?;
+                written += 1;
+            }
+            meta_set(tx, &scope_key(source), &scope.to_string())?;
+            Ok(written)
+        })
+    }
+
+    /// Imports `listings` from `source` (a name for the MLS or file they
+    /// came from) into the cache. With `reconcile`, listings of `source`
+    /// that are not in `listings` leave the cache (a full pull: the MLS no
+    /// longer returns them); their team notes stay.
+    pub fn import_listings(
+        &mut self,
+        source: &str,
+        listings: &[Listing],
+        reconcile: bool,
+    ) -> Result<ListingImport> {
+        let source = source.trim();
+        if source.is_empty() {
+            return Err(CoreError::EmptyName {
+                what: "listing source",
+            });
+        }
+        let mut by_shard: BTreeMap<u32, Vec<&Listing>> = BTreeMap::new();
+        for l in listings {
+            by_shard
+                .entry(shard_of(&l.listing_key))
+                .or_default()
+                .push(l);
+        }
+        let shards: BTreeSet<u32> = if reconcile {
+            (0..SHARDS).collect()
+        } else {
+            by_shard.keys().copied().collect()
+        };
+        let mut report = ListingImport::default();
+        let keep: HashSet<&str> = listings.iter().map(|l| l.listing_key.as_str()).collect();
+        let user = self.user.clone();
+        report.shards = self.write_shards(
+            source,
+            &shards,
+            |n, shard| {
+                let before: HashSet<String> = shard.mls_keys().into_iter().collect();
+                let mut changed = false;
+                for l in by_shard.get(&n).map(Vec::as_slice).unwrap_or_default() {
+                    if shard.put_listing(l)? {
+                        changed = true;
+                        if before.contains(&l.listing_key) {
+                            report.updated += 1;
+                        } else {
+                            report.added += 1;
+                        }
+                    } else {
+                        report.unchanged += 1;
+                    }
+                }
+                if reconcile {
+                    for gone in before.iter().filter(|k| !keep.contains(k.as_str())) {
+                        changed |= shard.remove_listing(gone)?;
+                        report.removed += 1;
+                    }
+                }
+                Ok(changed)
+            },
+            ChangeNote::new("listings.import", &user),
+        )?;
+        Ok(report)
+    }
+
+    /// Merges a synced copy of a listing shard into the local one and
+    /// re-materializes it; true when anything changed.
+    pub(crate) fn absorb_shard(&mut self, id: DocumentId, synced: &mut AutoCommit) -> Result<bool> {
+        let actor = self.actor.clone();
+        self.store.write(|tx| {
+            let mut loaded = Self::refresh(tx, id, None, &actor)?;
+            let heads = loaded.doc.get_heads();
+            loaded.doc.merge(synced)?;
+            if loaded.doc.get_heads() == heads {
+                return Ok(false);
+            }
+            let shard = ListingShardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
+            Self::adopt_shard_scope(tx, &shard)?;
+            materialize::put_listing_shard(tx, id, &shard.listings())?;
+            loaded.doc = shard.into_doc();
+            Self::persist(tx, id, &mut loaded, &heads)?;
+            Ok(true)
+        })
+    }
+
+    /// Shares every shard of `source` with a relay team (by the team's id
+    /// there): the next sync sends them, and teammates without MLS access
+    /// get the same cache.
+    pub fn share_listings(&mut self, source: &str, team: i64) -> Result<usize> {
+        let scope = self.listing_scope(source.trim())?;
+        let ids: Vec<DocumentId> = (0..SHARDS)
+            .map(|n| shard_id(scope, source.trim(), n))
+            .collect();
+        self.store.write(|tx| {
+            let mut shared = 0;
+            for id in &ids {
+                if chunks::version(tx, *id)? > 0 {
+                    meta_set(tx, &format!("shared:{id}"), &team.to_string())?;
+                    shared += 1;
+                }
+            }
+            Ok(shared)
+        })
+    }
+
+    /// Where a cached listing lives: (source, its key).
+    fn locate_listing(&self, key: &str) -> Result<(String, String)> {
+        let key = key.trim();
+        self.store()
+            .conn()
+            .prepare_cached("SELECT source, listing_key FROM listings WHERE listing_key = ?1 ORDER BY source LIMIT 1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => CoreError::UnknownListing(key.to_string()),
+                e => e.into(),
+            })
+    }
+
+    /// One cached listing, by its ListingKey.
+    pub fn listing(&self, key: &str) -> Result<CachedListing> {
+        let (source, key) = self.locate_listing(key)?;
+        let json: String = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT json FROM listings WHERE source = ?1 AND listing_key = ?2")?
+            .query_row([&source, &key], |r| r.get(0))?;
+        serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
+            doc: "materialized listing".into(),
+            reason: format!("{e}; run `porchlight reindex`"),
+        })
+    }
+
+    /// Adds a team note to a listing (kept through re-imports).
+    pub fn add_listing_note(&mut self, key: &str, text: &str) -> Result<CachedListing> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::EmptyName { what: "note" });
+        }
+        let (source, key) = self.locate_listing(key)?;
+        let note = ListingNote {
+            id: DocumentId::random().to_string(),
+            author: self.user.clone(),
+            at: self.now(),
+            text: text.to_string(),
+        };
+        let user = self.user.clone();
+        self.write_shards(
+            &source,
+            &BTreeSet::from([shard_of(&key)]),
+            |_, shard| shard.add_note(&key, &note).map(|()| true),
+            ChangeNote::new("listing.note", &user),
+        )?;
+        self.listing(&key)
+    }
+
+    /// Tags a listing (or untags it).
+    pub fn tag_listing(&mut self, key: &str, tag: &str, on: bool) -> Result<CachedListing> {
+        let tag = tag.trim().trim_start_matches('#').to_lowercase();
+        if tag.is_empty() {
+            return Err(CoreError::EmptyName { what: "tag" });
+        }
+        let (source, key) = self.locate_listing(key)?;
+        let user = self.user.clone();
+        self.write_shards(
+            &source,
+            &BTreeSet::from([shard_of(&key)]),
+            |_, shard| shard.set_tag(&key, &tag, on).map(|()| true),
+            ChangeNote::new("listing.tag", &user),
+        )?;
+        self.listing(&key)
+    }
+
+    /// Listings the MLS still has that match `query`.
+    pub fn search_listings(&self, query: &ListingQuery) -> Result<Vec<CachedListing>> {
+        let mut sql = String::from("SELECT l.json FROM listings l");
+        let mut clauses = vec!["l.in_mls = 1".to_string()];
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut order = " ORDER BY l.modified DESC, l.listing_key".to_string();
+        if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            let Some(fts) = crate::store::query::fts_query(text) else {
+                return Ok(vec![]);
+            };
+            sql.push_str(" JOIN listings_fts f ON f.rowid = l.id");
+            clauses.push("listings_fts MATCH ?".into());
+            args.push(Box::new(fts));
+            if query.sort == ListingSort::Relevance {
+                order = " ORDER BY bm25(listings_fts, 4.0, 2.0, 1.0, 1.0), l.listing_key".into();
+            }
+        }
+        let mut filter = |clause: &str, value: Box<dyn ToSql>| {
+            clauses.push(clause.to_string());
+            args.push(value);
+        };
+        if let Some(v) = query.min_price {
+            filter("l.list_price >= ?", Box::new(v));
+        }
+        if let Some(v) = query.max_price {
+            filter("l.list_price <= ?", Box::new(v));
+        }
+        if let Some(v) = query.min_beds {
+            filter("l.beds >= ?", Box::new(v));
+        }
+        if let Some(v) = query.min_baths {
+            filter("l.baths >= ?", Box::new(v));
+        }
+        if let Some(v) = &query.city {
+            filter("l.city = ? COLLATE NOCASE", Box::new(v.trim().to_string()));
+        }
+        if let Some(v) = &query.postal_code {
+            filter("l.postal_code = ?", Box::new(v.trim().to_string()));
+        }
+        if let Some(v) = query.status {
+            filter("l.status = ?", Box::new(v.as_str()));
+        }
+        if let Some(v) = &query.property_type {
+            filter(
+                "l.property_type = ? COLLATE NOCASE",
+                Box::new(v.trim().to_string()),
+            );
+        }
+        match query.sort {
+            ListingSort::PriceAsc => {
+                order = " ORDER BY l.list_price IS NULL, l.list_price, l.listing_key".into()
+            }
+            ListingSort::PriceDesc => {
+                order = " ORDER BY l.list_price IS NULL, l.list_price DESC, l.listing_key".into()
+            }
+            ListingSort::Newest => order = " ORDER BY l.modified DESC, l.listing_key".into(),
+            ListingSort::Relevance => {}
+        }
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
+        sql.push_str(&order);
+        sql.push_str(&format!(" LIMIT {}", query.limit.unwrap_or(50).min(10_000)));
+        let mut stmt = self.store().conn().prepare_cached(&sql)?;
+        let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = stmt.query_map(params.as_slice(), |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            out.push(
+                serde_json::from_str(&json?).map_err(|e| CoreError::CorruptDocument {
+                    doc: "materialized listing".into(),
+                    reason: format!("{e}; run `porchlight reindex`"),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

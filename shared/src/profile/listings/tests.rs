@@ -1,0 +1,237 @@
+//! The listing cache through the profile: import, re-import, reconcile,
+//! team notes, search, reindex, sync between two profiles.
+
+use super::*;
+use crate::OpenOptions;
+use crate::TaskQuery;
+
+fn profile(user: &str) -> Profile {
+    Profile::in_memory(OpenOptions {
+        user: Some(user.into()),
+        tz: Some("UTC".into()),
+        now: None,
+    })
+    .expect("profile")
+}
+
+fn l(key: &str, city: &str, price: f64, beds: i64, status: &str, remarks: &str) -> Listing {
+    Listing::from_fields([
+        ("ListingKey", key),
+        ("City", city),
+        ("ListPrice", &price.to_string()),
+        ("BedroomsTotal", &beds.to_string()),
+        ("BathroomsTotalInteger", "2"),
+        ("StandardStatus", status),
+        ("PublicRemarks", remarks),
+        ("ModificationTimestamp", "2026-11-20T10:00:00Z"),
+    ])
+    .expect("listing")
+}
+
+fn sample() -> Vec<Listing> {
+    vec![
+        l(
+            "K1",
+            "Denver",
+            450_000.0,
+            3,
+            "Active",
+            "Sunny bungalow with hardwood floors",
+        ),
+        l(
+            "K2",
+            "Denver",
+            615_000.0,
+            4,
+            "Active Under Contract",
+            "Modern farmhouse, big yard",
+        ),
+        l(
+            "K3",
+            "Aurora",
+            399_000.0,
+            2,
+            "Closed",
+            "Starter home near the park",
+        ),
+        l(
+            "K4",
+            "Denver",
+            1_200_000.0,
+            5,
+            "Active",
+            "Hardwood throughout, mountain views",
+        ),
+    ]
+}
+
+fn keys(found: &[CachedListing]) -> Vec<&str> {
+    found.iter().map(|c| c.key.as_str()).collect()
+}
+
+#[test]
+fn imports_count_what_changed_and_reconcile_drops_what_the_mls_dropped() {
+    let mut p = profile("maria");
+    let first = p.import_listings("csv", &sample(), false).expect("import");
+    assert_eq!(
+        (first.added, first.updated, first.unchanged, first.removed),
+        (4, 0, 0, 0)
+    );
+    let again = p.import_listings("csv", &sample(), false).expect("again");
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 4));
+    let mut cut = sample();
+    cut[0].list_price = Some(440_000.0);
+    cut.truncate(3);
+    let third = p.import_listings("csv", &cut, true).expect("reconcile");
+    assert_eq!(
+        (third.added, third.updated, third.unchanged, third.removed),
+        (0, 1, 2, 1)
+    );
+    assert!(matches!(p.listing("K4").map(|c| c.mls), Ok(None) | Err(_)));
+    assert_eq!(
+        p.listing("K1").expect("K1").mls.and_then(|m| m.list_price),
+        Some(440_000.0)
+    );
+    assert!(matches!(
+        p.listing("nope"),
+        Err(CoreError::UnknownListing(_))
+    ));
+    assert!(matches!(
+        p.import_listings("  ", &cut, false),
+        Err(CoreError::EmptyName { .. })
+    ));
+}
+
+#[test]
+fn search_filters_sorts_and_finds_words() {
+    let mut p = profile("maria");
+    p.import_listings("csv", &sample(), false).expect("import");
+    let q = |f: fn(&mut ListingQuery)| {
+        let mut q = ListingQuery::default();
+        f(&mut q);
+        q
+    };
+    let found = p
+        .search_listings(&q(|q| q.text = Some("hardwood".into())))
+        .expect("search");
+    let mut k = keys(&found);
+    k.sort();
+    assert_eq!(k, ["K1", "K4"]);
+    let found = p
+        .search_listings(&q(|q| {
+            q.city = Some("denver".into());
+            q.min_beds = Some(3);
+            q.max_price = Some(700_000.0);
+            q.text = Some("yard".into());
+        }))
+        .expect("search");
+    assert_eq!(keys(&found), ["K2"]);
+    let found = p
+        .search_listings(&q(|q| {
+            q.status = Some(StandardStatus::Active);
+            q.sort = ListingSort::PriceDesc;
+        }))
+        .expect("search");
+    assert_eq!(keys(&found), ["K4", "K1"]);
+    let found = p
+        .search_listings(&q(|q| {
+            q.sort = ListingSort::PriceAsc;
+            q.limit = Some(2);
+        }))
+        .expect("search");
+    assert_eq!(keys(&found), ["K3", "K1"]);
+    assert!(
+        p.search_listings(&q(|q| q.text = Some(" ;; ".into())))
+            .expect("s")
+            .is_empty()
+    );
+}
+
+#[test]
+fn team_notes_survive_reimports_and_reindex_rebuilds_everything() {
+    let mut p = profile("maria");
+    p.import_listings("csv", &sample(), false).expect("import");
+    let c = p
+        .add_listing_note("K1", "Seller wants a quick close")
+        .expect("note");
+    assert_eq!(c.team.notes[0].author, "maria");
+    p.tag_listing("K1", "#Staging", true).expect("tag");
+    assert!(matches!(
+        p.add_listing_note("K1", "  "),
+        Err(CoreError::EmptyName { .. })
+    ));
+    assert!(matches!(
+        p.add_listing_note("K9", "x"),
+        Err(CoreError::UnknownListing(_))
+    ));
+    let mut changed = sample();
+    changed[0].list_price = Some(425_000.0);
+    p.import_listings("csv", &changed, true).expect("re-import");
+    let k1 = p.listing("K1").expect("K1");
+    assert_eq!(k1.team.notes.len(), 1);
+    assert_eq!(k1.team.tags, ["staging"]);
+    assert_eq!(k1.mls.and_then(|m| m.list_price), Some(425_000.0));
+    // The team's words are searchable too.
+    let found = p
+        .search_listings(&ListingQuery {
+            text: Some("quick close".into()),
+            ..ListingQuery::default()
+        })
+        .expect("search");
+    assert_eq!(keys(&found), ["K1"]);
+    let report = p.reindex().expect("reindex");
+    assert_eq!(report.listings, 4);
+    assert_eq!(p.listing("K1").expect("K1").team.notes.len(), 1);
+    assert!(
+        p.list_tasks(&TaskQuery::default())
+            .expect("tasks")
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_teammate_without_mls_access_gets_the_cache_and_both_notes_stay() {
+    let mut maria = profile("maria");
+    maria
+        .import_listings("mls", &sample(), false)
+        .expect("import");
+    let mut joe = profile("joe");
+    // Sync: Joe receives every shard Maria has (as the relay would pass them).
+    let shards = maria.share_listings("mls", 7).expect("share");
+    assert!(shards > 0);
+    for (id, team) in maria.shared_boards().expect("shared") {
+        assert_eq!(team, 7);
+        let mut copy = maria.sync_copy(id).expect("copy").expect("has it");
+        joe.absorb(id, &mut copy).expect("absorb");
+    }
+    let found = joe
+        .search_listings(&ListingQuery {
+            text: Some("hardwood".into()),
+            ..ListingQuery::default()
+        })
+        .expect("search offline");
+    assert_eq!(found.len(), 2);
+    // Both add a note to K1 at once; after syncing both ways, both are kept.
+    maria.add_listing_note("K1", "From Maria").expect("note");
+    joe.add_listing_note("K1", "From Joe").expect("note");
+    // Joe's note went into the shard they share (his own workspace is
+    // another), so one document holds both.
+    let id = shard_id(maria.workspace_id(), "mls", shard_of("K1"));
+    assert_ne!(maria.workspace_id(), joe.workspace_id());
+    let mut from_joe = joe.sync_copy(id).expect("copy").expect("joe has it");
+    maria.absorb(id, &mut from_joe).expect("absorb");
+    let mut from_maria = maria.sync_copy(id).expect("copy").expect("maria has it");
+    joe.absorb(id, &mut from_maria).expect("absorb");
+    for p in [&maria, &joe] {
+        let mut notes: Vec<String> = p
+            .listing("K1")
+            .expect("K1")
+            .team
+            .notes
+            .into_iter()
+            .map(|n| n.text)
+            .collect();
+        notes.sort();
+        assert_eq!(notes, ["From Joe", "From Maria"]);
+    }
+}
