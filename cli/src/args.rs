@@ -66,6 +66,12 @@ pub enum Command {
     },
     /// Save --user and --tz as this profile's defaults.
     Config,
+    /// MLS sources: import listings into the offline listing cache.
+    #[command(subcommand)]
+    Mls(MlsCmd),
+    /// The listing cache: search, show, notes and tags, share with a team.
+    #[command(subcommand)]
+    Listings(ListingsCmd),
     /// Create an account on a relay (the first account becomes its admin;
     /// later ones need --invite). The password is read from standard input.
     Signup {
@@ -343,4 +349,85 @@ pub struct EditArgs {
     pub add_listings: Vec<String>,
     #[arg(long = "unlink")]
     pub remove_listings: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MlsCmd {
+    /// Import a CSV export. A file with bad records imports nothing (each
+    /// is listed with its line number) unless --skip-bad.
+    ImportCsv {
+        file: PathBuf,
+        /// A TOML mapping of CSV headers to RESO names ([columns] "MLS #" = "ListingId").
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// What to call this source in the cache (default: csv).
+        #[arg(long, default_value = "csv")]
+        source: String,
+        /// Import the good records and report the bad ones.
+        #[arg(long)]
+        skip_bad: bool,
+        /// The file is the whole source: listings not in it leave the cache.
+        #[arg(long)]
+        reconcile: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListingSortArg {
+    Relevance,
+    Price,
+    #[value(name = "-price")]
+    PriceDesc,
+    Newest,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListingsCmd {
+    /// Search the cached listings (works offline).
+    Search {
+        /// Words to find in the address, city, remarks or the team's notes.
+        text: Option<String>,
+        #[arg(long)]
+        min_price: Option<f64>,
+        #[arg(long)]
+        max_price: Option<f64>,
+        /// At least this many bedrooms.
+        #[arg(long)]
+        beds: Option<i64>,
+        /// At least this many bathrooms.
+        #[arg(long)]
+        baths: Option<f64>,
+        #[arg(long)]
+        city: Option<String>,
+        #[arg(long)]
+        postal: Option<String>,
+        /// RESO StandardStatus, e.g. Active or "Active Under Contract".
+        #[arg(long)]
+        status: Option<String>,
+        /// PropertyType, e.g. Residential.
+        #[arg(long = "type")]
+        property_type: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListingSortArg::Relevance)]
+        sort: ListingSortArg,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One listing: its facts and the team's notes.
+    Show { key: String },
+    /// Add a team note to a listing.
+    Note { key: String, text: String },
+    /// Tag a listing (--remove untags).
+    Tag {
+        key: String,
+        tag: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Share a source's listing cache with a relay team (then `porchlight sync`).
+    Share {
+        #[arg(long, default_value = "csv")]
+        source: String,
+        #[arg(long)]
+        team: String,
+    },
 }

@@ -1,6 +1,7 @@
 //! One function per command group.
 
 mod board;
+mod listings;
 mod remote;
 mod task;
 
@@ -135,6 +136,8 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             output: path,
         } => export(&profile, format, path),
+        Command::Mls(cmd) => listings::mls(&mut profile, cmd, json),
+        Command::Listings(cmd) => listings::listings(&dir, &mut profile, cmd, json),
         Command::Config => {
             profile.save_settings()?;
             println!(

@@ -273,6 +273,27 @@ pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) ->
     Ok(())
 }
 
+pub fn share_listings(
+    data_dir: &Path,
+    profile: &mut Profile,
+    source: &str,
+    team: &str,
+) -> Result<()> {
+    let creds = load_credentials(data_dir)?;
+    let id = runtime()?.block_on(team_id(&creds, team))?;
+    let shards = profile.share_listings(source, id)?;
+    if shards == 0 {
+        return Err(UsageError(format!(
+            "there are no listings from '{source}' to share; import some first (`porchlight mls import-csv`)"
+        ))
+        .into());
+    }
+    println!(
+        "The '{source}' listings ({shards} shards) are shared with team {id}; `porchlight sync` sends them."
+    );
+    Ok(())
+}
+
 pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     if watch {

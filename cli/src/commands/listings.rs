@@ -1,0 +1,217 @@
+//! `porchlight mls …` and `porchlight listings …`: importing into the
+//! offline listing cache, and searching and annotating it.
+
+use anyhow::{Context, Result};
+use porchlight_core::Profile;
+use porchlight_core::doc::listing_shard::CachedListing;
+use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping};
+use porchlight_core::profile::{ListingQuery, ListingSort};
+
+use super::print_json;
+use crate::UsageError;
+use crate::args::{ListingSortArg, ListingsCmd, MlsCmd};
+
+pub fn mls(profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
+    match cmd {
+        MlsCmd::ImportCsv {
+            file,
+            mapping,
+            source,
+            skip_bad,
+            reconcile,
+        } => {
+            let mapping = match mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        UsageError(format!(
+                            "cannot read the mapping file {}: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    Mapping::from_toml(&text).map_err(UsageError)?
+                }
+                None => Mapping::default(),
+            };
+            let bytes = std::fs::read(&file)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+            let report = csv::read(&bytes, &mapping)
+                .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+            let skipped = report.errors.clone();
+            let listings = report
+                .accept(skip_bad)
+                .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+            let done = profile.import_listings(&source, &listings, reconcile)?;
+            if json {
+                return print_json(&serde_json::json!({ "import": done, "skipped": skipped }));
+            }
+            for e in &skipped {
+                eprintln!("skipped {e}");
+            }
+            println!(
+                "Imported {} listings from {} into '{source}': {} new, {} updated, {} unchanged, {} removed{}.",
+                listings.len(),
+                file.display(),
+                done.added,
+                done.updated,
+                done.unchanged,
+                done.removed,
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} bad records skipped", skipped.len())
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+fn money(v: Option<f64>) -> String {
+    v.map(|p| {
+        let whole = format!("{:.0}", p);
+        let mut out = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("${out}")
+    })
+    .unwrap_or_default()
+}
+
+fn print_table(found: &[CachedListing]) {
+    println!(
+        "{:<12} {:<12} {:>12} {:>4} {:>5} {:>7}  {:<20} {:<32}",
+        "KEY", "STATUS", "PRICE", "BEDS", "BATHS", "SQFT", "CITY", "ADDRESS"
+    );
+    for c in found {
+        let Some(l) = &c.mls else { continue };
+        println!(
+            "{:<12} {:<12} {:>12} {:>4} {:>5} {:>7}  {:<20} {:<32}",
+            c.key,
+            l.standard_status.map(|s| s.as_str()).unwrap_or("-"),
+            money(l.list_price),
+            l.bedrooms_total.map(|b| b.to_string()).unwrap_or_default(),
+            l.bathrooms_total_integer
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+            l.living_area.map(|a| format!("{a:.0}")).unwrap_or_default(),
+            l.city.clone().unwrap_or_default(),
+            l.unparsed_address.clone().unwrap_or_default(),
+        );
+    }
+}
+
+pub fn listings(
+    dir: &std::path::Path,
+    profile: &mut Profile,
+    cmd: ListingsCmd,
+    json: bool,
+) -> Result<()> {
+    match cmd {
+        ListingsCmd::Search {
+            text,
+            min_price,
+            max_price,
+            beds,
+            baths,
+            city,
+            postal,
+            status,
+            property_type,
+            sort,
+            limit,
+        } => {
+            let status = match status {
+                Some(s) => Some(StandardStatus::parse(&s).ok_or_else(|| {
+                    UsageError(format!(
+                        "--status '{s}' is not a RESO StandardStatus; use e.g. Active, \"Active Under Contract\", Pending, Closed"
+                    ))
+                })?),
+                None => None,
+            };
+            let query = ListingQuery {
+                text,
+                min_price,
+                max_price,
+                min_beds: beds,
+                min_baths: baths,
+                city,
+                postal_code: postal,
+                status,
+                property_type,
+                sort: match sort {
+                    ListingSortArg::Relevance => ListingSort::Relevance,
+                    ListingSortArg::Price => ListingSort::PriceAsc,
+                    ListingSortArg::PriceDesc => ListingSort::PriceDesc,
+                    ListingSortArg::Newest => ListingSort::Newest,
+                },
+                limit: Some(limit),
+            };
+            let found = profile.search_listings(&query)?;
+            if json {
+                return print_json(&found);
+            }
+            print_table(&found);
+            Ok(())
+        }
+        ListingsCmd::Show { key } => show(&profile.listing(&key)?, json),
+        ListingsCmd::Note { key, text } => show(&profile.add_listing_note(&key, &text)?, json),
+        ListingsCmd::Tag { key, tag, remove } => {
+            show(&profile.tag_listing(&key, &tag, !remove)?, json)
+        }
+        ListingsCmd::Share { source, team } => {
+            super::remote::share_listings(dir, profile, &source, &team)
+        }
+    }
+}
+
+fn show(c: &CachedListing, json: bool) -> Result<()> {
+    if json {
+        return print_json(c);
+    }
+    println!("{} ({})", c.key, c.source);
+    match &c.mls {
+        Some(l) => {
+            let value = serde_json::to_value(l).context("cannot encode the listing")?;
+            if let Some(fields) = value.as_object() {
+                for (name, v) in fields {
+                    match v {
+                        serde_json::Value::Null => {}
+                        serde_json::Value::Object(o) if o.is_empty() => {}
+                        serde_json::Value::Object(o) => {
+                            for (k, v) in o {
+                                println!("  {k}: {}", v.as_str().unwrap_or_default());
+                            }
+                        }
+                        serde_json::Value::String(s) => println!("  {name}: {s}"),
+                        other => println!("  {name}: {other}"),
+                    }
+                }
+            }
+        }
+        None => println!("  (no longer returned by the MLS; the team's notes are kept)"),
+    }
+    if !c.team.tags.is_empty() {
+        println!(
+            "Tags: {}",
+            c.team
+                .tags
+                .iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    for n in &c.team.notes {
+        println!(
+            "Note by {} at {}: {}",
+            n.author,
+            n.at.format("%Y-%m-%d %H:%M"),
+            n.text
+        );
+    }
+    Ok(())
+}
