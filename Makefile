@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
@@ -81,6 +81,10 @@ test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
 
 bench:
 	$(CARGO) bench -p porchlight-core --bench core
+
+# The listing cache: import 50,000 and search 100,000 (figures for BENCHMARKS.md).
+bench-listings:
+	$(CARGO) bench -p porchlight-core --bench listings
 
 # UI timings of the real (release) app under Xvfb (figures for BENCHMARKS.md).
 bench-ui: ui-build

@@ -10,6 +10,7 @@
 pub mod csv;
 pub mod mapping;
 pub mod model;
+pub mod synthetic;
 pub mod values;
 
 pub use model::{Listing, StandardStatus};

@@ -312,9 +312,22 @@ impl Profile {
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
         let mut order = " ORDER BY l.modified DESC, l.listing_key".to_string();
         if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            let Some(fts) = crate::store::query::fts_query(text) else {
+            let Some(mut fts) = crate::store::query::fts_query(text) else {
                 return Ok(vec![]);
             };
+            // With a city too, let FTS intersect the two posting lists
+            // (the city column is indexed there) instead of looking up every
+            // listing the words match; the exact filter below still applies.
+            if let Some(city) = query.city.as_deref() {
+                let words: Vec<String> = city
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                    .collect();
+                if !words.is_empty() {
+                    fts = format!("{fts} AND city : ({})", words.join(" "));
+                }
+            }
             sql.push_str(" JOIN listings_fts f ON f.rowid = l.id");
             clauses.push("listings_fts MATCH ?".into());
             args.push(Box::new(fts));
