@@ -423,6 +423,21 @@ pub enum ListingsCmd {
         #[arg(long)]
         remove: bool,
     },
+    /// Comparable sales and an estimated value range (method: `listings
+    /// comps --help` and the README).
+    Comps {
+        key: String,
+        #[arg(long, default_value_t = 6)]
+        count: usize,
+    },
+    /// Market statistics per city or postal code: active, sold, median list
+    /// and close price, price per sq ft, days on market.
+    Stats {
+        #[arg(long, value_enum, default_value_t = StatsBy::City)]
+        by: StatsBy,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+    },
     /// Share a source's listing cache with a relay team (then `porchlight sync`).
     Share {
         #[arg(long, default_value = "csv")]
@@ -430,4 +445,10 @@ pub enum ListingsCmd {
         #[arg(long)]
         team: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatsBy {
+    City,
+    Postal,
 }

@@ -138,6 +138,65 @@ fn a_csv_export_imports_and_a_bad_one_changes_nothing_unless_told() {
         search_keys(d, &["--city", "vail", "--min-price", "1000000"]),
         ["C1"]
     );
+    // Comparables and market stats over a sold listing in the same city.
+    let sold = d.join("sold.csv");
+    std::fs::write(
+        &sold,
+        "MLS #,Status,List Price,Sold Price,Sold Date,Beds,Baths,Sq Ft,City,Zip\n\
+         S1,Closed,460000,455000,2026-10-02,3,2,1850,Denver,80202\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(
+        d,
+        &[
+            "mls",
+            "import-csv",
+            sold.to_str().expect("path"),
+            "--source",
+            "sold",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        d,
+        &[
+            "--json",
+            "listings",
+            "comps",
+            "A100",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let comps = json(&out);
+    assert_eq!(
+        comps["comps"]["comparables"][0]["listing"]["ListingKey"], "S1",
+        "{comps}"
+    );
+    assert!(
+        comps["comps"]["value"]["estimate"]
+            .as_f64()
+            .is_some_and(|v| v > 400_000.0),
+        "{comps}"
+    );
+    let (code, out, err) = run(
+        d,
+        &[
+            "listings",
+            "stats",
+            "--by",
+            "city",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Denver") && l.contains("$455,000")),
+        "{out}"
+    );
     let (code, _, err) = run(d, &["mls", "import-csv", "/no/such/file.csv"]);
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = run(d, &["listings", "show", "ZZZ"]);

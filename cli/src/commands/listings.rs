@@ -9,7 +9,7 @@ use porchlight_core::profile::{ListingQuery, ListingSort};
 
 use super::print_json;
 use crate::UsageError;
-use crate::args::{ListingSortArg, ListingsCmd, MlsCmd};
+use crate::args::{ListingSortArg, ListingsCmd, MlsCmd, StatsBy};
 
 pub fn mls(profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
     match cmd {
@@ -161,6 +161,80 @@ pub fn listings(
         ListingsCmd::Note { key, text } => show(&profile.add_listing_note(&key, &text)?, json),
         ListingsCmd::Tag { key, tag, remove } => {
             show(&profile.tag_listing(&key, &tag, !remove)?, json)
+        }
+        ListingsCmd::Comps { key, count } => {
+            let (subject, comps) = profile.listing_comps(&key, count)?;
+            if json {
+                return print_json(&serde_json::json!({ "subject": subject, "comps": comps }));
+            }
+            let cached: Vec<CachedListing> = comps
+                .comparables
+                .iter()
+                .map(|c| CachedListing {
+                    key: c.listing.listing_key.clone(),
+                    source: subject.source.clone(),
+                    mls: Some(c.listing.clone()),
+                    team: Default::default(),
+                })
+                .collect();
+            println!(
+                "Comparable sales for {} (closed in the last 12 months, closest first):",
+                subject.key
+            );
+            print_table(&cached);
+            for c in &comps.comparables {
+                println!(
+                    "  {}: sold {} on {}, {} adjusted to this size; {}score {:.1}",
+                    c.listing.listing_key,
+                    money(c.listing.close_price),
+                    c.listing
+                        .close_date
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    money(Some(c.adjusted_price)),
+                    c.distance_km
+                        .map(|d| format!("{d:.1} km away, "))
+                        .unwrap_or_default(),
+                    c.score
+                );
+            }
+            match comps.value {
+                Some(v) => println!(
+                    "Estimated value: {} (range {} to {})",
+                    money(Some(v.estimate)),
+                    money(Some(v.low)),
+                    money(Some(v.high))
+                ),
+                None => {
+                    println!("No estimate: no comparable sales, or the listing has no living area.")
+                }
+            }
+            Ok(())
+        }
+        ListingsCmd::Stats { by, months } => {
+            let stats = profile.listing_stats(matches!(by, StatsBy::Postal), months)?;
+            if json {
+                return print_json(&stats);
+            }
+            println!(
+                "{:<16} {:>6} {:>5} {:>12} {:>12} {:>9} {:>5}",
+                "AREA", "ACTIVE", "SOLD", "MEDIAN LIST", "MEDIAN SOLD", "$/SQFT", "DOM"
+            );
+            for s in stats {
+                println!(
+                    "{:<16} {:>6} {:>5} {:>12} {:>12} {:>9} {:>5}",
+                    s.group,
+                    s.active,
+                    s.sold,
+                    money(s.median_list_price),
+                    money(s.median_close_price),
+                    money(s.median_price_per_sqft),
+                    s.median_days_on_market
+                        .map(|d| format!("{d:.0}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
         }
         ListingsCmd::Share { source, team } => {
             super::remote::share_listings(dir, profile, &source, &team)

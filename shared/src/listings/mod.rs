@@ -7,6 +7,7 @@
 //!   ([`mapping`]); bad rows are reported with their line numbers and
 //!   nothing is half-imported.
 
+pub mod comps;
 pub mod csv;
 pub mod mapping;
 pub mod model;

@@ -15,6 +15,7 @@ use crate::doc::listing_shard::{CachedListing, ListingNote, SHARDS, shard_id, sh
 use crate::doc::{ChangeNote, DocKind, ListingShardDoc};
 use crate::error::{CoreError, Result};
 use crate::ids::DocumentId;
+use crate::listings::comps::{Comps, MarketStats, comparables, market_stats};
 use crate::listings::{Listing, StandardStatus};
 use crate::store::{chunks, materialize, meta_get, meta_set};
 
@@ -303,6 +304,75 @@ impl Profile {
             ChangeNote::new("listing.tag", &user),
         )?;
         self.listing(&key)
+    }
+
+    /// Cached MLS records matching an SQL condition on the `listings` table.
+    fn mls_records(&self, condition: &str, args: &[&dyn ToSql]) -> Result<Vec<Listing>> {
+        let sql = format!("SELECT json FROM listings WHERE in_mls = 1 AND ({condition})");
+        let mut stmt = self.store().conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            let cached: CachedListing =
+                serde_json::from_str(&json?).map_err(|e| CoreError::CorruptDocument {
+                    doc: "materialized listing".into(),
+                    reason: format!("{e}; run `porchlight reindex`"),
+                })?;
+            out.extend(cached.mls);
+        }
+        Ok(out)
+    }
+
+    /// Comparable sales of a cached listing and its estimated value range
+    /// (the method is documented in [`crate::listings::comps`]).
+    pub fn listing_comps(&self, key: &str, count: usize) -> Result<(CachedListing, Comps)> {
+        let subject = self.listing(key)?;
+        let Some(mls) = subject.mls.clone() else {
+            return Err(CoreError::UnknownListing(format!(
+                "{key} (the MLS no longer returns it, so there is nothing to compare)"
+            )));
+        };
+        let since = (self.now().date_naive() - chrono::Duration::days(370)).to_string();
+        // Recent sales nearby: the same city or postal code, or within about
+        // 15 km of the subject's coordinates.
+        let (lat, lon) = (
+            mls.latitude.unwrap_or(1000.0),
+            mls.longitude.unwrap_or(1000.0),
+        );
+        let candidates = self.mls_records(
+            "status = 'Closed' AND close_date >= ?1 AND (city = ?2 COLLATE NOCASE OR postal_code = ?3
+             OR (latitude BETWEEN ?4 - 0.15 AND ?4 + 0.15 AND longitude BETWEEN ?5 - 0.2 AND ?5 + 0.2))",
+            &[&since, &mls.city, &mls.postal_code, &lat, &lon],
+        )?;
+        let comps = comparables(&mls, &candidates, self.now(), count.clamp(1, 50));
+        Ok((subject, comps))
+    }
+
+    /// Market statistics by city or postal code over the last `months`.
+    pub fn listing_stats(&self, by_postal_code: bool, months: u32) -> Result<Vec<MarketStats>> {
+        let months = months.clamp(1, 120);
+        let since = self
+            .now()
+            .date_naive()
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap_or_default()
+            .to_string();
+        let records = self.mls_records(
+            "status = 'Active' OR (status = 'Closed' AND close_date >= ?1)",
+            &[&since],
+        )?;
+        Ok(market_stats(
+            &records,
+            |l| {
+                if by_postal_code {
+                    l.postal_code.clone()
+                } else {
+                    l.city.clone()
+                }
+            },
+            self.now(),
+            months,
+        ))
     }
 
     /// Listings the MLS still has that match `query`.

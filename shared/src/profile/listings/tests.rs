@@ -235,3 +235,53 @@ fn a_teammate_without_mls_access_gets_the_cache_and_both_notes_stay() {
         assert_eq!(notes, ["From Joe", "From Maria"]);
     }
 }
+
+#[test]
+fn comps_and_stats_come_from_the_cache() {
+    let mut p = profile("maria");
+    let until = p.now();
+    let mut listings = crate::listings::synthetic::listings(600, 3, "S", until);
+    let subject = listings
+        .iter()
+        .find(|l| {
+            l.standard_status == Some(StandardStatus::Active) && l.city.as_deref() == Some("Denver")
+        })
+        .expect("an active Denver listing")
+        .listing_key
+        .clone();
+    listings.push(l(
+        "K9",
+        "Denver",
+        450_000.0,
+        3,
+        "Active",
+        "no size, no coordinates",
+    ));
+    p.import_listings("mls", &listings, false).expect("import");
+    let (s, comps) = p.listing_comps(&subject, 6).expect("comps");
+    assert_eq!(s.key, subject);
+    assert_eq!(comps.comparables.len(), 6);
+    assert!(
+        comps
+            .comparables
+            .iter()
+            .all(|c| c.listing.standard_status == Some(StandardStatus::Closed))
+    );
+    let v = comps.value.expect("a value");
+    assert!(v.low <= v.estimate && v.estimate <= v.high, "{v:?}");
+    // No living area: comparables, but no made-up value.
+    let (_, none) = p.listing_comps("K9", 6).expect("comps");
+    assert_eq!(none.value, None);
+    assert!(matches!(
+        p.listing_comps("nope", 6),
+        Err(CoreError::UnknownListing(_))
+    ));
+    let stats = p.listing_stats(false, 12).expect("stats");
+    assert!(
+        stats
+            .iter()
+            .any(|s| s.group == "Denver" && s.sold > 0 && s.median_close_price.is_some())
+    );
+    let by_zip = p.listing_stats(true, 12).expect("stats");
+    assert!(by_zip.len() > stats.len());
+}
