@@ -113,7 +113,7 @@ fn main() {
     let t = Instant::now();
     p.add_listing_note("A17", "Bench note").expect("note");
     println!(
-        "listings-bench: one team note (rewrites one shard's rows): {:.1} ms",
+        "listings-bench: one team note (loads its shard, rewrites the one listing's rows): {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
     drop(p);

@@ -219,6 +219,16 @@ impl ListingShardDoc {
 
     /// Every listing with an MLS record or a team layer, by key.
     pub fn listings(&self) -> BTreeMap<String, CachedListing> {
+        self.collect(None)
+    }
+
+    /// One listing (its MLS record and the team's layer), if the shard has
+    /// anything of it.
+    pub fn listing(&self, listing_key: &str) -> Option<CachedListing> {
+        self.collect(Some(listing_key)).remove(listing_key)
+    }
+
+    fn collect(&self, only: Option<&str>) -> BTreeMap<String, CachedListing> {
         let source = self.source();
         let mut out: BTreeMap<String, CachedListing> = BTreeMap::new();
         let entry = |out: &mut BTreeMap<String, CachedListing>, k: &str| {
@@ -233,6 +243,9 @@ impl ListingShardDoc {
         };
         for k in self.doc.keys(ROOT) {
             let parts: Vec<&str> = k.split(SEP).collect();
+            if only.is_some_and(|o| parts.get(1) != Some(&o)) {
+                continue;
+            }
             match parts.as_slice() {
                 ["mls", lk] => {
                     let mls = scalar_str(&self.doc, &k).and_then(|j| serde_json::from_str(&j).ok());

@@ -59,6 +59,14 @@ pub struct ListingQuery {
     pub limit: Option<usize>,
 }
 
+/// What a change to a shard touched, so only that is re-materialized.
+enum ShardChange {
+    Nothing,
+    /// One listing (a note, a tag).
+    One(String),
+    Everything,
+}
+
 fn scope_key(source: &str) -> String {
     format!("listing-scope:{source}")
 }
@@ -95,7 +103,7 @@ impl Profile {
         &mut self,
         source: &str,
         shards: &BTreeSet<u32>,
-        mut op: impl FnMut(u32, &mut ListingShardDoc) -> Result<bool>,
+        mut op: impl FnMut(u32, &mut ListingShardDoc) -> Result<ShardChange>,
         note: ChangeNote,
     ) -> Result<usize> {
         let scope = self.listing_scope(source)?;
@@ -123,11 +131,17 @@ impl Profile {
                 } else {
                     ListingShardDoc::create(doc, id, scope, source, n)?
                 };
-                if !op(n, &mut shard)? && exists {
-                    continue;
+                match (op(n, &mut shard)?, exists) {
+                    (ShardChange::Nothing, true) => continue,
+                    (ShardChange::One(key), true) => {
+                        shard.commit(&note, now);
+                        materialize::put_listing(tx, id, &key, shard.listing(&key).as_ref())?;
+                    }
+                    _ => {
+                        shard.commit(&note, now);
+                        materialize::put_listing_shard(tx, id, &shard.listings())?;
+                    }
                 }
-                shard.commit(&note, now);
-                materialize::put_listing_shard(tx, id, &shard.listings())?;
                 loaded.doc = shard.into_doc();
                 Self::persist(tx, id, &mut loaded, &heads)?;
                 written += 1;
@@ -192,7 +206,11 @@ impl Profile {
                         report.removed += 1;
                     }
                 }
-                Ok(changed)
+                Ok(if changed {
+                    ShardChange::Everything
+                } else {
+                    ShardChange::Nothing
+                })
             },
             ChangeNote::new("listings.import", &user),
         )?;
@@ -283,7 +301,10 @@ impl Profile {
         self.write_shards(
             &source,
             &BTreeSet::from([shard_of(&key)]),
-            |_, shard| shard.add_note(&key, &note).map(|()| true),
+            |_, shard| {
+                shard.add_note(&key, &note)?;
+                Ok(ShardChange::One(key.clone()))
+            },
             ChangeNote::new("listing.note", &user),
         )?;
         self.listing(&key)
@@ -300,7 +321,10 @@ impl Profile {
         self.write_shards(
             &source,
             &BTreeSet::from([shard_of(&key)]),
-            |_, shard| shard.set_tag(&key, &tag, on).map(|()| true),
+            |_, shard| {
+                shard.set_tag(&key, &tag, on)?;
+                Ok(ShardChange::One(key.clone()))
+            },
             ChangeNote::new("listing.tag", &user),
         )?;
         self.listing(&key)

@@ -178,6 +178,35 @@ pub fn put_listing_shard(
     .execute([&id])?;
     conn.prepare_cached("DELETE FROM listings WHERE doc_id = ?1")?
         .execute([&id])?;
+    insert_listings(conn, &id, listings.values())
+}
+
+/// Replaces the rows of one listing of a shard (a note, a tag): `listing`
+/// is what the shard now holds of it.
+pub fn put_listing(
+    conn: &Connection,
+    doc: DocumentId,
+    key: &str,
+    listing: Option<&crate::doc::listing_shard::CachedListing>,
+) -> Result<()> {
+    let id = doc.to_string();
+    conn.prepare_cached(
+        "DELETE FROM listings_fts WHERE rowid IN
+             (SELECT id FROM listings WHERE doc_id = ?1 AND listing_key = ?2)",
+    )?
+    .execute([&id, key])?;
+    conn.prepare_cached("DELETE FROM listings WHERE doc_id = ?1 AND listing_key = ?2")?
+        .execute([&id, key])?;
+    insert_listings(conn, &id, listing)?;
+    Ok(())
+}
+
+fn insert_listings<'a>(
+    conn: &Connection,
+    id: &str,
+    listings: impl IntoIterator<Item = &'a crate::doc::listing_shard::CachedListing>,
+) -> Result<usize> {
+    let mut count = 0;
     let mut insert = conn.prepare_cached(
         "INSERT INTO listings (doc_id, source, listing_key, in_mls, status, property_type,
              list_price, close_price, beds, baths, living_area, year_built, city, postal_code,
@@ -188,7 +217,8 @@ pub fn put_listing_shard(
     let mut fts = conn.prepare_cached(
         "INSERT INTO listings_fts (rowid, address, city, remarks, team) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for c in listings.values() {
+    for c in listings {
+        count += 1;
         let l = c.mls.as_ref();
         let json = serde_json::to_string(c).unwrap_or_default();
         let rowid: i64 = insert.query_row(
@@ -236,5 +266,5 @@ pub fn put_listing_shard(
             team.join("\n"),
         ])?;
     }
-    Ok(listings.len())
+    Ok(count)
 }

@@ -156,6 +156,29 @@ fn team_notes_survive_reimports_and_reindex_rebuilds_everything() {
         .expect("note");
     assert_eq!(c.team.notes[0].author, "maria");
     p.tag_listing("K1", "#Staging", true).expect("tag");
+    // Only K1's rows were rewritten, and they are right: found by the note
+    // and the tag, still found by its own words, the others untouched.
+    let find = |p: &Profile, text: &str| -> Vec<String> {
+        p.search_listings(&ListingQuery {
+            text: Some(text.into()),
+            ..ListingQuery::default()
+        })
+        .expect("search")
+        .into_iter()
+        .map(|c| c.key)
+        .collect()
+    };
+    assert_eq!(find(&p, "quick close"), ["K1"]);
+    assert_eq!(find(&p, "staging"), ["K1"]);
+    let mut hardwood = find(&p, "hardwood");
+    hardwood.sort();
+    assert_eq!(hardwood, ["K1", "K4"]);
+    assert_eq!(
+        p.search_listings(&ListingQuery::default())
+            .expect("all")
+            .len(),
+        4
+    );
     assert!(matches!(
         p.add_listing_note("K1", "  "),
         Err(CoreError::EmptyName { .. })
