@@ -29,6 +29,10 @@ if [ ! -f "$laptop/.demo-seeded" ]; then
   pl "$laptop" maria team create "Oak St team" >/dev/null
   pl "$laptop" maria board share "12 Oak St listing" --team "Oak St team" >/dev/null
   pl "$laptop" maria board share "Escrow: 48 Elm Ave" --team "Oak St team" >/dev/null
+  # A listing cache (synthetic listings as an MLS CSV export), shared with the team.
+  pl "$laptop" maria mls generate --count 300 -o "$laptop/demo-listings.csv" >/dev/null
+  pl "$laptop" maria mls import-csv "$laptop/demo-listings.csv" >/dev/null
+  pl "$laptop" maria listings share --team "Oak St team" >/dev/null
   pl "$laptop" maria sync >/dev/null
   # A teammate, so the team page has someone on it.
   code=$(pl "$laptop" maria --json team invite "Oak St team" --role member | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')

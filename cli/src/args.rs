@@ -353,6 +353,19 @@ pub struct EditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MlsCmd {
+    /// Write realistic synthetic listings as a CSV export (for demos and
+    /// for trying imports); the same seed gives the same listings.
+    Generate {
+        #[arg(long, default_value_t = 300)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Listing keys start with this.
+        #[arg(long, default_value = "D")]
+        prefix: String,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// Import a CSV export. A file with bad records imports nothing (each
     /// is listed with its line number) unless --skip-bad.
     ImportCsv {
@@ -414,6 +427,14 @@ pub enum ListingsCmd {
     },
     /// One listing: its facts and the team's notes.
     Show { key: String },
+    /// Every cached listing as a CSV file with RESO field names.
+    Export {
+        /// CSV is the one format (the flag says so, for scripts).
+        #[arg(long)]
+        csv: bool,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Add a team note to a listing.
     Note { key: String, text: String },
     /// Tag a listing (--remove untags).

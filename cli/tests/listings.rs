@@ -197,6 +197,52 @@ fn a_csv_export_imports_and_a_bad_one_changes_nothing_unless_told() {
             .any(|l| l.starts_with("Denver") && l.contains("$455,000")),
         "{out}"
     );
+    // Synthetic listings in, the whole cache out, and back into a new profile.
+    let generated = d.join("generated.csv");
+    let (code, _, err) = run(
+        d,
+        &[
+            "mls",
+            "generate",
+            "--count",
+            "200",
+            "-o",
+            generated.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        d,
+        &[
+            "mls",
+            "import-csv",
+            generated.to_str().expect("path"),
+            "--source",
+            "demo",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("200 new"), "{out}");
+    let exported = d.join("exported.csv");
+    let (code, _, err) = run(
+        d,
+        &[
+            "listings",
+            "export",
+            "--csv",
+            "-o",
+            exported.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let other = tempfile::tempdir().expect("dir");
+    let (code, out, err) = run(
+        other.path(),
+        &["mls", "import-csv", exported.to_str().expect("path")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let total = 200 + 3 + 2 + 1 + 1; // generated, the export, the skipped file's good ones, C1, S1
+    assert!(out.contains(&format!("{total} new")), "{out}");
     let (code, _, err) = run(d, &["mls", "import-csv", "/no/such/file.csv"]);
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = run(d, &["listings", "show", "ZZZ"]);

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
-use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping};
+use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
 
 use super::print_json;
@@ -13,6 +13,19 @@ use crate::args::{ListingSortArg, ListingsCmd, MlsCmd, StatsBy};
 
 pub fn mls(profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
     match cmd {
+        MlsCmd::Generate {
+            count,
+            seed,
+            prefix,
+            output,
+        } => {
+            let listings = synthetic::listings(count, seed, &prefix, profile.now());
+            let bytes = csv::write(&listings).map_err(|e| UsageError(e.to_string()))?;
+            std::fs::write(&output, bytes)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", output.display())))?;
+            println!("Wrote {count} synthetic listings to {}.", output.display());
+            Ok(())
+        }
         MlsCmd::ImportCsv {
             file,
             mapping,
@@ -158,6 +171,24 @@ pub fn listings(
             Ok(())
         }
         ListingsCmd::Show { key } => show(&profile.listing(&key)?, json),
+        ListingsCmd::Export { csv: _, output } => {
+            let all = profile.all_listings()?;
+            let bytes = csv::write(&all).map_err(|e| UsageError(e.to_string()))?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, bytes)
+                        .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+                    eprintln!("Exported {} listings to {}.", all.len(), path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .context("cannot write the export")?;
+                }
+            }
+            Ok(())
+        }
         ListingsCmd::Note { key, text } => show(&profile.add_listing_note(&key, &text)?, json),
         ListingsCmd::Tag { key, tag, remove } => {
             show(&profile.tag_listing(&key, &tag, !remove)?, json)

@@ -182,5 +182,49 @@ pub fn read(bytes: &[u8], mapping: &Mapping) -> Result<CsvReport, CsvError> {
     Ok(report)
 }
 
+/// Writes `listings` as CSV with RESO Data Dictionary names as the header:
+/// the typed fields first, then every other field any listing has (sorted),
+/// so `read` gets back what was written.
+pub fn write<'a>(
+    listings: impl IntoIterator<Item = &'a Listing> + Clone,
+) -> Result<Vec<u8>, CsvError> {
+    let mut others: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for l in listings.clone() {
+        others.extend(l.other.keys().cloned());
+    }
+    let typed: Vec<&str> = super::mapping::RESO_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "BathroomsTotalDecimal")
+        .collect();
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = typed
+        .iter()
+        .copied()
+        .chain(others.iter().map(String::as_str))
+        .collect();
+    let fail = |e: ::csv::Error| CsvError::Unreadable(e.to_string());
+    w.write_record(&header).map_err(fail)?;
+    for l in listings {
+        let json = serde_json::to_value(l).map_err(|e| CsvError::Unreadable(e.to_string()))?;
+        let mut row: Vec<String> = typed
+            .iter()
+            .map(|f| match &json[*f] {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        row.extend(
+            others
+                .iter()
+                .map(|k| l.other.get(k).cloned().unwrap_or_default()),
+        );
+        w.write_record(&row).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| CsvError::Unreadable(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests;

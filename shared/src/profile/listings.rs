@@ -330,9 +330,12 @@ impl Profile {
         self.listing(&key)
     }
 
-    /// Cached MLS records matching an SQL condition on the `listings` table.
+    /// Cached MLS records matching an SQL condition on the `listings` table,
+    /// by source and key.
     fn mls_records(&self, condition: &str, args: &[&dyn ToSql]) -> Result<Vec<Listing>> {
-        let sql = format!("SELECT json FROM listings WHERE in_mls = 1 AND ({condition})");
+        let sql = format!(
+            "SELECT json FROM listings WHERE in_mls = 1 AND ({condition}) ORDER BY source, listing_key"
+        );
         let mut stmt = self.store().conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
@@ -345,6 +348,11 @@ impl Profile {
             out.extend(cached.mls);
         }
         Ok(out)
+    }
+
+    /// Every cached listing the MLS still has, by source and key.
+    pub fn all_listings(&self) -> Result<Vec<Listing>> {
+        self.mls_records("1 = 1", &[])
     }
 
     /// Comparable sales of a cached listing and its estimated value range

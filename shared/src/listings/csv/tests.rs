@@ -108,3 +108,21 @@ fn files_that_cannot_be_imported_say_why() {
     .expect("reads");
     assert_eq!(r.listings.len() + r.errors.len(), 1);
 }
+
+#[test]
+fn what_is_written_reads_back_the_same() {
+    let until = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
+    let listings = crate::listings::synthetic::listings(300, 11, "W", until);
+    let mut with_quotes = listings.clone();
+    with_quotes[0].public_remarks = Some("A \"big\", bright\nkitchen".into());
+    let bytes = write(&with_quotes).expect("write");
+    let report = read(&bytes, &Mapping::default()).expect("read");
+    assert_eq!(report.errors, []);
+    assert_eq!(report.listings, with_quotes);
+    assert_eq!(
+        write(&[])
+            .map(|b| String::from_utf8_lossy(&b).lines().count())
+            .ok(),
+        Some(1)
+    );
+}

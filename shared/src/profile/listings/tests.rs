@@ -204,6 +204,13 @@ fn team_notes_survive_reimports_and_reindex_rebuilds_everything() {
     assert_eq!(keys(&found), ["K1"]);
     let report = p.reindex().expect("reindex");
     assert_eq!(report.listings, 4);
+    let all: Vec<String> = p
+        .all_listings()
+        .expect("all")
+        .into_iter()
+        .map(|l| l.listing_key)
+        .collect();
+    assert_eq!(all, ["K1", "K2", "K3", "K4"]);
     assert_eq!(p.listing("K1").expect("K1").team.notes.len(), 1);
     assert!(
         p.list_tasks(&TaskQuery::default())
