@@ -6,11 +6,17 @@
 //! - [`csv`]: CSV exports, with a header mapping to RESO names
 //!   ([`mapping`]); bad rows are reported with their line numbers and
 //!   nothing is half-imported.
+//! - [`reso`] and [`pull`] (feature `client`): the RESO Web API, replicated
+//!   incrementally by `ModificationTimestamp`, resumable page by page.
 
 pub mod comps;
 pub mod csv;
 pub mod mapping;
 pub mod model;
+#[cfg(feature = "client")]
+pub mod pull;
+#[cfg(feature = "client")]
+pub mod reso;
 pub mod synthetic;
 pub mod values;
 

@@ -117,7 +117,6 @@ impl Profile {
                 let mut loaded = if exists {
                     Self::refresh(tx, id, None, &actor)?
                 } else {
-                    chunks::register(tx, id, DocKind::ListingShard.as_str())?;
                     Loaded {
                         doc: AutoCommit::new().with_actor(actor.clone()),
                         known: HashSet::new(),
@@ -132,12 +131,16 @@ impl Profile {
                     ListingShardDoc::create(doc, id, scope, source, n)?
                 };
                 match (op(n, &mut shard)?, exists) {
-                    (ShardChange::Nothing, true) => continue,
+                    // Unchanged, or a new shard with nothing in it: not written.
+                    (ShardChange::Nothing, _) => continue,
                     (ShardChange::One(key), true) => {
                         shard.commit(&note, now);
                         materialize::put_listing(tx, id, &key, shard.listing(&key).as_ref())?;
                     }
                     _ => {
+                        if !exists {
+                            chunks::register(tx, id, DocKind::ListingShard.as_str())?;
+                        }
                         shard.commit(&note, now);
                         materialize::put_listing_shard(tx, id, &shard.listings())?;
                     }
@@ -255,6 +258,55 @@ impl Profile {
             }
             Ok(shared)
         })
+    }
+
+    /// The newest `ModificationTimestamp` replicated from `source`.
+    pub fn listing_mark(&self, source: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(
+            meta_get(self.store().conn(), &format!("listing-mark:{source}"))?
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc)),
+        )
+    }
+
+    /// Moves `source`'s mark forward to `at` (never back).
+    pub fn set_listing_mark(
+        &mut self,
+        source: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        if self.listing_mark(source)?.is_some_and(|m| m >= at) {
+            return Ok(());
+        }
+        let key = format!("listing-mark:{source}");
+        let text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.store.write(|tx| meta_set(tx, &key, &text))
+    }
+
+    /// Drops the MLS records of `source` whose keys are not in `keep` (the
+    /// source no longer returns them); the team's layer stays. Returns how
+    /// many went.
+    pub fn reconcile_listings(&mut self, source: &str, keep: &HashSet<String>) -> Result<usize> {
+        let mut removed = 0;
+        let user = self.user.clone();
+        self.write_shards(
+            source,
+            &(0..SHARDS).collect(),
+            |_, shard| {
+                let mut changed = false;
+                for gone in shard.mls_keys().iter().filter(|k| !keep.contains(*k)) {
+                    changed |= shard.remove_listing(gone)?;
+                    removed += 1;
+                }
+                Ok(if changed {
+                    ShardChange::Everything
+                } else {
+                    ShardChange::Nothing
+                })
+            },
+            ChangeNote::new("listings.reconcile", &user),
+        )?;
+        Ok(removed)
     }
 
     /// Where a cached listing lives: (source, its key).

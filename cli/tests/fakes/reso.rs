@@ -1,0 +1,164 @@
+//! A fake RESO Web API server (axum, port 0) for the replication tests: an
+//! OAuth2 token endpoint and one resource, with switches for the failures a
+//! real server shows — 429 with Retry-After, tokens that expire, a page
+//! that fails with 500.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+#[derive(Debug, Default)]
+pub struct Fake {
+    /// The records, in the order the server sorts them.
+    pub records: Vec<Value>,
+    pub token: Option<String>,
+    pub tokens_issued: u32,
+    /// Answer 429 (Retry-After: 1) to the next resource request.
+    pub throttle_next: bool,
+    /// Requests for a page starting at this offset fail with 500.
+    pub fail_at_skip: Option<usize>,
+    /// The current token stops working after this many more requests.
+    pub token_uses_left: Option<u32>,
+    pub requests: u32,
+    pub throttled: u32,
+}
+
+pub type Shared = Arc<Mutex<Fake>>;
+
+pub const CLIENT_ID: &str = "porchlight";
+pub const CLIENT_SECRET: &str = "fake secret";
+
+async fn token(State(fake): State<Shared>, body: String) -> Response {
+    let form: HashMap<String, String> = body
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace("%20", " ")))
+        .collect();
+    let ok = form.get("grant_type").map(String::as_str) == Some("client_credentials")
+        && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+        && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
+    if !ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client" })),
+        )
+            .into_response();
+    }
+    let Ok(mut f) = fake.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    f.tokens_issued += 1;
+    let t = format!("token-{}", f.tokens_issued);
+    f.token = Some(t.clone());
+    Json(json!({ "access_token": t, "token_type": "Bearer", "expires_in": 3600 })).into_response()
+}
+
+async fn property(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Ok(mut f) = fake.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    f.requests += 1;
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    if let Some(left) = f.token_uses_left.as_mut() {
+        if *left == 0 {
+            f.token = None;
+            f.token_uses_left = None;
+        } else {
+            *left -= 1;
+        }
+    }
+    if bearer.is_none() || bearer != f.token {
+        return (StatusCode::UNAUTHORIZED, "token expired or unknown").into_response();
+    }
+    if f.throttle_next {
+        f.throttle_next = false;
+        f.throttled += 1;
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("Retry-After", "1")],
+            "slow down",
+        )
+            .into_response();
+    }
+    let top: usize = q.get("$top").and_then(|t| t.parse().ok()).unwrap_or(100);
+    let skip: usize = q.get("$skip").and_then(|t| t.parse().ok()).unwrap_or(0);
+    if f.fail_at_skip == Some(skip) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "database on fire").into_response();
+    }
+    let since = q
+        .get("$filter")
+        .and_then(|f| f.strip_prefix("ModificationTimestamp ge "))
+        .map(str::to_string);
+    let matching: Vec<&Value> = f
+        .records
+        .iter()
+        .filter(|r| match &since {
+            // ISO 8601 UTC strings of one shape compare as instants.
+            Some(s) => r["ModificationTimestamp"]
+                .as_str()
+                .is_some_and(|m| m[..19] >= s[..19]),
+            None => true,
+        })
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|v| (*v).clone())
+        .collect();
+    let mut body = json!({
+        "@odata.context": "$metadata#Property",
+        // Some servers send the count as a string.
+        "@odata.count": matching.len().to_string(),
+        "value": page,
+    });
+    if skip + top < matching.len() {
+        let mut next: Vec<String> = q
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$skip")
+            .map(|(k, v)| format!("{k}={}", v.replace(' ', "%20")))
+            .collect();
+        next.sort();
+        next.push(format!("$skip={}", skip + top));
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        body["@odata.nextLink"] = json!(format!("http://{host}/odata/Property?{}", next.join("&")));
+    }
+    Json(body).into_response()
+}
+
+/// Starts the fake server; returns its base URL and state.
+pub async fn start(records: Vec<Value>) -> (String, Shared) {
+    let fake: Shared = Arc::new(Mutex::new(Fake {
+        records,
+        ..Fake::default()
+    }));
+    let app = Router::new()
+        .route("/token", post(token))
+        .route("/odata/Property", get(property))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), fake)
+}

@@ -1,0 +1,165 @@
+//! Replication from a RESO Web API server (the fake in fakes/reso.rs):
+//! paging, 429, token refresh, timestamp collisions, an interrupted pull
+//! that resumes with no gap and no duplicate, reconcile on a full pull.
+
+#[path = "fakes/reso.rs"]
+mod fake_reso;
+
+use std::time::Duration;
+
+use porchlight_core::listings::pull::PullError;
+use porchlight_core::listings::pull::{Progress, pull};
+use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
+use porchlight_core::profile::ListingQuery;
+use porchlight_core::{OpenOptions, Profile};
+use serde_json::{Value, json};
+
+/// 25 listings one minute apart, except 9, 10 and 11, which share a
+/// timestamp across the first page boundary (pages of 10).
+fn records() -> Vec<Value> {
+    (0..25)
+        .map(|i| {
+            let minute = if (9..=11).contains(&i) { 9 } else { i };
+            json!({
+                "ListingKey": format!("R{i:02}"),
+                "StandardStatus": if i % 2 == 0 { "Active" } else { "Active Under Contract" },
+                "ListPrice": 400_000 + i * 1000,
+                "City": "Denver",
+                "ModificationTimestamp": format!("2026-11-20T10:{minute:02}:00Z"),
+                "PublicRemarks": null,
+            })
+        })
+        .collect()
+}
+
+fn client(base: &str, secret: &str) -> ResoClient {
+    let mut c = ResoClient::new(ResoConfig {
+        base_url: format!("{base}/odata"),
+        resource: "Property".into(),
+        auth: ResoAuth::ClientCredentials {
+            token_url: format!("{base}/token"),
+            client_id: fake_reso::CLIENT_ID.into(),
+            client_secret: secret.into(),
+            scope: None,
+        },
+        page_size: 10,
+        expand_media: false,
+    })
+    .expect("client");
+    c.retries = 2;
+    c.max_retry_wait = Duration::from_secs(2);
+    c
+}
+
+fn cached(p: &Profile) -> Vec<String> {
+    let mut keys: Vec<String> = p
+        .search_listings(&ListingQuery {
+            limit: Some(1000),
+            ..ListingQuery::default()
+        })
+        .expect("search")
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
+    let (base, fake) = fake_reso::start(records()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    let mut reso = client(&base, fake_reso::CLIENT_SECRET);
+    let mut seen: Vec<Progress> = Vec::new();
+
+    // The second page fails for good: the first page is in, the mark is
+    // the newest timestamp of that page, and the error says what happened.
+    fake.lock().expect("fake").fail_at_skip = Some(10);
+    let mut on = |pr: Progress| seen.push(pr);
+    let e = pull(&mut p, "reso", &mut reso, false, &mut on)
+        .await
+        .expect_err("interrupted");
+    assert!(
+        matches!(e, PullError::Reso(ResoError::Http { status: 500, .. })),
+        "{e}"
+    );
+    assert_eq!(cached(&p).len(), 10);
+    let mark = p.listing_mark("reso").expect("mark").expect("set");
+    assert_eq!(mark.to_rfc3339(), "2026-11-20T10:09:00+00:00");
+    assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(25))));
+
+    // The network is back; the server also throttles once and the token
+    // expires mid-way. Resuming from the mark fills the gap (R10, R11 share
+    // R09's timestamp) and duplicates nothing.
+    {
+        let mut f = fake.lock().expect("fake");
+        f.fail_at_skip = None;
+        f.throttle_next = true;
+        f.token_uses_left = Some(1);
+    }
+    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
+        .await
+        .expect("resume");
+    let keys = cached(&p);
+    assert_eq!(keys.len(), 25, "{keys:?}");
+    assert_eq!(keys.first().map(String::as_str), Some("R00"));
+    assert_eq!(keys.last().map(String::as_str), Some("R24"));
+    assert_eq!(report.import.added, 15);
+    assert_eq!(
+        report.import.unchanged, 1,
+        "R09, at the mark, comes again and changes nothing"
+    );
+    {
+        let f = fake.lock().expect("fake");
+        assert_eq!(f.throttled, 1);
+        assert!(f.tokens_issued >= 2, "signed in again after the 401");
+    }
+    let status = p
+        .listing("R01")
+        .expect("R01")
+        .mls
+        .and_then(|l| l.standard_status);
+    assert_eq!(status.map(|s| s.as_str()), Some("ActiveUnderContract"));
+
+    // A price change and a new listing: an incremental pull brings just those.
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records[3]["ListPrice"] = json!(399_000);
+        f.records[3]["ModificationTimestamp"] = json!("2026-11-21T09:00:00Z");
+        let moved = f.records.remove(3);
+        f.records.push(moved);
+        f.records
+            .push(json!({ "ListingKey": "R99", "ModificationTimestamp": "2026-11-21T09:30:00Z" }));
+    }
+    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
+        .await
+        .expect("incremental");
+    assert_eq!((report.import.added, report.import.updated), (1, 1));
+    assert_eq!(
+        p.listing("R03")
+            .expect("R03")
+            .mls
+            .and_then(|l| l.list_price),
+        Some(399_000.0)
+    );
+
+    // The MLS drops R05; a full pull removes it from the cache.
+    fake.lock()
+        .expect("fake")
+        .records
+        .retain(|r| r["ListingKey"] != "R05");
+    let report = pull(&mut p, "reso", &mut reso, true, &mut |_| {})
+        .await
+        .expect("full");
+    assert_eq!(report.import.removed, 1);
+    assert!(!cached(&p).contains(&"R05".to_string()));
+    assert_eq!(cached(&p).len(), 25);
+
+    // A wrong secret is a sign-in error in words, not a crash.
+    let mut wrong = client(&base, "not the secret");
+    let e = pull(&mut p, "reso", &mut wrong, false, &mut |_| {})
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("refused the sign-in"), "{e}");
+}

@@ -1,0 +1,402 @@
+//! A RESO Web API (OData) client: listings modified since a high-water
+//! mark, page by page.
+//!
+//! - Auth: a bearer token, or OAuth2 client credentials (the token is
+//!   fetched, and fetched again once when the server says 401).
+//! - Query: `$filter=ModificationTimestamp ge …`, `$orderby=ModificationTimestamp,
+//!   ListingKey`, `$top`, `$count=true`; then `@odata.nextLink` until there is
+//!   none. `ge` (not `gt`) so records that share the mark's timestamp are
+//!   not skipped after a resume; importing them again changes nothing.
+//! - Records: JSON values are flattened to text and read by
+//!   [`Listing::from_fields`], so both enumeration styles, numbers sent as
+//!   strings and fields that are all null read; nested values (Media) are
+//!   kept as JSON text.
+//! - Politeness: 429 and 5xx are retried (`Retry-After` honoured, capped),
+//!   a few times, then reported.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
+use super::model::Listing;
+
+/// How to sign in to the RESO server.
+#[derive(Clone)]
+pub enum ResoAuth {
+    Bearer(String),
+    ClientCredentials {
+        token_url: String,
+        client_id: String,
+        client_secret: String,
+        scope: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for ResoAuth {
+    /// Never prints a secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResoAuth::Bearer(_) => f.write_str("Bearer(…)"),
+            ResoAuth::ClientCredentials {
+                token_url,
+                client_id,
+                ..
+            } => {
+                write!(
+                    f,
+                    "ClientCredentials {{ token_url: {token_url}, client_id: {client_id}, secret: … }}"
+                )
+            }
+        }
+    }
+}
+
+/// One RESO server and resource.
+#[derive(Debug, Clone)]
+pub struct ResoConfig {
+    /// The OData service root, e.g. `https://api.example.com/odata`.
+    pub base_url: String,
+    /// The resource, usually `Property`.
+    pub resource: String,
+    pub auth: ResoAuth,
+    pub page_size: usize,
+    /// Ask for `$expand=Media` (photo URLs come with each listing).
+    pub expand_media: bool,
+}
+
+/// What went wrong, in words.
+#[derive(Debug, thiserror::Error)]
+pub enum ResoError {
+    #[error("cannot reach the RESO server at {url}: {reason}")]
+    Network { url: String, reason: String },
+    #[error("the RESO server refused the sign-in ({status}): {body}")]
+    Auth { status: u16, body: String },
+    #[error("the RESO server answered {status} to {url}: {body}")]
+    Http {
+        status: u16,
+        url: String,
+        body: String,
+    },
+    #[error("the RESO server's answer to {url} is not an OData page: {reason}")]
+    NotOData { url: String, reason: String },
+    #[error("record {index} of the page from {url} does not read: {reason}")]
+    BadRecord {
+        url: String,
+        index: usize,
+        reason: String,
+    },
+}
+
+/// One page of listings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub listings: Vec<Listing>,
+    /// `@odata.count` (a number or, from some servers, a string).
+    pub total: Option<u64>,
+    pub next: Option<String>,
+}
+
+/// The RESO client; keeps its OAuth2 token between requests.
+#[derive(Debug)]
+pub struct ResoClient {
+    http: reqwest::Client,
+    config: ResoConfig,
+    token: Option<String>,
+    /// The longest wait a `Retry-After` may ask for.
+    pub max_retry_wait: Duration,
+    pub retries: u32,
+}
+
+fn flatten(record: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    record
+        .iter()
+        .filter(|(k, _)| !k.starts_with('@'))
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Value::Null => return None,
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            Some((k.clone(), text))
+        })
+        .collect()
+}
+
+/// Reads one OData page.
+pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
+    let not_odata = |reason: &str| ResoError::NotOData {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let values = body
+        .get("value")
+        .and_then(Value::as_array)
+        .ok_or_else(|| not_odata("no \"value\" array"))?;
+    let mut listings = Vec::with_capacity(values.len());
+    for (index, v) in values.iter().enumerate() {
+        let record = v
+            .as_object()
+            .ok_or_else(|| not_odata("a record is not an object"))?;
+        let fields = flatten(record);
+        let listing = Listing::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|errors| ResoError::BadRecord {
+                url: url.to_string(),
+                index,
+                reason: errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })?;
+        listings.push(listing);
+    }
+    let total = match body.get("@odata.count") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let next = body
+        .get("@odata.nextLink")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(Page {
+        listings,
+        total,
+        next,
+    })
+}
+
+impl ResoClient {
+    pub fn new(config: ResoConfig) -> Result<Self, ResoError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ResoError::Network {
+                url: config.base_url.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            config,
+            token: None,
+            max_retry_wait: Duration::from_secs(30),
+            retries: 4,
+        })
+    }
+
+    /// The first page's URL for listings modified at or after `since`.
+    pub fn first_url(&self, since: Option<DateTime<Utc>>) -> String {
+        let c = &self.config;
+        let mut query = vec![
+            format!("$top={}", c.page_size.max(1)),
+            "$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string(),
+            "$count=true".to_string(),
+        ];
+        if let Some(at) = since {
+            query.push(format!(
+                "$filter=ModificationTimestamp%20ge%20{}",
+                at.to_rfc3339_opts(SecondsFormat::Millis, true)
+            ));
+        }
+        if c.expand_media {
+            query.push("$expand=Media".to_string());
+        }
+        format!(
+            "{}/{}?{}",
+            c.base_url.trim_end_matches('/'),
+            c.resource,
+            query.join("&")
+        )
+    }
+
+    async fn token(&mut self, fresh: bool) -> Result<String, ResoError> {
+        if let (Some(t), false) = (&self.token, fresh) {
+            return Ok(t.clone());
+        }
+        let token = match &self.config.auth {
+            ResoAuth::Bearer(t) => t.clone(),
+            ResoAuth::ClientCredentials {
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+            } => {
+                let mut form = vec![
+                    ("grant_type", "client_credentials".to_string()),
+                    ("client_id", client_id.clone()),
+                    ("client_secret", client_secret.clone()),
+                ];
+                if let Some(s) = scope {
+                    form.push(("scope", s.clone()));
+                }
+                let body: String = form
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let resp = self
+                    .http
+                    .post(token_url)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| ResoError::Network {
+                        url: token_url.clone(),
+                        reason: e.to_string(),
+                    })?;
+                let status = resp.status().as_u16();
+                let text = resp.text().await.unwrap_or_default();
+                if status != 200 {
+                    return Err(ResoError::Auth { status, body: text });
+                }
+                let v: Value = serde_json::from_str(&text).map_err(|e| ResoError::Auth {
+                    status,
+                    body: format!("not JSON: {e}"),
+                })?;
+                v["access_token"]
+                    .as_str()
+                    .ok_or_else(|| ResoError::Auth {
+                        status,
+                        body: "no access_token in the answer".into(),
+                    })?
+                    .to_string()
+            }
+        };
+        self.token = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Fetches one page, retrying 429 and 5xx and signing in again once on 401.
+    pub async fn page(&mut self, url: &str) -> Result<Page, ResoError> {
+        let mut attempt = 0;
+        let mut signed_in_again = false;
+        loop {
+            let token = self.token(false).await?;
+            let resp = self
+                .http
+                .get(url)
+                .bearer_auth(&token)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .map_err(|e| ResoError::Network {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+            let status = resp.status().as_u16();
+            if status == 401
+                && !signed_in_again
+                && matches!(self.config.auth, ResoAuth::ClientCredentials { .. })
+            {
+                signed_in_again = true;
+                self.token(true).await?;
+                continue;
+            }
+            if (status == 429 || status >= 500) && attempt < self.retries {
+                attempt += 1;
+                let asked = resp
+                    .headers()
+                    .get("Retry-After")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let backoff = Duration::from_millis(250 * 2u64.pow(attempt));
+                tokio::time::sleep(asked.unwrap_or(backoff).min(self.max_retry_wait)).await;
+                continue;
+            }
+            let text = resp.text().await.unwrap_or_default();
+            if status == 401 || status == 403 {
+                return Err(ResoError::Auth { status, body: text });
+            }
+            if status != 200 {
+                return Err(ResoError::Http {
+                    status,
+                    url: url.to_string(),
+                    body: text.chars().take(300).collect(),
+                });
+            }
+            let body: Value = serde_json::from_str(&text).map_err(|e| ResoError::NotOData {
+                url: url.to_string(),
+                reason: format!("not JSON ({e})"),
+            })?;
+            return parse_page(url, &body);
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::listings::StandardStatus;
+
+    #[test]
+    fn odata_pages_read_counts_as_strings_both_enum_styles_and_null_records() {
+        let body = serde_json::json!({
+            "@odata.context": "$metadata#Property",
+            "@odata.count": "3",
+            "@odata.nextLink": "http://x/odata/Property?$skip=3",
+            "value": [
+                { "ListingKey": "R1", "StandardStatus": "ActiveUnderContract", "ListPrice": 450000,
+                  "BedroomsTotal": 3, "ModificationTimestamp": "2026-11-20T10:00:00Z",
+                  "Media": [{ "MediaURL": "http://x/1.jpg", "Order": 1 }], "PoolPrivateYN": true },
+                { "ListingKey": "R2", "StandardStatus": "Active Under Contract", "ListPrice": "615000" },
+                { "ListingKey": "R3", "StandardStatus": null, "ListPrice": null, "City": null }
+            ]
+        });
+        let page = parse_page("http://x", &body).expect("page");
+        assert_eq!(page.total, Some(3));
+        assert_eq!(
+            page.next.as_deref(),
+            Some("http://x/odata/Property?$skip=3")
+        );
+        let [a, b, c] = page.listings.as_slice() else {
+            panic!("three listings")
+        };
+        assert_eq!(a.standard_status, Some(StandardStatus::ActiveUnderContract));
+        assert_eq!(b.standard_status, Some(StandardStatus::ActiveUnderContract));
+        assert_eq!(b.list_price, Some(615_000.0));
+        assert_eq!(c.listing_key, "R3");
+        assert_eq!(c.list_price, None);
+        assert!(a.other["Media"].contains("1.jpg"));
+        assert_eq!(a.other["PoolPrivateYN"], "true");
+        let numeric = serde_json::json!({ "@odata.count": 7, "value": [] });
+        assert_eq!(parse_page("u", &numeric).expect("page").total, Some(7));
+        assert!(matches!(
+            parse_page("u", &serde_json::json!({ "error": "x" })),
+            Err(ResoError::NotOData { .. })
+        ));
+        let bad = serde_json::json!({ "value": [{ "ListPrice": "call" }] });
+        let e = parse_page("u", &bad).expect_err("bad");
+        assert!(
+            e.to_string().contains("ListPrice") && e.to_string().contains("ListingKey"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let auth = ResoAuth::ClientCredentials {
+            token_url: "http://t".into(),
+            client_id: "id".into(),
+            client_secret: "s3cret".into(),
+            scope: None,
+        };
+        assert!(!format!("{auth:?}").contains("s3cret"));
+        assert!(!format!("{:?}", ResoAuth::Bearer("tok3n".into())).contains("tok3n"));
+    }
+}
