@@ -353,6 +353,38 @@ pub struct EditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MlsCmd {
+    /// Connect a RESO Web API server. The secret (a bearer token, or the
+    /// OAuth2 client secret with --client-id) is read from standard input
+    /// and kept in the OS keychain.
+    AddReso {
+        name: String,
+        /// The OData service root, e.g. https://api.example.com/odata
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "Property")]
+        resource: String,
+        /// OAuth2 client credentials: the token endpoint.
+        #[arg(long, requires = "client_id")]
+        token_url: Option<String>,
+        #[arg(long, requires = "token_url")]
+        client_id: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        page_size: usize,
+        /// Ask for $expand=Media (photo links).
+        #[arg(long)]
+        media: bool,
+    },
+    /// The MLS connections.
+    List,
+    /// Forget a connection and its secret (its listings stay cached).
+    Remove { name: String },
+    /// Pull what changed since the last pull (all of it with --full, which
+    /// also drops listings the MLS no longer has), from one connection or all.
+    Pull {
+        name: Option<String>,
+        #[arg(long)]
+        full: bool,
+    },
     /// Write realistic synthetic listings as a CSV export (for demos and
     /// for trying imports); the same seed gives the same listings.
     Generate {

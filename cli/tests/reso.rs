@@ -163,3 +163,106 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         .expect_err("refused");
     assert!(e.to_string().contains("refused the sign-in"), "{e}");
 }
+
+/// Runs porchlight with `stdin`; returns (exit code, stdout, stderr).
+fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("PORCHLIGHT_SECRETS", "file")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut s) = child.stdin.take() {
+        let _ = s.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
+    let (base, _fake) = fake_reso::start(records()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let url = format!("{base}/odata");
+    let token_url = format!("{base}/token");
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    let run = move |args: Vec<String>, stdin: String| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli(&d, &args, &stdin)
+        })
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let (code, out, err) = run(
+        s(&[
+            "mls",
+            "add-reso",
+            "fake",
+            "--url",
+            &url,
+            "--token-url",
+            &token_url,
+            "--client-id",
+            fake_reso::CLIENT_ID,
+            "--page-size",
+            "10",
+        ]),
+        secret,
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Added 'fake'"), "{out}");
+    let (code, out, err) = run(s(&["mls", "pull"]), String::new()).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("fake: 3 pages, 25 new"), "{out}");
+    assert!(err.contains("25/25 listings"), "progress: {err}");
+    let (code, out, _) = run(s(&["mls", "list"]), String::new()).await.expect("join");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("last change seen: 2026-11-20T10:24:00"),
+        "{out}"
+    );
+    // The secret is in the secret store, not in the database.
+    let db = std::fs::read(dir.path().join("porchlight.db")).expect("db");
+    let needle = fake_reso::CLIENT_SECRET.as_bytes();
+    assert!(
+        !db.windows(needle.len()).any(|w| w == needle),
+        "the secret is in SQLite"
+    );
+    // No secret on stdin, an unknown connection, a bad URL: exit 2, one reason.
+    let (code, _, err) = run(s(&["mls", "add-reso", "x", "--url", &url]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no secret given"), "{err}");
+    let (code, _, err) = run(s(&["mls", "pull", "nope"]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(
+        s(&["mls", "add-reso", "y", "--url", "ftp://x"]),
+        "t\n".into(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = run(s(&["mls", "remove", "fake"]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("listings stay"), "{out}");
+    let (code, _, _) = run(s(&["mls", "pull"]), String::new()).await.expect("join");
+    assert_eq!(code, 2, "nothing to pull from");
+}

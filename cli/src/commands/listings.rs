@@ -4,15 +4,185 @@
 use anyhow::{Context, Result};
 use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
+use porchlight_core::listings::pull::{Progress, PullError, PullReport, pull};
+use porchlight_core::listings::reso::{ResoClient, ResoConfig, ResoError};
+use porchlight_core::listings::sources::MlsSource;
 use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
+use porchlight_core::secrets::Secrets;
 
 use super::print_json;
 use crate::UsageError;
 use crate::args::{ListingSortArg, ListingsCmd, MlsCmd, StatsBy};
 
-pub fn mls(profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
+fn secrets(dir: &std::path::Path) -> Result<Secrets> {
+    Secrets::new(dir).map_err(|e| UsageError(e.to_string()).into())
+}
+
+fn read_secret() -> Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_line(&mut text)
+        .map_err(|e| UsageError(format!("cannot read the secret from standard input: {e}")))?;
+    let secret = text.trim().to_string();
+    if secret.is_empty() {
+        return Err(UsageError(
+            "no secret given: type the token or client secret, or pipe it on standard input".into(),
+        )
+        .into());
+    }
+    Ok(secret)
+}
+
+fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
+async fn pull_one(
+    dir: &std::path::Path,
+    profile: &mut Profile,
+    source: &MlsSource,
+    full: bool,
+) -> Result<PullReport> {
+    let secret = secrets(dir)?
+        .get(&source.secret_name())
+        .map_err(|e| UsageError(e.to_string()))?
+        .ok_or_else(|| {
+            UsageError(format!(
+                "no secret saved for '{}'; run `porchlight mls add-reso` again",
+                source.name
+            ))
+        })?;
+    let mut client = ResoClient::new(ResoConfig::from_source(source, secret))?;
+    let name = source.name.clone();
+    let mut progress = move |p: Progress| {
+        let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+        let eta = p
+            .eta()
+            .map(|e| format!(", about {} left", duration(e)))
+            .unwrap_or_default();
+        eprint!(
+            "\r{name}: {}{total} listings, {:.0}/s{eta}   ",
+            p.done,
+            p.rate()
+        );
+    };
+    let report = pull(profile, &source.name, &mut client, full, &mut progress).await;
+    eprintln!();
+    // A refused sign-in is the user's to fix (exit 2); a server or network
+    // failure is not (exit 1). Either way the next pull resumes from the
+    // last whole page.
+    report.map_err(|e| match e {
+        PullError::Core(c) => anyhow::Error::from(c),
+        PullError::Reso(r @ ResoError::Auth { .. }) => UsageError(r.to_string()).into(),
+        PullError::Reso(r) => anyhow::Error::from(r),
+    })
+}
+
+pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
     match cmd {
+        MlsCmd::AddReso {
+            name,
+            url,
+            resource,
+            token_url,
+            client_id,
+            page_size,
+            media,
+        } => {
+            let source = MlsSource {
+                name: name.trim().to_string(),
+                url: url.trim().trim_end_matches('/').to_string(),
+                resource,
+                token_url,
+                client_id,
+                page_size,
+                expand_media: media,
+            };
+            source.validate().map_err(|e| UsageError(e.to_string()))?;
+            let secret = read_secret()?;
+            let stored = secrets(dir)?
+                .set(&source.secret_name(), &secret)
+                .map_err(|e| UsageError(e.to_string()))?;
+            profile.save_mls_source(&source)?;
+            if let Some(warning) = stored.warning() {
+                eprintln!("{warning}");
+            }
+            println!(
+                "Added '{}'; `porchlight mls pull {}` fetches its listings.",
+                source.name, source.name
+            );
+            Ok(())
+        }
+        MlsCmd::List => {
+            let sources = profile.mls_sources()?;
+            if json {
+                return print_json(&sources);
+            }
+            for s in sources {
+                let mark = profile
+                    .listing_mark(&s.name)?
+                    .map(|m| m.to_rfc3339())
+                    .unwrap_or_else(|| "never pulled".into());
+                println!(
+                    "{}  {}/{}  last change seen: {mark}",
+                    s.name, s.url, s.resource
+                );
+            }
+            Ok(())
+        }
+        MlsCmd::Remove { name } => {
+            if !profile.remove_mls_source(&name)? {
+                return Err(UsageError(format!(
+                    "there is no MLS connection '{name}'; `porchlight mls list` shows them"
+                ))
+                .into());
+            }
+            let _ = secrets(dir)?.delete(&format!("mls:{}", name.trim()));
+            println!("Removed '{name}' and its secret; its listings stay in the cache.");
+            Ok(())
+        }
+        MlsCmd::Pull { name, full } => {
+            let sources = match name {
+                Some(n) => vec![
+                    profile
+                        .mls_source(&n)
+                        .map_err(|e| UsageError(e.to_string()))?,
+                ],
+                None => profile.mls_sources()?,
+            };
+            if sources.is_empty() {
+                return Err(UsageError(
+                    "no MLS connections yet; add one with `porchlight mls add-reso`".into(),
+                )
+                .into());
+            }
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the network runtime")?;
+            let mut reports = Vec::new();
+            for s in &sources {
+                let report = rt.block_on(pull_one(dir, profile, s, full))?;
+                if !json {
+                    println!(
+                        "{}: {} pages, {} new, {} updated, {} unchanged, {} removed.",
+                        s.name,
+                        report.pages,
+                        report.import.added,
+                        report.import.updated,
+                        report.import.unchanged,
+                        report.import.removed
+                    );
+                }
+                reports.push(serde_json::json!({ "source": s.name, "report": report }));
+            }
+            if json {
+                return print_json(&reports);
+            }
+            Ok(())
+        }
         MlsCmd::Generate {
             count,
             seed,

@@ -169,6 +169,28 @@ pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
     })
 }
 
+impl ResoConfig {
+    /// The settings of a saved connection, with its secret.
+    pub fn from_source(source: &super::sources::MlsSource, secret: String) -> Self {
+        let auth = match (&source.token_url, &source.client_id) {
+            (Some(token_url), Some(client_id)) => ResoAuth::ClientCredentials {
+                token_url: token_url.clone(),
+                client_id: client_id.clone(),
+                client_secret: secret,
+                scope: None,
+            },
+            _ => ResoAuth::Bearer(secret),
+        };
+        ResoConfig {
+            base_url: source.url.clone(),
+            resource: source.resource.clone(),
+            auth,
+            page_size: source.page_size,
+            expand_media: source.expand_media,
+        }
+    }
+}
+
 impl ResoClient {
     pub fn new(config: ResoConfig) -> Result<Self, ResoError> {
         let http = reqwest::Client::builder()

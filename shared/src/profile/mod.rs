@@ -430,6 +430,10 @@ impl Profile {
         self.store.changed_elsewhere()
     }
 
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub(crate) fn store(&self) -> &Store {
         &self.store
     }
