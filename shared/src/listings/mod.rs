@@ -17,6 +17,7 @@ pub mod model;
 pub mod pull;
 #[cfg(feature = "client")]
 pub mod reso;
+pub mod rets;
 pub mod sources;
 pub mod synthetic;
 pub mod values;

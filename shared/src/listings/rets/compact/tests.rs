@@ -1,0 +1,121 @@
+//! COMPACT replies as servers send them, tidy and not.
+
+use super::*;
+
+#[test]
+fn a_tidy_reply_with_tabs_count_and_maxrows() {
+    let body = "<RETS ReplyCode=\"0\" ReplyText=\"Operation Successful\">\r\n\
+<COUNT Records=\"1234\" />\r\n\
+<DELIMITER value=\"09\"/>\r\n\
+<COLUMNS>\tListingKey\tListPrice\tCity\t</COLUMNS>\r\n\
+<DATA>\tK1\t450000\tDenver\t</DATA>\r\n\
+<DATA>\tK2\t615000\tAurora\t</DATA>\r\n\
+<MAXROWS/>\r\n</RETS>\r\n";
+    let r = parse(body.as_bytes()).expect("reply");
+    assert_eq!(r.count, Some(1234));
+    assert_eq!(r.columns, ["ListingKey", "ListPrice", "City"]);
+    assert_eq!(
+        r.rows,
+        [["K1", "450000", "Denver"], ["K2", "615000", "Aurora"]]
+    );
+    assert!(r.max_rows);
+    let first: Vec<(&str, &str)> = r.records().next().expect("a record");
+    assert_eq!(first[2], ("City", "Denver"));
+}
+
+#[test]
+fn other_delimiters_missing_edges_and_spaces_around_equals() {
+    // A pipe delimiter (7C), no leading/trailing delimiters, no MAXROWS.
+    let body = "<RETS ReplyCode = '0' ReplyText = 'OK'><DELIMITER value = \"7C\" />\n\
+<COLUMNS>ListingKey|City</COLUMNS>\n<DATA>K1|Golden</DATA>\n<DATA>|K2|Vail|</DATA>\n</RETS>";
+    let r = parse(body.as_bytes()).expect("reply");
+    assert_eq!(r.rows, [["K1", "Golden"], ["K2", "Vail"]]);
+    assert!(!r.max_rows);
+    // No DELIMITER tag: tab.
+    let body = "<RETS ReplyCode=\"0\"><COLUMNS>\tA\tB\t</COLUMNS><DATA>\t1\t2\t</DATA></RETS>";
+    assert_eq!(parse(body.as_bytes()).expect("reply").rows, [["1", "2"]]);
+}
+
+#[test]
+fn no_records_is_not_an_error_but_other_codes_are() {
+    let r = parse(b"<RETS ReplyCode=\"20201\" ReplyText=\"No Records Found\"/>").expect("reply");
+    assert_eq!((r.reply_code, r.rows.len()), (20201, 0));
+    let e = parse(b"<RETS ReplyCode=\"20203\" ReplyText=\"Miscellaneous search error\"/>")
+        .expect_err("error");
+    assert_eq!(
+        e.to_string(),
+        "the RETS server answered 20203: Miscellaneous search error"
+    );
+}
+
+#[test]
+fn bad_xml_survives_and_html_is_named() {
+    // An invalid character reference, a raw control byte, Latin-1 bytes and
+    // a stray ampersand.
+    let body = b"<RETS ReplyCode=\"0\"><COLUMNS>\tListingKey\tPublicRemarks\t</COLUMNS>\
+<DATA>\tK1\tBad &#1; ref, ctl \x07 byte, Ca\xf1on &amp; more & stuff &#x263A;\t</DATA></RETS>";
+    let r = parse(body).expect("reply");
+    assert_eq!(
+        r.rows[0][1],
+        "Bad \u{fffd} ref, ctl  byte, Cañon & more & stuff ☺"
+    );
+    let e = parse(b"<!DOCTYPE html><html><body>Please log in</body></html>").expect_err("html");
+    assert!(e.to_string().contains("HTML page"), "{e}");
+    assert!(matches!(parse(b"garbage"), Err(CompactError::NotRets(_))));
+    assert!(matches!(
+        parse(b"<RETS><DATA>x</DATA></RETS>"),
+        Err(CompactError::NotRets(_))
+    ));
+    assert_eq!(
+        parse(b"<RETS ReplyCode=\"0\"><DATA>\tx\t</DATA></RETS>"),
+        Err(CompactError::NoColumns)
+    );
+}
+
+#[test]
+fn rows_that_do_not_fit_are_reported_not_dropped_silently() {
+    let body = "<RETS ReplyCode=\"0\"><COLUMNS>\tA\tB\t</COLUMNS>\
+<DATA>\t1\t2\t</DATA><DATA>\t1\t2\t3\t</DATA><DATA>\tunclosed\tline\n</RETS>";
+    let r = parse(body.as_bytes()).expect("reply");
+    assert_eq!(r.rows, [["1", "2"], ["unclosed", "line"]]);
+    assert_eq!(
+        r.bad_rows,
+        ["data line 2: 3 fields where the columns are 2"]
+    );
+}
+
+#[test]
+fn a_multibyte_character_after_an_ampersand_does_not_split() {
+    // Found by reading the code for the fuzz target: a byte-index slice here
+    // would cut "é" in half.
+    let body =
+        "<RETS ReplyCode=\"0\"><COLUMNS>\tA\t</COLUMNS><DATA>\t&abcdefghijé;x\t</DATA></RETS>";
+    let r = parse(body.as_bytes()).expect("reply");
+    assert_eq!(r.rows, [["&abcdefghijé;x"]]);
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    const REPLY: &str = "<RETS ReplyCode=\"0\" ReplyText=\"OK\"><COUNT Records=\"2\"/><DELIMITER value=\"09\"/>\
+<COLUMNS>\tListingKey\tCity\t</COLUMNS><DATA>\tK1\tCa&#241;on &amp; co\t</DATA><MAXROWS/></RETS>";
+
+    proptest! {
+        #[test]
+        fn on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = super::super::parse(&bytes);
+        }
+
+        #[test]
+        fn on_a_reply_with_bytes_changed(edits in proptest::collection::vec((0usize..400, any::<u8>()), 1..12)) {
+            let mut bytes = REPLY.as_bytes().to_vec();
+            for (at, b) in edits {
+                let i = at % bytes.len();
+                bytes[i] = b;
+            }
+            if let Ok(r) = super::super::parse(&bytes) {
+                prop_assert!(r.rows.iter().all(|row| row.len() == r.columns.len()));
+            }
+        }
+    }
+}
