@@ -20,6 +20,10 @@ fn secrets(dir: &std::path::Path) -> Result<Secrets> {
 }
 
 fn read_secret() -> Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("Secret (the bearer token, or the client secret with --client-id): ");
+    }
     let mut text = String::new();
     std::io::stdin()
         .read_line(&mut text)
