@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use porchlight_app::AppError;
 use porchlight_app::commands::account::Settings;
 use porchlight_app::commands::boards::BoardView;
+use porchlight_app::commands::listings::ListingFilter;
 use porchlight_app::commands::tasks::TaskPatch;
 use porchlight_app::commands::team::TeamView;
 use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_core::client::SyncSummary;
+use porchlight_core::doc::listing_shard::CachedListing;
+use porchlight_core::listings::comps::{Comps, MarketStats};
 use porchlight_core::model::Task;
 use porchlight_core::profile::{BoardSummary, Completion, HistoryEntry};
 use porchlight_core::quickadd::Parsed;
@@ -62,6 +65,10 @@ fn generate(dir: &Path) {
         TeamView::export_all(&cfg),
         PresenceChanged::export_all(&cfg),
         Invite::export_all(&cfg),
+        ListingFilter::export_all(&cfg),
+        CachedListing::export_all(&cfg),
+        Comps::export_all(&cfg),
+        MarketStats::export_all(&cfg),
     ];
     for r in results {
         r.expect("export bindings");

@@ -273,6 +273,7 @@ fn a_person_uses_the_real_app_end_to_end() {
     steps::team_page(&s, c, &url, joe.path());
     steps::presence(&s, p, joe.path(), &url, &board_id);
     steps::reminders(&s, p, &desktop);
+    steps::listings(&s, p);
     s.click("[data-testid=board-list] button");
     s.click(&format!("[data-task=\"{id}\"]"));
 

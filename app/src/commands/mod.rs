@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod boards;
+pub mod listings;
 pub mod tasks;
 pub mod team;
 pub mod views;

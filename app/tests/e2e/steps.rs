@@ -295,3 +295,74 @@ pub fn no_secrets_left(p: &Path, desktop: &Desktop, secrets: &[&str]) {
         }
     }
 }
+
+/// The Listings view (filter, open a listing, a team note, comparables, a
+/// task made from it) and the Market view, over listings imported by the
+/// CLI into the app's profile.
+pub fn listings(s: &Session, p: &Path) {
+    let csv = p.join("e2e-listings.csv");
+    let path = csv.to_str().expect("path");
+    pl(
+        p,
+        &[
+            "mls", "generate", "--count", "400", "--seed", "5", "-o", path,
+        ],
+        "",
+    );
+    pl(p, &["mls", "import-csv", path], "");
+    s.click("[data-testid=open-listings]");
+    s.wait("[data-testid=listing-row]");
+    s.type_into("[data-testid=listing-city]", "Denver");
+    s.wait_for("[data-testid=listing-table]", |s| {
+        let rows = s.d.js(
+            &s.id,
+            "return [...document.querySelectorAll('[data-testid=listing-row] td:nth-child(3)')].map(td => td.textContent)",
+            json!([]),
+        );
+        rows.as_array()
+            .is_some_and(|r| !r.is_empty() && r.iter().all(|c| c == "Denver"))
+    });
+    s.click("[data-testid=listing-row] button");
+    s.wait("[data-testid=listing-detail]");
+    let key = s.d.js(
+        &s.id,
+        "return document.querySelector('[data-testid=listing-row].selected').dataset.key",
+        json!([]),
+    );
+    let key = key.as_str().expect("selected listing").to_string();
+    s.type_into("[data-testid=listing-note-input]", "Roof looks new\u{E007}");
+    s.wait_for("[data-testid=listing-notes]", |s| {
+        s.text_of("[data-testid=listing-notes]")
+            .contains("Roof looks new")
+    });
+    s.wait_for("[data-testid=listing-comps]", |s| {
+        !s.text_of("[data-testid=listing-comps]").is_empty()
+    });
+    s.shot("l-listings");
+    let shown: Value =
+        serde_json::from_str(&pl(p, &["--json", "listings", "show", &key], "")).expect("json");
+    assert_eq!(
+        shown["team"]["notes"][0]["text"], "Roof looks new",
+        "{shown}"
+    );
+    // A task from the listing: quick-add opens filled in, linked to it.
+    s.click("[data-testid=listing-create-task]");
+    s.type_into("[data-testid=quick-add-input]", "\u{E007}");
+    eventually(15, "no task made from the listing", || {
+        let tasks: Value =
+            serde_json::from_str(&pl(p, &["--json", "task", "list"], "")).expect("json");
+        tasks.as_array().is_some_and(|t| {
+            t.iter().any(|t| {
+                t["title"]
+                    .as_str()
+                    .is_some_and(|x| x.starts_with("Schedule showing"))
+                    && t["listings"] == json!([key])
+            })
+        })
+    });
+    s.click("[data-testid=open-market]");
+    s.wait_for("[data-testid=market-table]", |s| {
+        s.text_of("[data-testid=market-table]").contains("Denver")
+    });
+    s.shot("m-market");
+}

@@ -79,6 +79,7 @@ pub struct TeamLayer {
 /// A listing as the cache holds it: the MLS record (gone when the MLS no
 /// longer returns it) and the team's layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CachedListing {
     pub key: String,
     pub source: String,

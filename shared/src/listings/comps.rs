@@ -29,6 +29,7 @@ use super::model::{Listing, StandardStatus};
 
 /// One comparable sale.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comparable {
     pub listing: Listing,
     /// Straight-line distance, when both have coordinates.
@@ -41,6 +42,7 @@ pub struct Comparable {
 
 /// An estimated value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ValueRange {
     pub low: f64,
     pub estimate: f64,
@@ -48,6 +50,7 @@ pub struct ValueRange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comps {
     pub comparables: Vec<Comparable>,
     /// None when there are no comparables or the subject's area is unknown.
@@ -195,6 +198,7 @@ pub fn comparables(
 
 /// Market statistics of one city or postal code.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MarketStats {
     pub group: String,
     pub active: usize,

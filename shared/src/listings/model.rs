@@ -88,6 +88,7 @@ impl StandardStatus {
 /// One listing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Listing {
     /// The MLS's unique key for the listing.
     pub listing_key: String,

@@ -16,11 +16,16 @@ import type { Invite } from "./bindings/Invite"
 import type { MemberInfo } from "./bindings/MemberInfo"
 import type { Role } from "./bindings/Role"
 import type { TeamView } from "./bindings/TeamView"
+import type { CachedListing } from "./bindings/CachedListing"
+import type { Comps } from "./bindings/Comps"
+import type { ListingFilter } from "./bindings/ListingFilter"
+import type { MarketStats } from "./bindings/MarketStats"
 import type { Settings } from "./bindings/Settings"
 import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
 
+export type { CachedListing, Comps, ListingFilter, MarketStats }
 export type { AppError, BoardSummary, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -59,6 +64,12 @@ export const api = {
   signOut: () => invoke<Settings>("sign_out"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   teamPage: () => invoke<TeamView[]>("team_page"),
+  searchListings: (filter: ListingFilter) => invoke<CachedListing[]>("search_listings", { filter }),
+  getListing: (key: string) => invoke<CachedListing>("get_listing", { key }),
+  addListingNote: (key: string, text: string) => invoke<CachedListing>("add_listing_note", { key, text }),
+  tagListing: (key: string, tag: string, on: boolean) => invoke<CachedListing>("tag_listing", { key, tag, on }),
+  listingComps: (key: string) => invoke<Comps>("listing_comps", { key }),
+  marketStats: (by: "city" | "postal", months: number) => invoke<MarketStats[]>("market_stats", { by, months }),
   createInvite: (team: number, role: Role) => invoke<Invite>("create_invite", { team, role, hours: null }),
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),

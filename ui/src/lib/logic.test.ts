@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, byColumn, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, byColumn, money, priceColour, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -127,5 +127,22 @@ describe("upsert", () => {
     expect(upsert(list, t("b", { archived: true })).map((x) => x.id)).toEqual(["a"])
     expect(upsert(list, t("z", { deleted: true }))).toBe(list)
     expect(list.map((x) => x.id)).toEqual(["a", "b"])
+  })
+})
+
+describe("listing helpers", () => {
+  it("formats money and colours prices", () => {
+    expect(money(450000)).toBe("$450,000")
+    expect(money(null)).toBe("")
+    expect(priceColour(100, 100, 200)).toBe("hsl(220, 70%, 45%)")
+    expect(priceColour(200, 100, 200)).toBe("hsl(0, 70%, 45%)")
+    expect(priceColour(999, 100, 200)).toBe("hsl(0, 70%, 45%)")
+  })
+  it("plots north up and east right inside the box", () => {
+    const [a, b] = scatter([{ lat: 39.7, lon: -105.0 }, { lat: 39.8, lon: -104.9 }], 110, 110)
+    expect(a).toEqual({ x: 5, y: 105 })
+    expect(b.x).toBeCloseTo(105)
+    expect(b.y).toBeCloseTo(5)
+    expect(scatter([], 10, 10)).toEqual([])
   })
 })

@@ -175,3 +175,29 @@ export function upsert(tasks: Task[], t: Task): Task[] {
   else out.splice(i, 1)
   return out
 }
+
+/** "$450,000" (no cents), or "" for no price. */
+export function money(v: number | null | undefined): string {
+  return v == null ? "" : "$" + Math.round(v).toLocaleString("en-US")
+}
+
+/** Plots points in a box: x from longitude, y from latitude (north up). */
+export function scatter(
+  points: { lat: number; lon: number }[],
+  width: number,
+  height: number,
+): { x: number; y: number }[] {
+  if (points.length === 0) return []
+  const lats = points.map((p) => p.lat)
+  const lons = points.map((p) => p.lon)
+  const [la0, la1, lo0, lo1] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)]
+  const sx = lo1 > lo0 ? (width - 10) / (lo1 - lo0) : 0
+  const sy = la1 > la0 ? (height - 10) / (la1 - la0) : 0
+  return points.map((p) => ({ x: 5 + (p.lon - lo0) * sx, y: height - 5 - (p.lat - la0) * sy }))
+}
+
+/** A colour from cheap (blue) to dear (red) for `v` within [lo, hi]. */
+export function priceColour(v: number, lo: number, hi: number): string {
+  const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5
+  return `hsl(${Math.round(220 - 220 * t)}, 70%, 45%)`
+}
