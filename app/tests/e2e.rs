@@ -201,8 +201,7 @@ fn a_person_uses_the_real_app_end_to_end() {
     );
     s.type_into("[data-testid=detail-title]", "Renamed by mistake\u{E004}");
     s.wait_card("Doing", "Renamed by mistake");
-    s.click("[data-testid=show-history]");
-    s.wait("[data-testid=history]");
+    s.click_until("[data-testid=show-history]", "[data-testid=history]");
     // Newest first: the rename, then the description edits; restore the one
     // before the rename.
     let restore = r#"return [...document.querySelectorAll('[data-testid=restore]')].map(b => b.dataset.version)"#;
@@ -211,9 +210,14 @@ fn a_person_uses_the_real_app_end_to_end() {
         .as_str()
         .expect("an earlier version")
         .to_string();
-    s.click(&format!(
-        "[data-testid=restore][data-version=\"{before_rename}\"]"
-    ));
+    // A DOM click: the button is low in a scrolled panel (see click_until).
+    s.d.js(
+        &s.id,
+        "document.querySelector(arguments[0]).click(); return true",
+        json!([format!(
+            "[data-testid=restore][data-version=\"{before_rename}\"]"
+        )]),
+    );
     s.wait_card("Doing", "Call the seller");
     s.shot("f-restored");
     s.click("[aria-label='Close the task']");

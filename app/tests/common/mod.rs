@@ -164,6 +164,28 @@ impl Session<'_> {
         );
     }
 
+    /// Clicks `css` through the DOM (not at screen coordinates, which a
+    /// re-render of a scrolled panel can move under a busy machine) until
+    /// `then` shows, up to three times.
+    pub fn click_until(&self, css: &str, then: &str) {
+        for _ in 0..3 {
+            self.wait(css);
+            self.d.js(
+                &self.id,
+                "const e = document.querySelector(arguments[0]); if (e) e.click(); return true",
+                json!([css]),
+            );
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if self.find(then).is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        self.wait(then);
+    }
+
     pub fn type_into(&self, css: &str, text: &str) {
         let e = self.wait(css);
         self.d.post(
