@@ -164,6 +164,17 @@ impl Session<'_> {
         );
     }
 
+    /// Clicks `css` through the DOM once it is there (for buttons in panels
+    /// that scroll and re-render; see `click_until`).
+    pub fn dom_click(&self, css: &str) {
+        self.wait(css);
+        self.d.js(
+            &self.id,
+            "document.querySelector(arguments[0]).click(); return true",
+            json!([css]),
+        );
+    }
+
     /// Clicks `css` through the DOM (not at screen coordinates, which a
     /// re-render of a scrolled panel can move under a busy machine) until
     /// `then` shows, up to three times.

@@ -29,7 +29,7 @@ pub fn detail_fields(s: &Session, p: &Path, id: &str) {
     s.wait_for("[data-testid=detail-labels]", |s| {
         s.text_of("[data-testid=detail-labels]").contains("#photos")
     });
-    s.click("[aria-label='Remove #photos']");
+    s.dom_click("[aria-label='Remove #photos']");
     s.wait_for("[data-testid=detail-labels]", |s| {
         !s.text_of("[data-testid=detail-labels]").contains("#photos")
     });
@@ -322,7 +322,7 @@ pub fn listings(s: &Session, p: &Path) {
         rows.as_array()
             .is_some_and(|r| !r.is_empty() && r.iter().all(|c| c == "Denver"))
     });
-    s.click("[data-testid=listing-row] button");
+    s.dom_click("[data-testid=listing-row] button");
     s.wait("[data-testid=listing-detail]");
     let key = s.d.js(
         &s.id,
@@ -346,7 +346,7 @@ pub fn listings(s: &Session, p: &Path) {
         "{shown}"
     );
     // A task from the listing: quick-add opens filled in, linked to it.
-    s.click("[data-testid=listing-create-task]");
+    s.dom_click("[data-testid=listing-create-task]");
     s.type_into("[data-testid=quick-add-input]", "\u{E007}");
     eventually(15, "no task made from the listing", || {
         let tasks: Value =
