@@ -211,13 +211,9 @@ fn a_person_uses_the_real_app_end_to_end() {
         .expect("an earlier version")
         .to_string();
     // A DOM click: the button is low in a scrolled panel (see click_until).
-    s.d.js(
-        &s.id,
-        "document.querySelector(arguments[0]).click(); return true",
-        json!([format!(
-            "[data-testid=restore][data-version=\"{before_rename}\"]"
-        )]),
-    );
+    s.dom_click(&format!(
+        "[data-testid=restore][data-version=\"{before_rename}\"]"
+    ));
     s.wait_card("Doing", "Call the seller");
     s.shot("f-restored");
     s.click("[aria-label='Close the task']");

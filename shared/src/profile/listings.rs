@@ -17,7 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::ids::DocumentId;
 use crate::listings::comps::{Comps, MarketStats, comparables, market_stats};
 use crate::listings::{Listing, StandardStatus};
-use crate::store::{chunks, materialize, meta_get, meta_set};
+use crate::store::{chunks, decode_row, materialize, meta_get, meta_set};
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -330,10 +330,7 @@ impl Profile {
             .conn()
             .prepare_cached("SELECT json FROM listings WHERE source = ?1 AND listing_key = ?2")?
             .query_row([&source, &key], |r| r.get(0))?;
-        serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
-            doc: "materialized listing".into(),
-            reason: format!("{e}; run `porchlight reindex`"),
-        })
+        decode_row(&json, "listing")
     }
 
     /// Adds a team note to a listing (kept through re-imports).
@@ -392,11 +389,7 @@ impl Profile {
         let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for json in rows {
-            let cached: CachedListing =
-                serde_json::from_str(&json?).map_err(|e| CoreError::CorruptDocument {
-                    doc: "materialized listing".into(),
-                    reason: format!("{e}; run `porchlight reindex`"),
-                })?;
+            let cached: CachedListing = decode_row(&json?, "listing")?;
             out.extend(cached.mls);
         }
         Ok(out)
@@ -539,12 +532,7 @@ impl Profile {
         let rows = stmt.query_map(params.as_slice(), |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for json in rows {
-            out.push(
-                serde_json::from_str(&json?).map_err(|e| CoreError::CorruptDocument {
-                    doc: "materialized listing".into(),
-                    reason: format!("{e}; run `porchlight reindex`"),
-                })?,
-            );
+            out.push(decode_row(&json?, "listing")?);
         }
         Ok(out)
     }

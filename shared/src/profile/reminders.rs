@@ -13,8 +13,9 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::Profile;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::model::Task;
+use crate::store::decode_row;
 use crate::time::{local_date, parse_tz};
 
 /// Local time at which an all-day due date notifies.
@@ -110,11 +111,7 @@ impl Profile {
         let me = self.user();
         let mut out = Vec::new();
         for json in rows {
-            let task: Task =
-                serde_json::from_str(&json?).map_err(|e| CoreError::CorruptDocument {
-                    doc: "materialized task".into(),
-                    reason: format!("{e}; run `porchlight reindex`"),
-                })?;
+            let task: Task = decode_row(&json?, "task")?;
             if !task.assignees.is_empty() && !task.assignees.iter().any(|a| a == me) {
                 continue;
             }

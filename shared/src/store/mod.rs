@@ -13,7 +13,7 @@ pub(crate) mod query;
 
 pub use chunks::{Chunk, ChunkKind};
 pub use query::{DueFilter, TaskQuery};
-pub(crate) use query::{task_json as query_task_json, tasks as query_tasks};
+pub(crate) use query::{decode_row, task_json as query_task_json, tasks as query_tasks};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -81,13 +81,17 @@ pub(crate) fn tasks(
 ) -> Result<Vec<Task>> {
     task_json(conn, query, now, tz)?
         .iter()
-        .map(|json| {
-            serde_json::from_str(json).map_err(|e| CoreError::CorruptDocument {
-                doc: "materialized task".into(),
-                reason: format!("{e}; run `porchlight reindex`"),
-            })
-        })
+        .map(|json| decode_row(json, "task"))
         .collect()
+}
+
+/// A materialized row's JSON (`what`: "task", "listing"); one that does not
+/// read means the tables are out of step with the documents.
+pub(crate) fn decode_row<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| CoreError::CorruptDocument {
+        doc: format!("materialized {what}"),
+        reason: format!("{e}; run `porchlight reindex`"),
+    })
 }
 
 /// The tasks matching `query`, each as the JSON the materialized table
