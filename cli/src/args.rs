@@ -374,6 +374,33 @@ pub enum MlsCmd {
         #[arg(long)]
         media: bool,
     },
+    /// Connect a RETS 1.7.2 / 1.8 server. The password (and, with
+    /// --ua-password, the user-agent password on the next line) is read
+    /// from standard input and kept in the OS keychain.
+    AddRets {
+        name: String,
+        /// The login URL, e.g. https://rets.example.com/rets/login
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        user: String,
+        /// The class to search (see the MLS's metadata), e.g. RES.
+        #[arg(long, default_value = "RES")]
+        class: String,
+        /// The search type.
+        #[arg(long, default_value = "Property")]
+        resource: String,
+        /// The user agent the MLS registered (sent as User-Agent).
+        #[arg(long, default_value = "Porchlight/0.1")]
+        user_agent: String,
+        #[arg(long, default_value = "RETS/1.7.2")]
+        rets_version: String,
+        /// The MLS gave this user agent a password (RETS-UA-Authorization).
+        #[arg(long)]
+        ua_password: bool,
+        #[arg(long, default_value_t = 500)]
+        page_size: usize,
+    },
     /// The MLS connections.
     List,
     /// Forget a connection and its secret (its listings stay cached).

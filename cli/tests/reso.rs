@@ -2,6 +2,7 @@
 //! paging, 429, token refresh, timestamp collisions, an interrupted pull
 //! that resumes with no gap and no duplicate, reconcile on a full pull.
 
+mod common;
 #[path = "fakes/reso.rs"]
 mod fake_reso;
 
@@ -164,30 +165,6 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     assert!(e.to_string().contains("refused the sign-in"), "{e}");
 }
 
-/// Runs porchlight with `stdin`; returns (exit code, stdout, stderr).
-fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_porchlight"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("PORCHLIGHT_SECRETS", "file")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
     let (base, _fake) = fake_reso::start(records()).await;
@@ -200,7 +177,7 @@ async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
         let d = d.clone();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            cli(&d, &args, &stdin)
+            common::run_cli(&d, &args, &stdin)
         })
     };
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();

@@ -6,7 +6,9 @@ use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::pull::{Progress, PullError, PullReport, pull};
 use porchlight_core::listings::reso::{ResoClient, ResoConfig, ResoError};
-use porchlight_core::listings::sources::MlsSource;
+use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
+use porchlight_core::listings::rets::replicate::pull as rets_pull;
+use porchlight_core::listings::sources::{MlsSource, RetsSettings};
 use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
 use porchlight_core::secrets::Secrets;
@@ -19,10 +21,10 @@ fn secrets(dir: &std::path::Path) -> Result<Secrets> {
     Secrets::new(dir).map_err(|e| UsageError(e.to_string()).into())
 }
 
-fn read_secret() -> Result<String> {
+fn read_secret(prompt: &str) -> Result<String> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
-        eprint!("Secret (the bearer token, or the client secret with --client-id): ");
+        eprint!("{prompt}: ");
     }
     let mut text = String::new();
     std::io::stdin()
@@ -30,9 +32,10 @@ fn read_secret() -> Result<String> {
         .map_err(|e| UsageError(format!("cannot read the secret from standard input: {e}")))?;
     let secret = text.trim().to_string();
     if secret.is_empty() {
-        return Err(UsageError(
-            "no secret given: type the token or client secret, or pipe it on standard input".into(),
-        )
+        return Err(UsageError(format!(
+            "no secret given: type the {}, or pipe it on standard input",
+            prompt.to_lowercase()
+        ))
         .into());
     }
     Ok(secret)
@@ -43,22 +46,29 @@ fn duration(d: std::time::Duration) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
+fn saved_secret(dir: &std::path::Path, name: &str) -> Result<Option<String>> {
+    Ok(secrets(dir)?
+        .get(name)
+        .map_err(|e| UsageError(e.to_string()))?)
+}
+
 async fn pull_one(
     dir: &std::path::Path,
     profile: &mut Profile,
     source: &MlsSource,
     full: bool,
 ) -> Result<PullReport> {
-    let secret = secrets(dir)?
-        .get(&source.secret_name())
-        .map_err(|e| UsageError(e.to_string()))?
-        .ok_or_else(|| {
-            UsageError(format!(
-                "no secret saved for '{}'; run `porchlight mls add-reso` again",
-                source.name
-            ))
-        })?;
-    let mut client = ResoClient::new(ResoConfig::from_source(source, secret))?;
+    let add = if source.rets.is_some() {
+        "add-rets"
+    } else {
+        "add-reso"
+    };
+    let secret = saved_secret(dir, &source.secret_name())?.ok_or_else(|| {
+        UsageError(format!(
+            "no secret saved for '{}'; run `porchlight mls {add}` again",
+            source.name
+        ))
+    })?;
     let name = source.name.clone();
     let mut progress = move |p: Progress| {
         let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
@@ -72,7 +82,22 @@ async fn pull_one(
             p.rate()
         );
     };
-    let report = pull(profile, &source.name, &mut client, full, &mut progress).await;
+    let report = match source.rets {
+        Some(_) => {
+            let ua = match source.rets.as_ref().is_some_and(|r| r.ua_password) {
+                true => saved_secret(dir, &source.ua_secret_name())?,
+                false => None,
+            };
+            let config = RetsConfig::from_source(source, secret, ua)
+                .ok_or_else(|| UsageError(format!("'{}' is not a RETS connection", source.name)))?;
+            let mut client = RetsClient::new(config).map_err(|e| UsageError(e.to_string()))?;
+            rets_pull(profile, &source.name, &mut client, full, &mut progress).await
+        }
+        None => {
+            let mut client = ResoClient::new(ResoConfig::from_source(source, secret))?;
+            pull(profile, &source.name, &mut client, full, &mut progress).await
+        }
+    };
     eprintln!();
     // A refused sign-in is the user's to fix (exit 2); a server or network
     // failure is not (exit 1). Either way the next pull resumes from the
@@ -81,6 +106,8 @@ async fn pull_one(
         PullError::Core(c) => anyhow::Error::from(c),
         PullError::Reso(r @ ResoError::Auth { .. }) => UsageError(r.to_string()).into(),
         PullError::Reso(r) => anyhow::Error::from(r),
+        PullError::Rets(r @ RetsError::Auth(_)) => UsageError(r.to_string()).into(),
+        PullError::Rets(r) => anyhow::Error::from(r),
     })
 }
 
@@ -103,9 +130,11 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 client_id,
                 page_size,
                 expand_media: media,
+                rets: None,
             };
             source.validate().map_err(|e| UsageError(e.to_string()))?;
-            let secret = read_secret()?;
+            let secret =
+                read_secret("Secret (the bearer token, or the client secret with --client-id)")?;
             let stored = secrets(dir)?
                 .set(&source.secret_name(), &secret)
                 .map_err(|e| UsageError(e.to_string()))?;
@@ -115,6 +144,61 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             }
             println!(
                 "Added '{}'; `porchlight mls pull {}` fetches its listings.",
+                source.name, source.name
+            );
+            Ok(())
+        }
+        MlsCmd::AddRets {
+            name,
+            url,
+            user,
+            class,
+            resource,
+            user_agent,
+            rets_version,
+            ua_password,
+            page_size,
+        } => {
+            let source = MlsSource {
+                name: name.trim().to_string(),
+                url: url.trim().to_string(),
+                resource,
+                token_url: None,
+                client_id: None,
+                page_size,
+                expand_media: false,
+                rets: Some(RetsSettings {
+                    username: user,
+                    class,
+                    user_agent,
+                    version: rets_version,
+                    ua_password,
+                }),
+            };
+            source.validate().map_err(|e| UsageError(e.to_string()))?;
+            let password = read_secret("RETS password")?;
+            let ua = if ua_password {
+                Some(read_secret("User-agent password")?)
+            } else {
+                None
+            };
+            let keychain = secrets(dir)?;
+            let stored = keychain
+                .set(&source.secret_name(), &password)
+                .map_err(|e| UsageError(e.to_string()))?;
+            match &ua {
+                Some(ua) => keychain.set(&source.ua_secret_name(), ua),
+                None => keychain
+                    .delete(&source.ua_secret_name())
+                    .map(|_| stored.clone()),
+            }
+            .map_err(|e| UsageError(e.to_string()))?;
+            profile.save_mls_source(&source)?;
+            if let Some(warning) = stored.warning() {
+                eprintln!("{warning}");
+            }
+            println!(
+                "Added RETS '{}'; `porchlight mls pull {}` fetches its listings.",
                 source.name, source.name
             );
             Ok(())
@@ -129,10 +213,16 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                     .listing_mark(&s.name)?
                     .map(|m| m.to_rfc3339())
                     .unwrap_or_else(|| "never pulled".into());
-                println!(
-                    "{}  {}/{}  last change seen: {mark}",
-                    s.name, s.url, s.resource
-                );
+                match &s.rets {
+                    Some(r) => println!(
+                        "{}  RETS {} {}:{} as {}  last change seen: {mark}",
+                        s.name, s.url, s.resource, r.class, r.username
+                    ),
+                    None => println!(
+                        "{}  RESO {}/{}  last change seen: {mark}",
+                        s.name, s.url, s.resource
+                    ),
+                }
             }
             Ok(())
         }
@@ -143,7 +233,9 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 ))
                 .into());
             }
-            let _ = secrets(dir)?.delete(&format!("mls:{}", name.trim()));
+            let keychain = secrets(dir)?;
+            let _ = keychain.delete(&format!("mls:{}", name.trim()));
+            let _ = keychain.delete(&format!("mls:{}:ua", name.trim()));
             println!("Removed '{name}' and its secret; its listings stay in the cache.");
             Ok(())
         }
@@ -158,7 +250,8 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             };
             if sources.is_empty() {
                 return Err(UsageError(
-                    "no MLS connections yet; add one with `porchlight mls add-reso`".into(),
+                    "no MLS connections yet; add one with `porchlight mls add-rets` or `add-reso`"
+                        .into(),
                 )
                 .into());
             }

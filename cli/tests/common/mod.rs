@@ -72,6 +72,30 @@ pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
     .expect("join")
 }
 
+/// Runs porchlight (blocking) with `stdin`, keeping secrets in a file;
+/// returns (exit code, stdout, stderr) whatever the outcome.
+pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("PORCHLIGHT_SECRETS", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut s) = child.stdin.take() {
+        let _ = s.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("json")
 }

@@ -72,6 +72,18 @@ const COMMON: &[(&str, &str)] = &[
     ("Remarks", "PublicRemarks"),
     ("Description", "PublicRemarks"),
     ("Type", "PropertyType"),
+    // RETS 1.x standard names.
+    ("ListingStatus", "StandardStatus"),
+    ("ListingID", "ListingId"),
+    ("SquareFeet", "LivingArea"),
+    ("Bedrooms", "BedroomsTotal"),
+    ("Bathrooms", "BathroomsTotalInteger"),
+    ("ZipCode", "PostalCode"),
+    ("ListDate", "ListingContractDate"),
+    ("ClosingDate", "CloseDate"),
+    ("SoldDate", "CloseDate"),
+    ("SoldPrice", "ClosePrice"),
+    ("LastModifiedDateTime", "ModificationTimestamp"),
 ];
 
 /// Lowercase letters and digits only: "Sq. Ft." and "sqft" are one header.

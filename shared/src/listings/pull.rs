@@ -46,6 +46,8 @@ pub enum PullError {
     #[error(transparent)]
     Reso(#[from] ResoError),
     #[error(transparent)]
+    Rets(#[from] super::rets::client::RetsError),
+    #[error(transparent)]
     Core(#[from] CoreError),
 }
 

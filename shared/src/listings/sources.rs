@@ -1,7 +1,8 @@
 //! MLS connections a profile pulls from. The settings (URL, resource,
-//! client id) are kept in the profile; the secret (bearer token or OAuth2
-//! client secret) goes to the OS keychain ([`crate::secrets`]), never to
-//! SQLite or a config file.
+//! client id, RETS user name and class) are kept in the profile; the
+//! secrets (bearer token, OAuth2 client secret, RETS password and
+//! user-agent password) go to the OS keychain ([`crate::secrets`]), never
+//! to SQLite or a config file.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +10,21 @@ use crate::Profile;
 use crate::error::{CoreError, Result};
 use crate::store::{meta_get, meta_set};
 
-/// One MLS connection (RESO Web API).
+/// The RETS side of a connection (its secrets are in the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetsSettings {
+    pub username: String,
+    /// The class searched, e.g. `RES` or `ResidentialProperty`.
+    pub class: String,
+    pub user_agent: String,
+    /// `RETS/1.7.2` or `RETS/1.8`.
+    pub version: String,
+    /// A user-agent password is in the keychain (`mls:NAME:ua`).
+    pub ua_password: bool,
+}
+
+/// One MLS connection: a RESO Web API server, or a RETS server when
+/// `rets` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MlsSource {
     /// Its name in the cache (`--source` everywhere).
@@ -23,12 +38,25 @@ pub struct MlsSource {
     pub client_id: Option<String>,
     pub page_size: usize,
     pub expand_media: bool,
+    /// A RETS server: `url` is its login URL and `resource` its search type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rets: Option<RetsSettings>,
 }
 
 impl MlsSource {
     /// The keychain entry holding this source's secret.
     pub fn secret_name(&self) -> String {
         format!("mls:{}", self.name)
+    }
+
+    /// The keychain entry holding a RETS user-agent password.
+    pub fn ua_secret_name(&self) -> String {
+        format!("mls:{}:ua", self.name)
+    }
+
+    /// "RESO" or "RETS".
+    pub fn kind(&self) -> &'static str {
+        if self.rets.is_some() { "RETS" } else { "RESO" }
     }
 
     /// Checks the settings, in words.
@@ -56,6 +84,24 @@ impl MlsSource {
                 self.client_id.as_deref().unwrap_or(""),
                 "give both --token-url and --client-id, or neither (a bearer token)",
             ));
+        }
+        if let Some(r) = &self.rets {
+            if r.username.trim().is_empty() {
+                return Err(bad("RETS user name", &r.username, "give --user"));
+            }
+            if r.class.trim().is_empty() {
+                return Err(bad("RETS class", &r.class, "give --class (e.g. RES)"));
+            }
+            if !matches!(
+                r.version.as_str(),
+                "RETS/1.5" | "RETS/1.7" | "RETS/1.7.2" | "RETS/1.8"
+            ) {
+                return Err(bad(
+                    "RETS version",
+                    &r.version,
+                    "use RETS/1.7.2 or RETS/1.8 (or RETS/1.5, RETS/1.7)",
+                ));
+            }
         }
         if !(1..=10_000).contains(&self.page_size) {
             return Err(bad(
@@ -132,6 +178,7 @@ mod tests {
             client_id: Some("porchlight".into()),
             page_size: 200,
             expand_media: true,
+            rets: None,
         }
     }
 
@@ -147,6 +194,23 @@ mod tests {
             .map(|s| s.name)
             .collect();
         assert_eq!(names, ["coast", "metro"]);
+        let rets = MlsSource {
+            rets: Some(RetsSettings {
+                username: "maria".into(),
+                class: "RES".into(),
+                user_agent: "Porchlight/0.1".into(),
+                version: "RETS/1.8".into(),
+                ua_password: true,
+            }),
+            token_url: None,
+            client_id: None,
+            ..source("rets")
+        };
+        p.save_mls_source(&rets).expect("rets");
+        assert_eq!(p.mls_source("rets").expect("rets"), rets);
+        assert_eq!(rets.kind(), "RETS");
+        assert_eq!(rets.ua_secret_name(), "mls:rets:ua");
+        assert!(p.remove_mls_source("rets").expect("remove"));
         assert_eq!(p.mls_source("metro").expect("one"), source("metro"));
         assert!(p.remove_mls_source("metro").expect("remove"));
         assert!(!p.remove_mls_source("metro").expect("again"));
@@ -166,6 +230,30 @@ mod tests {
             },
             MlsSource {
                 page_size: 0,
+                ..source("x")
+            },
+            MlsSource {
+                rets: Some(RetsSettings {
+                    username: "".into(),
+                    class: "RES".into(),
+                    user_agent: "Porchlight/0.1".into(),
+                    version: "RETS/1.7.2".into(),
+                    ua_password: false,
+                }),
+                token_url: None,
+                client_id: None,
+                ..source("x")
+            },
+            MlsSource {
+                rets: Some(RetsSettings {
+                    username: "maria".into(),
+                    class: "RES".into(),
+                    user_agent: "Porchlight/0.1".into(),
+                    version: "RETS/2".into(),
+                    ua_password: false,
+                }),
+                token_url: None,
+                client_id: None,
                 ..source("x")
             },
         ] {

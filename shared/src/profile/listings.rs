@@ -283,6 +283,24 @@ impl Profile {
         self.store.write(|tx| meta_set(tx, &key, &text))
     }
 
+    /// Where an unfinished pull of `source` got to (the importer's own
+    /// note, e.g. the RETS query and offset), if one did not finish.
+    pub fn listing_checkpoint(&self, source: &str) -> Result<Option<String>> {
+        meta_get(self.store().conn(), &format!("listing-checkpoint:{source}"))
+    }
+
+    /// Records (or, with `None`, clears) `source`'s pull checkpoint.
+    pub fn set_listing_checkpoint(&mut self, source: &str, note: Option<&str>) -> Result<()> {
+        let key = format!("listing-checkpoint:{source}");
+        self.store.write(|tx| match note {
+            Some(n) => meta_set(tx, &key, n),
+            None => {
+                tx.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+                Ok(())
+            }
+        })
+    }
+
     /// Drops the MLS records of `source` whose keys are not in `keep` (the
     /// source no longer returns them); the team's layer stays. Returns how
     /// many went.

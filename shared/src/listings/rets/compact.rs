@@ -9,7 +9,8 @@
 //! in attributes are fine. ReplyCode 20201 means no records (not an
 //! error). An HTML page where a reply was expected is said to be one.
 
-use crate::listings::values::decode_text;
+use super::ReplyError;
+use super::text::{attribute, delimiter, elements, find_tag, read, split, status};
 
 /// A search reply.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,159 +42,10 @@ impl CompactReply {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CompactError {
-    #[error("not a RETS response: {0}")]
-    NotRets(String),
-    #[error("the RETS server answered {code}: {text}")]
-    Reply { code: u32, text: String },
-    #[error("the RETS reply has data but no <COLUMNS> line")]
-    NoColumns,
-}
-
-/// The value of attribute `name` in `tag` (`Name="v"`, `Name = 'v'`, any case).
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&name.to_ascii_lowercase()) {
-        let at = from + i + name.len();
-        let rest = tag[at..].trim_start();
-        if let Some(rest) = rest.strip_prefix('=') {
-            let rest = rest.trim_start();
-            let quote = rest.chars().next()?;
-            if quote == '"' || quote == '\'' {
-                let value = &rest[1..];
-                return value.find(quote).map(|end| value[..end].to_string());
-            }
-            let end = rest
-                .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-                .unwrap_or(rest.len());
-            return Some(rest[..end].to_string());
-        }
-        from = at;
-    }
-    None
-}
-
-/// The first `<name …>` opening tag's text, case-insensitively.
-fn find_tag<'a>(text: &'a str, lower: &str, name: &str) -> Option<&'a str> {
-    let start = lower.find(&format!("<{name}"))?;
-    let end = lower[start..].find('>')? + start;
-    Some(&text[start..=end])
-}
-
-/// Decodes entities; bad references become U+FFFD instead of failing.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        // An entity is short: look for its ';' within 12 characters (by
-        // char, so a multi-byte character there cannot split).
-        let Some(end) = rest
-            .char_indices()
-            .take(12)
-            .find(|(_, c)| *c == ';')
-            .map(|(i, _)| i)
-        else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..end];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => Some(
-                u32::from_str_radix(&e[2..], 16)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .filter(|c| !c.is_control() || *c == '\t')
-                    .unwrap_or('\u{fffd}'),
-            ),
-            e if e.starts_with('#') => Some(
-                e[1..]
-                    .parse::<u32>()
-                    .ok()
-                    .and_then(char::from_u32)
-                    .filter(|c| !c.is_control() || *c == '\t')
-                    .unwrap_or('\u{fffd}'),
-            ),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Splits a COLUMNS or DATA line, with or without the leading and
-/// trailing delimiter.
-fn split(line: &str, delimiter: char) -> Vec<String> {
-    let inner = line.strip_prefix(delimiter).unwrap_or(line);
-    let inner = inner.strip_suffix(delimiter).unwrap_or(inner);
-    inner
-        .split(delimiter)
-        .map(|f| {
-            unescape(f)
-                .chars()
-                .filter(|c| !c.is_control() || *c == '\t')
-                .collect::<String>()
-                .trim()
-                .to_string()
-        })
-        .collect()
-}
-
-/// The contents of every `<name>…</name>` element, in order.
-fn elements<'a>(text: &'a str, lower: &str, name: &str) -> Vec<&'a str> {
-    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&open) {
-        let start = from + i + open.len();
-        let Some(j) = lower[start..].find(&close) else {
-            // Unclosed: to the end of the line.
-            let end = lower[start..].find('\n').map_or(text.len(), |e| start + e);
-            out.push(&text[start..end]);
-            break;
-        };
-        out.push(&text[start..start + j]);
-        from = start + j + close.len();
-    }
-    out
-}
-
 /// Reads a COMPACT (or COMPACT-DECODED) search reply.
-pub fn parse(bytes: &[u8]) -> Result<CompactReply, CompactError> {
-    let text = decode_text(bytes);
-    let lower = text.to_ascii_lowercase();
-    let Some(rets) = find_tag(&text, &lower, "rets") else {
-        let what = if lower.contains("<html") {
-            "an HTML page came back (a login page or an error page?)".to_string()
-        } else {
-            let start: String = text.chars().take(60).collect();
-            format!("no <RETS> element in {start:?}")
-        };
-        return Err(CompactError::NotRets(what));
-    };
-    let reply_code: u32 = attribute(rets, "ReplyCode")
-        .and_then(|c| c.trim().parse().ok())
-        .ok_or_else(|| CompactError::NotRets("the <RETS> element has no ReplyCode".into()))?;
-    let reply_text = attribute(rets, "ReplyText").unwrap_or_default();
+pub fn parse(bytes: &[u8]) -> Result<CompactReply, ReplyError> {
+    let (text, lower) = read(bytes);
+    let (reply_code, reply_text) = status(&text, &lower).map_err(ReplyError::NotRets)?;
     let mut reply = CompactReply {
         reply_code,
         reply_text: reply_text.clone(),
@@ -203,7 +55,7 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, CompactError> {
         0 => {}
         20201 => return Ok(reply),
         code => {
-            return Err(CompactError::Reply {
+            return Err(ReplyError::Reply {
                 code,
                 text: reply_text,
             });
@@ -212,29 +64,40 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, CompactError> {
     reply.count = find_tag(&text, &lower, "count")
         .and_then(|t| attribute(t, "Records"))
         .and_then(|r| r.trim().parse().ok());
-    let delimiter = find_tag(&text, &lower, "delimiter")
-        .and_then(|t| attribute(t, "value"))
-        .and_then(|v| u8::from_str_radix(v.trim(), 16).ok())
-        .map(char::from)
-        .unwrap_or('\t');
     reply.max_rows = lower.contains("<maxrows");
-    let data = elements(&text, &lower, "data");
-    let Some(columns) = elements(&text, &lower, "columns")
+    let (columns, rows, bad_rows) = table(&text, &lower, delimiter(&text, &lower))?;
+    reply.columns = columns;
+    reply.rows = rows;
+    reply.bad_rows = bad_rows;
+    Ok(reply)
+}
+
+/// Columns, the rows that fit them, and the lines that did not (in words).
+pub(crate) type Table = (Vec<String>, Vec<Vec<String>>, Vec<String>);
+
+/// The `<COLUMNS>` and `<DATA>` lines of `text` (a reply or one metadata
+/// section): the columns, the rows that fit them, and the lines that did
+/// not, in words.
+pub(crate) fn table(text: &str, lower: &str, delimiter: char) -> Result<Table, ReplyError> {
+    let data = elements(text, lower, "data");
+    let Some(columns) = elements(text, lower, "columns")
         .first()
         .map(|c| split(c, delimiter))
     else {
         return if data.is_empty() {
-            Ok(reply)
+            Ok((Vec::new(), Vec::new(), Vec::new()))
         } else {
-            Err(CompactError::NoColumns)
+            Err(ReplyError::NoColumns)
         };
     };
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
     for (n, line) in data.iter().enumerate() {
         let fields = split(line, delimiter);
         if fields.len() == columns.len() {
-            reply.rows.push(fields);
+            rows.push(fields);
         } else {
-            reply.bad_rows.push(format!(
+            bad.push(format!(
                 "data line {}: {} fields where the columns are {}",
                 n + 1,
                 fields.len(),
@@ -242,8 +105,7 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, CompactError> {
             ));
         }
     }
-    reply.columns = columns;
-    Ok(reply)
+    Ok((columns, rows, bad))
 }
 
 #[cfg(test)]

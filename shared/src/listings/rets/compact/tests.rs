@@ -1,6 +1,7 @@
 //! COMPACT replies as servers send them, tidy and not.
 
 use super::*;
+use crate::listings::rets::ReplyError;
 
 #[test]
 fn a_tidy_reply_with_tabs_count_and_maxrows() {
@@ -61,14 +62,14 @@ fn bad_xml_survives_and_html_is_named() {
     );
     let e = parse(b"<!DOCTYPE html><html><body>Please log in</body></html>").expect_err("html");
     assert!(e.to_string().contains("HTML page"), "{e}");
-    assert!(matches!(parse(b"garbage"), Err(CompactError::NotRets(_))));
+    assert!(matches!(parse(b"garbage"), Err(ReplyError::NotRets(_))));
     assert!(matches!(
         parse(b"<RETS><DATA>x</DATA></RETS>"),
-        Err(CompactError::NotRets(_))
+        Err(ReplyError::NotRets(_))
     ));
     assert_eq!(
         parse(b"<RETS ReplyCode=\"0\"><DATA>\tx\t</DATA></RETS>"),
-        Err(CompactError::NoColumns)
+        Err(ReplyError::NoColumns)
     );
 }
 

@@ -1,0 +1,521 @@
+//! Replication from a RETS server (the fake in fakes/rets.rs): Digest and
+//! Basic auth, relative capability URLs, the session cookie and UA
+//! authorization, COMPACT metadata and lookups, MAXROWS paging from
+//! Offset 1, 20201, busy codes and 5xx retried, an expired session logged
+//! into again, a server that repeats a page, an interrupted pull that
+//! resumes without gaps or duplicates, multipart photos, logout.
+
+mod common;
+#[path = "fakes/rets.rs"]
+mod fake_rets;
+
+use std::time::Duration;
+
+use fake_rets::{Fake, LoginStyle, Photo, Record};
+use porchlight_core::listings::pull::PullError;
+use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
+use porchlight_core::listings::rets::replicate::pull;
+use porchlight_core::profile::ListingQuery;
+use porchlight_core::{OpenOptions, Profile};
+
+/// 23 listings a minute apart, except 4 and 5, which share a timestamp
+/// across the first page boundary (the server sends 5 rows at a time).
+fn records() -> Vec<Record> {
+    (0..23)
+        .map(|i| {
+            let minute = if i == 5 { 4 } else { i };
+            Record {
+                key: format!("T{i:02}"),
+                price: 300_000 + i * 1000,
+                status: ["A", "U", "S"][i as usize % 3],
+                features: if i % 2 == 0 { "P,G" } else { "" },
+                city: "Boulder".into(),
+                modified: format!("2026-11-20T09:{minute:02}:00"),
+                remarks: match i {
+                    1 => b"Caf\xe9 on the corner".to_vec(),
+                    2 => b"Bad &#1; reference &amp; more".to_vec(),
+                    _ => format!("Home {i}").into_bytes(),
+                },
+            }
+        })
+        .collect()
+}
+
+fn fake() -> Fake {
+    Fake {
+        records: records(),
+        max_rows: 5,
+        delimiter: Some("09"),
+        ua_password: true,
+        ..Fake::default()
+    }
+}
+
+fn client(login_url: &str) -> RetsClient {
+    let mut c = RetsClient::new(RetsConfig {
+        login_url: login_url.to_string(),
+        username: fake_rets::USER.into(),
+        password: fake_rets::PASSWORD.into(),
+        user_agent: fake_rets::USER_AGENT.into(),
+        ua_password: Some(fake_rets::UA_PASSWORD.into()),
+        version: "RETS/1.7.2".into(),
+        resource: "Property".into(),
+        class: "RES".into(),
+        page_size: 50,
+    })
+    .expect("client");
+    c.retries = 3;
+    c.max_retry_wait = Duration::from_millis(1500);
+    c
+}
+
+fn cached(p: &Profile) -> Vec<String> {
+    let mut keys: Vec<String> = p
+        .search_listings(&ListingQuery {
+            limit: Some(1000),
+            ..ListingQuery::default()
+        })
+        .expect("search")
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn profile(dir: &tempfile::TempDir) -> Profile {
+    Profile::open(dir.path(), OpenOptions::default()).expect("profile")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_answers_digest_resolves_relative_urls_and_keeps_the_session() {
+    let (login_url, fake) = fake_rets::start(fake()).await;
+    let mut c = client(&login_url);
+    let reply = c.login().await.expect("login").clone();
+    assert_eq!(reply.other["MemberName"], "Maria Lopez");
+    let base = login_url.trim_end_matches("/rets/login");
+    // "/rets/search" and "logout" are relative; GetObject was absolute.
+    assert_eq!(
+        c.capability("Search").map(|u| u.as_str()),
+        Some(format!("{base}/rets/search").as_str())
+    );
+    assert_eq!(
+        c.capability("Logout").map(|u| u.as_str()),
+        Some(format!("{base}/rets/logout").as_str())
+    );
+    assert_eq!(
+        c.capability("GetObject").map(|u| u.as_str()),
+        Some(format!("{base}/rets/getobject").as_str())
+    );
+    let m = c.class_metadata().await.expect("metadata");
+    assert_eq!(m.key_field("Property").as_deref(), Some("LN"));
+    c.logout().await;
+    let f = fake.lock().expect("fake");
+    assert!(
+        f.challenges >= 1,
+        "the first request met a Digest challenge"
+    );
+    assert_eq!(f.logins, 1);
+    assert_eq!(f.logouts, 1);
+    assert_eq!(
+        f.metadata_requests,
+        [
+            "METADATA-RESOURCE 0",
+            "METADATA-TABLE Property:RES",
+            "METADATA-LOOKUP_TYPE Property:*"
+        ]
+    );
+    // Every request after the login carried the cookie (else 20037), the
+    // User-Agent, RETS-Version and a valid RETS-UA-Authorization.
+    assert!(f.violations.is_empty(), "{:?}", f.violations);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rets_10_and_18_logins_basic_auth_single_lookups_and_a_wrong_password() {
+    for style in [LoginStyle::V10, LoginStyle::V18] {
+        let (login_url, fake) = fake_rets::start(Fake {
+            login_style: style,
+            basic: true,
+            no_star_lookups: true,
+            ..fake()
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut p = profile(&dir);
+        let mut c = client(&login_url);
+        let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+            .await
+            .expect("pull");
+        assert_eq!(report.import.added, 23, "{style:?}");
+        let f = fake.lock().expect("fake");
+        assert!(f.violations.is_empty(), "{style:?}: {:?}", f.violations);
+        // `Property:*` was refused, so each lookup came alone.
+        assert!(
+            f.metadata_requests
+                .contains(&"METADATA-LOOKUP_TYPE Property:STATUS".to_string())
+        );
+        assert!(
+            f.metadata_requests
+                .contains(&"METADATA-LOOKUP_TYPE Property:FEATURES".to_string())
+        );
+    }
+    let (login_url, _fake) = fake_rets::start(fake()).await;
+    let mut c = client(&login_url);
+    let mut config = c.config().clone();
+    config.password = "wrong".into();
+    c = RetsClient::new(config).expect("client");
+    let e = c.login().await.expect_err("refused");
+    assert!(matches!(e, RetsError::Auth(_)), "{e}");
+    assert!(e.to_string().contains("user name and password"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_page_is_not_a_rets_response() {
+    let (login_url, _fake) = fake_rets::start(Fake {
+        login_style: LoginStyle::Html,
+        ..fake()
+    })
+    .await;
+    let e = client(&login_url).login().await.expect_err("html");
+    assert!(e.to_string().contains("not a RETS response"), "{e}");
+    assert!(e.to_string().contains("HTML page"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interruption() {
+    let (login_url, fake) = fake_rets::start(Fake {
+        // The third page (offset 11) fails for good the first time.
+        fail_at_offset: Some(11),
+        delimiter: Some("7C"),
+        bare_lines: true,
+        ..fake()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+    let mut c = client(&login_url);
+    let mut seen = Vec::new();
+    let e = pull(&mut p, "mls", &mut c, false, &mut |pr| seen.push(pr))
+        .await
+        .expect_err("interrupted");
+    assert!(
+        matches!(e, PullError::Rets(RetsError::Http { status: 500, .. })),
+        "{e}"
+    );
+    assert_eq!(cached(&p).len(), 10, "two whole pages are in");
+    assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(23))));
+    assert!(
+        p.listing_mark("mls").expect("mark").is_none(),
+        "the mark waits for the whole query"
+    );
+    assert!(p.listing_checkpoint("mls").expect("checkpoint").is_some());
+    assert_eq!(fake.lock().expect("fake").logouts, 1, "logged out even so");
+
+    // Back up, with a busy reply, a 503, a 429 and an expiring session on
+    // the way: the pull starts at offset 11, not 1, and fills the rest.
+    {
+        let mut f = fake.lock().expect("fake");
+        f.fail_at_offset = None;
+        f.searches.clear();
+        f.busy_next = 1;
+        f.unavailable_next = 1;
+        f.throttle_next = true;
+        f.session_searches_left = Some(4);
+    }
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("resume");
+    let keys = cached(&p);
+    assert_eq!(keys.len(), 23, "{keys:?}");
+    assert_eq!(report.import.added, 13);
+    assert_eq!(report.import.unchanged, 0);
+    {
+        let f = fake.lock().expect("fake");
+        assert_eq!(
+            f.searches.first(),
+            Some(&11),
+            "resumed at the checkpoint: {:?}",
+            f.searches
+        );
+        assert!(f.searches.iter().all(|o| *o >= 11), "{:?}", f.searches);
+        assert_eq!(
+            f.logins, 3,
+            "one per pull, and once more when the session expired"
+        );
+        assert!(f.violations.is_empty(), "{:?}", f.violations);
+    }
+    assert!(p.listing_checkpoint("mls").expect("checkpoint").is_none());
+    assert_eq!(
+        p.listing_mark("mls").expect("mark").map(|m| m.to_rfc3339()),
+        Some("2026-11-20T09:22:00+00:00".to_string())
+    );
+    // Lookups decoded by Value; Latin-1 and a bad reference survive.
+    fn l(p: &Profile, k: &str) -> porchlight_core::listings::Listing {
+        p.listing(k).expect("listing").mls.expect("mls")
+    }
+    assert_eq!(
+        l(&p, "T00").standard_status.map(|s| s.as_str()),
+        Some("Active")
+    );
+    assert_eq!(
+        l(&p, "T01").standard_status.map(|s| s.as_str()),
+        Some("ActiveUnderContract")
+    );
+    assert_eq!(
+        l(&p, "T02").standard_status.map(|s| s.as_str()),
+        Some("Closed")
+    );
+    assert_eq!(
+        l(&p, "T00").other.get("FEAT").map(String::as_str),
+        Some("Pool, Garage")
+    );
+    assert_eq!(
+        l(&p, "T01").public_remarks.as_deref(),
+        Some("Café on the corner")
+    );
+    assert_eq!(
+        l(&p, "T02").public_remarks.as_deref(),
+        Some("Bad \u{fffd} reference & more")
+    );
+    assert_eq!(l(&p, "T05").list_price, Some(305_000.0));
+
+    // Nothing new since the mark but the record at the mark itself; then a
+    // change to one listing.
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("again");
+    assert_eq!(
+        (
+            report.import.added,
+            report.import.updated,
+            report.import.unchanged
+        ),
+        (0, 0, 1)
+    );
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records[7].price = 1;
+        f.records[7].modified = "2026-11-21T08:00:00".into();
+    }
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("change");
+    assert_eq!((report.import.added, report.import.updated), (0, 1));
+    assert_eq!(l(&p, "T07").list_price, Some(1.0));
+    // A full pull drops what the MLS no longer has.
+    fake.lock().expect("fake").records.remove(0);
+    let report = pull(&mut p, "mls", &mut c, true, &mut |_| {})
+        .await
+        .expect("full");
+    assert_eq!(report.import.removed, 1);
+    assert_eq!(cached(&p).len(), 22);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
+    let (login_url, fake) = fake_rets::start(Fake {
+        records: Vec::new(),
+        delimiter: None,
+        ..fake()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+    let mut c = client(&login_url);
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("20201 is no error");
+    assert_eq!((report.pages, report.import.added), (1, 0));
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records = records();
+        f.ignore_offset = true;
+    }
+    let e = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect_err("repeats");
+    assert!(
+        matches!(e, PullError::Rets(RetsError::RepeatedPage { offset: 6 })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("same page"), "{e}");
+    assert_eq!(cached(&p).len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_replies_run_out_of_retries_and_a_failing_logout_is_ignored() {
+    let (login_url, fake) = fake_rets::start(Fake {
+        busy_next: 10,
+        logout_fails: true,
+        ..fake()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+    let mut c = client(&login_url);
+    c.retries = 2;
+    c.max_retry_wait = Duration::from_millis(50);
+    let e = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect_err("busy");
+    assert!(e.to_string().contains("20209"), "{e}");
+    fake.lock().expect("fake").busy_next = 0;
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("logout failure ignored");
+    assert_eq!(report.import.added, 23);
+    assert_eq!(fake.lock().expect("fake").logouts, 2);
+}
+
+fn jpeg(n: u8) -> Vec<u8> {
+    let mut v = vec![0xff, 0xd8, 0xff, 0xe0];
+    v.extend(std::iter::repeat_n(n, 64));
+    v.extend([b'\r', b'\n', 0xff, 0xd9]);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_photos_with_missing_and_location_parts() {
+    for lf_only in [false, true] {
+        let mut f = fake();
+        f.lf_only = lf_only;
+        f.photos.insert(
+            "T01".into(),
+            vec![
+                Photo::Jpeg(jpeg(1)),
+                Photo::Missing,
+                Photo::Location("http://cdn.example.com/T01/3.jpg".into()),
+                Photo::Jpeg(jpeg(4)),
+            ],
+        );
+        let (login_url, _fake) = fake_rets::start(f).await;
+        let mut c = client(&login_url);
+        c.login().await.expect("login");
+        let parts = c.get_object("Photo", "T01:*", true).await.expect("photos");
+        assert_eq!(parts.len(), 4, "lf_only={lf_only}");
+        assert_eq!(parts[0].data, jpeg(1), "lf_only={lf_only}");
+        assert_eq!(parts[0].object_id, Some(1));
+        assert!(parts[1].is_missing());
+        assert_eq!(
+            parts[2].location.as_deref(),
+            Some("http://cdn.example.com/T01/3.jpg")
+        );
+        assert_eq!(parts[3].data, jpeg(4));
+        assert!(parts.iter().all(|p| p.content_id == "T01"));
+        // One photo comes as a plain reply; a listing with none as 20403.
+        let one = c.get_object("Photo", "T01:4", false).await.expect("one");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].data, jpeg(4));
+        let none = c.get_object("Photo", "T09:*", false).await.expect("none");
+        assert!(none[0].is_missing());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_adds_a_rets_connection_and_pulls_with_progress() {
+    let (login_url, fake) = fake_rets::start(fake()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let run = move |args: Vec<&'static str>, extra: Vec<String>, stdin: String| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut all: Vec<&str> = args.clone();
+            all.extend(extra.iter().map(String::as_str));
+            common::run_cli(&d, &all, &stdin)
+        })
+    };
+    let secrets = format!("{}\n{}\n", fake_rets::PASSWORD, fake_rets::UA_PASSWORD);
+    let (code, out, err) = run(
+        vec![
+            "mls",
+            "add-rets",
+            "metro",
+            "--user",
+            fake_rets::USER,
+            "--ua-password",
+            "--page-size",
+            "8",
+        ],
+        vec!["--url".into(), login_url.clone()],
+        secrets,
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Added RETS 'metro'"), "{out}");
+    let (code, out, err) = run(vec!["mls", "pull", "metro"], vec![], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("metro: 5 pages, 23 new"), "{out}");
+    assert!(err.contains("23/23 listings"), "progress: {err}");
+    assert!(fake.lock().expect("fake").violations.is_empty());
+    let (code, out, _) = run(vec!["mls", "list"], vec![], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("metro  RETS") && out.contains("Property:RES as maria"),
+        "{out}"
+    );
+    let (code, out, _) = run(vec!["listings", "search", "café"], vec![], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0);
+    assert!(out.contains("T01"), "{out}");
+    // The passwords are in the secret store, not in SQLite.
+    let db = std::fs::read(dir.path().join("porchlight.db")).expect("db");
+    for secret in [fake_rets::PASSWORD, fake_rets::UA_PASSWORD] {
+        assert!(
+            !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in SQLite"
+        );
+    }
+    // Missing password, bad version, wrong password: exit 2 with the reason.
+    let (code, _, err) = run(
+        vec!["mls", "add-rets", "x", "--user", "u"],
+        vec!["--url".into(), login_url.clone()],
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 2);
+    assert!(err.contains("no secret given"), "{err}");
+    let (code, _, err) = run(
+        vec![
+            "mls",
+            "add-rets",
+            "x",
+            "--user",
+            "u",
+            "--rets-version",
+            "RETS/9",
+        ],
+        vec!["--url".into(), login_url.clone()],
+        "p\n".into(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 2);
+    assert!(err.contains("RETS/1.7.2"), "{err}");
+    let (code, _, _) = run(
+        vec![
+            "mls",
+            "add-rets",
+            "metro",
+            "--user",
+            fake_rets::USER,
+            "--ua-password",
+        ],
+        vec!["--url".into(), login_url.clone()],
+        format!("wrong\n{}\n", fake_rets::UA_PASSWORD),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0);
+    let (code, _, err) = run(vec!["mls", "pull", "metro"], vec![], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refused the login"), "{err}");
+}

@@ -1,0 +1,534 @@
+//! A RETS 1.7.2 / 1.8 session over HTTP.
+//!
+//! - Login resolves the capability URLs (relative ones against the login
+//!   URL) and keeps the session cookies (`RETS-Session-ID`) in a small jar.
+//! - Auth: HTTP Digest (answering each new challenge, counting `nc`) or
+//!   Basic, whichever the server asks for; `User-Agent`, `RETS-Version`
+//!   and, with a UA password, `RETS-UA-Authorization` on every request.
+//! - Politeness: 5xx, 429 (`Retry-After` honoured, capped), 20209 and
+//!   20210 (too many outstanding requests) are retried with backoff; a 401
+//!   or a 20037 mid-session logs in again once.
+//! - Logout is best effort: a failed logout does not fail the pull.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderMap;
+
+use super::ReplyError;
+use super::auth::{Challenge, basic, ua_authorization};
+use super::compact::{self, CompactReply};
+use super::login::{self, LoginReply};
+use super::metadata::{self, Metadata};
+use super::multipart::{self, ObjectPart};
+use super::text;
+use crate::listings::reso::urlencode;
+
+/// One RETS server, account and class.
+#[derive(Clone)]
+pub struct RetsConfig {
+    pub login_url: String,
+    pub username: String,
+    pub password: String,
+    pub user_agent: String,
+    /// The user-agent password, when the MLS registered this client.
+    pub ua_password: Option<String>,
+    /// `RETS/1.7.2` or `RETS/1.8`.
+    pub version: String,
+    /// The search type (resource), usually `Property`.
+    pub resource: String,
+    /// The class, e.g. `RES` or `ResidentialProperty`.
+    pub class: String,
+    pub page_size: usize,
+}
+
+impl RetsConfig {
+    /// The settings of a saved RETS connection, with its secrets; `None`
+    /// when the connection is not RETS.
+    pub fn from_source(
+        source: &crate::listings::sources::MlsSource,
+        password: String,
+        ua_password: Option<String>,
+    ) -> Option<Self> {
+        let r = source.rets.as_ref()?;
+        Some(RetsConfig {
+            login_url: source.url.clone(),
+            username: r.username.clone(),
+            password,
+            user_agent: r.user_agent.clone(),
+            ua_password,
+            version: r.version.clone(),
+            resource: source.resource.clone(),
+            class: r.class.clone(),
+            page_size: source.page_size,
+        })
+    }
+}
+
+impl std::fmt::Debug for RetsConfig {
+    /// Never prints a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetsConfig")
+            .field("login_url", &self.login_url)
+            .field("username", &self.username)
+            .field("user_agent", &self.user_agent)
+            .field("version", &self.version)
+            .field("resource", &self.resource)
+            .field("class", &self.class)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What went wrong, in words.
+#[derive(Debug, thiserror::Error)]
+pub enum RetsError {
+    #[error("cannot reach the RETS server at {url}: {reason}")]
+    Network { url: String, reason: String },
+    #[error("the RETS server refused the login: {0}")]
+    Auth(String),
+    #[error("the RETS server answered HTTP {status} to {url}: {body}")]
+    Http {
+        status: u16,
+        url: String,
+        body: String,
+    },
+    #[error("{url}: {error}")]
+    Reply { url: String, error: ReplyError },
+    #[error("the RETS login did not grant {0}; ask the MLS to enable it for this account")]
+    NoCapability(&'static str),
+    #[error(
+        "the RETS server sent the same page again at offset {offset} (it ignores Offset?); stopped so nothing loops"
+    )]
+    RepeatedPage { offset: usize },
+    #[error("the login URL {0:?} is not a URL")]
+    BadUrl(String),
+}
+
+/// The RETS session.
+#[derive(Debug)]
+pub struct RetsClient {
+    http: reqwest::Client,
+    config: RetsConfig,
+    login_url: Url,
+    capabilities: BTreeMap<String, Url>,
+    cookies: BTreeMap<String, String>,
+    /// The Digest challenge being answered, and how many times.
+    digest: Option<(Challenge, u32)>,
+    /// The server asked for Basic.
+    basic: bool,
+    logged_in: bool,
+    /// What the last login said.
+    pub login_reply: Option<LoginReply>,
+    pub retries: u32,
+    pub max_retry_wait: Duration,
+    /// Requests made (for progress and tests).
+    pub requests: u64,
+}
+
+/// The reply codes that mean "busy, try again later".
+const BUSY: [u32; 2] = [20209, 20210];
+/// The reply code that means the session is gone (log in again).
+const NOT_LOGGED_IN: u32 = 20037;
+
+fn reply_code(body: &[u8]) -> Option<u32> {
+    let start = body.trim_ascii_start();
+    if !(start.starts_with(b"<?xml")
+        || start
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"<rets")))
+    {
+        return None;
+    }
+    let (t, lower) = text::read(&body[..body.len().min(4096)]);
+    text::status(&t, &lower).ok().map(|(code, _)| code)
+}
+
+impl RetsClient {
+    pub fn new(config: RetsConfig) -> Result<Self, RetsError> {
+        let login_url = Url::parse(&config.login_url)
+            .map_err(|_| RetsError::BadUrl(config.login_url.clone()))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| RetsError::Network {
+                url: config.login_url.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            config,
+            login_url,
+            capabilities: BTreeMap::new(),
+            cookies: BTreeMap::new(),
+            digest: None,
+            basic: false,
+            logged_in: false,
+            login_reply: None,
+            retries: 4,
+            max_retry_wait: Duration::from_secs(30),
+            requests: 0,
+        })
+    }
+
+    pub fn config(&self) -> &RetsConfig {
+        &self.config
+    }
+
+    /// A capability's absolute URL.
+    pub fn capability(&self, name: &str) -> Option<&Url> {
+        self.capabilities.get(name)
+    }
+
+    fn headers(&mut self, url: &Url) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        let mut set = |name: &'static str, value: &str| {
+            if let Ok(v) = value.parse() {
+                h.insert(name, v);
+            }
+        };
+        set("user-agent", &self.config.user_agent);
+        set("rets-version", &self.config.version);
+        set("accept", "*/*");
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            set("cookie", &jar.join("; "));
+        }
+        if let Some(ua_password) = &self.config.ua_password {
+            let session = self
+                .cookies
+                .get("RETS-Session-ID")
+                .map_or("", String::as_str);
+            set(
+                "rets-ua-authorization",
+                &ua_authorization(
+                    &self.config.user_agent,
+                    ua_password,
+                    "",
+                    session,
+                    &self.config.version,
+                ),
+            );
+        }
+        let uri = match url.query() {
+            Some(q) if !q.is_empty() => format!("{}?{q}", url.path()),
+            _ => url.path().to_string(),
+        };
+        if let Some((challenge, nc)) = &mut self.digest {
+            *nc += 1;
+            let cnonce = format!("{:016x}", rand::random::<u64>());
+            set(
+                "authorization",
+                &challenge.authorization(
+                    &self.config.username,
+                    &self.config.password,
+                    "GET",
+                    &uri,
+                    *nc,
+                    &cnonce,
+                ),
+            );
+        } else if self.basic {
+            set(
+                "authorization",
+                &basic(&self.config.username, &self.config.password),
+            );
+        }
+        h
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all("set-cookie") {
+            let Ok(value) = value.to_str() else { continue };
+            let pair = value.split(';').next().unwrap_or("");
+            if let Some((name, v)) = pair.split_once('=') {
+                self.cookies
+                    .insert(name.trim().to_string(), v.trim().to_string());
+            }
+        }
+    }
+
+    /// One GET, answering an auth challenge (a new or stale nonce, or a
+    /// demand for Basic) once.
+    async fn get_once(&mut self, url: &Url) -> Result<(u16, HeaderMap, Vec<u8>), RetsError> {
+        let mut answered = false;
+        loop {
+            let headers = self.headers(url);
+            self.requests += 1;
+            let resp = self
+                .http
+                .get(url.clone())
+                .headers(headers)
+                .send()
+                .await
+                .map_err(|e| RetsError::Network {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            self.keep_cookies(&headers);
+            let body = resp.bytes().await.map_err(|e| RetsError::Network {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+            if status == 401 && !answered {
+                let challenges: Vec<&str> = headers
+                    .get_all("www-authenticate")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                if let Some(c) = challenges.iter().find_map(|c| Challenge::parse(c)) {
+                    answered = true;
+                    self.digest = Some((c, 0));
+                    continue;
+                }
+                if challenges
+                    .iter()
+                    .any(|c| c.trim().to_ascii_lowercase().starts_with("basic"))
+                {
+                    answered = true;
+                    self.basic = true;
+                    continue;
+                }
+            }
+            return Ok((status, headers, body.to_vec()));
+        }
+    }
+
+    /// A GET with retries (5xx, 429, busy codes) and one fresh login on a
+    /// 401 or 20037 mid-session.
+    async fn get(&mut self, url: Url) -> Result<(HeaderMap, Vec<u8>), RetsError> {
+        let mut attempt = 0;
+        let mut logged_in_again = false;
+        loop {
+            let (status, headers, body) = match self.get_once(&url).await {
+                Err(e @ RetsError::Network { .. }) if attempt < self.retries => {
+                    attempt += 1;
+                    tracing::warn!("RETS request failed, retrying: {e}");
+                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                    continue;
+                }
+                other => other?,
+            };
+            let code = if status == 200 {
+                reply_code(&body)
+            } else {
+                None
+            };
+            let expired = status == 401 || code == Some(NOT_LOGGED_IN);
+            if expired && self.logged_in && !logged_in_again {
+                logged_in_again = true;
+                tracing::info!("RETS session ended; logging in again");
+                self.logged_in = false;
+                self.cookies.clear();
+                Box::pin(self.login()).await?;
+                continue;
+            }
+            let busy = status == 429 || status >= 500 || code.is_some_and(|c| BUSY.contains(&c));
+            if busy && attempt < self.retries {
+                attempt += 1;
+                let asked = headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                tokio::time::sleep(self.backoff(attempt, asked)).await;
+                continue;
+            }
+            if status == 401 || status == 403 {
+                return Err(RetsError::Auth(format!(
+                    "HTTP {status} (check the user name and password)"
+                )));
+            }
+            if status != 200 {
+                return Err(RetsError::Http {
+                    status,
+                    url: url.to_string(),
+                    body: String::from_utf8_lossy(&body).chars().take(300).collect(),
+                });
+            }
+            return Ok((headers, body));
+        }
+    }
+
+    fn backoff(&self, attempt: u32, asked: Option<Duration>) -> Duration {
+        asked
+            .unwrap_or(Duration::from_millis(200 * 2u64.pow(attempt.min(8))))
+            .min(self.max_retry_wait)
+    }
+
+    fn url(&self, capability: &'static str, params: &[(&str, &str)]) -> Result<Url, RetsError> {
+        let mut url = self
+            .capabilities
+            .get(capability)
+            .cloned()
+            .ok_or(RetsError::NoCapability(capability))?;
+        if params.is_empty() {
+            return Ok(url);
+        }
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        let joined = match url.query() {
+            Some(q) if !q.is_empty() => format!("{q}&{}", query.join("&")),
+            _ => query.join("&"),
+        };
+        url.set_query(Some(&joined));
+        Ok(url)
+    }
+
+    fn reply<T>(&self, url: &Url, r: Result<T, ReplyError>) -> Result<T, RetsError> {
+        r.map_err(|error| RetsError::Reply {
+            url: url.to_string(),
+            error,
+        })
+    }
+
+    /// Logs in: reads the capabilities and resolves them against the
+    /// login URL.
+    pub async fn login(&mut self) -> Result<&LoginReply, RetsError> {
+        let url = self.login_url.clone();
+        // The login itself is never retried by logging in again.
+        self.logged_in = false;
+        let (_, body) = self.get(url.clone()).await?;
+        let reply = login::parse(&body).map_err(|e| match e {
+            ReplyError::Reply { code, text } => RetsError::Auth(format!("{code}: {text}")),
+            other => RetsError::Reply {
+                url: url.to_string(),
+                error: other,
+            },
+        })?;
+        self.capabilities.clear();
+        for (name, target) in &reply.capabilities {
+            let resolved = url
+                .join(target.trim())
+                .map_err(|_| RetsError::BadUrl(target.clone()))?;
+            self.capabilities.insert(name.clone(), resolved);
+        }
+        self.logged_in = true;
+        Ok(self.login_reply.insert(reply))
+    }
+
+    /// GetMetadata in COMPACT form, e.g. (`METADATA-TABLE`, `Property:RES`).
+    pub async fn metadata(&mut self, kind: &str, id: &str) -> Result<Metadata, RetsError> {
+        let url = self.url(
+            "GetMetadata",
+            &[("Type", kind), ("ID", id), ("Format", "COMPACT")],
+        )?;
+        let (_, body) = self.get(url.clone()).await?;
+        self.reply(&url, metadata::parse(&body))
+    }
+
+    /// The metadata a search of the configured class needs: the resource
+    /// (its key field), the class's table, and the lookups it uses (all at
+    /// once with `Resource:*`, else one by one).
+    pub async fn class_metadata(&mut self) -> Result<Metadata, RetsError> {
+        let (resource, class) = (self.config.resource.clone(), self.config.class.clone());
+        let mut m = self.metadata("METADATA-RESOURCE", "0").await?;
+        m.merge(
+            self.metadata("METADATA-TABLE", &format!("{resource}:{class}"))
+                .await?,
+        );
+        match self
+            .metadata("METADATA-LOOKUP_TYPE", &format!("{resource}:*"))
+            .await
+        {
+            Ok(all) => m.merge(all),
+            Err(RetsError::Reply { .. }) => {
+                for name in m.lookup_names(&resource, &class) {
+                    let one = self
+                        .metadata("METADATA-LOOKUP_TYPE", &format!("{resource}:{name}"))
+                        .await?;
+                    m.merge(one);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(m)
+    }
+
+    /// One page of a DMQL2 search, COMPACT, from `offset` (1-based).
+    pub async fn search(&mut self, query: &str, offset: usize) -> Result<CompactReply, RetsError> {
+        let limit = self.config.page_size.max(1).to_string();
+        let offset = offset.max(1).to_string();
+        let (resource, class) = (self.config.resource.clone(), self.config.class.clone());
+        let url = self.url(
+            "Search",
+            &[
+                ("SearchType", &resource),
+                ("Class", &class),
+                ("QueryType", "DMQL2"),
+                ("Query", query),
+                ("Format", "COMPACT"),
+                ("StandardNames", "0"),
+                ("Count", "1"),
+                ("Limit", &limit),
+                ("Offset", &offset),
+            ],
+        )?;
+        let (_, body) = self.get(url.clone()).await?;
+        self.reply(&url, compact::parse(&body))
+    }
+
+    /// GetObject: `ids` like `L1:*` (all photos of L1) or `L1:1:2`. With
+    /// `location`, the server may send URLs instead of bytes. A missing
+    /// object is a part with [`ObjectPart::is_missing`], not an error.
+    pub async fn get_object(
+        &mut self,
+        kind: &str,
+        ids: &str,
+        location: bool,
+    ) -> Result<Vec<ObjectPart>, RetsError> {
+        let resource = self.config.resource.clone();
+        let url = self.url(
+            "GetObject",
+            &[
+                ("Resource", &resource),
+                ("Type", kind),
+                ("ID", ids),
+                ("Location", if location { "1" } else { "0" }),
+            ],
+        )?;
+        let (headers, body) = self.get(url.clone()).await?;
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if let Some(boundary) = multipart::boundary(&content_type) {
+            return multipart::parse(&body, &boundary).map_err(|why| RetsError::Reply {
+                url: url.to_string(),
+                error: ReplyError::NotRets(why),
+            });
+        }
+        let header_pairs: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        Ok(vec![ObjectPart::new(
+            header_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            body,
+        )])
+    }
+
+    /// Logs out, as a courtesy: errors are logged, not returned.
+    pub async fn logout(&mut self) {
+        if !self.logged_in {
+            return;
+        }
+        self.logged_in = false;
+        let Ok(url) = self.url("Logout", &[]) else {
+            return;
+        };
+        if let Err(e) = self.get_once(&url).await {
+            tracing::info!("RETS logout failed (ignored): {e}");
+        }
+    }
+}
