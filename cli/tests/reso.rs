@@ -243,3 +243,34 @@ async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
     let (code, _, _) = run(s(&["mls", "pull"]), String::new()).await.expect("join");
     assert_eq!(code, 2, "nothing to pull from");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_skip() {
+    // Twelve listings share one instant: more than a page of 10.
+    let records: Vec<Value> = (0..25)
+        .map(|i| {
+            let minute = if (5..=16).contains(&i) { 5 } else { i };
+            json!({
+                "ListingKey": format!("W{i:02}"),
+                "ListPrice": 500_000 + i,
+                "ModificationTimestamp": format!("2026-11-20T11:{minute:02}:00Z"),
+            })
+        })
+        .collect();
+    let (base, fake) = fake_reso::start(records).await;
+    fake.lock().expect("fake").no_next_link = true;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    let mut reso = client(&base, fake_reso::CLIENT_SECRET);
+    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
+        .await
+        .expect("pull");
+    assert_eq!(report.import.added, 25);
+    assert_eq!(report.import.unchanged, 0, "no record fetched twice");
+    assert_eq!(report.pages, 3);
+    assert_eq!(cached(&p).len(), 25);
+    assert_eq!(
+        p.listing_mark("reso").expect("mark").map(|m| m.to_rfc3339()),
+        Some("2026-11-20T11:24:00+00:00".to_string())
+    );
+}

@@ -27,6 +27,8 @@ pub struct Fake {
     pub token_uses_left: Option<u32>,
     pub requests: u32,
     pub throttled: u32,
+    /// Send no @odata.nextLink (the client pages by timestamp windows).
+    pub no_next_link: bool,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -126,7 +128,7 @@ async fn property(
         "@odata.count": matching.len().to_string(),
         "value": page,
     });
-    if skip + top < matching.len() {
+    if skip + top < matching.len() && !f.no_next_link {
         let mut next: Vec<String> = q
             .iter()
             .filter(|(k, _)| k.as_str() != "$skip")

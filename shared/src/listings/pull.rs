@@ -7,6 +7,13 @@
 //! duplicate (importing a listing again changes nothing). A `full` pull
 //! ignores the mark and, once every page is in, drops the listings of the
 //! source the server no longer returns (their team notes stay).
+//!
+//! Paging follows `@odata.nextLink`. A server that sends none after a full
+//! page is paged by timestamp windows: the next query is `ge` the newest
+//! timestamp so far with `$skip` the number of records already fetched at
+//! exactly that instant (the order is timestamp, then key), so records
+//! that share a timestamp across the window edge are neither fetched twice
+//! nor skipped — however many share it.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -77,8 +84,19 @@ pub async fn pull(
     let mut report = PullReport::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut total = None;
+    // The newest timestamp fetched and how many records had exactly it.
+    let mut edge: Option<(chrono::DateTime<chrono::Utc>, usize)> = None;
     loop {
         let page = client.page(&url).await?;
+        let mut timestamps_known = true;
+        for l in &page.listings {
+            match (l.modification_timestamp, &mut edge) {
+                (None, _) => timestamps_known = false,
+                (Some(t), Some((at, n))) if t == *at => *n += 1,
+                (Some(t), Some((at, _))) if t < *at => timestamps_known = false,
+                (Some(t), _) => edge = Some((t, 1)),
+            }
+        }
         total = page.total.or(total);
         let done = profile.import_listings(source, &page.listings, false)?;
         report.pages += 1;
@@ -106,6 +124,16 @@ pub async fn pull(
         });
         match page.next {
             Some(next) => url = next,
+            None if page.listings.len() >= client.page_size() => {
+                let (Some((at, n)), true) = (edge, timestamps_known) else {
+                    return Err(ResoError::NotOData {
+                        url,
+                        reason: "a full page without @odata.nextLink, and records without ordered ModificationTimestamps, so the next page cannot be asked for".into(),
+                    }
+                    .into());
+                };
+                url = client.window_url(Some(at), n);
+            }
             None => break,
         }
     }

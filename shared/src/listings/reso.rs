@@ -5,7 +5,8 @@
 //!   fetched, and fetched again once when the server says 401).
 //! - Query: `$filter=ModificationTimestamp ge …`, `$orderby=ModificationTimestamp,
 //!   ListingKey`, `$top`, `$count=true`; then `@odata.nextLink` until there is
-//!   none. `ge` (not `gt`) so records that share the mark's timestamp are
+//!   none. A server that sends no next link is paged by timestamp windows
+//!   ([`ResoClient::window_url`], see [`super::pull`]). `ge` (not `gt`) so records that share the mark's timestamp are
 //!   not skipped after a resume; importing them again changes nothing.
 //! - Records: JSON values are flattened to text and read by
 //!   [`Listing::from_fields`], so both enumeration styles, numbers sent as
@@ -211,6 +212,18 @@ impl ResoClient {
 
     /// The first page's URL for listings modified at or after `since`.
     pub fn first_url(&self, since: Option<DateTime<Utc>>) -> String {
+        self.window_url(since, 0)
+    }
+
+    /// The page size asked for.
+    pub fn page_size(&self) -> usize {
+        self.config.page_size.max(1)
+    }
+
+    /// A timestamp window: listings modified at or after `since`, skipping
+    /// the first `skip` of them (those at `since` already fetched), for
+    /// servers that send no `@odata.nextLink`.
+    pub fn window_url(&self, since: Option<DateTime<Utc>>, skip: usize) -> String {
         let c = &self.config;
         let mut query = vec![
             format!("$top={}", c.page_size.max(1)),
@@ -225,6 +238,9 @@ impl ResoClient {
         }
         if c.expand_media {
             query.push("$expand=Media".to_string());
+        }
+        if skip > 0 {
+            query.push(format!("$skip={skip}"));
         }
         format!(
             "{}/{}?{}",
