@@ -486,6 +486,17 @@ pub enum ListingsCmd {
     },
     /// One listing: its facts and the team's notes.
     Show { key: String },
+    /// A listing's photos: the cached ones, else fetched from the MLS and
+    /// cached (with thumbnails) for offline use.
+    Photos {
+        key: String,
+        /// Fetch again even if cached.
+        #[arg(long)]
+        refresh: bool,
+        /// Only what is cached; never the network.
+        #[arg(long, conflicts_with = "refresh")]
+        offline: bool,
+    },
     /// Every cached listing as a CSV file with RESO field names.
     Export {
         /// CSV is the one format (the flag says so, for scripts).

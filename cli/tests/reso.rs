@@ -270,7 +270,77 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
     assert_eq!(report.pages, 3);
     assert_eq!(cached(&p).len(), 25);
     assert_eq!(
-        p.listing_mark("reso").expect("mark").map(|m| m.to_rfc3339()),
+        p.listing_mark("reso")
+            .expect("mark")
+            .map(|m| m.to_rfc3339()),
         Some("2026-11-20T11:24:00+00:00".to_string())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
+    use porchlight_core::listings::photos::{PhotoCache, PhotoJob};
+    use porchlight_core::listings::sources::MlsSource;
+    use porchlight_core::secrets::{Mode, Secrets};
+
+    let (base, fake) = fake_reso::start(records()).await;
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records[1]["Media"] = json!([
+            { "MediaURL": format!("{base}/media/R01-2.jpg"), "Order": 2, "MediaCategory": "Photo" },
+            { "MediaURL": format!("{base}/media/R01-1.jpg"), "Order": 1, "MediaCategory": "Photo" },
+            { "MediaURL": format!("{base}/media/plan.pdf"), "Order": 3, "MediaCategory": "FloorPlan" },
+        ]);
+        f.media
+            .insert("R01-1.jpg".into(), common::jpeg_image(900, 600));
+        f.media
+            .insert("R01-2.jpg".into(), common::jpeg_image(300, 200));
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    p.save_mls_source(&MlsSource {
+        name: "reso".into(),
+        url: format!("{base}/odata"),
+        resource: "Property".into(),
+        token_url: Some(format!("{base}/token")),
+        client_id: Some(fake_reso::CLIENT_ID.into()),
+        page_size: 10,
+        expand_media: true,
+        rets: None,
+    })
+    .expect("source");
+    let mut reso = client(&base, fake_reso::CLIENT_SECRET);
+    pull(&mut p, "reso", &mut reso, false, &mut |_| {})
+        .await
+        .expect("pull");
+    let secrets = Secrets::with_mode(dir.path(), Mode::File);
+    let cache = PhotoCache::new(dir.path());
+    let photos = PhotoJob::prepare(&p, &secrets, "R01")
+        .expect("job")
+        .run(&cache)
+        .await
+        .expect("photos");
+    assert_eq!(photos.len(), 2);
+    assert_eq!(
+        std::fs::read(&photos[0].path).expect("photo"),
+        common::jpeg_image(900, 600)
+    );
+    assert_eq!(cache.photos("reso", "R01").expect("cached"), Some(photos));
+    // Without the connection (a teammate's device), the URLs in the
+    // listing still fetch; a listing without Media says why there is none.
+    p.remove_mls_source("reso").expect("remove");
+    let again = PhotoJob::prepare(&p, &secrets, "R01")
+        .expect("job")
+        .run(&cache)
+        .await;
+    assert_eq!(again.expect("by URL").len(), 2);
+    let e = PhotoJob::prepare(&p, &secrets, "R02")
+        .expect("job")
+        .run(&cache)
+        .await
+        .expect_err("no way");
+    assert!(
+        e.to_string().contains("no connection to the MLS 'reso'"),
+        "{e}"
     );
 }

@@ -519,3 +519,106 @@ async fn the_cli_adds_a_rets_connection_and_pulls_with_progress() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("refused the login"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_fetched_once_cached_with_thumbnails_and_shown_offline() {
+    let (login_url, fake) = fake_rets::start(fake()).await;
+    let base = login_url.trim_end_matches("/rets/login").to_string();
+    {
+        let mut f = fake.lock().expect("fake");
+        f.photos.insert(
+            "T01".into(),
+            vec![
+                Photo::Jpeg(common::jpeg_image(800, 600)),
+                Photo::Missing,
+                Photo::Location(format!("{base}/cdn/T01-3.jpg")),
+            ],
+        );
+        f.cdn
+            .insert("T01-3.jpg".into(), common::jpeg_image(640, 480));
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let run = move |args: Vec<String>, stdin: String| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            common::run_cli(&d, &args, &stdin)
+        })
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let (code, _, err) = run(
+        s(&[
+            "mls",
+            "add-rets",
+            "metro",
+            "--user",
+            fake_rets::USER,
+            "--ua-password",
+            "--url",
+            &login_url,
+        ]),
+        format!("{}\n{}\n", fake_rets::PASSWORD, fake_rets::UA_PASSWORD),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(s(&["mls", "pull"]), String::new()).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    // Offline before any fetch: says so.
+    let (code, _, err) = run(
+        s(&["listings", "photos", "T01", "--offline"]),
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 2);
+    assert!(err.contains("no photos of T01 are cached"), "{err}");
+    let (code, out, err) = run(s(&["listings", "photos", "T01", "--json"]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let photos: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let numbers: Vec<u64> = photos
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|p| p["number"].as_u64())
+        .collect();
+    assert_eq!(
+        numbers,
+        [1, 3],
+        "photo 2 is 20403, photo 3 came by Location"
+    );
+    for p in photos.as_array().expect("array") {
+        let thumb = std::fs::read(p["thumbnail"].as_str().expect("path")).expect("thumbnail");
+        let img = image::load_from_memory(&thumb).expect("a picture");
+        assert!(img.width() <= 320 && img.height() <= 240);
+    }
+    let getobjects = fake.lock().expect("fake").violations.len();
+    assert_eq!(getobjects, 0);
+    // The MLS goes away: the photos still show, from the cache.
+    fake.lock().expect("fake").photos.clear();
+    let (code, out, err) = run(
+        s(&["listings", "photos", "T01", "--offline"]),
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("T01: 2 photos"), "{out}");
+    // A listing without photos is remembered as such.
+    let (code, out, _) = run(s(&["listings", "photos", "T02"]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0);
+    assert!(out.contains("has no photos"), "{out}");
+    let (code, out, _) = run(
+        s(&["listings", "photos", "T02", "--offline"]),
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(code, 0);
+    assert!(out.contains("has no photos"), "{out}");
+}

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
+use porchlight_core::listings::photos::{PhotoCache, PhotoError, PhotoJob};
 use porchlight_core::listings::pull::{Progress, PullError, PullReport, pull};
 use porchlight_core::listings::reso::{ResoClient, ResoConfig, ResoError};
 use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
@@ -384,6 +385,58 @@ fn print_table(found: &[CachedListing]) {
     }
 }
 
+fn photos(
+    dir: &std::path::Path,
+    profile: &Profile,
+    key: &str,
+    refresh: bool,
+    offline: bool,
+    json: bool,
+) -> Result<()> {
+    let listing = profile.listing(key)?;
+    let cache = PhotoCache::new(dir);
+    let cached = cache.photos(&listing.source, &listing.key)?;
+    let photos = match cached {
+        Some(p) if !refresh => p,
+        _ if offline => {
+            return Err(UsageError(format!(
+                "no photos of {} are cached on this device; run without --offline when online",
+                listing.key
+            ))
+            .into());
+        }
+        _ => {
+            let job = PhotoJob::prepare(profile, &secrets(dir)?, key)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the network runtime")?;
+            eprintln!("Fetching the photos of {}…", listing.key);
+            rt.block_on(job.run(&cache)).map_err(|e| match e {
+                e @ PhotoError::NoSource { .. } => UsageError(e.to_string()).into(),
+                e => anyhow::Error::from(e),
+            })?
+        }
+    };
+    if json {
+        return print_json(&photos);
+    }
+    if photos.is_empty() {
+        println!("{}: the MLS has no photos.", listing.key);
+    } else {
+        println!("{}: {} photos", listing.key, photos.len());
+        for p in &photos {
+            println!(
+                "{:>3}  {}  (thumbnail {})",
+                p.number,
+                p.path.display(),
+                p.thumbnail.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn listings(
     dir: &std::path::Path,
     profile: &mut Profile,
@@ -438,6 +491,11 @@ pub fn listings(
             Ok(())
         }
         ListingsCmd::Show { key } => show(&profile.listing(&key)?, json),
+        ListingsCmd::Photos {
+            key,
+            refresh,
+            offline,
+        } => photos(dir, profile, &key, refresh, offline, json),
         ListingsCmd::Export { csv: _, output } => {
             let all = profile.all_listings()?;
             let bytes = csv::write(&all).map_err(|e| UsageError(e.to_string()))?;

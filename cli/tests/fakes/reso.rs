@@ -29,6 +29,8 @@ pub struct Fake {
     pub throttled: u32,
     /// Send no @odata.nextLink (the client pages by timestamp windows).
     pub no_next_link: bool,
+    /// Files served at /media/NAME (the Media records' MediaURLs).
+    pub media: HashMap<String, Vec<u8>>,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -145,6 +147,19 @@ async fn property(
     Json(body).into_response()
 }
 
+async fn media(
+    State(fake): State<Shared>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let Ok(f) = fake.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match f.media.get(&name) {
+        Some(bytes) => ([("Content-Type", "image/jpeg")], bytes.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// Starts the fake server; returns its base URL and state.
 pub async fn start(records: Vec<Value>) -> (String, Shared) {
     let fake: Shared = Arc::new(Mutex::new(Fake {
@@ -154,6 +169,7 @@ pub async fn start(records: Vec<Value>) -> (String, Shared) {
     let app = Router::new()
         .route("/token", post(token))
         .route("/odata/Property", get(property))
+        .route("/media/{name}", get(media))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -93,6 +93,8 @@ pub struct Fake {
     pub lf_only: bool,
     /// The logout transaction fails with 500.
     pub logout_fails: bool,
+    /// Files served at /cdn/NAME (where Location parts point).
+    pub cdn: HashMap<String, Vec<u8>>,
     // What happened.
     pub session: Option<String>,
     pub logins: u32,
@@ -598,6 +600,24 @@ async fn logout(State(fake): State<Shared>, headers: HeaderMap, uri: axum::http:
     )
 }
 
+async fn cdn(
+    State(fake): State<Shared>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let Ok(f) = fake.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match f.cdn.get(&name) {
+        Some(bytes) => (
+            StatusCode::OK,
+            [("Content-Type", "image/jpeg")],
+            bytes.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// Starts the fake server; returns its login URL and state.
 pub async fn start(fake: Fake) -> (String, Shared) {
     let fake: Shared = Arc::new(Mutex::new(fake));
@@ -607,6 +627,7 @@ pub async fn start(fake: Fake) -> (String, Shared) {
         .route("/rets/search", get(search))
         .route("/rets/getobject", get(getobject))
         .route("/rets/logout", get(logout))
+        .route("/cdn/{name}", get(cdn))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -8,11 +8,17 @@
 //!   nothing is half-imported.
 //! - [`reso`] and [`pull`] (feature `client`): the RESO Web API, replicated
 //!   incrementally by `ModificationTimestamp`, resumable page by page.
+//! - [`rets`]: RETS 1.7.2 / 1.8, the replies read tolerantly and (feature
+//!   `client`) the HTTP session and its replication.
+//! - [`photos`] (feature `client`): listing photos fetched on demand and
+//!   kept on disk with thumbnails, for offline use.
 
 pub mod comps;
 pub mod csv;
 pub mod mapping;
 pub mod model;
+#[cfg(feature = "client")]
+pub mod photos;
 #[cfg(feature = "client")]
 pub mod pull;
 #[cfg(feature = "client")]
