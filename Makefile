@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
@@ -86,7 +86,11 @@ bench:
 bench-listings:
 	$(CARGO) bench -p porchlight-core --bench listings
 
+# A cold sync of 50,000 shared listings to a second device through a relay.
+bench-sync:
+	$(CARGO) test --release -p porchlight-cli --test sync_bench -- --ignored --nocapture
+
 # UI timings of the real (release) app under Xvfb (figures for BENCHMARKS.md).
 bench-ui: ui-build
 	$(CARGO) build --release -p porchlight-app
-	$(CARGO) test -p porchlight-app --test ui_bench -- --ignored --nocapture
+	$(CARGO) test -p porchlight-app --test ui_bench -- --ignored --nocapture --test-threads 1

@@ -34,7 +34,8 @@ impl From<CoreError> for AppError {
             | CoreError::UnknownTask(_)
             | CoreError::UnknownColumn { .. }
             | CoreError::UnknownChecklistItem { .. }
-            | CoreError::UnknownVersion { .. } => AppError::NotFound(message),
+            | CoreError::UnknownVersion { .. }
+            | CoreError::UnknownListing(_) => AppError::NotFound(message),
             e if e.is_user_error() => AppError::Invalid(message),
             _ => {
                 tracing::error!(error = %message, "core error");

@@ -1,7 +1,9 @@
 //! UI timings of the real app under Xvfb (WebDriver + performance marks):
 //! cold start to interactive, quick-add to visible card, opening a board of
 //! 2,000 tasks, and scrolling it. Not a pass/fail test: it prints the
-//! figures for BENCHMARKS.md. Run with `make bench-ui`.
+//! figures for BENCHMARKS.md. Run with `make bench-ui`. A second test,
+//! `listings_memory`, measures the app's memory with 100,000 listings
+//! cached while the Listings, detail and Market views are used.
 
 mod common;
 
@@ -18,11 +20,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[test]
-#[ignore = "a benchmark: run with `make bench-ui`"]
-fn ui_timings() {
-    // The release build, as people run it (`make bench-ui` builds it);
-    // PORCHLIGHT_BENCH_APP names another binary.
+/// The release build, as people run it (`make bench-ui` builds it);
+/// PORCHLIGHT_BENCH_APP names another binary.
+fn bench_app() -> std::path::PathBuf {
     let app = std::env::var_os("PORCHLIGHT_BENCH_APP")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| target_dir().join("release/porchlight-app"));
@@ -31,19 +31,30 @@ fn ui_timings() {
         "build the app (`cargo build --release -p porchlight-app`)",
     );
     println!("ui-bench: app {}", app.display());
+    app
+}
+
+fn bench_profile(dir: &std::path::Path) -> Profile {
+    Profile::open(
+        dir,
+        OpenOptions {
+            user: Some("bench".into()),
+            tz: Some("UTC".into()),
+            now: None,
+        },
+    )
+    .expect("profile")
+}
+
+#[test]
+#[ignore = "a benchmark: run with `make bench-ui`"]
+fn ui_timings() {
+    let app = bench_app();
     let shots = target_dir().join("e2e-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let profile = tempfile::tempdir().expect("profile");
     {
-        let mut p = Profile::open(
-            profile.path(),
-            OpenOptions {
-                user: Some("bench".into()),
-                tz: Some("UTC".into()),
-                now: None,
-            },
-        )
-        .expect("profile");
+        let mut p = bench_profile(profile.path());
         p.create_board(
             "Big board",
             &["To do".into(), "Doing".into(), "Done".into()],
@@ -197,4 +208,117 @@ fn ui_timings() {
         "ui-bench: quick-add to visible card: median {:.1} ms (runs {adds:.1?})",
         median(adds.clone())
     );
+}
+
+/// The processes of the app: the one named `porchlight-app` and its
+/// descendants (WebKit's web and network processes).
+fn app_tree() -> Vec<u32> {
+    let mut parents = Vec::new();
+    let mut root = None;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …; comm may hold spaces, so split after ')'.
+        let comm = stat
+            .split('(')
+            .nth(1)
+            .and_then(|r| r.rsplit_once(')'))
+            .map(|(c, _)| c.to_string());
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        if comm.as_deref() == Some("porchlight-app") {
+            root = Some(pid);
+        }
+        parents.push((pid, ppid));
+    }
+    let Some(root) = root else { return Vec::new() };
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// A `/proc` field in kB (`VmRSS:`, `Pss:` …) of one file.
+fn kib(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+#[ignore = "a benchmark: run with `make bench-ui`"]
+fn listings_memory() {
+    const LISTINGS: usize = 100_000;
+    let app = bench_app();
+    let shots = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let profile = tempfile::tempdir().expect("profile");
+    {
+        let mut p = bench_profile(profile.path());
+        let now = p.now();
+        for chunk in
+            porchlight_core::listings::synthetic::listings(LISTINGS, 7, "M", now).chunks(25_000)
+        {
+            p.import_listings("mls", chunk, false).expect("import");
+        }
+    }
+    let desktop = Desktop::start(profile.path());
+    let s = open_session(&desktop.driver, &app, &shots, &desktop.display);
+    let tree = app_tree();
+    assert!(!tree.is_empty(), "the app process is running");
+    let sample = |label: &str| {
+        let tree = app_tree();
+        let rss: u64 = tree
+            .first()
+            .map(|p| kib(&format!("/proc/{p}/status"), "VmRSS:"))
+            .unwrap_or(0);
+        let hwm: u64 = tree
+            .first()
+            .map(|p| kib(&format!("/proc/{p}/status"), "VmHWM:"))
+            .unwrap_or(0);
+        let pss: u64 = tree
+            .iter()
+            .map(|p| kib(&format!("/proc/{p}/smaps_rollup"), "Pss:"))
+            .sum();
+        println!(
+            "ui-bench: memory {label}: app process RSS {} MiB (peak {} MiB); app + WebKit processes ({}) PSS {} MiB",
+            rss / 1024,
+            hwm / 1024,
+            tree.len(),
+            pss / 1024
+        );
+    };
+    sample("at start");
+    s.click("[data-testid=open-listings]");
+    s.wait("[data-testid=listing-row]");
+    sample("Listings view (first 2,000 of 100,000 by price)");
+    s.type_into("[data-testid=listing-city]", "Denver");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    s.dom_click("[data-testid=listing-row] button");
+    s.wait("[data-testid=listing-detail]");
+    s.wait_for("[data-testid=listing-comps]", |s| {
+        !s.text_of("[data-testid=listing-comps]").is_empty()
+    });
+    sample("after a search and a listing's detail with comparables");
+    s.click("[data-testid=open-market]");
+    s.wait("[data-testid=market-table]");
+    sample("Market view (stats over 100,000)");
+    s.shot("bench-listings-100k");
+    s.end();
 }

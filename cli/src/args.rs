@@ -401,6 +401,9 @@ pub enum MlsCmd {
         #[arg(long, default_value_t = 500)]
         page_size: usize,
     },
+    /// Sign in to a connection and ask for a little (RETS: login and the
+    /// class's metadata; RESO: the first page), to check the settings.
+    Test { name: String },
     /// The MLS connections.
     List,
     /// Forget a connection and its secret (its listings stay cached).
@@ -514,12 +517,30 @@ pub enum ListingsCmd {
         #[arg(long)]
         remove: bool,
     },
+    /// Mark a listing as a team favourite (--remove to unmark).
+    Fav {
+        key: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Where the listing's showing stands: requested, scheduled, shown,
+    /// offer or cancelled (--clear to forget it).
+    Showing {
+        key: String,
+        #[arg(required_unless_present = "clear")]
+        status: Option<String>,
+        #[arg(long, conflicts_with = "status")]
+        clear: bool,
+    },
     /// Comparable sales and an estimated value range (method: `listings
     /// comps --help` and the README).
     Comps {
         key: String,
         #[arg(long, default_value_t = 6)]
         count: usize,
+        /// Also write the report as an HTML page (prints well to PDF).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Market statistics per city or postal code: active, sold, median list
     /// and close price, price per sq ft, days on market.

@@ -180,6 +180,28 @@ fn a_csv_export_imports_and_a_bad_one_changes_nothing_unless_told() {
             .is_some_and(|v| v > 400_000.0),
         "{comps}"
     );
+    let report = d.join("comps.html");
+    let (code, _, err) = run(
+        d,
+        &[
+            "listings",
+            "comps",
+            "A100",
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--html",
+            report.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Wrote the comparables report"), "{err}");
+    let html = std::fs::read_to_string(&report).expect("report");
+    assert!(
+        html.starts_with("<!doctype html>")
+            && html.contains("Comparable sales (")
+            && html.contains("Estimate<b>$"),
+        "{html}"
+    );
     let (code, out, err) = run(
         d,
         &[
@@ -304,6 +326,10 @@ async fn a_teammate_without_mls_credentials_searches_the_same_cache_offline() {
         "",
     )
     .await;
+    // Joe also marks it a favourite and books the showing; Maria tags it.
+    pl(j, "joe", &["listings", "fav", "A100"], "").await;
+    pl(j, "joe", &["listings", "showing", "A100", "scheduled"], "").await;
+    pl(m, "maria", &["listings", "tag", "A100", "corner-lot"], "").await;
 
     let (running, _) = start(relay_dir.path(), addr).await;
     pl(m, "maria", &["sync"], "").await;
@@ -336,6 +362,13 @@ async fn a_teammate_without_mls_credentials_searches_the_same_cache_offline() {
             "{user}"
         );
         assert_eq!(shown["mls"]["ListPrice"], 440_000.0, "{user}");
+        assert_eq!(shown["team"]["favourite"], true, "{user}");
+        assert_eq!(shown["team"]["showing"], "scheduled", "{user}");
+        assert_eq!(
+            shown["team"]["tags"],
+            serde_json::json!(["corner-lot"]),
+            "{user}"
+        );
     }
     stop(running).await;
 }

@@ -201,6 +201,14 @@ async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
     .expect("join");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Added 'fake'"), "{out}");
+    let (code, out, err) = run(s(&["mls", "test", "fake"]), String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("fake: Signed in; the server has 25 listings."),
+        "{out}"
+    );
     let (code, out, err) = run(s(&["mls", "pull"]), String::new()).await.expect("join");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("fake: 3 pages, 25 new"), "{out}");

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod boards;
 pub mod listings;
+pub mod mls;
 pub mod tasks;
 pub mod team;
 pub mod views;

@@ -4,13 +4,11 @@
 use anyhow::{Context, Result};
 use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
+use porchlight_core::listings::connect::Connection;
 use porchlight_core::listings::photos::{PhotoCache, PhotoError, PhotoJob};
-use porchlight_core::listings::pull::{Progress, PullError, PullReport, pull};
-use porchlight_core::listings::reso::{ResoClient, ResoConfig, ResoError};
-use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
-use porchlight_core::listings::rets::replicate::pull as rets_pull;
+use porchlight_core::listings::pull::{Progress, PullError, PullReport};
 use porchlight_core::listings::sources::{MlsSource, RetsSettings};
-use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, synthetic};
+use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
 use porchlight_core::secrets::Secrets;
 
@@ -47,10 +45,21 @@ fn duration(d: std::time::Duration) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
-fn saved_secret(dir: &std::path::Path, name: &str) -> Result<Option<String>> {
-    Ok(secrets(dir)?
-        .get(name)
-        .map_err(|e| UsageError(e.to_string()))?)
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")
+}
+
+/// A refused sign-in or a missing secret is the user's to fix (exit 2); a
+/// server or network failure is not (exit 1).
+fn pull_error(e: PullError) -> anyhow::Error {
+    if e.is_user_error() {
+        UsageError(e.to_string()).into()
+    } else {
+        anyhow::Error::from(e)
+    }
 }
 
 async fn pull_one(
@@ -59,17 +68,7 @@ async fn pull_one(
     source: &MlsSource,
     full: bool,
 ) -> Result<PullReport> {
-    let add = if source.rets.is_some() {
-        "add-rets"
-    } else {
-        "add-reso"
-    };
-    let secret = saved_secret(dir, &source.secret_name())?.ok_or_else(|| {
-        UsageError(format!(
-            "no secret saved for '{}'; run `porchlight mls {add}` again",
-            source.name
-        ))
-    })?;
+    let mut connection = Connection::open(source, &secrets(dir)?).map_err(pull_error)?;
     let name = source.name.clone();
     let mut progress = move |p: Progress| {
         let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
@@ -83,33 +82,12 @@ async fn pull_one(
             p.rate()
         );
     };
-    let report = match source.rets {
-        Some(_) => {
-            let ua = match source.rets.as_ref().is_some_and(|r| r.ua_password) {
-                true => saved_secret(dir, &source.ua_secret_name())?,
-                false => None,
-            };
-            let config = RetsConfig::from_source(source, secret, ua)
-                .ok_or_else(|| UsageError(format!("'{}' is not a RETS connection", source.name)))?;
-            let mut client = RetsClient::new(config).map_err(|e| UsageError(e.to_string()))?;
-            rets_pull(profile, &source.name, &mut client, full, &mut progress).await
-        }
-        None => {
-            let mut client = ResoClient::new(ResoConfig::from_source(source, secret))?;
-            pull(profile, &source.name, &mut client, full, &mut progress).await
-        }
-    };
+    let report = connection
+        .pull(profile, &source.name, full, &mut progress)
+        .await;
     eprintln!();
-    // A refused sign-in is the user's to fix (exit 2); a server or network
-    // failure is not (exit 1). Either way the next pull resumes from the
-    // last whole page.
-    report.map_err(|e| match e {
-        PullError::Core(c) => anyhow::Error::from(c),
-        PullError::Reso(r @ ResoError::Auth { .. }) => UsageError(r.to_string()).into(),
-        PullError::Reso(r) => anyhow::Error::from(r),
-        PullError::Rets(r @ RetsError::Auth(_)) => UsageError(r.to_string()).into(),
-        PullError::Rets(r) => anyhow::Error::from(r),
-    })
+    // Either way the next pull resumes from the last whole page.
+    report.map_err(pull_error)
 }
 
 pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool) -> Result<()> {
@@ -204,6 +182,15 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             );
             Ok(())
         }
+        MlsCmd::Test { name } => {
+            let source = profile
+                .mls_source(&name)
+                .map_err(|e| UsageError(e.to_string()))?;
+            let mut connection = Connection::open(&source, &secrets(dir)?).map_err(pull_error)?;
+            let said = runtime()?.block_on(connection.test()).map_err(pull_error)?;
+            println!("{}: {said}", source.name);
+            Ok(())
+        }
         MlsCmd::List => {
             let sources = profile.mls_sources()?;
             if json {
@@ -256,10 +243,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 )
                 .into());
             }
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the network runtime")?;
+            let rt = runtime()?;
             let mut reports = Vec::new();
             for s in &sources {
                 let report = rt.block_on(pull_one(dir, profile, s, full))?;
@@ -407,10 +391,7 @@ fn photos(
         }
         _ => {
             let job = PhotoJob::prepare(profile, &secrets(dir)?, key)?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the network runtime")?;
+            let rt = runtime()?;
             eprintln!("Fetching the photos of {}…", listing.key);
             rt.block_on(job.run(&cache)).map_err(|e| match e {
                 e @ PhotoError::NoSource { .. } => UsageError(e.to_string()).into(),
@@ -518,8 +499,26 @@ pub fn listings(
         ListingsCmd::Tag { key, tag, remove } => {
             show(&profile.tag_listing(&key, &tag, !remove)?, json)
         }
-        ListingsCmd::Comps { key, count } => {
+        ListingsCmd::Fav { key, remove } => show(&profile.favourite_listing(&key, !remove)?, json),
+        ListingsCmd::Showing { key, status, clear } => {
+            let status = if clear { None } else { status };
+            show(&profile.set_listing_showing(&key, status.as_deref())?, json)
+        }
+        ListingsCmd::Comps { key, count, html } => {
             let (subject, comps) = profile.listing_comps(&key, count)?;
+            if let Some(path) = &html {
+                let Some(mls) = &subject.mls else {
+                    return Err(UsageError(format!(
+                        "{} is no longer returned by the MLS; there are no facts to report on",
+                        subject.key
+                    ))
+                    .into());
+                };
+                let page = report::comps_html(mls, &comps, profile.now(), profile.user());
+                std::fs::write(path, page)
+                    .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!("Wrote the comparables report to {}.", path.display());
+            }
             if json {
                 return print_json(&serde_json::json!({ "subject": subject, "comps": comps }));
             }
@@ -634,6 +633,12 @@ fn show(c: &CachedListing, json: bool) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
+    }
+    if c.team.favourite {
+        println!("Team favourite");
+    }
+    if let Some(showing) = &c.team.showing {
+        println!("Showing: {showing}");
     }
     for n in &c.team.notes {
         println!(

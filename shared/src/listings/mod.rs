@@ -14,6 +14,8 @@
 //!   kept on disk with thumbnails, for offline use.
 
 pub mod comps;
+#[cfg(feature = "client")]
+pub mod connect;
 pub mod csv;
 pub mod mapping;
 pub mod model;
@@ -21,6 +23,7 @@ pub mod model;
 pub mod photos;
 #[cfg(feature = "client")]
 pub mod pull;
+pub mod report;
 #[cfg(feature = "client")]
 pub mod reso;
 pub mod rets;

@@ -56,6 +56,27 @@ pub enum PullError {
     Rets(#[from] super::rets::client::RetsError),
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error(
+        "no secret is saved for the MLS connection '{0}' on this device; add the connection again"
+    )]
+    NoSecret(String),
+    #[error("{0}")]
+    Secrets(String),
+}
+
+impl PullError {
+    /// The person can fix it (a refused sign-in, a missing secret), as
+    /// opposed to a server or network failure.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            PullError::Reso(ResoError::Auth { .. })
+            | PullError::Rets(super::rets::client::RetsError::Auth(_))
+            | PullError::NoSecret(_)
+            | PullError::Secrets(_) => true,
+            PullError::Core(c) => c.is_user_error(),
+            _ => false,
+        }
+    }
 }
 
 /// What a pull did.

@@ -71,6 +71,9 @@ fn scope_key(source: &str) -> String {
     format!("listing-scope:{source}")
 }
 
+/// Where a listing's showing can stand.
+pub const SHOWING_STATUSES: [&str; 5] = ["requested", "scheduled", "shown", "offer", "cancelled"];
+
 impl Profile {
     /// The workspace whose shards hold `source`'s listings: the one the
     /// first shard this profile got (imported, or synced from a teammate)
@@ -383,16 +386,57 @@ impl Profile {
         if tag.is_empty() {
             return Err(CoreError::EmptyName { what: "tag" });
         }
+        self.edit_team_layer(key, "listing.tag", |shard, key| {
+            shard.set_tag(key, &tag, on)
+        })
+    }
+
+    /// Marks a listing as a team favourite (or not).
+    pub fn favourite_listing(&mut self, key: &str, on: bool) -> Result<CachedListing> {
+        self.edit_team_layer(key, "listing.favourite", |shard, key| {
+            shard.set_favourite(key, on)
+        })
+    }
+
+    /// Sets where a listing's showing stands (one of [`SHOWING_STATUSES`]),
+    /// or clears it with `None`.
+    pub fn set_listing_showing(
+        &mut self,
+        key: &str,
+        status: Option<&str>,
+    ) -> Result<CachedListing> {
+        let status = match status.map(|s| s.trim().to_lowercase()) {
+            Some(s) if !SHOWING_STATUSES.contains(&s.as_str()) => {
+                return Err(CoreError::InvalidValue {
+                    what: "showing status",
+                    value: s,
+                    hint: "use requested, scheduled, shown, offer or cancelled",
+                });
+            }
+            other => other,
+        };
+        self.edit_team_layer(key, "listing.showing", |shard, key| {
+            shard.set_showing(key, status.as_deref())
+        })
+    }
+
+    /// One change to the team's layer of one listing, in its shard.
+    fn edit_team_layer(
+        &mut self,
+        key: &str,
+        what: &'static str,
+        edit: impl Fn(&mut ListingShardDoc, &str) -> Result<()>,
+    ) -> Result<CachedListing> {
         let (source, key) = self.locate_listing(key)?;
         let user = self.user.clone();
         self.write_shards(
             &source,
             &BTreeSet::from([shard_of(&key)]),
             |_, shard| {
-                shard.set_tag(&key, &tag, on)?;
+                edit(shard, &key)?;
                 Ok(ShardChange::One(key.clone()))
             },
-            ChangeNote::new("listing.tag", &user),
+            ChangeNote::new(what, &user),
         )?;
         self.listing(&key)
     }

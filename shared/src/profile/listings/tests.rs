@@ -315,3 +315,36 @@ fn comps_and_stats_come_from_the_cache() {
     let by_zip = p.listing_stats(true, 12).expect("stats");
     assert!(by_zip.len() > stats.len());
 }
+
+#[test]
+fn favourite_and_showing_status_are_set_kept_through_reimports_and_checked() {
+    let mut p = profile("maria");
+    p.import_listings("csv", &sample(), false).expect("import");
+    let c = p.favourite_listing("K2", true).expect("favourite");
+    assert!(c.team.favourite);
+    let c = p
+        .set_listing_showing("K2", Some(" Scheduled "))
+        .expect("showing");
+    assert_eq!(c.team.showing.as_deref(), Some("scheduled"));
+    let e = p
+        .set_listing_showing("K2", Some("maybe"))
+        .expect_err("bad status");
+    assert!(e.to_string().contains("requested, scheduled"), "{e}");
+    p.import_listings("csv", &sample(), true)
+        .expect("re-import");
+    let c = p.listing("K2").expect("K2");
+    assert!(c.team.favourite);
+    assert_eq!(c.team.showing.as_deref(), Some("scheduled"));
+    let c = p.set_listing_showing("K2", None).expect("clear");
+    assert_eq!(c.team.showing, None);
+    assert!(
+        !p.favourite_listing("K2", false)
+            .expect("unfavourite")
+            .team
+            .favourite
+    );
+    assert!(matches!(
+        p.favourite_listing("K9", true),
+        Err(CoreError::UnknownListing(_))
+    ));
+}

@@ -1,0 +1,109 @@
+//! An MLS connection ready to use: the saved settings
+//! ([`super::sources::MlsSource`]) with their secrets from the keychain,
+//! as a RESO or a RETS client — to test it or to pull from it. The CLI and
+//! the app both go through here.
+
+use super::pull::{Progress, PullError, PullReport};
+use super::reso::{ResoClient, ResoConfig};
+use super::rets::client::{RetsClient, RetsConfig};
+use super::sources::MlsSource;
+use crate::Profile;
+use crate::secrets::Secrets;
+
+/// A connection's client.
+#[derive(Debug)]
+pub enum Connection {
+    Reso(Box<ResoClient>),
+    Rets(Box<RetsClient>),
+}
+
+impl Connection {
+    /// The client for `source`, with its secrets.
+    pub fn open(source: &MlsSource, secrets: &Secrets) -> Result<Self, PullError> {
+        let missing = || PullError::NoSecret(source.name.clone());
+        let secret = secrets
+            .get(&source.secret_name())
+            .map_err(|e| PullError::Secrets(e.to_string()))?
+            .ok_or_else(missing)?;
+        match &source.rets {
+            Some(r) => {
+                let ua = if r.ua_password {
+                    Some(
+                        secrets
+                            .get(&source.ua_secret_name())
+                            .map_err(|e| PullError::Secrets(e.to_string()))?
+                            .ok_or_else(missing)?,
+                    )
+                } else {
+                    None
+                };
+                let config = RetsConfig::from_source(source, secret, ua).ok_or_else(missing)?;
+                Ok(Connection::Rets(Box::new(RetsClient::new(config)?)))
+            }
+            None => Ok(Connection::Reso(Box::new(ResoClient::new(
+                ResoConfig::from_source(source, secret),
+            )?))),
+        }
+    }
+
+    /// Signs in and asks for a little, saying what came back.
+    pub async fn test(&mut self) -> Result<String, PullError> {
+        match self {
+            Connection::Rets(c) => {
+                let member = c
+                    .login()
+                    .await?
+                    .other
+                    .get("MemberName")
+                    .cloned()
+                    .unwrap_or_default();
+                let result = c.class_metadata().await;
+                c.logout().await;
+                let m = result?;
+                let config = c.config();
+                let fields = m
+                    .tables
+                    .iter()
+                    .filter(|(r, cl, _)| r == &config.resource && cl == &config.class)
+                    .count();
+                Ok(format!(
+                    "Logged in{}; {}:{} has {fields} fields.",
+                    if member.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" as {member}")
+                    },
+                    config.resource,
+                    config.class
+                ))
+            }
+            Connection::Reso(c) => {
+                let url = c.first_url(None);
+                let page = c.page(&url).await?;
+                Ok(match page.total {
+                    Some(t) => format!("Signed in; the server has {t} listings."),
+                    None => format!(
+                        "Signed in; the first page has {} listings.",
+                        page.listings.len()
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Pulls what changed (everything with `full`) into the cache.
+    pub async fn pull(
+        &mut self,
+        profile: &mut Profile,
+        source: &str,
+        full: bool,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<PullReport, PullError> {
+        match self {
+            Connection::Reso(c) => super::pull::pull(profile, source, c, full, progress).await,
+            Connection::Rets(c) => {
+                super::rets::replicate::pull(profile, source, c, full, progress).await
+            }
+        }
+    }
+}
