@@ -95,6 +95,7 @@ pub fn run() {
             commands::mls::favourite_listing,
             commands::mls::set_listing_showing,
             commands::mls::export_comps_report,
+            commands::mls::listing_tasks,
             commands::team::team_page,
             commands::team::create_invite,
             commands::team::set_member_role,

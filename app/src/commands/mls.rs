@@ -300,3 +300,12 @@ pub fn export_comps_report(state: State<'_, AppState>, key: String) -> Result<St
         .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }
+
+/// The tasks linked to a listing (`mls:KEY`), open and done.
+#[tauri::command(async)]
+pub fn listing_tasks(
+    state: State<'_, AppState>,
+    key: String,
+) -> Result<Vec<porchlight_core::model::Task>> {
+    Ok(state.profile()?.tasks_for_listing(&key)?)
+}

@@ -543,6 +543,15 @@ impl Profile {
         self.list_tasks(&query)
     }
 
+    /// The tasks linked to a listing (open and done), newest first.
+    pub fn tasks_for_listing(&self, key: &str) -> Result<Vec<Task>> {
+        self.list_tasks(&TaskQuery {
+            listing: Some(key.to_string()),
+            include_done: true,
+            ..TaskQuery::default()
+        })
+    }
+
     /// Open tasks in focus order (see [`crate::focus`]).
     pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
         let all = self.list_tasks(&TaskQuery::default())?;

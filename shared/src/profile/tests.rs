@@ -134,6 +134,16 @@ fn quick_add_creates_the_task_it_describes() {
     assert_eq!(t.priority, Priority::High);
     assert_eq!(t.listings, ["A1"]);
     assert_eq!(t.created_by, "maria");
+    p.quick_add("Listing prep", "Unrelated call")
+        .expect("other");
+    let linked: Vec<String> = p
+        .tasks_for_listing("A1")
+        .expect("linked")
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(linked, ["Call John"]);
+    assert!(p.tasks_for_listing("A2").expect("none").is_empty());
     assert_eq!(parsed.spans.len(), 6);
     assert!(matches!(
         p.quick_add("Listing prep", "#only @tags"),

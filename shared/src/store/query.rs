@@ -53,6 +53,8 @@ pub struct TaskQuery {
     pub due: Option<DueFilter>,
     pub assignee: Option<String>,
     pub label: Option<String>,
+    /// Tasks linked to this listing (its key).
+    pub listing: Option<String>,
     /// Full-text search; results are ranked by relevance.
     pub search: Option<String>,
     /// Include completed tasks (left out by default).
@@ -133,6 +135,11 @@ pub(crate) fn task_json(
     if let Some(label) = &query.label {
         clauses.push("t.task_id IN (SELECT task_id FROM task_labels WHERE label = ?)".into());
         args.push(Box::new(label.trim_start_matches('#').to_lowercase()));
+    }
+    if let Some(key) = &query.listing {
+        clauses
+            .push("t.task_id IN (SELECT task_id FROM task_listings WHERE listing_key = ?)".into());
+        args.push(Box::new(key.trim().to_string()));
     }
     if !query.include_done {
         clauses.push("t.completed_at IS NULL".into());

@@ -20,12 +20,16 @@ import type { CachedListing } from "./bindings/CachedListing"
 import type { Comps } from "./bindings/Comps"
 import type { ListingFilter } from "./bindings/ListingFilter"
 import type { MarketStats } from "./bindings/MarketStats"
+import type { MlsConnection } from "./bindings/MlsConnection"
+import type { PhotoThumb } from "./bindings/PhotoThumb"
+import type { PullProgress } from "./bindings/PullProgress"
+import type { PullSummary } from "./bindings/PullSummary"
 import type { Settings } from "./bindings/Settings"
 import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
 
-export type { CachedListing, Comps, ListingFilter, MarketStats }
+export type { CachedListing, Comps, ListingFilter, MarketStats, MlsConnection, PhotoThumb, PullProgress, PullSummary }
 export type { AppError, BoardSummary, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -70,10 +74,24 @@ export const api = {
   tagListing: (key: string, tag: string, on: boolean) => invoke<CachedListing>("tag_listing", { key, tag, on }),
   listingComps: (key: string) => invoke<Comps>("listing_comps", { key }),
   marketStats: (by: "city" | "postal", months: number) => invoke<MarketStats[]>("market_stats", { by, months }),
+  mlsConnections: () => invoke<MlsConnection[]>("mls_connections"),
+  testMlsConnection: (name: string) => invoke<string>("test_mls_connection", { name }),
+  pullMls: (name: string, full: boolean) => invoke<PullSummary>("pull_mls", { name, full }),
+  listingPhotos: (key: string) => invoke<PhotoThumb[] | null>("listing_photos", { key }),
+  fetchListingPhotos: (key: string) => invoke<PhotoThumb[]>("fetch_listing_photos", { key }),
+  listingPhoto: (key: string, number: number) => invoke<string>("listing_photo", { key, number }),
+  favouriteListing: (key: string, on: boolean) => invoke<CachedListing>("favourite_listing", { key, on }),
+  setListingShowing: (key: string, status: string | null) => invoke<CachedListing>("set_listing_showing", { key, status }),
+  exportCompsReport: (key: string) => invoke<string>("export_comps_report", { key }),
+  listingTasks: (key: string) => invoke<Task[]>("listing_tasks", { key }),
   createInvite: (team: number, role: Role) => invoke<Invite>("create_invite", { team, role, hours: null }),
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),
   removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),
+}
+
+export function onMlsProgress(f: (p: PullProgress) => void): Promise<UnlistenFn> {
+  return listen<PullProgress>("mls-progress", (e) => f(e.payload))
 }
 
 export function onDocChanged(f: (e: DocChanged) => void): Promise<UnlistenFn> {

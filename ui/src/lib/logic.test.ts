@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, byColumn, money, priceColour, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, byColumn, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -144,5 +144,20 @@ describe("listing helpers", () => {
     expect(b.x).toBeCloseTo(105)
     expect(b.y).toBeCloseTo(5)
     expect(scatter([], 10, 10)).toEqual([])
+  })
+})
+
+describe("pull progress", () => {
+  const p = (done: number, total: number | null, rate: number, eta_secs: number | null) => ({ name: "metro", done, total, rate, eta_secs })
+  it("says done, total, rate and time left", () => {
+    expect(pullLabel(p(1200, 5000, 310.4, 12.2))).toBe("1,200 of 5,000 listings · 310/s · about 12 s left")
+    expect(pullLabel(p(10, null, 0, null))).toBe("10 listings")
+    expect(pullLabel(p(100, 90000, 50, 125))).toBe("100 of 90,000 listings · 50/s · about 2 min 5 s left")
+  })
+  it("gives a bar fraction only when the total is known", () => {
+    expect(pullFraction(p(25, 100, 1, 1))).toBe(0.25)
+    expect(pullFraction(p(120, 100, 1, 1))).toBe(1)
+    expect(pullFraction(p(5, null, 1, null))).toBeNull()
+    expect(pullFraction(p(0, 0, 0, null))).toBeNull()
   })
 })

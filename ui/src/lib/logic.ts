@@ -5,6 +5,7 @@ import type { SyncStatus } from "./bindings/SyncStatus"
 import type { TaskPatch } from "./bindings/TaskPatch"
 import type { Recurrence } from "./bindings/Recurrence"
 import type { Role } from "./bindings/Role"
+import type { PullProgress } from "./bindings/PullProgress"
 
 /** A piece of quick-add text, and what the parser recognised it as. */
 export interface Segment {
@@ -200,4 +201,22 @@ export function scatter(
 export function priceColour(v: number, lo: number, hi: number): string {
   const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5
   return `hsl(${Math.round(220 - 220 * t)}, 70%, 45%)`
+}
+
+/** A pull's progress in words, e.g. "1,200 of 5,000 listings · 310/s · about 12 s left". */
+export function pullLabel(p: PullProgress): string {
+  const n = (v: number) => Math.round(v).toLocaleString("en-US")
+  const parts = [p.total == null ? `${n(p.done)} listings` : `${n(p.done)} of ${n(p.total)} listings`]
+  if (p.rate > 0) parts.push(`${n(p.rate)}/s`)
+  if (p.eta_secs != null) {
+    const s = Math.round(p.eta_secs)
+    parts.push(s >= 60 ? `about ${Math.floor(s / 60)} min ${s % 60} s left` : `about ${s} s left`)
+  }
+  return parts.join(" · ")
+}
+
+/** How much of a pull is done, 0 to 1; null when the total is unknown. */
+export function pullFraction(p: PullProgress): number | null {
+  if (p.total == null || p.total <= 0) return null
+  return Math.min(1, Math.max(0, p.done / p.total))
 }
