@@ -8,6 +8,10 @@
 //! builds of `porchlight-app` and `porchlight` (`make test` builds them).
 
 mod common;
+#[path = "../../cli/tests/fakes/rets.rs"]
+mod fake_rets;
+#[path = "../../cli/tests/fakes/jpeg.rs"]
+mod jpeg;
 #[path = "e2e/steps.rs"]
 mod steps;
 
@@ -274,6 +278,7 @@ fn a_person_uses_the_real_app_end_to_end() {
     steps::presence(&s, p, joe.path(), &url, &board_id);
     steps::reminders(&s, p, &desktop);
     steps::listings(&s, p);
+    let rets_password = steps::mls(&s, p);
     s.click("[data-testid=board-list] button");
     s.click(&format!("[data-task=\"{id}\"]"));
 
@@ -331,7 +336,12 @@ fn a_person_uses_the_real_app_end_to_end() {
     steps::no_secrets_left(
         p,
         &desktop,
-        &[&token, "correct horse battery", "not the password"],
+        &[
+            &token,
+            "correct horse battery",
+            "not the password",
+            &rets_password,
+        ],
     );
 
     let _ = stop_tx.send(());

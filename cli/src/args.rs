@@ -307,6 +307,9 @@ pub struct ListArgs {
     pub assignee: Option<String>,
     #[arg(long)]
     pub label: Option<String>,
+    /// Tasks linked to this listing (its MLS key).
+    #[arg(long)]
+    pub listing: Option<String>,
     #[arg(long)]
     pub search: Option<String>,
     /// Include completed tasks.

@@ -72,6 +72,15 @@ fn quick_add_then_list_due_tomorrow_as_json() {
             .expect("a")
             .is_empty()
     );
+    ok(dir.path(), &["task", "add", "Book the showing mls:A77"]);
+    let linked = json(dir.path(), &["task", "list", "--listing", "A77"]);
+    let titles: Vec<&str> = linked
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|t| t["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Book the showing"]);
 }
 
 #[test]

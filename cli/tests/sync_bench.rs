@@ -120,17 +120,15 @@ async fn cold_sync_of_a_shared_listing_cache() {
     let (upload, upload_kib) = run(m.clone(), "maria", s(&["sync"])).await.expect("join");
     let (cold, cold_kib) = run(j.clone(), "joe", s(&["sync"])).await.expect("join");
     stop(running).await;
-    let found = json(
-        &pl(
-            &j,
-            "joe",
-            &["--json", "listings", "search", "--limit", "100000"],
-            "",
-        )
-        .await,
-    );
-    let got = found.as_array().map(Vec::len).unwrap_or(0);
-    assert_eq!(got, n, "Joe has every listing");
+    let count = |dir: &Path| {
+        porchlight_core::Profile::open(dir, porchlight_core::OpenOptions::default())
+            .expect("profile")
+            .all_listings()
+            .expect("listings")
+            .len()
+    };
+    assert_eq!(count(&m), n, "Maria has every listing");
+    assert_eq!(count(&j), n, "Joe has every listing");
     let (search, _) = run(
         j.clone(),
         "joe",

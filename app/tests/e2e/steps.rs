@@ -366,3 +366,151 @@ pub fn listings(s: &Session, p: &Path) {
     });
     s.shot("m-market");
 }
+
+/// The MLS connections page against a fake RETS server (a connection added
+/// with the CLI, tested and pulled from the window with a progress bar),
+/// then a pulled listing's photos fetched and shown from the cache, its
+/// favourite, showing status and tags set in the window, and the
+/// comparables report exported. Returns the RETS password (to check it
+/// is in no file).
+pub fn mls(s: &Session, p: &Path) -> String {
+    use crate::fake_rets::{self, Fake, Photo, Record};
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The fake lives as long as the test process.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let records: Vec<Record> = (0..23u32)
+                .map(|i| Record {
+                    key: format!("T{i:02}"),
+                    price: 300_000 + i * 1000,
+                    status: ["A", "U", "S"][i as usize % 3],
+                    features: "P",
+                    city: "Golden".into(),
+                    modified: format!("2026-11-20T09:{i:02}:00"),
+                    remarks: if i == 1 {
+                        b"Caf\xe9 on the corner".to_vec()
+                    } else {
+                        format!("Home {i}").into_bytes()
+                    },
+                })
+                .collect();
+            let mut fake = Fake {
+                records,
+                max_rows: 5,
+                ua_password: true,
+                ..Fake::default()
+            };
+            fake.photos.insert(
+                "T01".into(),
+                vec![
+                    Photo::Jpeg(crate::jpeg::jpeg_image(800, 600)),
+                    Photo::Missing,
+                    Photo::Jpeg(crate::jpeg::jpeg_image(640, 480)),
+                ],
+            );
+            let (url, _state) = fake_rets::start(fake).await;
+            tx.send(url).expect("send url");
+            std::future::pending::<()>().await;
+        });
+    });
+    let url = rx.recv().expect("fake RETS url");
+    pl(
+        p,
+        &[
+            "mls",
+            "add-rets",
+            "metro",
+            "--user",
+            fake_rets::USER,
+            "--ua-password",
+            "--url",
+            &url,
+        ],
+        &format!("{}\n{}\n", fake_rets::PASSWORD, fake_rets::UA_PASSWORD),
+    );
+    s.click("[data-testid=open-mls]");
+    s.wait("[data-testid=mls-connection]");
+    s.dom_click("[data-testid=mls-test]");
+    s.wait_for("[data-testid=mls-said]", |s| {
+        s.text_of("[data-testid=mls-said]")
+            .contains("Logged in as Maria Lopez; Property:RES has 7 fields.")
+    });
+    s.dom_click("[data-testid=mls-pull]");
+    s.wait_for("[data-testid=mls-said]", |s| {
+        s.text_of("[data-testid=mls-said]")
+            .contains("Pulled: 23 new")
+    });
+    assert!(
+        s.text_of("[data-testid=mls-progress-text]")
+            .contains("23 of 23 listings"),
+        "{}",
+        s.text_of("[data-testid=mls-progress-text]")
+    );
+    s.wait_for("[data-testid=mls-connection]", |s| {
+        s.text_of("[data-testid=mls-connection]")
+            .contains("Newest change pulled")
+    });
+    s.shot("n-mls");
+
+    // The pulled listing: photos, favourite, showing, a tag, the report.
+    s.click("[data-testid=open-listings]");
+    s.wait("[data-testid=listing-row]");
+    s.type_into("[data-testid=listing-text]", "corner");
+    s.wait_for("[data-testid=listing-table]", |s| {
+        let keys = s.d.js(
+            &s.id,
+            "return [...document.querySelectorAll('[data-testid=listing-row]')].map(r => r.dataset.key)",
+            json!([]),
+        );
+        keys == json!(["T01"])
+    });
+    s.dom_click("[data-testid=listing-row] button");
+    s.wait("[data-testid=listing-fetch-photos]");
+    s.dom_click("[data-testid=listing-fetch-photos]");
+    let thumbs = |s: &Session| {
+        s.d.js(
+            &s.id,
+            "return [...document.querySelectorAll('[data-testid=listing-thumb]')].filter(i => i.complete && i.naturalWidth > 0).map(i => [i.naturalWidth, i.naturalHeight])",
+            json!([]),
+        )
+    };
+    s.wait_for("[data-testid=listing-photos]", |s| {
+        thumbs(s) == json!([[320, 240], [320, 240]])
+    });
+    s.dom_click("[data-testid=listing-favourite]");
+    s.d.js(
+        &s.id,
+        "const e = document.querySelector('[data-testid=listing-showing]'); e.value = 'scheduled'; e.dispatchEvent(new Event('change', { bubbles: true })); return true",
+        json!([]),
+    );
+    s.type_into("[data-testid=listing-tag-input]", "pool\u{E007}");
+    s.wait_for("[data-testid=listing-tags]", |s| {
+        s.text_of("[data-testid=listing-tags]").contains("#pool")
+    });
+    s.wait_for("[data-testid=listing-comps]", |s| {
+        s.find("[data-testid=listing-export-report]").is_some()
+    });
+    s.dom_click("[data-testid=listing-export-report]");
+    s.wait_for("[data-testid=listing-notice]", |s| {
+        s.text_of("[data-testid=listing-notice]")
+            .contains("Report saved to")
+    });
+    let notice = s.text_of("[data-testid=listing-notice]");
+    let path = notice.trim_start_matches("Report saved to ").trim();
+    let html = std::fs::read_to_string(path).expect("the report file");
+    assert!(html.contains("<!doctype html>") && html.contains("Comparable sales"));
+    s.shot("o-listing-photos");
+    eventually(15, "favourite, showing and tag not saved", || {
+        let shown: Value =
+            serde_json::from_str(&pl(p, &["--json", "listings", "show", "T01"], "")).expect("json");
+        eprintln!("e2e: T01's team layer: {}", shown["team"]);
+        shown["team"]["favourite"] == json!(true)
+            && shown["team"]["showing"] == json!("scheduled")
+            && shown["team"]["tags"] == json!(["pool"])
+    });
+    // Offline: the photos come from the cache.
+    let out = pl(p, &["listings", "photos", "T01", "--offline"], "");
+    assert!(out.contains("T01: 2 photos"), "{out}");
+    fake_rets::PASSWORD.to_string()
+}

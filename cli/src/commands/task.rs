@@ -99,6 +99,7 @@ fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
         due: args.due.as_deref().map(DueFilter::parse).transpose()?,
         assignee: args.assignee,
         label: args.label,
+        listing: args.listing,
         search: args.search,
         include_done: args.all,
         include_archived: args.archived,
