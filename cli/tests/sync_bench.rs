@@ -4,9 +4,14 @@
 //! `PORCHLIGHT_BENCH_LISTINGS` says), shares them with her team and
 //! syncs; Joe, on a fresh profile with no MLS access, syncs once and then
 //! searches them. Prints wall times, Joe's peak memory and the sizes on
-//! disk — the figures BENCHMARKS.md records.
+//! disk — the figures BENCHMARKS.md records. A second benchmark pulls the
+//! same number of listings from the fake RESO and RETS servers.
 
 mod common;
+#[path = "fakes/reso.rs"]
+mod fake_reso;
+#[path = "fakes/rets.rs"]
+mod fake_rets;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -171,5 +176,135 @@ async fn cold_sync_of_a_shared_listing_cache() {
         size(&m) / 1_000_000,
         size(&j) / 1_000_000,
         size(relay_dir.path()) / 1_000_000
+    );
+}
+
+/// Benchmark (`make bench-sync`): pulls of N synthetic listings from the
+/// fake RESO server (pages of 1,000 by `@odata.nextLink`) and the fake RETS
+/// server (Digest auth, COMPACT pages of 2,500 by Offset) on loopback into
+/// fresh profiles — the whole importer path: HTTP, parsing, mapping,
+/// shard writes, materialized rows and FTS, a checkpoint per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: make bench-sync"]
+async fn pulls_from_the_fake_mls_servers() {
+    use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig};
+    use porchlight_core::listings::rets::client::{RetsClient, RetsConfig};
+    use porchlight_core::listings::{pull, rets, synthetic};
+
+    let n: usize = std::env::var("PORCHLIGHT_BENCH_LISTINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
+    let until = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let mut listings = synthetic::listings(n, 3, "B", until);
+    listings.sort_by_key(|l| (l.modification_timestamp, l.listing_key.clone()));
+
+    // RESO: records as JSON, in the server's order.
+    let records: Vec<serde_json::Value> = listings
+        .iter()
+        .map(|l| {
+            let mut v = serde_json::to_value(l).expect("json");
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("Other");
+                for (k, val) in &l.other {
+                    obj.insert(k.clone(), serde_json::json!(val));
+                }
+                if let Some(t) = l.modification_timestamp {
+                    obj.insert(
+                        "ModificationTimestamp".into(),
+                        serde_json::json!(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+                    );
+                }
+            }
+            v
+        })
+        .collect();
+    let (base, _fake) = fake_reso::start(records).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = porchlight_core::Profile::open(dir.path(), porchlight_core::OpenOptions::default())
+        .expect("profile");
+    let mut client = ResoClient::new(ResoConfig {
+        base_url: format!("{base}/odata"),
+        resource: "Property".into(),
+        auth: ResoAuth::ClientCredentials {
+            token_url: format!("{base}/token"),
+            client_id: fake_reso::CLIENT_ID.into(),
+            client_secret: fake_reso::CLIENT_SECRET.into(),
+            scope: None,
+        },
+        page_size: 1000,
+        expand_media: false,
+    })
+    .expect("client");
+    let t = Instant::now();
+    let report = pull::pull(&mut p, "reso", &mut client, false, &mut |_| {})
+        .await
+        .expect("RESO pull");
+    let reso = t.elapsed();
+    assert_eq!(report.import.added, n);
+
+    // RETS: the same listings as COMPACT rows.
+    let status =
+        |l: &porchlight_core::listings::Listing| match l.standard_status.map(|s| s.as_str()) {
+            Some("Closed") => "S",
+            Some("ActiveUnderContract") | Some("Pending") => "U",
+            _ => "A",
+        };
+    let rows: Vec<fake_rets::Record> = listings
+        .iter()
+        .map(|l| fake_rets::Record {
+            key: l.listing_key.clone(),
+            price: l.list_price.unwrap_or(0.0) as u32,
+            status: status(l),
+            features: "P,G",
+            city: l.city.clone().unwrap_or_default(),
+            modified: l
+                .modification_timestamp
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+                .unwrap_or_default(),
+            remarks: l.public_remarks.clone().unwrap_or_default().into_bytes(),
+        })
+        .collect();
+    let (login_url, _fake) = fake_rets::start(fake_rets::Fake {
+        records: rows,
+        max_rows: 2500,
+        ..fake_rets::Fake::default()
+    })
+    .await;
+    let dir2 = tempfile::tempdir().expect("dir");
+    let mut p2 =
+        porchlight_core::Profile::open(dir2.path(), porchlight_core::OpenOptions::default())
+            .expect("profile");
+    let mut rets_client = RetsClient::new(RetsConfig {
+        login_url,
+        username: fake_rets::USER.into(),
+        password: fake_rets::PASSWORD.into(),
+        user_agent: fake_rets::USER_AGENT.into(),
+        ua_password: None,
+        version: "RETS/1.7.2".into(),
+        resource: "Property".into(),
+        class: "RES".into(),
+        page_size: 2500,
+    })
+    .expect("client");
+    let t = Instant::now();
+    let report = rets::replicate::pull(&mut p2, "rets", &mut rets_client, false, &mut |_| {})
+        .await
+        .expect("RETS pull");
+    let rets_time = t.elapsed();
+    assert_eq!(report.import.added, n);
+    println!("listings: {n}");
+    println!(
+        "RESO pull (pages of 1,000, nextLink): {:.1} s, {:.0} listings/s",
+        reso.as_secs_f64(),
+        n as f64 / reso.as_secs_f64()
+    );
+    println!(
+        "RETS pull (COMPACT pages of 2,500, Offset): {:.1} s, {:.0} listings/s ({} pages)",
+        rets_time.as_secs_f64(),
+        n as f64 / rets_time.as_secs_f64(),
+        report.pages
     );
 }
