@@ -352,3 +352,37 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
         "{e}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
+    let (base, fake) = fake_reso::start(records()).await;
+    fake.lock().expect("fake").token = Some("static-token".into());
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    let config = |token: &str| ResoConfig {
+        base_url: format!("{base}/odata"),
+        resource: "Property".into(),
+        auth: ResoAuth::Bearer(token.into()),
+        page_size: 10,
+        expand_media: true,
+    };
+    let mut c = ResoClient::new(config("static-token")).expect("client");
+    let report = pull(&mut p, "reso", &mut c, false, &mut |_| {})
+        .await
+        .expect("pull");
+    assert_eq!(report.import.added, 25);
+    let requests = fake.lock().expect("fake").requests;
+    let mut wrong = ResoClient::new(config("stale")).expect("client");
+    let e = pull(&mut p, "reso", &mut wrong, false, &mut |_| {})
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(e, PullError::Reso(ResoError::Auth { status: 401, .. })),
+        "{e}"
+    );
+    assert_eq!(
+        fake.lock().expect("fake").requests,
+        requests + 1,
+        "a bearer token is not retried"
+    );
+}

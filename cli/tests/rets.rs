@@ -121,6 +121,7 @@ async fn login_answers_digest_resolves_relative_urls_and_keeps_the_session() {
         f.metadata_requests,
         [
             "METADATA-RESOURCE 0",
+            "METADATA-CLASS Property",
             "METADATA-TABLE Property:RES",
             "METADATA-LOOKUP_TYPE Property:*"
         ]
@@ -621,4 +622,41 @@ async fn photos_are_fetched_once_cached_with_thumbnails_and_shown_offline() {
     .expect("join");
     assert_eq!(code, 0);
     assert!(out.contains("has no photos"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wrong_class_says_which_exist()
+ {
+    let (login_url, fake) = fake_rets::start(Fake {
+        reply_20208: true,
+        busy_requests_next: 1,
+        session_gone_is_401: true,
+        session_searches_left: Some(2),
+        ..fake()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+    let mut c = client(&login_url);
+    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        .await
+        .expect("pull");
+    assert_eq!(report.import.added, 23);
+    assert_eq!(report.pages, 5, "20208 meant more, like MAXROWS");
+    {
+        let f = fake.lock().expect("fake");
+        assert_eq!(f.logins, 2, "the 401 mid-session brought one more login");
+        assert!(f.violations.is_empty(), "{:?}", f.violations);
+    }
+    let mut config = c.config().clone();
+    config.class = "COM".into();
+    let mut wrong = RetsClient::new(config).expect("client");
+    let e = pull(&mut p, "mls", &mut wrong, false, &mut |_| {})
+        .await
+        .expect_err("no such class");
+    assert!(e.is_user_error(), "{e}");
+    assert!(
+        e.to_string().contains("no class 'COM'") && e.to_string().contains("RES, CND"),
+        "{e}"
+    );
 }

@@ -79,6 +79,12 @@ pub struct Fake {
     pub no_star_lookups: bool,
     /// Answer the next N searches with 20209 (too many outstanding queries).
     pub busy_next: u32,
+    /// Answer the next N searches with 20210 (too many outstanding requests).
+    pub busy_requests_next: u32,
+    /// Signal "more rows" with ReplyCode 20208 instead of <MAXROWS/>.
+    pub reply_20208: bool,
+    /// A request without a live session gets HTTP 401 (not RETS 20037).
+    pub session_gone_is_401: bool,
     /// Answer the next N searches with HTTP 503.
     pub unavailable_next: u32,
     /// Answer the next search with 429 and Retry-After: 1.
@@ -184,6 +190,11 @@ fn check(
         }
     }
     if !login && (f.session.is_none() || cookie_session != f.session) {
+        if f.session_gone_is_401 {
+            return Err(Box::new(
+                (StatusCode::UNAUTHORIZED, "session expired").into_response(),
+            ));
+        }
         return Err(Box::new(xml(rets(20037, "Not logged in"))));
     }
     Ok(())
@@ -296,6 +307,15 @@ async fn getmetadata(
             &["ResourceID", "StandardName", "KeyField", "ClassCount"],
             &[vec!["Property", "Property", "LN", "1"]],
         ),
+        ("METADATA-CLASS", "Property") => section(
+            "METADATA-CLASS",
+            "Resource=\"Property\"",
+            &["ClassName", "StandardName", "Description"],
+            &[
+                vec!["RES", "ResidentialProperty", "Residential"],
+                vec!["CND", "Condo", "Condominium"],
+            ],
+        ),
         ("METADATA-TABLE", "Property:RES") => section(
             "METADATA-TABLE",
             "Resource=\"Property\" Class=\"RES\"",
@@ -373,6 +393,9 @@ async fn search(
         if *left == 0 {
             f.session_searches_left = None;
             f.session = None;
+            if f.session_gone_is_401 {
+                return (StatusCode::UNAUTHORIZED, "session expired").into_response();
+            }
             return xml(rets(20037, "Session expired"));
         }
         *left -= 1;
@@ -395,6 +418,10 @@ async fn search(
     if f.busy_next > 0 {
         f.busy_next -= 1;
         return xml(rets(20209, "Too many outstanding queries"));
+    }
+    if f.busy_requests_next > 0 {
+        f.busy_requests_next -= 1;
+        return xml(rets(20210, "Too many outstanding requests"));
     }
     if f.fail_at_offset == Some(offset) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "database on fire").into_response();
@@ -461,8 +488,12 @@ async fn search(
         }
         out
     };
-    let mut body: Vec<u8> =
-        b"<RETS ReplyCode=\"0\" ReplyText=\"Operation Successful\">\r\n".to_vec();
+    let more = start + page.len() < matching.len();
+    let mut body: Vec<u8> = if more && f.reply_20208 {
+        b"<RETS ReplyCode=\"20208\" ReplyText=\"Maximum Records Exceeded\">\r\n".to_vec()
+    } else {
+        b"<RETS ReplyCode=\"0\" ReplyText=\"Operation Successful\">\r\n".to_vec()
+    };
     if q.get("Count").map(String::as_str) == Some("1") {
         body.extend(format!("<COUNT Records=\"{}\" />\r\n", matching.len()).bytes());
     }
@@ -488,7 +519,7 @@ async fn search(
         ]));
         body.extend(b"</DATA>\r\n");
     }
-    if start + page.len() < matching.len() {
+    if more && !f.reply_20208 {
         body.extend(b"<MAXROWS />\r\n");
     }
     body.extend(b"</RETS>\r\n");

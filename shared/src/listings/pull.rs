@@ -71,6 +71,7 @@ impl PullError {
         match self {
             PullError::Reso(ResoError::Auth { .. })
             | PullError::Rets(super::rets::client::RetsError::Auth(_))
+            | PullError::Rets(super::rets::client::RetsError::UnknownClass { .. })
             | PullError::NoSecret(_)
             | PullError::Secrets(_) => true,
             PullError::Core(c) => c.is_user_error(),

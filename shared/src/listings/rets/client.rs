@@ -104,6 +104,14 @@ pub enum RetsError {
     RepeatedPage { offset: usize },
     #[error("the login URL {0:?} is not a URL")]
     BadUrl(String),
+    #[error(
+        "the RETS server has no class '{class}' in {resource}; it has: {available} (give one with --class)"
+    )]
+    UnknownClass {
+        resource: String,
+        class: String,
+        available: String,
+    },
 }
 
 /// The RETS session.
@@ -427,11 +435,25 @@ impl RetsClient {
     }
 
     /// The metadata a search of the configured class needs: the resource
-    /// (its key field), the class's table, and the lookups it uses (all at
+    /// (its key field), its classes (to say which exist when the configured
+    /// one does not), the class's table, and the lookups it uses (all at
     /// once with `Resource:*`, else one by one).
     pub async fn class_metadata(&mut self) -> Result<Metadata, RetsError> {
         let (resource, class) = (self.config.resource.clone(), self.config.class.clone());
         let mut m = self.metadata("METADATA-RESOURCE", "0").await?;
+        m.merge(self.metadata("METADATA-CLASS", &resource).await?);
+        let classes: Vec<&str> = m
+            .classes
+            .iter()
+            .filter_map(|(_, row)| row.get("ClassName").map(String::as_str))
+            .collect();
+        if !classes.is_empty() && !classes.iter().any(|c| c.eq_ignore_ascii_case(&class)) {
+            return Err(RetsError::UnknownClass {
+                resource,
+                class,
+                available: classes.join(", "),
+            });
+        }
         m.merge(
             self.metadata("METADATA-TABLE", &format!("{resource}:{class}"))
                 .await?,

@@ -52,7 +52,9 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, ReplyError> {
         ..CompactReply::default()
     };
     match reply_code {
-        0 => {}
+        // 20208: "maximum records exceeded" — the rows sent are good and
+        // there are more, as with <MAXROWS/>.
+        0 | 20208 => {}
         20201 => return Ok(reply),
         code => {
             return Err(ReplyError::Reply {
@@ -64,7 +66,7 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, ReplyError> {
     reply.count = find_tag(&text, &lower, "count")
         .and_then(|t| attribute(t, "Records"))
         .and_then(|r| r.trim().parse().ok());
-    reply.max_rows = lower.contains("<maxrows");
+    reply.max_rows = reply_code == 20208 || lower.contains("<maxrows");
     let (columns, rows, bad_rows) = table(&text, &lower, delimiter(&text, &lower))?;
     reply.columns = columns;
     reply.rows = rows;
