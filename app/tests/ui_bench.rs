@@ -307,7 +307,7 @@ fn listings_memory() {
     sample("at start");
     s.click("[data-testid=open-listings]");
     s.wait("[data-testid=listing-row]");
-    sample("Listings view (first 2,000 of 100,000 by price)");
+    sample("Listings view (first 500 of 100,000)");
     s.type_into("[data-testid=listing-city]", "Denver");
     std::thread::sleep(std::time::Duration::from_millis(800));
     s.dom_click("[data-testid=listing-row] button");
