@@ -226,10 +226,19 @@ impl ListingShardDoc {
     /// One listing (its MLS record and the team's layer), if the shard has
     /// anything of it.
     pub fn listing(&self, listing_key: &str) -> Option<CachedListing> {
-        self.collect(Some(listing_key)).remove(listing_key)
+        self.collect(Some(&|k: &str| k == listing_key))
+            .remove(listing_key)
     }
 
-    fn collect(&self, only: Option<&str>) -> BTreeMap<String, CachedListing> {
+    /// The listings among `keys` the shard has anything of, in one pass.
+    pub fn listings_of(
+        &self,
+        keys: &std::collections::HashSet<&str>,
+    ) -> BTreeMap<String, CachedListing> {
+        self.collect(Some(&|k: &str| keys.contains(k)))
+    }
+
+    fn collect(&self, only: Option<&dyn Fn(&str) -> bool>) -> BTreeMap<String, CachedListing> {
         let source = self.source();
         let mut out: BTreeMap<String, CachedListing> = BTreeMap::new();
         let entry = |out: &mut BTreeMap<String, CachedListing>, k: &str| {
@@ -244,7 +253,9 @@ impl ListingShardDoc {
         };
         for k in self.doc.keys(ROOT) {
             let parts: Vec<&str> = k.split(SEP).collect();
-            if only.is_some_and(|o| parts.get(1) != Some(&o)) {
+            if let Some(wanted) = only
+                && !parts.get(1).is_some_and(|lk| wanted(lk))
+            {
                 continue;
             }
             match parts.as_slice() {

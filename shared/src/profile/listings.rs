@@ -64,6 +64,8 @@ enum ShardChange {
     Nothing,
     /// One listing (a note, a tag).
     One(String),
+    /// These listings (an import that touched part of the shard).
+    Some(Vec<String>),
     Everything,
 }
 
@@ -140,6 +142,14 @@ impl Profile {
                         shard.commit(&note, now);
                         materialize::put_listing(tx, id, &key, shard.listing(&key).as_ref())?;
                     }
+                    (ShardChange::Some(keys), true) => {
+                        shard.commit(&note, now);
+                        let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+                        let now_held = shard.listings_of(&wanted);
+                        for key in &keys {
+                            materialize::put_listing(tx, id, key, now_held.get(key))?;
+                        }
+                    }
                     _ => {
                         if !exists {
                             chunks::register(tx, id, DocKind::ListingShard.as_str())?;
@@ -194,9 +204,11 @@ impl Profile {
             |n, shard| {
                 let before: HashSet<String> = shard.mls_keys().into_iter().collect();
                 let mut changed = false;
+                let mut touched: Vec<String> = Vec::new();
                 for l in by_shard.get(&n).map(Vec::as_slice).unwrap_or_default() {
                     if shard.put_listing(l)? {
                         changed = true;
+                        touched.push(l.listing_key.clone());
                         if before.contains(&l.listing_key) {
                             report.updated += 1;
                         } else {
@@ -209,13 +221,18 @@ impl Profile {
                 if reconcile {
                     for gone in before.iter().filter(|k| !keep.contains(k.as_str())) {
                         changed |= shard.remove_listing(gone)?;
+                        touched.push(gone.clone());
                         report.removed += 1;
                     }
                 }
-                Ok(if changed {
-                    ShardChange::Everything
-                } else {
+                // Re-materialize only what changed, unless that is most of
+                // the shard anyway (a first import): then all of it at once.
+                Ok(if !changed {
                     ShardChange::Nothing
+                } else if touched.len() * 2 < before.len() {
+                    ShardChange::Some(touched)
+                } else {
+                    ShardChange::Everything
                 })
             },
             ChangeNote::new("listings.import", &user),

@@ -348,3 +348,50 @@ fn favourite_and_showing_status_are_set_kept_through_reimports_and_checked() {
         Err(CoreError::UnknownListing(_))
     ));
 }
+
+#[test]
+fn imports_in_pages_materialize_only_what_changed_and_match_a_reindex() {
+    let mut p = profile("maria");
+    let at = chrono::Utc::now();
+    let all = crate::listings::synthetic::listings(900, 11, "P", at);
+    // Pages, as a pull imports them; then a page of changes to listings
+    // already in, with a note in between.
+    for page in all.chunks(300) {
+        p.import_listings("mls", page, false).expect("page");
+    }
+    p.add_listing_note("P5", "Seen it").expect("note");
+    let mut changed: Vec<_> = all.iter().step_by(40).cloned().collect();
+    for l in &mut changed {
+        l.list_price = Some(123_456.0);
+        l.public_remarks = Some("Freshly painted".into());
+    }
+    let report = p.import_listings("mls", &changed, false).expect("changes");
+    assert_eq!(report.updated, changed.len());
+    let everything = |p: &Profile| {
+        p.search_listings(&ListingQuery {
+            limit: Some(10_000),
+            ..ListingQuery::default()
+        })
+        .expect("search")
+    };
+    let words = |p: &Profile, text: &str| {
+        p.search_listings(&ListingQuery {
+            text: Some(text.into()),
+            limit: Some(10_000),
+            ..ListingQuery::default()
+        })
+        .expect("search")
+        .len()
+    };
+    let before = everything(&p);
+    assert_eq!(before.len(), 900);
+    assert_eq!(words(&p, "freshly painted"), changed.len());
+    assert_eq!(p.listing("P5").expect("P5").team.notes.len(), 1);
+    p.reindex().expect("reindex");
+    assert_eq!(
+        everything(&p),
+        before,
+        "the rows equal a rebuild from the documents"
+    );
+    assert_eq!(words(&p, "freshly painted"), changed.len());
+}
