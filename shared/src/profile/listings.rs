@@ -4,7 +4,7 @@
 //! `listings` table and its FTS index. Shard documents are not kept in
 //! memory after a write: a cache of 100,000 listings costs disk, not RAM.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::AutoCommit;
 use rusqlite::ToSql;
@@ -73,6 +73,9 @@ fn scope_key(source: &str) -> String {
     format!("listing-scope:{source}")
 }
 
+/// Documents kept loaded between writes, at most.
+const MAX_CACHED_DOCS: usize = 160;
+
 /// Where a listing's showing can stand.
 pub const SHOWING_STATUSES: [&str; 5] = ["requested", "scheduled", "shown", "offer", "cancelled"];
 
@@ -114,13 +117,26 @@ impl Profile {
         let scope = self.listing_scope(source)?;
         let now = self.now();
         let actor = self.actor.clone();
-        self.store.write(|tx| {
+        // Shards loaded by an earlier write stay loaded (a pull imports page
+        // after page into the same 64 shards); taken out here and put back
+        // only when the transaction commits, so a failed write never leaves
+        // a half-changed document cached.
+        let mut cached: HashMap<DocumentId, Loaded> = shards
+            .iter()
+            .filter_map(|&n| {
+                let id = shard_id(scope, source, n);
+                self.docs.remove(&id).map(|l| (id, l))
+            })
+            .collect();
+        let many = shards.len() > 1;
+        let mut keep: Vec<(DocumentId, Loaded)> = Vec::new();
+        let written = self.store.write(|tx| {
             let mut written = 0;
             for &n in shards {
                 let id = shard_id(scope, source, n);
                 let exists = chunks::version(tx, id)? > 0;
                 let mut loaded = if exists {
-                    Self::refresh(tx, id, None, &actor)?
+                    Self::refresh(tx, id, cached.remove(&id), &actor)?
                 } else {
                     Loaded {
                         doc: AutoCommit::new().with_actor(actor.clone()),
@@ -137,7 +153,13 @@ impl Profile {
                 };
                 match (op(n, &mut shard)?, exists) {
                     // Unchanged, or a new shard with nothing in it: not written.
-                    (ShardChange::Nothing, _) => continue,
+                    (ShardChange::Nothing, _) => {
+                        if exists && many {
+                            loaded.doc = shard.into_doc();
+                            keep.push((id, loaded));
+                        }
+                        continue;
+                    }
                     (ShardChange::One(key), true) => {
                         shard.commit(&note, now);
                         materialize::put_listing(tx, id, &key, shard.listing(&key).as_ref())?;
@@ -160,11 +182,20 @@ impl Profile {
                 }
                 loaded.doc = shard.into_doc();
                 Self::persist(tx, id, &mut loaded, &heads)?;
+                if many {
+                    keep.push((id, loaded));
+                }
                 written += 1;
             }
             meta_set(tx, &scope_key(source), &scope.to_string())?;
             Ok(written)
-        })
+        })?;
+        // Bounded: a few sources' shards at most, then start afresh.
+        if self.docs.len() + keep.len() > MAX_CACHED_DOCS {
+            self.docs.clear();
+        }
+        self.docs.extend(keep);
+        Ok(written)
     }
 
     /// Imports `listings` from `source` (a name for the MLS or file they
