@@ -73,6 +73,11 @@ fn scope_key(source: &str) -> String {
     format!("listing-scope:{source}")
 }
 
+/// SQLite page cache sizes (negative: KiB) for imports, and otherwise
+/// (SQLite's default).
+const IMPORT_CACHE_KIB: i64 = -65_536;
+const DEFAULT_CACHE_KIB: i64 = -2_000;
+
 /// Documents kept loaded between writes, at most.
 const MAX_CACHED_DOCS: usize = 160;
 
@@ -130,7 +135,15 @@ impl Profile {
             .collect();
         let many = shards.len() > 1;
         let mut keep: Vec<(DocumentId, Loaded)> = Vec::new();
-        let written = self.store.write(|tx| {
+        // An import reads and rewrites many B-tree pages (rows, FTS, chunks):
+        // SQLite's default 2 MB page cache makes it re-read them from the OS
+        // page by page. A bigger cache for the import only, then back.
+        if many {
+            self.store
+                .conn()
+                .pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
+        }
+        let result = self.store.write(|tx| {
             let mut written = 0;
             for &n in shards {
                 let id = shard_id(scope, source, n);
@@ -189,7 +202,13 @@ impl Profile {
             }
             meta_set(tx, &scope_key(source), &scope.to_string())?;
             Ok(written)
-        })?;
+        });
+        if many {
+            self.store
+                .conn()
+                .pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
+        }
+        let written = result?;
         // Bounded: a few sources' shards at most, then start afresh.
         if self.docs.len() + keep.len() > MAX_CACHED_DOCS {
             self.docs.clear();

@@ -402,16 +402,20 @@ fn shards_kept_loaded_between_imports_still_see_another_process_writes() {
     let open = || Profile::open(dir.path(), OpenOptions::default()).expect("profile");
     let mut a = open();
     let all = crate::listings::synthetic::listings(600, 5, "Q", chrono::Utc::now());
-    a.import_listings("mls", &all[..300], false).expect("page 1");
+    a.import_listings("mls", &all[..300], false)
+        .expect("page 1");
     // Another process (the CLI, the app's sync) writes into those shards.
     let mut b = open();
-    b.add_listing_note("Q7", "From the other process").expect("note");
+    b.add_listing_note("Q7", "From the other process")
+        .expect("note");
     // A's next pages go into shards it holds loaded: B's note survives and
     // shows, and a reindex from the stored documents agrees.
-    a.import_listings("mls", &all[300..], false).expect("page 2");
+    a.import_listings("mls", &all[300..], false)
+        .expect("page 2");
     let mut changed = all[7].clone();
     changed.list_price = Some(1.0);
-    a.import_listings("mls", &[changed, all[8].clone()], false).expect("page 3");
+    a.import_listings("mls", &[changed, all[8].clone()], false)
+        .expect("page 3");
     let q7 = a.listing("Q7").expect("Q7");
     assert_eq!(q7.team.notes.len(), 1);
     assert_eq!(q7.mls.and_then(|m| m.list_price), Some(1.0));
