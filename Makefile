@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
@@ -85,6 +85,20 @@ bench:
 # The listing cache: import 50,000 and search 100,000 (figures for BENCHMARKS.md).
 bench-listings:
 	$(CARGO) bench -p porchlight-core --bench listings
+
+# The fuzz targets under libFuzzer on the stable toolchain (coverage
+# instrumentation without a sanitizer): FUZZ_SECONDS each, corpora in
+# target/fuzz-corpus. `cargo +nightly fuzz run T` works too, with ASan.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= rets_compact listings_csv wire_frame quick_add
+FUZZ_FLAGS = -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
+fuzz:
+	cd fuzz && RUSTFLAGS="$(FUZZ_FLAGS)" $(CARGO) build --release --target x86_64-unknown-linux-gnu \
+		--target-dir ../target/fuzz $(addprefix --bin ,$(FUZZ_TARGETS))
+	for t in $(FUZZ_TARGETS); do mkdir -p target/fuzz-corpus/$$t && \
+		target/fuzz/x86_64-unknown-linux-gnu/release/$$t -max_total_time=$(FUZZ_SECONDS) target/fuzz-corpus/$$t || exit 1; done
 
 # A cold sync of 50,000 shared listings to a second device through a relay.
 bench-sync:
