@@ -11,7 +11,6 @@ use std::time::Duration;
 use porchlight_core::listings::pull::PullError;
 use porchlight_core::listings::pull::{Progress, pull};
 use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
-use porchlight_core::profile::ListingQuery;
 use porchlight_core::{OpenOptions, Profile};
 use serde_json::{Value, json};
 
@@ -52,20 +51,6 @@ fn client(base: &str, secret: &str) -> ResoClient {
     c
 }
 
-fn cached(p: &Profile) -> Vec<String> {
-    let mut keys: Vec<String> = p
-        .search_listings(&ListingQuery {
-            limit: Some(1000),
-            ..ListingQuery::default()
-        })
-        .expect("search")
-        .into_iter()
-        .map(|c| c.key)
-        .collect();
-    keys.sort();
-    keys
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     let (base, fake) = fake_reso::start(records()).await;
@@ -85,7 +70,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         matches!(e, PullError::Reso(ResoError::Http { status: 500, .. })),
         "{e}"
     );
-    assert_eq!(cached(&p).len(), 10);
+    assert_eq!(common::cached(&p).len(), 10);
     let mark = p.listing_mark("reso").expect("mark").expect("set");
     assert_eq!(mark.to_rfc3339(), "2026-11-20T10:09:00+00:00");
     assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(25))));
@@ -102,7 +87,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
         .await
         .expect("resume");
-    let keys = cached(&p);
+    let keys = common::cached(&p);
     assert_eq!(keys.len(), 25, "{keys:?}");
     assert_eq!(keys.first().map(String::as_str), Some("R00"));
     assert_eq!(keys.last().map(String::as_str), Some("R24"));
@@ -154,8 +139,8 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
-    assert!(!cached(&p).contains(&"R05".to_string()));
-    assert_eq!(cached(&p).len(), 25);
+    assert!(!common::cached(&p).contains(&"R05".to_string()));
+    assert_eq!(common::cached(&p).len(), 25);
 
     // A wrong secret is a sign-in error in words, not a crash.
     let mut wrong = client(&base, "not the secret");
@@ -276,7 +261,7 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
     assert_eq!(report.import.added, 25);
     assert_eq!(report.import.unchanged, 0, "no record fetched twice");
     assert_eq!(report.pages, 3);
-    assert_eq!(cached(&p).len(), 25);
+    assert_eq!(common::cached(&p).len(), 25);
     assert_eq!(
         p.listing_mark("reso")
             .expect("mark")

@@ -15,7 +15,6 @@ use fake_rets::{Fake, LoginStyle, Photo, Record};
 use porchlight_core::listings::pull::PullError;
 use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
 use porchlight_core::listings::rets::replicate::pull;
-use porchlight_core::profile::ListingQuery;
 use porchlight_core::{OpenOptions, Profile};
 
 /// 23 listings a minute apart, except 4 and 5, which share a timestamp
@@ -67,20 +66,6 @@ fn client(login_url: &str) -> RetsClient {
     c.retries = 3;
     c.max_retry_wait = Duration::from_millis(1500);
     c
-}
-
-fn cached(p: &Profile) -> Vec<String> {
-    let mut keys: Vec<String> = p
-        .search_listings(&ListingQuery {
-            limit: Some(1000),
-            ..ListingQuery::default()
-        })
-        .expect("search")
-        .into_iter()
-        .map(|c| c.key)
-        .collect();
-    keys.sort();
-    keys
 }
 
 fn profile(dir: &tempfile::TempDir) -> Profile {
@@ -203,7 +188,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         matches!(e, PullError::Rets(RetsError::Http { status: 500, .. })),
         "{e}"
     );
-    assert_eq!(cached(&p).len(), 10, "two whole pages are in");
+    assert_eq!(common::cached(&p).len(), 10, "two whole pages are in");
     assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(23))));
     assert!(
         p.listing_mark("mls").expect("mark").is_none(),
@@ -226,7 +211,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
     let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
         .await
         .expect("resume");
-    let keys = cached(&p);
+    let keys = common::cached(&p);
     assert_eq!(keys.len(), 23, "{keys:?}");
     assert_eq!(report.import.added, 13);
     assert_eq!(report.import.unchanged, 0);
@@ -309,7 +294,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
-    assert_eq!(cached(&p).len(), 22);
+    assert_eq!(common::cached(&p).len(), 22);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,7 +325,7 @@ async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
         "{e}"
     );
     assert!(e.to_string().contains("same page"), "{e}");
-    assert_eq!(cached(&p).len(), 5);
+    assert_eq!(common::cached(&p).len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,50 +35,34 @@ pub async fn stop(r: Running) {
     let _ = r.task.await;
 }
 
-/// Runs porchlight in profile `dir`, feeding `stdin`; returns stdout.
+/// Runs porchlight in profile `dir` as `user` (zone UTC), feeding `stdin`;
+/// returns stdout, failing the test if the command fails.
 pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
     let dir = dir.to_path_buf();
-    let user = user.to_string();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut all: Vec<String> = ["--user", user, "--tz", "UTC"].map(String::from).to_vec();
+    all.extend(args.iter().map(|a| a.to_string()));
     let stdin = stdin.to_string();
     tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(["--user", &user, "--tz", "UTC"])
-            .args(&args)
-            .env_remove("PORCHLIGHT_TOKEN")
-            .env_remove("PORCHLIGHT_RELAY")
-            // Tests keep tokens out of the developer's keychain; the keychain
-            // itself is tested in keychain.rs.
-            .env("PORCHLIGHT_SECRETS", "file")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        if let Some(mut s) = child.stdin.take() {
-            let _ = s.write_all(stdin.as_bytes());
-        }
-        let out = child.wait_with_output().expect("wait");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let args: Vec<&str> = all.iter().map(String::as_str).collect();
+        let (code, out, err) = run_cli(&dir, &args, &stdin);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
     })
     .await
     .expect("join")
 }
 
-/// Runs porchlight (blocking) with `stdin`, keeping secrets in a file;
-/// returns (exit code, stdout, stderr) whatever the outcome.
+/// Runs porchlight (blocking) with `stdin`; returns (exit code, stdout,
+/// stderr) whatever the outcome. Tests keep secrets out of the developer's
+/// keychain (the keychain itself is tested in keychain.rs) and ignore the
+/// developer's relay settings.
 pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env_remove("PORCHLIGHT_TOKEN")
+        .env_remove("PORCHLIGHT_RELAY")
         .env("PORCHLIGHT_SECRETS", "file")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -100,6 +84,21 @@ pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) 
 mod jpeg;
 #[allow(unused_imports)]
 pub use jpeg::jpeg_image;
+
+/// The keys of every cached listing, sorted.
+pub fn cached(p: &porchlight_core::Profile) -> Vec<String> {
+    let mut keys: Vec<String> = p
+        .search_listings(&porchlight_core::profile::ListingQuery {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .expect("search")
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    keys.sort();
+    keys
+}
 
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("json")

@@ -200,12 +200,22 @@ fn check(
     Ok(())
 }
 
-fn pq(path: &str, q: &HashMap<String, String>, raw: &str) -> String {
-    if q.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{raw}")
-    }
+/// Locks the fake and checks a request inside a session (auth, headers,
+/// the session cookie); `Err` is the response to send instead.
+fn session<'a>(
+    fake: &'a Shared,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+) -> Result<std::sync::MutexGuard<'a, Fake>, Box<Response>> {
+    let mut f = fake
+        .lock()
+        .map_err(|_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response()))?;
+    let path_and_query = match uri.query() {
+        Some(q) if !q.is_empty() => format!("{}?{q}", uri.path()),
+        _ => uri.path().to_string(),
+    };
+    check(&mut f, headers, &path_and_query, false)?;
+    Ok(f)
 }
 
 async fn login(State(fake): State<Shared>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
@@ -286,17 +296,10 @@ async fn getmetadata(
     uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(mut f) = fake.lock() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let mut f = match session(&fake, &headers, &uri) {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
-    if let Err(r) = check(
-        &mut f,
-        &headers,
-        &pq(uri.path(), &q, uri.query().unwrap_or("")),
-        false,
-    ) {
-        return *r;
-    }
     let kind = q.get("Type").cloned().unwrap_or_default();
     let id = q.get("ID").cloned().unwrap_or_default();
     f.metadata_requests.push(format!("{kind} {id}"));
@@ -378,17 +381,10 @@ async fn search(
     uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(mut f) = fake.lock() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let mut f = match session(&fake, &headers, &uri) {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
-    if let Err(r) = check(
-        &mut f,
-        &headers,
-        &pq(uri.path(), &q, uri.query().unwrap_or("")),
-        false,
-    ) {
-        return *r;
-    }
     if let Some(left) = f.session_searches_left.as_mut() {
         if *left == 0 {
             f.session_searches_left = None;
@@ -532,17 +528,10 @@ async fn getobject(
     uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(mut f) = fake.lock() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let f = match session(&fake, &headers, &uri) {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
-    if let Err(r) = check(
-        &mut f,
-        &headers,
-        &pq(uri.path(), &q, uri.query().unwrap_or("")),
-        false,
-    ) {
-        return *r;
-    }
     let id = q.get("ID").cloned().unwrap_or_default();
     let (key, which) = id.split_once(':').unwrap_or((id.as_str(), "*"));
     let Some(photos) = f.photos.get(key).cloned() else {
@@ -615,12 +604,10 @@ async fn getobject(
 }
 
 async fn logout(State(fake): State<Shared>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
-    let Ok(mut f) = fake.lock() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let mut f = match session(&fake, &headers, &uri) {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
-    if let Err(r) = check(&mut f, &headers, uri.path(), false) {
-        return *r;
-    }
     f.logouts += 1;
     if f.logout_fails {
         return (StatusCode::INTERNAL_SERVER_ERROR, "logout broke").into_response();

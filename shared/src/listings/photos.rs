@@ -349,20 +349,11 @@ pub struct PhotoJob {
     how: How,
 }
 
+#[derive(Debug)]
 enum How {
     Rets(Box<super::rets::client::RetsConfig>),
     Media,
     Nothing(String),
-}
-
-impl std::fmt::Debug for How {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            How::Rets(c) => write!(f, "Rets({c:?})"),
-            How::Media => f.write_str("Media"),
-            How::Nothing(why) => write!(f, "Nothing({why})"),
-        }
-    }
 }
 
 impl PhotoJob {
