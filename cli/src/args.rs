@@ -376,6 +376,11 @@ pub enum MlsCmd {
         /// Ask for $expand=Media (photo links).
         #[arg(long)]
         media: bool,
+        /// Ask only for these fields ($select), RESO names separated by
+        /// commas; `core` stands for the fields search, comparables and
+        /// stats read. Every field when left out.
+        #[arg(long, value_name = "FIELDS")]
+        select: Option<String>,
     },
     /// Connect a RETS 1.7.2 / 1.8 server. The password (and, with
     /// --ua-password, the user-agent password on the next line) is read

@@ -44,6 +44,7 @@ fn client(base: &str, secret: &str) -> ResoClient {
         },
         page_size: 10,
         expand_media: false,
+        select: Vec::new(),
     })
     .expect("client");
     c.retries = 2;
@@ -300,6 +301,7 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
         page_size: 10,
         expand_media: true,
         rets: None,
+        select: Vec::new(),
     })
     .expect("source");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
@@ -350,6 +352,7 @@ async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
         auth: ResoAuth::Bearer(token.into()),
         page_size: 10,
         expand_media: true,
+        select: Vec::new(),
     };
     let mut c = ResoClient::new(config("static-token")).expect("client");
     let report = pull(&mut p, "reso", &mut c, false, &mut |_| {})
@@ -369,5 +372,106 @@ async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
         fake.lock().expect("fake").requests,
         requests + 1,
         "a bearer token is not retried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_with_a_field_list_asks_for_those_fields_only() {
+    let with_pool: Vec<Value> = records()
+        .into_iter()
+        .map(|mut r| {
+            r["Pool"] = json!("Yes");
+            r["Gazebo"] = json!("No");
+            r
+        })
+        .collect();
+    let (base, fake) = fake_reso::start(with_pool).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let url = format!("{base}/odata");
+    let token_url = format!("{base}/token");
+    let run = move |args: Vec<String>, stdin: String| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            common::run_cli(&d, &args, &stdin)
+        })
+    };
+    let add = |name: &str, select: &str| {
+        [
+            "mls",
+            "add-reso",
+            name,
+            "--url",
+            &url,
+            "--token-url",
+            &token_url,
+            "--client-id",
+            fake_reso::CLIENT_ID,
+            "--page-size",
+            "10",
+            "--select",
+            select,
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+    };
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    // A name that cannot be a field is refused before anything is saved.
+    let (code, _, err) = run(add("bad", "ListPrice,List-Price"), secret.clone())
+        .await
+        .expect("join");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("List-Price") && err.contains("RESO Data Dictionary names"),
+        "{err}"
+    );
+    let (code, _, err) = run(add("fake", "core,Pool"), secret.clone())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(vec!["mls".into(), "list".into()], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0);
+    assert!(out.contains("(22 fields)"), "{out}");
+    let (code, out, err) = run(vec!["mls".into(), "pull".into()], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("25 new"), "{out}");
+    let selects = fake.lock().expect("fake").selects.clone();
+    assert!(!selects.is_empty());
+    for select in &selects {
+        assert!(
+            select.starts_with("ListingKey,ModificationTimestamp,ListingId,"),
+            "{select}"
+        );
+        assert!(select.ends_with(",Pool"), "{select}");
+    }
+    let p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    let cached = common::cached(&p);
+    assert_eq!(cached.len(), 25);
+    for key in &cached {
+        let l = p.listing(key).expect("listing").mls.expect("the MLS part");
+        assert_eq!(l.other.get("Pool").map(String::as_str), Some("Yes"));
+        assert!(!l.other.contains_key("Gazebo"), "{:?}", l.other);
+        assert!(l.list_price.is_some() && l.city.is_some());
+    }
+    drop(p);
+    // A field the server does not have: the server's own words come back.
+    let (code, _, err) = run(add("typo", "Poool"), secret).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        vec!["mls".into(), "pull".into(), "typo".into()],
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("Could not find a property named 'Poool'"),
+        "{err}"
     );
 }

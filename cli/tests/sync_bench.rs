@@ -236,6 +236,7 @@ async fn pulls_from_the_fake_mls_servers() {
         },
         page_size: 1000,
         expand_media: false,
+        select: Vec::new(),
     })
     .expect("client");
     let t = Instant::now();

@@ -6,6 +6,8 @@
 //! SQLite's data_version as pages land), and a photo fetch gathers what it
 //! needs under the lock, then fetches without it.
 
+use std::path::{Path, PathBuf};
+
 use base64::Engine as _;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
@@ -81,7 +83,7 @@ fn secrets(state: &AppState) -> Result<Secrets> {
     Secrets::new(&state.dir).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn data_url(path: &std::path::Path) -> Result<String> {
+fn data_url(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| {
         AppError::NotFound(format!("the photo at {} is gone ({e})", path.display()))
     })?;
@@ -294,11 +296,51 @@ pub fn export_comps_report(state: State<'_, AppState>, key: String) -> Result<St
             format!("comparables-{safe}.html"),
         )
     };
-    let folder = dirs::download_dir().unwrap_or_else(|| state.dir.clone());
-    let path = folder.join(name);
+    let path = report_folder(dirs::download_dir(), &state.dir)?.join(name);
     std::fs::write(&path, html)
         .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(path.display().to_string())
+}
+
+/// Where reports go: the user's Downloads folder (made if the desktop
+/// names one that is not there yet), else `reports` in the profile.
+fn report_folder(downloads: Option<PathBuf>, profile: &Path) -> Result<PathBuf> {
+    if let Some(d) = downloads
+        && std::fs::create_dir_all(&d).is_ok()
+    {
+        return Ok(d);
+    }
+    let folder = profile.join("reports");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| AppError::Internal(format!("cannot make {}: {e}", folder.display())))?;
+    Ok(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_folder;
+
+    #[test]
+    fn reports_go_to_downloads_made_if_missing_else_to_the_profile() {
+        let home = tempfile::tempdir().expect("dir");
+        let downloads = home.path().join("Downloads");
+        assert_eq!(
+            report_folder(Some(downloads.clone()), home.path()).expect("folder"),
+            downloads
+        );
+        assert!(downloads.is_dir());
+        // A Downloads path that cannot be made (under a file).
+        let file = home.path().join("file");
+        std::fs::write(&file, "x").expect("file");
+        let profile = home.path().join("profile");
+        let folder = report_folder(Some(file.join("Downloads")), &profile).expect("fallback");
+        assert_eq!(folder, profile.join("reports"));
+        assert!(folder.is_dir());
+        assert_eq!(
+            report_folder(None, &profile).expect("none"),
+            profile.join("reports")
+        );
+    }
 }
 
 /// The tasks linked to a listing (`mls:KEY`), open and done.

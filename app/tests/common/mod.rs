@@ -113,6 +113,9 @@ pub struct Session<'a> {
     pub display: String,
 }
 
+/// How long a step waits for the window before it fails.
+const WAIT: Duration = Duration::from_secs(30);
+
 pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Session<'_> {
@@ -125,7 +128,8 @@ impl Session<'_> {
         v.as_array()?.first()?[ELEMENT].as_str().map(str::to_string)
     }
 
-    /// Waits up to 15 s for `css` to match.
+    /// Waits up to 30 s for `css` to match (a cold CI machine can take
+    /// seconds to start WebKit or answer a first pull).
     pub fn wait(&self, css: &str) -> String {
         self.wait_for(css, |_| true)
     }
@@ -138,7 +142,7 @@ impl Session<'_> {
             {
                 return e;
             }
-            if start.elapsed() > Duration::from_secs(15) {
+            if start.elapsed() > WAIT {
                 self.shot("timeout");
                 let found = self.d.call(
                     reqwest::Method::POST,
@@ -234,7 +238,7 @@ impl Session<'_> {
     pub fn wait_card(&self, column: &str, title: &str) {
         let start = Instant::now();
         while !self.cards_in(column).iter().any(|t| t == title) {
-            if start.elapsed() > Duration::from_secs(20) {
+            if start.elapsed() > WAIT {
                 self.shot("timeout");
                 panic!(
                     "'{title}' never appeared in column {column}: {:?}",
@@ -324,6 +328,19 @@ fn session_bus() -> (Proc, String) {
         "dbus-daemon did not report its address"
     );
     (Proc(bus), address)
+}
+
+/// When a test fails, the end of the app's log goes to the test's output
+/// (CI shows that, not the temporary log file).
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(80)..];
+            eprintln!("e2e: the last lines of the app's log:\n{}", tail.join("\n"));
+        }
+    }
 }
 
 impl Desktop {

@@ -441,12 +441,11 @@ pub fn mls(s: &Session, p: &Path) -> String {
         s.text_of("[data-testid=mls-said]")
             .contains("Pulled: 23 new")
     });
-    assert!(
+    // The last progress event may reach the window after the pull's answer.
+    s.wait_for("[data-testid=mls-progress-text]", |s| {
         s.text_of("[data-testid=mls-progress-text]")
-            .contains("23 of 23 listings"),
-        "{}",
-        s.text_of("[data-testid=mls-progress-text]")
-    );
+            .contains("23 of 23 listings")
+    });
     s.wait_for("[data-testid=mls-connection]", |s| {
         s.text_of("[data-testid=mls-connection]")
             .contains("Newest change pulled")

@@ -7,7 +7,7 @@ use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
 use porchlight_core::listings::photos::{PhotoCache, PhotoError, PhotoJob};
 use porchlight_core::listings::pull::{Progress, PullError, PullReport};
-use porchlight_core::listings::sources::{MlsSource, RetsSettings};
+use porchlight_core::listings::sources::{MlsSource, RetsSettings, parse_select};
 use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
 use porchlight_core::secrets::Secrets;
@@ -100,6 +100,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             client_id,
             page_size,
             media,
+            select,
         } => {
             let source = MlsSource {
                 name: name.trim().to_string(),
@@ -110,6 +111,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 page_size,
                 expand_media: media,
                 rets: None,
+                select: select.as_deref().map(parse_select).unwrap_or_default(),
             };
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let secret =
@@ -153,6 +155,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                     version: rets_version,
                     ua_password,
                 }),
+                select: Vec::new(),
             };
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let password = read_secret("RETS password")?;
@@ -207,8 +210,15 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                         s.name, s.url, s.resource, r.class, r.username
                     ),
                     None => println!(
-                        "{}  RESO {}/{}  last change seen: {mark}",
-                        s.name, s.url, s.resource
+                        "{}  RESO {}/{}{}  last change seen: {mark}",
+                        s.name,
+                        s.url,
+                        s.resource,
+                        if s.select.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({} fields)", s.select.len())
+                        }
                     ),
                 }
             }

@@ -31,6 +31,8 @@ pub struct Fake {
     pub no_next_link: bool,
     /// Files served at /media/NAME (the Media records' MediaURLs).
     pub media: HashMap<String, Vec<u8>>,
+    /// Every `$select` asked for, in order.
+    pub selects: Vec<String>,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -103,6 +105,25 @@ async fn property(
     if f.fail_at_skip == Some(skip) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "database on fire").into_response();
     }
+    // $select: only those properties (an expanded Media stays, as OData
+    // says); a name the resource does not have is a 400, as servers answer.
+    let select: Option<Vec<&str>> = q.get("$select").map(|s| s.split(',').collect());
+    if let Some(fields) = &select {
+        f.selects.push(fields.join(","));
+        let known = |name: &str| {
+            porchlight_core::listings::model::CORE_FIELDS.contains(&name)
+                || f.records.iter().any(|r| r.get(name).is_some())
+        };
+        if let Some(unknown) = fields.iter().find(|n| !known(n)) {
+            let message =
+                format!("Could not find a property named '{unknown}' on type 'Property'.");
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": { "code": "", "message": message } })),
+            )
+                .into_response();
+        }
+    }
     let since = q
         .get("$filter")
         .and_then(|f| f.strip_prefix("ModificationTimestamp ge "))
@@ -122,7 +143,16 @@ async fn property(
         .iter()
         .skip(skip)
         .take(top)
-        .map(|v| (*v).clone())
+        .map(|v| match (&select, v.as_object()) {
+            (Some(fields), Some(record)) => Value::Object(
+                record
+                    .iter()
+                    .filter(|(k, _)| fields.contains(&k.as_str()) || k.as_str() == "Media")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            _ => (*v).clone(),
+        })
         .collect();
     let mut body = json!({
         "@odata.context": "$metadata#Property",

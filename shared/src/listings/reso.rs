@@ -4,7 +4,8 @@
 //! - Auth: a bearer token, or OAuth2 client credentials (the token is
 //!   fetched, and fetched again once when the server says 401).
 //! - Query: `$filter=ModificationTimestamp ge …`, `$orderby=ModificationTimestamp,
-//!   ListingKey`, `$top`, `$count=true`; then `@odata.nextLink` until there is
+//!   ListingKey`, `$top`, `$count=true`, `$select` when the connection names
+//!   its fields, `$expand=Media` when it wants photo links; then `@odata.nextLink` until there is
 //!   none. A server that sends no next link is paged by timestamp windows
 //!   ([`ResoClient::window_url`], see [`super::pull`]). `ge` (not `gt`) so records that share the mark's timestamp are
 //!   not skipped after a resume; importing them again changes nothing.
@@ -64,6 +65,9 @@ pub struct ResoConfig {
     pub page_size: usize,
     /// Ask for `$expand=Media` (photo URLs come with each listing).
     pub expand_media: bool,
+    /// `$select` these fields (with `ListingKey` and
+    /// `ModificationTimestamp`); empty asks for every field.
+    pub select: Vec<String>,
 }
 
 /// What went wrong, in words.
@@ -188,6 +192,7 @@ impl ResoConfig {
             auth,
             page_size: source.page_size,
             expand_media: source.expand_media,
+            select: source.select.clone(),
         }
     }
 }
@@ -235,6 +240,15 @@ impl ResoClient {
                 "$filter=ModificationTimestamp%20ge%20{}",
                 at.to_rfc3339_opts(SecondsFormat::Millis, true)
             ));
+        }
+        if !c.select.is_empty() {
+            let mut fields = vec!["ListingKey", "ModificationTimestamp"];
+            for f in &c.select {
+                if !fields.contains(&f.as_str()) {
+                    fields.push(f);
+                }
+            }
+            query.push(format!("$select={}", fields.join(",")));
         }
         if c.expand_media {
             query.push("$expand=Media".to_string());

@@ -41,6 +41,10 @@ pub struct MlsSource {
     /// A RETS server: `url` is its login URL and `resource` its search type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rets: Option<RetsSettings>,
+    /// RESO: the fields asked for (`$select`); empty asks for every field.
+    /// `ListingKey` and `ModificationTimestamp` are always asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select: Vec<String>,
 }
 
 impl MlsSource {
@@ -103,6 +107,20 @@ impl MlsSource {
                 ));
             }
         }
+        if !self.select.is_empty() && self.rets.is_some() {
+            return Err(bad(
+                "field list",
+                &self.select.join(","),
+                "--select is for RESO servers; a RETS pull keeps every field of the class",
+            ));
+        }
+        if let Some(field) = self.select.iter().find(|f| !is_field_name(f)) {
+            return Err(bad(
+                "field name",
+                field,
+                "use RESO Data Dictionary names separated by commas (e.g. ListPrice,City), or `core`",
+            ));
+        }
         if !(1..=10_000).contains(&self.page_size) {
             return Err(bad(
                 "page size",
@@ -112,6 +130,43 @@ impl MlsSource {
         }
         Ok(())
     }
+}
+
+/// An OData property name: a letter or `_`, then letters, digits or `_`.
+fn is_field_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 128
+}
+
+/// A `--select` list as typed: names separated by commas or spaces, where
+/// `core` stands for the fields the cache reads ([`super::model::CORE_FIELDS`]).
+/// Duplicates are dropped; the order is kept.
+pub fn parse_select(text: &str) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for word in text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        let names: Vec<String> = if word.eq_ignore_ascii_case("core") {
+            super::model::CORE_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .collect()
+        } else {
+            vec![word.to_string()]
+        };
+        for name in names {
+            if !fields.contains(&name) {
+                fields.push(name);
+            }
+        }
+    }
+    fields
 }
 
 fn key(name: &str) -> String {
@@ -179,6 +234,7 @@ mod tests {
             page_size: 200,
             expand_media: true,
             rets: None,
+            select: Vec::new(),
         }
     }
 
@@ -256,9 +312,38 @@ mod tests {
                 client_id: None,
                 ..source("x")
             },
+            MlsSource {
+                select: vec!["ListPrice".into(), "List Price".into()],
+                ..source("x")
+            },
+            MlsSource {
+                select: vec!["ListPrice".into()],
+                ..rets.clone()
+            },
         ] {
             let e = p.save_mls_source(&bad).expect_err("refused");
             assert!(e.is_user_error(), "{e}");
         }
+        let chosen = MlsSource {
+            select: parse_select("ListPrice, City ListPrice"),
+            ..source("chosen")
+        };
+        p.save_mls_source(&chosen).expect("a field list");
+        assert_eq!(p.mls_source("chosen").expect("saved"), chosen);
+    }
+
+    #[test]
+    fn a_field_list_reads_commas_spaces_and_core() {
+        assert_eq!(
+            parse_select("ListPrice,City  Media"),
+            ["ListPrice", "City", "Media"]
+        );
+        assert_eq!(parse_select(" , "), Vec::<String>::new());
+        let core = parse_select("Core,ListPrice,Pool");
+        assert_eq!(core.len(), crate::listings::model::CORE_FIELDS.len() + 1);
+        assert_eq!(core.first().map(String::as_str), Some("ListingKey"));
+        assert_eq!(core.last().map(String::as_str), Some("Pool"));
+        assert!(!is_field_name("1Price") && !is_field_name("") && !is_field_name("a-b"));
+        assert!(is_field_name("_x1") && is_field_name("ListPrice"));
     }
 }
