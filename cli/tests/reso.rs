@@ -32,6 +32,39 @@ fn records() -> Vec<Value> {
         .collect()
 }
 
+/// The CLI on `dir`, off the runtime's threads (the fake server runs on them).
+async fn cli(
+    dir: &std::path::Path,
+    args: Vec<String>,
+    stdin: String,
+) -> Result<(i32, String, String), tokio::task::JoinError> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::run_cli(&dir, &args, &stdin)
+    })
+    .await
+}
+
+/// `mls add-reso NAME` for the fake at `base` (OAuth2, pages of 10), then `extra`.
+fn add_reso(name: &str, base: &str, extra: &[&str]) -> Vec<String> {
+    let (url, token_url) = (format!("{base}/odata"), format!("{base}/token"));
+    let args = [
+        "mls",
+        "add-reso",
+        name,
+        "--url",
+        &url,
+        "--token-url",
+        &token_url,
+        "--client-id",
+        fake_reso::CLIENT_ID,
+        "--page-size",
+        "10",
+    ];
+    args.iter().chain(extra).map(|a| a.to_string()).collect()
+}
+
 fn client(base: &str, secret: &str) -> ResoClient {
     let mut c = ResoClient::new(ResoConfig {
         base_url: format!("{base}/odata"),
@@ -157,34 +190,12 @@ async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path().to_path_buf();
     let url = format!("{base}/odata");
-    let token_url = format!("{base}/token");
     let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
-    let run = move |args: Vec<String>, stdin: String| {
-        let d = d.clone();
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            common::run_cli(&d, &args, &stdin)
-        })
-    };
+    let run = |args: Vec<String>, stdin: String| cli(&d, args, stdin);
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let (code, out, err) = run(
-        s(&[
-            "mls",
-            "add-reso",
-            "fake",
-            "--url",
-            &url,
-            "--token-url",
-            &token_url,
-            "--client-id",
-            fake_reso::CLIENT_ID,
-            "--page-size",
-            "10",
-        ]),
-        secret,
-    )
-    .await
-    .expect("join");
+    let (code, out, err) = run(add_reso("fake", &base, &[]), secret)
+        .await
+        .expect("join");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Added 'fake'"), "{out}");
     let (code, out, err) = run(s(&["mls", "test", "fake"]), String::new())
@@ -388,35 +399,8 @@ async fn a_connection_with_a_field_list_asks_for_those_fields_only() {
     let (base, fake) = fake_reso::start(with_pool).await;
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path().to_path_buf();
-    let url = format!("{base}/odata");
-    let token_url = format!("{base}/token");
-    let run = move |args: Vec<String>, stdin: String| {
-        let d = d.clone();
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            common::run_cli(&d, &args, &stdin)
-        })
-    };
-    let add = |name: &str, select: &str| {
-        [
-            "mls",
-            "add-reso",
-            name,
-            "--url",
-            &url,
-            "--token-url",
-            &token_url,
-            "--client-id",
-            fake_reso::CLIENT_ID,
-            "--page-size",
-            "10",
-            "--select",
-            select,
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-    };
+    let run = |args: Vec<String>, stdin: String| cli(&d, args, stdin);
+    let add = |name: &str, select: &str| add_reso(name, &base, &["--select", select]);
     let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
     // A name that cannot be a field is refused before anything is saved.
     let (code, _, err) = run(add("bad", "ListPrice,List-Price"), secret.clone())

@@ -145,33 +145,6 @@ fn checked<T>(
     }
 }
 
-/// The RESO names [`Listing`] reads into typed fields (search, sort,
-/// comparables and stats use them); `mls add-reso --select core` asks a
-/// server for these.
-pub const CORE_FIELDS: [&str; 21] = [
-    "ListingKey",
-    "ListingId",
-    "StandardStatus",
-    "PropertyType",
-    "ListPrice",
-    "ClosePrice",
-    "BedroomsTotal",
-    "BathroomsTotalInteger",
-    "LivingArea",
-    "YearBuilt",
-    "UnparsedAddress",
-    "City",
-    "StateOrProvince",
-    "PostalCode",
-    "Latitude",
-    "Longitude",
-    "ListingContractDate",
-    "CloseDate",
-    "DaysOnMarket",
-    "ModificationTimestamp",
-    "PublicRemarks",
-];
-
 impl Listing {
     /// A listing from (RESO name, text) pairs. Empty text is no value.
     /// Fields that do not read are all reported; the listing is only made

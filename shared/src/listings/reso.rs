@@ -5,10 +5,12 @@
 //!   fetched, and fetched again once when the server says 401).
 //! - Query: `$filter=ModificationTimestamp ge …`, `$orderby=ModificationTimestamp,
 //!   ListingKey`, `$top`, `$count=true`, `$select` when the connection names
-//!   its fields, `$expand=Media` when it wants photo links; then `@odata.nextLink` until there is
-//!   none. A server that sends no next link is paged by timestamp windows
-//!   ([`ResoClient::window_url`], see [`super::pull`]). `ge` (not `gt`) so records that share the mark's timestamp are
-//!   not skipped after a resume; importing them again changes nothing.
+//!   its fields, `$expand=Media` when it wants photo links; then
+//!   `@odata.nextLink` until there is none. A server that sends no next link
+//!   is paged by timestamp windows ([`ResoClient::window_url`], see
+//!   [`super::pull`]). `ge` (not `gt`) so records that share the mark's
+//!   timestamp are not skipped after a resume; importing them again changes
+//!   nothing.
 //! - Records: JSON values are flattened to text and read by
 //!   [`Listing::from_fields`], so both enumeration styles, numbers sent as
 //!   strings and fields that are all null read; nested values (Media) are

@@ -143,7 +143,8 @@ fn is_field_name(name: &str) -> bool {
 }
 
 /// A `--select` list as typed: names separated by commas or spaces, where
-/// `core` stands for the fields the cache reads ([`super::model::CORE_FIELDS`]).
+/// `core` stands for the fields the cache reads ([`super::mapping::RESO_FIELDS`],
+/// with one bathrooms field: asking a server for a field it lacks is an error).
 /// Duplicates are dropped; the order is kept.
 pub fn parse_select(text: &str) -> Vec<String> {
     let mut fields: Vec<String> = Vec::new();
@@ -153,8 +154,9 @@ pub fn parse_select(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
     {
         let names: Vec<String> = if word.eq_ignore_ascii_case("core") {
-            super::model::CORE_FIELDS
+            super::mapping::RESO_FIELDS
                 .iter()
+                .filter(|f| **f != "BathroomsTotalDecimal")
                 .map(|f| f.to_string())
                 .collect()
         } else {
@@ -340,7 +342,8 @@ mod tests {
         );
         assert_eq!(parse_select(" , "), Vec::<String>::new());
         let core = parse_select("Core,ListPrice,Pool");
-        assert_eq!(core.len(), crate::listings::model::CORE_FIELDS.len() + 1);
+        // Every typed field but BathroomsTotalDecimal, then Pool.
+        assert_eq!(core.len(), crate::listings::mapping::RESO_FIELDS.len());
         assert_eq!(core.first().map(String::as_str), Some("ListingKey"));
         assert_eq!(core.last().map(String::as_str), Some("Pool"));
         assert!(!is_field_name("1Price") && !is_field_name("") && !is_field_name("a-b"));
