@@ -42,8 +42,14 @@ pub enum CoreError {
     UnknownTask(String),
     #[error("'{0}' matches several tasks ({1}); give more of the id")]
     AmbiguousTask(String, String),
-    #[error("task {task} has no checklist item '{item}'")]
-    UnknownChecklistItem { task: String, item: String },
+    #[error(
+        "task {task} has no checklist item '{item}'; give its position (1 to {count}) or the start of its id"
+    )]
+    UnknownChecklistItem {
+        task: String,
+        item: String,
+        count: usize,
+    },
     #[error("task {task} has no version '{version}'; `porchlight task history {task}` lists them")]
     UnknownVersion { task: String, version: String },
     #[error("invalid date '{0}': use e.g. 2026-12-05, 'tomorrow 3pm' or 'next tue'")]

@@ -569,16 +569,21 @@ fn find_item(task: &Task, key: &str) -> Result<ItemId> {
     {
         return Ok(item.id.clone());
     }
+    // A short number is a position, never the start of an id: "9" on a
+    // two-item list must not pick an item whose random id happens to
+    // begin with 9.
+    let is_position = !key.is_empty() && key.len() < 4 && key.bytes().all(|b| b.is_ascii_digit());
     let matches: Vec<&crate::model::ChecklistItem> = task
         .checklist
         .iter()
-        .filter(|i| !key.is_empty() && i.id.as_str().starts_with(key))
+        .filter(|i| !key.is_empty() && !is_position && i.id.as_str().starts_with(key))
         .collect();
     match matches.as_slice() {
         [one] => Ok(one.id.clone()),
         _ => Err(CoreError::UnknownChecklistItem {
             task: task.id.to_string(),
             item: key.to_string(),
+            count: task.checklist.len(),
         }),
     }
 }
