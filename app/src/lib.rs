@@ -88,6 +88,8 @@ pub fn run() {
             commands::listings::market_stats,
             commands::mls::mls_connections,
             commands::mls::test_mls_connection,
+            commands::mls::add_mls_connection,
+            commands::mls::remove_mls_connection,
             commands::mls::pull_mls,
             commands::mls::listing_photos,
             commands::mls::fetch_listing_photos,

@@ -10,7 +10,9 @@ use porchlight_app::AppError;
 use porchlight_app::commands::account::Settings;
 use porchlight_app::commands::boards::BoardView;
 use porchlight_app::commands::listings::ListingFilter;
-use porchlight_app::commands::mls::{MlsConnection, PhotoThumb, PullProgress, PullSummary};
+use porchlight_app::commands::mls::{
+    MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary,
+};
 use porchlight_app::commands::tasks::TaskPatch;
 use porchlight_app::commands::team::TeamView;
 use porchlight_app::reminders::ReminderFired;
@@ -71,6 +73,8 @@ fn generate(dir: &Path) {
         Comps::export_all(&cfg),
         MarketStats::export_all(&cfg),
         MlsConnection::export_all(&cfg),
+        NewMlsConnection::export_all(&cfg),
+        MlsAdded::export_all(&cfg),
         PullProgress::export_all(&cfg),
         PullSummary::export_all(&cfg),
         PhotoThumb::export_all(&cfg),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use porchlight_core::listings::sources;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -371,7 +372,7 @@ pub enum MlsCmd {
         token_url: Option<String>,
         #[arg(long, requires = "token_url")]
         client_id: Option<String>,
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = sources::RESO_PAGE_SIZE)]
         page_size: usize,
         /// Ask for $expand=Media (photo links).
         #[arg(long)]
@@ -399,14 +400,14 @@ pub enum MlsCmd {
         #[arg(long, default_value = "Property")]
         resource: String,
         /// The user agent the MLS registered (sent as User-Agent).
-        #[arg(long, default_value = "Porchlight/0.1")]
+        #[arg(long, default_value = sources::RETS_USER_AGENT)]
         user_agent: String,
-        #[arg(long, default_value = "RETS/1.7.2")]
+        #[arg(long, default_value = sources::RETS_VERSION)]
         rets_version: String,
         /// The MLS gave this user agent a password (RETS-UA-Authorization).
         #[arg(long)]
         ua_password: bool,
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = sources::RETS_PAGE_SIZE)]
         page_size: usize,
     },
     /// Sign in to a connection and ask for a little (RETS: login and the

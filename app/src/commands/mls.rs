@@ -14,9 +14,10 @@ use porchlight_core::listings::connect::Connection;
 use porchlight_core::listings::photos::{CachedPhoto, PhotoCache, PhotoError, PhotoJob};
 use porchlight_core::listings::pull::{Progress, PullError};
 use porchlight_core::listings::report;
-use porchlight_core::secrets::Secrets;
+use porchlight_core::listings::sources::{self, ConnectionError, MlsSource, RetsSettings};
+use porchlight_core::secrets::{SecretError, Secrets};
 use porchlight_core::{OpenOptions, Profile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{AppError, Result};
@@ -69,6 +70,159 @@ pub struct PullSummary {
 pub struct PhotoThumb {
     pub number: u32,
     pub thumbnail: String,
+}
+
+/// A connection as typed into the MLS page's form. Empty optional fields
+/// take the same defaults as the CLI.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+pub struct NewMlsConnection {
+    pub name: String,
+    /// "RESO" or "RETS".
+    pub kind: String,
+    /// RESO: the OData service root; RETS: the login URL.
+    pub url: String,
+    /// Empty for `Property`.
+    #[serde(default)]
+    pub resource: String,
+    /// RESO with OAuth2 client credentials: the token endpoint and client
+    /// id (the secret is then the client secret); both empty for a bearer
+    /// token.
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub client_id: String,
+    /// RESO: ask for `$expand=Media` (photo links).
+    #[serde(default)]
+    pub media: bool,
+    /// RESO: the fields to ask for (`core`, or names separated by commas);
+    /// empty for every field.
+    #[serde(default)]
+    pub select: String,
+    /// RETS: the user name, class (empty for RES), user agent and version.
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub class: String,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub rets_version: String,
+    /// The bearer token, OAuth2 client secret or RETS password.
+    pub secret: String,
+    /// RETS: the user-agent password, when the MLS issued one.
+    #[serde(default)]
+    pub ua_password: String,
+}
+
+/// A saved connection, and a warning when its secret could not go to the
+/// OS keychain.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MlsAdded {
+    pub name: String,
+    pub warning: Option<String>,
+}
+
+fn or(value: &str, default: &str) -> String {
+    match value.trim() {
+        "" => default.to_string(),
+        v => v.to_string(),
+    }
+}
+
+fn optional(value: &str) -> Option<String> {
+    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// The settings the form describes (checked when saved).
+fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
+    let rets = match form.kind.as_str() {
+        "RESO" => None,
+        "RETS" => Some(RetsSettings {
+            username: form.user.trim().to_string(),
+            class: or(&form.class, "RES"),
+            user_agent: or(&form.user_agent, sources::RETS_USER_AGENT),
+            version: or(&form.rets_version, sources::RETS_VERSION),
+            ua_password: !form.ua_password.trim().is_empty(),
+        }),
+        other => {
+            return Err(AppError::Invalid(format!(
+                "'{other}' is not a kind of MLS server; choose RESO Web API or RETS"
+            )));
+        }
+    };
+    let is_rets = rets.is_some();
+    Ok(MlsSource {
+        name: form.name.trim().to_string(),
+        url: if is_rets {
+            form.url.trim().to_string()
+        } else {
+            form.url.trim().trim_end_matches('/').to_string()
+        },
+        resource: or(&form.resource, "Property"),
+        token_url: optional(&form.token_url).filter(|_| !is_rets),
+        client_id: optional(&form.client_id).filter(|_| !is_rets),
+        page_size: if is_rets {
+            sources::RETS_PAGE_SIZE
+        } else {
+            sources::RESO_PAGE_SIZE
+        },
+        expand_media: form.media && !is_rets,
+        rets,
+        select: sources::parse_select(&form.select),
+    })
+}
+
+impl From<ConnectionError> for AppError {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::Core(core) => core.into(),
+            ConnectionError::Secret(
+                e @ (SecretError::KeychainRequired(_) | SecretError::BadMode(_)),
+            ) => AppError::Invalid(e.to_string()),
+            ConnectionError::Secret(e) => {
+                tracing::error!(error = %e, "cannot store an MLS secret");
+                AppError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+/// Saves a new connection: its settings in the profile, its secrets in the
+/// OS keychain. A name already in use is refused (remove that one first).
+#[tauri::command(async)]
+pub fn add_mls_connection(
+    state: State<'_, AppState>,
+    connection: NewMlsConnection,
+) -> Result<MlsAdded> {
+    let source = source_from_form(&connection)?;
+    let keychain = secrets(&state)?;
+    let mut profile = state.profile()?;
+    if profile.mls_source(&source.name).is_ok() {
+        return Err(AppError::Invalid(format!(
+            "there is already a connection named '{}'; choose another name, or remove that one first",
+            source.name
+        )));
+    }
+    let ua = optional(&connection.ua_password);
+    let stored =
+        profile.add_mls_connection(&keychain, &source, &connection.secret, ua.as_deref())?;
+    Ok(MlsAdded {
+        name: source.name,
+        warning: stored.warning(),
+    })
+}
+
+/// Forgets a connection and its secrets; its listings stay cached.
+#[tauri::command(async)]
+pub fn remove_mls_connection(state: State<'_, AppState>, name: String) -> Result<()> {
+    let keychain = secrets(&state)?;
+    if state.profile()?.remove_mls_connection(&keychain, &name)? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!(
+            "there is no MLS connection '{name}' any more"
+        )))
+    }
 }
 
 fn pull_error(e: PullError) -> AppError {
@@ -318,7 +472,62 @@ fn report_folder(downloads: Option<PathBuf>, profile: &Path) -> Result<PathBuf> 
 
 #[cfg(test)]
 mod tests {
-    use super::report_folder;
+    use super::{NewMlsConnection, report_folder, source_from_form};
+    use crate::error::AppError;
+
+    #[test]
+    fn the_form_fills_the_clis_defaults_and_keeps_each_kind_to_its_fields() {
+        let reso = source_from_form(&NewMlsConnection {
+            name: " coast ".into(),
+            kind: "RESO".into(),
+            url: "https://api.example.com/odata/".into(),
+            token_url: "https://api.example.com/token".into(),
+            client_id: " porchlight ".into(),
+            media: true,
+            select: "core, Pool".into(),
+            user: "ignored".into(),
+            secret: "s".into(),
+            ..NewMlsConnection::default()
+        })
+        .expect("reso");
+        assert_eq!(reso.name, "coast");
+        assert_eq!(reso.url, "https://api.example.com/odata");
+        assert_eq!(reso.resource, "Property");
+        assert_eq!(reso.client_id.as_deref(), Some("porchlight"));
+        assert_eq!(reso.page_size, 200);
+        assert!(reso.expand_media && reso.rets.is_none());
+        assert_eq!(reso.select.last().map(String::as_str), Some("Pool"));
+        assert!(reso.select.len() > 10);
+        reso.validate().expect("valid");
+
+        let rets = source_from_form(&NewMlsConnection {
+            name: "metro".into(),
+            kind: "RETS".into(),
+            url: "https://rets.example.com/login".into(),
+            token_url: "https://ignored".into(),
+            media: true,
+            user: " maria ".into(),
+            ua_password: "ua".into(),
+            secret: "pw".into(),
+            ..NewMlsConnection::default()
+        })
+        .expect("rets");
+        let settings = rets.rets.clone().expect("rets settings");
+        assert_eq!(settings.username, "maria");
+        assert_eq!(settings.class, "RES");
+        assert_eq!(settings.user_agent, "Porchlight/0.1");
+        assert_eq!(settings.version, "RETS/1.7.2");
+        assert!(settings.ua_password);
+        assert_eq!(rets.page_size, 500);
+        assert!(rets.token_url.is_none() && !rets.expand_media);
+        rets.validate().expect("valid");
+
+        let wrong = source_from_form(&NewMlsConnection {
+            kind: "FTP".into(),
+            ..NewMlsConnection::default()
+        });
+        assert!(matches!(wrong, Err(AppError::Invalid(m)) if m.contains("RESO Web API or RETS")));
+    }
 
     #[test]
     fn reports_go_to_downloads_made_if_missing_else_to_the_profile() {

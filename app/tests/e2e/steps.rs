@@ -415,27 +415,35 @@ pub fn mls(s: &Session, p: &Path) -> String {
         });
     });
     let url = rx.recv().expect("fake RETS url");
-    pl(
-        p,
-        &[
-            "mls",
-            "add-rets",
-            "metro",
-            "--user",
-            fake_rets::USER,
-            "--ua-password",
-            "--url",
-            &url,
-        ],
-        &format!("{}\n{}\n", fake_rets::PASSWORD, fake_rets::UA_PASSWORD),
-    );
+    // Added in the app's form: a missing password is caught before
+    // anything is saved; then it is saved and tested at once.
     s.click("[data-testid=open-mls]");
+    s.wait("[data-testid=mls-empty]");
+    s.dom_click("[data-testid=mls-add-open]");
+    s.dom_click("[data-testid=mls-kind-rets]");
+    s.wait("[data-testid=mls-user]");
+    s.type_into("[data-testid=mls-name]", "metro");
+    s.type_into("[data-testid=mls-url]", &url);
+    s.type_into("[data-testid=mls-user]", fake_rets::USER);
+    s.dom_click("[data-testid=mls-save]");
+    s.wait_for("[data-testid=mls-form-error]", |s| {
+        s.text_of("[data-testid=mls-form-error]") == "Give the RETS password."
+    });
+    s.type_into("[data-testid=mls-secret]", fake_rets::PASSWORD);
+    s.dom_click("[data-testid=mls-ua-wanted]");
+    s.type_into("[data-testid=mls-ua-password]", fake_rets::UA_PASSWORD);
+    s.shot("m-mls-add");
+    s.dom_click("[data-testid=mls-save]");
     s.wait("[data-testid=mls-connection]");
-    s.dom_click("[data-testid=mls-test]");
     s.wait_for("[data-testid=mls-said]", |s| {
         s.text_of("[data-testid=mls-said]")
             .contains("Logged in as Maria Lopez; Property:RES has 7 fields.")
     });
+    let listed = pl(p, &["mls", "list"], "");
+    assert!(
+        listed.contains("metro  RETS") && listed.contains("as maria"),
+        "{listed}"
+    );
     s.dom_click("[data-testid=mls-pull]");
     s.wait_for("[data-testid=mls-said]", |s| {
         s.text_of("[data-testid=mls-said]")
@@ -511,5 +519,16 @@ pub fn mls(s: &Session, p: &Path) -> String {
     // Offline: the photos come from the cache.
     let out = pl(p, &["listings", "photos", "T01", "--offline"], "");
     assert!(out.contains("T01: 2 photos"), "{out}");
+
+    // Removing the connection forgets it and its passwords; the listings stay.
+    s.click("[data-testid=open-mls]");
+    s.dom_click("[data-testid=mls-remove]");
+    s.dom_click("[data-testid=mls-remove-confirm]");
+    s.wait("[data-testid=mls-empty]");
+    assert_eq!(pl(p, &["mls", "list"], "").trim(), "");
+    let secrets = std::fs::read_to_string(p.join("secrets.json")).unwrap_or_default();
+    assert!(!secrets.contains(fake_rets::PASSWORD), "{secrets}");
+    let out = pl(p, &["listings", "show", "T01"], "");
+    assert!(out.contains("T01"), "{out}");
     fake_rets::PASSWORD.to_string()
 }

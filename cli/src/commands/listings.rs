@@ -116,10 +116,9 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let secret =
                 read_secret("Secret (the bearer token, or the client secret with --client-id)")?;
-            let stored = secrets(dir)?
-                .set(&source.secret_name(), &secret)
+            let stored = profile
+                .add_mls_connection(&secrets(dir)?, &source, &secret, None)
                 .map_err(|e| UsageError(e.to_string()))?;
-            profile.save_mls_source(&source)?;
             if let Some(warning) = stored.warning() {
                 eprintln!("{warning}");
             }
@@ -164,18 +163,9 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             } else {
                 None
             };
-            let keychain = secrets(dir)?;
-            let stored = keychain
-                .set(&source.secret_name(), &password)
+            let stored = profile
+                .add_mls_connection(&secrets(dir)?, &source, &password, ua.as_deref())
                 .map_err(|e| UsageError(e.to_string()))?;
-            match &ua {
-                Some(ua) => keychain.set(&source.ua_secret_name(), ua),
-                None => keychain
-                    .delete(&source.ua_secret_name())
-                    .map(|_| stored.clone()),
-            }
-            .map_err(|e| UsageError(e.to_string()))?;
-            profile.save_mls_source(&source)?;
             if let Some(warning) = stored.warning() {
                 eprintln!("{warning}");
             }
@@ -225,15 +215,15 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             Ok(())
         }
         MlsCmd::Remove { name } => {
-            if !profile.remove_mls_source(&name)? {
+            if !profile
+                .remove_mls_connection(&secrets(dir)?, &name)
+                .map_err(|e| UsageError(e.to_string()))?
+            {
                 return Err(UsageError(format!(
                     "there is no MLS connection '{name}'; `porchlight mls list` shows them"
                 ))
                 .into());
             }
-            let keychain = secrets(dir)?;
-            let _ = keychain.delete(&format!("mls:{}", name.trim()));
-            let _ = keychain.delete(&format!("mls:{}:ua", name.trim()));
             println!("Removed '{name}' and its secret; its listings stay in the cache.");
             Ok(())
         }

@@ -8,7 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::Profile;
 use crate::error::{CoreError, Result};
+use crate::secrets::{SecretError, Secrets, Stored};
 use crate::store::{meta_get, meta_set};
+
+/// The rows a RESO page asks for when not told.
+pub const RESO_PAGE_SIZE: usize = 200;
+/// The rows a RETS search page asks for when not told.
+pub const RETS_PAGE_SIZE: usize = 500;
+/// The User-Agent sent to a RETS server when the MLS registered none.
+pub const RETS_USER_AGENT: &str = "Porchlight/0.1";
+/// The RETS version asked for when not told.
+pub const RETS_VERSION: &str = "RETS/1.7.2";
+
+/// Why a connection could not be saved or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
 
 /// The RETS side of a connection (its secrets are in the keychain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +232,74 @@ impl Profile {
             })
     }
 
+    /// Adds (or replaces) a connection with its secrets: the bearer token,
+    /// OAuth2 client secret or RETS password, and the RETS user-agent
+    /// password when the settings say there is one. Everything is checked
+    /// before anything is written; the secrets go to the keychain first,
+    /// so saved settings never lack their secret. Says where the secrets
+    /// went (a warning when there was no keychain).
+    pub fn add_mls_connection(
+        &mut self,
+        keychain: &Secrets,
+        source: &MlsSource,
+        secret: &str,
+        ua_password: Option<&str>,
+    ) -> std::result::Result<Stored, ConnectionError> {
+        source.validate()?;
+        let missing = |what: &'static str, hint: &'static str| CoreError::InvalidValue {
+            what,
+            value: String::new(),
+            hint,
+        };
+        if secret.trim().is_empty() {
+            return Err(missing(
+                "secret",
+                match (&source.rets, &source.client_id) {
+                    (Some(_), _) => "give the RETS password",
+                    (None, Some(_)) => "give the OAuth2 client secret",
+                    (None, None) => "give the bearer token",
+                },
+            )
+            .into());
+        }
+        let wants_ua = source.rets.as_ref().is_some_and(|r| r.ua_password);
+        let ua = ua_password.map(str::trim).filter(|u| !u.is_empty());
+        if wants_ua && ua.is_none() {
+            return Err(missing(
+                "user-agent password",
+                "give the password the MLS issued for the user agent, or say it has none",
+            )
+            .into());
+        }
+        let stored = keychain.set(&source.secret_name(), secret.trim())?;
+        match ua.filter(|_| wants_ua) {
+            Some(ua) => {
+                keychain.set(&source.ua_secret_name(), ua)?;
+            }
+            None => {
+                keychain.delete(&source.ua_secret_name())?;
+            }
+        }
+        self.save_mls_source(source)?;
+        Ok(stored)
+    }
+
+    /// Forgets a connection and its secrets; its listings stay cached.
+    /// False when there was no such connection.
+    pub fn remove_mls_connection(
+        &mut self,
+        keychain: &Secrets,
+        name: &str,
+    ) -> std::result::Result<bool, ConnectionError> {
+        if !self.remove_mls_source(name)? {
+            return Ok(false);
+        }
+        let name = name.trim();
+        keychain.delete(&format!("mls:{name}"))?;
+        keychain.delete(&format!("mls:{name}:ua"))?;
+        Ok(true)
+    }
+
     /// Forgets an MLS connection's settings (its listings stay cached).
     pub fn remove_mls_source(&mut self, name: &str) -> Result<bool> {
         let k = key(name);
@@ -240,18 +327,93 @@ mod tests {
         }
     }
 
+    fn names(p: &Profile) -> Vec<String> {
+        let sources = p.mls_sources().expect("list");
+        sources.into_iter().map(|s| s.name).collect()
+    }
+
+    #[test]
+    fn a_connection_is_added_with_its_secrets_and_removed_with_them() {
+        use crate::secrets::Mode;
+        let dir = tempfile::tempdir().expect("dir");
+        let keychain = Secrets::with_mode(dir.path(), Mode::File);
+        let mut p = Profile::in_memory(OpenOptions::default()).expect("profile");
+        let bearer = MlsSource {
+            token_url: None,
+            client_id: None,
+            ..source("metro")
+        };
+
+        // Nothing is written when the secret is missing or the settings are bad.
+        let err = p
+            .add_mls_connection(&keychain, &bearer, "  ", None)
+            .expect_err("no token");
+        assert!(err.to_string().contains("bearer token"), "{err}");
+        let bad = MlsSource {
+            url: "ftp://x".into(),
+            ..bearer.clone()
+        };
+        assert!(p.add_mls_connection(&keychain, &bad, "t", None).is_err());
+        assert!(p.mls_sources().expect("list").is_empty());
+        assert_eq!(keychain.get("mls:metro").expect("get"), None);
+
+        let stored = p
+            .add_mls_connection(&keychain, &bearer, " tok3n \n", None)
+            .expect("add");
+        assert!(matches!(stored, Stored::File { .. }));
+        assert_eq!(p.mls_source("metro").expect("saved"), bearer);
+        assert_eq!(
+            keychain.get("mls:metro").expect("get").as_deref(),
+            Some("tok3n")
+        );
+
+        // RETS with a user-agent password needs it, keeps it, and a
+        // replacement without one drops the old one.
+        let mut rets = MlsSource {
+            rets: Some(RetsSettings {
+                username: "maria".into(),
+                class: "RES".into(),
+                user_agent: RETS_USER_AGENT.into(),
+                version: RETS_VERSION.into(),
+                ua_password: true,
+            }),
+            ..bearer.clone()
+        };
+        rets.name = "rets".into();
+        let err = p
+            .add_mls_connection(&keychain, &rets, "pw", Some(" "))
+            .expect_err("no ua password");
+        assert!(err.to_string().contains("user-agent password"), "{err}");
+        assert!(p.mls_source("rets").is_err());
+        p.add_mls_connection(&keychain, &rets, "pw", Some("ua"))
+            .expect("add rets");
+        assert_eq!(
+            keychain.get("mls:rets:ua").expect("get").as_deref(),
+            Some("ua")
+        );
+        if let Some(r) = rets.rets.as_mut() {
+            r.ua_password = false;
+        }
+        p.add_mls_connection(&keychain, &rets, "pw2", Some("ignored"))
+            .expect("replace");
+        assert_eq!(
+            keychain.get("mls:rets").expect("get").as_deref(),
+            Some("pw2")
+        );
+        assert_eq!(keychain.get("mls:rets:ua").expect("get"), None);
+
+        assert!(p.remove_mls_connection(&keychain, "metro").expect("remove"));
+        assert!(!p.remove_mls_connection(&keychain, "metro").expect("again"));
+        assert_eq!(keychain.get("mls:metro").expect("get"), None);
+        assert_eq!(names(&p), ["rets"]);
+    }
+
     #[test]
     fn connections_are_saved_listed_and_removed_and_bad_ones_refused() {
         let mut p = Profile::in_memory(OpenOptions::default()).expect("profile");
         p.save_mls_source(&source("metro")).expect("save");
         p.save_mls_source(&source("coast")).expect("save");
-        let names: Vec<String> = p
-            .mls_sources()
-            .expect("list")
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        assert_eq!(names, ["coast", "metro"]);
+        assert_eq!(names(&p), ["coast", "metro"]);
         let rets = MlsSource {
             rets: Some(RetsSettings {
                 username: "maria".into(),

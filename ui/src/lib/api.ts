@@ -20,7 +20,9 @@ import type { CachedListing } from "./bindings/CachedListing"
 import type { Comps } from "./bindings/Comps"
 import type { ListingFilter } from "./bindings/ListingFilter"
 import type { MarketStats } from "./bindings/MarketStats"
+import type { MlsAdded } from "./bindings/MlsAdded"
 import type { MlsConnection } from "./bindings/MlsConnection"
+import type { NewMlsConnection } from "./bindings/NewMlsConnection"
 import type { PhotoThumb } from "./bindings/PhotoThumb"
 import type { PullProgress } from "./bindings/PullProgress"
 import type { PullSummary } from "./bindings/PullSummary"
@@ -29,7 +31,7 @@ import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
 
-export type { CachedListing, Comps, ListingFilter, MarketStats, MlsConnection, PhotoThumb, PullProgress, PullSummary }
+export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
 export type { AppError, BoardSummary, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -76,6 +78,8 @@ export const api = {
   marketStats: (by: "city" | "postal", months: number) => invoke<MarketStats[]>("market_stats", { by, months }),
   mlsConnections: () => invoke<MlsConnection[]>("mls_connections"),
   testMlsConnection: (name: string) => invoke<string>("test_mls_connection", { name }),
+  addMlsConnection: (connection: NewMlsConnection) => invoke<MlsAdded>("add_mls_connection", { connection }),
+  removeMlsConnection: (name: string) => invoke<null>("remove_mls_connection", { name }),
   pullMls: (name: string, full: boolean) => invoke<PullSummary>("pull_mls", { name, full }),
   listingPhotos: (key: string) => invoke<PhotoThumb[] | null>("listing_photos", { key }),
   fetchListingPhotos: (key: string) => invoke<PhotoThumb[]>("fetch_listing_photos", { key }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, byColumn, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, blankConnection, byColumn, connectionProblem, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -159,5 +159,34 @@ describe("pull progress", () => {
     expect(pullFraction(p(120, 100, 1, 1))).toBe(1)
     expect(pullFraction(p(5, null, 1, null))).toBeNull()
     expect(pullFraction(p(0, 0, 0, null))).toBeNull()
+  })
+})
+
+describe("new MLS connection form", () => {
+  const reso = { ...blankConnection("RESO"), name: "coast", url: "https://api.example.com/odata", secret: "t0ken" }
+  const rets = { ...blankConnection("RETS"), name: "metro", url: "http://127.0.0.1:9/login", user: "maria", secret: "pw" }
+  const plain = { oauth: false, uaPassword: false }
+  it("accepts a complete RESO or RETS form", () => {
+    expect(connectionProblem(reso, plain, [])).toBeNull()
+    expect(connectionProblem(rets, plain, ["coast"])).toBeNull()
+    expect(connectionProblem({ ...rets, ua_password: "ua" }, { oauth: false, uaPassword: true }, [])).toBeNull()
+  })
+  it("says what is missing or wrong", () => {
+    expect(connectionProblem({ ...reso, name: " " }, plain, [])).toMatch(/short name/)
+    expect(connectionProblem({ ...reso, name: "a:b" }, plain, [])).toMatch(/':'/)
+    expect(connectionProblem(reso, plain, ["coast"])).toMatch(/already a connection named 'coast'/)
+    expect(connectionProblem({ ...reso, url: "api.example.com" }, plain, [])).toMatch(/service URL must start/)
+    expect(connectionProblem({ ...rets, url: "" }, plain, [])).toBe("Give the login URL.")
+    expect(connectionProblem({ ...rets, user: "" }, plain, [])).toBe("Give the RETS user name.")
+    expect(connectionProblem({ ...reso, secret: "" }, plain, [])).toBe("Give the bearer token.")
+    expect(connectionProblem({ ...rets, secret: " " }, plain, [])).toBe("Give the RETS password.")
+    expect(connectionProblem(rets, { oauth: false, uaPassword: true }, [])).toBe("Give the user-agent password.")
+  })
+  it("needs the OAuth2 fields only with client credentials", () => {
+    const oauth = { oauth: true, uaPassword: false }
+    expect(connectionProblem(reso, oauth, [])).toMatch(/token URL/)
+    expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token" }, oauth, [])).toBe("Give the client id.")
+    expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token", client_id: "pl", secret: "" }, oauth, [])).toBe("Give the client secret.")
+    expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token", client_id: "pl" }, oauth, [])).toBeNull()
   })
 })

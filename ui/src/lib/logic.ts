@@ -6,6 +6,7 @@ import type { TaskPatch } from "./bindings/TaskPatch"
 import type { Recurrence } from "./bindings/Recurrence"
 import type { Role } from "./bindings/Role"
 import type { PullProgress } from "./bindings/PullProgress"
+import type { NewMlsConnection } from "./bindings/NewMlsConnection"
 
 /** A piece of quick-add text, and what the parser recognised it as. */
 export interface Segment {
@@ -219,4 +220,41 @@ export function pullLabel(p: PullProgress): string {
 export function pullFraction(p: PullProgress): number | null {
   if (p.total == null || p.total <= 0) return null
   return Math.min(1, Math.max(0, p.done / p.total))
+}
+
+/** An empty form for a new MLS connection of one kind. */
+export function blankConnection(kind: "RESO" | "RETS"): NewMlsConnection {
+  return {
+    name: "", kind, url: "", resource: "", token_url: "", client_id: "", media: kind === "RESO", select: "",
+    user: "", class: "", user_agent: "", rets_version: "", secret: "", ua_password: "",
+  }
+}
+
+/**
+ * What is missing or wrong in a new connection's form, in words, or null
+ * when it can be sent (the app checks it again when saving).
+ */
+export function connectionProblem(
+  c: NewMlsConnection,
+  opts: { oauth: boolean; uaPassword: boolean },
+  existing: string[],
+): string | null {
+  const name = c.name.trim()
+  if (!name) return "Give the connection a short name, e.g. metro-mls."
+  if (name.includes(":")) return "The name cannot contain ':'."
+  if (existing.includes(name)) return `There is already a connection named '${name}'.`
+  const url = c.url.trim()
+  const what = c.kind === "RETS" ? "login URL" : "service URL"
+  if (!url) return `Give the ${what}.`
+  if (!/^https?:\/\/\S+$/.test(url)) return `The ${what} must start with http:// or https://.`
+  if (c.kind === "RETS" && !c.user.trim()) return "Give the RETS user name."
+  if (c.kind === "RESO" && opts.oauth) {
+    if (!/^https?:\/\/\S+$/.test(c.token_url.trim())) return "Give the token URL (http:// or https://)."
+    if (!c.client_id.trim()) return "Give the client id."
+  }
+  if (!c.secret.trim()) {
+    return c.kind === "RETS" ? "Give the RETS password." : opts.oauth ? "Give the client secret." : "Give the bearer token."
+  }
+  if (c.kind === "RETS" && opts.uaPassword && !c.ua_password.trim()) return "Give the user-agent password."
+  return null
 }
