@@ -409,12 +409,12 @@ pub fn mls(s: &Session, p: &Path) -> String {
                     Photo::Jpeg(crate::jpeg::jpeg_image(640, 480)),
                 ],
             );
-            let (url, _state) = fake_rets::start(fake).await;
-            tx.send(url).expect("send url");
+            let (url, state) = fake_rets::start(fake).await;
+            tx.send((url, state)).expect("send url");
             std::future::pending::<()>().await;
         });
     });
-    let url = rx.recv().expect("fake RETS url");
+    let (url, fake) = rx.recv().expect("fake RETS url");
     // Added in the app's form: a missing password is caught before
     // anything is saved; then it is saved and tested at once.
     s.click("[data-testid=open-mls]");
@@ -439,6 +439,9 @@ pub fn mls(s: &Session, p: &Path) -> String {
         s.text_of("[data-testid=mls-said]")
             .contains("Logged in as Maria Lopez; Property:RES has 7 fields.")
     });
+    // The user-agent password typed into the form signed every request.
+    let violations = fake.lock().expect("fake").violations.clone();
+    assert!(violations.is_empty(), "{violations:?}");
     let listed = pl(p, &["mls", "list"], "");
     assert!(
         listed.contains("metro  RETS") && listed.contains("as maria"),
@@ -459,6 +462,8 @@ pub fn mls(s: &Session, p: &Path) -> String {
             .contains("Newest change pulled")
     });
     s.shot("n-mls");
+    let violations = fake.lock().expect("fake").violations.clone();
+    assert!(violations.is_empty(), "{violations:?}");
 
     // The pulled listing: photos, favourite, showing, a tag, the report.
     s.click("[data-testid=open-listings]");
