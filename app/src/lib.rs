@@ -50,6 +50,7 @@ pub fn run() {
         .manage(state)
         .manage(wake.clone())
         .setup(move |app| {
+            lean_webview(app);
             sync::start(app.handle());
             reminders::start(app.handle(), wake);
             external::start(app.handle());
@@ -107,5 +108,38 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("porchlight: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// The window shows one local page of lists and forms: WebKitGTK's GPU
+/// compositing (under Xvfb or without a GPU, GL in software) and its page
+/// and resource caches only cost memory here, so on Linux both are turned
+/// off (`PORCHLIGHT_GPU=1` keeps GPU compositing). Measured in
+/// BENCHMARKS.md (the app's memory with 100,000 listings).
+fn lean_webview(app: &tauri::App) {
+    use tauri::Manager;
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let result = window.with_webview(|webview| {
+        #[cfg(target_os = "linux")]
+        {
+            use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
+            let view = webview.inner();
+            let gpu = std::env::var_os("PORCHLIGHT_GPU").is_some_and(|v| v == "1");
+            if let Some(settings) = view.settings().filter(|_| !gpu) {
+                settings.set_hardware_acceleration_policy(
+                    webkit2gtk::HardwareAccelerationPolicy::Never,
+                );
+            }
+            if let Some(context) = view.context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = webview;
+    });
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "cannot tune the web view");
     }
 }
