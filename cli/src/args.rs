@@ -365,7 +365,7 @@ pub enum MlsCmd {
         /// The OData service root, e.g. https://api.example.com/odata
         #[arg(long)]
         url: String,
-        #[arg(long, default_value = "Property")]
+        #[arg(long, default_value = sources::RESOURCE)]
         resource: String,
         /// OAuth2 client credentials: the token endpoint.
         #[arg(long, requires = "client_id")]
@@ -394,10 +394,10 @@ pub enum MlsCmd {
         #[arg(long)]
         user: String,
         /// The class to search (see the MLS's metadata), e.g. RES.
-        #[arg(long, default_value = "RES")]
+        #[arg(long, default_value = sources::RETS_CLASS)]
         class: String,
         /// The search type.
-        #[arg(long, default_value = "Property")]
+        #[arg(long, default_value = sources::RESOURCE)]
         resource: String,
         /// The user agent the MLS registered (sent as User-Agent).
         #[arg(long, default_value = sources::RETS_USER_AGENT)]

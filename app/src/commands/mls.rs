@@ -139,7 +139,7 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
         "RESO" => None,
         "RETS" => Some(RetsSettings {
             username: form.user.trim().to_string(),
-            class: or(&form.class, "RES"),
+            class: or(&form.class, sources::RETS_CLASS),
             user_agent: or(&form.user_agent, sources::RETS_USER_AGENT),
             version: or(&form.rets_version, sources::RETS_VERSION),
             ua_password: !form.ua_password.trim().is_empty(),
@@ -158,7 +158,7 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
         } else {
             form.url.trim().trim_end_matches('/').to_string()
         },
-        resource: or(&form.resource, "Property"),
+        resource: or(&form.resource, sources::RESOURCE),
         token_url: optional(&form.token_url).filter(|_| !is_rets),
         client_id: optional(&form.client_id).filter(|_| !is_rets),
         page_size: if is_rets {
@@ -203,9 +203,12 @@ pub fn add_mls_connection(
             source.name
         )));
     }
-    let ua = optional(&connection.ua_password);
-    let stored =
-        profile.add_mls_connection(&keychain, &source, &connection.secret, ua.as_deref())?;
+    let stored = profile.add_mls_connection(
+        &keychain,
+        &source,
+        &connection.secret,
+        Some(&connection.ua_password),
+    )?;
     Ok(MlsAdded {
         name: source.name,
         warning: stored.warning(),

@@ -11,6 +11,10 @@ use crate::error::{CoreError, Result};
 use crate::secrets::{SecretError, Secrets, Stored};
 use crate::store::{meta_get, meta_set};
 
+/// The resource (RESO) or search type (RETS) searched when not told.
+pub const RESOURCE: &str = "Property";
+/// The RETS class searched when not told.
+pub const RETS_CLASS: &str = "RES";
 /// The rows a RESO page asks for when not told.
 pub const RESO_PAGE_SIZE: usize = 200;
 /// The rows a RETS search page asks for when not told.
@@ -69,12 +73,12 @@ pub struct MlsSource {
 impl MlsSource {
     /// The keychain entry holding this source's secret.
     pub fn secret_name(&self) -> String {
-        format!("mls:{}", self.name)
+        secret_name(&self.name)
     }
 
     /// The keychain entry holding a RETS user-agent password.
     pub fn ua_secret_name(&self) -> String {
-        format!("mls:{}:ua", self.name)
+        ua_secret_name(&self.name)
     }
 
     /// "RESO" or "RETS".
@@ -190,6 +194,14 @@ pub fn parse_select(text: &str) -> Vec<String> {
     fields
 }
 
+fn secret_name(name: &str) -> String {
+    format!("mls:{}", name.trim())
+}
+
+fn ua_secret_name(name: &str) -> String {
+    format!("mls:{}:ua", name.trim())
+}
+
 fn key(name: &str) -> String {
     format!("mls-source:{}", name.trim())
 }
@@ -294,9 +306,8 @@ impl Profile {
         if !self.remove_mls_source(name)? {
             return Ok(false);
         }
-        let name = name.trim();
-        keychain.delete(&format!("mls:{name}"))?;
-        keychain.delete(&format!("mls:{name}:ua"))?;
+        keychain.delete(&secret_name(name))?;
+        keychain.delete(&ua_secret_name(name))?;
         Ok(true)
     }
 
