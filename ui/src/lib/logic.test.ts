@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, blankConnection, byColumn, connectionProblem, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -188,5 +188,24 @@ describe("new MLS connection form", () => {
     expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token" }, oauth, [])).toBe("Give the client id.")
     expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token", client_id: "pl", secret: "" }, oauth, [])).toBe("Give the client secret.")
     expect(connectionProblem({ ...reso, token_url: "https://api.example.com/token", client_id: "pl" }, oauth, [])).toBeNull()
+  })
+})
+
+describe("serial calls", () => {
+  it("starts each call only after the one before it settled, in order", async () => {
+    const queue = serial()
+    const log: string[] = []
+    const call = (name: string, ms: number, fail = false) => () => {
+      log.push(`start ${name}`)
+      return new Promise<string>((resolve, reject) =>
+        setTimeout(() => { log.push(`end ${name}`); (fail ? reject : resolve)(name) }, ms))
+    }
+    const a = queue(call("a", 30))
+    const b = queue(call("b", 1, true))
+    const c = queue(call("c", 1))
+    await expect(a).resolves.toBe("a")
+    await expect(b).rejects.toBe("b")
+    await expect(c).resolves.toBe("c")
+    expect(log).toEqual(["start a", "end a", "start b", "end b", "start c", "end c"])
   })
 })

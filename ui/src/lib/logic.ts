@@ -258,3 +258,18 @@ export function connectionProblem(
   if (c.kind === "RETS" && opts.uaPassword && !c.ua_password.trim()) return "Give the user-agent password."
   return null
 }
+
+/**
+ * A queue that runs async calls one after another, in the order they were
+ * made. Tauri runs async commands on a thread pool, so two calls in flight
+ * can reach the profile in either order; edits that build on each other
+ * (a splice per keystroke) must not.
+ */
+export function serial(): <T>(f: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve()
+  return <T>(f: () => Promise<T>) => {
+    const next = tail.then(f, f)
+    tail = next.catch(() => undefined)
+    return next
+  }
+}
