@@ -27,6 +27,8 @@ async fn start_relay() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::T
 }
 
 async fn account(url: &str, email: &str, invite: Option<&str>) -> Credentials {
+    let relay = client::Endpoint::new(url, client::Trust::default()).expect("endpoint");
+    let url = &relay;
     let password = "a long enough password";
     let body = json!({ "email": email, "password": password, "invite": invite });
     client::call(Method::POST, url, "/api/signup", None, Some(body))
@@ -37,9 +39,10 @@ async fn account(url: &str, email: &str, invite: Option<&str>) -> Credentials {
         .await
         .expect("login");
     Credentials {
-        relay: url.to_string(),
+        relay: url.base.clone(),
         token: login["token"].as_str().expect("token").to_string(),
         email: email.to_string(),
+        trust: client::Trust::default(),
     }
 }
 
@@ -49,7 +52,7 @@ async fn an_owner_manages_the_team_and_a_member_cannot() {
     let owner = account(&url, "owner@example.com", None).await;
     let created = client::call(
         Method::POST,
-        &url,
+        &owner.endpoint().expect("endpoint"),
         "/api/teams",
         Some(&owner.token),
         Some(json!({ "name": "Oak St team" })),

@@ -84,6 +84,8 @@ pub enum Command {
         name: Option<String>,
         #[arg(long)]
         invite: Option<String>,
+        #[command(flatten)]
+        trust: RelayTrust,
     },
     /// Sign in to a relay; the device token is saved for `sync`. The password
     /// is read from standard input.
@@ -95,6 +97,8 @@ pub enum Command {
         /// A name for this device in the relay's device list.
         #[arg(long)]
         device: Option<String>,
+        #[command(flatten)]
+        trust: RelayTrust,
     },
     /// Forget the saved relay sign-in.
     Logout,
@@ -382,6 +386,8 @@ pub enum MlsCmd {
         /// stats read. Every field when left out.
         #[arg(long, value_name = "FIELDS")]
         select: Option<String>,
+        #[command(flatten)]
+        net: MlsNet,
     },
     /// Connect a RETS 1.7.2 / 1.8 server. The password (and, with
     /// --ua-password, the user-agent password on the next line) is read
@@ -409,6 +415,8 @@ pub enum MlsCmd {
         ua_password: bool,
         #[arg(long, default_value_t = sources::RETS_PAGE_SIZE)]
         page_size: usize,
+        #[command(flatten)]
+        net: MlsNet,
     },
     /// Sign in to a connection and ask for a little (RETS: login and the
     /// class's metadata; RESO: the first page), to check the settings.
@@ -572,4 +580,76 @@ pub enum ListingsCmd {
 pub enum StatsBy {
     City,
     Postal,
+}
+
+/// How the relay is trusted (saved with the sign-in).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RelayTrust {
+    /// A PEM file with the CA that signed the relay's certificate (a
+    /// private CA); added to the system's roots. PORCHLIGHT_CA_FILE works too.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Allow plain http:// to a relay that is not on this machine (the
+    /// password and token then cross the network unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+impl RelayTrust {
+    /// The core's trust settings; a CA file is made absolute and must exist.
+    pub fn resolve(&self) -> anyhow::Result<porchlight_core::client::Trust> {
+        let ca_file = match &self.ca_file {
+            Some(p) => {
+                let abs = std::path::absolute(p)?;
+                porchlight_core::net::tls::read_ca_file(&abs)
+                    .map_err(|e| crate::UsageError(e.to_string()))?;
+                Some(abs)
+            }
+            None => None,
+        };
+        Ok(porchlight_core::client::Trust {
+            ca_file,
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+}
+
+/// How an MLS connection reaches its server.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MlsNet {
+    /// A PEM file with a private CA for this MLS (added to the system's
+    /// roots). PORCHLIGHT_CA_FILE works too.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Another host this MLS links to (e.g. its photo CDN); fetched without
+    /// credentials. Repeat for more. Links to any other host are refused.
+    #[arg(long = "allow-origin", value_name = "HOST")]
+    pub allow_origins: Vec<String>,
+}
+
+impl MlsNet {
+    /// The core's settings; a CA file is made absolute and must read.
+    pub fn resolve(&self) -> anyhow::Result<porchlight_core::listings::sources::NetSettings> {
+        let ca_file = match &self.ca_file {
+            Some(p) => {
+                let abs = std::path::absolute(p)?;
+                porchlight_core::net::tls::read_ca_file(&abs)
+                    .map_err(|e| crate::UsageError(e.to_string()))?;
+                Some(abs)
+            }
+            None => None,
+        };
+        for o in &self.allow_origins {
+            if porchlight_core::net::Origin::from_setting(o).is_none() {
+                return Err(crate::UsageError(format!(
+                    "--allow-origin {o:?} is not a host name or URL (e.g. media.mls.example)"
+                ))
+                .into());
+            }
+        }
+        Ok(porchlight_core::listings::sources::NetSettings {
+            ca_file,
+            allow_origins: self.allow_origins.clone(),
+        })
+    }
 }

@@ -78,6 +78,7 @@ fn client(base: &str, secret: &str) -> ResoClient {
         page_size: 10,
         expand_media: false,
         select: Vec::new(),
+        net: Default::default(),
     })
     .expect("client");
     c.retries = 2;
@@ -313,6 +314,7 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
         expand_media: true,
         rets: None,
         select: Vec::new(),
+        net: Default::default(),
     })
     .expect("source");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
@@ -364,6 +366,7 @@ async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
         page_size: 10,
         expand_media: true,
         select: Vec::new(),
+        net: Default::default(),
     };
     let mut c = ResoClient::new(config("static-token")).expect("client");
     let report = pull(&mut p, "reso", &mut c, false, &mut |_| {})

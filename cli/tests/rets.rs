@@ -61,6 +61,7 @@ fn client(login_url: &str) -> RetsClient {
         resource: "Property".into(),
         class: "RES".into(),
         page_size: 50,
+        net: Default::default(),
     })
     .expect("client");
     c.retries = 3;

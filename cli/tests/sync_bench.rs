@@ -237,6 +237,7 @@ async fn pulls_from_the_fake_mls_servers() {
         page_size: 1000,
         expand_media: false,
         select: Vec::new(),
+        net: Default::default(),
     })
     .expect("client");
     let t = Instant::now();
@@ -288,6 +289,7 @@ async fn pulls_from_the_fake_mls_servers() {
         resource: "Property".into(),
         class: "RES".into(),
         page_size: 2500,
+        net: Default::default(),
     })
     .expect("client");
     let t = Instant::now();

@@ -28,3 +28,5 @@ pub mod sync;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod net;

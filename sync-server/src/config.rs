@@ -6,6 +6,8 @@
 //! data_dir = "/var/lib/porchlight-relay"
 //! max_message_bytes = 16777216
 //! open_registration = false
+//! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
+//! tls_key = "/etc/porchlight/privkey.pem"
 //! ```
 
 use std::net::SocketAddr;
@@ -22,6 +24,15 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// Let anyone create an account (the first account can always be created).
     pub open_registration: bool,
+    /// Serve HTTPS/WSS with this certificate chain and key (PEM).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The relay's certificate chain and private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Default for Config {
@@ -31,6 +42,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./relay-data"),
             max_message_bytes: 16 * 1024 * 1024,
             open_registration: false,
+            tls: None,
         }
     }
 }
@@ -64,6 +76,13 @@ pub struct ConfigArgs {
     /// Let anyone create an account [default: false].
     #[arg(long, env = "PORCHLIGHT_RELAY_OPEN_REGISTRATION", num_args = 0..=1, default_missing_value = "true")]
     pub open_registration: Option<bool>,
+    /// Serve HTTPS and WSS with this PEM certificate chain (with --tls-key);
+    /// reloaded on SIGHUP.
+    #[arg(long, env = "PORCHLIGHT_RELAY_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key.
+    #[arg(long, env = "PORCHLIGHT_RELAY_TLS_KEY", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +92,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     max_message_bytes: Option<usize>,
     open_registration: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 impl ConfigArgs {
@@ -90,7 +111,18 @@ impl ConfigArgs {
             None => FileConfig::default(),
         };
         let d = Config::default();
+        let tls = match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => anyhow::bail!(
+                "--tls-cert is given without --tls-key: give both (the certificate chain and its private key), or neither for plain HTTP"
+            ),
+            (None, Some(_)) => anyhow::bail!(
+                "--tls-key is given without --tls-cert: give both (the certificate chain and its private key), or neither for plain HTTP"
+            ),
+        };
         Ok(Config {
+            tls,
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             max_message_bytes: self
@@ -152,6 +184,33 @@ mod tests {
         assert_eq!(c.listen.port(), 7000);
         assert!(!c.open_registration);
         assert_eq!(resolve(&[]).expect("defaults").listen.port(), 7280);
+    }
+
+    #[test]
+    fn tls_needs_both_files_from_flags_or_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("relay.toml");
+        std::fs::write(&file, "tls_cert = \"/etc/c.pem\"\ntls_key = \"/etc/k.pem\"\n")
+            .expect("write");
+        let c = resolve(&["--config", file.to_str().expect("p")]).expect("file");
+        assert_eq!(
+            c.tls,
+            Some(TlsFiles {
+                cert: "/etc/c.pem".into(),
+                key: "/etc/k.pem".into()
+            })
+        );
+        let c = resolve(&[
+            "--config",
+            file.to_str().expect("p"),
+            "--tls-cert",
+            "/srv/c.pem",
+        ])
+        .expect("flag beats file");
+        assert_eq!(c.tls.expect("tls").cert, PathBuf::from("/srv/c.pem"));
+        let err = resolve(&["--tls-cert", "/srv/c.pem"]).expect_err("no key");
+        assert!(err.to_string().contains("--tls-key"), "{err}");
+        assert_eq!(resolve(&[]).expect("defaults").tls, None);
     }
 
     #[test]

@@ -11,13 +11,13 @@ pub mod error;
 pub mod handlers;
 pub mod hub;
 pub mod store;
+pub mod tls;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use config::Config;
@@ -98,11 +98,15 @@ impl Relay {
 
     /// Serves on `listener` until `shutdown` resolves, then lets the hub
     /// finish every pending write before returning.
-    pub async fn serve(
+    pub async fn serve<L>(
         self,
-        listener: TcpListener,
+        listener: L,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<()>
+    where
+        L: axum::serve::Listener,
+        L::Addr: std::fmt::Debug,
+    {
         let app = router(self.state.clone());
         let state = self.state.clone();
         let signal = async move {

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use porchlight_relay::Relay;
+use porchlight_relay::tls::{ServerTls, TlsListener};
 use porchlight_relay::config::ConfigArgs;
 
 #[derive(Debug, Parser)]
@@ -59,8 +60,52 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    tracing::info!(addr = %listener.local_addr()?, data = %config.data_dir.display(), "porchlight-relay listening");
-    Relay::start(config)?
-        .serve(listener, shutdown_signal())
-        .await
+    let addr = listener.local_addr()?;
+    let tls = match &config.tls {
+        Some(files) => Some(ServerTls::load(&files.cert, &files.key)?),
+        None => None,
+    };
+    let relay = Relay::start(config.clone())?;
+    let data = config.data_dir.display().to_string();
+    match tls {
+        Some(tls) => {
+            tracing::info!(addr = %addr, data, "porchlight-relay listening (HTTPS and WSS)");
+            reload_on_sighup(tls.clone());
+            relay
+                .serve(TlsListener::new(listener, tls)?, shutdown_signal())
+                .await
+        }
+        None => {
+            if !addr.ip().is_loopback() {
+                tracing::warn!(
+                    addr = %addr,
+                    "listening on a non-loopback address without TLS: passwords and device tokens would cross the network in the clear. Serve TLS with --tls-cert/--tls-key, or put the relay behind a reverse proxy that does (Caddy, nginx)"
+                );
+            }
+            tracing::info!(addr = %addr, data, "porchlight-relay listening");
+            relay.serve(listener, shutdown_signal()).await
+        }
+    }
+}
+
+/// SIGHUP reads the certificate and key again (after a renewal); open
+/// connections are not dropped, and a bad file keeps the old certificate.
+fn reload_on_sighup(tls: ServerTls) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP; restart the relay to load a new certificate");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => tracing::error!("TLS certificate not reloaded (the old one stays): {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = tls;
 }

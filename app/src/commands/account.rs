@@ -15,6 +15,9 @@ pub struct Settings {
     pub relay: Option<String>,
     #[ts(optional)]
     pub email: Option<String>,
+    /// The private CA trusted for the relay, if one was given.
+    #[ts(optional)]
+    pub ca_file: Option<String>,
     pub user: String,
     pub time_zone: String,
     pub preferences: Preferences,
@@ -24,14 +27,19 @@ pub struct Settings {
 }
 
 fn settings(state: &AppState, keychain_warning: Option<String>) -> Result<Settings> {
-    let (relay, email) = match client::load_credentials(&state.dir) {
-        Ok(c) => (Some(c.relay), Some(c.email)),
-        Err(_) => (None, None),
+    let (relay, email, ca_file) = match client::load_credentials(&state.dir) {
+        Ok(c) => (
+            Some(c.relay),
+            Some(c.email),
+            c.trust.ca_file.map(|p| p.display().to_string()),
+        ),
+        Err(_) => (None, None, None),
     };
     let profile = state.profile()?;
     Ok(Settings {
         relay,
         email,
+        ca_file,
         user: profile.user().to_string(),
         time_zone: profile.tz_name().to_string(),
         preferences: state.preferences()?,
@@ -53,7 +61,9 @@ pub fn save_preferences(
 }
 
 /// Signs in to a relay: checks the password there, keeps the device token
-/// in the OS keychain, and starts syncing.
+/// in the OS keychain, and starts syncing. `ca_file` (a PEM file) adds a
+/// private CA for a self-hosted relay; `allow_insecure_http` permits plain
+/// http:// to a relay off this machine.
 #[tauri::command]
 pub async fn sign_in(
     app: AppHandle,
@@ -61,11 +71,26 @@ pub async fn sign_in(
     relay: String,
     email: String,
     password: String,
+    ca_file: Option<String>,
+    allow_insecure_http: Option<bool>,
 ) -> Result<Settings> {
     if email.trim().is_empty() || password.is_empty() {
         return Err(AppError::Invalid("enter your email and password".into()));
     }
-    let base = client::base_url(&relay)?;
+    let ca_file = match ca_file.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            porchlight_core::net::tls::read_ca_file(&path)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let trust = client::Trust {
+        ca_file,
+        allow_insecure_http: allow_insecure_http.unwrap_or(false),
+    };
+    let base = client::Endpoint::new(&relay, trust)?;
     let device = format!(
         "Porchlight desktop on {}",
         std::env::var("HOSTNAME").unwrap_or_else(|_| "this computer".into())
@@ -79,9 +104,10 @@ pub async fn sign_in(
     let stored = client::save_credentials(
         &state.dir,
         &Credentials {
-            relay: base,
+            relay: base.base.clone(),
             token,
             email: email.trim().to_string(),
+            trust: base.trust.clone(),
         },
     )?;
     crate::sync::start(&app);

@@ -112,6 +112,13 @@ pub struct NewMlsConnection {
     /// RETS: the user-agent password, when the MLS issued one.
     #[serde(default)]
     pub ua_password: String,
+    /// A PEM file of a private CA for this MLS; empty for none.
+    #[serde(default)]
+    pub ca_file: String,
+    /// Other hosts the MLS links to (e.g. its photo CDN), separated by
+    /// commas; fetched without credentials.
+    #[serde(default)]
+    pub allow_origins: String,
 }
 
 /// A saved connection, and a warning when its secret could not go to the
@@ -169,6 +176,16 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
         expand_media: form.media && !is_rets,
         rets,
         select: sources::parse_select(&form.select),
+        net: sources::NetSettings {
+            ca_file: optional(&form.ca_file).map(std::path::PathBuf::from),
+            allow_origins: form
+                .allow_origins
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect(),
+        },
     })
 }
 

@@ -152,6 +152,7 @@ pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, board: &str) {
         relay: url.to_string(),
         token: pl(joe, &["token"], "").trim().to_string(),
         email: "joe@example.com".into(),
+        trust: porchlight_core::client::Trust::default(),
     };
     let (viewing_tx, viewing) = tokio::sync::watch::channel(Some(board.to_string()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

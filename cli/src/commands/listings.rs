@@ -101,6 +101,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             page_size,
             media,
             select,
+            net,
         } => {
             let source = MlsSource {
                 name: name.trim().to_string(),
@@ -112,6 +113,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 expand_media: media,
                 rets: None,
                 select: select.as_deref().map(parse_select).unwrap_or_default(),
+                net: net.resolve()?,
             };
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let secret =
@@ -138,6 +140,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             rets_version,
             ua_password,
             page_size,
+            net,
         } => {
             let source = MlsSource {
                 name: name.trim().to_string(),
@@ -155,6 +158,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                     ua_password,
                 }),
                 select: Vec::new(),
+                net: net.resolve()?,
             };
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let password = read_secret("RETS password")?;

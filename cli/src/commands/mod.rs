@@ -71,6 +71,7 @@ pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    use porchlight_core::client::Endpoint;
     let dir = data_dir(&cli)?;
     let json = cli.json;
     // Commands that need no profile.
@@ -80,14 +81,20 @@ pub fn run(cli: Cli) -> Result<()> {
             email,
             name,
             invite,
+            trust,
         } => {
-            return remote::signup(relay, email, name.clone(), invite.clone(), json);
+            let endpoint = Endpoint::new(relay, trust.resolve()?)?;
+            return remote::signup(&endpoint, email, name.clone(), invite.clone(), json);
         }
         Command::Login {
             relay,
             email,
             device,
-        } => return remote::login(&dir, relay, email, device.clone(), json),
+            trust,
+        } => {
+            let endpoint = Endpoint::new(relay, trust.resolve()?)?;
+            return remote::login(&dir, &endpoint, email, device.clone(), json);
+        }
         Command::Logout => return remote::logout(&dir),
         Command::Token => return remote::token(&dir),
         _ => {}

@@ -12,8 +12,8 @@ use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
 use porchlight_core::client::{
-    Credentials, SyncEvent, base_url, call, forget_credentials, load_credentials, save_credentials,
-    sync_once,
+    Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials,
+    save_credentials, sync_once,
 };
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -41,16 +41,15 @@ fn read_password() -> Result<String> {
 }
 
 pub fn signup(
-    relay: &str,
+    base: &Endpoint,
     email: &str,
     name: Option<String>,
     invite: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let base = base_url(relay)?;
     let password = read_password()?;
     let body = json!({ "email": email, "password": password, "name": name, "invite": invite });
-    let out = runtime()?.block_on(call(Method::POST, &base, "/api/signup", None, Some(body)))?;
+    let out = runtime()?.block_on(call(Method::POST, base, "/api/signup", None, Some(body)))?;
     if json {
         return print_json(&out);
     }
@@ -67,12 +66,11 @@ pub fn signup(
 
 pub fn login(
     data_dir: &Path,
-    relay: &str,
+    base: &Endpoint,
     email: &str,
     device: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let base = base_url(relay)?;
     let password = read_password()?;
     let device = device.unwrap_or_else(|| {
         format!(
@@ -81,7 +79,7 @@ pub fn login(
         )
     });
     let body = json!({ "email": email, "password": password, "device": device });
-    let out = runtime()?.block_on(call(Method::POST, &base, "/api/login", None, Some(body)))?;
+    let out = runtime()?.block_on(call(Method::POST, base, "/api/login", None, Some(body)))?;
     let token = out["token"]
         .as_str()
         .ok_or_else(|| anyhow!("the relay sent no token"))?
@@ -89,16 +87,17 @@ pub fn login(
     let stored = save_credentials(
         data_dir,
         &Credentials {
-            relay: base.clone(),
+            relay: base.base.clone(),
             token,
             email: email.to_string(),
+            trust: base.trust.clone(),
         },
     )?;
     if let Some(warning) = stored.warning() {
         eprintln!("porchlight: {warning}");
     }
     if json {
-        return print_json(&json!({ "relay": base, "device": out["device"] }));
+        return print_json(&json!({ "relay": base.base, "device": out["device"] }));
     }
     println!("Signed in to {base} as {email}.");
     Ok(())
@@ -125,7 +124,7 @@ async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
     }
     let teams = call(
         Method::GET,
-        &creds.relay,
+        &creds.endpoint()?,
         "/api/teams",
         Some(&creds.token),
         None,
@@ -152,7 +151,7 @@ async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
 pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     let token = Some(creds.token.as_str());
-    let base = creds.relay.clone();
+    let base = creds.endpoint()?;
     runtime()?.block_on(async {
         let out: Value = match cmd {
             TeamCmd::Create { name } => {

@@ -192,6 +192,14 @@ async fn media(
 
 /// Starts the fake server; returns its base URL and state.
 pub async fn start(records: Vec<Value>) -> (String, Shared) {
+    start_with(records, None).await
+}
+
+/// [`start`], over HTTPS with `tls` (certificate, key) when given.
+pub async fn start_with(
+    records: Vec<Value>,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> (String, Shared) {
     let fake: Shared = Arc::new(Mutex::new(Fake {
         records,
         ..Fake::default()
@@ -201,12 +209,35 @@ pub async fn start(records: Vec<Value>) -> (String, Shared) {
         .route("/odata/Property", get(property))
         .route("/media/{name}", get(media))
         .with_state(fake.clone());
+    let (scheme, addr) = serve(app, tls).await;
+    (format!("{scheme}://{addr}"), fake)
+}
+
+/// Serves `app` on a loopback port: plain HTTP, or HTTPS with `tls`
+/// (certificate, key) through the relay's TLS listener.
+pub async fn serve(
+    app: Router,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> (&'static str, std::net::SocketAddr) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), fake)
+    match tls {
+        Some((cert, key)) => {
+            let tls = porchlight_relay::tls::ServerTls::load(cert, key).expect("tls");
+            let listener =
+                porchlight_relay::tls::TlsListener::new(listener, tls).expect("tls listener");
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            ("https", addr)
+        }
+        None => {
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            ("http", addr)
+        }
+    }
 }

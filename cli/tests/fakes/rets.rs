@@ -638,6 +638,14 @@ async fn cdn(
 
 /// Starts the fake server; returns its login URL and state.
 pub async fn start(fake: Fake) -> (String, Shared) {
+    start_with(fake, None).await
+}
+
+/// [`start`], over HTTPS with `tls` (certificate, key) when given.
+pub async fn start_with(
+    fake: Fake,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> (String, Shared) {
     let fake: Shared = Arc::new(Mutex::new(fake));
     let app = Router::new()
         .route("/rets/login", get(login))
@@ -647,12 +655,35 @@ pub async fn start(fake: Fake) -> (String, Shared) {
         .route("/rets/logout", get(logout))
         .route("/cdn/{name}", get(cdn))
         .with_state(fake.clone());
+    let (scheme, addr) = serve(app, tls).await;
+    (format!("{scheme}://{addr}/rets/login"), fake)
+}
+
+/// Serves `app` on a loopback port: plain HTTP, or HTTPS with `tls`
+/// (certificate, key) through the relay's TLS listener.
+pub async fn serve(
+    app: Router,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> (&'static str, std::net::SocketAddr) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}/rets/login"), fake)
+    match tls {
+        Some((cert, key)) => {
+            let tls = porchlight_relay::tls::ServerTls::load(cert, key).expect("tls");
+            let listener =
+                porchlight_relay::tls::TlsListener::new(listener, tls).expect("tls listener");
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            ("https", addr)
+        }
+        None => {
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            ("http", addr)
+        }
+    }
 }

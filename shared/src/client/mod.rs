@@ -86,6 +86,65 @@ pub struct Credentials {
     pub token: String,
     #[serde(default)]
     pub email: String,
+    #[serde(flatten, default)]
+    pub trust: Trust,
+}
+
+impl Credentials {
+    /// The relay to talk to, checked against the trust settings.
+    pub fn endpoint(&self) -> Result<Endpoint> {
+        Endpoint::new(&self.relay, self.trust.clone())
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// How a relay is trusted, saved with the sign-in: a private CA to add to
+/// the roots, and whether plain http:// to a host off this machine is
+/// allowed (never by default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trust {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_insecure_http: bool,
+}
+
+/// A relay's base URL with its trust settings: what [`call`] and the sync
+/// connection take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub base: String,
+    pub trust: Trust,
+}
+
+impl Endpoint {
+    /// Normalizes `relay` ([`base_url`]) and refuses plain http:// to a
+    /// host that is not this machine unless the trust settings allow it.
+    pub fn new(relay: &str, trust: Trust) -> Result<Self> {
+        let base = base_url(relay)?;
+        let origin = crate::net::Origin::parse(&base)
+            .ok_or_else(|| usage(format!("'{relay}' is not a relay URL")))?;
+        if origin.is_plain() && !origin.is_loopback() && !trust.allow_insecure_http {
+            return Err(usage(format!(
+                "refusing {base}: plain http:// to a relay that is not on this machine would send the password and the device token across the network unencrypted. Use the relay's https:// address (serve it with --tls-cert/--tls-key or behind a proxy such as Caddy), or, on a network you trust, pass --allow-insecure-http"
+            )));
+        }
+        Ok(Self { base, trust })
+    }
+
+    fn http(&self) -> Result<crate::net::Http> {
+        crate::net::Http::get(self.trust.ca_file.as_deref())
+            .map_err(|e| ClientError::Usage(e.to_string()))
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)
+    }
 }
 
 fn credentials_path(data_dir: &Path) -> PathBuf {
@@ -104,6 +163,8 @@ struct Saved {
     email: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     token: String,
+    #[serde(flatten, default)]
+    trust: Trust,
 }
 
 fn write_saved(data_dir: &Path, saved: &Saved) -> Result<()> {
@@ -130,6 +191,7 @@ pub fn save_credentials(data_dir: &Path, creds: &Credentials) -> Result<Stored> 
             relay: creds.relay.clone(),
             email: creds.email.clone(),
             token: String::new(),
+            trust: creds.trust.clone(),
         },
     )?;
     Ok(stored)
@@ -140,10 +202,16 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
         std::env::var("PORCHLIGHT_RELAY"),
         std::env::var("PORCHLIGHT_TOKEN"),
     ) {
+        let allow = std::env::var("PORCHLIGHT_ALLOW_INSECURE_HTTP")
+            .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
         return Ok(Credentials {
             relay,
             token,
             email: String::new(),
+            trust: Trust {
+                ca_file: None,
+                allow_insecure_http: allow,
+            },
         });
     }
     let path = credentials_path(data_dir);
@@ -162,6 +230,7 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
             relay: saved.relay,
             token: saved.token,
             email: saved.email,
+            trust: saved.trust,
         };
         if let Some(warning) = save_credentials(data_dir, &creds)?.warning() {
             tracing::warn!("{warning}");
@@ -178,6 +247,7 @@ pub fn load_credentials(data_dir: &Path) -> Result<Credentials> {
         relay: saved.relay,
         token,
         email: saved.email,
+        trust: saved.trust,
     })
 }
 
@@ -206,28 +276,35 @@ pub fn base_url(relay: &str) -> Result<String> {
 /// A REST call; relay errors come back as their plain message.
 pub async fn call(
     method: reqwest::Method,
-    base: &str,
+    relay: &Endpoint,
     path: &str,
     token: Option<&str>,
     body: Option<Value>,
 ) -> Result<Value> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| ClientError::Network(format!("cannot make an HTTP client: {e}")))?;
-    let mut req = client.request(method, format!("{base}{path}"));
+    let base = &relay.base;
+    let url = format!("{base}{path}");
+    let mut req = relay
+        .http()?
+        .pinned
+        .request(method, &url)
+        .timeout(Duration::from_secs(30));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| ClientError::Network(format!("cannot reach the relay at {base}: {e}")))?;
+    let resp = req.send().await.map_err(|e| {
+        ClientError::Network(format!(
+            "cannot reach the relay at {base}: {}",
+            crate::net::describe(&e, &url)
+        ))
+    })?;
     let status = resp.status();
-    let value: Value = resp.json().await.unwrap_or(Value::Null);
+    let bytes = crate::net::read_capped(resp, crate::net::caps::JSON, "a relay reply", "")
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))?;
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if status.is_success() {
         return Ok(value);
     }
@@ -279,7 +356,11 @@ async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Result<()> {
 
 /// The documents to sync: shared boards (registered with their team first)
 /// and every document of the user's teams.
-async fn documents(profile: &mut Profile, base: &str, token: &str) -> Result<Vec<DocumentId>> {
+async fn documents(
+    profile: &mut Profile,
+    base: &Endpoint,
+    token: &str,
+) -> Result<Vec<DocumentId>> {
     let token = Some(token);
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
     for (doc, team) in profile.shared_boards()? {
@@ -322,8 +403,8 @@ async fn documents(profile: &mut Profile, base: &str, token: &str) -> Result<Vec
 }
 
 /// Opens the WebSocket and completes the handshake.
-async fn connect(base: &str, token: &str) -> Result<(Socket, SyncEngine, PeerId)> {
-    let ws_url = format!("{}/sync", base.replacen("http", "ws", 1));
+async fn connect(relay: &Endpoint, token: &str) -> Result<(Socket, SyncEngine, PeerId)> {
+    let ws_url = format!("{}/sync", relay.base.replacen("http", "ws", 1));
     let mut request = ws_url
         .as_str()
         .into_client_request()
@@ -332,13 +413,29 @@ async fn connect(base: &str, token: &str) -> Result<(Socket, SyncEngine, PeerId)
         .parse()
         .map_err(|_| usage("the saved token is damaged; run `porchlight login` again"))?;
     request.headers_mut().insert("Authorization", bearer);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let tls = crate::net::websocket_tls(relay.trust.ca_file.as_deref())
+        .map_err(|e| usage(e.to_string()))?;
+    let connecting = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        None,
+        true,
+        Some(tokio_tungstenite::Connector::Rustls(tls)),
+    );
+    let (mut socket, _) = tokio::time::timeout(crate::net::CONNECT_TIMEOUT, connecting)
         .await
+        .map_err(|_| {
+            ClientError::Network(format!(
+                "cannot open a sync connection to {ws_url}: timed out"
+            ))
+        })?
         .map_err(|e| match e {
             tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
                 usage("the relay refused the saved sign-in; run `porchlight login` again")
             }
-            e => ClientError::Network(format!("cannot open a sync connection to {ws_url}: {e}")),
+            e => ClientError::Network(format!(
+                "cannot open a sync connection to {ws_url}: {}",
+                crate::net::describe(&e, &ws_url)
+            )),
         })?;
     let mut engine = SyncEngine::new(
         PeerId(format!("porchlight-{}", DocumentId::random())),
@@ -444,7 +541,7 @@ fn store_synced(
 /// Syncs every document of the user's teams and every shared board once,
 /// until the relay has nothing more to say, then stores what arrived.
 pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<SyncSummary> {
-    let base = base_url(&creds.relay)?;
+    let base = creds.endpoint()?;
     let docs = documents(profile, &base, &creds.token).await?;
     let (mut socket, mut engine, relay) = connect(&base, &creds.token).await?;
     let mut summary = SyncSummary {
@@ -537,7 +634,7 @@ pub async fn watch_with_presence(
     mut presence: Option<Presence>,
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
-    let base = base_url(&creds.relay)?;
+    let base = creds.endpoint()?;
     let mut backoff = BACKOFF_FIRST;
     loop {
         let mut book = PresenceBook::default();
@@ -645,7 +742,7 @@ fn now_ms() -> u64 {
 /// One connected session of `watch`; returns when the connection ends.
 async fn session(
     profile: &mut Profile,
-    base: &str,
+    base: &Endpoint,
     token: &str,
     mut presence: Option<&mut Presence>,
     book: &mut PresenceBook,
@@ -664,7 +761,7 @@ async fn session(
         send_all(&mut socket, effects).await?;
     }
     on_event(SyncEvent::Connected {
-        relay: base.to_string(),
+        relay: base.base.clone(),
         documents: docs.len(),
     });
     let synced: BTreeMap<String, ()> = docs.iter().map(|d| (d.to_string(), ())).collect();
@@ -779,12 +876,37 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_to_another_machine_is_refused_unless_allowed() {
+        for local in ["http://127.0.0.1:7280", "http://localhost:7280", "http://[::1]:7280"] {
+            Endpoint::new(local, Trust::default()).expect(local);
+        }
+        Endpoint::new("https://relay.example", Trust::default()).expect("https");
+        let err = Endpoint::new("http://relay.example:7280", Trust::default())
+            .expect_err("plain http off this machine");
+        assert!(err.is_user_error());
+        let text = err.to_string();
+        assert!(
+            text.contains("unencrypted") && text.contains("--allow-insecure-http"),
+            "{text}"
+        );
+        let allowed = Trust {
+            allow_insecure_http: true,
+            ..Trust::default()
+        };
+        Endpoint::new("http://relay.example:7280", allowed).expect("allowed");
+    }
+
+    #[test]
     fn a_sign_in_round_trips_and_relay_json_never_holds_the_token() {
         let dir = tempfile::tempdir().expect("dir");
         let creds = Credentials {
             relay: "http://127.0.0.1:7280".into(),
             token: "t0ken-for-the-test".into(),
             email: "kim@example.com".into(),
+            trust: Trust {
+                ca_file: Some(PathBuf::from("/etc/porchlight/ca.pem")),
+                allow_insecure_http: false,
+            },
         };
         save_credentials(dir.path(), &creds).expect("save");
         let saved = std::fs::read_to_string(dir.path().join("relay.json")).expect("relay.json");
@@ -792,6 +914,7 @@ mod tests {
         let loaded = load_credentials(dir.path()).expect("load");
         assert_eq!(loaded.token, creds.token);
         assert_eq!(loaded.email, creds.email);
+        assert_eq!(loaded.trust, creds.trust, "the CA file is saved with the sign-in");
         assert!(forget_credentials(dir.path()).expect("forget"));
         let err = load_credentials(dir.path()).expect_err("signed out");
         assert!(

@@ -15,7 +15,7 @@ async fn get<T: DeserializeOwned>(
     path: &str,
     body: Option<Value>,
 ) -> Result<T> {
-    let value = call(method, &creds.relay, path, Some(&creds.token), body).await?;
+    let value = call(method, &creds.endpoint()?, path, Some(&creds.token), body).await?;
     serde_json::from_value(value).map_err(|e| {
         ClientError::Relay(format!("the relay's answer to {path} is not readable: {e}"))
     })

@@ -17,6 +17,8 @@ pub mod comps;
 #[cfg(feature = "client")]
 pub mod connect;
 pub mod csv;
+#[cfg(feature = "client")]
+pub mod limits;
 pub mod mapping;
 pub mod model;
 #[cfg(feature = "client")]

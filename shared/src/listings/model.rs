@@ -83,6 +83,54 @@ impl StandardStatus {
             .into_iter()
             .find(|s| s.as_str().to_lowercase() == squashed)
     }
+
+    /// The RESO status an MLS-local one ("Off Market", "Leased", "Temp Off
+    /// Market", …) means best, for search and stats; the MLS's own word is
+    /// kept beside it (`MlsStatus`). `None` for a word with no safe reading.
+    ///
+    /// | MLS-local status | read as |
+    /// |---|---|
+    /// | Off Market, Temp Off Market, Temporarily Off Market, TOM, Temporarily Withdrawn | Hold |
+    /// | Leased, Rented, Closed Sale | Closed |
+    /// | Contingent, Active Contingent, Backup, Active Option Contract, Active Kick Out, Under Agreement, Active With Contract | ActiveUnderContract |
+    /// | Pending Sale, Sale Pending, Pending Continue To Show | Pending |
+    /// | New, New Listing, Back On Market, Price Change, Reactivated, Extended, For Sale, For Lease, For Rent | Active |
+    /// | Terminated, Cancelled | Canceled |
+    /// | Deleted | Delete |
+    pub fn from_local(text: &str) -> Option<Self> {
+        if let Some(s) = Self::parse(text) {
+            return Some(s);
+        }
+        let squashed: String = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        Some(match squashed.as_str() {
+            "offmarket" | "tempoffmarket" | "temporarilyoffmarket" | "tom"
+            | "temporarilywithdrawn" => Self::Hold,
+            "leased" | "rented" | "closedsale" => Self::Closed,
+            "contingent" | "activecontingent" | "backup" | "activeoptioncontract"
+            | "activekickout" | "underagreement" | "activewithcontract" => {
+                Self::ActiveUnderContract
+            }
+            "pendingsale" | "salepending" | "pendingcontinuetoshow" => Self::Pending,
+            "new" | "newlisting" | "backonmarket" | "pricechange" | "reactivated" | "extended"
+            | "forsale" | "forlease" | "forrent" => Self::Active,
+            "terminated" => Self::Canceled,
+            "deleted" => Self::Delete,
+            _ => return None,
+        })
+    }
+}
+
+/// A record read with [`Listing::from_fields_lenient`]: the listing and
+/// what in it did not read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LenientListing {
+    pub listing: Listing,
+    /// Fields kept as text because they did not read as their RESO type.
+    pub problems: Vec<FieldError>,
 }
 
 /// One listing.
@@ -228,6 +276,56 @@ impl Listing {
         }
     }
 
+    /// A listing from a server's record, reading what reads: a value that
+    /// does not parse as its RESO type is kept as text under its name and
+    /// reported; an MLS-local status is kept as `MlsStatus` with its best
+    /// RESO reading ([`StandardStatus::from_local`]). Only a record with no
+    /// key is refused.
+    pub fn from_fields_lenient<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<LenientListing, FieldError> {
+        let fields: Vec<(&str, &str)> = fields.into_iter().collect();
+        let mut kept = Vec::with_capacity(fields.len());
+        let mut local_status = None;
+        for (name, text) in &fields {
+            if *name == "StandardStatus"
+                && !text.trim().is_empty()
+                && StandardStatus::parse(text).is_none()
+            {
+                local_status = Some(text.trim().to_string());
+                continue;
+            }
+            kept.push((*name, *text));
+        }
+        let (mut listing, problems) = match Listing::from_fields(kept.iter().copied()) {
+            Ok(l) => (l, Vec::new()),
+            Err(errors) => {
+                if errors.iter().any(|e| e.field == "ListingKey") {
+                    return Err(FieldError {
+                        field: "ListingKey".into(),
+                        message: "missing or empty: the record cannot be kept without its MLS key"
+                            .into(),
+                    });
+                }
+                let bad: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                let readable = kept.iter().copied().filter(|(n, _)| !bad.contains(n));
+                let mut l = Listing::from_fields(readable).map_err(|mut e| e.remove(0))?;
+                for (name, text) in kept.iter().filter(|(n, _)| bad.contains(n)) {
+                    l.other.insert((*name).to_string(), text.trim().to_string());
+                }
+                (l, errors)
+            }
+        };
+        if let Some(text) = local_status {
+            listing.standard_status = StandardStatus::from_local(&text);
+            listing
+                .other
+                .entry("MlsStatus".to_string())
+                .or_insert(text);
+        }
+        Ok(LenientListing { listing, problems })
+    }
+
     /// Price per square foot (close price for sold listings, else list
     /// price), when both are known.
     pub fn price_per_sqft(&self) -> Option<f64> {
@@ -240,6 +338,48 @@ impl Listing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mls_local_statuses_are_kept_with_their_best_reso_reading() {
+        for (local, want) in [
+            ("Off Market", Some(StandardStatus::Hold)),
+            ("Temp Off Market", Some(StandardStatus::Hold)),
+            ("Leased", Some(StandardStatus::Closed)),
+            ("Contingent", Some(StandardStatus::ActiveUnderContract)),
+            ("Back on Market", Some(StandardStatus::Active)),
+            ("Pending", Some(StandardStatus::Pending)),
+            ("Zoning Review", None),
+        ] {
+            let r = Listing::from_fields_lenient([("ListingKey", "K1"), ("StandardStatus", local)])
+                .expect(local);
+            assert_eq!(r.listing.standard_status, want, "{local}");
+            assert!(r.problems.is_empty(), "{local}");
+            let kept = r.listing.other.get("MlsStatus").map(String::as_str);
+            if want == Some(StandardStatus::Pending) {
+                assert_eq!(kept, None, "a RESO word needs no local copy");
+            } else {
+                assert_eq!(kept, Some(local));
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_that_does_not_read_is_kept_as_text_and_reported_for_that_record_only() {
+        let r = Listing::from_fields_lenient([
+            ("ListingKey", "K2"),
+            ("BedroomsTotal", "2 Bed"),
+            ("ListPrice", "450000"),
+        ])
+        .expect("readable");
+        assert_eq!(r.listing.list_price, Some(450_000.0));
+        assert_eq!(r.listing.bedrooms_total, None);
+        assert_eq!(r.listing.other["BedroomsTotal"], "2 Bed");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].field, "BedroomsTotal");
+        let e = Listing::from_fields_lenient([("ListingKey", " "), ("ListPrice", "1")])
+            .expect_err("no key");
+        assert_eq!(e.field, "ListingKey");
+    }
 
     #[test]
     fn both_enumeration_styles_read_as_the_member_name() {

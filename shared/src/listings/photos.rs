@@ -136,6 +136,8 @@ impl PhotoCache {
         std::fs::create_dir_all(&thumbs).map_err(|e| io(&thumbs, e))?;
         let ext = match image::guess_format(bytes) {
             Ok(image::ImageFormat::Png) => "png",
+            Ok(image::ImageFormat::Gif) => "gif",
+            Ok(image::ImageFormat::WebP) => "webp",
             _ => "jpg",
         };
         let path = dir.join(format!("{number}.{ext}"));
@@ -219,34 +221,89 @@ impl PhotoCache {
     }
 }
 
-async fn download(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, PhotoError> {
+async fn download(http: &crate::net::Http, url: &str) -> Result<Vec<u8>, PhotoError> {
     let fail = |reason: String| PhotoError::Fetch {
         url: url.to_string(),
         reason,
     };
+    // Photos carry no credentials, so the open client (CDN redirects
+    // followed) fetches them.
     let resp = http
+        .open
         .get(url)
         .send()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(crate::net::describe(&e, url)))?;
     if !resp.status().is_success() {
         return Err(fail(format!("HTTP {}", resp.status().as_u16())));
     }
-    Ok(resp
-        .bytes()
+    crate::net::read_capped(resp, crate::net::caps::PHOTO, "a photo", "")
         .await
-        .map_err(|e| fail(e.to_string()))?
-        .to_vec())
+        .map_err(|e| fail(e.to_string()))
 }
 
-fn http() -> Result<reqwest::Client, PhotoError> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(|e| PhotoError::Fetch {
-            url: String::new(),
-            reason: e.to_string(),
-        })
+/// `&amp;` and friends in a URL taken from XML (RETS `Location` headers
+/// copied from the metadata often keep them).
+fn unescape_xml(url: &str) -> String {
+    url.trim()
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+}
+
+/// Collects photos one by one: a photo that cannot be fetched (404, an
+/// expired link) or read (an unsupported format) is skipped with a note,
+/// never the whole set; only when nothing could be cached and something
+/// failed is the first failure the answer.
+#[derive(Debug, Default)]
+struct Collect {
+    photos: Vec<CachedPhoto>,
+    first_error: Option<PhotoError>,
+    skipped: usize,
+}
+
+impl Collect {
+    fn push(&mut self, key: &str, number: u32, got: Result<CachedPhoto, PhotoError>) {
+        match got {
+            Ok(p) => self.photos.push(p),
+            Err(e @ PhotoError::Io { .. }) if self.first_error.is_none() => {
+                self.first_error = Some(e)
+            }
+            Err(e) => {
+                tracing::warn!("photo {number} of {key} skipped: {e}");
+                self.skipped += 1;
+                if self.first_error.is_none() {
+                    self.first_error = Some(e);
+                }
+            }
+        }
+    }
+
+    fn finish(
+        self,
+        cache: &PhotoCache,
+        source: &str,
+        key: &str,
+    ) -> Result<Vec<CachedPhoto>, PhotoError> {
+        if let Some(e @ PhotoError::Io { .. }) = self.first_error {
+            return Err(e);
+        }
+        if self.photos.is_empty() {
+            if let Some(e) = self.first_error {
+                return Err(e);
+            }
+            cache.mark_none(source, key)?;
+        } else if self.skipped > 0 {
+            tracing::warn!(
+                "{key}: {} photo(s) cached, {} skipped",
+                self.photos.len(),
+                self.skipped
+            );
+        }
+        Ok(self.photos)
+    }
 }
 
 /// Fetches a listing's photos over RETS (`GetObject`), caching each; a
@@ -261,36 +318,40 @@ pub async fn fetch_rets(
     let parts = client
         .get_object("Photo", &format!("{key}:*"), false)
         .await?;
-    store_parts(cache, source, key, parts).await
+    let http = client.http().clone();
+    store_parts(&http, cache, source, key, parts).await
 }
 
 async fn store_parts(
+    http: &crate::net::Http,
     cache: &PhotoCache,
     source: &str,
     key: &str,
     parts: Vec<ObjectPart>,
 ) -> Result<Vec<CachedPhoto>, PhotoError> {
-    let mut out = Vec::new();
-    let http = http()?;
+    let mut got = Collect::default();
     for (i, part) in parts.into_iter().take(MAX_PHOTOS).enumerate() {
         let number = part.object_id.unwrap_or(i as u32 + 1);
         if part.is_missing() {
             continue;
         }
         let bytes = match (&part.location, &part.error) {
-            (Some(url), _) => download(&http, url).await?,
+            (Some(url), _) => match download(http, &unescape_xml(url)).await {
+                Ok(b) => b,
+                Err(e) => {
+                    got.push(key, number, Err(e));
+                    continue;
+                }
+            },
             (None, Some((code, text))) => {
                 tracing::warn!("photo {number} of {key}: RETS {code} {text}");
                 continue;
             }
             (None, None) => part.data,
         };
-        out.push(cache.store(source, key, number, &bytes)?);
+        got.push(key, number, cache.store(source, key, number, &bytes));
     }
-    if out.is_empty() {
-        cache.mark_none(source, key)?;
-    }
-    Ok(out)
+    got.finish(cache, source, key)
 }
 
 /// The photo URLs of a RESO listing's `Media` (photos only, in `Order`).
@@ -326,18 +387,23 @@ pub fn media_urls(listing: &CachedListing) -> Vec<String> {
 pub async fn fetch_media(
     cache: &PhotoCache,
     listing: &CachedListing,
+    ca_file: Option<&Path>,
 ) -> Result<Vec<CachedPhoto>, PhotoError> {
     let urls = media_urls(listing);
-    let http = http()?;
-    let mut out = Vec::new();
+    let http = crate::net::Http::get(ca_file).map_err(|e| PhotoError::Fetch {
+        url: String::new(),
+        reason: e.to_string(),
+    })?;
+    let mut got = Collect::default();
     for (i, url) in urls.iter().enumerate() {
-        let bytes = download(&http, url).await?;
-        out.push(cache.store(&listing.source, &listing.key, i as u32 + 1, &bytes)?);
+        let number = i as u32 + 1;
+        let stored = match download(&http, &unescape_xml(url)).await {
+            Ok(bytes) => cache.store(&listing.source, &listing.key, number, &bytes),
+            Err(e) => Err(e),
+        };
+        got.push(&listing.key, number, stored);
     }
-    if out.is_empty() {
-        cache.mark_none(&listing.source, &listing.key)?;
-    }
-    Ok(out)
+    got.finish(cache, &listing.source, &listing.key)
 }
 
 /// How to fetch one listing's photos, gathered from the profile (the
@@ -352,7 +418,7 @@ pub struct PhotoJob {
 #[derive(Debug)]
 enum How {
     Rets(Box<super::rets::client::RetsConfig>),
-    Media,
+    Media(Option<PathBuf>),
     Nothing(String),
 }
 
@@ -380,13 +446,14 @@ impl PhotoJob {
                     )),
                 }
             }
-            _ if !media_urls(&listing).is_empty() => How::Media,
+            Ok(source) if !media_urls(&listing).is_empty() => How::Media(source.net.ca_file),
+            Err(_) if !media_urls(&listing).is_empty() => How::Media(None),
             Ok(source) if !source.expand_media => How::Nothing(format!(
                 "the RESO connection '{}' does not ask for Media; add it again with --media and pull",
                 source.name
             )),
             // A RESO listing pulled with Media but without photos.
-            Ok(_) => How::Media,
+            Ok(source) => How::Media(source.net.ca_file),
             Err(_) => How::Nothing(format!(
                 "this device has no connection to the MLS '{}' (a teammate with MLS access can fetch them on theirs)",
                 listing.source
@@ -402,7 +469,7 @@ impl PhotoJob {
     /// Fetches and caches the photos (over the network).
     pub async fn run(self, cache: &PhotoCache) -> Result<Vec<CachedPhoto>, PhotoError> {
         match self.how {
-            How::Media => fetch_media(cache, &self.listing).await,
+            How::Media(ca_file) => fetch_media(cache, &self.listing, ca_file.as_deref()).await,
             How::Rets(config) => {
                 let mut client = RetsClient::new(*config)?;
                 client.login().await?;

@@ -80,11 +80,38 @@ impl PullError {
     }
 }
 
+/// Which kind of URL is being fetched (a server-sent next link is never
+/// rewritten).
+#[derive(Debug, Clone, Copy)]
+enum Query {
+    First,
+    Window(chrono::DateTime<chrono::Utc>, usize),
+    Next,
+}
+
 /// What a pull did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PullReport {
     pub pages: usize,
     pub import: ListingImport,
+    /// Records skipped or kept in part, in words (the first
+    /// [`MAX_PROBLEMS`]); `problem_count` counts them all.
+    pub problems: Vec<String>,
+    pub problem_count: usize,
+}
+
+/// Problems listed in a report at most (all are counted).
+pub const MAX_PROBLEMS: usize = 200;
+
+impl PullReport {
+    /// Notes a record that was skipped or kept in part.
+    pub fn problem(&mut self, text: String) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            tracing::warn!("{text}");
+            self.problems.push(text);
+        }
+    }
 }
 
 /// Pulls `source`'s listings modified since its mark (all of them when
@@ -102,14 +129,32 @@ pub async fn pull(
     } else {
         profile.listing_mark(source)?
     };
+    let mut query = Query::First;
     let mut url = client.first_url(since);
     let mut report = PullReport::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut total = None;
+    // Records the current query (first or window) has produced, counting
+    // those skipped by `$skip`: with `@odata.count` it tells whether a
+    // short page without a next link is really the end.
+    let mut query_fetched = 0usize;
     // The newest timestamp fetched and how many records had exactly it.
     let mut edge: Option<(chrono::DateTime<chrono::Utc>, usize)> = None;
     loop {
-        let page = client.page(&url).await?;
+        let page = match client.page(&url).await {
+            Ok(p) => p,
+            // A server that cannot sort or skip: ask again without it.
+            Err(e) if !matches!(query, Query::Next) && client.degrade(&e) => {
+                tracing::warn!("{e}; asking again in a simpler form");
+                url = match query {
+                    Query::First => client.first_url(since),
+                    Query::Window(at, n) => client.window_url(Some(at), n),
+                    Query::Next => url,
+                };
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut timestamps_known = true;
         for l in &page.listings {
             match (l.modification_timestamp, &mut edge) {
@@ -119,7 +164,11 @@ pub async fn pull(
                 (Some(t), _) => edge = Some((t, 1)),
             }
         }
-        total = page.total.or(total);
+        query_fetched += page.listings.len() + page.problems.iter().filter(|p| p.ends_with("skipped")).count();
+        for p in &page.problems {
+            report.problem(format!("{url}: {p}"));
+        }
+        total = total.or(page.total);
         let done = profile.import_listings(source, &page.listings, false)?;
         report.pages += 1;
         report.import.added += done.added;
@@ -144,17 +193,33 @@ pub async fn pull(
             total,
             elapsed: started.elapsed(),
         });
+        let count_says_more = page.total.is_some_and(|t| (query_fetched as u64) < t);
         match page.next {
-            Some(next) => url = next,
-            None if page.listings.len() >= client.page_size() => {
+            Some(next) => {
+                url = next;
+                query = Query::Next;
+            }
+            None if page.listings.len() >= client.page_size()
+                || (count_says_more && !page.listings.is_empty()) =>
+            {
                 let (Some((at, n)), true) = (edge, timestamps_known) else {
                     return Err(ResoError::NotOData {
                         url,
-                        reason: "a full page without @odata.nextLink, and records without ordered ModificationTimestamps, so the next page cannot be asked for".into(),
+                        reason: "a page without @odata.nextLink while more records remain, and records without ordered ModificationTimestamps, so the next page cannot be asked for".into(),
                     }
                     .into());
                 };
-                url = client.window_url(Some(at), n);
+                let next = client.window_url(Some(at), n);
+                if next == url {
+                    return Err(ResoError::NotOData {
+                        url,
+                        reason: "the server sent the same window again; stopped so nothing loops".into(),
+                    }
+                    .into());
+                }
+                url = next;
+                query = Query::Window(at, n);
+                query_fetched = n;
             }
             None => break,
         }

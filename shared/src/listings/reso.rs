@@ -70,6 +70,8 @@ pub struct ResoConfig {
     /// `$select` these fields (with `ListingKey` and
     /// `ModificationTimestamp`); empty asks for every field.
     pub select: Vec<String>,
+    /// CA file and other allowed origins.
+    pub net: super::sources::NetSettings,
 }
 
 /// What went wrong, in words.
@@ -93,6 +95,16 @@ pub enum ResoError {
         index: usize,
         reason: String,
     },
+    #[error(
+        "the page from {url} is not valid UTF-8 at byte {offset}{record}; the page was not used (the MLS must send UTF-8 JSON)"
+    )]
+    NotUtf8 {
+        url: String,
+        offset: usize,
+        record: String,
+    },
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
 }
 
 /// One page of listings.
@@ -102,17 +114,26 @@ pub struct Page {
     /// `@odata.count` (a number or, from some servers, a string).
     pub total: Option<u64>,
     pub next: Option<String>,
+    /// Records skipped (no key) or with values kept as text, in words.
+    pub problems: Vec<String>,
 }
 
 /// The RESO client; keeps its OAuth2 token between requests.
 #[derive(Debug)]
 pub struct ResoClient {
-    http: reqwest::Client,
+    http: crate::net::Http,
+    pin: crate::net::Pin,
     config: ResoConfig,
     token: Option<String>,
     /// The longest wait a `Retry-After` may ask for.
     pub max_retry_wait: Duration,
     pub retries: u32,
+    /// The server refused `$orderby` (501): pages come in its own order,
+    /// linked by `@odata.nextLink`.
+    no_orderby: bool,
+    /// The server refused `$skip` (501): windows start after (`gt`) the
+    /// newest timestamp fetched.
+    no_skip: bool,
 }
 
 fn flatten(record: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
@@ -143,22 +164,25 @@ pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
         .and_then(Value::as_array)
         .ok_or_else(|| not_odata("no \"value\" array"))?;
     let mut listings = Vec::with_capacity(values.len());
+    let mut problems = Vec::new();
     for (index, v) in values.iter().enumerate() {
-        let record = v
-            .as_object()
-            .ok_or_else(|| not_odata("a record is not an object"))?;
+        let Some(record) = v.as_object() else {
+            problems.push(format!("record {index}: not a JSON object; skipped"));
+            continue;
+        };
         let fields = flatten(record);
-        let listing = Listing::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|errors| ResoError::BadRecord {
-                url: url.to_string(),
-                index,
-                reason: errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            })?;
-        listings.push(listing);
+        match Listing::from_fields_lenient(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(read) => {
+                for p in &read.problems {
+                    problems.push(format!(
+                        "{}: {} {}; kept as text",
+                        read.listing.listing_key, p.field, p.message
+                    ));
+                }
+                listings.push(read.listing);
+            }
+            Err(e) => problems.push(format!("record {index}: {} {}; skipped", e.field, e.message)),
+        }
     }
     let total = match body.get("@odata.count") {
         Some(Value::Number(n)) => n.as_u64(),
@@ -173,6 +197,7 @@ pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
         listings,
         total,
         next,
+        problems,
     })
 }
 
@@ -195,25 +220,29 @@ impl ResoConfig {
             page_size: source.page_size,
             expand_media: source.expand_media,
             select: source.select.clone(),
+            net: source.net.clone(),
         }
     }
 }
 
 impl ResoClient {
     pub fn new(config: ResoConfig) -> Result<Self, ResoError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| ResoError::Network {
+        let http = crate::net::Http::get(config.net.ca_file.as_deref())?;
+        let home =
+            crate::net::Origin::parse(&config.base_url).ok_or_else(|| ResoError::Network {
                 url: config.base_url.clone(),
-                reason: e.to_string(),
+                reason: "not an http:// or https:// URL".into(),
             })?;
+        let pin = crate::net::Pin::new(home, &config.net.allow_origins);
         Ok(Self {
             http,
+            pin,
             config,
             token: None,
             max_retry_wait: Duration::from_secs(30),
             retries: 4,
+            no_orderby: false,
+            no_skip: false,
         })
     }
 
@@ -232,14 +261,17 @@ impl ResoClient {
     /// servers that send no `@odata.nextLink`.
     pub fn window_url(&self, since: Option<DateTime<Utc>>, skip: usize) -> String {
         let c = &self.config;
-        let mut query = vec![
-            format!("$top={}", c.page_size.max(1)),
-            "$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string(),
-            "$count=true".to_string(),
-        ];
+        let mut query = vec![format!("$top={}", c.page_size.max(1))];
+        if !self.no_orderby {
+            query.push("$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string());
+        }
+        query.push("$count=true".to_string());
+        // Without $skip, a window starts after the edge instant (records
+        // sharing it were fetched already, unless more than a page did).
+        let op = if self.no_skip && skip > 0 { "gt" } else { "ge" };
         if let Some(at) = since {
             query.push(format!(
-                "$filter=ModificationTimestamp%20ge%20{}",
+                "$filter=ModificationTimestamp%20{op}%20{}",
                 at.to_rfc3339_opts(SecondsFormat::Millis, true)
             ));
         }
@@ -255,7 +287,7 @@ impl ResoClient {
         if c.expand_media {
             query.push("$expand=Media".to_string());
         }
-        if skip > 0 {
+        if skip > 0 && !self.no_skip {
             query.push(format!("$skip={skip}"));
         }
         format!(
@@ -264,6 +296,27 @@ impl ResoClient {
             c.resource,
             query.join("&")
         )
+    }
+
+    /// After a refusal of a query option (501 Not Implemented, or a 400
+    /// that names it), stops using it; true if something changed, so the
+    /// request is worth making again in the simpler form.
+    pub fn degrade(&mut self, error: &ResoError) -> bool {
+        let ResoError::Http { status, url, body } = error else {
+            return false;
+        };
+        let names = |opt: &str| {
+            *status == 501 || (*status == 400 && body.to_ascii_lowercase().contains(opt))
+        };
+        if url.contains("$orderby") && !self.no_orderby && names("orderby") {
+            self.no_orderby = true;
+            return true;
+        }
+        if url.contains("$skip") && !self.no_skip && names("skip") {
+            self.no_skip = true;
+            return true;
+        }
+        false
     }
 
     async fn token(&mut self, fresh: bool) -> Result<String, ResoError> {
@@ -293,6 +346,7 @@ impl ResoClient {
                     .join("&");
                 let resp = self
                     .http
+                    .pinned
                     .post(token_url)
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .body(body)
@@ -300,10 +354,12 @@ impl ResoClient {
                     .await
                     .map_err(|e| ResoError::Network {
                         url: token_url.clone(),
-                        reason: e.to_string(),
+                        reason: crate::net::describe(&e, token_url),
                     })?;
                 let status = resp.status().as_u16();
-                let text = resp.text().await.unwrap_or_default();
+                let bytes = crate::net::read_capped(resp, crate::net::caps::JSON, "an OAuth2 token", "")
+                    .await?;
+                let text = String::from_utf8_lossy(&bytes).into_owned();
                 if status != 200 {
                     return Err(ResoError::Auth { status, body: text });
                 }
@@ -324,23 +380,33 @@ impl ResoClient {
         Ok(token)
     }
 
-    /// Fetches one page, retrying 429 and 5xx and signing in again once on 401.
+    /// Fetches one page, retrying 429 and 5xx and signing in again once on
+    /// 401. A URL off the configured origin is refused (or, when the
+    /// connection allows that origin, fetched without the token).
     pub async fn page(&mut self, url: &str) -> Result<Page, ResoError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| ResoError::NotOData {
+            url: url.to_string(),
+            reason: "the next-page link is not a URL".into(),
+        })?;
+        let reach = self
+            .pin
+            .reach(&parsed)
+            .ok_or_else(|| crate::net::NetError::cross_origin(&parsed, &self.pin.home))?;
         let mut attempt = 0;
         let mut signed_in_again = false;
         loop {
-            let token = self.token(false).await?;
-            let resp = self
+            let mut req = self
                 .http
-                .get(url)
-                .bearer_auth(&token)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .map_err(|e| ResoError::Network {
-                    url: url.to_string(),
-                    reason: e.to_string(),
-                })?;
+                .pinned
+                .get(parsed.clone())
+                .header("Accept", "application/json");
+            if reach == crate::net::Reach::Home {
+                req = req.bearer_auth(self.token(false).await?);
+            }
+            let resp = req.send().await.map_err(|e| ResoError::Network {
+                url: url.to_string(),
+                reason: crate::net::describe(&e, url),
+            })?;
             let status = resp.status().as_u16();
             if status == 401
                 && !signed_in_again
@@ -350,35 +416,77 @@ impl ResoClient {
                 self.token(true).await?;
                 continue;
             }
-            if (status == 429 || status >= 500) && attempt < self.retries {
+            if (status == 429 || status >= 500 && status != 501) && attempt < self.retries {
                 attempt += 1;
-                let asked = resp
-                    .headers()
-                    .get("Retry-After")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                let asked = super::limits::retry_after(resp.headers());
                 let backoff = Duration::from_millis(250 * 2u64.pow(attempt));
                 tokio::time::sleep(asked.unwrap_or(backoff).min(self.max_retry_wait)).await;
                 continue;
             }
-            let text = resp.text().await.unwrap_or_default();
+            let bytes = crate::net::read_capped(
+                resp,
+                crate::net::caps::JSON,
+                "a RESO page",
+                "; ask for fewer listings per page (--page-size)",
+            )
+            .await?;
             if status == 401 || status == 403 {
-                return Err(ResoError::Auth { status, body: text });
+                return Err(ResoError::Auth {
+                    status,
+                    body: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+                });
             }
             if status != 200 {
                 return Err(ResoError::Http {
                     status,
                     url: url.to_string(),
-                    body: text.chars().take(300).collect(),
+                    body: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
                 });
             }
-            let body: Value = serde_json::from_str(&text).map_err(|e| ResoError::NotOData {
-                url: url.to_string(),
-                reason: format!("not JSON ({e})"),
-            })?;
-            return parse_page(url, &body);
+            return read_page(url, &bytes);
         }
+    }
+}
+
+/// Reads a page's bytes: strict UTF-8 (a bad byte names its record), then
+/// [`parse_page`].
+pub fn read_page(url: &str, bytes: &[u8]) -> Result<Page, ResoError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let offset = e.valid_up_to();
+        return Err(ResoError::NotUtf8 {
+            url: url.to_string(),
+            offset,
+            record: record_near(&bytes[..offset]),
+        });
+    }
+    let body: Value = serde_json::from_slice(bytes).map_err(|e| ResoError::NotOData {
+        url: url.to_string(),
+        reason: if e.is_eof() {
+            format!("the JSON ends early ({e}): the page was cut off")
+        } else {
+            format!("not JSON ({e})")
+        },
+    })?;
+    parse_page(url, &body)
+}
+
+/// ", in the record with ListingKey X" for the last key before a bad byte.
+fn record_near(before: &[u8]) -> String {
+    let text = String::from_utf8_lossy(before);
+    let Some(at) = text.rfind("\"ListingKey\"") else {
+        return String::new();
+    };
+    let rest = &text[at + "\"ListingKey\"".len()..];
+    let key: String = rest
+        .trim_start_matches([' ', ':', '"'])
+        .chars()
+        .take_while(|c| *c != '"')
+        .take(80)
+        .collect();
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!(", in the record with ListingKey {key}")
     }
 }
 
@@ -434,12 +542,33 @@ mod tests {
             parse_page("u", &serde_json::json!({ "error": "x" })),
             Err(ResoError::NotOData { .. })
         ));
-        let bad = serde_json::json!({ "value": [{ "ListPrice": "call" }] });
-        let e = parse_page("u", &bad).expect_err("bad");
-        assert!(
-            e.to_string().contains("ListPrice") && e.to_string().contains("ListingKey"),
-            "{e}"
-        );
+        // One unreadable record never stops the others: no key is skipped,
+        // a value that does not read is kept as text; both are reported.
+        let bad = serde_json::json!({ "value": [
+            { "ListPrice": "call" },
+            { "ListingKey": "R9", "ListPrice": "call", "StandardStatus": "Leased" },
+            { "ListingKey": "R10", "ListPrice": 5 }
+        ] });
+        let page = parse_page("u", &bad).expect("page");
+        assert_eq!(page.listings.len(), 2);
+        assert_eq!(page.listings[0].other["ListPrice"], "call");
+        assert_eq!(page.listings[0].standard_status, Some(StandardStatus::Closed));
+        assert_eq!(page.listings[0].other["MlsStatus"], "Leased");
+        assert_eq!(page.problems.len(), 2, "{:?}", page.problems);
+        assert!(page.problems[0].contains("record 0") && page.problems[0].contains("skipped"));
+        assert!(page.problems[1].contains("R9") && page.problems[1].contains("ListPrice"));
+    }
+
+    #[test]
+    fn a_page_with_a_byte_that_is_not_utf8_names_its_record_and_a_cut_page_says_so() {
+        let mut bytes = br#"{"value":[{"ListingKey":"A1","City":"Denver"},{"ListingKey":"B2","City":"N"#.to_vec();
+        bytes.push(0xfa);
+        bytes.extend_from_slice(br#"nez"}]}"#);
+        let e = read_page("u", &bytes).expect_err("not utf-8");
+        let text = e.to_string();
+        assert!(text.contains("B2") && text.contains("UTF-8"), "{text}");
+        let e = read_page("u", br#"{"value":[{"ListingKey":"A1"},{"Listi"#).expect_err("cut");
+        assert!(e.to_string().contains("cut off"), "{e}");
     }
 
     #[test]

@@ -46,6 +46,21 @@ pub struct RetsSettings {
     pub ua_password: bool,
 }
 
+/// How a connection reaches its server, beyond the URL: a private CA, and
+/// other origins the MLS serves from (e.g. a media CDN), which are fetched
+/// without credentials. Everything else off the configured origin is
+/// refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetSettings {
+    /// A PEM file of a private CA, added to the system's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Hosts (or origins) besides the configured one that links may point
+    /// to; credentials are never sent there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_origins: Vec<String>,
+}
+
 /// One MLS connection: a RESO Web API server, or a RETS server when
 /// `rets` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +83,8 @@ pub struct MlsSource {
     /// `ListingKey` and `ModificationTimestamp` are always asked for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub select: Vec<String>,
+    #[serde(flatten, default)]
+    pub net: NetSettings,
 }
 
 impl MlsSource {
@@ -104,6 +121,38 @@ impl MlsSource {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(bad("URL", url, "use an http:// or https:// URL"));
             }
+        }
+        if let Some(ca) = &self.net.ca_file {
+            let shown = ca.display().to_string();
+            match std::fs::read_to_string(ca) {
+                Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {}
+                Ok(_) => {
+                    return Err(bad(
+                        "CA file",
+                        &shown,
+                        "give the CA's certificate as a PEM file (with a BEGIN CERTIFICATE block)",
+                    ));
+                }
+                Err(_) => {
+                    return Err(bad(
+                        "CA file",
+                        &shown,
+                        "the file cannot be read; give the path of the CA's PEM certificate",
+                    ));
+                }
+            }
+        }
+        if let Some(o) = self
+            .net
+            .allow_origins
+            .iter()
+            .find(|o| o.trim().is_empty() || o.contains(char::is_whitespace) || o.contains('@'))
+        {
+            return Err(bad(
+                "allowed origin",
+                o,
+                "give a host name (media.mls.example) or an origin (https://media.mls.example)",
+            ));
         }
         if self.token_url.is_some() != self.client_id.is_some() {
             return Err(bad(
@@ -335,6 +384,7 @@ mod tests {
             expand_media: true,
             rets: None,
             select: Vec::new(),
+            net: NetSettings::default(),
         }
     }
 

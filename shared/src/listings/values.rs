@@ -5,13 +5,54 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-/// Bytes as text: UTF-8 when they are, else Windows-1252 (a superset of
-/// Latin-1 for printable text, and what "Latin-1" feeds usually send).
+/// Bytes as text, sequence by sequence: valid UTF-8 stays UTF-8 and only
+/// the bytes that are not UTF-8 are read as Windows-1252 (a superset of
+/// Latin-1 for printable text, and what "Latin-1" feeds usually send). So
+/// one stray Latin-1 byte on a page of UTF-8 does not turn the page's
+/// "Núñez" into "NÃºÃ±ez".
 pub fn decode_text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // The prefix was just checked, so this cannot fail.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len()).max(1);
+                out.extend(bad[..n].iter().map(|&b| windows_1252(b)));
+                rest = &bad[n..];
+            }
+        }
     }
+}
+
+/// Bytes in a declared character set (`charset=` of a Content-Type, or an
+/// XML declaration's `encoding`): that encoding when it is one Porchlight
+/// knows and not UTF-8, else [`decode_text`].
+pub fn decode_declared(bytes: &[u8], charset: Option<&str>) -> String {
+    let label = charset.map(str::trim).unwrap_or("");
+    match encoding_rs::Encoding::for_label(label.as_bytes()) {
+        Some(enc) if enc != encoding_rs::UTF_8 => enc.decode_without_bom_handling(bytes).0.into_owned(),
+        _ => decode_text(bytes),
+    }
+}
+
+/// The `encoding="…"` of an XML declaration at the start of `bytes`.
+pub fn xml_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(200)];
+    let head = String::from_utf8_lossy(head);
+    let decl = head.trim_start().strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let at = decl.to_ascii_lowercase().find("encoding")?;
+    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    Some(value[..value.find(quote)?].to_string())
 }
 
 /// One Windows-1252 byte as a char (0x80–0x9F differ from Latin-1).
@@ -93,6 +134,29 @@ pub fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_latin1_byte_on_a_utf8_page_spoils_only_itself() {
+        let mut page = "Núñez|".as_bytes().to_vec();
+        page.extend_from_slice(b"Pe\xf1a|caf\xe9");
+        assert_eq!(decode_text(&page), "Núñez|Peña|café");
+        assert_eq!(decode_text(b"\x93quoted\x94"), "\u{201c}quoted\u{201d}");
+        assert_eq!(decode_text("plain ütf-8".as_bytes()), "plain ütf-8");
+        // A UTF-8 sequence cut at the end of the bytes.
+        assert_eq!(decode_text(b"ab\xc3"), "abÃ");
+    }
+
+    #[test]
+    fn a_declared_charset_is_honoured() {
+        assert_eq!(decode_declared(b"Pe\xf1a", Some("ISO-8859-1")), "Peña");
+        assert_eq!(decode_declared("Peña".as_bytes(), Some("utf-8")), "Peña");
+        assert_eq!(decode_declared(b"Pe\xf1a", None), "Peña");
+        assert_eq!(
+            xml_encoding(b"<?xml version=\"1.0\" encoding=\"windows-1252\" ?>\n<RETS>").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(xml_encoding(b"<RETS ReplyCode=\"0\">"), None);
+    }
 
     #[test]
     fn text_in_any_of_the_three_encodings_reads() {

@@ -65,8 +65,8 @@ export const api = {
   search: (text: string) => invoke<Task[]>("search_tasks", { text }),
   settings: () => invoke<Settings>("get_settings"),
   savePreferences: (preferences: Preferences) => invoke<Preferences>("save_preferences", { preferences }),
-  signIn: (relay: string, email: string, password: string) =>
-    invoke<Settings>("sign_in", { relay, email, password }),
+  signIn: (relay: string, email: string, password: string, caFile?: string, allowInsecureHttp?: boolean) =>
+    invoke<Settings>("sign_in", { relay, email, password, caFile: caFile || null, allowInsecureHttp: allowInsecureHttp ?? false }),
   signOut: () => invoke<Settings>("sign_out"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   teamPage: () => invoke<TeamView[]>("team_page"),

@@ -1,20 +1,29 @@
 //! A RETS 1.7.2 / 1.8 session over HTTP.
 //!
 //! - Login resolves the capability URLs (relative ones against the login
-//!   URL) and keeps the session cookies (`RETS-Session-ID`) in a small jar.
-//! - Auth: HTTP Digest (answering each new challenge, counting `nc`) or
-//!   Basic, whichever the server asks for; `User-Agent`, `RETS-Version`
-//!   and, with a UA password, `RETS-UA-Authorization` on every request.
+//!   URL); a capability on another origin is refused unless the connection
+//!   allows it (then it is fetched without credentials). Session cookies
+//!   (`RETS-Session-ID`) live in reqwest's cookie jar, scoped by domain and
+//!   path, one jar per session.
+//! - Auth: HTTP Digest (answering each new challenge, counting `nc`)
+//!   preferred, Basic only over https (never sent in the clear);
+//!   `User-Agent`, `RETS-Version` and, with a UA password,
+//!   `RETS-UA-Authorization` on every request.
+//! - Replies are read with a cap ([`crate::net::caps::RETS_PAGE`]).
 //! - Politeness: 5xx, 429 (`Retry-After` honoured, capped), 20209 and
 //!   20210 (too many outstanding requests) are retried with backoff; a 401
 //!   or a 20037 mid-session logs in again once.
 //! - Logout is best effort: a failed logout does not fail the pull.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
+use reqwest::cookie::CookieStore;
 use reqwest::header::HeaderMap;
+
+use crate::net::{Http, NetError, Pin, Reach};
 
 use super::ReplyError;
 use super::auth::{Challenge, basic, ua_authorization};
@@ -41,6 +50,8 @@ pub struct RetsConfig {
     /// The class, e.g. `RES` or `ResidentialProperty`.
     pub class: String,
     pub page_size: usize,
+    /// CA file and other allowed origins.
+    pub net: crate::listings::sources::NetSettings,
 }
 
 impl RetsConfig {
@@ -62,6 +73,7 @@ impl RetsConfig {
             resource: source.resource.clone(),
             class: r.class.clone(),
             page_size: source.page_size,
+            net: source.net.clone(),
         })
     }
 }
@@ -105,6 +117,12 @@ pub enum RetsError {
     #[error("the login URL {0:?} is not a URL")]
     BadUrl(String),
     #[error(
+        "the RETS server at {0} asks for Basic authentication over plain http://, which would send the password in the clear; use the server's https:// login URL"
+    )]
+    BasicInTheClear(String),
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error(
         "the RETS server has no class '{class}' in {resource}; it has: {available} (give one with --class)"
     )]
     UnknownClass {
@@ -117,11 +135,12 @@ pub enum RetsError {
 /// The RETS session.
 #[derive(Debug)]
 pub struct RetsClient {
-    http: reqwest::Client,
+    http: Http,
+    pin: Pin,
     config: RetsConfig,
     login_url: Url,
     capabilities: BTreeMap<String, Url>,
-    cookies: BTreeMap<String, String>,
+    cookies: Arc<reqwest::cookie::Jar>,
     /// The Digest challenge being answered, and how many times.
     digest: Option<(Challenge, u32)>,
     /// The server asked for Basic.
@@ -157,19 +176,17 @@ impl RetsClient {
     pub fn new(config: RetsConfig) -> Result<Self, RetsError> {
         let login_url = Url::parse(&config.login_url)
             .map_err(|_| RetsError::BadUrl(config.login_url.clone()))?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| RetsError::Network {
-                url: config.login_url.clone(),
-                reason: e.to_string(),
-            })?;
+        let http = Http::get(config.net.ca_file.as_deref())?;
+        let home = crate::net::Origin::of(&login_url)
+            .ok_or_else(|| RetsError::BadUrl(config.login_url.clone()))?;
+        let pin = Pin::new(home, &config.net.allow_origins);
         Ok(Self {
             http,
+            pin,
             config,
             login_url,
             capabilities: BTreeMap::new(),
-            cookies: BTreeMap::new(),
+            cookies: Arc::new(reqwest::cookie::Jar::default()),
             digest: None,
             basic: false,
             logged_in: false,
@@ -184,12 +201,28 @@ impl RetsClient {
         &self.config
     }
 
+    /// The HTTP clients this session uses (for photo `Location` links).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
     /// A capability's absolute URL.
     pub fn capability(&self, name: &str) -> Option<&Url> {
         self.capabilities.get(name)
     }
 
-    fn headers(&mut self, url: &Url) -> HeaderMap {
+    /// The value of a session cookie for `url`, if the jar has it.
+    fn cookie(&self, url: &Url, name: &str) -> Option<String> {
+        let all = self.cookies.cookies(url)?;
+        all.to_str().ok()?.split(';').find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+    }
+
+    /// The headers of a request to `url`; credentials (auth, cookies, the
+    /// UA digest) only when it is the configured origin.
+    fn headers(&mut self, url: &Url, reach: &Reach) -> HeaderMap {
         let mut h = HeaderMap::new();
         let mut set = |name: &'static str, value: &str| {
             if let Ok(v) = value.parse() {
@@ -199,26 +232,21 @@ impl RetsClient {
         set("user-agent", &self.config.user_agent);
         set("rets-version", &self.config.version);
         set("accept", "*/*");
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            set("cookie", &jar.join("; "));
+        if *reach != Reach::Home {
+            return h;
+        }
+        if let Some(jar) = self.cookies.cookies(url).and_then(|v| v.to_str().ok().map(str::to_string)) {
+            set("cookie", &jar);
         }
         if let Some(ua_password) = &self.config.ua_password {
-            let session = self
-                .cookies
-                .get("RETS-Session-ID")
-                .map_or("", String::as_str);
+            let session = self.cookie(url, "RETS-Session-ID").unwrap_or_default();
             set(
                 "rets-ua-authorization",
                 &ua_authorization(
                     &self.config.user_agent,
                     ua_password,
                     "",
-                    session,
+                    &session,
                     &self.config.version,
                 ),
             );
@@ -250,42 +278,43 @@ impl RetsClient {
         h
     }
 
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all("set-cookie") {
-            let Ok(value) = value.to_str() else { continue };
-            let pair = value.split(';').next().unwrap_or("");
-            if let Some((name, v)) = pair.split_once('=') {
-                self.cookies
-                    .insert(name.trim().to_string(), v.trim().to_string());
-            }
-        }
-    }
-
     /// One GET, answering an auth challenge (a new or stale nonce, or a
-    /// demand for Basic) once.
+    /// demand for Basic) once. Digest is preferred when both are offered;
+    /// Basic is never answered over plain http.
     async fn get_once(&mut self, url: &Url) -> Result<(u16, HeaderMap, Vec<u8>), RetsError> {
+        let reach = self
+            .pin
+            .reach(url)
+            .ok_or_else(|| NetError::cross_origin(url, &self.pin.home))?;
         let mut answered = false;
         loop {
-            let headers = self.headers(url);
+            let headers = self.headers(url, &reach);
             self.requests += 1;
             let resp = self
                 .http
+                .pinned
                 .get(url.clone())
                 .headers(headers)
                 .send()
                 .await
                 .map_err(|e| RetsError::Network {
                     url: url.to_string(),
-                    reason: e.to_string(),
+                    reason: crate::net::describe(&e, url.as_str()),
                 })?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            self.keep_cookies(&headers);
-            let body = resp.bytes().await.map_err(|e| RetsError::Network {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })?;
-            if status == 401 && !answered {
+            if reach == Reach::Home {
+                let mut set_cookies = headers.get_all("set-cookie").iter();
+                self.cookies.set_cookies(&mut set_cookies, url);
+            }
+            let body = crate::net::read_capped(
+                resp,
+                crate::net::caps::RETS_PAGE,
+                "a RETS reply",
+                "; ask for fewer rows per page (--page-size)",
+            )
+            .await?;
+            if status == 401 && !answered && reach == Reach::Home {
                 let challenges: Vec<&str> = headers
                     .get_all("www-authenticate")
                     .iter()
@@ -293,6 +322,12 @@ impl RetsClient {
                     .collect();
                 if let Some(c) = challenges.iter().find_map(|c| Challenge::parse(c)) {
                     answered = true;
+                    if url.scheme() == "http" && !crate::net::origin::is_loopback_host(url.host_str().unwrap_or("")) {
+                        tracing::warn!(
+                            "RETS over plain http:// to {}: Digest keeps the password out of the request, but listings and the session cookie travel unencrypted",
+                            self.pin.home
+                        );
+                    }
                     self.digest = Some((c, 0));
                     continue;
                 }
@@ -300,12 +335,15 @@ impl RetsClient {
                     .iter()
                     .any(|c| c.trim().to_ascii_lowercase().starts_with("basic"))
                 {
+                    if url.scheme() != "https" {
+                        return Err(RetsError::BasicInTheClear(self.pin.home.to_string()));
+                    }
                     answered = true;
                     self.basic = true;
                     continue;
                 }
             }
-            return Ok((status, headers, body.to_vec()));
+            return Ok((status, headers, body));
         }
     }
 
@@ -334,18 +372,14 @@ impl RetsClient {
                 logged_in_again = true;
                 tracing::info!("RETS session ended; logging in again");
                 self.logged_in = false;
-                self.cookies.clear();
+                self.cookies = Arc::new(reqwest::cookie::Jar::default());
                 Box::pin(self.login()).await?;
                 continue;
             }
             let busy = status == 429 || status >= 500 || code.is_some_and(|c| BUSY.contains(&c));
             if busy && attempt < self.retries {
                 attempt += 1;
-                let asked = headers
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                let asked = crate::listings::limits::retry_after(&headers);
                 tokio::time::sleep(self.backoff(attempt, asked)).await;
                 continue;
             }
