@@ -118,11 +118,23 @@ async fn login_answers_digest_resolves_relative_urls_and_keeps_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rets_10_and_18_logins_basic_auth_single_lookups_and_a_wrong_password() {
+async fn rets_10_and_18_logins_single_lookups_basic_refused_in_the_clear_and_a_wrong_password() {
+    // Basic over plain http would send the password readable: refused
+    // (tls.rs shows Basic answered over https).
+    let (login_url, _fake) = fake_rets::start(Fake {
+        basic: true,
+        ..fake()
+    })
+    .await;
+    let e = client(&login_url)
+        .login()
+        .await
+        .expect_err("basic in the clear");
+    assert!(matches!(e, RetsError::BasicInTheClear(_)), "{e}");
+    assert!(e.to_string().contains("https://"), "{e}");
     for style in [LoginStyle::V10, LoginStyle::V18] {
         let (login_url, fake) = fake_rets::start(Fake {
             login_style: style,
-            basic: true,
             no_star_lookups: true,
             ..fake()
         })

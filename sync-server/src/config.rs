@@ -111,7 +111,10 @@ impl ConfigArgs {
             None => FileConfig::default(),
         };
         let d = Config::default();
-        let tls = match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+        ) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,
             (Some(_), None) => anyhow::bail!(
@@ -190,8 +193,11 @@ mod tests {
     fn tls_needs_both_files_from_flags_or_the_file() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("relay.toml");
-        std::fs::write(&file, "tls_cert = \"/etc/c.pem\"\ntls_key = \"/etc/k.pem\"\n")
-            .expect("write");
+        std::fs::write(
+            &file,
+            "tls_cert = \"/etc/c.pem\"\ntls_key = \"/etc/k.pem\"\n",
+        )
+        .expect("write");
         let c = resolve(&["--config", file.to_str().expect("p")]).expect("file");
         assert_eq!(
             c.tls,

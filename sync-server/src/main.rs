@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use porchlight_relay::Relay;
-use porchlight_relay::tls::{ServerTls, TlsListener};
 use porchlight_relay::config::ConfigArgs;
+use porchlight_relay::tls::{ServerTls, TlsListener};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,8 +93,7 @@ async fn main() -> anyhow::Result<()> {
 fn reload_on_sighup(tls: ServerTls) {
     #[cfg(unix)]
     tokio::spawn(async move {
-        let Ok(mut hup) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         else {
             tracing::warn!("cannot listen for SIGHUP; restart the relay to load a new certificate");
             return;

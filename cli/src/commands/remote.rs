@@ -12,8 +12,8 @@ use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
 use porchlight_core::client::{
-    Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials,
-    save_credentials, sync_once,
+    Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials, save_credentials,
+    sync_once,
 };
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -30,6 +30,25 @@ pub async fn start(dir: &Path, addr: SocketAddr) -> (Running, SocketAddr) {
     (Running { stop, task }, addr)
 }
 
+/// A relay serving HTTPS and WSS with `cert` and `key` on loopback.
+pub async fn start_tls(dir: &Path, cert: &Path, key: &Path) -> (Running, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let tls = porchlight_relay::tls::ServerTls::load(cert, key).expect("certificate");
+    let listener = porchlight_relay::tls::TlsListener::new(listener, tls).expect("listener");
+    let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("relay");
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        relay
+            .serve(listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+    });
+    (Running { stop, task }, addr)
+}
+
 pub async fn stop(r: Running) {
     let _ = r.stop.send(());
     let _ = r.task.await;
@@ -57,12 +76,24 @@ pub async fn pl(dir: &Path, user: &str, args: &[&str], stdin: &str) -> String {
 /// keychain (the keychain itself is tested in keychain.rs) and ignore the
 /// developer's relay settings.
 pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    run_cli_env(dir, args, stdin, &[])
+}
+
+/// [`run_cli`] with extra environment variables (e.g. `PORCHLIGHT_CA_FILE`).
+pub fn run_cli_env(
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("PORCHLIGHT_TOKEN")
         .env_remove("PORCHLIGHT_RELAY")
+        .env_remove("PORCHLIGHT_CA_FILE")
+        .envs(env.iter().copied())
         .env("PORCHLIGHT_SECRETS", "file")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -54,9 +54,10 @@ impl TestCa {
     fn make(&self, stem: &str, names: &[&str], expired: bool) -> ServerCert {
         let sans: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let mut params = CertificateParams::new(sans).expect("params");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, names.first().copied().unwrap_or("server"));
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("server"),
+        );
         if expired {
             params.not_before = rcgen::date_time_ymd(2020, 1, 1);
             params.not_after = rcgen::date_time_ymd(2021, 1, 1);

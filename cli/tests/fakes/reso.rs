@@ -33,6 +33,11 @@ pub struct Fake {
     pub media: HashMap<String, Vec<u8>>,
     /// Every `$select` asked for, in order.
     pub selects: Vec<String>,
+    /// "http" or "https": the scheme of the links it sends.
+    pub scheme: String,
+    /// Send next links to this origin instead of its own (a server that
+    /// points its pages elsewhere).
+    pub next_link_origin: Option<String>,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -172,7 +177,11 @@ async fn property(
             .get("host")
             .and_then(|h| h.to_str().ok())
             .unwrap_or("127.0.0.1");
-        body["@odata.nextLink"] = json!(format!("http://{host}/odata/Property?{}", next.join("&")));
+        let origin = f
+            .next_link_origin
+            .clone()
+            .unwrap_or_else(|| format!("{}://{host}", f.scheme));
+        body["@odata.nextLink"] = json!(format!("{origin}/odata/Property?{}", next.join("&")));
     }
     Json(body).into_response()
 }
@@ -210,6 +219,9 @@ pub async fn start_with(
         .route("/media/{name}", get(media))
         .with_state(fake.clone());
     let (scheme, addr) = serve(app, tls).await;
+    if let Ok(mut f) = fake.lock() {
+        f.scheme = scheme.to_string();
+    }
     (format!("{scheme}://{addr}"), fake)
 }
 

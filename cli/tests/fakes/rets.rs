@@ -101,6 +101,8 @@ pub struct Fake {
     pub logout_fails: bool,
     /// Files served at /cdn/NAME (where Location parts point).
     pub cdn: HashMap<String, Vec<u8>>,
+    /// "http" or "https": the scheme of the absolute URLs it sends.
+    pub scheme: String,
     // What happened.
     pub session: Option<String>,
     pub logins: u32,
@@ -237,9 +239,14 @@ async fn login(State(fake): State<Shared>, headers: HeaderMap, uri: axum::http::
     let session = format!("S{}", f.logins);
     f.session = Some(session.clone());
     let host = header(&headers, "host").to_string();
+    let scheme = if f.scheme.is_empty() {
+        "http".to_string()
+    } else {
+        f.scheme.clone()
+    };
     let body = match f.login_style {
         LoginStyle::V17 => format!(
-            "<RETS ReplyCode=\"0\" ReplyText=\"Operation Successful\">\r\n<RETS-RESPONSE>\r\nMemberName=Maria Lopez\r\nUser=maria,1,AGENT,m1\r\nMetadataVersion=1.00.001\r\nGetMetadata = /rets/getmetadata\r\nSearch=/rets/search\r\nGetObject=http://{host}/rets/getobject\r\nLogout=logout\r\n</RETS-RESPONSE>\r\n</RETS>\r\n"
+            "<RETS ReplyCode=\"0\" ReplyText=\"Operation Successful\">\r\n<RETS-RESPONSE>\r\nMemberName=Maria Lopez\r\nUser=maria,1,AGENT,m1\r\nMetadataVersion=1.00.001\r\nGetMetadata = /rets/getmetadata\r\nSearch=/rets/search\r\nGetObject={scheme}://{host}/rets/getobject\r\nLogout=logout\r\n</RETS-RESPONSE>\r\n</RETS>\r\n"
         ),
         LoginStyle::V10 => "<RETS ReplyCode=\"0\" ReplyText=\"V1.0\">\nGetMetadata=getmetadata\nSearch=search\nGetObject=getobject\nLogout=logout\n</RETS>\n".to_string(),
         LoginStyle::V18 | LoginStyle::Html => "<RETS ReplyCode=\"0\" ReplyText=\"Success\">\n<RETS-RESPONSE>\nInfo=USERID;Character;maria\nInfo=MEMBERNAME;Character;Maria Lopez\nGetMetadata=/rets/getmetadata\nSearch=/rets/search\nGetObject=/rets/getobject\nLogout=/rets/logout\n</RETS-RESPONSE>\n</RETS>\n".to_string(),
@@ -656,6 +663,9 @@ pub async fn start_with(
         .route("/cdn/{name}", get(cdn))
         .with_state(fake.clone());
     let (scheme, addr) = serve(app, tls).await;
+    if let Ok(mut f) = fake.lock() {
+        f.scheme = scheme.to_string();
+    }
     (format!("{scheme}://{addr}/rets/login"), fake)
 }
 

@@ -356,11 +356,7 @@ async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Result<()> {
 
 /// The documents to sync: shared boards (registered with their team first)
 /// and every document of the user's teams.
-async fn documents(
-    profile: &mut Profile,
-    base: &Endpoint,
-    token: &str,
-) -> Result<Vec<DocumentId>> {
+async fn documents(profile: &mut Profile, base: &Endpoint, token: &str) -> Result<Vec<DocumentId>> {
     let token = Some(token);
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
     for (doc, team) in profile.shared_boards()? {
@@ -877,7 +873,11 @@ mod tests {
 
     #[test]
     fn plain_http_to_another_machine_is_refused_unless_allowed() {
-        for local in ["http://127.0.0.1:7280", "http://localhost:7280", "http://[::1]:7280"] {
+        for local in [
+            "http://127.0.0.1:7280",
+            "http://localhost:7280",
+            "http://[::1]:7280",
+        ] {
             Endpoint::new(local, Trust::default()).expect(local);
         }
         Endpoint::new("https://relay.example", Trust::default()).expect("https");
@@ -914,7 +914,10 @@ mod tests {
         let loaded = load_credentials(dir.path()).expect("load");
         assert_eq!(loaded.token, creds.token);
         assert_eq!(loaded.email, creds.email);
-        assert_eq!(loaded.trust, creds.trust, "the CA file is saved with the sign-in");
+        assert_eq!(
+            loaded.trust, creds.trust,
+            "the CA file is saved with the sign-in"
+        );
         assert!(forget_credentials(dir.path()).expect("forget"));
         let err = load_credentials(dir.path()).expect_err("signed out");
         assert!(

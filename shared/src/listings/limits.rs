@@ -10,7 +10,10 @@ use reqwest::header::HeaderMap;
 pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 /// The wait a reply asks for: `Retry-After`, else an exhausted
@@ -86,7 +89,10 @@ mod tests {
             None
         );
         assert_eq!(
-            retry_after(&headers(&[("ratelimit", "limit=100, remaining=0, reset=5")])),
+            retry_after(&headers(&[(
+                "ratelimit",
+                "limit=100, remaining=0, reset=5"
+            )])),
             Some(Duration::from_secs(5))
         );
         assert_eq!(

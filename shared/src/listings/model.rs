@@ -107,13 +107,19 @@ impl StandardStatus {
             .flat_map(char::to_lowercase)
             .collect();
         Some(match squashed.as_str() {
-            "offmarket" | "tempoffmarket" | "temporarilyoffmarket" | "tom"
+            "offmarket"
+            | "tempoffmarket"
+            | "temporarilyoffmarket"
+            | "tom"
             | "temporarilywithdrawn" => Self::Hold,
             "leased" | "rented" | "closedsale" => Self::Closed,
-            "contingent" | "activecontingent" | "backup" | "activeoptioncontract"
-            | "activekickout" | "underagreement" | "activewithcontract" => {
-                Self::ActiveUnderContract
-            }
+            "contingent"
+            | "activecontingent"
+            | "backup"
+            | "activeoptioncontract"
+            | "activekickout"
+            | "underagreement"
+            | "activewithcontract" => Self::ActiveUnderContract,
             "pendingsale" | "salepending" | "pendingcontinuetoshow" => Self::Pending,
             "new" | "newlisting" | "backonmarket" | "pricechange" | "reactivated" | "extended"
             | "forsale" | "forlease" | "forrent" => Self::Active,
@@ -318,10 +324,7 @@ impl Listing {
         };
         if let Some(text) = local_status {
             listing.standard_status = StandardStatus::from_local(&text);
-            listing
-                .other
-                .entry("MlsStatus".to_string())
-                .or_insert(text);
+            listing.other.entry("MlsStatus".to_string()).or_insert(text);
         }
         Ok(LenientListing { listing, problems })
     }

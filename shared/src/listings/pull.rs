@@ -164,7 +164,12 @@ pub async fn pull(
                 (Some(t), _) => edge = Some((t, 1)),
             }
         }
-        query_fetched += page.listings.len() + page.problems.iter().filter(|p| p.ends_with("skipped")).count();
+        query_fetched += page.listings.len()
+            + page
+                .problems
+                .iter()
+                .filter(|p| p.ends_with("skipped"))
+                .count();
         for p in &page.problems {
             report.problem(format!("{url}: {p}"));
         }
@@ -213,7 +218,8 @@ pub async fn pull(
                 if next == url {
                     return Err(ResoError::NotOData {
                         url,
-                        reason: "the server sent the same window again; stopped so nothing loops".into(),
+                        reason: "the server sent the same window again; stopped so nothing loops"
+                            .into(),
                     }
                     .into());
                 }

@@ -181,7 +181,10 @@ pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
                 }
                 listings.push(read.listing);
             }
-            Err(e) => problems.push(format!("record {index}: {} {}; skipped", e.field, e.message)),
+            Err(e) => problems.push(format!(
+                "record {index}: {} {}; skipped",
+                e.field, e.message
+            )),
         }
     }
     let total = match body.get("@odata.count") {
@@ -357,8 +360,9 @@ impl ResoClient {
                         reason: crate::net::describe(&e, token_url),
                     })?;
                 let status = resp.status().as_u16();
-                let bytes = crate::net::read_capped(resp, crate::net::caps::JSON, "an OAuth2 token", "")
-                    .await?;
+                let bytes =
+                    crate::net::read_capped(resp, crate::net::caps::JSON, "an OAuth2 token", "")
+                        .await?;
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 if status != 200 {
                     return Err(ResoError::Auth { status, body: text });
@@ -552,7 +556,10 @@ mod tests {
         let page = parse_page("u", &bad).expect("page");
         assert_eq!(page.listings.len(), 2);
         assert_eq!(page.listings[0].other["ListPrice"], "call");
-        assert_eq!(page.listings[0].standard_status, Some(StandardStatus::Closed));
+        assert_eq!(
+            page.listings[0].standard_status,
+            Some(StandardStatus::Closed)
+        );
         assert_eq!(page.listings[0].other["MlsStatus"], "Leased");
         assert_eq!(page.problems.len(), 2, "{:?}", page.problems);
         assert!(page.problems[0].contains("record 0") && page.problems[0].contains("skipped"));
@@ -561,7 +568,9 @@ mod tests {
 
     #[test]
     fn a_page_with_a_byte_that_is_not_utf8_names_its_record_and_a_cut_page_says_so() {
-        let mut bytes = br#"{"value":[{"ListingKey":"A1","City":"Denver"},{"ListingKey":"B2","City":"N"#.to_vec();
+        let mut bytes =
+            br#"{"value":[{"ListingKey":"A1","City":"Denver"},{"ListingKey":"B2","City":"N"#
+                .to_vec();
         bytes.push(0xfa);
         bytes.extend_from_slice(br#"nez"}]}"#);
         let e = read_page("u", &bytes).expect_err("not utf-8");

@@ -37,7 +37,9 @@ pub fn decode_text(bytes: &[u8]) -> String {
 pub fn decode_declared(bytes: &[u8], charset: Option<&str>) -> String {
     let label = charset.map(str::trim).unwrap_or("");
     match encoding_rs::Encoding::for_label(label.as_bytes()) {
-        Some(enc) if enc != encoding_rs::UTF_8 => enc.decode_without_bom_handling(bytes).0.into_owned(),
+        Some(enc) if enc != encoding_rs::UTF_8 => {
+            enc.decode_without_bom_handling(bytes).0.into_owned()
+        }
         _ => decode_text(bytes),
     }
 }
@@ -49,7 +51,10 @@ pub fn xml_encoding(bytes: &[u8]) -> Option<String> {
     let decl = head.trim_start().strip_prefix("<?xml")?;
     let decl = &decl[..decl.find("?>")?];
     let at = decl.to_ascii_lowercase().find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value = &rest[1..];
     Some(value[..value.find(quote)?].to_string())

@@ -28,7 +28,10 @@ fn chain<'a>(err: &'a (dyn Error + 'static)) -> Vec<&'a (dyn Error + 'static)> {
     let mut next = Some(err);
     while let Some(e) = next {
         out.push(e);
-        next = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn Error + 'static)),
             None => e.source(),
         };
@@ -68,6 +71,14 @@ fn tls_sentence(err: &(dyn Error + 'static), host: &str) -> Option<String> {
                 | CertificateError::UnsupportedSignatureAlgorithmContext { .. } => format!(
                     "the certificate of {host} has a signature Porchlight cannot verify ({c:?})"
                 ),
+                // webpki's own errors arrive boxed; `openssl req -x509`
+                // makes exactly this kind (CA:TRUE on the server's own
+                // certificate), so it gets its own advice.
+                CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                    format!(
+                        "the certificate of {host} is a CA certificate used as the server's own (a self-signed one made with `openssl req -x509`?), which TLS clients refuse even when trusted; sign a server certificate with a CA and give that CA with {CA_FILE_ENV}=ca.pem (the README shows how), or use a public certificate (Let's Encrypt)"
+                    )
+                }
                 other => format!("the certificate of {host} was refused: {other:?}"),
             },
             rustls::Error::PeerIncompatible(why) => format!(
@@ -111,7 +122,9 @@ fn plain(e: &(dyn Error + 'static)) -> Option<String> {
     if let Some(io) = e.downcast_ref::<std::io::Error>() {
         use std::io::ErrorKind::*;
         let hint = match io.kind() {
-            ConnectionRefused => "connection refused (is the server running, and is the port right?)",
+            ConnectionRefused => {
+                "connection refused (is the server running, and is the port right?)"
+            }
             TimedOut => "timed out",
             ConnectionReset => "the connection was reset",
             ConnectionAborted => "the connection was aborted",
@@ -129,6 +142,10 @@ fn plain(e: &(dyn Error + 'static)) -> Option<String> {
         if r.is_request() || r.is_connect() {
             return Some(String::new());
         }
+    }
+    // hyper-util's wrapper ("client error (Connect)") says no more either.
+    if e.to_string().starts_with("client error (") {
+        return Some(String::new());
     }
     None
 }
@@ -217,6 +234,28 @@ mod tests {
         assert!(describe(&err, "https://x:80").contains("plain http"));
     }
 
+    #[derive(Debug)]
+    struct CaUsedAsEndEntity;
+    impl std::fmt::Display for CaUsedAsEndEntity {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("CaUsedAsEndEntity")
+        }
+    }
+    impl Error for CaUsedAsEndEntity {}
+
+    #[test]
+    fn an_openssl_self_signed_certificate_gets_advice_that_works() {
+        let other = rustls::OtherError(std::sync::Arc::new(CaUsedAsEndEntity));
+        let err = std::io::Error::other(rustls::Error::InvalidCertificate(
+            CertificateError::Other(other),
+        ));
+        let text = describe(&err, "https://127.0.0.1:7399");
+        assert!(
+            text.contains("127.0.0.1:7399") && text.contains("openssl req -x509"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn the_cause_chain_is_printed_without_repeats() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
@@ -225,7 +264,7 @@ mod tests {
         let text = describe(&err, "http://127.0.0.1:9");
         assert_eq!(
             text,
-            "client error (Connect): tcp connect error: connection refused (is the server running, and is the port right?)"
+            "tcp connect error: connection refused (is the server running, and is the port right?)"
         );
     }
 }

@@ -116,7 +116,10 @@ mod tests {
     #[test]
     fn origins_compare_scheme_host_and_port_with_default_ports() {
         let a = Origin::parse("https://MLS.example/rets/login").expect("a");
-        assert_eq!(a, Origin::parse("https://mls.example:443/search").expect("b"));
+        assert_eq!(
+            a,
+            Origin::parse("https://mls.example:443/search").expect("b")
+        );
         assert_ne!(a, Origin::parse("http://mls.example/rets").expect("c"));
         assert_ne!(a, Origin::parse("https://mls.example:8443/").expect("d"));
         assert_ne!(a, Origin::parse("https://evil.example/").expect("e"));
@@ -143,10 +146,22 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1", "127.9.9.9", "localhost", "[::1]", "::1", "app.localhost"] {
+        for h in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "localhost",
+            "[::1]",
+            "::1",
+            "app.localhost",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
-        for h in ["10.0.0.1", "relay.example", "192.168.1.2", "localhost.example"] {
+        for h in [
+            "10.0.0.1",
+            "relay.example",
+            "192.168.1.2",
+            "localhost.example",
+        ] {
             assert!(!is_loopback_host(h), "{h}");
         }
     }

@@ -140,7 +140,10 @@ mod tests {
         std::fs::write(&path, "not a certificate\n").expect("write");
         let e = read_ca_file(&path).expect_err("no certificate");
         let text = e.to_string();
-        assert!(text.contains("ca.pem") && text.contains("BEGIN CERTIFICATE"), "{text}");
+        assert!(
+            text.contains("ca.pem") && text.contains("BEGIN CERTIFICATE"),
+            "{text}"
+        );
         let e = read_ca_file(&dir.path().join("missing.pem")).expect_err("missing");
         assert!(e.to_string().contains("missing.pem"), "{e}");
     }

@@ -235,7 +235,11 @@ impl RetsClient {
         if *reach != Reach::Home {
             return h;
         }
-        if let Some(jar) = self.cookies.cookies(url).and_then(|v| v.to_str().ok().map(str::to_string)) {
+        if let Some(jar) = self
+            .cookies
+            .cookies(url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+        {
             set("cookie", &jar);
         }
         if let Some(ua_password) = &self.config.ua_password {
@@ -322,7 +326,9 @@ impl RetsClient {
                     .collect();
                 if let Some(c) = challenges.iter().find_map(|c| Challenge::parse(c)) {
                     answered = true;
-                    if url.scheme() == "http" && !crate::net::origin::is_loopback_host(url.host_str().unwrap_or("")) {
+                    if url.scheme() == "http"
+                        && !crate::net::origin::is_loopback_host(url.host_str().unwrap_or(""))
+                    {
                         tracing::warn!(
                             "RETS over plain http:// to {}: Digest keeps the password out of the request, but listings and the session cookie travel unencrypted",
                             self.pin.home

@@ -43,4 +43,13 @@ secret: string,
 /**
  * RETS: the user-agent password, when the MLS issued one.
  */
-ua_password: string, };
+ua_password: string, 
+/**
+ * A PEM file of a private CA for this MLS; empty for none.
+ */
+ca_file: string, 
+/**
+ * Other hosts the MLS links to (e.g. its photo CDN), separated by
+ * commas; fetched without credentials.
+ */
+allow_origins: string, };

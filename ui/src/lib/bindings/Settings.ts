@@ -4,7 +4,11 @@ import type { Preferences } from "./Preferences";
 /**
  * What the settings page shows. Never the token.
  */
-export type Settings = { relay?: string, email?: string, user: string, time_zone: string, preferences: Preferences, 
+export type Settings = { relay?: string, email?: string, 
+/**
+ * The private CA trusted for the relay, if one was given.
+ */
+ca_file?: string, user: string, time_zone: string, preferences: Preferences, 
 /**
  * Set when the token went to a file because there is no OS keychain.
  */
