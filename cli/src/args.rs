@@ -417,6 +417,8 @@ pub enum MlsCmd {
         page_size: usize,
         #[command(flatten)]
         net: MlsNet,
+        #[command(flatten)]
+        fields: RetsFields,
     },
     /// Sign in to a connection and ask for a little (RETS: login and the
     /// class's metadata; RESO: the first page), to check the settings.
@@ -431,6 +433,10 @@ pub enum MlsCmd {
         name: Option<String>,
         #[arg(long)]
         full: bool,
+        /// Import the other rows of a page with rows that do not fit its
+        /// columns (each is reported), instead of stopping at that page.
+        #[arg(long)]
+        skip_bad: bool,
     },
     /// Write realistic synthetic listings as a CSV export (for demos and
     /// for trying imports); the same seed gives the same listings.
@@ -651,5 +657,51 @@ impl MlsNet {
             ca_file,
             allow_origins: self.allow_origins.clone(),
         })
+    }
+}
+
+/// Field names for RETS servers whose metadata has no StandardNames.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RetsFields {
+    /// The system name of the listing key field (→ ListingKey).
+    #[arg(long, value_name = "SYSTEM-NAME")]
+    pub key_field: Option<String>,
+    /// The system name of the modification timestamp (→ ModificationTimestamp).
+    #[arg(long, value_name = "SYSTEM-NAME")]
+    pub timestamp_field: Option<String>,
+    /// The system name of the status field (→ StandardStatus).
+    #[arg(long, value_name = "SYSTEM-NAME")]
+    pub status_field: Option<String>,
+    /// A TOML file mapping system names to RESO names, as for CSV:
+    /// [columns] "LP" = "ListPrice".
+    #[arg(long, value_name = "TOML")]
+    pub mapping: Option<std::path::PathBuf>,
+}
+
+impl RetsFields {
+    /// System name → RESO name; the flags win over the file.
+    pub fn resolve(&self) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        if let Some(path) = &self.mapping {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                crate::UsageError(format!(
+                    "cannot read the mapping file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let pairs = porchlight_core::listings::mapping::Mapping::file_pairs(&text)
+                .map_err(|e| crate::UsageError(format!("{}: {e}", path.display())))?;
+            out.extend(pairs);
+        }
+        for (flag, reso) in [
+            (&self.key_field, "ListingKey"),
+            (&self.timestamp_field, "ModificationTimestamp"),
+            (&self.status_field, "StandardStatus"),
+        ] {
+            if let Some(system) = flag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                out.insert(system.to_string(), reso.to_string());
+            }
+        }
+        Ok(out)
     }
 }

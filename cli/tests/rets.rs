@@ -62,6 +62,7 @@ fn client(login_url: &str) -> RetsClient {
         class: "RES".into(),
         page_size: 50,
         net: Default::default(),
+        fields: Default::default(),
     })
     .expect("client");
     c.retries = 3;
@@ -657,4 +658,55 @@ async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wro
         e.to_string().contains("no class 'COM'") && e.to_string().contains("RES, CND"),
         "{e}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_listing() {
+    let (login_url, fake) = fake_rets::start(fake()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+
+    // The second page is cut off mid-reply: the first page is in, the
+    // second is not (not even its whole rows), and the error says so.
+    fake.lock().expect("fake").cut_at_offset = Some(6);
+    let e = pull(&mut p, "mls", &mut client(&login_url), false, &mut |_| {})
+        .await
+        .expect_err("cut off");
+    assert!(e.to_string().contains("cut off"), "{e}");
+    assert_eq!(common::cached(&p).len(), 5);
+    // Once the server sends whole pages, the pull resumes and completes.
+    fake.lock().expect("fake").cut_at_offset = None;
+    let report = pull(&mut p, "mls", &mut client(&login_url), false, &mut |_| {})
+        .await
+        .expect("resumed");
+    assert_eq!(report.import.added, 18);
+    assert_eq!(common::cached(&p).len(), 23);
+
+    // T07's remarks gain a tab (the delimiter): its row has a field too
+    // many. Without --skip-bad the pull stops at that page, naming it.
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records[7].remarks = b"Big\tyard".to_vec();
+        f.records[7].modified = "2026-11-20T11:00:00".into();
+    }
+    let e = pull(&mut p, "mls", &mut client(&login_url), true, &mut |_| {})
+        .await
+        .expect_err("bad row");
+    let text = e.to_string();
+    assert!(
+        text.contains("key T07") && text.contains("--skip-bad"),
+        "{text}"
+    );
+    // With it, the other rows import, T07 is reported, and a full pull
+    // does not delete T07 (merely unread) from the cache.
+    let mut c = client(&login_url);
+    c.skip_bad = true;
+    let report = pull(&mut p, "mls", &mut c, true, &mut |_| {})
+        .await
+        .expect("skip bad");
+    assert_eq!(report.import.removed, 0, "{:?}", report.problems);
+    assert_eq!(report.problem_count, 1);
+    assert!(report.problems[0].contains("T07"), "{:?}", report.problems);
+    assert!(common::cached(&p).contains(&"T07".to_string()));
+    assert_eq!(common::cached(&p).len(), 23);
 }

@@ -290,6 +290,7 @@ async fn pulls_from_the_fake_mls_servers() {
         class: "RES".into(),
         page_size: 2500,
         net: Default::default(),
+        fields: Default::default(),
     })
     .expect("client");
     let t = Instant::now();

@@ -63,6 +63,9 @@ pub struct PullSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// Records skipped or kept in part, in words (the first 200).
+    pub problems: Vec<String>,
+    pub problem_count: usize,
 }
 
 /// A cached photo for the window: its thumbnail as a data URL.
@@ -150,6 +153,7 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
             user_agent: or(&form.user_agent, sources::RETS_USER_AGENT),
             version: or(&form.rets_version, sources::RETS_VERSION),
             ua_password: !form.ua_password.trim().is_empty(),
+            fields: Default::default(),
         }),
         other => {
             return Err(AppError::Invalid(format!(
@@ -348,7 +352,7 @@ pub async fn pull_mls(
             );
         };
         let report = rt
-            .block_on(connection.pull(&mut profile, &name, full, &mut progress))
+            .block_on(connection.pull(&mut profile, &name, full, false, &mut progress))
             .map_err(pull_error)?;
         Ok(PullSummary {
             pages: report.pages,
@@ -356,6 +360,8 @@ pub async fn pull_mls(
             updated: report.import.updated,
             unchanged: report.import.unchanged,
             removed: report.import.removed,
+            problem_count: report.problem_count,
+            problems: report.problems,
         })
     });
     worker

@@ -67,6 +67,7 @@ async fn pull_one(
     profile: &mut Profile,
     source: &MlsSource,
     full: bool,
+    skip_bad: bool,
 ) -> Result<PullReport> {
     let mut connection = Connection::open(source, &secrets(dir)?).map_err(pull_error)?;
     let name = source.name.clone();
@@ -83,7 +84,7 @@ async fn pull_one(
         );
     };
     let report = connection
-        .pull(profile, &source.name, full, &mut progress)
+        .pull(profile, &source.name, full, skip_bad, &mut progress)
         .await;
     eprintln!();
     // Either way the next pull resumes from the last whole page.
@@ -141,6 +142,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             ua_password,
             page_size,
             net,
+            fields,
         } => {
             let source = MlsSource {
                 name: name.trim().to_string(),
@@ -156,6 +158,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                     user_agent,
                     version: rets_version,
                     ua_password,
+                    fields: fields.resolve()?,
                 }),
                 select: Vec::new(),
                 net: net.resolve()?,
@@ -231,7 +234,11 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             println!("Removed '{name}' and its secret; its listings stay in the cache.");
             Ok(())
         }
-        MlsCmd::Pull { name, full } => {
+        MlsCmd::Pull {
+            name,
+            full,
+            skip_bad,
+        } => {
             let sources = match name {
                 Some(n) => vec![
                     profile
@@ -250,7 +257,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             let rt = runtime()?;
             let mut reports = Vec::new();
             for s in &sources {
-                let report = rt.block_on(pull_one(dir, profile, s, full))?;
+                let report = rt.block_on(pull_one(dir, profile, s, full, skip_bad))?;
                 if !json {
                     println!(
                         "{}: {} pages, {} new, {} updated, {} unchanged, {} removed.",
@@ -261,6 +268,21 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                         report.import.unchanged,
                         report.import.removed
                     );
+                    for p in &report.problems {
+                        eprintln!("  {p}");
+                    }
+                    if report.problem_count > 0 {
+                        eprintln!(
+                            "{}: {} record(s) skipped or kept in part (listed above{}).",
+                            s.name,
+                            report.problem_count,
+                            if report.problem_count > report.problems.len() {
+                                ", the first of them"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
                 }
                 reports.push(serde_json::json!({ "source": s.name, "report": report }));
             }

@@ -103,6 +103,9 @@ pub struct Fake {
     pub cdn: HashMap<String, Vec<u8>>,
     /// "http" or "https": the scheme of the absolute URLs it sends.
     pub scheme: String,
+    /// Searches at this offset send only the first two thirds of their
+    /// reply (a dropped connection mid-page).
+    pub cut_at_offset: Option<usize>,
     // What happened.
     pub session: Option<String>,
     pub logins: u32,
@@ -526,6 +529,9 @@ async fn search(
         body.extend(b"<MAXROWS />\r\n");
     }
     body.extend(b"</RETS>\r\n");
+    if f.cut_at_offset == Some(offset) {
+        body.truncate(body.len() * 2 / 3);
+    }
     xml(body)
 }
 

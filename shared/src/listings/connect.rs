@@ -50,11 +50,12 @@ impl Connection {
     pub async fn test(&mut self) -> Result<String, PullError> {
         match self {
             Connection::Rets(c) => {
-                let member = c
-                    .login()
-                    .await?
+                let reply = c.login().await?;
+                // RETS 1.7 says MemberName=…; 1.8 an Info=MEMBERNAME line.
+                let member = reply
                     .other
                     .get("MemberName")
+                    .or_else(|| reply.info.get("MEMBERNAME"))
                     .cloned()
                     .unwrap_or_default();
                 let result = c.class_metadata().await;
@@ -66,15 +67,35 @@ impl Connection {
                     .iter()
                     .filter(|(r, cl, _)| r == &config.resource && cl == &config.class)
                     .count();
+                let decoder = m.decoder(
+                    &config.resource,
+                    &config.class,
+                    &super::mapping::Mapping::exact(&config.fields),
+                );
+                let missing: Vec<String> = [
+                    ("ListingKey", "--key-field", true),
+                    ("ModificationTimestamp", "--timestamp-field", true),
+                    ("StandardStatus", "--status-field", false),
+                ]
+                .iter()
+                .filter(|(reso, _, _)| decoder.system_name(reso).is_none())
+                .map(|(reso, flag, needed)| {
+                    format!(
+                        " No field is marked as {reso}{}; name it with `porchlight mls add-rets … {flag} SYSTEM-NAME` (or a --mapping file).",
+                        if *needed { " (a pull needs it)" } else { "" }
+                    )
+                })
+                .collect();
                 Ok(format!(
-                    "Logged in{}; {}:{} has {fields} fields.",
+                    "Logged in{}; {}:{} has {fields} fields.{}",
                     if member.is_empty() {
                         String::new()
                     } else {
                         format!(" as {member}")
                     },
                     config.resource,
-                    config.class
+                    config.class,
+                    missing.concat()
                 ))
             }
             Connection::Reso(c) => {
@@ -97,11 +118,13 @@ impl Connection {
         profile: &mut Profile,
         source: &str,
         full: bool,
+        skip_bad: bool,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<PullReport, PullError> {
         match self {
             Connection::Reso(c) => super::pull::pull(profile, source, c, full, progress).await,
             Connection::Rets(c) => {
+                c.skip_bad = skip_bad;
                 super::rets::replicate::pull(profile, source, c, full, progress).await
             }
         }

@@ -141,6 +141,32 @@ impl Mapping {
         Ok(mapping)
     }
 
+    /// Only these pairs (a server's field name → RESO name), nothing
+    /// guessed: for RETS, where a system name that looks like a common
+    /// header ("Bedrooms" holding "2 Bed") must not become a typed RESO
+    /// field unless metadata or the user says so.
+    pub fn exact<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
+        Mapping {
+            columns: pairs
+                .into_iter()
+                .map(|(k, v)| (squash(k), v.trim().to_string()))
+                .collect(),
+        }
+    }
+
+    /// The RESO name the mapping gives `header`, if it gives one.
+    pub fn get(&self, header: &str) -> Option<&str> {
+        self.columns.get(&squash(header)).map(String::as_str)
+    }
+
+    /// The file's own pairs (header → RESO name), without the defaults.
+    pub fn file_pairs(text: &str) -> Result<Vec<(String, String)>, String> {
+        let file: MappingFile = toml::from_str(text).map_err(|e| {
+            format!("the mapping file is not valid: {e} (expected [columns] with \"field\" = \"ResoName\" lines)")
+        })?;
+        Ok(file.columns.into_iter().collect())
+    }
+
     /// The RESO name for a CSV header; an unknown header keeps its own name
     /// (so its values are kept under it).
     pub fn field_for(&self, header: &str) -> String {

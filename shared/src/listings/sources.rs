@@ -44,6 +44,11 @@ pub struct RetsSettings {
     pub version: String,
     /// A user-agent password is in the keychain (`mls:NAME:ua`).
     pub ua_password: bool,
+    /// System names the connection maps itself (system name → RESO name),
+    /// for servers whose metadata has no StandardNames (`--key-field`,
+    /// `--timestamp-field`, `--status-field`, `--mapping`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 /// How a connection reaches its server, beyond the URL: a private CA, and
@@ -437,6 +442,7 @@ mod tests {
                 user_agent: RETS_USER_AGENT.into(),
                 version: RETS_VERSION.into(),
                 ua_password: true,
+                fields: Default::default(),
             }),
             ..bearer.clone()
         };
@@ -482,6 +488,7 @@ mod tests {
                 user_agent: "Porchlight/0.1".into(),
                 version: "RETS/1.8".into(),
                 ua_password: true,
+                fields: Default::default(),
             }),
             token_url: None,
             client_id: None,
@@ -520,6 +527,7 @@ mod tests {
                     user_agent: "Porchlight/0.1".into(),
                     version: "RETS/1.7.2".into(),
                     ua_password: false,
+                    fields: Default::default(),
                 }),
                 token_url: None,
                 client_id: None,
@@ -532,6 +540,7 @@ mod tests {
                     user_agent: "Porchlight/0.1".into(),
                     version: "RETS/2".into(),
                     ua_password: false,
+                    fields: Default::default(),
                 }),
                 token_url: None,
                 client_id: None,

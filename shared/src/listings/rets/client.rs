@@ -52,6 +52,8 @@ pub struct RetsConfig {
     pub page_size: usize,
     /// CA file and other allowed origins.
     pub net: crate::listings::sources::NetSettings,
+    /// System name → RESO name, for metadata without StandardNames.
+    pub fields: BTreeMap<String, String>,
 }
 
 impl RetsConfig {
@@ -74,6 +76,7 @@ impl RetsConfig {
             class: r.class.clone(),
             page_size: source.page_size,
             net: source.net.clone(),
+            fields: r.fields.clone(),
         })
     }
 }
@@ -123,6 +126,10 @@ pub enum RetsError {
     #[error(transparent)]
     Net(#[from] NetError),
     #[error(
+        "the search page at offset {offset} has rows that do not fit its columns: {rows}. Nothing of this page was imported; `porchlight mls pull --skip-bad` imports the other rows and reports these"
+    )]
+    BadRows { offset: usize, rows: String },
+    #[error(
         "the RETS server has no class '{class}' in {resource}; it has: {available} (give one with --class)"
     )]
     UnknownClass {
@@ -152,6 +159,9 @@ pub struct RetsClient {
     pub max_retry_wait: Duration,
     /// Requests made (for progress and tests).
     pub requests: u64,
+    /// Skip (and report) search rows that do not fit the columns instead
+    /// of stopping the pull.
+    pub skip_bad: bool,
 }
 
 /// The reply codes that mean "busy, try again later".
@@ -194,6 +204,7 @@ impl RetsClient {
             retries: 4,
             max_retry_wait: Duration::from_secs(30),
             requests: 0,
+            skip_bad: false,
         })
     }
 

@@ -27,6 +27,8 @@ pub struct CompactReply {
     pub max_rows: bool,
     /// `<DATA>` lines that did not fit the columns, in words.
     pub bad_rows: Vec<String>,
+    /// The same lines: (data line number from 1, their fields as split).
+    pub bad_lines: Vec<(usize, Vec<String>)>,
 }
 
 impl CompactReply {
@@ -68,10 +70,45 @@ pub fn parse(bytes: &[u8]) -> Result<CompactReply, ReplyError> {
         .and_then(|r| r.trim().parse().ok());
     reply.max_rows = reply_code == 20208 || lower.contains("<maxrows");
     let (columns, rows, bad_rows) = table(&text, &lower, delimiter(&text, &lower))?;
+    if !columns.is_empty() {
+        complete(&lower, rows.len() + bad_rows.len())?;
+    }
+    reply.bad_lines = bad_rows
+        .iter()
+        .filter_map(|b| {
+            let n: usize = b
+                .strip_prefix("data line ")?
+                .split(':')
+                .next()?
+                .parse()
+                .ok()?;
+            let line = elements(&text, &lower, "data").get(n - 1).copied()?;
+            Some((n, split(line, delimiter(&text, &lower))))
+        })
+        .collect();
     reply.columns = columns;
     reply.rows = rows;
     reply.bad_rows = bad_rows;
     Ok(reply)
+}
+
+/// A page is used only when it is whole: the reply's `</RETS>` comes
+/// after its last `<DATA>` line. A reply cut mid-row or mid-value (a
+/// dropped connection, a proxy's limit) would otherwise lose its last row
+/// silently or store a cut value as if complete — and a later `--full`
+/// would delete listings that were merely unread.
+fn complete(lower: &str, rows: usize) -> Result<(), ReplyError> {
+    let from = lower
+        .rfind("<data>")
+        .or_else(|| lower.rfind("<columns>"))
+        .unwrap_or(0);
+    if lower[from..].contains("</rets>") {
+        return Ok(());
+    }
+    Err(ReplyError::Truncated {
+        rows: rows.saturating_sub(usize::from(lower.rfind("<data>").is_some())),
+        what: "no closing </RETS>",
+    })
 }
 
 /// Columns, the rows that fit them, and the lines that did not (in words).

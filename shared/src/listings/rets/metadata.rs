@@ -123,25 +123,30 @@ impl Metadata {
             .filter(|k| !k.is_empty())
     }
 
-    /// How to read a class's search rows: each system name's RESO name
-    /// (its StandardName when the mapping knows it, else the system name
-    /// through the mapping, so unknown fields keep their own names) and
-    /// its lookup, if any.
+    /// How to read a class's search rows: each system name's RESO name —
+    /// the connection's explicit `mapping` (system name → RESO name) when
+    /// it names the field, else the metadata's StandardName when that is a
+    /// RESO field, else the system name itself (kept as text; never
+    /// guessed from a name that looks like a common header) — and its
+    /// lookup, if any.
     pub fn decoder(&self, resource: &str, class: &str, mapping: &Mapping) -> Decoder {
+        let standard = Mapping::default();
         let key = self.key_field(resource);
         let mut fields = BTreeMap::new();
         for row in self.tables_of(resource, class) {
             let Some(system) = row.get("SystemName").filter(|s| !s.is_empty()) else {
                 continue;
             };
-            let reso = if key.as_deref() == Some(system.as_str()) {
+            let reso = if let Some(named) = mapping.get(system) {
+                named.to_string()
+            } else if key.as_deref() == Some(system.as_str()) {
                 "ListingKey".to_string()
             } else {
                 row.get("StandardName")
                     .filter(|s| !s.is_empty())
-                    .map(|s| mapping.field_for(s))
+                    .map(|s| standard.field_for(s))
                     .filter(|s| crate::listings::mapping::RESO_FIELDS.contains(&s.as_str()))
-                    .unwrap_or_else(|| mapping.field_for(system))
+                    .unwrap_or_else(|| system.trim().to_string())
             };
             let interpretation = row.get("Interpretation").map(String::as_str).unwrap_or("");
             let lookup = row
@@ -191,14 +196,13 @@ impl Decoder {
 
     /// One row's (RESO name, value) pairs; a lookup code with no entry in
     /// the lookup stays as sent. Columns the metadata does not describe
-    /// keep their names through the default mapping.
+    /// keep their own names.
     pub fn record(&self, columns: &[String], row: &[String]) -> Vec<(String, String)> {
-        let mapping = Mapping::default();
         columns
             .iter()
             .zip(row)
             .map(|(column, value)| match self.fields.get(column) {
-                None => (mapping.field_for(column), value.clone()),
+                None => (column.trim().to_string(), value.clone()),
                 Some(f) => {
                     let decoded = match &f.lookup {
                         None => value.clone(),

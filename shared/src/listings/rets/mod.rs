@@ -25,6 +25,10 @@ pub enum ReplyError {
     Reply { code: u32, text: String },
     #[error("the RETS reply has data but no <COLUMNS> line")]
     NoColumns,
+    #[error(
+        "the RETS reply was cut off ({rows} whole rows, then {what}); nothing of this page was imported, and the next pull starts again from it"
+    )]
+    Truncated { rows: usize, what: &'static str },
 }
 
 #[cfg(test)]

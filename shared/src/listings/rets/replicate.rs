@@ -39,29 +39,82 @@ pub fn query(field: &str, since: Option<DateTime<Utc>>) -> String {
     format!("({field}={at}+)")
 }
 
-/// Reads a page's rows, naming the first that does not make a listing.
-fn listings(
+/// A page's listings, and what could not be read of it.
+struct PageRead {
+    listings: Vec<Listing>,
+    /// Keys of rows that did not fit the columns (skipped with
+    /// `skip_bad`): a `--full` pull must not delete them.
+    bad_keys: Vec<String>,
+    /// A bad row whose key could not be told: `--full` cannot reconcile.
+    unkeyed: bool,
+}
+
+/// Reads a page's rows. A value that does not read is kept as text and
+/// reported; a row with no key is reported and skipped; a row whose field
+/// count is wrong stops the pull (nothing of the page imported) unless
+/// `skip_bad`, when it is reported with its line and key and skipped.
+fn read_page(
     decoder: &Decoder,
     reply: &super::compact::CompactReply,
     offset: usize,
-) -> Result<Vec<Listing>, RetsError> {
-    let mut out = Vec::with_capacity(reply.rows.len());
+    skip_bad: bool,
+    report: &mut PullReport,
+) -> Result<PageRead, RetsError> {
+    let key_at = decoder
+        .system_name("ListingKey")
+        .and_then(|k| reply.columns.iter().position(|c| c == k));
+    let mut read = PageRead {
+        listings: Vec::with_capacity(reply.rows.len()),
+        bad_keys: Vec::new(),
+        unkeyed: false,
+    };
+    let mut bad = Vec::new();
+    for (line, fields) in &reply.bad_lines {
+        let key = key_at
+            .and_then(|i| fields.get(i))
+            .filter(|k| !k.is_empty())
+            .cloned();
+        bad.push(format!(
+            "data line {line} of the page at offset {offset}{}: {} fields where the columns are {} (a delimiter inside a value?)",
+            key.as_deref().map(|k| format!(" (key {k})")).unwrap_or_default(),
+            fields.len(),
+            reply.columns.len()
+        ));
+        match key {
+            Some(k) => read.bad_keys.push(k),
+            None => read.unkeyed = true,
+        }
+    }
+    if !bad.is_empty() && !skip_bad {
+        return Err(RetsError::BadRows {
+            offset,
+            rows: bad.join("; "),
+        });
+    }
+    for b in bad {
+        report.problem(format!("{b}; skipped"));
+    }
     for (i, row) in reply.rows.iter().enumerate() {
         let fields = decoder.record(&reply.columns, row);
-        let listing = Listing::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|errors| RetsError::Reply {
-                url: format!("search row {}", offset + i),
-                error: super::ReplyError::NotRets(
-                    errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            })?;
-        out.push(listing);
+        match Listing::from_fields_lenient(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(r) => {
+                for p in &r.problems {
+                    report.problem(format!(
+                        "{}: {} {}; kept as text",
+                        r.listing.listing_key, p.field, p.message
+                    ));
+                }
+                read.listings.push(r.listing);
+            }
+            Err(e) => report.problem(format!(
+                "row {} of the search: {} {}; skipped",
+                offset + i,
+                e.field,
+                e.message
+            )),
+        }
     }
-    Ok(out)
+    Ok(read)
 }
 
 /// Pulls `source`'s listings modified since its mark (all of them when
@@ -90,14 +143,18 @@ async fn run(
     client.login().await?;
     let metadata = client.class_metadata().await?;
     let config = client.config().clone();
-    let decoder = metadata.decoder(&config.resource, &config.class, &Mapping::default());
+    let decoder = metadata.decoder(
+        &config.resource,
+        &config.class,
+        &Mapping::exact(&config.fields),
+    );
     let field = decoder
         .system_name("ModificationTimestamp")
         .ok_or_else(|| {
             RetsError::Reply {
                 url: format!("metadata of {}:{}", config.resource, config.class),
                 error: super::ReplyError::NotRets(
-                    "no field of the class has the StandardName ModificationTimestamp, so changes cannot be replicated".into(),
+                    "no field of the class has the StandardName ModificationTimestamp, so changes cannot be replicated; name it with `porchlight mls add-rets … --timestamp-field SYSTEM-NAME` (`porchlight mls test` lists what is missing)".into(),
                 ),
             }
         })?
@@ -121,10 +178,18 @@ async fn run(
     let mut seen: HashSet<String> = HashSet::new();
     let mut previous: Option<Vec<String>> = None;
     let mut total = None;
+    let mut reconcilable = true;
     loop {
         let reply = client.search(&query, offset).await?;
         total = reply.count.or(total);
-        let page = listings(&decoder, &reply, offset)?;
+        let read = read_page(&decoder, &reply, offset, client.skip_bad, &mut report)?;
+        let page = read.listings;
+        // Rows counted by the server, for the next Offset: the skipped too.
+        let served = reply.rows.len() + reply.bad_lines.len();
+        if full {
+            seen.extend(read.bad_keys);
+            reconcilable &= !read.unkeyed;
+        }
         let keys: Vec<String> = page.iter().map(|l| l.listing_key.clone()).collect();
         if !keys.is_empty() && previous.as_ref() == Some(&keys) {
             return Err(RetsError::RepeatedPage { offset }.into());
@@ -143,9 +208,8 @@ async fn run(
         if full {
             seen.extend(keys.iter().cloned());
         }
-        let next = offset + page.len();
-        let more =
-            !page.is_empty() && (reply.max_rows || total.is_some_and(|t| (next as u64) <= t));
+        let next = offset + served;
+        let more = served > 0 && (reply.max_rows || total.is_some_and(|t| (next as u64) <= t));
         if more && !full {
             let note = serde_json::to_string(&Checkpoint {
                 query: query.clone(),
@@ -175,8 +239,12 @@ async fn run(
         profile.set_listing_mark(source, at)?;
     }
     profile.set_listing_checkpoint(source, None)?;
-    if full {
+    if full && reconcilable {
         report.import.removed = profile.reconcile_listings(source, &seen)?;
+    } else if full {
+        report.problem(
+            "listings the MLS no longer has were not removed: a row whose key could not be read was skipped, and it might have been one of them".into(),
+        );
     }
     Ok(report)
 }

@@ -3,4 +3,8 @@
 /**
  * What a finished pull did.
  */
-export type PullSummary = { pages: number, added: number, updated: number, unchanged: number, removed: number, };
+export type PullSummary = { pages: number, added: number, updated: number, unchanged: number, removed: number, 
+/**
+ * Records skipped or kept in part, in words (the first 200).
+ */
+problems: Array<string>, problem_count: number, };

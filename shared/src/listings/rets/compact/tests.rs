@@ -83,6 +83,29 @@ fn rows_that_do_not_fit_are_reported_not_dropped_silently() {
         r.bad_rows,
         ["data line 2: 3 fields where the columns are 2"]
     );
+    assert_eq!(
+        r.bad_lines,
+        [(2, vec!["1".to_string(), "2".into(), "3".into()])]
+    );
+}
+
+#[test]
+fn a_reply_cut_mid_row_mid_value_or_before_its_end_is_refused_whole() {
+    let whole = "<RETS ReplyCode=\"0\"><COUNT Records=\"3\"/><DELIMITER value=\"09\"/>\n<COLUMNS>\tK\tCITY\t</COLUMNS>\n<DATA>\tA1\tDenver\t</DATA>\n<DATA>\tA2\tBoulder\t</DATA>\n<DATA>\tA3\tGolden\t</DATA>\n</RETS>\n";
+    assert_eq!(parse(whole.as_bytes()).expect("whole").rows.len(), 3);
+    for cut in [
+        whole.find("Bould").expect("mid-value") + 3,
+        whole.find("<DATA>\tA3").expect("mid-row") + 8,
+        whole.find("</RETS>").expect("end"),
+        whole.find("<DATA>").expect("before rows"),
+    ] {
+        let e = parse(&whole.as_bytes()[..cut]).expect_err("cut");
+        assert!(
+            matches!(e, ReplyError::Truncated { .. }),
+            "cut at {cut}: {e:?}"
+        );
+        assert!(e.to_string().contains("nothing of this page"), "{e}");
+    }
 }
 
 #[test]
