@@ -90,7 +90,7 @@ bench-listings:
 # instrumentation without a sanitizer): FUZZ_SECONDS each, corpora in
 # target/fuzz-corpus. `cargo +nightly fuzz run T` works too, with ASan.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= rets_compact listings_csv wire_frame quick_add
+FUZZ_TARGETS ?= rets_compact reso_page listings_csv wire_frame quick_add
 FUZZ_FLAGS = -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks

@@ -1,5 +1,6 @@
 //! The real app, end to end, as a person uses it: a fresh profile signed in
-//! to a real relay (port 0), the app under Xvfb, driven through tauri-driver
+//! to a real relay (port 0) over TLS with a private CA (made in the test
+//! and trusted through the sign-in's CA file), the app under Xvfb, driven through tauri-driver
 //! and WebKitWebDriver. Screenshots of the X display go to
 //! `target/e2e-screenshots/`.
 //!
@@ -7,6 +8,8 @@
 //! ImageMagick's `import` (all installed by `make deps`), and the debug
 //! builds of `porchlight-app` and `porchlight` (`make test` builds them).
 
+#[path = "../../cli/tests/fakes/certs.rs"]
+mod certs;
 mod common;
 #[path = "../../cli/tests/fakes/rets.rs"]
 mod fake_rets;
@@ -27,8 +30,13 @@ fn a_person_uses_the_real_app_end_to_end() {
     let shots = target_dir().join("e2e-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
 
-    // A real relay on port 0, in its own thread with its own runtime.
+    // A real relay on port 0, serving HTTPS/WSS with a certificate from
+    // the team's own CA, in its own thread with its own runtime.
     let relay_dir = tempfile::tempdir().expect("relay dir");
+    let ca = certs::TestCa::new(relay_dir.path(), "team");
+    let cert = ca.server("relay", &["127.0.0.1", "localhost"]);
+    let ca_file = ca.ca_pem.to_str().expect("utf-8 path").to_string();
+    let tls = porchlight_relay::tls::ServerTls::load(&cert.cert, &cert.key).expect("tls");
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let relay_path = relay_dir.path().to_path_buf();
@@ -44,6 +52,8 @@ fn a_person_uses_the_real_app_end_to_end() {
             let relay =
                 porchlight_relay::Relay::start(porchlight_relay::Config::for_dir(relay_path))
                     .expect("relay");
+            let listener =
+                porchlight_relay::tls::TlsListener::new(listener, tls).expect("tls listener");
             relay
                 .serve(listener, async {
                     let _ = stop_rx.await;
@@ -53,19 +63,35 @@ fn a_person_uses_the_real_app_end_to_end() {
         });
     });
     let addr = addr_rx.recv().expect("relay address");
-    let url = format!("http://{addr}");
+    let url = format!("https://{addr}");
 
     // The CLI (Maria's laptop): account, team, a shared board.
     let cli = tempfile::tempdir().expect("cli profile");
     let c = cli.path();
     pl(
         c,
-        &["signup", "--relay", &url, "--email", "maria@example.com"],
+        &[
+            "signup",
+            "--relay",
+            &url,
+            "--ca-file",
+            &ca_file,
+            "--email",
+            "maria@example.com",
+        ],
         "correct horse battery\n",
     );
     pl(
         c,
-        &["login", "--relay", &url, "--email", "maria@example.com"],
+        &[
+            "login",
+            "--relay",
+            &url,
+            "--ca-file",
+            &ca_file,
+            "--email",
+            "maria@example.com",
+        ],
         "correct horse battery\n",
     );
     pl(c, &["team", "create", "Oak St team"], "");
@@ -96,7 +122,15 @@ fn a_person_uses_the_real_app_end_to_end() {
     let p = profile.path();
     pl(
         p,
-        &["login", "--relay", &url, "--email", "maria@example.com"],
+        &[
+            "login",
+            "--relay",
+            &url,
+            "--ca-file",
+            &ca_file,
+            "--email",
+            "maria@example.com",
+        ],
         "correct horse battery\n",
     );
     pl(p, &["sync"], "");
@@ -274,8 +308,8 @@ fn a_person_uses_the_real_app_end_to_end() {
     // (k) reminders.
     steps::detail_fields(&s, p, &id);
     s.click("[aria-label='Close the task']");
-    steps::team_page(&s, c, &url, joe.path());
-    steps::presence(&s, p, joe.path(), &url, &board_id);
+    steps::team_page(&s, c, &url, &ca_file, joe.path());
+    steps::presence(&s, p, joe.path(), &url, &ca_file, &board_id);
     steps::reminders(&s, p, &desktop);
     steps::listings(&s, p);
     let rets_password = steps::mls(&s, p);
@@ -311,9 +345,23 @@ fn a_person_uses_the_real_app_end_to_end() {
     );
     s.type_into("[data-testid=relay-url]", &url);
     s.type_into("[data-testid=relay-email]", "maria@example.com");
+    // Without the team's CA the relay's certificate is refused, in words.
     s.type_into("[data-testid=relay-password]", "not the password\u{E007}");
     s.wait_for("[data-testid=settings-error]", |s| {
-        !s.text_of("[data-testid=settings-error]").is_empty()
+        s.text_of("[data-testid=settings-error]")
+            .contains("not trusted")
+    });
+    let untrusted = s.text_of("[data-testid=settings-error]");
+    assert!(untrusted.contains("PORCHLIGHT_CA_FILE"), "{untrusted}");
+    s.shot("untrusted-relay");
+    // With it (the Settings page's CA file), TLS works and the relay
+    // itself answers: the password is wrong.
+    s.type_into("[data-testid=relay-ca-file]", &ca_file);
+    s.type_into("[data-testid=relay-password]", "not the password\u{E007}");
+    s.wait_for("[data-testid=settings-error]", |s| {
+        s.text_of("[data-testid=settings-error]")
+            .to_lowercase()
+            .contains("password")
     });
     let wrong = s.text_of("[data-testid=settings-error]");
     assert!(wrong.to_lowercase().contains("password"), "{wrong}");

@@ -631,6 +631,19 @@ pub struct MlsNet {
     /// credentials. Repeat for more. Links to any other host are refused.
     #[arg(long = "allow-origin", value_name = "HOST")]
     pub allow_origins: Vec<String>,
+    /// The vendor's request limits: default (5/s, 18,000 an hour, 200,000
+    /// a day, 20 GB an hour), mlsgrid (2/s, 7,200 an hour, 40,000 a day,
+    /// 4 GB an hour) or none. The flags below change one number of it.
+    #[arg(long, value_name = "PRESET", default_value = "default")]
+    pub limits: String,
+    #[arg(long, value_name = "N")]
+    pub requests_per_second: Option<f64>,
+    #[arg(long, value_name = "N")]
+    pub requests_per_hour: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub requests_per_day: Option<u64>,
+    #[arg(long, value_name = "MB")]
+    pub mb_per_hour: Option<u64>,
 }
 
 impl MlsNet {
@@ -653,9 +666,31 @@ impl MlsNet {
                 .into());
             }
         }
+        let mut limits =
+            porchlight_core::listings::quota::preset(&self.limits).ok_or_else(|| {
+                crate::UsageError(format!(
+                    "--limits {:?} is not a preset; use default, mlsgrid or none",
+                    self.limits
+                ))
+            })?;
+        if let Some(n) = self.requests_per_second {
+            if !(n.is_finite() && n >= 0.0) {
+                return Err(crate::UsageError(format!(
+                    "--requests-per-second {n} must be 0 (no limit) or more"
+                ))
+                .into());
+            }
+            limits.per_second = n;
+        }
+        limits.per_hour = self.requests_per_hour.unwrap_or(limits.per_hour);
+        limits.per_day = self.requests_per_day.unwrap_or(limits.per_day);
+        if let Some(mb) = self.mb_per_hour {
+            limits.bytes_per_hour = mb.saturating_mul(1_000_000);
+        }
         Ok(porchlight_core::listings::sources::NetSettings {
             ca_file,
             allow_origins: self.allow_origins.clone(),
+            limits: Some(limits),
         })
     }
 }

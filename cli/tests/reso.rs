@@ -462,3 +462,34 @@ async fn a_connection_with_a_field_list_asks_for_those_fields_only() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_that_would_pass_the_daily_request_cap_stops_at_its_checkpoint_and_says_when() {
+    let (base, fake) = fake_reso::start(records()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    // Three requests a day: the token and two pages.
+    let add = add_reso("capped", &base, &["--requests-per-day", "3"]);
+    let (code, _, err) = cli(&d, add, secret).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    let pull = vec!["mls".to_string(), "pull".into(), "capped".into()];
+    let (code, _, err) = cli(&d, pull.clone(), String::new()).await.expect("join");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("3 requests a day") && err.contains("resumes from here after"),
+        "{err}"
+    );
+    assert_eq!(
+        fake.lock().expect("fake").requests,
+        2,
+        "no request past the cap"
+    );
+    // Everything before the cap is kept, and the cap holds for the next run.
+    let p = Profile::open(&d, OpenOptions::default()).expect("profile");
+    assert_eq!(common::cached(&p).len(), 20);
+    drop(p);
+    let (code, _, err) = cli(&d, pull, String::new()).await.expect("join");
+    assert_ne!(code, 0, "still capped today: {err}");
+    assert_eq!(fake.lock().expect("fake").requests, 2);
+}

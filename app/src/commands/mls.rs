@@ -122,6 +122,9 @@ pub struct NewMlsConnection {
     /// commas; fetched without credentials.
     #[serde(default)]
     pub allow_origins: String,
+    /// The vendor-limit preset: empty for `default`, `mlsgrid` or `none`.
+    #[serde(default)]
+    pub limits: String,
 }
 
 /// A saved connection, and a warning when its secret could not go to the
@@ -189,6 +192,15 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
                 .filter(|o| !o.is_empty())
                 .map(str::to_string)
                 .collect(),
+            limits: {
+                let name = or(&form.limits, "default");
+                porchlight_core::listings::quota::preset(&name).ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "'{name}' is not a limits preset; choose default, mlsgrid or none"
+                    ))
+                })?
+            }
+            .into(),
         },
     })
 }

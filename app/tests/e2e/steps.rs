@@ -80,7 +80,7 @@ pub fn detail_fields(s: &Session, p: &Path, id: &str) {
 
 /// The team page: the owner sees the members, makes an invite code that
 /// works, and changes the new member's role. Returns Joe's profile.
-pub fn team_page(s: &Session, c: &Path, url: &str, joe: &Path) {
+pub fn team_page(s: &Session, c: &Path, url: &str, ca_file: &str, joe: &Path) {
     s.click("[data-testid=open-team]");
     s.wait("[data-testid=team][data-team='Oak St team']");
     s.wait_for(
@@ -100,6 +100,8 @@ pub fn team_page(s: &Session, c: &Path, url: &str, joe: &Path) {
             "signup",
             "--relay",
             url,
+            "--ca-file",
+            ca_file,
             "--email",
             "joe@example.com",
             "--name",
@@ -111,7 +113,15 @@ pub fn team_page(s: &Session, c: &Path, url: &str, joe: &Path) {
     );
     pl(
         joe,
-        &["login", "--relay", url, "--email", "joe@example.com"],
+        &[
+            "login",
+            "--relay",
+            url,
+            "--ca-file",
+            ca_file,
+            "--email",
+            "joe@example.com",
+        ],
         "joe's long password\n",
     );
     // Open the page again: Joe is a member; make him a viewer.
@@ -139,7 +149,7 @@ pub fn team_page(s: &Session, c: &Path, url: &str, joe: &Path) {
 
 /// Presence both ways: Joe (a live sync session of the core client, as
 /// the app runs it) looks at the board the app shows; each sees the other.
-pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, board: &str) {
+pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, ca_file: &str, board: &str) {
     // The app announces its profile's user name (the one its comments and
     // history carry).
     let me = Profile::open(p, OpenOptions::default())
@@ -152,7 +162,10 @@ pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, board: &str) {
         relay: url.to_string(),
         token: pl(joe, &["token"], "").trim().to_string(),
         email: "joe@example.com".into(),
-        trust: porchlight_core::client::Trust::default(),
+        trust: porchlight_core::client::Trust {
+            ca_file: Some(ca_file.into()),
+            allow_insecure_http: false,
+        },
     };
     let (viewing_tx, viewing) = tokio::sync::watch::channel(Some(board.to_string()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -25,6 +25,7 @@ pub mod model;
 pub mod photos;
 #[cfg(feature = "client")]
 pub mod pull;
+pub mod quota;
 pub mod report;
 #[cfg(feature = "client")]
 pub mod reso;

@@ -123,6 +123,21 @@ pub async fn pull(
     full: bool,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
+    let saved = profile.mls_usage(source)?;
+    client.governor.load(saved.as_deref());
+    let result = run(profile, source, client, full, progress).await;
+    // What was used counts toward the vendor's limits next time too.
+    profile.set_mls_usage(source, &client.governor.save())?;
+    result
+}
+
+async fn run(
+    profile: &mut Profile,
+    source: &str,
+    client: &mut ResoClient,
+    full: bool,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<PullReport, PullError> {
     let started = Instant::now();
     let since = if full {
         None

@@ -134,6 +134,8 @@ pub struct ResoClient {
     /// The server refused `$skip` (501): windows start after (`gt`) the
     /// newest timestamp fetched.
     no_skip: bool,
+    /// The connection's request and volume limits.
+    pub governor: super::quota::Governor,
 }
 
 fn flatten(record: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
@@ -237,6 +239,7 @@ impl ResoClient {
                 reason: "not an http:// or https:// URL".into(),
             })?;
         let pin = crate::net::Pin::new(home, &config.net.allow_origins);
+        let governor = super::quota::Governor::new(config.net.limits);
         Ok(Self {
             http,
             pin,
@@ -246,6 +249,7 @@ impl ResoClient {
             retries: 4,
             no_orderby: false,
             no_skip: false,
+            governor,
         })
     }
 
@@ -347,6 +351,7 @@ impl ResoClient {
                     .map(|(k, v)| format!("{k}={}", urlencode(v)))
                     .collect::<Vec<_>>()
                     .join("&");
+                crate::net::take_turn(&mut self.governor).await?;
                 let resp = self
                     .http
                     .pinned
@@ -407,11 +412,15 @@ impl ResoClient {
             if reach == crate::net::Reach::Home {
                 req = req.bearer_auth(self.token(false).await?);
             }
+            crate::net::take_turn(&mut self.governor).await?;
             let resp = req.send().await.map_err(|e| ResoError::Network {
                 url: url.to_string(),
                 reason: crate::net::describe(&e, url),
             })?;
             let status = resp.status().as_u16();
+            if let Some(wait) = super::limits::rate_limit_wait(resp.headers()) {
+                self.governor.pause(wait, std::time::Instant::now());
+            }
             if status == 401
                 && !signed_in_again
                 && matches!(self.config.auth, ResoAuth::ClientCredentials { .. })
@@ -434,6 +443,7 @@ impl ResoClient {
                 "; ask for fewer listings per page (--page-size)",
             )
             .await?;
+            self.governor.after(bytes.len() as u64);
             if status == 401 || status == 403 {
                 return Err(ResoError::Auth {
                     status,

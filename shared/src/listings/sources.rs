@@ -55,7 +55,7 @@ pub struct RetsSettings {
 /// other origins the MLS serves from (e.g. a media CDN), which are fetched
 /// without credentials. Everything else off the configured origin is
 /// refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetSettings {
     /// A PEM file of a private CA, added to the system's roots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,11 +64,19 @@ pub struct NetSettings {
     /// to; credentials are never sent there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_origins: Vec<String>,
+    /// Request and volume limits ([`super::quota`]); `None`: none. A
+    /// connection saved before limits existed gets the default ones.
+    #[serde(default = "default_limits")]
+    pub limits: Option<super::quota::RateLimits>,
+}
+
+fn default_limits() -> Option<super::quota::RateLimits> {
+    Some(super::quota::DEFAULT)
 }
 
 /// One MLS connection: a RESO Web API server, or a RETS server when
 /// `rets` is set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlsSource {
     /// Its name in the cache (`--source` everywhere).
     pub name: String,

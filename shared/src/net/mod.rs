@@ -71,6 +71,17 @@ pub enum NetError {
     },
     #[error("{0}")]
     Setup(String),
+    #[error(transparent)]
+    Quota(#[from] crate::listings::quota::QuotaError),
+}
+
+/// Waits for `governor`'s turn (or says which cap would be passed).
+pub async fn take_turn(governor: &mut crate::listings::quota::Governor) -> Result<(), NetError> {
+    let wait = governor.before(chrono::Utc::now(), std::time::Instant::now())?;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    Ok(())
 }
 
 impl NetError {

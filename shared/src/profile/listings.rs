@@ -359,6 +359,18 @@ impl Profile {
         meta_get(self.store().conn(), &format!("listing-checkpoint:{source}"))
     }
 
+    /// What `source`'s connection has used of its vendor's limits (JSON,
+    /// kept between pulls so a daily cap holds across runs).
+    pub fn mls_usage(&self, source: &str) -> Result<Option<String>> {
+        meta_get(self.store().conn(), &format!("mls-usage:{source}"))
+    }
+
+    /// Saves what [`Self::mls_usage`] reads.
+    pub fn set_mls_usage(&mut self, source: &str, usage: &str) -> Result<()> {
+        let key = format!("mls-usage:{source}");
+        self.store.write(|tx| meta_set(tx, &key, usage))
+    }
+
     /// Records (or, with `None`, clears) `source`'s pull checkpoint.
     pub fn set_listing_checkpoint(&mut self, source: &str, note: Option<&str>) -> Result<()> {
         let key = format!("listing-checkpoint:{source}");

@@ -227,7 +227,7 @@ export function blankConnection(kind: "RESO" | "RETS"): NewMlsConnection {
   return {
     name: "", kind, url: "", resource: "", token_url: "", client_id: "", media: kind === "RESO", select: "",
     user: "", class: "", user_agent: "", rets_version: "", secret: "", ua_password: "",
-    ca_file: "", allow_origins: "",
+    ca_file: "", allow_origins: "", limits: "",
   }
 }
 

@@ -162,6 +162,8 @@ pub struct RetsClient {
     /// Skip (and report) search rows that do not fit the columns instead
     /// of stopping the pull.
     pub skip_bad: bool,
+    /// The connection's request and volume limits.
+    pub governor: crate::listings::quota::Governor,
 }
 
 /// The reply codes that mean "busy, try again later".
@@ -190,6 +192,7 @@ impl RetsClient {
         let home = crate::net::Origin::of(&login_url)
             .ok_or_else(|| RetsError::BadUrl(config.login_url.clone()))?;
         let pin = Pin::new(home, &config.net.allow_origins);
+        let governor = crate::listings::quota::Governor::new(config.net.limits);
         Ok(Self {
             http,
             pin,
@@ -205,6 +208,7 @@ impl RetsClient {
             max_retry_wait: Duration::from_secs(30),
             requests: 0,
             skip_bad: false,
+            governor,
         })
     }
 
@@ -305,6 +309,7 @@ impl RetsClient {
         loop {
             let headers = self.headers(url, &reach);
             self.requests += 1;
+            crate::net::take_turn(&mut self.governor).await?;
             let resp = self
                 .http
                 .pinned
@@ -329,6 +334,10 @@ impl RetsClient {
                 "; ask for fewer rows per page (--page-size)",
             )
             .await?;
+            self.governor.after(body.len() as u64);
+            if let Some(wait) = crate::listings::limits::rate_limit_wait(&headers) {
+                self.governor.pause(wait, std::time::Instant::now());
+            }
             if status == 401 && !answered && reach == Reach::Home {
                 let challenges: Vec<&str> = headers
                     .get_all("www-authenticate")

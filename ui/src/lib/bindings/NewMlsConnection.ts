@@ -52,4 +52,8 @@ ca_file: string,
  * Other hosts the MLS links to (e.g. its photo CDN), separated by
  * commas; fetched without credentials.
  */
-allow_origins: string, };
+allow_origins: string, 
+/**
+ * The vendor-limit preset: empty for `default`, `mlsgrid` or `none`.
+ */
+limits: string, };
