@@ -69,7 +69,7 @@ pub enum Command {
     Config,
     /// MLS sources: import listings into the offline listing cache.
     #[command(subcommand)]
-    Mls(MlsCmd),
+    Mls(Box<MlsCmd>),
     /// The listing cache: search, show, notes and tags, share with a team.
     #[command(subcommand)]
     Listings(ListingsCmd),

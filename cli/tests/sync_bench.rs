@@ -7,6 +7,8 @@
 //! disk — the figures BENCHMARKS.md records. A second benchmark pulls the
 //! same number of listings from the fake RESO and RETS servers.
 
+#[path = "fakes/certs.rs"]
+mod certs;
 mod common;
 #[path = "fakes/reso.rs"]
 mod fake_reso;
@@ -221,32 +223,6 @@ async fn pulls_from_the_fake_mls_servers() {
             v
         })
         .collect();
-    let (base, _fake) = fake_reso::start(records).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let mut p = porchlight_core::Profile::open(dir.path(), porchlight_core::OpenOptions::default())
-        .expect("profile");
-    let mut client = ResoClient::new(ResoConfig {
-        base_url: format!("{base}/odata"),
-        resource: "Property".into(),
-        auth: ResoAuth::ClientCredentials {
-            token_url: format!("{base}/token"),
-            client_id: fake_reso::CLIENT_ID.into(),
-            client_secret: fake_reso::CLIENT_SECRET.into(),
-            scope: None,
-        },
-        page_size: 1000,
-        expand_media: false,
-        select: Vec::new(),
-        net: Default::default(),
-    })
-    .expect("client");
-    let t = Instant::now();
-    let report = pull::pull(&mut p, "reso", &mut client, false, &mut |_| {})
-        .await
-        .expect("RESO pull");
-    let reso = t.elapsed();
-    assert_eq!(report.import.added, n);
-
     // RETS: the same listings as COMPACT rows.
     let status =
         |l: &porchlight_core::listings::Listing| match l.standard_status.map(|s| s.as_str()) {
@@ -269,46 +245,121 @@ async fn pulls_from_the_fake_mls_servers() {
             remarks: l.public_remarks.clone().unwrap_or_default().into_bytes(),
         })
         .collect();
-    let (login_url, _fake) = fake_rets::start(fake_rets::Fake {
-        records: rows,
-        max_rows: 2500,
-        ..fake_rets::Fake::default()
-    })
-    .await;
-    let dir2 = tempfile::tempdir().expect("dir");
-    let mut p2 =
-        porchlight_core::Profile::open(dir2.path(), porchlight_core::OpenOptions::default())
-            .expect("profile");
-    let mut rets_client = RetsClient::new(RetsConfig {
-        login_url,
-        username: fake_rets::USER.into(),
-        password: fake_rets::PASSWORD.into(),
-        user_agent: fake_rets::USER_AGENT.into(),
-        ua_password: None,
-        version: "RETS/1.7.2".into(),
-        resource: "Property".into(),
-        class: "RES".into(),
-        page_size: 2500,
-        net: Default::default(),
-        fields: Default::default(),
-    })
-    .expect("client");
-    let t = Instant::now();
-    let report = rets::replicate::pull(&mut p2, "rets", &mut rets_client, false, &mut |_| {})
-        .await
-        .expect("RETS pull");
-    let rets_time = t.elapsed();
-    assert_eq!(report.import.added, n);
-    println!("listings: {n}");
+    let tmp = tempfile::tempdir().expect("certs");
+    let ca = certs::TestCa::new(tmp.path(), "bench");
+    let cert = ca.server("mls", &["127.0.0.1"]);
+    for secure in [false, true] {
+        let tls = secure.then_some((cert.cert.as_path(), cert.key.as_path()));
+        let net = porchlight_core::listings::sources::NetSettings {
+            ca_file: secure.then(|| ca.ca_pem.clone()),
+            ..Default::default()
+        };
+        let scheme = if secure { "HTTPS" } else { "HTTP" };
+        let (base, _fake) = fake_reso::start_with(records.clone(), tls).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut p =
+            porchlight_core::Profile::open(dir.path(), porchlight_core::OpenOptions::default())
+                .expect("profile");
+        let mut client = ResoClient::new(ResoConfig {
+            base_url: format!("{base}/odata"),
+            resource: "Property".into(),
+            auth: ResoAuth::ClientCredentials {
+                token_url: format!("{base}/token"),
+                client_id: fake_reso::CLIENT_ID.into(),
+                client_secret: fake_reso::CLIENT_SECRET.into(),
+                scope: None,
+            },
+            page_size: 1000,
+            expand_media: false,
+            select: Vec::new(),
+            net: net.clone(),
+        })
+        .expect("client");
+        let t = Instant::now();
+        let report = pull::pull(&mut p, "reso", &mut client, false, &mut |_| {})
+            .await
+            .expect("RESO pull");
+        let reso = t.elapsed();
+        assert_eq!(report.import.added, n);
+
+        let (login_url, _fake) = fake_rets::start_with(
+            fake_rets::Fake {
+                records: rows.clone(),
+                max_rows: 2500,
+                ..fake_rets::Fake::default()
+            },
+            tls,
+        )
+        .await;
+        let dir2 = tempfile::tempdir().expect("dir");
+        let mut p2 =
+            porchlight_core::Profile::open(dir2.path(), porchlight_core::OpenOptions::default())
+                .expect("profile");
+        let mut rets_client = RetsClient::new(RetsConfig {
+            login_url,
+            username: fake_rets::USER.into(),
+            password: fake_rets::PASSWORD.into(),
+            user_agent: fake_rets::USER_AGENT.into(),
+            ua_password: None,
+            version: "RETS/1.7.2".into(),
+            resource: "Property".into(),
+            class: "RES".into(),
+            page_size: 2500,
+            net: net.clone(),
+            fields: Default::default(),
+        })
+        .expect("client");
+        let t = Instant::now();
+        let report = rets::replicate::pull(&mut p2, "rets", &mut rets_client, false, &mut |_| {})
+            .await
+            .expect("RETS pull");
+        let rets_time = t.elapsed();
+        assert_eq!(report.import.added, n);
+        println!("listings: {n} over {scheme}");
+        println!(
+            "RESO pull (pages of 1,000, nextLink): {:.1} s, {:.0} listings/s",
+            reso.as_secs_f64(),
+            n as f64 / reso.as_secs_f64()
+        );
+        println!(
+            "RETS pull (COMPACT pages of 2,500, Offset): {:.1} s, {:.0} listings/s ({} pages)",
+            rets_time.as_secs_f64(),
+            n as f64 / rets_time.as_secs_f64(),
+            report.pages
+        );
+    }
+    handshake_cost(&cert, &ca.ca_pem).await;
+}
+
+/// The cost of one fresh connection (TCP + TLS handshake + a small GET)
+/// over HTTPS beside plain HTTP, averaged over 200 connections each: what
+/// a pull pays once (its client keeps the connection).
+async fn handshake_cost(cert: &certs::ServerCert, ca: &Path) {
+    let (plain, _) = fake_reso::start(Vec::new()).await;
+    let (secure, _) = fake_reso::start_with(Vec::new(), Some((&cert.cert, &cert.key))).await;
+    let pem = std::fs::read(ca).expect("ca");
+    let mut per = Vec::new();
+    for base in [&plain, &secure] {
+        let client = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
+        let t = Instant::now();
+        for _ in 0..200 {
+            client
+                .get(format!("{base}/media/none"))
+                .send()
+                .await
+                .expect("get");
+        }
+        per.push(t.elapsed().as_secs_f64() * 1000.0 / 200.0);
+    }
     println!(
-        "RESO pull (pages of 1,000, nextLink): {:.1} s, {:.0} listings/s",
-        reso.as_secs_f64(),
-        n as f64 / reso.as_secs_f64()
-    );
-    println!(
-        "RETS pull (COMPACT pages of 2,500, Offset): {:.1} s, {:.0} listings/s ({} pages)",
-        rets_time.as_secs_f64(),
-        n as f64 / rets_time.as_secs_f64(),
-        report.pages
+        "a fresh connection and a small GET: {:.2} ms over HTTP, {:.2} ms over HTTPS (TLS handshake ≈ {:.2} ms, once per pull)",
+        per[0],
+        per[1],
+        per[1] - per[0]
     );
 }

@@ -143,7 +143,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             output: path,
         } => export(&profile, format, path),
-        Command::Mls(cmd) => listings::mls(&dir, &mut profile, cmd, json),
+        Command::Mls(cmd) => listings::mls(&dir, &mut profile, *cmd, json),
         Command::Listings(cmd) => listings::listings(&dir, &mut profile, cmd, json),
         Command::Config => {
             profile.save_settings()?;
