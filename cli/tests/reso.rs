@@ -493,3 +493,69 @@ async fn a_pull_that_would_pass_the_daily_request_cap_stops_at_its_checkpoint_an
     assert_ne!(code, 0, "still capped today: {err}");
     assert_eq!(fake.lock().expect("fake").requests, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_over_its_cap_is_an_error_naming_the_cap_and_a_missing_photo_skips_only_itself() {
+    let big: Vec<Value> = records()
+        .into_iter()
+        .map(|mut r| {
+            r["PublicRemarks"] = json!("x".repeat(150_000));
+            r
+        })
+        .collect();
+    let (base, fake) = fake_reso::start(big).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_path_buf();
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    let (code, _, err) = cli(&d, add_reso("big", &base, &["--media"]), secret)
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let run = |env: Vec<(&'static str, &'static str)>| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            common::run_cli_env(&d, &["mls", "pull", "big"], "", &env)
+        })
+    };
+    // Pages of 10 × 150 KB pass 1 MiB: refused whole, naming the cap.
+    let (code, _, err) = run(vec![("PORCHLIGHT_MAX_JSON_MIB", "1")])
+        .await
+        .expect("join");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("larger than 1 MiB") && err.contains("PORCHLIGHT_MAX_JSON_MIB"),
+        "{err}"
+    );
+    let (code, _, err) = run(vec![]).await.expect("join");
+    assert_eq!(code, 0, "the default cap takes them: {err}");
+
+    // Two photo links, the first gone (404): the second is cached.
+    let media = json!([
+        { "MediaURL": format!("{base}/media/gone.jpg"), "Order": 1 },
+        { "MediaURL": format!("{base}/media/2.jpg"), "Order": 2 }
+    ]);
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records[3]["Media"] = media;
+        f.records[3]["ModificationTimestamp"] = json!("2026-11-20T11:00:00Z");
+        f.media.insert("2.jpg".into(), common::jpeg_image(64, 48));
+    }
+    let (code, _, err) = run(vec![]).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    let photos = cli(
+        &d,
+        ["--json", "listings", "photos", "R03"]
+            .map(String::from)
+            .to_vec(),
+        String::new(),
+    )
+    .await
+    .expect("join");
+    assert_eq!(photos.0, 0, "{}", photos.2);
+    let listed: Value = serde_json::from_str(&photos.1).expect("json");
+    let n = listed["photos"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_else(|| listed.as_array().map(Vec::len).unwrap_or(0));
+    assert_eq!(n, 1, "{listed}");
+}

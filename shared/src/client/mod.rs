@@ -301,7 +301,7 @@ pub async fn call(
         ))
     })?;
     let status = resp.status();
-    let bytes = crate::net::read_capped(resp, crate::net::caps::JSON, "a relay reply", "")
+    let bytes = crate::net::read_capped(resp, crate::net::caps::json(), "a relay reply", "")
         .await
         .map_err(|e| ClientError::Network(e.to_string()))?;
     let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

@@ -183,7 +183,7 @@ impl PhotoCache {
             else {
                 continue;
             };
-            let Some(path) = ["jpg", "png"]
+            let Some(path) = ["jpg", "png", "gif", "webp"]
                 .iter()
                 .map(|ext| dir.join(format!("{number}.{ext}")))
                 .find(|p| p.exists())
@@ -237,7 +237,7 @@ async fn download(http: &crate::net::Http, url: &str) -> Result<Vec<u8>, PhotoEr
     if !resp.status().is_success() {
         return Err(fail(format!("HTTP {}", resp.status().as_u16())));
     }
-    crate::net::read_capped(resp, crate::net::caps::PHOTO, "a photo", "")
+    crate::net::read_capped(resp, crate::net::caps::photo(), "a photo", "")
         .await
         .map_err(|e| fail(e.to_string()))
 }
@@ -533,6 +533,48 @@ mod tests {
             cache.photos("mls", "L3").expect("list"),
             None,
             "nothing half-stored"
+        );
+    }
+
+    #[test]
+    fn gif_and_webp_photos_are_cached_thumbnailed_and_listed_like_jpeg() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cache = PhotoCache::new(dir.path());
+        let img = image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(640, 480, |x, y| {
+            image::Rgba([(x % 256) as u8, (y % 256) as u8, 40, 255])
+        }));
+        let mut gif = Vec::new();
+        img.write_with_encoder(image::codecs::gif::GifEncoder::new(&mut gif))
+            .expect("gif");
+        let mut webp = Vec::new();
+        img.write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut webp))
+            .expect("webp");
+        cache.store("mls", "G1", 1, &gif).expect("gif stored");
+        cache.store("mls", "G1", 2, &webp).expect("webp stored");
+        let listed = cache.photos("mls", "G1").expect("list").expect("some");
+        let names: Vec<String> = listed
+            .iter()
+            .map(|p| {
+                p.path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["1.gif", "2.webp"]);
+        for p in &listed {
+            let t = image::load_from_memory(&std::fs::read(&p.thumbnail).expect("thumb"))
+                .expect("thumbnail");
+            assert_eq!((t.width(), t.height()), (320, 240));
+        }
+    }
+
+    #[test]
+    fn a_location_copied_from_xml_has_its_entities_decoded() {
+        assert_eq!(
+            unescape_xml(" https://cdn.example/p?id=1&amp;n=2 "),
+            "https://cdn.example/p?id=1&n=2"
         );
     }
 

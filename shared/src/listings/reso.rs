@@ -366,7 +366,7 @@ impl ResoClient {
                     })?;
                 let status = resp.status().as_u16();
                 let bytes =
-                    crate::net::read_capped(resp, crate::net::caps::JSON, "an OAuth2 token", "")
+                    crate::net::read_capped(resp, crate::net::caps::json(), "an OAuth2 token", "")
                         .await?;
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 if status != 200 {
@@ -438,7 +438,7 @@ impl ResoClient {
             }
             let bytes = crate::net::read_capped(
                 resp,
-                crate::net::caps::JSON,
+                crate::net::caps::json(),
                 "a RESO page",
                 "; ask for fewer listings per page (--page-size)",
             )

@@ -33,14 +33,35 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(90);
 /// Redirects followed at most (same origin for credentialed requests).
 pub const MAX_REDIRECTS: usize = 10;
 
-/// Body caps by kind of reply (bytes).
+/// Body caps by kind of reply (bytes): a default each, changed with an
+/// environment variable in MiB (`PORCHLIGHT_MAX_RETS_PAGE_MIB`,
+/// `PORCHLIGHT_MAX_JSON_MIB`, `PORCHLIGHT_MAX_PHOTO_MIB`).
 pub mod caps {
-    /// A RETS search page or metadata reply (COMPACT text).
-    pub const RETS_PAGE: u64 = 256 * 1024 * 1024;
-    /// A RESO OData page, an OAuth2 token or a relay REST reply.
-    pub const JSON: u64 = 32 * 1024 * 1024;
-    /// One photo (or a GetObject reply of several).
-    pub const PHOTO: u64 = 64 * 1024 * 1024;
+    const MIB: u64 = 1024 * 1024;
+
+    fn from_env(var: &str, default_mib: u64) -> u64 {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default_mib)
+            .saturating_mul(MIB)
+    }
+
+    /// A RETS search page or metadata reply (COMPACT text): 256 MiB.
+    pub fn rets_page() -> u64 {
+        from_env("PORCHLIGHT_MAX_RETS_PAGE_MIB", 256)
+    }
+
+    /// A RESO OData page, an OAuth2 token or a relay REST reply: 32 MiB.
+    pub fn json() -> u64 {
+        from_env("PORCHLIGHT_MAX_JSON_MIB", 32)
+    }
+
+    /// One photo (or a GetObject reply of several): 64 MiB.
+    pub fn photo() -> u64 {
+        from_env("PORCHLIGHT_MAX_PHOTO_MIB", 64)
+    }
 }
 
 /// What went wrong on the network, in the user's terms.
@@ -49,8 +70,9 @@ pub enum NetError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error(
-        "the reply from {url} is larger than {} MiB, the cap for {what}; nothing of it was used{hint}",
-        cap / (1024 * 1024)
+        "the reply from {url} is larger than {} MiB, the cap for {what}; nothing of it was used{hint} (or raise the cap: {})",
+        cap / (1024 * 1024),
+        cap_variable(what)
     )]
     TooLarge {
         url: String,
@@ -104,6 +126,17 @@ impl NetError {
                 .map_or_else(|| url.to_string(), ToString::to_string),
             other_host: other.map_or_else(String::new, |o| o.host),
         }
+    }
+}
+
+/// The environment variable that sets the cap for `what`.
+fn cap_variable(what: &str) -> &'static str {
+    if what.contains("RETS") {
+        "PORCHLIGHT_MAX_RETS_PAGE_MIB"
+    } else if what.contains("photo") {
+        "PORCHLIGHT_MAX_PHOTO_MIB"
+    } else {
+        "PORCHLIGHT_MAX_JSON_MIB"
     }
 }
 

@@ -9,7 +9,7 @@
 //!   preferred, Basic only over https (never sent in the clear);
 //!   `User-Agent`, `RETS-Version` and, with a UA password,
 //!   `RETS-UA-Authorization` on every request.
-//! - Replies are read with a cap ([`crate::net::caps::RETS_PAGE`]).
+//! - Replies are read with a cap ([`crate::net::caps::rets_page`]).
 //! - Politeness: 5xx, 429 (`Retry-After` honoured, capped), 20209 and
 //!   20210 (too many outstanding requests) are retried with backoff; a 401
 //!   or a 20037 mid-session logs in again once.
@@ -329,7 +329,7 @@ impl RetsClient {
             }
             let body = crate::net::read_capped(
                 resp,
-                crate::net::caps::RETS_PAGE,
+                crate::net::caps::rets_page(),
                 "a RETS reply",
                 "; ask for fewer rows per page (--page-size)",
             )
