@@ -604,15 +604,7 @@ pub struct RelayTrust {
 impl RelayTrust {
     /// The core's trust settings; a CA file is made absolute and must exist.
     pub fn resolve(&self) -> anyhow::Result<porchlight_core::client::Trust> {
-        let ca_file = match &self.ca_file {
-            Some(p) => {
-                let abs = std::path::absolute(p)?;
-                porchlight_core::net::tls::read_ca_file(&abs)
-                    .map_err(|e| crate::UsageError(e.to_string()))?;
-                Some(abs)
-            }
-            None => None,
-        };
+        let ca_file = self.ca_file.as_deref().map(ca_file).transpose()?;
         Ok(porchlight_core::client::Trust {
             ca_file,
             allow_insecure_http: self.allow_insecure_http,
@@ -649,15 +641,7 @@ pub struct MlsNet {
 impl MlsNet {
     /// The core's settings; a CA file is made absolute and must read.
     pub fn resolve(&self) -> anyhow::Result<porchlight_core::listings::sources::NetSettings> {
-        let ca_file = match &self.ca_file {
-            Some(p) => {
-                let abs = std::path::absolute(p)?;
-                porchlight_core::net::tls::read_ca_file(&abs)
-                    .map_err(|e| crate::UsageError(e.to_string()))?;
-                Some(abs)
-            }
-            None => None,
-        };
+        let ca_file = self.ca_file.as_deref().map(ca_file).transpose()?;
         for o in &self.allow_origins {
             if porchlight_core::net::Origin::from_setting(o).is_none() {
                 return Err(crate::UsageError(format!(
@@ -739,4 +723,12 @@ impl RetsFields {
         }
         Ok(out)
     }
+}
+
+/// A `--ca-file` given on the command line: made absolute (it is saved with
+/// the setting) and checked to hold a PEM certificate.
+fn ca_file(p: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let abs = std::path::absolute(p)?;
+    porchlight_core::net::tls::read_ca_file(&abs).map_err(|e| crate::UsageError(e.to_string()))?;
+    Ok(abs)
 }
