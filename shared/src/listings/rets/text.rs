@@ -143,7 +143,60 @@ pub(crate) fn status(text: &str, lower: &str) -> Result<(u32, String), String> {
     let code = attribute(rets, "ReplyCode")
         .and_then(|c| c.trim().parse().ok())
         .ok_or_else(|| "the <RETS> element has no ReplyCode".to_string())?;
-    Ok((code, attribute(rets, "ReplyText").unwrap_or_default()))
+    let mut said = unescape(attribute(rets, "ReplyText").unwrap_or_default().trim());
+    if code != 0 {
+        let detail = error_detail(text, lower);
+        if !detail.is_empty() && !said.contains(&detail) {
+            if said.is_empty() {
+                said = detail;
+            } else {
+                said = format!("{said} ({detail})");
+            }
+        }
+    }
+    Ok((code, said))
+}
+
+/// What a refusing reply says besides its ReplyText: the text inside
+/// `<RETS>…</RETS>` (servers put the reason there, e.g. "Query field LP
+/// is not valid") and the ReplyText of any `<RETS-STATUS>`, tags
+/// removed, whitespace collapsed, at most 300 characters.
+fn error_detail(text: &str, lower: &str) -> String {
+    let Some(open) = lower.find("<rets") else {
+        return String::new();
+    };
+    let Some(start) = lower[open..].find('>').map(|e| open + e + 1) else {
+        return String::new();
+    };
+    if text[..start].ends_with("/>") {
+        return String::new();
+    }
+    let end = lower[start..].rfind("</rets>").map_or(text.len(), |e| start + e);
+    let inner = &text[start..end];
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = inner;
+    while let Some(i) = rest.find('<') {
+        parts.push(rest[..i].to_string());
+        let Some(j) = rest[i..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &rest[i..=i + j];
+        if tag.to_ascii_lowercase().starts_with("<rets-status") {
+            if let Some(t) = attribute(tag, "ReplyText") {
+                parts.push(t);
+            }
+        }
+        rest = &rest[i + j + 1..];
+    }
+    parts.push(rest.to_string());
+    let words: Vec<&str> = parts.iter().flat_map(|p| p.split_whitespace()).collect();
+    let joined = unescape(&words.join(" "));
+    let mut out: String = joined.chars().take(300).collect();
+    if joined.chars().count() > 300 {
+        out.push('…');
+    }
+    out
 }
 
 /// The reply's text (Latin-1 / Windows-1252 bytes read as such) and its

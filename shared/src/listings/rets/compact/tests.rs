@@ -50,6 +50,33 @@ fn no_records_is_not_an_error_but_other_codes_are() {
 }
 
 #[test]
+fn an_error_reply_shows_its_body_text_with_the_code() {
+    // The reason is often in the body, not the ReplyText.
+    let e = parse(
+        b"<RETS ReplyCode=\"20203\" ReplyText=\"Miscellaneous search error\">\r\n\
+          Query field 'LP' is not valid for class RE_1 &amp; cannot be searched.\r\n</RETS>",
+    )
+    .expect_err("error");
+    assert_eq!(
+        e.to_string(),
+        "the RETS server answered 20203: Miscellaneous search error (Query field 'LP' is not valid for class RE_1 & cannot be searched.)"
+    );
+    // A RETS-STATUS element inside, and no ReplyText on the outer tag.
+    let e = parse(
+        b"<RETS ReplyCode=\"20206\"><RETS-STATUS ReplyCode=\"20206\" ReplyText=\"Invalid query syntax near (ST=\"/></RETS>",
+    )
+    .expect_err("error");
+    assert_eq!(
+        e.to_string(),
+        "the RETS server answered 20206: Invalid query syntax near (ST="
+    );
+    // The same text twice is said once.
+    let e = parse(b"<RETS ReplyCode=\"20036\" ReplyText=\"Missing data\">Missing data</RETS>")
+        .expect_err("error");
+    assert_eq!(e.to_string(), "the RETS server answered 20036: Missing data");
+}
+
+#[test]
 fn bad_xml_survives_and_html_is_named() {
     // An invalid character reference, a raw control byte, Latin-1 bytes and
     // a stray ampersand.
