@@ -437,6 +437,10 @@ pub enum MlsCmd {
         /// columns (each is reported), instead of stopping at that page.
         #[arg(long)]
         skip_bad: bool,
+        /// Also fetch the photos of new and changed listings as the pull
+        /// goes, so they are there offline (RESO connections need --media).
+        #[arg(long)]
+        photos: bool,
     },
     /// Write realistic synthetic listings as a CSV export (for demos and
     /// for trying imports); the same seed gives the same listings.

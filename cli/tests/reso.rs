@@ -9,7 +9,7 @@ mod fake_reso;
 use std::time::Duration;
 
 use porchlight_core::listings::pull::PullError;
-use porchlight_core::listings::pull::{Progress, pull};
+use porchlight_core::listings::pull::{Progress, PullOptions, pull};
 use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
 use porchlight_core::{OpenOptions, Profile};
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     // the newest timestamp of that page, and the error says what happened.
     fake.lock().expect("fake").fail_at_skip = Some(10);
     let mut on = |pr: Progress| seen.push(pr);
-    let e = pull(&mut p, "reso", &mut reso, false, &mut on)
+    let e = pull(&mut p, "reso", &mut reso, &PullOptions::default(), &mut on)
         .await
         .expect_err("interrupted");
     assert!(
@@ -119,9 +119,15 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         f.throttle_next = true;
         f.token_uses_left = Some(1);
     }
-    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
-        .await
-        .expect("resume");
+    let report = pull(
+        &mut p,
+        "reso",
+        &mut reso,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("resume");
     let keys = common::cached(&p);
     assert_eq!(keys.len(), 25, "{keys:?}");
     assert_eq!(keys.first().map(String::as_str), Some("R00"));
@@ -153,9 +159,15 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         f.records
             .push(json!({ "ListingKey": "R99", "ModificationTimestamp": "2026-11-21T09:30:00Z" }));
     }
-    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
-        .await
-        .expect("incremental");
+    let report = pull(
+        &mut p,
+        "reso",
+        &mut reso,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("incremental");
     assert_eq!((report.import.added, report.import.updated), (1, 1));
     assert_eq!(
         p.listing("R03")
@@ -170,7 +182,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         .expect("fake")
         .records
         .retain(|r| r["ListingKey"] != "R05");
-    let report = pull(&mut p, "reso", &mut reso, true, &mut |_| {})
+    let report = pull(&mut p, "reso", &mut reso, &PullOptions::full(), &mut |_| {})
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
@@ -179,9 +191,15 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
 
     // A wrong secret is a sign-in error in words, not a crash.
     let mut wrong = client(&base, "not the secret");
-    let e = pull(&mut p, "reso", &mut wrong, false, &mut |_| {})
-        .await
-        .expect_err("refused");
+    let e = pull(
+        &mut p,
+        "reso",
+        &mut wrong,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("refused");
     assert!(e.to_string().contains("refused the sign-in"), "{e}");
 }
 
@@ -268,9 +286,15 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
     let dir = tempfile::tempdir().expect("dir");
     let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
-    let report = pull(&mut p, "reso", &mut reso, false, &mut |_| {})
-        .await
-        .expect("pull");
+    let report = pull(
+        &mut p,
+        "reso",
+        &mut reso,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("pull");
     assert_eq!(report.import.added, 25);
     assert_eq!(report.import.unchanged, 0, "no record fetched twice");
     assert_eq!(report.pages, 3);
@@ -318,16 +342,24 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
     })
     .expect("source");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
-    pull(&mut p, "reso", &mut reso, false, &mut |_| {})
-        .await
-        .expect("pull");
+    pull(
+        &mut p,
+        "reso",
+        &mut reso,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("pull");
     let secrets = Secrets::with_mode(dir.path(), Mode::File);
     let cache = PhotoCache::new(dir.path());
     let photos = PhotoJob::prepare(&p, &secrets, "R01")
         .expect("job")
         .run(&cache)
         .await
-        .expect("photos");
+        .expect("photos")
+        .keep(&mut p)
+        .expect("keep");
     assert_eq!(photos.len(), 2);
     assert_eq!(
         std::fs::read(&photos[0].path).expect("photo"),
@@ -341,7 +373,7 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
         .expect("job")
         .run(&cache)
         .await;
-    assert_eq!(again.expect("by URL").len(), 2);
+    assert_eq!(again.expect("by URL").photos.len(), 2);
     let e = PhotoJob::prepare(&p, &secrets, "R02")
         .expect("job")
         .run(&cache)
@@ -369,15 +401,21 @@ async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
         net: Default::default(),
     };
     let mut c = ResoClient::new(config("static-token")).expect("client");
-    let report = pull(&mut p, "reso", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "reso", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("pull");
     assert_eq!(report.import.added, 25);
     let requests = fake.lock().expect("fake").requests;
     let mut wrong = ResoClient::new(config("stale")).expect("client");
-    let e = pull(&mut p, "reso", &mut wrong, false, &mut |_| {})
-        .await
-        .expect_err("refused");
+    let e = pull(
+        &mut p,
+        "reso",
+        &mut wrong,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("refused");
     assert!(
         matches!(e, PullError::Reso(ResoError::Auth { status: 401, .. })),
         "{e}"
@@ -558,4 +596,174 @@ async fn a_reply_over_its_cap_is_an_error_naming_the_cap_and_a_missing_photo_ski
         .map(Vec::len)
         .unwrap_or_else(|| listed.as_array().map(Vec::len).unwrap_or(0));
     assert_eq!(n, 1, "{listed}");
+}
+
+/// Records R00–R02 with two photos each (`/media/R0n-1.jpg`, `-2.jpg`),
+/// the fake serving them, and a profile with a RESO connection asking for
+/// Media (its secret saved as `mls add-reso` does).
+async fn media_setup() -> (String, fake_reso::Shared, tempfile::TempDir) {
+    let mut recs: Vec<Value> = records().into_iter().take(3).collect();
+    let (base, fake) = fake_reso::start(Vec::new()).await;
+    for (i, r) in recs.iter_mut().enumerate() {
+        r["Media"] = json!([
+            { "MediaKey": format!("M{i}-1"), "MediaURL": format!("{base}/media/R0{i}-1.jpg"), "Order": 1 },
+            { "MediaKey": format!("M{i}-2"), "MediaURL": format!("{base}/media/R0{i}-2.jpg"), "Order": 2 },
+        ]);
+    }
+    {
+        let mut f = fake.lock().expect("fake");
+        f.records = recs;
+        for i in 0..3 {
+            for n in 1..=2 {
+                f.media
+                    .insert(format!("R0{i}-{n}.jpg"), common::jpeg_image(40 * n, 30));
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    let (code, _, err) = cli(dir.path(), add_reso("reso", &base, &["--media"]), secret)
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    (base, fake, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
+    use porchlight_core::listings::photos::{PhotoCache, PhotoJob, media_urls};
+    use porchlight_core::secrets::{Mode, Secrets};
+
+    let (_base, fake, dir) = media_setup().await;
+    fake.lock().expect("fake").media_generation = 1;
+    let (code, _, err) = cli(dir.path(), vec!["mls".into(), "pull".into()], String::new())
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    // An hour later the links sent with the pull no longer work.
+    fake.lock().expect("fake").media_generation = 2;
+    let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+    let secrets = Secrets::with_mode(dir.path(), Mode::File);
+    let cache = PhotoCache::new(dir.path());
+    let fetched = PhotoJob::prepare(&p, &secrets, "R01")
+        .expect("job")
+        .run(&cache)
+        .await
+        .expect("photos");
+    let renewed = fetched
+        .renewed
+        .clone()
+        .expect("the MLS was asked for new links");
+    assert_eq!(renewed.listing_key, "R01");
+    let photos = fetched.keep(&mut p).expect("keep");
+    assert_eq!(photos.len(), 2);
+    assert_eq!(
+        std::fs::read(&photos[1].path).expect("photo"),
+        common::jpeg_image(80, 30)
+    );
+    {
+        let f = fake.lock().expect("fake");
+        assert!(
+            f.filters.iter().any(|q| q == "ListingKey eq 'R01'"),
+            "{:?}",
+            f.filters
+        );
+    }
+    // The new links are in the cache (and so in the shared listing).
+    let links = media_urls(&p.listing("R01").expect("listing"));
+    assert!(links.iter().all(|u| u.ends_with("?sig=2")), "{links:?}");
+    // Without the connection's secret, an expired link is a clear error.
+    fake.lock().expect("fake").media_generation = 3;
+    p.remove_mls_source("reso").expect("remove");
+    let e = PhotoJob::prepare(&p, &secrets, "R01")
+        .expect("job")
+        .run(&cache)
+        .await
+        .expect_err("expired");
+    assert!(
+        e.to_string()
+            .contains("HTTP 403 (the link may have expired)"),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_with_photos_fetches_new_and_changed_sets_and_reports_a_missing_one() {
+    use porchlight_core::listings::photos::PhotoCache;
+
+    let (_base, fake, dir) = media_setup().await;
+    fake.lock().expect("fake").media_generation = 1;
+    let pull = |extra: &[&str]| {
+        let args = ["mls", "pull", "--photos", "--json"]
+            .iter()
+            .chain(extra)
+            .map(|a| a.to_string())
+            .collect();
+        cli(dir.path(), args, String::new())
+    };
+    // One photo is missing on the server: the rest come, the pull succeeds
+    // and says which one.
+    fake.lock().expect("fake").media.remove("R02-2.jpg");
+    let (code, out, err) = pull(&[]).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).expect("json");
+    let r = &report[0]["report"];
+    assert_eq!(r["photos"]["listings"], 3, "{r}");
+    assert_eq!(r["photos"]["photos"], 5, "{r}");
+    assert_eq!(r["photos"]["skipped"], 1, "{r}");
+    assert!(
+        r["problems"].to_string().contains("R02: photo 2 skipped"),
+        "{r}"
+    );
+    let cache = PhotoCache::new(dir.path());
+    let cached = |key: &str| {
+        cache
+            .photos("reso", key)
+            .expect("cache")
+            .map(|p| p.len())
+            .unwrap_or(0)
+    };
+    assert_eq!((cached("R00"), cached("R01"), cached("R02")), (2, 2, 1));
+    // The links are signed afresh on every pull, but the sets did not
+    // change: a full pull fetches only the set that was not whole.
+    fake.lock().expect("fake").media_generation = 2;
+    fake.lock()
+        .expect("fake")
+        .media
+        .insert("R02-2.jpg".into(), common::jpeg_image(90, 30));
+    let before = fake.lock().expect("fake").media_requests;
+    let (code, out, err) = pull(&["--full"]).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report[0]["report"]["photos"]["listings"], 1, "{out}");
+    assert_eq!(fake.lock().expect("fake").media_requests - before, 2);
+    assert_eq!(cached("R02"), 2);
+    // A listing whose set shrank keeps only the photos it still has.
+    {
+        let mut f = fake.lock().expect("fake");
+        let r = &mut f.records[0];
+        r["Media"].as_array_mut().expect("media").truncate(1);
+        r["ModificationTimestamp"] = json!("2026-11-21T08:00:00Z");
+    }
+    let (code, _, err) = pull(&[]).await.expect("join");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cached("R00"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_with_photos_from_a_connection_without_media_says_how_to_fix_it() {
+    let (base, _fake) = fake_reso::start(records()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = format!("{}\n", fake_reso::CLIENT_SECRET);
+    let (code, _, err) = cli(dir.path(), add_reso("plain", &base, &[]), secret)
+        .await
+        .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let args = ["mls", "pull", "--photos"].map(String::from).to_vec();
+    let (code, _, err) = cli(dir.path(), args, String::new()).await.expect("join");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("does not ask for Media") && err.contains("--media"),
+        "{err}"
+    );
 }

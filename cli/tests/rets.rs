@@ -12,7 +12,7 @@ mod fake_rets;
 use std::time::Duration;
 
 use fake_rets::{Fake, LoginStyle, Photo, Record};
-use porchlight_core::listings::pull::PullError;
+use porchlight_core::listings::pull::{PullError, PullOptions};
 use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
 use porchlight_core::listings::rets::replicate::pull;
 use porchlight_core::{OpenOptions, Profile};
@@ -143,7 +143,7 @@ async fn rets_10_and_18_logins_single_lookups_basic_refused_in_the_clear_and_a_w
         let dir = tempfile::tempdir().expect("dir");
         let mut p = profile(&dir);
         let mut c = client(&login_url);
-        let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+        let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
             .await
             .expect("pull");
         assert_eq!(report.import.added, 23, "{style:?}");
@@ -195,9 +195,11 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
     let mut p = profile(&dir);
     let mut c = client(&login_url);
     let mut seen = Vec::new();
-    let e = pull(&mut p, "mls", &mut c, false, &mut |pr| seen.push(pr))
-        .await
-        .expect_err("interrupted");
+    let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |pr| {
+        seen.push(pr)
+    })
+    .await
+    .expect_err("interrupted");
     assert!(
         matches!(e, PullError::Rets(RetsError::Http { status: 500, .. })),
         "{e}"
@@ -222,7 +224,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         f.throttle_next = true;
         f.session_searches_left = Some(4);
     }
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("resume");
     let keys = common::cached(&p);
@@ -281,7 +283,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
 
     // Nothing new since the mark but the record at the mark itself; then a
     // change to one listing.
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("again");
     assert_eq!(
@@ -297,14 +299,14 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         f.records[7].price = 1;
         f.records[7].modified = "2026-11-21T08:00:00".into();
     }
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("change");
     assert_eq!((report.import.added, report.import.updated), (0, 1));
     assert_eq!(l(&p, "T07").list_price, Some(1.0));
     // A full pull drops what the MLS no longer has.
     fake.lock().expect("fake").records.remove(0);
-    let report = pull(&mut p, "mls", &mut c, true, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::full(), &mut |_| {})
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
@@ -322,7 +324,7 @@ async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
     let dir = tempfile::tempdir().expect("dir");
     let mut p = profile(&dir);
     let mut c = client(&login_url);
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("20201 is no error");
     assert_eq!((report.pages, report.import.added), (1, 0));
@@ -331,7 +333,7 @@ async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
         f.records = records();
         f.ignore_offset = true;
     }
-    let e = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect_err("repeats");
     assert!(
@@ -355,12 +357,12 @@ async fn busy_replies_run_out_of_retries_and_a_failing_logout_is_ignored() {
     let mut c = client(&login_url);
     c.retries = 2;
     c.max_retry_wait = Duration::from_millis(50);
-    let e = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect_err("busy");
     assert!(e.to_string().contains("20209"), "{e}");
     fake.lock().expect("fake").busy_next = 0;
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("logout failure ignored");
     assert_eq!(report.import.added, 23);
@@ -637,7 +639,7 @@ async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wro
     let dir = tempfile::tempdir().expect("dir");
     let mut p = profile(&dir);
     let mut c = client(&login_url);
-    let report = pull(&mut p, "mls", &mut c, false, &mut |_| {})
+    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect("pull");
     assert_eq!(report.import.added, 23);
@@ -650,9 +652,15 @@ async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wro
     let mut config = c.config().clone();
     config.class = "COM".into();
     let mut wrong = RetsClient::new(config).expect("client");
-    let e = pull(&mut p, "mls", &mut wrong, false, &mut |_| {})
-        .await
-        .expect_err("no such class");
+    let e = pull(
+        &mut p,
+        "mls",
+        &mut wrong,
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("no such class");
     assert!(e.is_user_error(), "{e}");
     assert!(
         e.to_string().contains("no class 'COM'") && e.to_string().contains("RES, CND"),
@@ -669,16 +677,28 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
     // The second page is cut off mid-reply: the first page is in, the
     // second is not (not even its whole rows), and the error says so.
     fake.lock().expect("fake").cut_at_offset = Some(6);
-    let e = pull(&mut p, "mls", &mut client(&login_url), false, &mut |_| {})
-        .await
-        .expect_err("cut off");
+    let e = pull(
+        &mut p,
+        "mls",
+        &mut client(&login_url),
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("cut off");
     assert!(e.to_string().contains("cut off"), "{e}");
     assert_eq!(common::cached(&p).len(), 5);
     // Once the server sends whole pages, the pull resumes and completes.
     fake.lock().expect("fake").cut_at_offset = None;
-    let report = pull(&mut p, "mls", &mut client(&login_url), false, &mut |_| {})
-        .await
-        .expect("resumed");
+    let report = pull(
+        &mut p,
+        "mls",
+        &mut client(&login_url),
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("resumed");
     assert_eq!(report.import.added, 18);
     assert_eq!(common::cached(&p).len(), 23);
 
@@ -689,9 +709,15 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
         f.records[7].remarks = b"Big\tyard".to_vec();
         f.records[7].modified = "2026-11-20T11:00:00".into();
     }
-    let e = pull(&mut p, "mls", &mut client(&login_url), true, &mut |_| {})
-        .await
-        .expect_err("bad row");
+    let e = pull(
+        &mut p,
+        "mls",
+        &mut client(&login_url),
+        &PullOptions::full(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("bad row");
     let text = e.to_string();
     assert!(
         text.contains("key T07") && text.contains("--skip-bad"),
@@ -700,8 +726,12 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
     // With it, the other rows import, T07 is reported, and a full pull
     // does not delete T07 (merely unread) from the cache.
     let mut c = client(&login_url);
-    c.skip_bad = true;
-    let report = pull(&mut p, "mls", &mut c, true, &mut |_| {})
+    let options = PullOptions {
+        full: true,
+        skip_bad: true,
+        ..PullOptions::default()
+    };
+    let report = pull(&mut p, "mls", &mut c, &options, &mut |_| {})
         .await
         .expect("skip bad");
     assert_eq!(report.import.removed, 0, "{:?}", report.problems);
@@ -709,4 +739,57 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
     assert!(report.problems[0].contains("T07"), "{:?}", report.problems);
     assert!(common::cached(&p).contains(&"T07".to_string()));
     assert_eq!(common::cached(&p).len(), 23);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rets_pull_with_photos_fetches_each_listings_photos_once() {
+    use porchlight_core::listings::photos::PhotoCache;
+
+    let (login_url, fake) = fake_rets::start(fake()).await;
+    fake.lock().expect("fake").photos.insert(
+        "T03".into(),
+        vec![
+            Photo::Jpeg(common::jpeg_image(300, 200)),
+            Photo::Jpeg(common::jpeg_image(200, 100)),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = profile(&dir);
+    let cache = PhotoCache::new(dir.path());
+    let options = PullOptions {
+        photos: Some(cache.clone()),
+        ..PullOptions::default()
+    };
+    let report = pull(
+        &mut p,
+        "mls",
+        &mut client(&login_url),
+        &options,
+        &mut |_| {},
+    )
+    .await
+    .expect("pull");
+    assert_eq!(
+        report.photos.listings, 23,
+        "every new listing is asked once"
+    );
+    assert_eq!(report.photos.photos, 2);
+    assert_eq!(fake.lock().expect("fake").getobjects, 23);
+    assert_eq!(
+        cache.photos("mls", "T03").expect("cache").map(|p| p.len()),
+        Some(2)
+    );
+    assert_eq!(cache.photos("mls", "T04").expect("cache"), Some(Vec::new()));
+    // Pulled again, nothing is asked for: every listing's photos are cached.
+    let report = pull(
+        &mut p,
+        "mls",
+        &mut client(&login_url),
+        &options,
+        &mut |_| {},
+    )
+    .await
+    .expect("again");
+    assert_eq!(report.photos.listings, 0);
+    assert_eq!(fake.lock().expect("fake").getobjects, 23);
 }

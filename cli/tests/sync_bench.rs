@@ -276,9 +276,15 @@ async fn pulls_from_the_fake_mls_servers() {
         })
         .expect("client");
         let t = Instant::now();
-        let report = pull::pull(&mut p, "reso", &mut client, false, &mut |_| {})
-            .await
-            .expect("RESO pull");
+        let report = pull::pull(
+            &mut p,
+            "reso",
+            &mut client,
+            &pull::PullOptions::default(),
+            &mut |_| {},
+        )
+        .await
+        .expect("RESO pull");
         let reso = t.elapsed();
         assert_eq!(report.import.added, n);
 
@@ -310,9 +316,15 @@ async fn pulls_from_the_fake_mls_servers() {
         })
         .expect("client");
         let t = Instant::now();
-        let report = rets::replicate::pull(&mut p2, "rets", &mut rets_client, false, &mut |_| {})
-            .await
-            .expect("RETS pull");
+        let report = rets::replicate::pull(
+            &mut p2,
+            "rets",
+            &mut rets_client,
+            &pull::PullOptions::default(),
+            &mut |_| {},
+        )
+        .await
+        .expect("RETS pull");
         let rets_time = t.elapsed();
         assert_eq!(report.import.added, n);
         println!("listings: {n} over {scheme}");

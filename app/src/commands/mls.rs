@@ -12,7 +12,7 @@ use base64::Engine as _;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
 use porchlight_core::listings::photos::{CachedPhoto, PhotoCache, PhotoError, PhotoJob};
-use porchlight_core::listings::pull::{Progress, PullError};
+use porchlight_core::listings::pull::{Progress, PullError, PullOptions};
 use porchlight_core::listings::report;
 use porchlight_core::listings::sources::{self, ConnectionError, MlsSource, RetsSettings};
 use porchlight_core::secrets::{SecretError, Secrets};
@@ -53,6 +53,9 @@ pub struct PullProgress {
     pub rate: f64,
     /// Seconds left, when the total is known.
     pub eta_secs: Option<f64>,
+    /// Photos fetched so far (a pull with photos).
+    #[ts(type = "number")]
+    pub photos: u64,
 }
 
 /// What a finished pull did.
@@ -63,9 +66,14 @@ pub struct PullSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: usize,
-    /// Records skipped or kept in part, in words (the first 200).
+    /// Records skipped or kept in part and photos skipped, in words (the
+    /// first 200).
     pub problems: Vec<String>,
     pub problem_count: usize,
+    /// Listings whose photos were fetched, and photos fetched (a pull with
+    /// photos).
+    pub photo_listings: usize,
+    pub photos: usize,
 }
 
 /// A cached photo for the window: its thumbnail as a data URL.
@@ -341,9 +349,15 @@ pub async fn pull_mls(
     state: State<'_, AppState>,
     name: String,
     full: bool,
+    photos: bool,
 ) -> Result<PullSummary> {
     let (name, mut connection) = connection(&state, &name)?;
     let dir = state.dir.clone();
+    let options = PullOptions {
+        full,
+        skip_bad: false,
+        photos: photos.then(|| PhotoCache::new(&dir)),
+    };
     let worker = tauri::async_runtime::spawn_blocking(move || -> Result<PullSummary> {
         let mut profile = Profile::open(&dir, OpenOptions::default())?;
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -360,11 +374,12 @@ pub async fn pull_mls(
                     total: p.total,
                     rate: p.rate(),
                     eta_secs: p.eta().map(|d| d.as_secs_f64()),
+                    photos: p.photos,
                 },
             );
         };
         let report = rt
-            .block_on(connection.pull(&mut profile, &name, full, false, &mut progress))
+            .block_on(connection.pull(&mut profile, &name, &options, &mut progress))
             .map_err(pull_error)?;
         Ok(PullSummary {
             pages: report.pages,
@@ -374,6 +389,8 @@ pub async fn pull_mls(
             removed: report.import.removed,
             problem_count: report.problem_count,
             problems: report.problems,
+            photo_listings: report.photos.listings,
+            photos: report.photos.photos,
         })
     });
     worker
@@ -415,10 +432,11 @@ pub async fn fetch_listing_photos(
         let profile = state.profile()?;
         PhotoJob::prepare(&profile, &secrets(&state)?, &key)?
     };
-    let photos = job
+    let fetched = job
         .run(&PhotoCache::new(&state.dir))
         .await
         .map_err(photo_error)?;
+    let photos = fetched.keep(&mut *state.profile()?)?;
     thumbs(&photos)
 }
 

@@ -461,10 +461,12 @@ pub fn mls(s: &Session, p: &Path) -> String {
         listed.contains("metro  RETS") && listed.contains("as maria"),
         "{listed}"
     );
+    // With photos: each new listing's photos are asked for as the pull goes.
+    s.dom_click("[data-testid=mls-pull-photos]");
     s.dom_click("[data-testid=mls-pull]");
     s.wait_for("[data-testid=mls-said]", |s| {
-        s.text_of("[data-testid=mls-said]")
-            .contains("Pulled: 23 new")
+        let said = s.text_of("[data-testid=mls-said]");
+        said.contains("Pulled: 23 new") && said.contains("Photos of 23 listings fetched")
     });
     // The last progress event may reach the window after the pull's answer.
     s.wait_for("[data-testid=mls-progress-text]", |s| {

@@ -6,7 +6,7 @@ use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
 use porchlight_core::listings::photos::{PhotoCache, PhotoError, PhotoJob};
-use porchlight_core::listings::pull::{Progress, PullError, PullReport};
+use porchlight_core::listings::pull::{Progress, PullError, PullOptions, PullReport};
 use porchlight_core::listings::sources::{MlsSource, RetsSettings, parse_select};
 use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
 use porchlight_core::profile::{ListingQuery, ListingSort};
@@ -66,25 +66,29 @@ async fn pull_one(
     dir: &std::path::Path,
     profile: &mut Profile,
     source: &MlsSource,
-    full: bool,
-    skip_bad: bool,
+    options: &PullOptions,
 ) -> Result<PullReport> {
     let mut connection = Connection::open(source, &secrets(dir)?).map_err(pull_error)?;
     let name = source.name.clone();
     let mut progress = move |p: Progress| {
         let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+        let photos = if p.photos > 0 {
+            format!(", {} photos", p.photos)
+        } else {
+            String::new()
+        };
         let eta = p
             .eta()
             .map(|e| format!(", about {} left", duration(e)))
             .unwrap_or_default();
         eprint!(
-            "\r{name}: {}{total} listings, {:.0}/s{eta}   ",
+            "\r{name}: {}{total} listings{photos}, {:.0}/s{eta}   ",
             p.done,
             p.rate()
         );
     };
     let report = connection
-        .pull(profile, &source.name, full, skip_bad, &mut progress)
+        .pull(profile, &source.name, options, &mut progress)
         .await;
     eprintln!();
     // Either way the next pull resumes from the last whole page.
@@ -238,7 +242,13 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             name,
             full,
             skip_bad,
+            photos,
         } => {
+            let options = PullOptions {
+                full,
+                skip_bad,
+                photos: photos.then(|| PhotoCache::new(dir)),
+            };
             let sources = match name {
                 Some(n) => vec![
                     profile
@@ -257,7 +267,7 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             let rt = runtime()?;
             let mut reports = Vec::new();
             for s in &sources {
-                let report = rt.block_on(pull_one(dir, profile, s, full, skip_bad))?;
+                let report = rt.block_on(pull_one(dir, profile, s, &options))?;
                 if !json {
                     println!(
                         "{}: {} pages, {} new, {} updated, {} unchanged, {} removed.",
@@ -268,12 +278,21 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                         report.import.unchanged,
                         report.import.removed
                     );
+                    if photos {
+                        println!(
+                            "{}: photos of {} listings fetched ({} photos, {} skipped).",
+                            s.name,
+                            report.photos.listings,
+                            report.photos.photos,
+                            report.photos.skipped
+                        );
+                    }
                     for p in &report.problems {
                         eprintln!("  {p}");
                     }
                     if report.problem_count > 0 {
                         eprintln!(
-                            "{}: {} record(s) skipped or kept in part (listed above{}).",
+                            "{}: {} problem(s): records skipped or kept in part, photos skipped (listed above{}).",
                             s.name,
                             report.problem_count,
                             if report.problem_count > report.problems.len() {
@@ -397,7 +416,7 @@ fn print_table(found: &[CachedListing]) {
 
 fn photos(
     dir: &std::path::Path,
-    profile: &Profile,
+    profile: &mut Profile,
     key: &str,
     refresh: bool,
     offline: bool,
@@ -419,10 +438,14 @@ fn photos(
             let job = PhotoJob::prepare(profile, &secrets(dir)?, key)?;
             let rt = runtime()?;
             eprintln!("Fetching the photos of {}…", listing.key);
-            rt.block_on(job.run(&cache)).map_err(|e| match e {
+            let fetched = rt.block_on(job.run(&cache)).map_err(|e| match e {
                 e @ PhotoError::NoSource { .. } => UsageError(e.to_string()).into(),
                 e => anyhow::Error::from(e),
-            })?
+            })?;
+            if fetched.renewed.is_some() {
+                eprintln!("The stored photo links had expired; the MLS gave new ones.");
+            }
+            fetched.keep(profile)?
         }
     };
     if json {

@@ -31,6 +31,13 @@ pub struct Fake {
     pub no_next_link: bool,
     /// Files served at /media/NAME (the Media records' MediaURLs).
     pub media: HashMap<String, Vec<u8>>,
+    /// When not 0, media links are signed: the server adds `?sig=N` to
+    /// every MediaURL it sends, and /media answers 403 ("Request has
+    /// expired") to any other `sig` — raise it to expire the links sent.
+    pub media_generation: u32,
+    /// Requests for /media, and every `$filter` asked for.
+    pub media_requests: u32,
+    pub filters: Vec<String>,
     /// Every `$select` asked for, in order.
     pub selects: Vec<String>,
     /// "http" or "https": the scheme of the links it sends.
@@ -129,19 +136,41 @@ async fn property(
                 .into_response();
         }
     }
+    if let Some(filter) = q.get("$filter") {
+        f.filters.push(filter.clone());
+    }
     let since = q
         .get("$filter")
         .and_then(|f| f.strip_prefix("ModificationTimestamp ge "))
         .map(str::to_string);
-    let matching: Vec<&Value> = f
+    // `ListingKey eq 'K'` (quotes doubled inside), as a photo-link refresh asks.
+    let key = q
+        .get("$filter")
+        .and_then(|f| f.strip_prefix("ListingKey eq '"))
+        .and_then(|k| k.strip_suffix('\''))
+        .map(|k| k.replace("''", "'"));
+    let generation = f.media_generation;
+    let matching: Vec<Value> = f
         .records
         .iter()
-        .filter(|r| match &since {
+        .filter(|r| match (&since, &key) {
             // ISO 8601 UTC strings of one shape compare as instants.
-            Some(s) => r["ModificationTimestamp"]
+            (Some(s), _) => r["ModificationTimestamp"]
                 .as_str()
                 .is_some_and(|m| m[..19] >= s[..19]),
-            None => true,
+            (_, Some(k)) => r["ListingKey"].as_str() == Some(k.as_str()),
+            (None, None) => true,
+        })
+        .map(|r| {
+            let mut r = r.clone();
+            if let (true, Some(Value::Array(items))) = (generation > 0, r.get_mut("Media")) {
+                for m in items {
+                    if let Some(url) = m["MediaURL"].as_str().map(str::to_string) {
+                        m["MediaURL"] = json!(format!("{url}?sig={generation}"));
+                    }
+                }
+            }
+            r
         })
         .collect();
     let page: Vec<Value> = matching
@@ -156,7 +185,7 @@ async fn property(
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
             ),
-            _ => (*v).clone(),
+            _ => v.clone(),
         })
         .collect();
     let mut body = json!({
@@ -189,10 +218,21 @@ async fn property(
 async fn media(
     State(fake): State<Shared>,
     axum::extract::Path(name): axum::extract::Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(f) = fake.lock() else {
+    let Ok(mut f) = fake.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    f.media_requests += 1;
+    let signed = f.media_generation.to_string();
+    if f.media_generation > 0 && q.get("sig") != Some(&signed) {
+        // As S3 answers a presigned link past its time.
+        return (
+            StatusCode::FORBIDDEN,
+            "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        )
+            .into_response();
+    }
     match f.media.get(&name) {
         Some(bytes) => ([("Content-Type", "image/jpeg")], bytes.clone()).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -64,6 +64,8 @@ pub enum LoginStyle {
 pub struct Fake {
     pub records: Vec<Record>,
     pub photos: HashMap<String, Vec<Photo>>,
+    /// GetObject requests answered.
+    pub getobjects: u32,
     pub login_style: LoginStyle,
     /// Ask for Basic instead of Digest.
     pub basic: bool,
@@ -541,10 +543,11 @@ async fn getobject(
     uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let f = match session(&fake, &headers, &uri) {
+    let mut f = match session(&fake, &headers, &uri) {
         Ok(f) => f,
         Err(r) => return *r,
     };
+    f.getobjects += 1;
     let id = q.get("ID").cloned().unwrap_or_default();
     let (key, which) = id.split_once(':').unwrap_or((id.as_str(), "*"));
     let Some(photos) = f.photos.get(key).cloned() else {

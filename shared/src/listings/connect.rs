@@ -3,7 +3,7 @@
 //! as a RESO or a RETS client — to test it or to pull from it. The CLI and
 //! the app both go through here.
 
-use super::pull::{Progress, PullError, PullReport};
+use super::pull::{Progress, PullError, PullOptions, PullReport};
 use super::reso::{ResoClient, ResoConfig};
 use super::rets::client::{RetsClient, RetsConfig};
 use super::sources::MlsSource;
@@ -117,15 +117,13 @@ impl Connection {
         &mut self,
         profile: &mut Profile,
         source: &str,
-        full: bool,
-        skip_bad: bool,
+        options: &PullOptions,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<PullReport, PullError> {
         match self {
-            Connection::Reso(c) => super::pull::pull(profile, source, c, full, progress).await,
+            Connection::Reso(c) => super::pull::pull(profile, source, c, options, progress).await,
             Connection::Rets(c) => {
-                c.skip_bad = skip_bad;
-                super::rets::replicate::pull(profile, source, c, full, progress).await
+                super::rets::replicate::pull(profile, source, c, options, progress).await
             }
         }
     }

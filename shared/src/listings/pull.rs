@@ -32,6 +32,8 @@ pub struct Progress {
     /// What the server said it has (`@odata.count`), when it said.
     pub total: Option<u64>,
     pub elapsed: Duration,
+    /// Photos fetched so far (a pull with photos).
+    pub photos: u64,
 }
 
 impl Progress {
@@ -45,6 +47,29 @@ impl Progress {
         let total = self.total?;
         let rate = self.rate();
         (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / rate))
+    }
+}
+
+/// How to pull.
+#[derive(Debug, Clone, Default)]
+pub struct PullOptions {
+    /// Everything, not just what changed since the last pull; the
+    /// listings the MLS no longer returns are removed at the end.
+    pub full: bool,
+    /// Skip (and report) rows that cannot be read instead of stopping.
+    pub skip_bad: bool,
+    /// Fetch the photos of new and changed listings into this cache as
+    /// the pull goes (while the MLS's links are fresh).
+    pub photos: Option<super::photos::PhotoCache>,
+}
+
+impl PullOptions {
+    /// A full pull.
+    pub fn full() -> Self {
+        PullOptions {
+            full: true,
+            ..PullOptions::default()
+        }
     }
 }
 
@@ -62,6 +87,12 @@ pub enum PullError {
     NoSecret(String),
     #[error("{0}")]
     Secrets(String),
+    #[error(transparent)]
+    Photos(#[from] super::photos::PhotoError),
+    #[error(
+        "the RESO connection '{0}' does not ask for Media, so a pull cannot fetch photos; add it again with --media"
+    )]
+    NoMedia(String),
 }
 
 impl PullError {
@@ -73,6 +104,7 @@ impl PullError {
             | PullError::Rets(super::rets::client::RetsError::Auth(_))
             | PullError::Rets(super::rets::client::RetsError::UnknownClass { .. })
             | PullError::NoSecret(_)
+            | PullError::NoMedia(_)
             | PullError::Secrets(_) => true,
             PullError::Core(c) => c.is_user_error(),
             _ => false,
@@ -98,6 +130,8 @@ pub struct PullReport {
     /// [`MAX_PROBLEMS`]); `problem_count` counts them all.
     pub problems: Vec<String>,
     pub problem_count: usize,
+    /// Photos fetched as the pull went (with [`PullOptions::photos`]).
+    pub photos: super::photos::PhotoTally,
 }
 
 /// Problems listed in a report at most (all are counted).
@@ -120,12 +154,12 @@ pub async fn pull(
     profile: &mut Profile,
     source: &str,
     client: &mut ResoClient,
-    full: bool,
+    options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
     let saved = profile.mls_usage(source)?;
     client.governor.load(saved.as_deref());
-    let result = run(profile, source, client, full, progress).await;
+    let result = run(profile, source, client, options, progress).await;
     // What was used counts toward the vendor's limits next time too.
     profile.set_mls_usage(source, &client.governor.save())?;
     result
@@ -135,9 +169,13 @@ async fn run(
     profile: &mut Profile,
     source: &str,
     client: &mut ResoClient,
-    full: bool,
+    options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
+    let full = options.full;
+    if options.photos.is_some() && !client.expands_media() {
+        return Err(PullError::NoMedia(source.to_string()));
+    }
     let started = Instant::now();
     let since = if full {
         None
@@ -195,6 +233,24 @@ async fn run(
         report.import.updated += done.updated;
         report.import.unchanged += done.unchanged;
         report.import.shards = report.import.shards.max(done.shards);
+        // Photos before the mark: a pull stopped among them fetches the
+        // rest next time.
+        if let Some(cache) = &options.photos {
+            let mut problems = Vec::new();
+            let http = client.http().clone();
+            super::photos::pull_media(
+                &http,
+                cache,
+                source,
+                &page.listings,
+                &mut report.photos,
+                &mut problems,
+            )
+            .await?;
+            for p in problems {
+                report.problem(p);
+            }
+        }
         if let Some(newest) = page
             .listings
             .iter()
@@ -212,6 +268,7 @@ async fn run(
                 + report.import.unchanged as u64,
             total,
             elapsed: started.elapsed(),
+            photos: report.photos.photos as u64,
         });
         let count_says_more = page.total.is_some_and(|t| (query_fetched as u64) < t);
         match page.next {

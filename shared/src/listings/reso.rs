@@ -253,6 +253,16 @@ impl ResoClient {
         })
     }
 
+    /// The HTTP clients it uses.
+    pub fn http(&self) -> &crate::net::Http {
+        &self.http
+    }
+
+    /// Whether listings come with their `Media` (photo links).
+    pub fn expands_media(&self) -> bool {
+        self.config.expand_media
+    }
+
     /// The first page's URL for listings modified at or after `since`.
     pub fn first_url(&self, since: Option<DateTime<Utc>>) -> String {
         self.window_url(since, 0)
@@ -267,20 +277,39 @@ impl ResoClient {
     /// the first `skip` of them (those at `since` already fetched), for
     /// servers that send no `@odata.nextLink`.
     pub fn window_url(&self, since: Option<DateTime<Utc>>, skip: usize) -> String {
-        let c = &self.config;
-        let mut query = vec![format!("$top={}", c.page_size.max(1))];
-        if !self.no_orderby {
-            query.push("$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string());
-        }
-        query.push("$count=true".to_string());
         // Without $skip, a window starts after the edge instant (records
         // sharing it were fetched already, unless more than a page did).
         let op = if self.no_skip && skip > 0 { "gt" } else { "ge" };
-        if let Some(at) = since {
-            query.push(format!(
-                "$filter=ModificationTimestamp%20{op}%20{}",
+        let filter = since.map(|at| {
+            format!(
+                "ModificationTimestamp%20{op}%20{}",
                 at.to_rfc3339_opts(SecondsFormat::Millis, true)
-            ));
+            )
+        });
+        self.query_url(filter, true, skip)
+    }
+
+    /// The URL that asks for one listing by its key, with the same fields
+    /// (and Media) as a pull: fresh photo links when the stored ones have
+    /// expired.
+    pub fn listing_url(&self, key: &str) -> String {
+        // An OData string literal doubles its quotes.
+        let literal = format!("'{}'", key.replace('\'', "''"));
+        let filter = format!("ListingKey%20eq%20{}", urlencode(&literal));
+        self.query_url(Some(filter), false, 0)
+    }
+
+    fn query_url(&self, filter: Option<String>, paged: bool, skip: usize) -> String {
+        let c = &self.config;
+        let mut query = vec![format!("$top={}", c.page_size.max(1))];
+        if paged {
+            if !self.no_orderby {
+                query.push("$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string());
+            }
+            query.push("$count=true".to_string());
+        }
+        if let Some(filter) = filter {
+            query.push(format!("$filter={filter}"));
         }
         if !c.select.is_empty() {
             let mut fields = vec!["ListingKey", "ModificationTimestamp"];
@@ -303,6 +332,14 @@ impl ResoClient {
             c.resource,
             query.join("&")
         )
+    }
+
+    /// Asks the MLS for one listing as it is now (`None` when it no
+    /// longer has it).
+    pub async fn fetch_listing(&mut self, key: &str) -> Result<Option<Listing>, ResoError> {
+        let url = self.listing_url(key);
+        let page = self.page(&url).await?;
+        Ok(page.listings.into_iter().find(|l| l.listing_key == key))
     }
 
     /// After a refusal of a query option (501 Not Implemented, or a 400

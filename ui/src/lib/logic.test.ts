@@ -148,11 +148,12 @@ describe("listing helpers", () => {
 })
 
 describe("pull progress", () => {
-  const p = (done: number, total: number | null, rate: number, eta_secs: number | null) => ({ name: "metro", done, total, rate, eta_secs })
+  const p = (done: number, total: number | null, rate: number, eta_secs: number | null, photos = 0) => ({ name: "metro", done, total, rate, eta_secs, photos })
   it("says done, total, rate and time left", () => {
     expect(pullLabel(p(1200, 5000, 310.4, 12.2))).toBe("1,200 of 5,000 listings · 310/s · about 12 s left")
     expect(pullLabel(p(10, null, 0, null))).toBe("10 listings")
     expect(pullLabel(p(100, 90000, 50, 125))).toBe("100 of 90,000 listings · 50/s · about 2 min 5 s left")
+    expect(pullLabel(p(40, 90, 5, null, 312))).toBe("40 of 90 listings · 312 photos · 5/s")
   })
   it("gives a bar fraction only when the total is known", () => {
     expect(pullFraction(p(25, 100, 1, 1))).toBe(0.25)

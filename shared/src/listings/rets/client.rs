@@ -159,9 +159,6 @@ pub struct RetsClient {
     pub max_retry_wait: Duration,
     /// Requests made (for progress and tests).
     pub requests: u64,
-    /// Skip (and report) search rows that do not fit the columns instead
-    /// of stopping the pull.
-    pub skip_bad: bool,
     /// The connection's request and volume limits.
     pub governor: crate::listings::quota::Governor,
 }
@@ -207,7 +204,6 @@ impl RetsClient {
             retries: 4,
             max_retry_wait: Duration::from_secs(30),
             requests: 0,
-            skip_bad: false,
             governor,
         })
     }

@@ -22,7 +22,8 @@ use super::metadata::Decoder;
 use crate::Profile;
 use crate::listings::Listing;
 use crate::listings::mapping::Mapping;
-use crate::listings::pull::{Progress, PullError, PullReport};
+use crate::listings::photos::{self, PhotoCache};
+use crate::listings::pull::{Progress, PullError, PullOptions, PullReport};
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Checkpoint {
@@ -124,12 +125,12 @@ pub async fn pull(
     profile: &mut Profile,
     source: &str,
     client: &mut RetsClient,
-    full: bool,
+    options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
     let saved = profile.mls_usage(source)?;
     client.governor.load(saved.as_deref());
-    let result = run(profile, source, client, full, progress).await;
+    let result = run(profile, source, client, options, progress).await;
     client.logout().await;
     // What was used counts toward the vendor's limits next time too.
     profile.set_mls_usage(source, &client.governor.save())?;
@@ -140,9 +141,10 @@ async fn run(
     profile: &mut Profile,
     source: &str,
     client: &mut RetsClient,
-    full: bool,
+    options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
+    let full = options.full;
     let started = Instant::now();
     client.login().await?;
     let metadata = client.class_metadata().await?;
@@ -186,7 +188,7 @@ async fn run(
     loop {
         let reply = client.search(&query, offset).await?;
         total = reply.count.or(total);
-        let read = read_page(&decoder, &reply, offset, client.skip_bad, &mut report)?;
+        let read = read_page(&decoder, &reply, offset, options.skip_bad, &mut report)?;
         let page = read.listings;
         // Rows counted by the server, for the next Offset: the skipped too.
         let served = reply.rows.len() + reply.bad_lines.len();
@@ -204,6 +206,11 @@ async fn run(
         report.import.updated += done.updated;
         report.import.unchanged += done.unchanged;
         report.import.shards = report.import.shards.max(done.shards);
+        // Photos before the checkpoint: a pull stopped among them fetches
+        // the rest next time.
+        if let Some(cache) = &options.photos {
+            pull_photos(client, cache, source, &page, &mut report).await?;
+        }
         newest = page
             .iter()
             .filter_map(|l| l.modification_timestamp)
@@ -232,6 +239,7 @@ async fn run(
             done: imported as u64,
             total,
             elapsed: started.elapsed(),
+            photos: report.photos.photos as u64,
         });
         if !more {
             break;
@@ -251,4 +259,30 @@ async fn run(
         );
     }
     Ok(report)
+}
+
+/// Fetches (GetObject) the photos of the page's listings whose set is new
+/// or changed. One listing's failure is a problem in the report; a disk
+/// error stops the pull.
+async fn pull_photos(
+    client: &mut RetsClient,
+    cache: &PhotoCache,
+    source: &str,
+    page: &[Listing],
+    report: &mut PullReport,
+) -> Result<(), PullError> {
+    let mut problems = Vec::new();
+    for l in page {
+        if !photos::due(cache, source, l)? {
+            continue;
+        }
+        match photos::collect_rets(client, cache, source, &l.listing_key).await {
+            Ok(got) => photos::settle(got, cache, source, l, &mut report.photos, &mut problems)?,
+            Err(e) => problems.push(format!("{}: photos not fetched: {e}", l.listing_key)),
+        }
+    }
+    for p in problems {
+        report.problem(p);
+    }
+    Ok(())
 }

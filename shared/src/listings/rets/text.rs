@@ -171,7 +171,9 @@ fn error_detail(text: &str, lower: &str) -> String {
     if text[..start].ends_with("/>") {
         return String::new();
     }
-    let end = lower[start..].rfind("</rets>").map_or(text.len(), |e| start + e);
+    let end = lower[start..]
+        .rfind("</rets>")
+        .map_or(text.len(), |e| start + e);
     let inner = &text[start..end];
     let mut parts: Vec<String> = Vec::new();
     let mut rest = inner;

@@ -11,4 +11,8 @@ rate: number,
 /**
  * Seconds left, when the total is known.
  */
-eta_secs: number | null, };
+eta_secs: number | null, 
+/**
+ * Photos fetched so far (a pull with photos).
+ */
+photos: number, };

@@ -5,6 +5,12 @@
  */
 export type PullSummary = { pages: number, added: number, updated: number, unchanged: number, removed: number, 
 /**
- * Records skipped or kept in part, in words (the first 200).
+ * Records skipped or kept in part and photos skipped, in words (the
+ * first 200).
  */
-problems: Array<string>, problem_count: number, };
+problems: Array<string>, problem_count: number, 
+/**
+ * Listings whose photos were fetched, and photos fetched (a pull with
+ * photos).
+ */
+photo_listings: number, photos: number, };

@@ -73,7 +73,10 @@ fn an_error_reply_shows_its_body_text_with_the_code() {
     // The same text twice is said once.
     let e = parse(b"<RETS ReplyCode=\"20036\" ReplyText=\"Missing data\">Missing data</RETS>")
         .expect_err("error");
-    assert_eq!(e.to_string(), "the RETS server answered 20036: Missing data");
+    assert_eq!(
+        e.to_string(),
+        "the RETS server answered 20036: Missing data"
+    );
 }
 
 #[test]
