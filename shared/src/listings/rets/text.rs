@@ -2,7 +2,7 @@
 //! XML (bad character references, control bytes, Latin-1), so the readers
 //! scan for tags instead of parsing a document.
 
-use crate::listings::values::decode_text;
+use crate::listings::values::{decode_declared, decode_text, xml_encoding};
 
 /// The value of attribute `name` in `tag` (`Name="v"`, `Name = 'v'`, any case).
 pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
@@ -204,7 +204,17 @@ fn error_detail(text: &str, lower: &str) -> String {
 /// The reply's text (Latin-1 / Windows-1252 bytes read as such) and its
 /// ASCII-lowercased copy, which has the same byte offsets.
 pub(crate) fn read(bytes: &[u8]) -> (String, String) {
-    let text = decode_text(bytes);
+    // A declared charset other than UTF-8 and Latin-1 / Windows-1252
+    // (ISO-8859-2, Shift_JIS, …) is honoured when the reply is not UTF-8.
+    // Latin-1 declarations are read sequence by sequence, since servers
+    // often declare ISO-8859-1 and send UTF-8 with a stray byte or two.
+    let declared = xml_encoding(bytes)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8 && *e != encoding_rs::WINDOWS_1252);
+    let text = match declared {
+        Some(enc) if std::str::from_utf8(bytes).is_err() => decode_declared(bytes, Some(enc.name())),
+        _ => decode_text(bytes),
+    };
     let lower = text.to_ascii_lowercase();
     (text, lower)
 }

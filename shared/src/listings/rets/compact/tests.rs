@@ -173,3 +173,20 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_declared_charset_is_honoured_but_latin1_declarations_read_per_sequence() {
+    // ISO-8859-2: 0xB3 is "ł", 0xE6 is "ć".
+    let mut body = b"<?xml version=\"1.0\" encoding=\"ISO-8859-2\"?>\n<RETS ReplyCode=\"0\"><COLUMNS>\tK\tCITY\t</COLUMNS><DATA>\tA1\t".to_vec();
+    body.extend(b"\xb3\xf3d\xbc Bia\xb3ystok ");
+    body.extend(b"\t</DATA></RETS>");
+    let r = parse(&body).expect("reply");
+    assert_eq!(r.rows[0][1], "łódź Białystok");
+    // Declared ISO-8859-1 but sent as UTF-8 with one stray Latin-1 byte:
+    // the UTF-8 stays UTF-8.
+    let mut body = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<RETS ReplyCode=\"0\"><COLUMNS>\tK\tNAME\t</COLUMNS><DATA>\tA1\t".to_vec();
+    body.extend("Núñez".as_bytes());
+    body.extend(b" caf\xe9\t</DATA></RETS>");
+    let r = parse(&body).expect("reply");
+    assert_eq!(r.rows[0][1], "Núñez café");
+}
