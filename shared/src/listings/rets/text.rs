@@ -212,7 +212,9 @@ pub(crate) fn read(bytes: &[u8]) -> (String, String) {
         .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
         .filter(|e| *e != encoding_rs::UTF_8 && *e != encoding_rs::WINDOWS_1252);
     let text = match declared {
-        Some(enc) if std::str::from_utf8(bytes).is_err() => decode_declared(bytes, Some(enc.name())),
+        Some(enc) if std::str::from_utf8(bytes).is_err() => {
+            decode_declared(bytes, Some(enc.name()))
+        }
         _ => decode_text(bytes),
     };
     let lower = text.to_ascii_lowercase();
