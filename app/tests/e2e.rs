@@ -13,6 +13,8 @@ mod certs;
 mod common;
 #[path = "../../cli/tests/fakes/rets.rs"]
 mod fake_rets;
+#[path = "../../cli/tests/fakes/serve.rs"]
+mod fake_serve;
 #[path = "../../cli/tests/fakes/jpeg.rs"]
 mod jpeg;
 #[path = "e2e/steps.rs"]

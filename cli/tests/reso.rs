@@ -5,6 +5,8 @@
 mod common;
 #[path = "fakes/reso.rs"]
 mod fake_reso;
+#[path = "fakes/serve.rs"]
+mod fake_serve;
 
 use std::time::Duration;
 

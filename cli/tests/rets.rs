@@ -8,6 +8,8 @@
 mod common;
 #[path = "fakes/rets.rs"]
 mod fake_rets;
+#[path = "fakes/serve.rs"]
+mod fake_serve;
 
 use std::time::Duration;
 

@@ -12,6 +12,8 @@ mod common;
 mod fake_reso;
 #[path = "fakes/rets.rs"]
 mod fake_rets;
+#[path = "fakes/serve.rs"]
+mod fake_serve;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -13,9 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-#[path = "serve.rs"]
-mod serve;
-pub use serve::serve;
+pub use crate::fake_serve::serve;
 
 #[derive(Debug, Default)]
 pub struct Fake {

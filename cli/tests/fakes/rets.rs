@@ -18,9 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use porchlight_core::listings::rets::auth;
 
-#[path = "serve.rs"]
-mod serve;
-pub use serve::serve;
+pub use crate::fake_serve::serve;
 
 pub const USER: &str = "maria";
 pub const PASSWORD: &str = "rets password";
