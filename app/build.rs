@@ -1,5 +1,5 @@
 //! tauri-build reads `tauri.conf.json` and `capabilities/` from its working
-//! directory; both live at the repository root (DESIGN.md, Layout).
+//! directory; both live at the repository root (see docs/ARCHITECTURE.md).
 
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

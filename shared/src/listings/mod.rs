@@ -1,7 +1,7 @@
 //! MLS listings: the model (RESO Data Dictionary field names), reading the
 //! values MLS feeds send ([`values`]), and the importers. Every importer
 //! turns its source into [`Listing`]s; the listing cache stores them in
-//! listing-shard documents (DESIGN.md, "Data model").
+//! listing-shard documents (docs/ARCHITECTURE.md, "Documents").
 //!
 //! - [`csv`]: CSV exports, with a header mapping to RESO names
 //!   ([`mapping`]); bad rows are reported with their line numbers and
