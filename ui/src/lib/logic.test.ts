@@ -154,6 +154,7 @@ describe("pull progress", () => {
     expect(pullLabel(p(10, null, 0, null))).toBe("10 listings")
     expect(pullLabel(p(100, 90000, 50, 125))).toBe("100 of 90,000 listings · 50/s · about 2 min 5 s left")
     expect(pullLabel(p(40, 90, 5, null, 312))).toBe("40 of 90 listings · 312 photos · 5/s")
+    expect(pullLabel(p(1, 1, 1, null, 1))).toBe("1 of 1 listings · 1 photo · 1/s")
   })
   it("gives a bar fraction only when the total is known", () => {
     expect(pullFraction(p(25, 100, 1, 1))).toBe(0.25)

@@ -208,7 +208,7 @@ export function priceColour(v: number, lo: number, hi: number): string {
 export function pullLabel(p: PullProgress): string {
   const n = (v: number) => Math.round(v).toLocaleString("en-US")
   const parts = [p.total == null ? `${n(p.done)} listings` : `${n(p.done)} of ${n(p.total)} listings`]
-  if (p.photos > 0) parts.push(`${n(p.photos)} photos`)
+  if (p.photos > 0) parts.push(`${n(p.photos)} photo${p.photos === 1 ? "" : "s"}`)
   if (p.rate > 0) parts.push(`${n(p.rate)}/s`)
   if (p.eta_secs != null) {
     const s = Math.round(p.eta_secs)
