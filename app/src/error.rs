@@ -26,6 +26,12 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<porchlight_core::ModelError> for AppError {
+    fn from(e: porchlight_core::ModelError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
         let message = e.to_string();
@@ -65,7 +71,7 @@ mod tests {
 
     #[test]
     fn errors_serialize_tagged_for_the_ui() {
-        let e: AppError = CoreError::EmptyTitle.into();
+        let e: AppError = CoreError::Model(porchlight_core::ModelError::EmptyTitle).into();
         let json = serde_json::to_value(&e).expect("json");
         assert_eq!(json["kind"], "invalid");
         assert!(json["message"].as_str().expect("message").contains("title"));

@@ -42,6 +42,8 @@ fn main() -> ExitCode {
             let user_error = err
                 .downcast_ref::<CoreError>()
                 .is_some_and(CoreError::is_user_error)
+                // A value the person gave (a date, a priority) that is not right.
+                || err.downcast_ref::<porchlight_core::ModelError>().is_some()
                 || err.downcast_ref::<UsageError>().is_some()
                 || err
                     .downcast_ref::<porchlight_core::client::ClientError>()

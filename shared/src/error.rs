@@ -10,16 +10,6 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum CoreError {
-    #[error("a task needs a title; write a few words describing it")]
-    EmptyTitle,
-    #[error("{field} is {len} characters long; the limit is {max}")]
-    TooLong {
-        field: &'static str,
-        len: usize,
-        max: usize,
-    },
-    #[error("a {what} needs a name")]
-    EmptyName { what: &'static str },
     #[error("no board matches '{0}'; `porchlight board list` shows the boards")]
     UnknownBoard(String),
     #[error("'{0}' matches several boards ({1}); give more of the name or the id")]
@@ -52,26 +42,8 @@ pub enum CoreError {
     },
     #[error("task {task} has no version '{version}'; `porchlight task history {task}` lists them")]
     UnknownVersion { task: String, version: String },
-    #[error("invalid date '{0}': use e.g. 2026-12-05, 'tomorrow 3pm' or 'next tue'")]
-    InvalidDate(String),
     #[error("no listing '{0}' in the cache; `porchlight listings search` lists them")]
     UnknownListing(String),
-    #[error("unknown time zone '{0}': use an IANA name such as America/New_York or Europe/Berlin")]
-    InvalidTimeZone(String),
-    #[error("invalid priority '{0}': use none, low, medium, high or urgent")]
-    InvalidPriority(String),
-    #[error(
-        "invalid recurrence '{0}': use e.g. 'every day', 'every monday', 'every 2 weeks' or 'every month on the 1st'"
-    )]
-    InvalidRecurrence(String),
-    #[error("invalid {what} '{value}': {hint}")]
-    InvalidValue {
-        what: &'static str,
-        value: String,
-        hint: &'static str,
-    },
-    #[error("'{0}' is not a valid document id (expected an automerge: URL or a bs58check id)")]
-    InvalidDocumentId(String),
     #[error("{path} is not a Porchlight board file: {reason}")]
     NotABoardFile { path: String, reason: String },
     #[error(
@@ -92,6 +64,9 @@ pub enum CoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A value a person gave that is not right (the domain model's errors).
+    #[error(transparent)]
+    Model(#[from] porchlight_model::ModelError),
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
     #[error("document {doc} is damaged: {reason}")]

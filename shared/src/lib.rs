@@ -7,24 +7,21 @@
 
 pub mod doc;
 pub mod error;
-pub mod ids;
-pub mod model;
-pub mod position;
-pub mod time;
+// The domain model is its own crate; its modules keep their paths here.
+pub use porchlight_model::board as model;
+pub use porchlight_model::{ModelError, focus, ids, position, quickadd, recurrence, team, time};
 
 pub use error::{CoreError, Result};
-pub mod focus;
 pub mod listings;
 pub mod profile;
-pub mod quickadd;
-pub mod recurrence;
-pub mod secrets;
+/// Secrets in the OS keychain (its own crate, re-exported).
+pub use porchlight_secrets as secrets;
 pub mod store;
-pub mod team;
 
+/// The sync protocol and engine (its own crate, re-exported).
+pub use porchlight_sync as sync;
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};
-pub mod sync;
 
 #[cfg(feature = "client")]
 pub mod client;

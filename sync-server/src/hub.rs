@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use automerge::AutoCommit;
-use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use tokio::sync::mpsc;
 
 use crate::store::{Role, Store};

@@ -111,7 +111,7 @@ fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
 /// `Some(None)` for "none", `Some(Some(x))` for a value.
 fn clearable<T>(
     text: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, CoreError>,
+    parse: impl Fn(&str) -> Result<T, porchlight_core::ModelError>,
 ) -> Result<Option<Option<T>>> {
     match text {
         None => Ok(None),

@@ -70,7 +70,7 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
             doc: "?".into(),
             reason: "the document does not record its id".into(),
         })
-        .and_then(|id| DocumentId::parse(&id))?;
+        .and_then(|id| Ok(DocumentId::parse(&id)?))?;
     if let Some(schema) = root_int(doc, "schema")
         && schema > SCHEMA_VERSION
     {

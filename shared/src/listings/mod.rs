@@ -20,7 +20,7 @@ pub mod csv;
 #[cfg(feature = "client")]
 pub mod limits;
 pub mod mapping;
-pub mod model;
+pub use porchlight_model::listing as model;
 #[cfg(feature = "client")]
 pub mod photos;
 #[cfg(feature = "client")]
@@ -32,6 +32,6 @@ pub mod reso;
 pub mod rets;
 pub mod sources;
 pub mod synthetic;
-pub mod values;
+pub use porchlight_model::values;
 
 pub use model::{Listing, StandardStatus};

@@ -118,10 +118,12 @@ impl MlsSource {
 
     /// Checks the settings, in words.
     pub fn validate(&self) -> Result<()> {
-        let bad = |what: &'static str, value: &str, hint: &'static str| CoreError::InvalidValue {
-            what,
-            value: value.to_string(),
-            hint,
+        let bad = |what: &'static str, value: &str, hint: &'static str| {
+            CoreError::Model(crate::ModelError::InvalidValue {
+                what,
+                value: value.to_string(),
+                hint,
+            })
         };
         if self.name.trim().is_empty() || self.name.contains(':') {
             return Err(bad(
@@ -272,10 +274,12 @@ impl Profile {
     /// Adds or replaces an MLS connection's settings.
     pub fn save_mls_source(&mut self, source: &MlsSource) -> Result<()> {
         source.validate()?;
-        let json = serde_json::to_string(source).map_err(|e| CoreError::InvalidValue {
-            what: "MLS source",
-            value: e.to_string(),
-            hint: "",
+        let json = serde_json::to_string(source).map_err(|e| {
+            CoreError::Model(crate::ModelError::InvalidValue {
+                what: "MLS source",
+                value: e.to_string(),
+                hint: "",
+            })
         })?;
         self.store_mut()
             .write(|tx| meta_set(tx, &key(&source.name), &json))
@@ -299,10 +303,12 @@ impl Profile {
     pub fn mls_source(&self, name: &str) -> Result<MlsSource> {
         meta_get(self.store().conn(), &key(name))?
             .and_then(|j| serde_json::from_str(&j).ok())
-            .ok_or_else(|| CoreError::InvalidValue {
-                what: "MLS",
-                value: name.to_string(),
-                hint: "no such connection; `porchlight mls list` shows them",
+            .ok_or_else(|| {
+                CoreError::Model(crate::ModelError::InvalidValue {
+                    what: "MLS",
+                    value: name.to_string(),
+                    hint: "no such connection; `porchlight mls list` shows them",
+                })
             })
     }
 
@@ -320,10 +326,12 @@ impl Profile {
         ua_password: Option<&str>,
     ) -> std::result::Result<Stored, ConnectionError> {
         source.validate()?;
-        let missing = |what: &'static str, hint: &'static str| CoreError::InvalidValue {
-            what,
-            value: String::new(),
-            hint,
+        let missing = |what: &'static str, hint: &'static str| {
+            CoreError::Model(crate::ModelError::InvalidValue {
+                what,
+                value: String::new(),
+                hint,
+            })
         };
         if secret.trim().is_empty() {
             return Err(missing(

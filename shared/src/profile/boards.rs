@@ -31,7 +31,7 @@ impl Profile {
         let mut names: Vec<String> = columns
             .iter()
             .map(|c| check_name("column", c))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_, _>>()?;
         if names.is_empty() {
             names = DEFAULT_COLUMNS.iter().map(ToString::to_string).collect();
         }

@@ -229,9 +229,9 @@ impl Profile {
     ) -> Result<ListingImport> {
         let source = source.trim();
         if source.is_empty() {
-            return Err(CoreError::EmptyName {
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
                 what: "listing source",
-            });
+            }));
         }
         let mut by_shard: BTreeMap<u32, Vec<&Listing>> = BTreeMap::new();
         for l in listings {
@@ -437,7 +437,9 @@ impl Profile {
     pub fn add_listing_note(&mut self, key: &str, text: &str) -> Result<CachedListing> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(CoreError::EmptyName { what: "note" });
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
+                what: "note",
+            }));
         }
         let (source, key) = self.locate_listing(key)?;
         let note = ListingNote {
@@ -463,7 +465,9 @@ impl Profile {
     pub fn tag_listing(&mut self, key: &str, tag: &str, on: bool) -> Result<CachedListing> {
         let tag = tag.trim().trim_start_matches('#').to_lowercase();
         if tag.is_empty() {
-            return Err(CoreError::EmptyName { what: "tag" });
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
+                what: "tag",
+            }));
         }
         self.edit_team_layer(key, "listing.tag", |shard, key| {
             shard.set_tag(key, &tag, on)
@@ -486,11 +490,11 @@ impl Profile {
     ) -> Result<CachedListing> {
         let status = match status.map(|s| s.trim().to_lowercase()) {
             Some(s) if !SHOWING_STATUSES.contains(&s.as_str()) => {
-                return Err(CoreError::InvalidValue {
+                return Err(CoreError::Model(crate::ModelError::InvalidValue {
                     what: "showing status",
                     value: s,
                     hint: "use requested, scheduled, shown, offer or cancelled",
-                });
+                }));
             }
             other => other,
         };

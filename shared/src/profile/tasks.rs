@@ -16,21 +16,7 @@ use crate::position;
 use crate::quickadd::{self, Parsed};
 use crate::store::{TaskQuery, query_task_json, query_tasks};
 
-/// What a shell gives to create a task.
-#[derive(Debug, Clone, Default)]
-pub struct NewTask {
-    pub title: String,
-    pub description: String,
-    /// Column id or name; the board's first column when `None`.
-    pub column: Option<String>,
-    pub due: Option<Due>,
-    pub reminder: Option<DateTime<Utc>>,
-    pub priority: Priority,
-    pub labels: Vec<String>,
-    pub assignees: Vec<String>,
-    pub listings: Vec<String>,
-    pub recurrence: Option<Recurrence>,
-}
+pub use crate::model::NewTask;
 
 /// Changes to a task; `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -65,17 +51,17 @@ fn listing_key(key: &str) -> Result<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
-        return Err(CoreError::InvalidValue {
+        return Err(CoreError::Model(crate::ModelError::InvalidValue {
             what: "listing key",
             value: key,
             hint: "a ListingKey is letters, digits, '-', '_' or '.', up to 64 characters",
-        });
+        }));
     }
     Ok(key)
 }
 
 fn person(name: &str) -> Result<String> {
-    check_name("assignee", name.trim().trim_start_matches('@'))
+    Ok(check_name("assignee", name.trim().trim_start_matches('@'))?)
 }
 
 impl TaskChanges {
@@ -203,7 +189,7 @@ impl Profile {
             .labels
             .iter()
             .map(|l| check_label(l))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_, _>>()?;
         task.assignees = new
             .assignees
             .iter()
@@ -414,9 +400,9 @@ impl Profile {
     pub fn add_checklist_item(&mut self, key: &str, text: &str) -> Result<Task> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(CoreError::EmptyName {
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
                 what: "checklist item",
-            });
+            }));
         }
         check_text("checklist item", text, MAX_COMMENT)?;
         let task = self.task(key)?;
@@ -456,7 +442,9 @@ impl Profile {
     pub fn add_comment(&mut self, key: &str, text: &str) -> Result<Task> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(CoreError::EmptyName { what: "comment" });
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
+                what: "comment",
+            }));
         }
         check_text("comment", text, MAX_COMMENT)?;
         let comment = Comment {

@@ -65,7 +65,7 @@ fn bad_board_input_is_refused() {
     let mut p = profile();
     assert!(matches!(
         p.create_board("  ", &[]),
-        Err(CoreError::EmptyName { .. })
+        Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
     assert!(matches!(
         p.create_board("x", &["A".into(), "a".into()]),
@@ -147,7 +147,7 @@ fn quick_add_creates_the_task_it_describes() {
     assert_eq!(parsed.spans.len(), 6);
     assert!(matches!(
         p.quick_add("Listing prep", "#only @tags"),
-        Err(CoreError::EmptyTitle)
+        Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
 }
 
@@ -160,11 +160,11 @@ fn add_task_validates_its_input() {
     };
     assert!(matches!(
         p.add_task("Listing prep", new("")),
-        Err(CoreError::EmptyTitle)
+        Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
     assert!(matches!(
         p.add_task("Listing prep", new(&"x".repeat(501))),
-        Err(CoreError::TooLong { .. })
+        Err(CoreError::Model(crate::ModelError::TooLong { .. }))
     ));
     assert!(matches!(
         p.add_task(
@@ -188,7 +188,7 @@ fn add_task_validates_its_input() {
                 ..new("a")
             }
         ),
-        Err(CoreError::InvalidValue { .. })
+        Err(CoreError::Model(crate::ModelError::InvalidValue { .. }))
     ));
     assert!(
         p.list_tasks(&TaskQuery::default())
@@ -238,7 +238,7 @@ fn edit_changes_fields_and_unknown_tasks_are_reported() {
     };
     assert!(matches!(
         p.edit_task(t.id.as_str(), &blank),
-        Err(CoreError::EmptyTitle)
+        Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
 }
 
@@ -377,7 +377,7 @@ fn checklist_items_and_comments() {
     assert!(by_id.checklist[0].done);
     assert!(matches!(
         p.add_checklist_item(t.id.as_str(), " "),
-        Err(CoreError::EmptyName { .. })
+        Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
     let t5 = p
         .add_comment(t.id.as_str(), "Inspector booked for 9am")
@@ -385,7 +385,7 @@ fn checklist_items_and_comments() {
     assert_eq!(t5.comments[0].author, "maria");
     assert!(matches!(
         p.add_comment(t.id.as_str(), &"c".repeat(10_001)),
-        Err(CoreError::TooLong { .. })
+        Err(CoreError::Model(crate::ModelError::TooLong { .. }))
     ));
 }
 
@@ -701,7 +701,7 @@ fn settings_persist_and_profiles_reopen() {
                 ..Default::default()
             }
         ),
-        Err(CoreError::InvalidTimeZone(_))
+        Err(CoreError::Model(crate::ModelError::InvalidTimeZone(_)))
     ));
 }
 

@@ -36,10 +36,12 @@ impl DueFilter {
             "none" => Ok(Self::None),
             other => NaiveDate::parse_from_str(other, "%Y-%m-%d")
                 .map(Self::On)
-                .map_err(|_| CoreError::InvalidValue {
-                    what: "due filter",
-                    value: text.to_string(),
-                    hint: "use today, tomorrow, overdue, week, none or a date like 2026-12-05",
+                .map_err(|_| {
+                    CoreError::Model(crate::ModelError::InvalidValue {
+                        what: "due filter",
+                        value: text.to_string(),
+                        hint: "use today, tomorrow, overdue, week, none or a date like 2026-12-05",
+                    })
                 }),
         }
     }

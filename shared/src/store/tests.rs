@@ -56,7 +56,7 @@ fn a_failed_write_leaves_nothing_behind() {
     let result: Result<()> = store.write(|tx| {
         chunks::register(tx, doc, "board")?;
         chunks::append(tx, doc, b"change")?;
-        Err(CoreError::EmptyTitle)
+        Err(CoreError::Model(crate::ModelError::EmptyTitle))
     });
     assert!(result.is_err());
     assert!(chunks::load(store.conn(), doc).expect("load").is_empty());

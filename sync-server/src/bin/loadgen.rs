@@ -22,7 +22,7 @@ use automerge::{AutoCommit, ROOT, ReadDoc};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use porchlight_core::ids::DocumentId;
-use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

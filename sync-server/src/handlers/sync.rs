@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use porchlight_core::sync::PeerId;
+use porchlight_sync::PeerId;
 use tokio::sync::mpsc;
 
 use crate::AppState;

@@ -227,10 +227,12 @@ async fn run(
                 offset: next,
                 newest,
             })
-            .map_err(|e| crate::error::CoreError::InvalidValue {
-                what: "pull checkpoint",
-                value: e.to_string(),
-                hint: "",
+            .map_err(|e| {
+                crate::error::CoreError::Model(crate::ModelError::InvalidValue {
+                    what: "pull checkpoint",
+                    value: e.to_string(),
+                    hint: "",
+                })
             })?;
             profile.set_listing_checkpoint(source, Some(&note))?;
         }

@@ -98,7 +98,7 @@ fn imports_count_what_changed_and_reconcile_drops_what_the_mls_dropped() {
     ));
     assert!(matches!(
         p.import_listings("  ", &cut, false),
-        Err(CoreError::EmptyName { .. })
+        Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
 }
 
@@ -181,7 +181,7 @@ fn team_notes_survive_reimports_and_reindex_rebuilds_everything() {
     );
     assert!(matches!(
         p.add_listing_note("K1", "  "),
-        Err(CoreError::EmptyName { .. })
+        Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
     assert!(matches!(
         p.add_listing_note("K9", "x"),

@@ -1,4 +1,4 @@
-//! Sync: the automerge-repo WebSocket protocol (version "1") and a sans-IO
+//! porchlight-sync: the automerge-repo WebSocket protocol (version "1") and a sans-IO
 //! engine that drives it.
 //!
 //! [`wire`] encodes and decodes the protocol's frames — one CBOR map per

@@ -28,9 +28,9 @@ mod tests;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 
+use crate::board::NewTask;
+use crate::board::{Due, Priority, Recurrence};
 use crate::error::Result;
-use crate::model::{Due, Priority, Recurrence};
-use crate::profile::NewTask;
 use crate::time::{local_date, local_day_start, parse_tz};
 
 /// What a recognised span is.
@@ -76,7 +76,7 @@ pub struct Parsed {
 impl Parsed {
     /// The task this text describes; fails if nothing is left for a title.
     pub fn to_new_task(&self) -> Result<NewTask> {
-        let title = crate::model::check_title(&self.title)?;
+        let title = crate::board::check_title(&self.title)?;
         Ok(NewTask {
             title,
             due: self.due.clone(),
@@ -331,7 +331,7 @@ pub fn parse_due(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Due> {
         {
             Ok(due)
         }
-        _ => Err(crate::CoreError::InvalidDate(text.to_string())),
+        _ => Err(crate::ModelError::InvalidDate(text.to_string())),
     }
 }
 
@@ -340,7 +340,7 @@ pub fn parse_recurrence(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Recu
     let parsed = parse(text, now, tz)?;
     match parsed.recurrence {
         Some(rec) if parsed.title.is_empty() => Ok(rec),
-        _ => Err(crate::CoreError::InvalidRecurrence(text.to_string())),
+        _ => Err(crate::ModelError::InvalidRecurrence(text.to_string())),
     }
 }
 
@@ -363,14 +363,14 @@ mod field_tests {
         );
         assert!(matches!(
             parse_due("feb 30", now, "UTC"),
-            Err(crate::CoreError::InvalidDate(_))
+            Err(crate::ModelError::InvalidDate(_))
         ));
         assert!(parse_due("call bob", now, "UTC").is_err());
         assert!(parse_due("", now, "UTC").is_err());
         assert!(parse_recurrence("every monday", now, "UTC").is_ok());
         assert!(matches!(
             parse_recurrence("sometimes", now, "UTC"),
-            Err(crate::CoreError::InvalidRecurrence(_))
+            Err(crate::ModelError::InvalidRecurrence(_))
         ));
     }
 }

@@ -7,13 +7,13 @@
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::error::{CoreError, Result};
+use crate::error::{ModelError, Result};
 
 /// Parses an IANA zone name ("America/Denver", "UTC").
 pub fn parse_tz(name: &str) -> Result<Tz> {
     name.trim()
         .parse::<Tz>()
-        .map_err(|_| CoreError::InvalidTimeZone(name.to_string()))
+        .map_err(|_| ModelError::InvalidTimeZone(name.to_string()))
 }
 
 /// The machine's zone, or UTC when it cannot be determined.
@@ -82,7 +82,7 @@ mod tests {
     fn bad_zone_names_are_refused() {
         assert!(matches!(
             parse_tz("Mars/Olympus"),
-            Err(CoreError::InvalidTimeZone(_))
+            Err(ModelError::InvalidTimeZone(_))
         ));
         assert!(parse_tz("UTC").is_ok());
     }

@@ -1,8 +1,8 @@
 use chrono::{Duration, TimeZone};
 
 use super::*;
+use crate::board::Due;
 use crate::ids::{ColumnId, DocumentId};
-use crate::model::Due;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0)

@@ -3,7 +3,7 @@
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Weekday};
 
 use super::Tok;
-use crate::model::{Recurrence, RecurrenceMode, RecurrenceRule, WeekdayName};
+use crate::board::{Recurrence, RecurrenceMode, RecurrenceRule, WeekdayName};
 
 fn word<'a>(toks: &'a [Tok<'_>], i: usize) -> Option<&'a str> {
     toks.get(i)

@@ -1,7 +1,7 @@
 //! Input limits and validation, shared by every shell so that the app, the CLI
 //! and a sync peer all refuse the same things with the same words.
 
-use crate::error::{CoreError, Result};
+use crate::error::{ModelError, Result};
 
 /// Longest task title, in characters.
 pub const MAX_TITLE: usize = 500;
@@ -18,7 +18,7 @@ pub const MAX_LABEL: usize = 50;
 pub fn check_title(title: &str) -> Result<String> {
     let title = collapse_whitespace(title);
     if title.is_empty() {
-        return Err(CoreError::EmptyTitle);
+        return Err(ModelError::EmptyTitle);
     }
     check_len("title", &title, MAX_TITLE)?;
     Ok(title)
@@ -28,7 +28,7 @@ pub fn check_title(title: &str) -> Result<String> {
 pub fn check_name(what: &'static str, name: &str) -> Result<String> {
     let name = collapse_whitespace(name);
     if name.is_empty() {
-        return Err(CoreError::EmptyName { what });
+        return Err(ModelError::EmptyName { what });
     }
     check_len(what, &name, MAX_NAME)?;
     Ok(name)
@@ -38,10 +38,10 @@ pub fn check_name(what: &'static str, name: &str) -> Result<String> {
 pub fn check_label(label: &str) -> Result<String> {
     let label = label.trim().trim_start_matches('#').to_lowercase();
     if label.is_empty() {
-        return Err(CoreError::EmptyName { what: "label" });
+        return Err(ModelError::EmptyName { what: "label" });
     }
     if label.chars().any(char::is_whitespace) {
-        return Err(CoreError::InvalidValue {
+        return Err(ModelError::InvalidValue {
             what: "label",
             value: label,
             hint: "labels are single words; use - or _ to join words",
@@ -59,7 +59,7 @@ pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<()> {
 fn check_len(field: &'static str, text: &str, max: usize) -> Result<()> {
     let len = text.chars().count();
     if len > max {
-        return Err(CoreError::TooLong { field, len, max });
+        return Err(ModelError::TooLong { field, len, max });
     }
     Ok(())
 }
@@ -78,11 +78,11 @@ mod tests {
             check_title("  Call   John ").ok().as_deref(),
             Some("Call John")
         );
-        assert!(matches!(check_title("   "), Err(CoreError::EmptyTitle)));
+        assert!(matches!(check_title("   "), Err(ModelError::EmptyTitle)));
         let long = "x".repeat(MAX_TITLE + 1);
         assert!(matches!(
             check_title(&long),
-            Err(CoreError::TooLong { field: "title", .. })
+            Err(ModelError::TooLong { field: "title", .. })
         ));
         // Limits count characters, not bytes.
         assert!(check_title(&"é".repeat(MAX_TITLE)).is_ok());

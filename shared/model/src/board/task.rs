@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::error::CoreError;
+use crate::error::ModelError;
 use crate::ids::{ColumnId, CommentId, DocumentId, ItemId, TaskId};
 use crate::time::{local_day_start, parse_tz};
 
@@ -56,7 +56,7 @@ impl fmt::Display for Priority {
 }
 
 impl FromStr for Priority {
-    type Err = CoreError;
+    type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "none" | "" => Ok(Priority::None),
@@ -64,7 +64,7 @@ impl FromStr for Priority {
             "medium" | "med" | "2" => Ok(Priority::Medium),
             "high" | "3" => Ok(Priority::High),
             "urgent" | "4" => Ok(Priority::Urgent),
-            _ => Err(CoreError::InvalidPriority(s.to_string())),
+            _ => Err(ModelError::InvalidPriority(s.to_string())),
         }
     }
 }
@@ -90,7 +90,7 @@ impl Due {
     }
 
     /// The whole day `date` in `tz`.
-    pub fn on_day(date: chrono::NaiveDate, tz: &str) -> Result<Self, CoreError> {
+    pub fn on_day(date: chrono::NaiveDate, tz: &str) -> Result<Self, ModelError> {
         let zone = parse_tz(tz)?;
         Ok(Self {
             at: local_day_start(&zone, date),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::values;
+use crate::values;
 
 /// RESO `StandardStatus`. Feeds write it both as the OData member name
 /// (`ActiveUnderContract`) and as its display name (`Active Under

@@ -1,5 +1,5 @@
 //! The domain model: what a board, a column and a task are, independent of how
-//! they are stored. Documents ([`crate::doc`]) are read into these types, and
+//! they are stored. Documents (`porchlight-doc`) are read into these types, and
 //! the store materializes them into SQLite rows.
 
 mod task;
@@ -56,4 +56,20 @@ impl Board {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// What a shell gives to create a task.
+#[derive(Debug, Clone, Default)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    /// Column id or name; the board's first column when `None`.
+    pub column: Option<String>,
+    pub due: Option<Due>,
+    pub reminder: Option<chrono::DateTime<chrono::Utc>>,
+    pub priority: Priority,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub listings: Vec<String>,
+    pub recurrence: Option<Recurrence>,
 }

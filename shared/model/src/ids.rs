@@ -11,7 +11,7 @@ use std::str::FromStr;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::error::CoreError;
+use crate::error::ModelError;
 
 /// The id of an Automerge document, as automerge-repo writes it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,12 +41,12 @@ impl DocumentId {
     }
 
     /// Parses either the bare bs58check id or its `automerge:` URL.
-    pub fn parse(text: &str) -> Result<Self, CoreError> {
+    pub fn parse(text: &str) -> Result<Self, ModelError> {
         let bare = text
             .trim()
             .strip_prefix("automerge:")
             .unwrap_or(text.trim());
-        let bad = || CoreError::InvalidDocumentId(text.to_string());
+        let bad = || ModelError::InvalidDocumentId(text.to_string());
         let bytes = bs58::decode(bare)
             .with_check(None)
             .into_vec()
@@ -69,14 +69,14 @@ impl fmt::Debug for DocumentId {
 }
 
 impl FromStr for DocumentId {
-    type Err = CoreError;
+    type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
     }
 }
 
 impl TryFrom<String> for DocumentId {
-    type Error = CoreError;
+    type Error = ModelError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Self::parse(&s)
     }

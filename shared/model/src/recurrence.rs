@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 
-use crate::model::{Due, Recurrence, RecurrenceMode, RecurrenceRule};
+use crate::board::{Due, Recurrence, RecurrenceMode, RecurrenceRule};
 use crate::time::{local_date, parse_tz};
 
 /// Safety bound on catch-up steps (about 27 years of daily recurrences).
@@ -101,7 +101,7 @@ pub fn next_due(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::WeekdayName;
+    use crate::board::WeekdayName;
     use chrono::TimeZone;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

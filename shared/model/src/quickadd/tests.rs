@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::model::{RecurrenceMode, RecurrenceRule, WeekdayName};
+use crate::board::{RecurrenceMode, RecurrenceRule, WeekdayName};
 
 const TZ: &str = "America/Denver";
 
@@ -433,15 +433,15 @@ fn hostile_input_parses_and_fails_cleanly_at_task_creation() {
     assert_eq!(got.title.len(), 9_999);
     assert!(matches!(
         got.to_new_task(),
-        Err(crate::CoreError::TooLong { field: "title", .. })
+        Err(crate::ModelError::TooLong { field: "title", .. })
     ));
     assert!(matches!(
         p("").to_new_task(),
-        Err(crate::CoreError::EmptyTitle)
+        Err(crate::ModelError::EmptyTitle)
     ));
     assert!(matches!(
         p("#followup @maria !high").to_new_task(),
-        Err(crate::CoreError::EmptyTitle)
+        Err(crate::ModelError::EmptyTitle)
     ));
     let control = p("a\u{0}b \u{202e}tomorrow\t\n#x");
     assert_eq!(control.labels, ["x"]);

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Priority, Task};
+use crate::board::{Priority, Task};
 
 /// The focus score of an open task at `now`.
 pub fn score(task: &Task, now: DateTime<Utc>) -> f64 {
