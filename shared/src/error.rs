@@ -75,6 +75,18 @@ pub enum CoreError {
     Automerge(#[from] automerge::AutomergeError),
 }
 
+impl From<porchlight_doc::DocError> for CoreError {
+    fn from(e: porchlight_doc::DocError) -> Self {
+        use porchlight_doc::DocError;
+        match e {
+            DocError::CorruptDocument { doc, reason } => CoreError::CorruptDocument { doc, reason },
+            DocError::UnknownTask(id) => CoreError::UnknownTask(id),
+            DocError::Automerge(e) => CoreError::Automerge(e),
+            DocError::Model(e) => CoreError::Model(e),
+        }
+    }
+}
+
 impl CoreError {
     /// True when the input was at fault and the user can fix it.
     pub fn is_user_error(&self) -> bool {

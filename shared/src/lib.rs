@@ -5,7 +5,8 @@
 //! answer every query ([`store`]); [`Profile`] is the API every shell calls.
 //! Nothing here knows about Tauri, axum or a terminal.
 
-pub mod doc;
+/// The Automerge documents (their own crate, re-exported).
+pub use porchlight_doc as doc;
 pub mod error;
 // The domain model is its own crate; its modules keep their paths here.
 pub use porchlight_model::board as model;

@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, id);
 
 // Roles, teams and members are the team API's wire types, shared with the
 // clients.
-pub use porchlight_core::team::{MemberInfo, Role, TeamInfo};
+pub use porchlight_model::team::{MemberInfo, Role, TeamInfo};
 
 /// The account behind a device token.
 #[derive(Debug, Clone)]

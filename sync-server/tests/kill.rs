@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use common::{Client, TestRelay};
-use porchlight_core::ids::DocumentId;
+use porchlight_model::ids::DocumentId;
 use serde_json::json;
 
 /// Starts the relay binary on a free port; returns it and its base URL.

@@ -6,8 +6,8 @@ mod common;
 use automerge::AutoCommit;
 use common::{Client, TestRelay};
 use futures_util::SinkExt;
-use porchlight_core::ids::DocumentId;
-use porchlight_core::sync::{PeerId, WireMessage};
+use porchlight_model::ids::DocumentId;
+use porchlight_sync::{PeerId, WireMessage};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 

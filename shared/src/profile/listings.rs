@@ -470,14 +470,14 @@ impl Profile {
             }));
         }
         self.edit_team_layer(key, "listing.tag", |shard, key| {
-            shard.set_tag(key, &tag, on)
+            Ok(shard.set_tag(key, &tag, on)?)
         })
     }
 
     /// Marks a listing as a team favourite (or not).
     pub fn favourite_listing(&mut self, key: &str, on: bool) -> Result<CachedListing> {
         self.edit_team_layer(key, "listing.favourite", |shard, key| {
-            shard.set_favourite(key, on)
+            Ok(shard.set_favourite(key, on)?)
         })
     }
 
@@ -499,7 +499,7 @@ impl Profile {
             other => other,
         };
         self.edit_team_layer(key, "listing.showing", |shard, key| {
-            shard.set_showing(key, status.as_deref())
+            Ok(shard.set_showing(key, status.as_deref())?)
         })
     }
 

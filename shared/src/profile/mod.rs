@@ -379,12 +379,12 @@ impl Profile {
 
     /// A board document, loaded or refreshed, for reading.
     pub(crate) fn read_board(&mut self, id: DocumentId) -> Result<BoardDoc> {
-        BoardDoc::from_doc(self.read_doc(id)?)
+        Ok(BoardDoc::from_doc(self.read_doc(id)?)?)
     }
 
     /// The workspace document, loaded or refreshed, for reading.
     pub(crate) fn read_workspace(&mut self) -> Result<WorkspaceDoc> {
-        WorkspaceDoc::from_doc(self.read_doc(self.workspace)?)
+        Ok(WorkspaceDoc::from_doc(self.read_doc(self.workspace)?)?)
     }
 
     /// Rebuilds every materialized table from the chunks.

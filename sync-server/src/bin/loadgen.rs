@@ -21,7 +21,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use porchlight_core::ids::DocumentId;
+use porchlight_model::ids::DocumentId;
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use porchlight_core::ids::DocumentId;
+use porchlight_model::ids::DocumentId;
 use serde::Deserialize;
 
 use super::blocking;
@@ -44,14 +44,13 @@ pub async fn create(
     let workspace = workspace_id.to_string();
     // The workspace document itself, named after the team, so the first
     // member to sync finds it rather than an empty document.
-    let mut doc = porchlight_core::doc::WorkspaceDoc::create(
-        automerge::AutoCommit::new(),
-        workspace_id,
-        &name,
-    )
-    .map_err(|e| AppError::internal(format!("cannot create the workspace document: {e}")))?;
+    let mut doc =
+        porchlight_doc::WorkspaceDoc::create(automerge::AutoCommit::new(), workspace_id, &name)
+            .map_err(|e| {
+                AppError::internal(format!("cannot create the workspace document: {e}"))
+            })?;
     doc.commit(
-        &porchlight_core::doc::ChangeNote::new("team.create", "relay"),
+        &porchlight_doc::ChangeNote::new("team.create", "relay"),
         chrono::Utc::now(),
     );
     let bytes = doc.into_doc().save();
@@ -102,7 +101,7 @@ pub async fn invite(
     Auth(id): Auth,
     Path(team): Path<i64>,
     Json(req): Json<InviteRequest>,
-) -> Result<Json<porchlight_core::team::Invite>, AppError> {
+) -> Result<Json<porchlight_model::team::Invite>, AppError> {
     if req.role == Role::Owner {
         return Err(AppError::bad_request(
             "invite as admin, member or viewer; ownership is not given by invite",
@@ -114,7 +113,7 @@ pub async fn invite(
     blocking(move || {
         require_role(&store, id.account, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
-        Ok(Json(porchlight_core::team::Invite {
+        Ok(Json(porchlight_model::team::Invite {
             code,
             role: req.role,
             expires_at: expires,

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::read::{task_from_hydrated, text_of};
 use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
-use crate::error::{CoreError, Result};
-use crate::ids::{ColumnId, DocumentId, ItemId, TaskId};
-use crate::model::{Board, Column, Comment, Due, Priority, Recurrence, Task};
+use crate::error::{DocError, Result};
+use porchlight_model::board::{Board, Column, Comment, Due, Priority, Recurrence, Task};
+use porchlight_model::ids::{ColumnId, DocumentId, ItemId, TaskId};
 
 /// One change to one task. Operations are lists of edits, so the same code
 /// writes a new task, an edit from the CLI and a restore from history.
@@ -115,7 +115,7 @@ impl BoardDoc {
         }
         d.put_object(ROOT, "columns", ObjType::Map)?;
         d.put_object(ROOT, "tasks", ObjType::Map)?;
-        let keys = crate::position::sequence(columns.len());
+        let keys = porchlight_model::position::sequence(columns.len());
         for ((column_id, column_name), position) in columns.iter().zip(keys) {
             board.put_column(column_id, column_name, &position)?;
         }
@@ -126,7 +126,7 @@ impl BoardDoc {
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
         let (kind, id) = identify(&doc)?;
         if kind != DocKind::Board {
-            return Err(CoreError::CorruptDocument {
+            return Err(DocError::CorruptDocument {
                 doc: id.to_string(),
                 reason: format!("expected a board, found a {}", kind.as_str()),
             });
@@ -386,7 +386,7 @@ impl BoardDoc {
     ) -> Result<()> {
         let obj = self
             .task_obj(id)?
-            .ok_or_else(|| CoreError::UnknownTask(id.to_string()))?;
+            .ok_or_else(|| DocError::UnknownTask(id.to_string()))?;
         for edit in edits {
             self.apply(&obj, edit)?;
         }

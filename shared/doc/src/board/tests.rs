@@ -2,7 +2,7 @@ use automerge::AutoCommit;
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::model::{ChecklistItem, Comment};
+use porchlight_model::board::{ChecklistItem, Comment};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0)
@@ -47,7 +47,7 @@ fn task(board: &BoardDoc, column: &ColumnId) -> Task {
             position: "i".into(),
         }],
         comments: vec![Comment {
-            id: crate::ids::CommentId::random(),
+            id: porchlight_model::ids::CommentId::random(),
             author: "maria".into(),
             at: now(),
             text: "Seller agreed".into(),
@@ -154,7 +154,7 @@ fn earlier_versions_stay_readable() {
 
 #[test]
 fn a_workspace_is_not_a_board() {
-    let ws = crate::doc::WorkspaceDoc::create(AutoCommit::new(), DocumentId::random(), "Team");
+    let ws = crate::WorkspaceDoc::create(AutoCommit::new(), DocumentId::random(), "Team");
     let mut ws = ws.expect("ws");
     let err = BoardDoc::from_doc(ws.doc_mut().fork()).expect_err("not a board");
     assert!(err.to_string().contains("expected a board"), "{err}");

@@ -8,9 +8,9 @@ use automerge::hydrate::{Map, Value as HValue};
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CommentId, DocumentId, ItemId, TaskId};
-use crate::model::utc_from_millis;
-use crate::model::{ChecklistItem, Comment, Due, Priority, Task};
+use porchlight_model::board::utc_from_millis;
+use porchlight_model::board::{ChecklistItem, Comment, Due, Priority, Task};
+use porchlight_model::ids::{CommentId, DocumentId, ItemId, TaskId};
 
 fn get<'a>(map: &'a Map, key: &str) -> Option<&'a HValue> {
     map.get(key)
@@ -123,7 +123,7 @@ pub(crate) fn task_from_hydrated(board: DocumentId, id: &TaskId, value: &HValue)
         board,
         title: string(map, "title").unwrap_or_default(),
         description: string(map, "description").unwrap_or_default(),
-        column: crate::ids::ColumnId::new(string(map, "column").unwrap_or_default()),
+        column: porchlight_model::ids::ColumnId::new(string(map, "column").unwrap_or_default()),
         position: string(map, "position").unwrap_or_default(),
         due: due(map),
         reminder: instant(map, "reminder"),

@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{ChangeNote, SCHEMA_VERSION, root_str};
-use crate::error::{CoreError, Result};
-use crate::ids::DocumentId;
-use crate::listings::Listing;
+use crate::error::{DocError, Result};
+use porchlight_model::Listing;
+use porchlight_model::ids::DocumentId;
 
 /// How many shards one source's listings are spread over.
 pub const SHARDS: u32 = 64;
@@ -142,7 +142,7 @@ impl ListingShardDoc {
 
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
         if root_str(&doc, "type").as_deref() != Some("listing-shard") {
-            return Err(CoreError::CorruptDocument {
+            return Err(DocError::CorruptDocument {
                 doc: root_str(&doc, "id").unwrap_or_else(|| "?".into()),
                 reason: "not a listing shard".into(),
             });
@@ -162,7 +162,7 @@ impl ListingShardDoc {
     /// Writes the MLS record of `l`; false when it was already the same.
     pub fn put_listing(&mut self, l: &Listing) -> Result<bool> {
         let k = key(&["mls", &l.listing_key]);
-        let json = serde_json::to_string(l).map_err(|e| CoreError::CorruptDocument {
+        let json = serde_json::to_string(l).map_err(|e| DocError::CorruptDocument {
             doc: l.listing_key.clone(),
             reason: e.to_string(),
         })?;

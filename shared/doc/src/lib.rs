@@ -1,4 +1,4 @@
-//! Porchlight's Automerge documents: their schema, how they are written, and
+//! porchlight-doc: Porchlight's Automerge documents: their schema, how they are written, and
 //! how they are read back into the model.
 //!
 //! Every document's root holds `schema` (an integer, [`SCHEMA_VERSION`]),
@@ -10,20 +10,22 @@
 //! time, so a merge picks one whole value rather than mixing two halves.
 
 mod board;
+pub mod error;
 pub mod listing_shard;
 mod message;
 mod read;
 mod workspace;
 
 pub use board::{BoardDoc, TaskEdit};
+pub use error::DocError;
 pub use listing_shard::ListingShardDoc;
 pub use message::ChangeNote;
 pub use workspace::WorkspaceDoc;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value};
 
-use crate::error::{CoreError, Result};
-use crate::ids::DocumentId;
+use crate::error::Result;
+use porchlight_model::ids::DocumentId;
 
 /// The schema version this build writes. Readers accept documents up to it.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -53,20 +55,20 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
         Some("workspace") => DocKind::Workspace,
         Some("listing-shard") => DocKind::ListingShard,
         Some(other) => {
-            return Err(CoreError::CorruptDocument {
+            return Err(DocError::CorruptDocument {
                 doc: "?".into(),
                 reason: format!("unknown document type '{other}'"),
             });
         }
         None => {
-            return Err(CoreError::CorruptDocument {
+            return Err(DocError::CorruptDocument {
                 doc: "?".into(),
                 reason: "not a Porchlight document (no type at the root)".into(),
             });
         }
     };
     let id = root_str(doc, "id")
-        .ok_or_else(|| CoreError::CorruptDocument {
+        .ok_or_else(|| DocError::CorruptDocument {
             doc: "?".into(),
             reason: "the document does not record its id".into(),
         })
@@ -74,7 +76,7 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
     if let Some(schema) = root_int(doc, "schema")
         && schema > SCHEMA_VERSION
     {
-        return Err(CoreError::CorruptDocument {
+        return Err(DocError::CorruptDocument {
             doc: id.to_string(),
             reason: format!(
                 "written with schema {schema}; this build reads up to {SCHEMA_VERSION} — upgrade Porchlight"

@@ -6,8 +6,8 @@ use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use chrono::{DateTime, Utc};
 
 use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
-use crate::error::{CoreError, Result};
-use crate::ids::DocumentId;
+use crate::error::{DocError, Result};
+use porchlight_model::ids::DocumentId;
 
 #[derive(Debug)]
 pub struct WorkspaceDoc {
@@ -31,7 +31,7 @@ impl WorkspaceDoc {
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
         let (kind, id) = identify(&doc)?;
         if kind != DocKind::Workspace {
-            return Err(CoreError::CorruptDocument {
+            return Err(DocError::CorruptDocument {
                 doc: id.to_string(),
                 reason: format!("expected a workspace, found a {}", kind.as_str()),
             });
