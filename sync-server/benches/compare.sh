@@ -10,7 +10,7 @@ clients=${1:-200}
 docs=${2:-20}
 rate=${3:-200}
 seconds=${4:-10}
-cargo build --release -q -p porchlight-relay -p porchlight-cli
+cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
 make -s interop-deps
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

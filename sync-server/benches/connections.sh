@@ -10,7 +10,7 @@ docs=${2:-1000}
 rate=${3:-200}
 seconds=${4:-20}
 ulimit -n $((clients * 2 + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cargo build --release -q -p porchlight-relay -p porchlight-cli
+cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 ./target/release/porchlight-relay serve --listen 127.0.0.1:0 --data-dir "$work/relay" > "$work/relay.log" 2>&1 &

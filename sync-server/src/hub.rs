@@ -385,7 +385,7 @@ impl Hub {
     fn run(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Persist { doc, changes, .. } => self.persist.push((doc, changes)),
+                Effect::Persist { doc, changes } => self.persist.push((doc, changes)),
                 Effect::Send { to, mut message } => {
                     if let Some(claimed) = self.conns.get(&to).and_then(|c| c.claimed.as_ref())
                         && let Some(target) = message.target_mut()

@@ -433,7 +433,7 @@ async fn connect(relay: &Endpoint, token: &str) -> Result<(Socket, SyncEngine, P
                 crate::net::describe(&e, &ws_url)
             )),
         })?;
-    let mut engine = SyncEngine::new(
+    let engine = SyncEngine::new(
         PeerId(format!("porchlight-{}", DocumentId::random())),
         PeerMetadata::default(),
     );
@@ -464,7 +464,6 @@ async fn connect(relay: &Endpoint, token: &str) -> Result<(Socket, SyncEngine, P
             _ => continue,
         }
     };
-    engine.connected(&relay);
     Ok((socket, engine, relay))
 }
 
@@ -580,6 +579,34 @@ const LOCAL_POLL: Duration = Duration::from_secs(1);
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
+/// The wait before the next connection attempt: doubling after each
+/// attempt that never got connected, and back to the first after a
+/// connection that worked, so a relay restart after hours of good sync is
+/// retried within a second rather than after the longest wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff {
+            next: BACKOFF_FIRST,
+        }
+    }
+
+    /// The wait (before jitter) after a session that ended, `connected`
+    /// saying whether it got as far as syncing.
+    fn after(&mut self, connected: bool) -> Duration {
+        if connected {
+            self.next = BACKOFF_FIRST;
+        }
+        let wait = self.next;
+        self.next = (self.next * 2).min(BACKOFF_MAX);
+        wait
+    }
+}
+
 /// What a live sync session reports as it goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -631,16 +658,20 @@ pub async fn watch_with_presence(
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
     let base = creds.endpoint()?;
-    let mut backoff = BACKOFF_FIRST;
+    let mut backoff = Backoff::new();
     loop {
         let mut book = PresenceBook::default();
+        let mut connected = false;
         let ended = session(
             profile,
             &base,
             &creds.token,
             presence.as_mut(),
             &mut book,
-            on_event,
+            &mut |event| {
+                connected |= matches!(event, SyncEvent::Connected { .. });
+                on_event(event)
+            },
         )
         .await;
         // Nobody is seen through a connection that is gone.
@@ -651,22 +682,20 @@ pub async fn watch_with_presence(
             });
         }
         let error = match ended {
-            Ok(()) => {
-                backoff = BACKOFF_FIRST;
-                "the connection to the relay closed".to_string()
-            }
+            Ok(()) => "the connection to the relay closed".to_string(),
             Err(e) if e.is_user_error() => return Err(e),
             Err(e) => e.to_string(),
         };
-        let jitter =
-            Duration::from_millis(u64::from(rand_jitter()) % (backoff.as_millis() as u64 / 2 + 1));
-        let wait = backoff + jitter;
+        let base_wait = backoff.after(connected);
+        let jitter = Duration::from_millis(
+            u64::from(rand_jitter()) % (base_wait.as_millis() as u64 / 2 + 1),
+        );
+        let wait = base_wait + jitter;
         on_event(SyncEvent::Disconnected {
             error,
             retry_in_ms: wait.as_millis() as u64,
         });
         tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }
 
@@ -855,6 +884,17 @@ async fn session(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_while_failing_and_starts_over_after_a_good_connection() {
+        let mut b = Backoff::new();
+        let secs = |d: Duration| d.as_secs();
+        let failing: Vec<u64> = (0..8).map(|_| secs(b.after(false))).collect();
+        assert_eq!(failing, [1, 2, 4, 8, 16, 32, 60, 60]);
+        // Connected for hours, then the relay restarts: retried at once.
+        assert_eq!(secs(b.after(true)), 1);
+        assert_eq!(secs(b.after(false)), 2);
+    }
 
     #[test]
     fn relay_urls_are_normalized_and_nonsense_is_refused() {

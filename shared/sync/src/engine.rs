@@ -35,11 +35,7 @@ pub enum Effect {
     Send { to: PeerId, message: WireMessage },
     /// Durably store these changes of `doc` (automerge change bytes) before
     /// performing the effects that follow.
-    Persist {
-        doc: String,
-        changes: Vec<u8>,
-        heads: Vec<ChangeHash>,
-    },
+    Persist { doc: String, changes: Vec<u8> },
     /// `doc` changed because of `from`'s message (a client re-materializes).
     Changed { doc: String, from: PeerId },
     /// A read-only peer tried to change `doc`; nothing was applied.
@@ -61,7 +57,6 @@ struct DocSync {
 pub struct SyncEngine {
     me: PeerId,
     metadata: PeerMetadata,
-    peers: BTreeSet<PeerId>,
     docs: BTreeMap<String, DocSync>,
     /// Documents touched by deferred frames since the last [`SyncEngine::flush`],
     /// with their heads before the first of them and the peers whose
@@ -91,7 +86,6 @@ impl SyncEngine {
         Self {
             me,
             metadata,
-            peers: BTreeSet::new(),
             docs: BTreeMap::new(),
             pending: BTreeMap::new(),
         }
@@ -151,7 +145,6 @@ impl SyncEngine {
                 },
             ];
         }
-        self.peers.insert(peer.clone());
         vec![send(
             peer,
             WireMessage::Peer {
@@ -163,15 +156,9 @@ impl SyncEngine {
         )]
     }
 
-    /// Registers a peer whose handshake completed (the dialing side, on `peer`).
-    pub fn connected(&mut self, peer: &PeerId) {
-        self.peers.insert(peer.clone());
-    }
-
     /// Forgets a peer: its sync states start fresh if it comes back, as the
     /// automerge sync protocol requires after a lost connection.
     pub fn disconnected(&mut self, peer: &PeerId) {
-        self.peers.remove(peer);
         for d in self.docs.values_mut() {
             d.peers.remove(peer);
             d.warned.remove(peer);
@@ -367,7 +354,6 @@ impl SyncEngine {
                 out.push(Effect::Persist {
                     doc: doc.clone(),
                     changes: d.doc.save_after(&pending.before),
-                    heads: after,
                 });
                 for from in pending.from {
                     out.push(Effect::Changed {

@@ -157,13 +157,13 @@ fn string(d: &mut Decoder<'_>, field: &str) -> Result<String, DecodeError> {
 }
 
 fn bytes(d: &mut Decoder<'_>, field: &str) -> Result<Vec<u8>, DecodeError> {
+    // Some encoders tag typed arrays (RFC 8746, tag 64 = uint8 array). Tags
+    // are skipped in a loop: a frame of nested tags must not grow the stack.
+    while d.datatype()? == Type::Tag {
+        d.tag()?;
+    }
     match d.datatype()? {
         Type::Bytes => Ok(d.bytes()?.to_vec()),
-        // Some encoders tag typed arrays (RFC 8746, tag 64 = uint8 array).
-        Type::Tag => {
-            d.tag()?;
-            bytes(d, field)
-        }
         _ => Err(DecodeError::WrongType(field.to_string())),
     }
 }

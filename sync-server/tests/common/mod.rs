@@ -151,7 +151,7 @@ impl Client {
         let WireMessage::Peer { sender_id, .. } = WireMessage::decode(&bytes).expect("peer") else {
             panic!("expected peer")
         };
-        let mut client = Client {
+        Client {
             engine,
             socket,
             relay: sender_id.clone(),
@@ -159,9 +159,7 @@ impl Client {
             unavailable: vec![],
             acknowledged: vec![],
             ephemeral: vec![],
-        };
-        client.engine.connected(&sender_id);
-        client
+        }
     }
 
     pub async fn perform(&mut self, effects: Vec<Effect>) {

@@ -68,7 +68,6 @@ impl Net {
         let join = self.clients[i].engine.join();
         let effects = self.relay.engine.accept_join(&client_id(i), &join);
         self.run_relay(effects);
-        self.clients[i].engine.connected(&relay_id());
         for doc in DOCS {
             let effects = self.clients[i]
                 .engine
@@ -122,7 +121,7 @@ impl Net {
                     }
                     self.queue.push_back((relay_id(), to, message.encode()));
                 }
-                Effect::Persist { doc, changes, .. } => {
+                Effect::Persist { doc, changes } => {
                     self.relay.disk.entry(doc).or_default().extend(changes);
                 }
                 Effect::Refused { .. } => self.refused += 1,

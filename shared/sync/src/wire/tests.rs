@@ -242,3 +242,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_frame_of_nested_tags_is_read_without_growing_the_stack() {
+    // {"type": "sync", …, "data": tag(64, tag(64, … bytes))} with a million
+    // tags: once a stack overflow (each tag recursed); now a loop.
+    let good = WireMessage::Sync {
+        sender_id: p("a"),
+        target_id: p("b"),
+        document_id: "d".into(),
+        data: vec![7; 3],
+    }
+    .encode();
+    // The encoded bytes value [0x43, 7, 7, 7] is at the end of the frame.
+    let at = good.len() - 4;
+    assert_eq!(&good[at..], &[0x43, 7, 7, 7]);
+    let tags: Vec<u8> = std::iter::repeat_n([0xd8, 0x40], 1_000_000)
+        .flatten()
+        .collect();
+    let frame = [&good[..at], &tags, &good[at..]].concat();
+    let read = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || WireMessage::decode(&frame))
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    assert!(
+        matches!(read, Ok(WireMessage::Sync { ref data, .. }) if data == &[7, 7, 7]),
+        "{read:?}"
+    );
+}

@@ -148,7 +148,7 @@ async fn connect(url: &str, token: Option<&str>, id: usize, doc: &str) -> Result
             }
         }
     };
-    let mut c = Client {
+    let c = Client {
         id,
         doc: doc.to_string(),
         engine,
@@ -157,7 +157,6 @@ async fn connect(url: &str, token: Option<&str>, id: usize, doc: &str) -> Result
         seen: HashMap::new(),
         written: 0,
     };
-    c.engine.connected(&relay);
     Ok(c)
 }
 
