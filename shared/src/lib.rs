@@ -24,7 +24,6 @@ pub use porchlight_sync as sync;
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};
 
-#[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "client")]
-pub mod net;
+/// The HTTP layer (its own crate, re-exported).
+pub use porchlight_net as net;

@@ -14,20 +14,15 @@
 //!   kept on disk with thumbnails, for offline use.
 
 pub mod comps;
-#[cfg(feature = "client")]
 pub mod connect;
 pub mod csv;
-#[cfg(feature = "client")]
-pub mod limits;
+pub use porchlight_net::limits;
 pub mod mapping;
 pub use porchlight_model::listing as model;
-#[cfg(feature = "client")]
 pub mod photos;
-#[cfg(feature = "client")]
 pub mod pull;
-pub mod quota;
+pub use porchlight_net::quota;
 pub mod report;
-#[cfg(feature = "client")]
 pub mod reso;
 pub mod rets;
 pub mod sources;

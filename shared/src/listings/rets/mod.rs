@@ -6,13 +6,11 @@
 //! ([`replicate`]).
 
 pub mod auth;
-#[cfg(feature = "client")]
 pub mod client;
 pub mod compact;
 pub mod login;
 pub mod metadata;
 pub mod multipart;
-#[cfg(feature = "client")]
 pub mod replicate;
 mod text;
 

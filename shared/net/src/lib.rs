@@ -1,4 +1,4 @@
-//! The one HTTP layer every client connection goes through: the relay's
+//! porchlight-net: the one HTTP layer every client connection goes through: the relay's
 //! REST API and WebSocket, RESO (service and OAuth2 token URL), RETS (login
 //! and every capability URL) and photo downloads.
 //!
@@ -14,7 +14,9 @@
 //! - Errors print their whole cause chain ([`explain::describe`]).
 
 pub mod explain;
+pub mod limits;
 pub mod origin;
+pub mod quota;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -94,11 +96,11 @@ pub enum NetError {
     #[error("{0}")]
     Setup(String),
     #[error(transparent)]
-    Quota(#[from] crate::listings::quota::QuotaError),
+    Quota(#[from] crate::quota::QuotaError),
 }
 
 /// Waits for `governor`'s turn (or says which cap would be passed).
-pub async fn take_turn(governor: &mut crate::listings::quota::Governor) -> Result<(), NetError> {
+pub async fn take_turn(governor: &mut crate::quota::Governor) -> Result<(), NetError> {
     let wait = governor.before(chrono::Utc::now(), std::time::Instant::now())?;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
