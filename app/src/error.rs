@@ -32,6 +32,16 @@ impl From<porchlight_core::ModelError> for AppError {
     }
 }
 
+impl From<porchlight_core::listings::SinkError> for AppError {
+    fn from(e: porchlight_core::listings::SinkError) -> Self {
+        if e.is_user_error() {
+            AppError::Invalid(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
+    }
+}
+
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
         let message = e.to_string();

@@ -311,7 +311,7 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
-    use porchlight_core::listings::photos::{PhotoCache, PhotoJob};
+    use porchlight_core::listings::photos::PhotoCache;
     use porchlight_core::listings::sources::MlsSource;
     use porchlight_core::secrets::{Mode, Secrets};
 
@@ -355,7 +355,8 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
     .expect("pull");
     let secrets = Secrets::with_mode(dir.path(), Mode::File);
     let cache = PhotoCache::new(dir.path());
-    let photos = PhotoJob::prepare(&p, &secrets, "R01")
+    let photos = p
+        .photo_job(&secrets, "R01")
         .expect("job")
         .run(&cache)
         .await
@@ -371,12 +372,10 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
     // Without the connection (a teammate's device), the URLs in the
     // listing still fetch; a listing without Media says why there is none.
     p.remove_mls_source("reso").expect("remove");
-    let again = PhotoJob::prepare(&p, &secrets, "R01")
-        .expect("job")
-        .run(&cache)
-        .await;
+    let again = p.photo_job(&secrets, "R01").expect("job").run(&cache).await;
     assert_eq!(again.expect("by URL").photos.len(), 2);
-    let e = PhotoJob::prepare(&p, &secrets, "R02")
+    let e = p
+        .photo_job(&secrets, "R02")
         .expect("job")
         .run(&cache)
         .await
@@ -633,7 +632,7 @@ async fn media_setup() -> (String, fake_reso::Shared, tempfile::TempDir) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
-    use porchlight_core::listings::photos::{PhotoCache, PhotoJob, media_urls};
+    use porchlight_core::listings::photos::{PhotoCache, listing_media_urls};
     use porchlight_core::secrets::{Mode, Secrets};
 
     let (_base, fake, dir) = media_setup().await;
@@ -647,7 +646,8 @@ async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
     let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
     let secrets = Secrets::with_mode(dir.path(), Mode::File);
     let cache = PhotoCache::new(dir.path());
-    let fetched = PhotoJob::prepare(&p, &secrets, "R01")
+    let fetched = p
+        .photo_job(&secrets, "R01")
         .expect("job")
         .run(&cache)
         .await
@@ -672,12 +672,14 @@ async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
         );
     }
     // The new links are in the cache (and so in the shared listing).
-    let links = media_urls(&p.listing("R01").expect("listing"));
+    let cached = p.listing("R01").expect("listing");
+    let links = listing_media_urls(cached.mls.as_ref().expect("the MLS record"));
     assert!(links.iter().all(|u| u.ends_with("?sig=2")), "{links:?}");
     // Without the connection's secret, an expired link is a clear error.
     fake.lock().expect("fake").media_generation = 3;
     p.remove_mls_source("reso").expect("remove");
-    let e = PhotoJob::prepare(&p, &secrets, "R01")
+    let e = p
+        .photo_job(&secrets, "R01")
         .expect("job")
         .run(&cache)
         .await

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
-use porchlight_core::listings::photos::{CachedPhoto, PhotoCache, PhotoError, PhotoJob};
+use porchlight_core::listings::photos::{CachedPhoto, PhotoCache, PhotoError};
 use porchlight_core::listings::pull::{Progress, PullError, PullOptions};
 use porchlight_core::listings::report;
-use porchlight_core::listings::sources::{self, ConnectionError, MlsSource, RetsSettings};
+use porchlight_core::listings::sources::{self, MlsSource, RetsSettings};
+use porchlight_core::profile::ConnectionError;
 use porchlight_core::secrets::{SecretError, Secrets};
 use porchlight_core::{OpenOptions, Profile};
 use serde::{Deserialize, Serialize};
@@ -430,7 +431,7 @@ pub async fn fetch_listing_photos(
 ) -> Result<Vec<PhotoThumb>> {
     let job = {
         let profile = state.profile()?;
-        PhotoJob::prepare(&profile, &secrets(&state)?, &key)?
+        profile.photo_job(&secrets(&state)?, &key)?
     };
     let fetched = job
         .run(&PhotoCache::new(&state.dir))

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use porchlight_core::Profile;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::connect::Connection;
-use porchlight_core::listings::photos::{PhotoCache, PhotoError, PhotoJob};
+use porchlight_core::listings::photos::{PhotoCache, PhotoError};
 use porchlight_core::listings::pull::{Progress, PullError, PullOptions, PullReport};
 use porchlight_core::listings::sources::{MlsSource, RetsSettings, parse_select};
 use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
@@ -435,7 +435,7 @@ fn photos(
             .into());
         }
         _ => {
-            let job = PhotoJob::prepare(profile, &secrets(dir)?, key)?;
+            let job = profile.photo_job(&secrets(dir)?, key)?;
             let rt = runtime()?;
             eprintln!("Fetching the photos of {}…", listing.key);
             let fetched = rt.block_on(job.run(&cache)).map_err(|e| match e {

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::AutoCommit;
 use rusqlite::ToSql;
-use serde::Serialize;
 
 use super::{Loaded, Profile};
 use crate::doc::listing_shard::{CachedListing, ListingNote, SHARDS, shard_id, shard_of};
@@ -19,17 +18,7 @@ use crate::listings::comps::{Comps, MarketStats, comparables, market_stats};
 use crate::listings::{Listing, StandardStatus};
 use crate::store::{chunks, decode_row, materialize, meta_get, meta_set};
 
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ListingImport {
-    pub added: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Listings the source no longer has, dropped by a reconcile (their
-    /// team notes stay).
-    pub removed: usize,
-    pub shards: usize,
-}
+pub use porchlight_mls::ListingImport;
 
 /// How search results are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -15,14 +15,17 @@ mod boards;
 mod files;
 mod history;
 mod listings;
+mod mls_sources;
 mod reminders;
 mod sharing;
+mod sink;
 mod tasks;
 
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
 pub use listings::{ListingImport, ListingQuery, ListingSort};
+pub use mls_sources::ConnectionError;
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};

@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{RetsClient, RetsError};
 use super::metadata::Decoder;
-use crate::Profile;
-use crate::listings::Listing;
-use crate::listings::mapping::Mapping;
-use crate::listings::photos::{self, PhotoCache};
-use crate::listings::pull::{Progress, PullError, PullOptions, PullReport};
+use crate::mapping::Mapping;
+use crate::photos::{self, PhotoCache};
+use crate::pull::{Progress, PullError, PullOptions, PullReport};
+use crate::sink::ListingSink;
+use porchlight_model::Listing;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Checkpoint {
@@ -122,23 +122,23 @@ fn read_page(
 /// `full`, which then drops the listings the server no longer returns),
 /// reporting progress after each page. Logs in first and out at the end.
 pub async fn pull(
-    profile: &mut Profile,
+    cache: &mut (dyn ListingSink + Send),
     source: &str,
     client: &mut RetsClient,
     options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
-    let saved = profile.mls_usage(source)?;
+    let saved = cache.usage(source)?;
     client.governor.load(saved.as_deref());
-    let result = run(profile, source, client, options, progress).await;
+    let result = run(cache, source, client, options, progress).await;
     client.logout().await;
     // What was used counts toward the vendor's limits next time too.
-    profile.set_mls_usage(source, &client.governor.save())?;
+    cache.set_usage(source, &client.governor.save())?;
     result
 }
 
 async fn run(
-    profile: &mut Profile,
+    cache: &mut (dyn ListingSink + Send),
     source: &str,
     client: &mut RetsClient,
     options: &PullOptions,
@@ -165,14 +165,10 @@ async fn run(
             }
         })?
         .to_string();
-    let since = if full {
-        None
-    } else {
-        profile.listing_mark(source)?
-    };
+    let since = if full { None } else { cache.mark(source)? };
     let query = query(&field, since);
     // Resume an unfinished incremental pull of the same query.
-    let resumed = match profile.listing_checkpoint(source)? {
+    let resumed = match cache.checkpoint(source)? {
         Some(note) if !full => serde_json::from_str::<Checkpoint>(&note)
             .ok()
             .filter(|c| c.query == query),
@@ -200,7 +196,7 @@ async fn run(
         if !keys.is_empty() && previous.as_ref() == Some(&keys) {
             return Err(RetsError::RepeatedPage { offset }.into());
         }
-        let done = profile.import_listings(source, &page, false)?;
+        let done = cache.import(source, &page)?;
         report.pages += 1;
         report.import.added += done.added;
         report.import.updated += done.updated;
@@ -228,13 +224,9 @@ async fn run(
                 newest,
             })
             .map_err(|e| {
-                crate::error::CoreError::Model(crate::ModelError::InvalidValue {
-                    what: "pull checkpoint",
-                    value: e.to_string(),
-                    hint: "",
-                })
+                crate::sink::SinkError::new(format!("cannot write the pull checkpoint: {e}"), false)
             })?;
-            profile.set_listing_checkpoint(source, Some(&note))?;
+            cache.set_checkpoint(source, Some(&note))?;
         }
         let imported = report.import.added + report.import.updated + report.import.unchanged;
         progress(Progress {
@@ -250,11 +242,11 @@ async fn run(
         offset = next;
     }
     if let Some(at) = newest {
-        profile.set_listing_mark(source, at)?;
+        cache.set_mark(source, at)?;
     }
-    profile.set_listing_checkpoint(source, None)?;
+    cache.set_checkpoint(source, None)?;
     if full && reconcilable {
-        report.import.removed = profile.reconcile_listings(source, &seen)?;
+        report.import.removed = cache.reconcile(source, &seen)?;
     } else if full {
         report.problem(
             "listings the MLS no longer has were not removed: a row whose key could not be read was skipped, and it might have been one of them".into(),

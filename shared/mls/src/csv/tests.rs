@@ -1,7 +1,7 @@
 //! CSV exports, good and bad.
 
 use super::*;
-use crate::listings::StandardStatus;
+use porchlight_model::StandardStatus;
 
 const GOOD: &str = "\u{feff}MLS #,Status,List Price,Beds,Baths,Sq Ft,Address,City,Zip,Lat,Lng,List Date,Remarks,Pool\r
 A100,Active,\"$450,000\",3,2,1800,12 Oak St,Denver,80202,39.74,-104.99,11/02/2026,\"Sunny, with a \"\"big\"\" yard\",yes\r
@@ -112,7 +112,7 @@ fn files_that_cannot_be_imported_say_why() {
 #[test]
 fn what_is_written_reads_back_the_same() {
     let until = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
-    let listings = crate::listings::synthetic::listings(300, 11, "W", until);
+    let listings = crate::synthetic::listings(300, 11, "W", until);
     let mut with_quotes = listings.clone();
     with_quotes[0].public_remarks = Some("A \"big\", bright\nkitchen".into());
     let bytes = write(&with_quotes).expect("write");

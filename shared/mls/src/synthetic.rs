@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::model::{Listing, StandardStatus};
+use porchlight_model::listing::{Listing, StandardStatus};
 
 /// (city, postal code prefix, latitude, longitude, price per sq ft).
 const CITIES: [(&str, &str, f64, f64, f64); 10] = [

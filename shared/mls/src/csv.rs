@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::mapping::Mapping;
-use super::model::Listing;
-use super::values::decode_text;
+use crate::mapping::Mapping;
+use porchlight_model::listing::Listing;
+use porchlight_model::values::decode_text;
 
 /// One record that did not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -192,7 +192,7 @@ pub fn write<'a>(
     for l in listings.clone() {
         others.extend(l.other.keys().cloned());
     }
-    let typed: Vec<&str> = super::mapping::RESO_FIELDS
+    let typed: Vec<&str> = crate::mapping::RESO_FIELDS
         .iter()
         .copied()
         .filter(|f| *f != "BathroomsTotalDecimal")

@@ -16,9 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::rets::client::{RetsClient, RetsError};
-use crate::doc::listing_shard::CachedListing;
-use crate::listings::Listing;
+use crate::rets::client::{RetsClient, RetsError};
+use porchlight_model::Listing;
 
 /// The longest side of a thumbnail box.
 pub const THUMB_WIDTH: u32 = 320;
@@ -336,7 +335,7 @@ pub fn link_expired(url: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
     }
 }
 
-async fn download(http: &crate::net::Http, url: &str) -> Result<Vec<u8>, PhotoError> {
+async fn download(http: &porchlight_net::Http, url: &str) -> Result<Vec<u8>, PhotoError> {
     let fail = |reason: String, status: Option<u16>| PhotoError::Fetch {
         url: url.to_string(),
         reason,
@@ -349,7 +348,7 @@ async fn download(http: &crate::net::Http, url: &str) -> Result<Vec<u8>, PhotoEr
         .get(url)
         .send()
         .await
-        .map_err(|e| fail(crate::net::describe(&e, url), None))?;
+        .map_err(|e| fail(porchlight_net::describe(&e, url), None))?;
     let status = resp.status().as_u16();
     if !resp.status().is_success() {
         let why = if refuses_link(status) {
@@ -359,7 +358,7 @@ async fn download(http: &crate::net::Http, url: &str) -> Result<Vec<u8>, PhotoEr
         };
         return Err(fail(format!("HTTP {status}{why}"), Some(status)));
     }
-    crate::net::read_capped(resp, crate::net::caps::photo(), "a photo", "")
+    porchlight_net::read_capped(resp, porchlight_net::caps::photo(), "a photo", "")
         .await
         .map_err(|e| fail(e.to_string(), None))
 }
@@ -548,9 +547,9 @@ pub fn listing_media_urls(listing: &Listing) -> Vec<String> {
 }
 
 /// [`listing_media_urls`] of a cached listing.
-pub fn media_urls(listing: &CachedListing) -> Vec<String> {
+pub fn media_urls(listing: &PhotoTarget) -> Vec<String> {
     listing
-        .mls
+        .listing
         .as_ref()
         .map(listing_media_urls)
         .unwrap_or_default()
@@ -559,7 +558,7 @@ pub fn media_urls(listing: &CachedListing) -> Vec<String> {
 /// Downloads `urls` (photo n is `urls[n-1]`) for the given numbers, a few
 /// at a time, storing each in order as it comes.
 async fn fetch_urls(
-    http: &crate::net::Http,
+    http: &porchlight_net::Http,
     cache: &PhotoCache,
     (source, key): (&str, &str),
     urls: &[String],
@@ -596,7 +595,7 @@ fn all(urls: &[String]) -> Vec<u32> {
 /// Fetches a RESO listing's photos from its `Media` URLs, caching each.
 pub async fn fetch_media(
     cache: &PhotoCache,
-    listing: &CachedListing,
+    listing: &PhotoTarget,
     ca_file: Option<&Path>,
 ) -> Result<Vec<CachedPhoto>, PhotoError> {
     let http = http_for(ca_file)?;
@@ -604,12 +603,12 @@ pub async fn fetch_media(
     let mut got = Collect::default();
     let at = (listing.source.as_str(), listing.key.as_str());
     fetch_urls(&http, cache, at, &urls, &all(&urls), &mut got).await;
-    let mark = listing.mls.as_ref().and_then(photo_mark);
+    let mark = listing.listing.as_ref().and_then(photo_mark);
     got.finish(cache, at.0, at.1, mark.as_deref())
 }
 
-fn http_for(ca_file: Option<&Path>) -> Result<crate::net::Http, PhotoError> {
-    crate::net::Http::get(ca_file).map_err(|e| PhotoError::Fetch {
+fn http_for(ca_file: Option<&Path>) -> Result<porchlight_net::Http, PhotoError> {
+    porchlight_net::Http::get(ca_file).map_err(|e| PhotoError::Fetch {
         url: String::new(),
         reason: e.to_string(),
         status: None,
@@ -631,7 +630,7 @@ pub struct PhotoTally {
 /// set is new or changed (the links are fresh now). A photo that fails is
 /// a problem in words, never the end of the pull; a disk error is.
 pub async fn pull_media(
-    http: &crate::net::Http,
+    http: &porchlight_net::Http,
     cache: &PhotoCache,
     source: &str,
     listings: &[Listing],
@@ -695,23 +694,32 @@ pub fn due(cache: &PhotoCache, source: &str, listing: &Listing) -> Result<bool, 
     })
 }
 
-/// How to fetch one listing's photos, gathered from the profile (the
-/// listing, its MLS connection and the connection's secrets) so that the
-/// network part runs without holding the profile.
+/// The listing whose photos are wanted, as the cache has it: its source
+/// and key, and the MLS record when the cache holds one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoTarget {
+    pub source: String,
+    pub key: String,
+    pub listing: Option<Listing>,
+}
+
+/// How to fetch one listing's photos, gathered beforehand (the listing,
+/// its MLS connection and the connection's secrets) so that the network
+/// part runs without holding the cache.
 #[derive(Debug)]
 pub struct PhotoJob {
-    listing: CachedListing,
+    listing: PhotoTarget,
     how: How,
 }
 
 #[derive(Debug)]
 enum How {
-    Rets(Box<super::rets::client::RetsConfig>),
+    Rets(Box<crate::rets::client::RetsConfig>),
     Media {
         ca_file: Option<PathBuf>,
         /// The RESO connection, when this device has it: asked for fresh
         /// links when the stored ones have expired.
-        refresh: Option<Box<(super::reso::ResoConfig, Option<String>)>>,
+        refresh: Option<Box<(crate::reso::ResoConfig, Option<String>)>>,
     },
     Nothing(String),
 }
@@ -731,12 +739,15 @@ pub struct Fetched {
 impl Fetched {
     /// Saves the renewed listing and the connection's use of its limits;
     /// returns the photos.
-    pub fn keep(self, profile: &mut crate::Profile) -> crate::error::Result<Vec<CachedPhoto>> {
+    pub fn keep(
+        self,
+        cache: &mut dyn crate::sink::ListingSink,
+    ) -> Result<Vec<CachedPhoto>, crate::sink::SinkError> {
         if let Some(listing) = &self.renewed {
-            profile.import_listings(&self.source, std::slice::from_ref(listing), false)?;
+            cache.import(&self.source, std::slice::from_ref(listing))?;
         }
         if let Some(usage) = &self.usage {
-            profile.set_mls_usage(&self.source, usage)?;
+            cache.set_usage(&self.source, usage)?;
         }
         Ok(self.photos)
     }
@@ -747,19 +758,23 @@ impl PhotoJob {
     /// when this device has the RETS connection and its password, else the
     /// listing's RESO `Media` URLs (renewed through the RESO connection
     /// when this device has it and they have expired).
+    ///
+    /// `connection` is this device's connection to the listing's MLS, if
+    /// it has one, and `usage` what that connection has used of its vendor
+    /// limits.
     pub fn prepare(
-        profile: &crate::Profile,
-        secrets: &crate::secrets::Secrets,
-        key: &str,
-    ) -> crate::error::Result<PhotoJob> {
-        let listing = profile.listing(key)?;
+        listing: PhotoTarget,
+        connection: Option<&crate::sources::MlsSource>,
+        usage: Option<String>,
+        secrets: &porchlight_secrets::Secrets,
+    ) -> PhotoJob {
         let has_media = !media_urls(&listing).is_empty();
-        let how = match profile.mls_source(&listing.source) {
+        let how = match connection.cloned().ok_or(()) {
             Ok(source) if source.rets.is_some() => {
                 let password = secrets.get(&source.secret_name()).ok().flatten();
                 let ua = secrets.get(&source.ua_secret_name()).ok().flatten();
                 match password
-                    .and_then(|p| super::rets::client::RetsConfig::from_source(&source, p, ua))
+                    .and_then(|p| crate::rets::client::RetsConfig::from_source(&source, p, ua))
                 {
                     Some(config) => How::Rets(Box::new(config)),
                     None => How::Nothing(format!(
@@ -776,8 +791,8 @@ impl PhotoJob {
             Ok(source) => {
                 let refresh = match secrets.get(&source.secret_name()).ok().flatten() {
                     Some(secret) if source.expand_media => Some(Box::new((
-                        super::reso::ResoConfig::from_source(&source, secret),
-                        profile.mls_usage(&source.name)?,
+                        crate::reso::ResoConfig::from_source(&source, secret),
+                        usage,
                     ))),
                     _ => None,
                 };
@@ -795,10 +810,10 @@ impl PhotoJob {
                 listing.source
             )),
         };
-        Ok(PhotoJob { listing, how })
+        PhotoJob { listing, how }
     }
 
-    pub fn listing(&self) -> &CachedListing {
+    pub fn listing(&self) -> &PhotoTarget {
         &self.listing
     }
 
@@ -824,7 +839,7 @@ impl PhotoJob {
             } => {
                 let (config, usage) = *refresh;
                 let mut client =
-                    super::reso::ResoClient::new(config).map_err(|e| PhotoError::Fetch {
+                    crate::reso::ResoClient::new(config).map_err(|e| PhotoError::Fetch {
                         url: String::new(),
                         reason: e.to_string(),
                         status: None,
@@ -846,7 +861,7 @@ impl PhotoJob {
             How::Rets(config) => {
                 let mut client = RetsClient::new(*config)?;
                 client.login().await?;
-                let mark = self.listing.mls.as_ref().and_then(photo_mark);
+                let mark = self.listing.listing.as_ref().and_then(photo_mark);
                 let result = fetch_rets(
                     &mut client,
                     cache,
@@ -868,7 +883,7 @@ impl PhotoJob {
 
 /// Asks the RESO server, once, for the listing as it is now.
 struct Renew {
-    client: super::reso::ResoClient,
+    client: crate::reso::ResoClient,
     asked: bool,
 }
 
@@ -897,13 +912,13 @@ impl Renew {
 /// refused ones are fetched again from the new links (all of them when
 /// the set changed).
 async fn renewing(
-    http: &crate::net::Http,
+    http: &porchlight_net::Http,
     cache: &PhotoCache,
-    listing: &CachedListing,
+    listing: &PhotoTarget,
     renew: &mut Renew,
 ) -> Result<(Vec<CachedPhoto>, Option<Listing>), PhotoError> {
     let at = (listing.source.as_str(), listing.key.as_str());
-    let mut current = listing.mls.clone();
+    let mut current = listing.listing.clone();
     let mut urls = media_urls(listing);
     let mut renewed = None;
     let now = chrono::Utc::now();
@@ -1030,7 +1045,7 @@ mod tests {
 
     #[test]
     fn reso_media_urls_are_photos_in_order() {
-        let mut listing = crate::listings::Listing {
+        let mut listing = porchlight_model::Listing {
             listing_key: "R1".into(),
             ..Default::default()
         };
@@ -1038,13 +1053,12 @@ mod tests {
             "Media".into(),
             r#"[{"MediaURL":"http://x/2.jpg","Order":2},{"MediaURL":"http://x/1.jpg","Order":1},{"MediaURL":"http://x/plan.pdf","MediaCategory":"Document"}]"#.into(),
         );
-        let cached = CachedListing {
+        let target = PhotoTarget {
             key: "R1".into(),
             source: "reso".into(),
-            mls: Some(listing),
-            team: Default::default(),
+            listing: Some(listing),
         };
-        assert_eq!(media_urls(&cached), ["http://x/1.jpg", "http://x/2.jpg"]);
+        assert_eq!(media_urls(&target), ["http://x/1.jpg", "http://x/2.jpg"]);
     }
 
     #[test]
@@ -1078,7 +1092,7 @@ mod tests {
     #[test]
     fn a_photo_set_keeps_its_mark_when_its_links_are_signed_again() {
         let with = |media: &str| {
-            let mut l = crate::listings::Listing {
+            let mut l = porchlight_model::Listing {
                 listing_key: "R1".into(),
                 ..Default::default()
             };
@@ -1100,7 +1114,7 @@ mod tests {
         assert_eq!(photo_mark(&a), photo_mark(&b));
         assert_ne!(photo_mark(&a), photo_mark(&changed));
         assert_eq!(photo_mark(&keyless), photo_mark(&keyless_again));
-        let mut counted = crate::listings::Listing::default();
+        let mut counted = porchlight_model::Listing::default();
         assert_eq!(photo_mark(&counted), None);
         counted.other.insert("PhotosCount".into(), "12".into());
         let twelve = photo_mark(&counted);

@@ -1,7 +1,7 @@
 //! COMPACT replies as servers send them, tidy and not.
 
 use super::*;
-use crate::listings::rets::ReplyError;
+use crate::rets::ReplyError;
 
 #[test]
 fn a_tidy_reply_with_tabs_count_and_maxrows() {

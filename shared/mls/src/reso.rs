@@ -8,7 +8,7 @@
 //!   its fields, `$expand=Media` when it wants photo links; then
 //!   `@odata.nextLink` until there is none. A server that sends no next link
 //!   is paged by timestamp windows ([`ResoClient::window_url`], see
-//!   [`super::pull`]). `ge` (not `gt`) so records that share the mark's
+//!   [`crate::pull`]). `ge` (not `gt`) so records that share the mark's
 //!   timestamp are not skipped after a resume; importing them again changes
 //!   nothing.
 //! - Records: JSON values are flattened to text and read by
@@ -23,7 +23,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::model::Listing;
+use porchlight_model::listing::Listing;
 
 /// How to sign in to the RESO server.
 #[derive(Clone)]
@@ -71,7 +71,7 @@ pub struct ResoConfig {
     /// `ModificationTimestamp`); empty asks for every field.
     pub select: Vec<String>,
     /// CA file and other allowed origins.
-    pub net: super::sources::NetSettings,
+    pub net: crate::sources::NetSettings,
 }
 
 /// What went wrong, in words.
@@ -104,7 +104,7 @@ pub enum ResoError {
         record: String,
     },
     #[error(transparent)]
-    Net(#[from] crate::net::NetError),
+    Net(#[from] porchlight_net::NetError),
 }
 
 /// One page of listings.
@@ -121,8 +121,8 @@ pub struct Page {
 /// The RESO client; keeps its OAuth2 token between requests.
 #[derive(Debug)]
 pub struct ResoClient {
-    http: crate::net::Http,
-    pin: crate::net::Pin,
+    http: porchlight_net::Http,
+    pin: porchlight_net::Pin,
     config: ResoConfig,
     token: Option<String>,
     /// The longest wait a `Retry-After` may ask for.
@@ -135,7 +135,7 @@ pub struct ResoClient {
     /// newest timestamp fetched.
     no_skip: bool,
     /// The connection's request and volume limits.
-    pub governor: super::quota::Governor,
+    pub governor: porchlight_net::quota::Governor,
 }
 
 fn flatten(record: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
@@ -208,7 +208,7 @@ pub fn parse_page(url: &str, body: &Value) -> Result<Page, ResoError> {
 
 impl ResoConfig {
     /// The settings of a saved connection, with its secret.
-    pub fn from_source(source: &super::sources::MlsSource, secret: String) -> Self {
+    pub fn from_source(source: &crate::sources::MlsSource, secret: String) -> Self {
         let auth = match (&source.token_url, &source.client_id) {
             (Some(token_url), Some(client_id)) => ResoAuth::ClientCredentials {
                 token_url: token_url.clone(),
@@ -232,14 +232,14 @@ impl ResoConfig {
 
 impl ResoClient {
     pub fn new(config: ResoConfig) -> Result<Self, ResoError> {
-        let http = crate::net::Http::get(config.net.ca_file.as_deref())?;
+        let http = porchlight_net::Http::get(config.net.ca_file.as_deref())?;
         let home =
-            crate::net::Origin::parse(&config.base_url).ok_or_else(|| ResoError::Network {
+            porchlight_net::Origin::parse(&config.base_url).ok_or_else(|| ResoError::Network {
                 url: config.base_url.clone(),
                 reason: "not an http:// or https:// URL".into(),
             })?;
-        let pin = crate::net::Pin::new(home, &config.net.allow_origins);
-        let governor = super::quota::Governor::new(config.net.limits);
+        let pin = porchlight_net::Pin::new(home, &config.net.allow_origins);
+        let governor = porchlight_net::quota::Governor::new(config.net.limits);
         Ok(Self {
             http,
             pin,
@@ -254,7 +254,7 @@ impl ResoClient {
     }
 
     /// The HTTP clients it uses.
-    pub fn http(&self) -> &crate::net::Http {
+    pub fn http(&self) -> &porchlight_net::Http {
         &self.http
     }
 
@@ -388,7 +388,7 @@ impl ResoClient {
                     .map(|(k, v)| format!("{k}={}", urlencode(v)))
                     .collect::<Vec<_>>()
                     .join("&");
-                crate::net::take_turn(&mut self.governor).await?;
+                porchlight_net::take_turn(&mut self.governor).await?;
                 let resp = self
                     .http
                     .pinned
@@ -399,12 +399,16 @@ impl ResoClient {
                     .await
                     .map_err(|e| ResoError::Network {
                         url: token_url.clone(),
-                        reason: crate::net::describe(&e, token_url),
+                        reason: porchlight_net::describe(&e, token_url),
                     })?;
                 let status = resp.status().as_u16();
-                let bytes =
-                    crate::net::read_capped(resp, crate::net::caps::json(), "an OAuth2 token", "")
-                        .await?;
+                let bytes = porchlight_net::read_capped(
+                    resp,
+                    porchlight_net::caps::json(),
+                    "an OAuth2 token",
+                    "",
+                )
+                .await?;
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 if status != 200 {
                     return Err(ResoError::Auth { status, body: text });
@@ -437,7 +441,7 @@ impl ResoClient {
         let reach = self
             .pin
             .reach(&parsed)
-            .ok_or_else(|| crate::net::NetError::cross_origin(&parsed, &self.pin.home))?;
+            .ok_or_else(|| porchlight_net::NetError::cross_origin(&parsed, &self.pin.home))?;
         let mut attempt = 0;
         let mut signed_in_again = false;
         loop {
@@ -446,16 +450,16 @@ impl ResoClient {
                 .pinned
                 .get(parsed.clone())
                 .header("Accept", "application/json");
-            if reach == crate::net::Reach::Home {
+            if reach == porchlight_net::Reach::Home {
                 req = req.bearer_auth(self.token(false).await?);
             }
-            crate::net::take_turn(&mut self.governor).await?;
+            porchlight_net::take_turn(&mut self.governor).await?;
             let resp = req.send().await.map_err(|e| ResoError::Network {
                 url: url.to_string(),
-                reason: crate::net::describe(&e, url),
+                reason: porchlight_net::describe(&e, url),
             })?;
             let status = resp.status().as_u16();
-            if let Some(wait) = super::limits::rate_limit_wait(resp.headers()) {
+            if let Some(wait) = porchlight_net::limits::rate_limit_wait(resp.headers()) {
                 self.governor.pause(wait, std::time::Instant::now());
             }
             if status == 401
@@ -468,14 +472,14 @@ impl ResoClient {
             }
             if (status == 429 || status >= 500 && status != 501) && attempt < self.retries {
                 attempt += 1;
-                let asked = super::limits::retry_after(resp.headers());
+                let asked = porchlight_net::limits::retry_after(resp.headers());
                 let backoff = Duration::from_millis(250 * 2u64.pow(attempt));
                 tokio::time::sleep(asked.unwrap_or(backoff).min(self.max_retry_wait)).await;
                 continue;
             }
-            let bytes = crate::net::read_capped(
+            let bytes = porchlight_net::read_capped(
                 resp,
-                crate::net::caps::json(),
+                porchlight_net::caps::json(),
                 "a RESO page",
                 "; ask for fewer listings per page (--page-size)",
             )
@@ -555,7 +559,7 @@ pub(crate) fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listings::StandardStatus;
+    use porchlight_model::StandardStatus;
 
     #[test]
     fn odata_pages_read_counts_as_strings_both_enum_styles_and_null_records() {

@@ -1,14 +1,14 @@
 //! An MLS connection ready to use: the saved settings
-//! ([`super::sources::MlsSource`]) with their secrets from the keychain,
+//! ([`crate::sources::MlsSource`]) with their secrets from the keychain,
 //! as a RESO or a RETS client — to test it or to pull from it. The CLI and
 //! the app both go through here.
 
-use super::pull::{Progress, PullError, PullOptions, PullReport};
-use super::reso::{ResoClient, ResoConfig};
-use super::rets::client::{RetsClient, RetsConfig};
-use super::sources::MlsSource;
-use crate::Profile;
-use crate::secrets::Secrets;
+use crate::pull::{Progress, PullError, PullOptions, PullReport};
+use crate::reso::{ResoClient, ResoConfig};
+use crate::rets::client::{RetsClient, RetsConfig};
+use crate::sink::ListingSink;
+use crate::sources::MlsSource;
+use porchlight_secrets::Secrets;
 
 /// A connection's client.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ impl Connection {
                 let decoder = m.decoder(
                     &config.resource,
                     &config.class,
-                    &super::mapping::Mapping::exact(&config.fields),
+                    &crate::mapping::Mapping::exact(&config.fields),
                 );
                 let missing: Vec<String> = [
                     ("ListingKey", "--key-field", true),
@@ -115,15 +115,15 @@ impl Connection {
     /// Pulls what changed (everything with `full`) into the cache.
     pub async fn pull(
         &mut self,
-        profile: &mut Profile,
+        cache: &mut (dyn ListingSink + Send),
         source: &str,
         options: &PullOptions,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<PullReport, PullError> {
         match self {
-            Connection::Reso(c) => super::pull::pull(profile, source, c, options, progress).await,
+            Connection::Reso(c) => crate::pull::pull(cache, source, c, options, progress).await,
             Connection::Rets(c) => {
-                super::rets::replicate::pull(profile, source, c, options, progress).await
+                crate::rets::replicate::pull(cache, source, c, options, progress).await
             }
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::ReplyError;
 use super::compact::table;
 use super::text::{attribute, delimiter, read, sections, status};
-use crate::listings::mapping::Mapping;
+use crate::mapping::Mapping;
 
 /// One metadata row, by column name.
 pub type Row = BTreeMap<String, String>;
@@ -145,7 +145,7 @@ impl Metadata {
                 row.get("StandardName")
                     .filter(|s| !s.is_empty())
                     .map(|s| standard.field_for(s))
-                    .filter(|s| crate::listings::mapping::RESO_FIELDS.contains(&s.as_str()))
+                    .filter(|s| crate::mapping::RESO_FIELDS.contains(&s.as_str()))
                     .unwrap_or_else(|| system.trim().to_string())
             };
             let interpretation = row.get("Interpretation").map(String::as_str).unwrap_or("");
@@ -285,13 +285,13 @@ mod tests {
         assert_eq!(get("ModificationTimestamp"), Some("2026-11-01T10:00:00"));
         assert_eq!(get("ZZ_VIEW"), Some("Lake"));
         assert_eq!(get("EXTRA"), Some("e"));
-        let listing = crate::listings::Listing::from_fields(
+        let listing = porchlight_model::Listing::from_fields(
             fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         )
         .expect("listing");
         assert_eq!(
             listing.standard_status,
-            Some(crate::listings::StandardStatus::Closed)
+            Some(porchlight_model::StandardStatus::Closed)
         );
     }
 

@@ -20,10 +20,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::reso::{ResoClient, ResoError};
-use crate::Profile;
-use crate::error::CoreError;
-use crate::profile::ListingImport;
+use crate::reso::{ResoClient, ResoError};
+use crate::sink::ListingImport;
+use crate::sink::ListingSink;
 
 /// How far a pull has got.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -60,7 +59,7 @@ pub struct PullOptions {
     pub skip_bad: bool,
     /// Fetch the photos of new and changed listings into this cache as
     /// the pull goes (while the MLS's links are fresh).
-    pub photos: Option<super::photos::PhotoCache>,
+    pub photos: Option<crate::photos::PhotoCache>,
 }
 
 impl PullOptions {
@@ -78,9 +77,10 @@ pub enum PullError {
     #[error(transparent)]
     Reso(#[from] ResoError),
     #[error(transparent)]
-    Rets(#[from] super::rets::client::RetsError),
+    Rets(#[from] crate::rets::client::RetsError),
+    /// The listing cache failed (a full disk, a damaged profile).
     #[error(transparent)]
-    Core(#[from] CoreError),
+    Cache(#[from] crate::sink::SinkError),
     #[error(
         "no secret is saved for the MLS connection '{0}' on this device; add the connection again"
     )]
@@ -88,7 +88,7 @@ pub enum PullError {
     #[error("{0}")]
     Secrets(String),
     #[error(transparent)]
-    Photos(#[from] super::photos::PhotoError),
+    Photos(#[from] crate::photos::PhotoError),
     #[error(
         "the RESO connection '{0}' does not ask for Media, so a pull cannot fetch photos; add it again with --media"
     )]
@@ -101,12 +101,12 @@ impl PullError {
     pub fn is_user_error(&self) -> bool {
         match self {
             PullError::Reso(ResoError::Auth { .. })
-            | PullError::Rets(super::rets::client::RetsError::Auth(_))
-            | PullError::Rets(super::rets::client::RetsError::UnknownClass { .. })
+            | PullError::Rets(crate::rets::client::RetsError::Auth(_))
+            | PullError::Rets(crate::rets::client::RetsError::UnknownClass { .. })
             | PullError::NoSecret(_)
             | PullError::NoMedia(_)
             | PullError::Secrets(_) => true,
-            PullError::Core(c) => c.is_user_error(),
+            PullError::Cache(c) => c.is_user_error(),
             _ => false,
         }
     }
@@ -131,7 +131,7 @@ pub struct PullReport {
     pub problems: Vec<String>,
     pub problem_count: usize,
     /// Photos fetched as the pull went (with [`PullOptions::photos`]).
-    pub photos: super::photos::PhotoTally,
+    pub photos: crate::photos::PhotoTally,
 }
 
 /// Problems listed in a report at most (all are counted).
@@ -151,22 +151,22 @@ impl PullReport {
 /// Pulls `source`'s listings modified since its mark (all of them when
 /// `full`), importing page by page and reporting progress after each.
 pub async fn pull(
-    profile: &mut Profile,
+    cache: &mut (dyn ListingSink + Send),
     source: &str,
     client: &mut ResoClient,
     options: &PullOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<PullReport, PullError> {
-    let saved = profile.mls_usage(source)?;
+    let saved = cache.usage(source)?;
     client.governor.load(saved.as_deref());
-    let result = run(profile, source, client, options, progress).await;
+    let result = run(cache, source, client, options, progress).await;
     // What was used counts toward the vendor's limits next time too.
-    profile.set_mls_usage(source, &client.governor.save())?;
+    cache.set_usage(source, &client.governor.save())?;
     result
 }
 
 async fn run(
-    profile: &mut Profile,
+    cache: &mut (dyn ListingSink + Send),
     source: &str,
     client: &mut ResoClient,
     options: &PullOptions,
@@ -177,11 +177,7 @@ async fn run(
         return Err(PullError::NoMedia(source.to_string()));
     }
     let started = Instant::now();
-    let since = if full {
-        None
-    } else {
-        profile.listing_mark(source)?
-    };
+    let since = if full { None } else { cache.mark(source)? };
     let mut query = Query::First;
     let mut url = client.first_url(since);
     let mut report = PullReport::default();
@@ -227,7 +223,7 @@ async fn run(
             report.problem(format!("{url}: {p}"));
         }
         total = total.or(page.total);
-        let done = profile.import_listings(source, &page.listings, false)?;
+        let done = cache.import(source, &page.listings)?;
         report.pages += 1;
         report.import.added += done.added;
         report.import.updated += done.updated;
@@ -238,7 +234,7 @@ async fn run(
         if let Some(cache) = &options.photos {
             let mut problems = Vec::new();
             let http = client.http().clone();
-            super::photos::pull_media(
+            crate::photos::pull_media(
                 &http,
                 cache,
                 source,
@@ -257,7 +253,7 @@ async fn run(
             .filter_map(|l| l.modification_timestamp)
             .max()
         {
-            profile.set_listing_mark(source, newest)?;
+            cache.set_mark(source, newest)?;
         }
         if full {
             seen.extend(page.listings.iter().map(|l| l.listing_key.clone()));
@@ -303,7 +299,7 @@ async fn run(
         }
     }
     if full {
-        report.import.removed = profile.reconcile_listings(source, &seen)?;
+        report.import.removed = cache.reconcile(source, &seen)?;
     }
     Ok(report)
 }

@@ -9,7 +9,7 @@
 //!   preferred, Basic only over https (never sent in the clear);
 //!   `User-Agent`, `RETS-Version` and, with a UA password,
 //!   `RETS-UA-Authorization` on every request.
-//! - Replies are read with a cap ([`crate::net::caps::rets_page`]).
+//! - Replies are read with a cap ([`porchlight_net::caps::rets_page`]).
 //! - Politeness: 5xx, 429 (`Retry-After` honoured, capped), 20209 and
 //!   20210 (too many outstanding requests) are retried with backoff; a 401
 //!   or a 20037 mid-session logs in again once.
@@ -23,7 +23,7 @@ use reqwest::Url;
 use reqwest::cookie::CookieStore;
 use reqwest::header::HeaderMap;
 
-use crate::net::{Http, NetError, Pin, Reach};
+use porchlight_net::{Http, NetError, Pin, Reach};
 
 use super::ReplyError;
 use super::auth::{Challenge, basic, ua_authorization};
@@ -32,7 +32,7 @@ use super::login::{self, LoginReply};
 use super::metadata::{self, Metadata};
 use super::multipart::{self, ObjectPart};
 use super::text;
-use crate::listings::reso::urlencode;
+use crate::reso::urlencode;
 
 /// One RETS server, account and class.
 #[derive(Clone)]
@@ -51,7 +51,7 @@ pub struct RetsConfig {
     pub class: String,
     pub page_size: usize,
     /// CA file and other allowed origins.
-    pub net: crate::listings::sources::NetSettings,
+    pub net: crate::sources::NetSettings,
     /// System name → RESO name, for metadata without StandardNames.
     pub fields: BTreeMap<String, String>,
 }
@@ -60,7 +60,7 @@ impl RetsConfig {
     /// The settings of a saved RETS connection, with its secrets; `None`
     /// when the connection is not RETS.
     pub fn from_source(
-        source: &crate::listings::sources::MlsSource,
+        source: &crate::sources::MlsSource,
         password: String,
         ua_password: Option<String>,
     ) -> Option<Self> {
@@ -160,7 +160,7 @@ pub struct RetsClient {
     /// Requests made (for progress and tests).
     pub requests: u64,
     /// The connection's request and volume limits.
-    pub governor: crate::listings::quota::Governor,
+    pub governor: porchlight_net::quota::Governor,
 }
 
 /// The reply codes that mean "busy, try again later".
@@ -186,10 +186,10 @@ impl RetsClient {
         let login_url = Url::parse(&config.login_url)
             .map_err(|_| RetsError::BadUrl(config.login_url.clone()))?;
         let http = Http::get(config.net.ca_file.as_deref())?;
-        let home = crate::net::Origin::of(&login_url)
+        let home = porchlight_net::Origin::of(&login_url)
             .ok_or_else(|| RetsError::BadUrl(config.login_url.clone()))?;
         let pin = Pin::new(home, &config.net.allow_origins);
-        let governor = crate::listings::quota::Governor::new(config.net.limits);
+        let governor = porchlight_net::quota::Governor::new(config.net.limits);
         Ok(Self {
             http,
             pin,
@@ -305,7 +305,7 @@ impl RetsClient {
         loop {
             let headers = self.headers(url, &reach);
             self.requests += 1;
-            crate::net::take_turn(&mut self.governor).await?;
+            porchlight_net::take_turn(&mut self.governor).await?;
             let resp = self
                 .http
                 .pinned
@@ -315,7 +315,7 @@ impl RetsClient {
                 .await
                 .map_err(|e| RetsError::Network {
                     url: url.to_string(),
-                    reason: crate::net::describe(&e, url.as_str()),
+                    reason: porchlight_net::describe(&e, url.as_str()),
                 })?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
@@ -323,15 +323,15 @@ impl RetsClient {
                 let mut set_cookies = headers.get_all("set-cookie").iter();
                 self.cookies.set_cookies(&mut set_cookies, url);
             }
-            let body = crate::net::read_capped(
+            let body = porchlight_net::read_capped(
                 resp,
-                crate::net::caps::rets_page(),
+                porchlight_net::caps::rets_page(),
                 "a RETS reply",
                 "; ask for fewer rows per page (--page-size)",
             )
             .await?;
             self.governor.after(body.len() as u64);
-            if let Some(wait) = crate::listings::limits::rate_limit_wait(&headers) {
+            if let Some(wait) = porchlight_net::limits::rate_limit_wait(&headers) {
                 self.governor.pause(wait, std::time::Instant::now());
             }
             if status == 401 && !answered && reach == Reach::Home {
@@ -343,7 +343,7 @@ impl RetsClient {
                 if let Some(c) = challenges.iter().find_map(|c| Challenge::parse(c)) {
                     answered = true;
                     if url.scheme() == "http"
-                        && !crate::net::origin::is_loopback_host(url.host_str().unwrap_or(""))
+                        && !porchlight_net::origin::is_loopback_host(url.host_str().unwrap_or(""))
                     {
                         tracing::warn!(
                             "RETS over plain http:// to {}: Digest keeps the password out of the request, but listings and the session cookie travel unencrypted",
@@ -401,7 +401,7 @@ impl RetsClient {
             let busy = status == 429 || status >= 500 || code.is_some_and(|c| BUSY.contains(&c));
             if busy && attempt < self.retries {
                 attempt += 1;
-                let asked = crate::listings::limits::retry_after(&headers);
+                let asked = porchlight_net::limits::retry_after(&headers);
                 tokio::time::sleep(self.backoff(attempt, asked)).await;
                 continue;
             }

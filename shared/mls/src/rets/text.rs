@@ -2,7 +2,7 @@
 //! XML (bad character references, control bytes, Latin-1), so the readers
 //! scan for tags instead of parsing a document.
 
-use crate::listings::values::{decode_declared, decode_text, xml_encoding};
+use porchlight_model::values::{decode_declared, decode_text, xml_encoding};
 
 /// The value of attribute `name` in `tag` (`Name="v"`, `Name = 'v'`, any case).
 pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
