@@ -1,8 +1,8 @@
 //! The one error type commands return: tagged, serializable, and already
 //! worded for the person using the app.
 
+use porchlight_client::ClientError;
 use porchlight_core::CoreError;
-use porchlight_core::client::ClientError;
 use serde::Serialize;
 
 /// `{ "kind": "...", "message": "..." }` in the UI.

@@ -2,7 +2,7 @@
 //! the relay (its own profile handle on the same SQLite file), and tells the
 //! UI about remote changes and the connection as events.
 
-use porchlight_core::client::{self, SyncEvent};
+use porchlight_client::{self as client, SyncEvent};
 use porchlight_core::{OpenOptions, Profile};
 use tauri::{AppHandle, Emitter, Manager};
 

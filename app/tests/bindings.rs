@@ -18,7 +18,7 @@ use porchlight_app::commands::team::TeamView;
 use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
-use porchlight_core::client::SyncSummary;
+use porchlight_client::SyncSummary;
 use porchlight_core::doc::listing_shard::CachedListing;
 use porchlight_core::listings::comps::{Comps, MarketStats};
 use porchlight_core::model::Task;

@@ -2,7 +2,7 @@
 //! real relay on port 0: list teams and members, invite, change roles,
 //! remove — and the relay's refusals come back as plain messages.
 
-use porchlight_core::client::{self, ClientError, Credentials, Method, teams};
+use porchlight_client::{self as client, ClientError, Credentials, Method, teams};
 use porchlight_core::team::Role;
 use serde_json::json;
 

@@ -607,9 +607,9 @@ pub struct RelayTrust {
 
 impl RelayTrust {
     /// The core's trust settings; a CA file is made absolute and must exist.
-    pub fn resolve(&self) -> anyhow::Result<porchlight_core::client::Trust> {
+    pub fn resolve(&self) -> anyhow::Result<porchlight_client::Trust> {
         let ca_file = self.ca_file.as_deref().map(ca_file).transpose()?;
-        Ok(porchlight_core::client::Trust {
+        Ok(porchlight_client::Trust {
             ca_file,
             allow_insecure_http: self.allow_insecure_http,
         })

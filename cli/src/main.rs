@@ -46,8 +46,8 @@ fn main() -> ExitCode {
                 || err.downcast_ref::<porchlight_core::ModelError>().is_some()
                 || err.downcast_ref::<UsageError>().is_some()
                 || err
-                    .downcast_ref::<porchlight_core::client::ClientError>()
-                    .is_some_and(porchlight_core::client::ClientError::is_user_error);
+                    .downcast_ref::<porchlight_client::ClientError>()
+                    .is_some_and(porchlight_client::ClientError::is_user_error);
             eprintln!("porchlight: {err:#}");
             ExitCode::from(if user_error { 2 } else { 1 })
         }

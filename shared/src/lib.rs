@@ -24,6 +24,5 @@ pub use porchlight_sync as sync;
 pub use profile::{OpenOptions, Profile};
 pub use store::{DueFilter, TaskQuery};
 
-pub mod client;
 /// The HTTP layer (its own crate, re-exported).
 pub use porchlight_net as net;

@@ -1,7 +1,7 @@
 //! Settings: the relay sign-in (token to the OS keychain), theme and
 //! notifications, and the sync status.
 
-use porchlight_core::client::{self, Credentials};
+use porchlight_client::{self as client, Credentials};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 

@@ -2,7 +2,7 @@
 //! team API (the relay decides who may change what; the UI only offers what
 //! the signed-in role allows).
 
-use porchlight_core::client::{self, Credentials, teams};
+use porchlight_client::{self as client, Credentials, teams};
 use porchlight_core::team::{Invite, MemberInfo, Role, TeamInfo};
 use serde::Serialize;
 use tauri::State;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use porchlight_core::client::{self, Credentials, Presence, SyncEvent};
+use porchlight_client::{self as client, Credentials, Presence, SyncEvent};
 use porchlight_core::profile::TaskChanges;
 use porchlight_core::{OpenOptions, Profile};
 use serde_json::{Value, json};
@@ -162,7 +162,7 @@ pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, ca_file: &str, boa
         relay: url.to_string(),
         token: pl(joe, &["token"], "").trim().to_string(),
         email: "joe@example.com".into(),
-        trust: porchlight_core::client::Trust {
+        trust: porchlight_client::Trust {
             ca_file: Some(ca_file.into()),
             allow_insecure_http: false,
         },

@@ -71,7 +71,7 @@ pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    use porchlight_core::client::Endpoint;
+    use porchlight_client::Endpoint;
     let dir = data_dir(&cli)?;
     let json = cli.json;
     // Commands that need no profile.

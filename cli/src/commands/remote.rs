@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
-use porchlight_core::client::{
+use porchlight_client::{
     Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials, save_credentials,
     sync_once,
 };
@@ -309,9 +309,7 @@ pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> 
             // The CLI views no board, so it neither sends nor hears presence.
             SyncEvent::Presence { .. } => {}
         };
-        return Ok(
-            runtime()?.block_on(porchlight_core::client::watch(profile, &creds, &mut print))?
-        );
+        return Ok(runtime()?.block_on(porchlight_client::watch(profile, &creds, &mut print))?);
     }
     let summary = runtime()?.block_on(sync_once(profile, &creds))?;
     if json {

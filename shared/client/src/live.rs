@@ -1,0 +1,325 @@
+//! The live session: stays connected, sends local edits as they are saved,
+//! stores remote changes as they come, reconnects with backoff.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::AutoCommit;
+use futures_util::{SinkExt, StreamExt};
+use porchlight_core::Profile;
+use porchlight_core::ids::DocumentId;
+use porchlight_core::profile::Absorbed;
+use porchlight_core::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
+use porchlight_core::sync::{Access, PeerId, SyncEngine, WireMessage};
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::*;
+
+/// How often `--watch` looks for local edits to send.
+pub(crate) const LOCAL_POLL: Duration = Duration::from_secs(1);
+/// Reconnect delays: doubling from the first to the last, with jitter.
+pub(crate) const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+pub(crate) const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// The wait before the next connection attempt: doubling after each
+/// attempt that never got connected, and back to the first after a
+/// connection that worked, so a relay restart after hours of good sync is
+/// retried within a second rather than after the longest wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff {
+            next: BACKOFF_FIRST,
+        }
+    }
+
+    /// The wait (before jitter) after a session that ended, `connected`
+    /// saying whether it got as far as syncing.
+    pub(crate) fn after(&mut self, connected: bool) -> Duration {
+        if connected {
+            self.next = BACKOFF_FIRST;
+        }
+        let wait = self.next;
+        self.next = (self.next * 2).min(BACKOFF_MAX);
+        wait
+    }
+}
+
+/// What a live sync session reports as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum SyncEvent {
+    /// Connected and syncing this many documents.
+    Connected { relay: String, documents: usize },
+    /// A teammate's change to `document` was stored in the profile.
+    RemoteChange { document: String },
+    /// The relay said something about a document (read-only, unavailable…).
+    RelayMessage { message: String },
+    /// The connection ended; the next attempt is in `retry_in_ms`.
+    Disconnected { error: String, retry_in_ms: u64 },
+    /// Who else is looking at `document` now (empty: no one).
+    Presence {
+        document: String,
+        viewers: Vec<String>,
+    },
+}
+
+/// What a live session says about its user's presence: who they are, and
+/// which document (board) they are looking at, if any. The app changes
+/// `viewing` as the person opens and closes boards.
+#[derive(Debug)]
+pub struct Presence {
+    pub user: String,
+    pub viewing: tokio::sync::watch::Receiver<Option<String>>,
+}
+
+/// Stays connected: sends local edits as they are saved, stores remote
+/// changes as they arrive (reporting each through `on_event`), and
+/// reconnects with exponential backoff and jitter when the connection
+/// drops. Returns only on an error the user must fix (a refused sign-in);
+/// otherwise runs until the future is dropped.
+pub async fn watch(
+    profile: &mut Profile,
+    creds: &Credentials,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
+    watch_with_presence(profile, creds, None, on_event).await
+}
+
+/// [`watch`], also telling teammates which board this user is looking at
+/// and reporting who else is ([`SyncEvent::Presence`]).
+pub async fn watch_with_presence(
+    profile: &mut Profile,
+    creds: &Credentials,
+    mut presence: Option<Presence>,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
+    let base = creds.endpoint()?;
+    let mut backoff = Backoff::new();
+    loop {
+        let mut book = PresenceBook::default();
+        let mut connected = false;
+        let ended = session(
+            profile,
+            &base,
+            &creds.token,
+            presence.as_mut(),
+            &mut book,
+            &mut |event| {
+                connected |= matches!(event, SyncEvent::Connected { .. });
+                on_event(event)
+            },
+        )
+        .await;
+        // Nobody is seen through a connection that is gone.
+        for document in book.clear() {
+            on_event(SyncEvent::Presence {
+                document,
+                viewers: vec![],
+            });
+        }
+        let error = match ended {
+            Ok(()) => "the connection to the relay closed".to_string(),
+            Err(e) if e.is_user_error() => return Err(e),
+            Err(e) => e.to_string(),
+        };
+        let base_wait = backoff.after(connected);
+        let jitter = Duration::from_millis(
+            u64::from(rand_jitter()) % (base_wait.as_millis() as u64 / 2 + 1),
+        );
+        let wait = base_wait + jitter;
+        on_event(SyncEvent::Disconnected {
+            error,
+            retry_in_ms: wait.as_millis() as u64,
+        });
+        tokio::time::sleep(wait).await;
+    }
+}
+
+pub(crate) fn rand_jitter() -> u32 {
+    u32::from_le_bytes(
+        *DocumentId::random()
+            .as_bytes()
+            .first_chunk::<4>()
+            .unwrap_or(&[0; 4]),
+    )
+}
+
+/// This session's presence: what it last said, and a counter for the
+/// ephemeral messages it sends.
+pub(crate) struct Announcer {
+    user: String,
+    session: String,
+    count: u64,
+    /// The synced document being viewed, if any.
+    current: Option<String>,
+}
+
+impl Announcer {
+    async fn say(
+        &mut self,
+        socket: &mut Socket,
+        engine: &SyncEngine,
+        relay: &PeerId,
+        doc: &str,
+        viewing: bool,
+    ) -> Result<()> {
+        self.count += 1;
+        let note = PresenceNote {
+            user: self.user.clone(),
+            viewing,
+        };
+        let message = WireMessage::Ephemeral {
+            sender_id: engine.peer_id().clone(),
+            target_id: relay.clone(),
+            count: self.count,
+            session_id: self.session.clone(),
+            document_id: doc.to_string(),
+            data: note.encode(),
+        };
+        socket
+            .send(Message::Binary(message.encode().into()))
+            .await
+            .map_err(|e| ClientError::Network(format!("the relay closed the connection: {e}")))
+    }
+}
+
+/// Waits until the viewed document changes; never, without presence.
+pub(crate) async fn viewing_changed(presence: &mut Option<&mut Presence>) -> Option<String> {
+    if let Some(p) = presence
+        && p.viewing.changed().await.is_ok()
+    {
+        return p.viewing.borrow_and_update().clone();
+    }
+    std::future::pending().await
+}
+
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// One connected session of `watch`; returns when the connection ends.
+pub(crate) async fn session(
+    profile: &mut Profile,
+    base: &Endpoint,
+    token: &str,
+    mut presence: Option<&mut Presence>,
+    book: &mut PresenceBook,
+    on_event: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
+    let docs = documents(profile, base, token).await?;
+    let (mut socket, mut engine, relay) = connect(base, token).await?;
+    let mut summary = SyncSummary::default();
+    for doc in &docs {
+        let key = doc.to_string();
+        engine.add_document(
+            &key,
+            profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new),
+        );
+        let effects = engine.open(&relay, &key, Access::ReadWrite);
+        send_all(&mut socket, effects).await?;
+    }
+    on_event(SyncEvent::Connected {
+        relay: base.base.clone(),
+        documents: docs.len(),
+    });
+    let synced: BTreeMap<String, ()> = docs.iter().map(|d| (d.to_string(), ())).collect();
+    // Only documents the relay syncs carry presence (a board kept on this
+    // device alone has no one else to see it).
+    let shared = |doc: Option<String>| doc.filter(|d| synced.contains_key(d));
+    let mut me = Announcer {
+        user: presence
+            .as_ref()
+            .map(|p| p.user.clone())
+            .unwrap_or_default(),
+        session: DocumentId::random().to_string(),
+        count: 0,
+        current: shared(presence.as_ref().and_then(|p| p.viewing.borrow().clone())),
+    };
+    if let Some(doc) = me.current.clone() {
+        me.say(&mut socket, &engine, &relay, &doc, true).await?;
+    }
+    let mut poll = tokio::time::interval(LOCAL_POLL);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    loop {
+        tokio::select! {
+            next = socket.next() => match next {
+                Some(Ok(Message::Binary(bytes))) => {
+                    let (changed, ephemeral) =
+                        handle_frame(&mut socket, &mut engine, &relay, &bytes, &mut summary).await?;
+                    for key in changed {
+                        let Ok(doc) = DocumentId::parse(&key) else { continue };
+                        if matches!(store_synced(profile, &engine, &doc, &mut summary)?, Absorbed::Updated | Absorbed::Added) {
+                            on_event(SyncEvent::RemoteChange { document: key });
+                        }
+                    }
+                    if let Some((sender, document, data)) = ephemeral
+                        && presence.is_some()
+                        && let Some(note) = PresenceNote::decode(&data)
+                    {
+                        let arrived = note.viewing;
+                        if book.heard(&document, &sender, note, now_ms()) {
+                            on_event(SyncEvent::Presence { viewers: book.viewers(&document), document: document.clone() });
+                            // Someone new is here: say we are too, rather
+                            // than leave them waiting for our heartbeat.
+                            if arrived && me.current.as_deref() == Some(document.as_str()) {
+                                me.say(&mut socket, &engine, &relay, &document, true).await?;
+                            }
+                        }
+                    }
+                    for message in summary.errors.drain(..) {
+                        on_event(SyncEvent::RelayMessage { message });
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                    return Err(ClientError::Network("the connection to the relay closed".into()));
+                }
+                Some(Ok(_)) => {}
+            },
+            viewing = viewing_changed(&mut presence) => {
+                let viewing = shared(viewing);
+                if viewing != me.current {
+                    if let Some(old) = me.current.take() {
+                        me.say(&mut socket, &engine, &relay, &old, false).await?;
+                    }
+                    if let Some(new) = viewing.clone() {
+                        me.say(&mut socket, &engine, &relay, &new, true).await?;
+                    }
+                    me.current = viewing;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if let Some(doc) = me.current.clone() {
+                    me.say(&mut socket, &engine, &relay, &doc, true).await?;
+                }
+                for document in book.expire(now_ms()) {
+                    on_event(SyncEvent::Presence { viewers: book.viewers(&document), document });
+                }
+            }
+            _ = poll.tick() => {
+                // Local edits made by other commands or the app: merge them
+                // into the engine's copy and send.
+                for doc in &docs {
+                    let key = doc.to_string();
+                    let Some(mut local) = profile.sync_copy(*doc)? else { continue };
+                    let Some(engine_doc) = engine.document_mut(&key) else { continue };
+                    if local.get_heads() == engine_doc.get_heads() {
+                        continue;
+                    }
+                    engine_doc.merge(&mut local)?;
+                    let effects = engine.local_change(&key);
+                    send_all(&mut socket, effects).await?;
+                }
+            }
+        }
+    }
+}
