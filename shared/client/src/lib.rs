@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod error;
 pub mod live;
 pub mod pass;
+pub mod presence;
 pub mod rest;
 pub mod teams;
 
@@ -20,6 +21,7 @@ pub use credentials::*;
 pub use error::*;
 pub use live::*;
 pub use pass::*;
+pub use presence::*;
 pub use rest::*;
 
 #[cfg(test)]

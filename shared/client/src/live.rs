@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use porchlight_core::Profile;
 use porchlight_core::ids::DocumentId;
 use porchlight_core::profile::Absorbed;
+use porchlight_core::sync::Access;
 use porchlight_core::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
-use porchlight_core::sync::{Access, PeerId, SyncEngine, WireMessage};
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -68,15 +68,6 @@ pub enum SyncEvent {
         document: String,
         viewers: Vec<String>,
     },
-}
-
-/// What a live session says about its user's presence: who they are, and
-/// which document (board) they are looking at, if any. The app changes
-/// `viewing` as the person opens and closes boards.
-#[derive(Debug)]
-pub struct Presence {
-    pub user: String,
-    pub viewing: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 /// Stays connected: sends local edits as they are saved, stores remote
@@ -149,62 +140,6 @@ pub(crate) fn rand_jitter() -> u32 {
             .first_chunk::<4>()
             .unwrap_or(&[0; 4]),
     )
-}
-
-/// This session's presence: what it last said, and a counter for the
-/// ephemeral messages it sends.
-pub(crate) struct Announcer {
-    user: String,
-    session: String,
-    count: u64,
-    /// The synced document being viewed, if any.
-    current: Option<String>,
-}
-
-impl Announcer {
-    async fn say(
-        &mut self,
-        socket: &mut Socket,
-        engine: &SyncEngine,
-        relay: &PeerId,
-        doc: &str,
-        viewing: bool,
-    ) -> Result<()> {
-        self.count += 1;
-        let note = PresenceNote {
-            user: self.user.clone(),
-            viewing,
-        };
-        let message = WireMessage::Ephemeral {
-            sender_id: engine.peer_id().clone(),
-            target_id: relay.clone(),
-            count: self.count,
-            session_id: self.session.clone(),
-            document_id: doc.to_string(),
-            data: note.encode(),
-        };
-        socket
-            .send(Message::Binary(message.encode().into()))
-            .await
-            .map_err(|e| ClientError::Network(format!("the relay closed the connection: {e}")))
-    }
-}
-
-/// Waits until the viewed document changes; never, without presence.
-pub(crate) async fn viewing_changed(presence: &mut Option<&mut Presence>) -> Option<String> {
-    if let Some(p) = presence
-        && p.viewing.changed().await.is_ok()
-    {
-        return p.viewing.borrow_and_update().clone();
-    }
-    std::future::pending().await
-}
-
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
 }
 
 /// One connected session of `watch`; returns when the connection ends.
