@@ -80,11 +80,11 @@ rust-tests: ui-build
 test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
 
 bench:
-	$(CARGO) bench -p porchlight-core --bench core
+	$(CARGO) bench -p porchlight-store --bench core
 
 # The listing cache: import 50,000 and search 100,000 (figures for BENCHMARKS.md).
 bench-listings:
-	$(CARGO) bench -p porchlight-core --bench listings
+	$(CARGO) bench -p porchlight-store --bench listings
 
 # The fuzz targets under libFuzzer on the stable toolchain (coverage
 # instrumentation without a sanitizer): FUZZ_SECONDS each, corpora in

@@ -2,7 +2,7 @@
 //! worded for the person using the app.
 
 use porchlight_client::ClientError;
-use porchlight_core::CoreError;
+use porchlight_store::CoreError;
 use serde::Serialize;
 
 /// `{ "kind": "...", "message": "..." }` in the UI.
@@ -26,14 +26,14 @@ pub enum AppError {
     Internal(String),
 }
 
-impl From<porchlight_core::ModelError> for AppError {
-    fn from(e: porchlight_core::ModelError) -> Self {
+impl From<porchlight_store::ModelError> for AppError {
+    fn from(e: porchlight_store::ModelError) -> Self {
         CoreError::from(e).into()
     }
 }
 
-impl From<porchlight_core::listings::SinkError> for AppError {
-    fn from(e: porchlight_core::listings::SinkError) -> Self {
+impl From<porchlight_store::listings::SinkError> for AppError {
+    fn from(e: porchlight_store::listings::SinkError) -> Self {
         if e.is_user_error() {
             AppError::Invalid(e.to_string())
         } else {
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn errors_serialize_tagged_for_the_ui() {
-        let e: AppError = CoreError::Model(porchlight_core::ModelError::EmptyTitle).into();
+        let e: AppError = CoreError::Model(porchlight_store::ModelError::EmptyTitle).into();
         let json = serde_json::to_value(&e).expect("json");
         assert_eq!(json["kind"], "invalid");
         assert!(json["message"].as_str().expect("message").contains("title"));

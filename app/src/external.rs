@@ -3,7 +3,7 @@
 //! whether another connection committed ([`Profile::changed_elsewhere`]);
 //! if so the window refreshes and the reminder task looks again.
 //!
-//! [`Profile::changed_elsewhere`]: porchlight_core::Profile::changed_elsewhere
+//! [`Profile::changed_elsewhere`]: porchlight_store::Profile::changed_elsewhere
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Porchlight desktop: the Tauri 2 shell. Commands ([`commands`]) are thin
-//! calls into `porchlight-core`; the background sync ([`sync`]) keeps the
+//! calls into `porchlight-store`; the background sync ([`sync`]) keeps the
 //! profile in step with the team's relay and tells the UI through events;
 //! [`reminders`] fires native notifications from the local store.
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::{OpenOptions, Profile};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, Result};

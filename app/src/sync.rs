@@ -3,7 +3,7 @@
 //! UI about remote changes and the connection as events.
 
 use porchlight_client::{self as client, SyncEvent};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::{OpenOptions, Profile};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::{AppState, SyncStatus};

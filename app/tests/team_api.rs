@@ -3,7 +3,7 @@
 //! remove — and the relay's refusals come back as plain messages.
 
 use porchlight_client::{self as client, ClientError, Credentials, Method, teams};
-use porchlight_core::team::Role;
+use porchlight_store::team::Role;
 use serde_json::json;
 
 async fn start_relay() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {

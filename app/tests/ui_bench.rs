@@ -10,7 +10,7 @@ mod common;
 use std::time::Instant;
 
 use common::{Desktop, open_session, require, target_dir};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::{OpenOptions, Profile};
 use serde_json::{Value, json};
 
 const TASKS: usize = 2_000;
@@ -273,7 +273,7 @@ fn listings_memory() {
         let mut p = bench_profile(profile.path());
         let now = p.now();
         for chunk in
-            porchlight_core::listings::synthetic::listings(LISTINGS, 7, "M", now).chunks(25_000)
+            porchlight_store::listings::synthetic::listings(LISTINGS, 7, "M", now).chunks(25_000)
         {
             p.import_listings("mls", chunk, false).expect("import");
         }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use porchlight_core::listings::sources;
+use porchlight_store::listings::sources;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -644,10 +644,10 @@ pub struct MlsNet {
 
 impl MlsNet {
     /// The core's settings; a CA file is made absolute and must read.
-    pub fn resolve(&self) -> anyhow::Result<porchlight_core::listings::sources::NetSettings> {
+    pub fn resolve(&self) -> anyhow::Result<porchlight_store::listings::sources::NetSettings> {
         let ca_file = self.ca_file.as_deref().map(ca_file).transpose()?;
         for o in &self.allow_origins {
-            if porchlight_core::net::Origin::from_setting(o).is_none() {
+            if porchlight_store::net::Origin::from_setting(o).is_none() {
                 return Err(crate::UsageError(format!(
                     "--allow-origin {o:?} is not a host name or URL (e.g. media.mls.example)"
                 ))
@@ -655,7 +655,7 @@ impl MlsNet {
             }
         }
         let mut limits =
-            porchlight_core::listings::quota::preset(&self.limits).ok_or_else(|| {
+            porchlight_store::listings::quota::preset(&self.limits).ok_or_else(|| {
                 crate::UsageError(format!(
                     "--limits {:?} is not a preset; use default, mlsgrid or none",
                     self.limits
@@ -675,7 +675,7 @@ impl MlsNet {
         if let Some(mb) = self.mb_per_hour {
             limits.bytes_per_hour = mb.saturating_mul(1_000_000);
         }
-        Ok(porchlight_core::listings::sources::NetSettings {
+        Ok(porchlight_store::listings::sources::NetSettings {
             ca_file,
             allow_origins: self.allow_origins.clone(),
             limits: Some(limits),
@@ -712,7 +712,7 @@ impl RetsFields {
                     path.display()
                 ))
             })?;
-            let pairs = porchlight_core::listings::mapping::Mapping::file_pairs(&text)
+            let pairs = porchlight_store::listings::mapping::Mapping::file_pairs(&text)
                 .map_err(|e| crate::UsageError(format!("{}: {e}", path.display())))?;
             out.extend(pairs);
         }
@@ -733,6 +733,6 @@ impl RetsFields {
 /// the setting) and checked to hold a PEM certificate.
 fn ca_file(p: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     let abs = std::path::absolute(p)?;
-    porchlight_core::net::tls::read_ca_file(&abs).map_err(|e| crate::UsageError(e.to_string()))?;
+    porchlight_store::net::tls::read_ca_file(&abs).map_err(|e| crate::UsageError(e.to_string()))?;
     Ok(abs)
 }

@@ -1,6 +1,6 @@
 //! `porchlight`: the headless Porchlight client.
 //!
-//! A thin shell over `porchlight-core`: parse arguments, open the profile,
+//! A thin shell over `porchlight-store`: parse arguments, open the profile,
 //! call one operation, print a table or JSON. Bad input exits 2 with one line
 //! saying what was wrong; other failures exit 1; nothing panics at a user.
 
@@ -11,7 +11,7 @@ mod output;
 use std::process::ExitCode;
 
 use clap::Parser;
-use porchlight_core::CoreError;
+use porchlight_store::CoreError;
 
 /// A mistake in the command line that the core does not know about.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
                 .downcast_ref::<CoreError>()
                 .is_some_and(CoreError::is_user_error)
                 // A value the person gave (a date, a priority) that is not right.
-                || err.downcast_ref::<porchlight_core::ModelError>().is_some()
+                || err.downcast_ref::<porchlight_store::ModelError>().is_some()
                 || err.downcast_ref::<UsageError>().is_some()
                 || err
                     .downcast_ref::<porchlight_client::ClientError>()

@@ -1,6 +1,6 @@
 //! Plain-text tables and task formatting for the terminal.
 
-use porchlight_core::model::Task;
+use porchlight_store::model::Task;
 
 /// Prints rows under a header, columns padded to their widest cell.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
@@ -54,7 +54,7 @@ pub fn task_row(task: &Task, column: &str) -> Vec<String> {
         clip(&task.title, 48),
         column.to_string(),
         task.due.as_ref().map(|d| d.display()).unwrap_or_default(),
-        if task.priority == porchlight_core::model::Priority::None {
+        if task.priority == porchlight_store::model::Priority::None {
             String::new()
         } else {
             task.priority.to_string()

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{json, pl, sign_in, start, stop};
-use porchlight_core::ids::DocumentId;
+use porchlight_store::ids::DocumentId;
 
 fn js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/js")

@@ -10,10 +10,10 @@ mod fake_serve;
 
 use std::time::Duration;
 
-use porchlight_core::listings::pull::PullError;
-use porchlight_core::listings::pull::{Progress, PullOptions, pull};
-use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::listings::pull::PullError;
+use porchlight_store::listings::pull::{Progress, PullOptions, pull};
+use porchlight_store::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
+use porchlight_store::{OpenOptions, Profile};
 use serde_json::{Value, json};
 
 /// 25 listings one minute apart, except 9, 10 and 11, which share a
@@ -311,9 +311,9 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
-    use porchlight_core::listings::photos::PhotoCache;
-    use porchlight_core::listings::sources::MlsSource;
-    use porchlight_core::secrets::{Mode, Secrets};
+    use porchlight_store::listings::photos::PhotoCache;
+    use porchlight_store::listings::sources::MlsSource;
+    use porchlight_store::secrets::{Mode, Secrets};
 
     let (base, fake) = fake_reso::start(records()).await;
     {
@@ -632,8 +632,8 @@ async fn media_setup() -> (String, fake_reso::Shared, tempfile::TempDir) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
-    use porchlight_core::listings::photos::{PhotoCache, listing_media_urls};
-    use porchlight_core::secrets::{Mode, Secrets};
+    use porchlight_store::listings::photos::{PhotoCache, listing_media_urls};
+    use porchlight_store::secrets::{Mode, Secrets};
 
     let (_base, fake, dir) = media_setup().await;
     fake.lock().expect("fake").media_generation = 1;
@@ -693,7 +693,7 @@ async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_with_photos_fetches_new_and_changed_sets_and_reports_a_missing_one() {
-    use porchlight_core::listings::photos::PhotoCache;
+    use porchlight_store::listings::photos::PhotoCache;
 
     let (_base, fake, dir) = media_setup().await;
     fake.lock().expect("fake").media_generation = 1;

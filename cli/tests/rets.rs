@@ -14,10 +14,10 @@ mod fake_serve;
 use std::time::Duration;
 
 use fake_rets::{Fake, LoginStyle, Photo, Record};
-use porchlight_core::listings::pull::{PullError, PullOptions};
-use porchlight_core::listings::rets::client::{RetsClient, RetsConfig, RetsError};
-use porchlight_core::listings::rets::replicate::pull;
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::listings::pull::{PullError, PullOptions};
+use porchlight_store::listings::rets::client::{RetsClient, RetsConfig, RetsError};
+use porchlight_store::listings::rets::replicate::pull;
+use porchlight_store::{OpenOptions, Profile};
 
 /// 23 listings a minute apart, except 4 and 5, which share a timestamp
 /// across the first page boundary (the server sends 5 rows at a time).
@@ -254,7 +254,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         Some("2026-11-20T09:22:00+00:00".to_string())
     );
     // Lookups decoded by Value; Latin-1 and a bad reference survive.
-    fn l(p: &Profile, k: &str) -> porchlight_core::listings::Listing {
+    fn l(p: &Profile, k: &str) -> porchlight_store::listings::Listing {
         p.listing(k).expect("listing").mls.expect("mls")
     }
     assert_eq!(
@@ -745,7 +745,7 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rets_pull_with_photos_fetches_each_listings_photos_once() {
-    use porchlight_core::listings::photos::PhotoCache;
+    use porchlight_store::listings::photos::PhotoCache;
 
     let (login_url, fake) = fake_rets::start(fake()).await;
     fake.lock().expect("fake").photos.insert(

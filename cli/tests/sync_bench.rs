@@ -130,7 +130,7 @@ async fn cold_sync_of_a_shared_listing_cache() {
     let (cold, cold_kib) = run(j.clone(), "joe", s(&["sync"])).await.expect("join");
     stop(running).await;
     let count = |dir: &Path| {
-        porchlight_core::Profile::open(dir, porchlight_core::OpenOptions::default())
+        porchlight_store::Profile::open(dir, porchlight_store::OpenOptions::default())
             .expect("profile")
             .all_listings()
             .expect("listings")
@@ -191,9 +191,9 @@ async fn cold_sync_of_a_shared_listing_cache() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: make bench-sync"]
 async fn pulls_from_the_fake_mls_servers() {
-    use porchlight_core::listings::reso::{ResoAuth, ResoClient, ResoConfig};
-    use porchlight_core::listings::rets::client::{RetsClient, RetsConfig};
-    use porchlight_core::listings::{pull, rets, synthetic};
+    use porchlight_store::listings::reso::{ResoAuth, ResoClient, ResoConfig};
+    use porchlight_store::listings::rets::client::{RetsClient, RetsConfig};
+    use porchlight_store::listings::{pull, rets, synthetic};
 
     let n: usize = std::env::var("PORCHLIGHT_BENCH_LISTINGS")
         .ok()
@@ -227,7 +227,7 @@ async fn pulls_from_the_fake_mls_servers() {
         .collect();
     // RETS: the same listings as COMPACT rows.
     let status =
-        |l: &porchlight_core::listings::Listing| match l.standard_status.map(|s| s.as_str()) {
+        |l: &porchlight_store::listings::Listing| match l.standard_status.map(|s| s.as_str()) {
             Some("Closed") => "S",
             Some("ActiveUnderContract") | Some("Pending") => "U",
             _ => "A",
@@ -252,7 +252,7 @@ async fn pulls_from_the_fake_mls_servers() {
     let cert = ca.server("mls", &["127.0.0.1"]);
     for secure in [false, true] {
         let tls = secure.then_some((cert.cert.as_path(), cert.key.as_path()));
-        let net = porchlight_core::listings::sources::NetSettings {
+        let net = porchlight_store::listings::sources::NetSettings {
             ca_file: secure.then(|| ca.ca_pem.clone()),
             ..Default::default()
         };
@@ -260,7 +260,7 @@ async fn pulls_from_the_fake_mls_servers() {
         let (base, _fake) = fake_reso::start_with(records.clone(), tls).await;
         let dir = tempfile::tempdir().expect("dir");
         let mut p =
-            porchlight_core::Profile::open(dir.path(), porchlight_core::OpenOptions::default())
+            porchlight_store::Profile::open(dir.path(), porchlight_store::OpenOptions::default())
                 .expect("profile");
         let mut client = ResoClient::new(ResoConfig {
             base_url: format!("{base}/odata"),
@@ -301,7 +301,7 @@ async fn pulls_from_the_fake_mls_servers() {
         .await;
         let dir2 = tempfile::tempdir().expect("dir");
         let mut p2 =
-            porchlight_core::Profile::open(dir2.path(), porchlight_core::OpenOptions::default())
+            porchlight_store::Profile::open(dir2.path(), porchlight_store::OpenOptions::default())
                 .expect("profile");
         let mut rets_client = RetsClient::new(RetsConfig {
             login_url,

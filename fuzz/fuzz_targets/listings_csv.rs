@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use porchlight_core::listings::{csv, mapping::Mapping};
+use porchlight_store::listings::{csv, mapping::Mapping};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(report) = csv::read(data, &Mapping::default()) {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use porchlight_core::listings::reso::read_page;
+use porchlight_store::listings::reso::read_page;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(page) = read_page("https://mls.example/odata/Property", data) {

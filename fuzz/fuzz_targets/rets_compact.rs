@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use porchlight_core::listings::rets::compact;
+use porchlight_store::listings::rets::compact;
 
 const REAL: &[u8] = b"<RETS ReplyCode=\"0\" ReplyText=\"ok\">\r\n<COUNT Records=\"3\"/>\r\n<DELIMITER value=\"09\"/>\r\n<COLUMNS>\tLN\tLP\tREM\t</COLUMNS>\r\n<DATA>\tA1\t450000\tCaf\xe9 &amp; more\t</DATA>\r\n<DATA>\tA2\t510000\tN\xc3\xba\xc3\xb1ez\t</DATA>\r\n<DATA>\tA3\t1\tx\t</DATA>\r\n<MAXROWS/>\r\n</RETS>\r\n";
 

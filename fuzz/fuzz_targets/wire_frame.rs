@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use porchlight_core::sync::WireMessage;
+use porchlight_store::sync::WireMessage;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(message) = WireMessage::decode(data) {

@@ -3,7 +3,7 @@
 //! `AppState` + [`router`] + [`serve`]; handlers by area under `handlers/`;
 //! authentication as an extractor ([`auth::Auth`]); one [`error::AppError`].
 //! Sync traffic goes through the [`hub`], which owns the sans-IO engine from
-//! `porchlight-core`.
+//! `porchlight-store`.
 
 pub mod auth;
 pub mod config;

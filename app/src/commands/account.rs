@@ -80,7 +80,7 @@ pub async fn sign_in(
     let ca_file = match ca_file.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(path) => {
             let path = std::path::PathBuf::from(path);
-            porchlight_core::net::tls::read_ca_file(&path)
+            porchlight_store::net::tls::read_ca_file(&path)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             Some(path)
         }

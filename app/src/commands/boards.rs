@@ -1,8 +1,8 @@
 //! Boards: the sidebar list, one board with its tasks, a new board.
 
-use porchlight_core::model::{Board, Task};
-use porchlight_core::profile::BoardSummary;
-use porchlight_core::{Profile, TaskQuery};
+use porchlight_store::model::{Board, Task};
+use porchlight_store::profile::BoardSummary;
+use porchlight_store::{Profile, TaskQuery};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -65,7 +65,7 @@ pub fn set_viewing(state: State<'_, AppState>, board: Option<String>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use porchlight_core::OpenOptions;
+    use porchlight_store::OpenOptions;
 
     #[test]
     fn the_raw_board_json_is_a_board_view() {

@@ -1,10 +1,10 @@
 //! The listing cache: search (filters, sort), one listing, team notes and
 //! tags, comparables, market stats. All offline, from the local cache.
 
-use porchlight_core::doc::listing_shard::CachedListing;
-use porchlight_core::listings::StandardStatus;
-use porchlight_core::listings::comps::{Comps, MarketStats};
-use porchlight_core::profile::{ListingQuery, ListingSort};
+use porchlight_store::doc::listing_shard::CachedListing;
+use porchlight_store::listings::StandardStatus;
+use porchlight_store::listings::comps::{Comps, MarketStats};
+use porchlight_store::profile::{ListingQuery, ListingSort};
 use serde::Deserialize;
 use tauri::State;
 

@@ -9,15 +9,15 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use porchlight_core::doc::listing_shard::CachedListing;
-use porchlight_core::listings::connect::Connection;
-use porchlight_core::listings::photos::{CachedPhoto, PhotoCache, PhotoError};
-use porchlight_core::listings::pull::{Progress, PullError, PullOptions};
-use porchlight_core::listings::report;
-use porchlight_core::listings::sources::{self, MlsSource, RetsSettings};
-use porchlight_core::profile::ConnectionError;
-use porchlight_core::secrets::{SecretError, Secrets};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::doc::listing_shard::CachedListing;
+use porchlight_store::listings::connect::Connection;
+use porchlight_store::listings::photos::{CachedPhoto, PhotoCache, PhotoError};
+use porchlight_store::listings::pull::{Progress, PullError, PullOptions};
+use porchlight_store::listings::report;
+use porchlight_store::listings::sources::{self, MlsSource, RetsSettings};
+use porchlight_store::profile::ConnectionError;
+use porchlight_store::secrets::{SecretError, Secrets};
+use porchlight_store::{OpenOptions, Profile};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 
@@ -203,7 +203,7 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
                 .collect(),
             limits: {
                 let name = or(&form.limits, "default");
-                porchlight_core::listings::quota::preset(&name).ok_or_else(|| {
+                porchlight_store::listings::quota::preset(&name).ok_or_else(|| {
                     AppError::Invalid(format!(
                         "'{name}' is not a limits preset; choose default, mlsgrid or none"
                     ))
@@ -614,6 +614,6 @@ mod tests {
 pub fn listing_tasks(
     state: State<'_, AppState>,
     key: String,
-) -> Result<Vec<porchlight_core::model::Task>> {
+) -> Result<Vec<porchlight_store::model::Task>> {
     Ok(state.profile()?.tasks_for_listing(&key)?)
 }

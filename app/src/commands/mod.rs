@@ -1,5 +1,5 @@
 //! The commands the UI calls, one module per domain. Each is a thin call
-//! into `porchlight-core`; errors come back as [`crate::AppError`].
+//! into `porchlight-store`; errors come back as [`crate::AppError`].
 
 pub mod account;
 pub mod boards;

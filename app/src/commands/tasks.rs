@@ -1,9 +1,9 @@
 //! Tasks: quick-add (with the parser's live highlighting), moves, edits,
 //! the description as text splices, checklist, comments, history, restore.
 
-use porchlight_core::model::{Priority, Task};
-use porchlight_core::profile::{Completion, HistoryEntry, TaskChanges};
-use porchlight_core::quickadd::{self, Parsed};
+use porchlight_store::model::{Priority, Task};
+use porchlight_store::profile::{Completion, HistoryEntry, TaskChanges};
+use porchlight_store::quickadd::{self, Parsed};
 use serde::Deserialize;
 use tauri::{AppHandle, State};
 

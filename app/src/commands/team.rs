@@ -3,7 +3,7 @@
 //! the signed-in role allows).
 
 use porchlight_client::{self as client, Credentials, teams};
-use porchlight_core::team::{Invite, MemberInfo, Role, TeamInfo};
+use porchlight_store::team::{Invite, MemberInfo, Role, TeamInfo};
 use serde::Serialize;
 use tauri::State;
 

@@ -1,7 +1,7 @@
 //! Today / Tomorrow / Upcoming / Overdue, Focus, and search as you type.
 
-use porchlight_core::model::Task;
-use porchlight_core::{DueFilter, TaskQuery};
+use porchlight_store::model::Task;
+use porchlight_store::{DueFilter, TaskQuery};
 use tauri::State;
 
 use crate::error::{AppError, Result};

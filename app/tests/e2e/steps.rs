@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use porchlight_client::{self as client, Credentials, Presence, SyncEvent};
-use porchlight_core::profile::TaskChanges;
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::profile::TaskChanges;
+use porchlight_store::{OpenOptions, Profile};
 use serde_json::{Value, json};
 
 use crate::common::{Desktop, Session, pl};

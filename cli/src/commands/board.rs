@@ -1,7 +1,7 @@
 //! `porchlight board …` and `porchlight column …`.
 
 use anyhow::{Context, Result};
-use porchlight_core::{Profile, TaskQuery};
+use porchlight_store::{Profile, TaskQuery};
 
 use super::print_json;
 use crate::UsageError;

@@ -2,15 +2,15 @@
 //! offline listing cache, and searching and annotating it.
 
 use anyhow::{Context, Result};
-use porchlight_core::Profile;
-use porchlight_core::doc::listing_shard::CachedListing;
-use porchlight_core::listings::connect::Connection;
-use porchlight_core::listings::photos::{PhotoCache, PhotoError};
-use porchlight_core::listings::pull::{Progress, PullError, PullOptions, PullReport};
-use porchlight_core::listings::sources::{MlsSource, RetsSettings, parse_select};
-use porchlight_core::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
-use porchlight_core::profile::{ListingQuery, ListingSort};
-use porchlight_core::secrets::Secrets;
+use porchlight_store::Profile;
+use porchlight_store::doc::listing_shard::CachedListing;
+use porchlight_store::listings::connect::Connection;
+use porchlight_store::listings::photos::{PhotoCache, PhotoError};
+use porchlight_store::listings::pull::{Progress, PullError, PullOptions, PullReport};
+use porchlight_store::listings::sources::{MlsSource, RetsSettings, parse_select};
+use porchlight_store::listings::{StandardStatus, csv, mapping::Mapping, report, synthetic};
+use porchlight_store::profile::{ListingQuery, ListingSort};
+use porchlight_store::secrets::Secrets;
 
 use super::print_json;
 use crate::UsageError;

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use porchlight_core::ids::{ColumnId, DocumentId};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::ids::{ColumnId, DocumentId};
+use porchlight_store::{OpenOptions, Profile};
 
 use crate::UsageError;
 use crate::args::{Cli, Command, ExportFormat};
@@ -158,7 +158,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn export(profile: &Profile, format: ExportFormat, path: Option<PathBuf>) -> Result<()> {
-    let tasks = profile.list_tasks(&porchlight_core::TaskQuery {
+    let tasks = profile.list_tasks(&porchlight_store::TaskQuery {
         include_done: true,
         include_archived: true,
         ..Default::default()

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use porchlight_core::Profile;
+use porchlight_store::Profile;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,10 +1,10 @@
 //! `porchlight task …`.
 
 use anyhow::Result;
-use porchlight_core::model::Task;
-use porchlight_core::profile::{NewTask, TaskChanges};
-use porchlight_core::quickadd::{parse_due, parse_recurrence};
-use porchlight_core::{CoreError, DueFilter, Profile, TaskQuery};
+use porchlight_store::model::Task;
+use porchlight_store::profile::{NewTask, TaskChanges};
+use porchlight_store::quickadd::{parse_due, parse_recurrence};
+use porchlight_store::{CoreError, DueFilter, Profile, TaskQuery};
 
 use super::{column_names, print_json};
 use crate::UsageError;
@@ -111,7 +111,7 @@ fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
 /// `Some(None)` for "none", `Some(Some(x))` for a value.
 fn clearable<T>(
     text: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, porchlight_core::ModelError>,
+    parse: impl Fn(&str) -> Result<T, porchlight_store::ModelError>,
 ) -> Result<Option<Option<T>>> {
     match text {
         None => Ok(None),
@@ -146,7 +146,7 @@ fn add_one(profile: &mut Profile, board: &str, text: &str, column: Option<String
     if column.is_none() {
         return Ok(profile.quick_add(board, text)?.0);
     }
-    let parsed = porchlight_core::quickadd::parse(text, profile.now(), profile.tz_name())?;
+    let parsed = porchlight_store::quickadd::parse(text, profile.now(), profile.tz_name())?;
     let new = NewTask {
         column,
         ..parsed.to_new_task()?

@@ -117,9 +117,9 @@ mod jpeg;
 pub use jpeg::jpeg_image;
 
 /// The keys of every cached listing, sorted.
-pub fn cached(p: &porchlight_core::Profile) -> Vec<String> {
+pub fn cached(p: &porchlight_store::Profile) -> Vec<String> {
     let mut keys: Vec<String> = p
-        .search_listings(&porchlight_core::profile::ListingQuery {
+        .search_listings(&porchlight_store::profile::ListingQuery {
             limit: Some(1000),
             ..Default::default()
         })

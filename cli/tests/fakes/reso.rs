@@ -125,7 +125,7 @@ async fn property(
     if let Some(fields) = &select {
         f.selects.push(fields.join(","));
         let known = |name: &str| {
-            porchlight_core::listings::mapping::RESO_FIELDS.contains(&name)
+            porchlight_store::listings::mapping::RESO_FIELDS.contains(&name)
                 || f.records.iter().any(|r| r.get(name).is_some())
         };
         if let Some(unknown) = fields.iter().find(|n| !known(n)) {

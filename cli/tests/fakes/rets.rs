@@ -16,7 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use porchlight_core::listings::rets::auth;
+use porchlight_store::listings::rets::auth;
 
 pub use crate::fake_serve::serve;
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use porchlight_core::secrets::{Secrets, Stored};
+use porchlight_store::secrets::{Secrets, Stored};
 use serde::{Deserialize, Serialize};
 
 use crate::*;

@@ -1,6 +1,6 @@
 //! What went wrong talking to a relay.
 
-use porchlight_core::secrets::SecretError;
+use porchlight_store::secrets::SecretError;
 
 /// What went wrong talking to a relay.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +16,7 @@ pub enum ClientError {
     #[error("{0}")]
     Relay(String),
     #[error("{0}")]
-    Core(#[from] porchlight_core::CoreError),
+    Core(#[from] porchlight_store::CoreError),
     #[error("{0}")]
     Secrets(#[from] SecretError),
     #[error("{0}")]
@@ -37,7 +37,7 @@ impl ClientError {
 
 impl From<automerge::AutomergeError> for ClientError {
     fn from(e: automerge::AutomergeError) -> Self {
-        ClientError::Core(porchlight_core::CoreError::from(e))
+        ClientError::Core(porchlight_store::CoreError::from(e))
     }
 }
 

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use automerge::AutoCommit;
 use futures_util::StreamExt;
-use porchlight_core::Profile;
-use porchlight_core::ids::DocumentId;
-use porchlight_core::profile::Absorbed;
-use porchlight_core::sync::Access;
-use porchlight_core::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
+use porchlight_store::Profile;
+use porchlight_store::ids::DocumentId;
+use porchlight_store::profile::Absorbed;
+use porchlight_store::sync::Access;
+use porchlight_store::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
 

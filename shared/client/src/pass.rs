@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use futures_util::{SinkExt, StreamExt};
-use porchlight_core::Profile;
-use porchlight_core::ids::DocumentId;
-use porchlight_core::profile::Absorbed;
-use porchlight_core::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use porchlight_store::Profile;
+use porchlight_store::ids::DocumentId;
+use porchlight_store::profile::Absorbed;
+use porchlight_store::sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

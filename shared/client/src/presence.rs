@@ -2,8 +2,8 @@
 //! automerge-repo `ephemeral` messages that are never stored.
 
 use futures_util::SinkExt;
-use porchlight_core::sync::presence::PresenceNote;
-use porchlight_core::sync::{PeerId, SyncEngine, WireMessage};
+use porchlight_store::sync::presence::PresenceNote;
+use porchlight_store::sync::{PeerId, SyncEngine, WireMessage};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::*;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{ClientError, Credentials, Result, call};
-use porchlight_core::team::{Invite, MemberInfo, Role, TeamInfo};
+use porchlight_store::team::{Invite, MemberInfo, Role, TeamInfo};
 
 async fn get<T: DeserializeOwned>(
     creds: &Credentials,

@@ -1,4 +1,4 @@
-//! Core benchmarks: `make bench` (or `cargo bench -p porchlight-core --bench core`).
+//! Core benchmarks: `make bench` (or `cargo bench -p porchlight-store --bench core`).
 //!
 //! A profile with 10,000 tasks is built once on disk (under the system temp
 //! directory) and shared by the benchmarks that need it.
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
-use porchlight_core::{DueFilter, OpenOptions, Profile, TaskQuery};
+use porchlight_store::{DueFilter, OpenOptions, Profile, TaskQuery};
 
 /// Tasks in the shared profile; `PORCHLIGHT_BENCH_TASKS` overrides it for quick runs.
 fn tasks() -> usize {
@@ -124,7 +124,7 @@ fn quick_add_parse(bencher: divan::Bencher) {
         .single()
         .unwrap_or_default();
     bencher.bench(|| {
-        porchlight_core::quickadd::parse(
+        porchlight_store::quickadd::parse(
             divan::black_box(
                 "Call John re 12 Oak St tomorrow 3pm #followup @maria !high mls:A12345",
             ),

@@ -3,8 +3,8 @@
 //! replica's materialized tables equal a fresh `reindex`.
 
 use chrono::{TimeZone, Utc};
-use porchlight_core::profile::TaskChanges;
-use porchlight_core::{OpenOptions, Profile, TaskQuery};
+use porchlight_store::profile::TaskChanges;
+use porchlight_store::{OpenOptions, Profile, TaskQuery};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ fn op() -> impl Strategy<Value = (u8, Op)> {
     (any::<u8>(), o)
 }
 
-fn all_tasks(p: &Profile) -> Vec<porchlight_core::model::Task> {
+fn all_tasks(p: &Profile) -> Vec<porchlight_store::model::Task> {
     p.list_tasks(&TaskQuery {
         include_done: true,
         include_archived: true,

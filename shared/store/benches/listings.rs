@@ -1,5 +1,5 @@
 //! Listing-cache benchmarks: `make bench-listings` (or `cargo bench -p
-//! porchlight-core --bench listings`). Prints the figures BENCHMARKS.md
+//! porchlight-store --bench listings`). Prints the figures BENCHMARKS.md
 //! records: one import of 50,000 synthetic listings into a fresh on-disk
 //! profile, the same again to reach 100,000, then searches with three
 //! filters plus text (p50/p95 over varied queries), a single note, and the
@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
-use porchlight_core::listings::synthetic;
-use porchlight_core::profile::{ListingQuery, ListingSort};
-use porchlight_core::{OpenOptions, Profile};
+use porchlight_store::listings::synthetic;
+use porchlight_store::profile::{ListingQuery, ListingSort};
+use porchlight_store::{OpenOptions, Profile};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

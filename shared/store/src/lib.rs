@@ -1,9 +1,15 @@
-//! porchlight-core: the domain, storage and sync engine of Porchlight.
+//! porchlight-store: the profile store of Porchlight.
 //!
-//! Boards and workspaces are Automerge documents ([`doc`]); a profile keeps
-//! them in one SQLite file as chunks and materializes them into tables that
-//! answer every query ([`store`]); [`Profile`] is the API every shell calls.
-//! Nothing here knows about Tauri, axum or a terminal.
+//! Boards, workspaces and listing shards are Automerge documents
+//! (`porchlight-doc`); a profile keeps them in one SQLite file as chunks and
+//! materializes them into tables that answer every query ([`store`]);
+//! [`Profile`] is the API every shell calls, and the MLS importers' listing
+//! cache. Nothing here knows about Tauri, axum or a terminal.
+//!
+//! The crates it builds on are re-exported under the paths they had when
+//! they were modules of this crate (`model`, `doc`, `sync`, `net`,
+//! `secrets`, the importers under `listings`), so a shell needs one
+//! dependency for the domain.
 
 /// The Automerge documents (their own crate, re-exported).
 pub use porchlight_doc as doc;
