@@ -11,7 +11,6 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
@@ -60,12 +59,7 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-pub fn sha256_hex(text: &[u8]) -> String {
-    Sha256::digest(text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use porchlight_model::ids::sha256_hex;
 
 /// A fresh random Argon2 salt.
 fn salt() -> Result<SaltString, AppError> {
@@ -75,9 +69,7 @@ fn salt() -> Result<SaltString, AppError> {
 }
 
 fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    porchlight_model::ids::random_hex(bytes)
 }
 
 impl Store {

@@ -85,10 +85,7 @@ fn safe_name(text: &str) -> String {
         .take(64)
         .collect();
     let hash = Sha256::digest(text.as_bytes());
-    format!(
-        "{clean}-{:02x}{:02x}{:02x}{:02x}",
-        hash[0], hash[1], hash[2], hash[3]
-    )
+    format!("{clean}-{}", hex::encode(&hash[..4]))
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
@@ -291,7 +288,7 @@ pub fn photo_mark(listing: &Listing) -> Option<String> {
         }
     }
     let digest = hash.finalize();
-    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex::encode(&digest[..8]))
 }
 
 /// Whether a signed link says it has expired by `now`: CloudFront and

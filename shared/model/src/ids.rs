@@ -88,11 +88,17 @@ impl From<DocumentId> for String {
     }
 }
 
-/// Random lowercase hex of `bytes` bytes.
-fn random_hex(bytes: usize) -> String {
+/// Random lowercase hex of `bytes` bytes (from the OS-seeded generator).
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(buf)
+}
+
+/// The SHA-256 of `data`, as lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
 }
 
 macro_rules! short_id {

@@ -24,7 +24,11 @@ pub fn decode_text(bytes: &[u8]) -> String {
                 // The prefix was just checked, so this cannot fail.
                 out.push_str(std::str::from_utf8(good).unwrap_or_default());
                 let n = e.error_len().unwrap_or(bad.len()).max(1);
-                out.extend(bad[..n].iter().map(|&b| windows_1252(b)));
+                out.push_str(
+                    &encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(&bad[..n])
+                        .0,
+                );
                 rest = &bad[n..];
             }
         }
@@ -58,19 +62,6 @@ pub fn xml_encoding(bytes: &[u8]) -> Option<String> {
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value = &rest[1..];
     Some(value[..value.find(quote)?].to_string())
-}
-
-/// One Windows-1252 byte as a char (0x80–0x9F differ from Latin-1).
-fn windows_1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match b {
-        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
-    }
 }
 
 /// A number as feeds write it: "450000", "$450,000.00", " 3.5 ", "1,234".

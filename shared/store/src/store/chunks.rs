@@ -12,7 +12,6 @@
 use std::collections::HashSet;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::ids::DocumentId;
@@ -42,12 +41,7 @@ pub struct Chunk {
     pub data: Vec<u8>,
 }
 
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub(crate) use porchlight_model::ids::sha256_hex;
 
 /// Every chunk of a document, snapshots first, then incrementals in write order.
 pub fn load(conn: &Connection, doc: DocumentId) -> Result<Vec<Chunk>> {

@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use rusqlite::Connection;
-use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, Result};
 
@@ -20,10 +19,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    porchlight_model::ids::sha256_hex(sql.as_bytes())
 }
 
 pub(crate) fn apply(conn: &mut Connection, path: &Path) -> Result<()> {
