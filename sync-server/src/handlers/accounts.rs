@@ -146,7 +146,7 @@ pub async fn login(
     let store = state.store.clone();
     let device = req.device.clone().unwrap_or_else(|| "device".into());
     let e = email.clone();
-    let result = blocking(move || store.login(&e, &req.password, &device)).await?;
+    let result = blocking(move || Ok(store.login(&e, &req.password, &device)?)).await?;
     match result {
         Some((token, device)) => {
             state.login_limiter.succeeded(&email);
@@ -173,7 +173,7 @@ pub async fn revoke_device(
     Path(device): Path<i64>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
-    let done = blocking(move || store.revoke_device(id.account, device)).await?;
+    let done = blocking(move || Ok(store.revoke_device(id.account, device)?)).await?;
     if !done {
         return Err(AppError::not_found("no such device on your account"));
     }

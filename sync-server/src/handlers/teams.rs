@@ -72,7 +72,7 @@ pub async fn list(
     Auth(id): Auth,
 ) -> Result<Json<Vec<crate::store::TeamInfo>>, AppError> {
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.teams(id.account)).await?))
+    Ok(Json(blocking(move || Ok(store.teams(id.account)?)).await?))
 }
 
 pub async fn members(

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-
 use crate::rets::client::RetsClient;
 use porchlight_model::Listing;
 

@@ -1,0 +1,115 @@
+//! The relay's storage: accounts, devices, teams, the document registry and
+//! the documents' Automerge chunks, in one SQLite file.
+//!
+//! Every method commits before it returns, so a change the hub reports as
+//! persisted survives a SIGKILL. Tokens and invite codes are stored hashed.
+//! The methods are grouped by area: [`accounts`], [`teams`], [`registry`]
+//! and [`chunks`]; the schema is a numbered list of migrations
+//! ([`migrations`]). Errors are [`StoreError`]s, which the handlers turn
+//! into HTTP answers.
+
+mod accounts;
+mod chunks;
+mod migrations;
+mod registry;
+mod teams;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::AppError;
+
+/// What went wrong in the relay's storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// The request clashes with what is stored (an email already taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// The data directory's database was written by a newer relay.
+    #[error(
+        "the relay database {path} has schema {found}; this relay knows up to {known}: upgrade the relay"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::conflict(m),
+            e => AppError::internal(e.to_string()),
+        }
+    }
+}
+
+// Roles, teams and members are the team API's wire types, shared with the
+// clients.
+pub use porchlight_model::team::{MemberInfo, Role, TeamInfo};
+
+/// The account behind a device token.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account: i64,
+    pub device: i64,
+    pub email: String,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub use porchlight_model::ids::sha256_hex;
+
+/// A fresh random Argon2 salt.
+fn salt() -> Result<SaltString, StoreError> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    SaltString::encode_b64(&bytes).map_err(|e| StoreError::Internal(format!("salt: {e}")))
+}
+
+fn random_token(bytes: usize) -> String {
+    porchlight_model::ids::random_hex(bytes)
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)
+            .map_err(|e| StoreError::Internal(format!("open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn, path)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
+        Ok(f(&mut conn)?)
+    }
+}
