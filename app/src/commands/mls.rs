@@ -151,19 +151,15 @@ fn or(value: &str, default: &str) -> String {
     }
 }
 
-fn optional(value: &str) -> Option<String> {
-    Some(value.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 /// The settings the form describes (checked when saved).
 fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
     let rets = match form.kind.as_str() {
         "RESO" => None,
         "RETS" => Some(RetsSettings {
-            username: form.user.trim().to_string(),
-            class: or(&form.class, sources::RETS_CLASS),
-            user_agent: or(&form.user_agent, sources::RETS_USER_AGENT),
-            version: or(&form.rets_version, sources::RETS_VERSION),
+            username: form.user.clone(),
+            class: form.class.clone(),
+            user_agent: form.user_agent.clone(),
+            version: form.rets_version.clone(),
             ua_password: !form.ua_password.trim().is_empty(),
             fields: Default::default(),
         }),
@@ -175,30 +171,24 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
     };
     let is_rets = rets.is_some();
     Ok(MlsSource {
-        name: form.name.trim().to_string(),
-        url: if is_rets {
-            form.url.trim().to_string()
-        } else {
-            form.url.trim().trim_end_matches('/').to_string()
-        },
-        resource: or(&form.resource, sources::RESOURCE),
-        token_url: optional(&form.token_url).filter(|_| !is_rets),
-        client_id: optional(&form.client_id).filter(|_| !is_rets),
+        name: form.name.clone(),
+        url: form.url.clone(),
+        resource: form.resource.clone(),
+        token_url: Some(form.token_url.clone()),
+        client_id: Some(form.client_id.clone()),
         page_size: if is_rets {
             sources::RETS_PAGE_SIZE
         } else {
             sources::RESO_PAGE_SIZE
         },
-        expand_media: form.media && !is_rets,
+        expand_media: form.media,
         rets,
         select: sources::parse_select(&form.select),
         net: sources::NetSettings {
-            ca_file: optional(&form.ca_file).map(std::path::PathBuf::from),
+            ca_file: Some(std::path::PathBuf::from(form.ca_file.trim())),
             allow_origins: form
                 .allow_origins
                 .split([',', ' '])
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
                 .map(str::to_string)
                 .collect(),
             limits: {
@@ -211,7 +201,8 @@ fn source_from_form(form: &NewMlsConnection) -> Result<MlsSource> {
             }
             .into(),
         },
-    })
+    }
+    .normalized())
 }
 
 impl From<ConnectionError> for AppError {

@@ -109,8 +109,8 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             net,
         } => {
             let source = MlsSource {
-                name: name.trim().to_string(),
-                url: url.trim().trim_end_matches('/').to_string(),
+                name,
+                url,
                 resource,
                 token_url,
                 client_id,
@@ -119,7 +119,8 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 rets: None,
                 select: select.as_deref().map(parse_select).unwrap_or_default(),
                 net: net.resolve()?,
-            };
+            }
+            .normalized();
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let secret =
                 read_secret("Secret (the bearer token, or the client secret with --client-id)")?;
@@ -149,8 +150,8 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
             fields,
         } => {
             let source = MlsSource {
-                name: name.trim().to_string(),
-                url: url.trim().to_string(),
+                name,
+                url,
                 resource,
                 token_url: None,
                 client_id: None,
@@ -166,7 +167,8 @@ pub fn mls(dir: &std::path::Path, profile: &mut Profile, cmd: MlsCmd, json: bool
                 }),
                 select: Vec::new(),
                 net: net.resolve()?,
-            };
+            }
+            .normalized();
             source.validate().map_err(|e| UsageError(e.to_string()))?;
             let password = read_secret("RETS password")?;
             let ua = if ua_password {

@@ -99,6 +99,45 @@ impl MlsSource {
         ua_secret_name(&self.name)
     }
 
+    /// The settings as every shell saves them, however they were typed:
+    /// names, URLs and words trimmed; a RESO service URL without its
+    /// trailing `/` (a RETS login URL is kept as given: some servers tell
+    /// `/login` from `/login/`); empty optional values as none; empty
+    /// resource, class, user agent and version as the defaults.
+    pub fn normalized(mut self) -> Self {
+        let optional =
+            |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let or = |v: &str, default: &str| match v.trim() {
+            "" => default.to_string(),
+            v => v.to_string(),
+        };
+        self.name = self.name.trim().to_string();
+        self.url = self.url.trim().to_string();
+        self.resource = or(&self.resource, RESOURCE);
+        self.token_url = optional(self.token_url);
+        self.client_id = optional(self.client_id);
+        self.net.ca_file = self.net.ca_file.filter(|p| !p.as_os_str().is_empty());
+        self.net.allow_origins = std::mem::take(&mut self.net.allow_origins)
+            .into_iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        match &mut self.rets {
+            Some(r) => {
+                r.username = r.username.trim().to_string();
+                r.class = or(&r.class, RETS_CLASS);
+                r.user_agent = or(&r.user_agent, RETS_USER_AGENT);
+                r.version = or(&r.version, RETS_VERSION);
+                // A RETS server has no OAuth2 token URL, client id or Media.
+                self.token_url = None;
+                self.client_id = None;
+                self.expand_media = false;
+            }
+            None => self.url = self.url.trim_end_matches('/').to_string(),
+        }
+        self
+    }
+
     /// "RESO" or "RETS".
     pub fn kind(&self) -> &'static str {
         if self.rets.is_some() { "RETS" } else { "RESO" }
@@ -257,6 +296,72 @@ pub fn ua_secret_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_typed_anyhow_are_saved_the_same_way() {
+        let reso = MlsSource {
+            name: " metro ".into(),
+            url: " https://api.example.com/odata/ ".into(),
+            resource: " ".into(),
+            token_url: Some("  ".into()),
+            client_id: Some(" porchlight ".into()),
+            page_size: 200,
+            expand_media: true,
+            rets: None,
+            select: Vec::new(),
+            net: NetSettings {
+                ca_file: Some("".into()),
+                allow_origins: vec![" cdn.example.com ".into(), "".into()],
+                limits: None,
+            },
+        }
+        .normalized();
+        assert_eq!(reso.name, "metro");
+        assert_eq!(reso.url, "https://api.example.com/odata");
+        assert_eq!(reso.resource, RESOURCE);
+        assert_eq!(
+            (reso.token_url, reso.client_id.as_deref()),
+            (None, Some("porchlight"))
+        );
+        assert_eq!(reso.net.ca_file, None);
+        assert_eq!(reso.net.allow_origins, ["cdn.example.com"]);
+        let rets = MlsSource {
+            url: " https://rets.example.com/login/ ".into(),
+            rets: Some(RetsSettings {
+                username: " maria ".into(),
+                class: "".into(),
+                user_agent: " ".into(),
+                version: "".into(),
+                ua_password: false,
+                fields: Default::default(),
+            }),
+            ..MlsSource {
+                name: "rets".into(),
+                url: String::new(),
+                resource: "Property".into(),
+                token_url: Some("https://x/token".into()),
+                client_id: None,
+                page_size: 500,
+                expand_media: true,
+                rets: None,
+                select: Vec::new(),
+                net: NetSettings::default(),
+            }
+        }
+        .normalized();
+        assert_eq!(rets.url, "https://rets.example.com/login/");
+        assert_eq!((rets.token_url, rets.expand_media), (None, false));
+        let r = rets.rets.expect("rets");
+        assert_eq!(
+            (
+                r.username.as_str(),
+                r.class.as_str(),
+                r.user_agent.as_str(),
+                r.version.as_str()
+            ),
+            ("maria", RETS_CLASS, RETS_USER_AGENT, RETS_VERSION)
+        );
+    }
 
     #[test]
     fn a_field_list_reads_commas_spaces_and_core() {
