@@ -8,15 +8,11 @@
 //! ImageMagick's `import` (all installed by `make deps`), and the debug
 //! builds of `porchlight-app` and `porchlight` (`make test` builds them).
 
-#[path = "../../cli/tests/fakes/certs.rs"]
-mod certs;
+use porchlight_testkit::certs;
 mod common;
-#[path = "../../cli/tests/fakes/rets.rs"]
-mod fake_rets;
-#[path = "../../cli/tests/fakes/serve.rs"]
-mod fake_serve;
-#[path = "../../cli/tests/fakes/jpeg.rs"]
-mod jpeg;
+use porchlight_testkit::rets as fake_rets;
+
+use porchlight_testkit::jpeg;
 #[path = "e2e/steps.rs"]
 mod steps;
 

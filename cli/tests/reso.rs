@@ -1,12 +1,9 @@
-//! Replication from a RESO Web API server (the fake in fakes/reso.rs):
+//! Replication from a RESO Web API server (the fake in porchlight-testkit):
 //! paging, 429, token refresh, timestamp collisions, an interrupted pull
 //! that resumes with no gap and no duplicate, reconcile on a full pull.
 
 mod common;
-#[path = "fakes/reso.rs"]
-mod fake_reso;
-#[path = "fakes/serve.rs"]
-mod fake_serve;
+use porchlight_testkit::reso as fake_reso;
 
 use std::time::Duration;
 

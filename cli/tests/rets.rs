@@ -1,4 +1,4 @@
-//! Replication from a RETS server (the fake in fakes/rets.rs): Digest and
+//! Replication from a RETS server (the fake in porchlight-testkit): Digest and
 //! Basic auth, relative capability URLs, the session cookie and UA
 //! authorization, COMPACT metadata and lookups, MAXROWS paging from
 //! Offset 1, 20201, busy codes and 5xx retried, an expired session logged
@@ -6,10 +6,7 @@
 //! resumes without gaps or duplicates, multipart photos, logout.
 
 mod common;
-#[path = "fakes/rets.rs"]
-mod fake_rets;
-#[path = "fakes/serve.rs"]
-mod fake_serve;
+use porchlight_testkit::rets as fake_rets;
 
 use std::time::Duration;
 

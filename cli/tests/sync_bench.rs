@@ -7,15 +7,10 @@
 //! disk — the figures BENCHMARKS.md records. A second benchmark pulls the
 //! same number of listings from the fake RESO and RETS servers.
 
-#[path = "fakes/certs.rs"]
-mod certs;
+use porchlight_testkit::certs;
 mod common;
-#[path = "fakes/reso.rs"]
-mod fake_reso;
-#[path = "fakes/rets.rs"]
-mod fake_rets;
-#[path = "fakes/serve.rs"]
-mod fake_serve;
+use porchlight_testkit::reso as fake_reso;
+use porchlight_testkit::rets as fake_rets;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -5,15 +5,10 @@
 //! expired or misnamed certificate, plain http:// to another machine, and
 //! a next link to another origin (which must not receive the token).
 
-#[path = "fakes/certs.rs"]
-mod certs;
+use porchlight_testkit::certs;
 mod common;
-#[path = "fakes/reso.rs"]
-mod fake_reso;
-#[path = "fakes/rets.rs"]
-mod fake_rets;
-#[path = "fakes/serve.rs"]
-mod fake_serve;
+use porchlight_testkit::reso as fake_reso;
+use porchlight_testkit::rets as fake_rets;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

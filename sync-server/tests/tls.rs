@@ -3,8 +3,7 @@
 //! working, a bad renewal keeping the old certificate, and a handshake
 //! that never finishes holding up nobody else.
 
-#[path = "../../cli/tests/fakes/certs.rs"]
-mod certs;
+use porchlight_testkit::certs;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -111,10 +111,8 @@ pub fn run_cli_env(
     )
 }
 
-#[path = "../fakes/jpeg.rs"]
-mod jpeg;
 #[allow(unused_imports)]
-pub use jpeg::jpeg_image;
+pub use porchlight_testkit::jpeg::jpeg_image;
 
 /// The keys of every cached listing, sorted.
 pub fn cached(p: &porchlight_store::Profile) -> Vec<String> {

@@ -28,7 +28,9 @@ pub struct Challenge {
 
 /// The `name=value` pairs of an auth header after its scheme; values may
 /// be quoted and contain commas.
-fn params(text: &str) -> Vec<(String, String)> {
+/// The `name=value` / `name="value"` parameters of an authentication
+/// header (a challenge, or an `Authorization` value after its scheme).
+pub fn params(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -129,43 +131,6 @@ impl Challenge {
     }
 }
 
-/// What a server checks a Digest `Authorization` header against (for the
-/// test server, and to test this module against itself from both sides).
-pub fn digest_valid(header: &str, password: &str, method: &str) -> bool {
-    let Some(rest) = header.trim().strip_prefix("Digest ") else {
-        return false;
-    };
-    let p: std::collections::HashMap<String, String> = params(rest).into_iter().collect();
-    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
-    let mut ha1 = md5_hex(&[get("username"), get("realm"), password]);
-    if get("algorithm").eq_ignore_ascii_case("md5-sess") {
-        ha1 = md5_hex(&[&ha1, get("nonce"), get("cnonce")]);
-    }
-    let ha2 = md5_hex(&[method, get("uri")]);
-    let expected = if p.contains_key("qop") {
-        md5_hex(&[
-            &ha1,
-            get("nonce"),
-            get("nc"),
-            get("cnonce"),
-            get("qop"),
-            &ha2,
-        ])
-    } else {
-        md5_hex(&[&ha1, get("nonce"), &ha2])
-    };
-    expected == get("response")
-}
-
-/// A `username`/`nonce`/… parameter of a Digest `Authorization` header.
-pub fn digest_param(header: &str, name: &str) -> Option<String> {
-    let rest = header.trim().strip_prefix("Digest ")?;
-    params(rest)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
 /// The `Authorization` value for Basic auth.
 pub fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
@@ -217,9 +182,6 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""));
-        assert!(digest_valid(&h, "Circle Of Life", "GET"));
-        assert!(!digest_valid(&h, "wrong", "GET"));
-        assert_eq!(digest_param(&h, "username").as_deref(), Some("Mufasa"));
     }
 
     #[test]
@@ -227,8 +189,10 @@ mod tests {
         let c = Challenge::parse("Digest realm=\"r\",nonce=\"n\",algorithm=MD5-sess").expect("c");
         assert!(!c.qop_auth && c.algorithm_sess);
         let h = c.authorization("u", "p", "POST", "/rets/login?x=1", 2, "c");
-        assert!(digest_valid(&h, "p", "POST"));
-        assert!(!digest_valid(&h, "p", "GET"));
+        assert!(
+            h.contains("algorithm=MD5-sess") || h.contains("algorithm=\"MD5-sess\""),
+            "{h}"
+        );
         assert!(Challenge::parse("Basic realm=\"r\"").is_none());
         assert!(Challenge::parse("Digest realm=\"r\"").is_none());
     }

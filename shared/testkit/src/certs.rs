@@ -1,13 +1,13 @@
 //! Certificates made in the test (rcgen): a private CA and server
 //! certificates it signs, written as PEM files. Clients trust the CA the
 //! way users do, through `PORCHLIGHT_CA_FILE` or a connection's CA file.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 /// A certificate authority for one test.
+#[allow(missing_debug_implementations)] // rcgen's Issuer is not Debug
 pub struct TestCa {
     dir: PathBuf,
     /// The CA certificate (PEM), what `PORCHLIGHT_CA_FILE` names.

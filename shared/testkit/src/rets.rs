@@ -6,8 +6,6 @@
 //! real servers show (busy codes, 5xx, expired sessions, a server that
 //! ignores Offset, HTML where XML belongs, a failing logout).
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use porchlight_store::listings::rets::auth;
 
-pub use crate::fake_serve::serve;
+pub use crate::serve::serve;
 
 pub const USER: &str = "maria";
 pub const PASSWORD: &str = "rets password";
@@ -146,9 +144,9 @@ fn check(
     let ok = if f.basic {
         authz == auth::basic(USER, PASSWORD)
     } else {
-        auth::digest_valid(authz, PASSWORD, "GET")
-            && auth::digest_param(authz, "uri").as_deref() == Some(path_and_query)
-            && auth::digest_param(authz, "username").as_deref() == Some(USER)
+        crate::digest::digest_valid(authz, PASSWORD, "GET")
+            && crate::digest::digest_param(authz, "uri").as_deref() == Some(path_and_query)
+            && crate::digest::digest_param(authz, "username").as_deref() == Some(USER)
     };
     if !ok {
         if !authz.is_empty() {

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-pub use crate::fake_serve::serve;
+pub use crate::serve::serve;
 
 #[derive(Debug, Default)]
 pub struct Fake {
