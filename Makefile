@@ -88,15 +88,15 @@ bench-listings:
 
 # The fuzz targets under libFuzzer on the stable toolchain (coverage
 # instrumentation without a sanitizer): FUZZ_SECONDS each, corpora in
-# target/fuzz-corpus. `cargo +nightly fuzz run T` works too, with ASan.
+# target/fuzz-corpus. `cargo +nightly fuzz run --fuzz-dir shared/fuzz T` works too, with ASan.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= rets_compact reso_page listings_csv wire_frame quick_add
 FUZZ_FLAGS = -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
 fuzz:
-	cd fuzz && RUSTFLAGS="$(FUZZ_FLAGS)" $(CARGO) build --release --target x86_64-unknown-linux-gnu \
-		--target-dir ../target/fuzz $(addprefix --bin ,$(FUZZ_TARGETS))
+	cd shared/fuzz && RUSTFLAGS="$(FUZZ_FLAGS)" $(CARGO) build --release --target x86_64-unknown-linux-gnu \
+		--target-dir ../../target/fuzz $(addprefix --bin ,$(FUZZ_TARGETS))
 	for t in $(FUZZ_TARGETS); do mkdir -p target/fuzz-corpus/$$t && \
 		target/fuzz/x86_64-unknown-linux-gnu/release/$$t -max_total_time=$(FUZZ_SECONDS) target/fuzz-corpus/$$t || exit 1; done
 
