@@ -83,12 +83,12 @@ impl PhotoJob {
         secrets: &porchlight_secrets::Secrets,
     ) -> PhotoJob {
         let has_media = !media_urls(&listing).is_empty();
-        let how = match connection.cloned().ok_or(()) {
-            Ok(source) if source.rets.is_some() => {
+        let how = match connection {
+            Some(source) if source.rets.is_some() => {
                 let password = secrets.get(&source.secret_name()).ok().flatten();
                 let ua = secrets.get(&source.ua_secret_name()).ok().flatten();
                 match password
-                    .and_then(|p| crate::rets::client::RetsConfig::from_source(&source, p, ua))
+                    .and_then(|p| crate::rets::client::RetsConfig::from_source(source, p, ua))
                 {
                     Some(config) => How::Rets(Box::new(config)),
                     None => How::Nothing(format!(
@@ -97,29 +97,29 @@ impl PhotoJob {
                     )),
                 }
             }
-            Ok(source) if !has_media && !source.expand_media => How::Nothing(format!(
+            Some(source) if !has_media && !source.expand_media => How::Nothing(format!(
                 "the RESO connection '{}' does not ask for Media; add it again with --media and pull",
                 source.name
             )),
             // With Media links (or a listing pulled with Media but none).
-            Ok(source) => {
+            Some(source) => {
                 let refresh = match secrets.get(&source.secret_name()).ok().flatten() {
                     Some(secret) if source.expand_media => Some(Box::new((
-                        crate::reso::ResoConfig::from_source(&source, secret),
+                        crate::reso::ResoConfig::from_source(source, secret),
                         usage,
                     ))),
                     _ => None,
                 };
                 How::Media {
-                    ca_file: source.net.ca_file,
+                    ca_file: source.net.ca_file.clone(),
                     refresh,
                 }
             }
-            Err(_) if has_media => How::Media {
+            None if has_media => How::Media {
                 ca_file: None,
                 refresh: None,
             },
-            Err(_) => How::Nothing(format!(
+            None => How::Nothing(format!(
                 "this device has no connection to the MLS '{}' (a teammate with MLS access can fetch them on theirs)",
                 listing.source
             )),
