@@ -10,6 +10,7 @@ use std::time::Duration;
 use porchlight_store::listings::pull::PullError;
 use porchlight_store::listings::pull::{Progress, PullOptions, pull};
 use porchlight_store::listings::reso::{ResoAuth, ResoClient, ResoConfig, ResoError};
+use porchlight_store::net::RetryPolicy;
 use porchlight_store::{OpenOptions, Profile};
 use serde_json::{Value, json};
 
@@ -80,8 +81,11 @@ fn client(base: &str, secret: &str) -> ResoClient {
         net: Default::default(),
     })
     .expect("client");
-    c.retries = 2;
-    c.max_retry_wait = Duration::from_secs(2);
+    c.retry = RetryPolicy {
+        retries: Some(2),
+        longest: Duration::from_secs(2),
+        ..RetryPolicy::VENDOR
+    };
     c
 }
 

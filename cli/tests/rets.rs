@@ -14,6 +14,7 @@ use fake_rets::{Fake, LoginStyle, Photo, Record};
 use porchlight_store::listings::pull::{PullError, PullOptions};
 use porchlight_store::listings::rets::client::{RetsClient, RetsConfig, RetsError};
 use porchlight_store::listings::rets::replicate::pull;
+use porchlight_store::net::RetryPolicy;
 use porchlight_store::{OpenOptions, Profile};
 
 /// 23 listings a minute apart, except 4 and 5, which share a timestamp
@@ -64,8 +65,11 @@ fn client(login_url: &str) -> RetsClient {
         fields: Default::default(),
     })
     .expect("client");
-    c.retries = 3;
-    c.max_retry_wait = Duration::from_millis(1500);
+    c.retry = RetryPolicy {
+        retries: Some(3),
+        longest: Duration::from_millis(1500),
+        ..RetryPolicy::VENDOR
+    };
     c
 }
 
@@ -354,8 +358,11 @@ async fn busy_replies_run_out_of_retries_and_a_failing_logout_is_ignored() {
     let dir = tempfile::tempdir().expect("dir");
     let mut p = profile(&dir);
     let mut c = client(&login_url);
-    c.retries = 2;
-    c.max_retry_wait = Duration::from_millis(50);
+    c.retry = RetryPolicy {
+        first: Duration::from_millis(10),
+        longest: Duration::from_millis(50),
+        retries: Some(2),
+    };
     let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
         .await
         .expect_err("busy");

@@ -32,13 +32,25 @@ mod tests {
 
     #[test]
     fn backoff_doubles_while_failing_and_starts_over_after_a_good_connection() {
-        let mut b = Backoff::new();
-        let secs = |d: Duration| d.as_secs();
-        let failing: Vec<u64> = (0..8).map(|_| secs(b.after(false))).collect();
-        assert_eq!(failing, [1, 2, 4, 8, 16, 32, 60, 60]);
+        let ms = Duration::from_millis;
+        let policy = porchlight_net::RetryPolicy {
+            first: ms(100),
+            longest: ms(800),
+            retries: None,
+        };
+        // Each wait is its base (doubling, then the longest) plus up to as
+        // much again in jitter.
+        let within = |wait: Duration, base: u64| wait >= ms(base) && wait < ms(2 * base);
+        let mut b = Backoff::new(policy);
+        for base in [100, 200, 400, 800, 800, 800] {
+            let wait = b.after(false);
+            assert!(within(wait, base), "{wait:?} for base {base} ms");
+        }
         // Connected for hours, then the relay restarts: retried at once.
-        assert_eq!(secs(b.after(true)), 1);
-        assert_eq!(secs(b.after(false)), 2);
+        let wait = b.after(true);
+        assert!(within(wait, 100), "{wait:?} after a good connection");
+        let wait = b.after(false);
+        assert!(within(wait, 200), "{wait:?}");
     }
 
     #[test]

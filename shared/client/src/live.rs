@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use automerge::AutoCommit;
 use futures_util::StreamExt;
+use porchlight_net::{Retries, RetryPolicy};
 use porchlight_store::Profile;
 use porchlight_store::ids::DocumentId;
 use porchlight_store::profile::Absorbed;
@@ -18,35 +19,34 @@ use crate::*;
 
 /// How often `--watch` looks for local edits to send.
 pub(crate) const LOCAL_POLL: Duration = Duration::from_secs(1);
-/// Reconnect delays: doubling from the first to the last, with jitter.
-pub(crate) const BACKOFF_FIRST: Duration = Duration::from_secs(1);
-pub(crate) const BACKOFF_MAX: Duration = Duration::from_secs(60);
-
-/// The wait before the next connection attempt: doubling after each
-/// attempt that never got connected, and back to the first after a
-/// connection that worked, so a relay restart after hours of good sync is
-/// retried within a second rather than after the longest wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The wait before the next connection attempt, from the one retry
+/// policy ([`RetryPolicy::RECONNECT`]): doubling after each attempt that
+/// never got connected, and back to the first after a connection that
+/// worked, so a relay restart after hours of good sync is retried within
+/// seconds rather than after the longest wait.
+#[derive(Debug)]
 pub(crate) struct Backoff {
-    next: Duration,
+    policy: RetryPolicy,
+    waits: Retries,
 }
 
 impl Backoff {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
         Backoff {
-            next: BACKOFF_FIRST,
+            policy,
+            waits: policy.start(),
         }
     }
 
-    /// The wait (before jitter) after a session that ended, `connected`
+    /// The wait (jitter included) after a session that ended, `connected`
     /// saying whether it got as far as syncing.
     pub(crate) fn after(&mut self, connected: bool) -> Duration {
         if connected {
-            self.next = BACKOFF_FIRST;
+            self.waits = self.policy.start();
         }
-        let wait = self.next;
-        self.next = (self.next * 2).min(BACKOFF_MAX);
-        wait
+        // The reconnect policy never runs out; a policy that does keeps
+        // its longest wait.
+        self.waits.next_wait(None).unwrap_or(self.policy.longest)
     }
 }
 
@@ -92,7 +92,7 @@ pub async fn watch_with_presence(
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
     let base = creds.endpoint()?;
-    let mut backoff = Backoff::new();
+    let mut backoff = Backoff::new(RetryPolicy::RECONNECT);
     loop {
         let mut book = PresenceBook::default();
         let mut connected = false;
@@ -120,26 +120,13 @@ pub async fn watch_with_presence(
             Err(e) if e.is_user_error() => return Err(e),
             Err(e) => e.to_string(),
         };
-        let base_wait = backoff.after(connected);
-        let jitter = Duration::from_millis(
-            u64::from(rand_jitter()) % (base_wait.as_millis() as u64 / 2 + 1),
-        );
-        let wait = base_wait + jitter;
+        let wait = backoff.after(connected);
         on_event(SyncEvent::Disconnected {
             error,
             retry_in_ms: wait.as_millis() as u64,
         });
         tokio::time::sleep(wait).await;
     }
-}
-
-pub(crate) fn rand_jitter() -> u32 {
-    u32::from_le_bytes(
-        *DocumentId::random()
-            .as_bytes()
-            .first_chunk::<4>()
-            .unwrap_or(&[0; 4]),
-    )
 }
 
 /// One connected session of `watch`; returns when the connection ends.

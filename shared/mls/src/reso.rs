@@ -18,9 +18,8 @@
 //! - Politeness: 429 and 5xx are retried (`Retry-After` honoured, capped),
 //!   a few times, then reported.
 
-use std::time::Duration;
-
 use chrono::{DateTime, SecondsFormat, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use porchlight_model::listing::Listing;
@@ -125,9 +124,8 @@ pub struct ResoClient {
     pin: porchlight_net::Pin,
     config: ResoConfig,
     token: Option<String>,
-    /// The longest wait a `Retry-After` may ask for.
-    pub max_retry_wait: Duration,
-    pub retries: u32,
+    /// How busy replies (429, 5xx) are retried.
+    pub retry: porchlight_net::RetryPolicy,
     /// The server refused `$orderby` (501): pages come in its own order,
     /// linked by `@odata.nextLink`.
     no_orderby: bool,
@@ -245,8 +243,7 @@ impl ResoClient {
             pin,
             config,
             token: None,
-            max_retry_wait: Duration::from_secs(30),
-            retries: 4,
+            retry: porchlight_net::RetryPolicy::VENDOR,
             no_orderby: false,
             no_skip: false,
             governor,
@@ -282,7 +279,7 @@ impl ResoClient {
         let op = if self.no_skip && skip > 0 { "gt" } else { "ge" };
         let filter = since.map(|at| {
             format!(
-                "ModificationTimestamp%20{op}%20{}",
+                "ModificationTimestamp {op} {}",
                 at.to_rfc3339_opts(SecondsFormat::Millis, true)
             )
         });
@@ -295,21 +292,24 @@ impl ResoClient {
     pub fn listing_url(&self, key: &str) -> String {
         // An OData string literal doubles its quotes.
         let literal = format!("'{}'", key.replace('\'', "''"));
-        let filter = format!("ListingKey%20eq%20{}", urlencode(&literal));
+        let filter = format!("ListingKey eq {literal}");
         self.query_url(Some(filter), false, 0)
     }
 
     fn query_url(&self, filter: Option<String>, paged: bool, skip: usize) -> String {
         let c = &self.config;
-        let mut query = vec![format!("$top={}", c.page_size.max(1))];
+        let mut query: Vec<(&str, String)> = vec![("$top", c.page_size.max(1).to_string())];
         if paged {
             if !self.no_orderby {
-                query.push("$orderby=ModificationTimestamp%20asc,ListingKey%20asc".to_string());
+                query.push((
+                    "$orderby",
+                    "ModificationTimestamp asc,ListingKey asc".into(),
+                ));
             }
-            query.push("$count=true".to_string());
+            query.push(("$count", "true".into()));
         }
         if let Some(filter) = filter {
-            query.push(format!("$filter={filter}"));
+            query.push(("$filter", filter));
         }
         if !c.select.is_empty() {
             let mut fields = vec!["ListingKey", "ModificationTimestamp"];
@@ -318,14 +318,18 @@ impl ResoClient {
                     fields.push(f);
                 }
             }
-            query.push(format!("$select={}", fields.join(",")));
+            query.push(("$select", fields.join(",")));
         }
         if c.expand_media {
-            query.push("$expand=Media".to_string());
+            query.push(("$expand", "Media".into()));
         }
         if skip > 0 && !self.no_skip {
-            query.push(format!("$skip={skip}"));
+            query.push(("$skip", skip.to_string()));
         }
+        let query: Vec<String> = query
+            .iter()
+            .map(|(name, value)| format!("{name}={}", odata_encode(value)))
+            .collect();
         format!(
             "{}/{}?{}",
             c.base_url.trim_end_matches('/'),
@@ -383,18 +387,12 @@ impl ResoClient {
                 if let Some(s) = scope {
                     form.push(("scope", s.clone()));
                 }
-                let body: String = form
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", urlencode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
                 porchlight_net::take_turn(&mut self.governor).await?;
                 let resp = self
                     .http
                     .pinned
                     .post(token_url)
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .body(body)
+                    .form(&form)
                     .send()
                     .await
                     .map_err(|e| ResoError::Network {
@@ -442,7 +440,7 @@ impl ResoClient {
             .pin
             .reach(&parsed)
             .ok_or_else(|| porchlight_net::NetError::cross_origin(&parsed, &self.pin.home))?;
-        let mut attempt = 0;
+        let mut waits = self.retry.start();
         let mut signed_in_again = false;
         loop {
             let mut req = self
@@ -470,12 +468,12 @@ impl ResoClient {
                 self.token(true).await?;
                 continue;
             }
-            if (status == 429 || status >= 500 && status != 501) && attempt < self.retries {
-                attempt += 1;
+            if status == 429 || status >= 500 && status != 501 {
                 let asked = porchlight_net::limits::retry_after(resp.headers());
-                let backoff = Duration::from_millis(250 * 2u64.pow(attempt));
-                tokio::time::sleep(asked.unwrap_or(backoff).min(self.max_retry_wait)).await;
-                continue;
+                if let Some(wait) = waits.next_wait(asked) {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
             }
             let bytes = porchlight_net::read_capped(
                 resp,
@@ -545,101 +543,20 @@ fn record_near(before: &[u8]) -> String {
     }
 }
 
-pub(crate) fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The characters an OData query value keeps as they are: RFC 3986's
+/// unreserved set. Everything else is percent-encoded, a space as `%20`
+/// (not the form encoding's `+`, which OData servers do not all read as a
+/// space) and the option names (`$filter`, `$top`) are written as they are.
+const ODATA_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// One query option's value, encoded for an OData URL.
+pub fn odata_encode(value: &str) -> String {
+    utf8_percent_encode(value, ODATA_VALUE).to_string()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use porchlight_model::StandardStatus;
-
-    #[test]
-    fn odata_pages_read_counts_as_strings_both_enum_styles_and_null_records() {
-        let body = serde_json::json!({
-            "@odata.context": "$metadata#Property",
-            "@odata.count": "3",
-            "@odata.nextLink": "http://x/odata/Property?$skip=3",
-            "value": [
-                { "ListingKey": "R1", "StandardStatus": "ActiveUnderContract", "ListPrice": 450000,
-                  "BedroomsTotal": 3, "ModificationTimestamp": "2026-11-20T10:00:00Z",
-                  "Media": [{ "MediaURL": "http://x/1.jpg", "Order": 1 }], "PoolPrivateYN": true },
-                { "ListingKey": "R2", "StandardStatus": "Active Under Contract", "ListPrice": "615000" },
-                { "ListingKey": "R3", "StandardStatus": null, "ListPrice": null, "City": null }
-            ]
-        });
-        let page = parse_page("http://x", &body).expect("page");
-        assert_eq!(page.total, Some(3));
-        assert_eq!(
-            page.next.as_deref(),
-            Some("http://x/odata/Property?$skip=3")
-        );
-        let [a, b, c] = page.listings.as_slice() else {
-            panic!("three listings")
-        };
-        assert_eq!(a.standard_status, Some(StandardStatus::ActiveUnderContract));
-        assert_eq!(b.standard_status, Some(StandardStatus::ActiveUnderContract));
-        assert_eq!(b.list_price, Some(615_000.0));
-        assert_eq!(c.listing_key, "R3");
-        assert_eq!(c.list_price, None);
-        assert!(a.other["Media"].contains("1.jpg"));
-        assert_eq!(a.other["PoolPrivateYN"], "true");
-        let numeric = serde_json::json!({ "@odata.count": 7, "value": [] });
-        assert_eq!(parse_page("u", &numeric).expect("page").total, Some(7));
-        assert!(matches!(
-            parse_page("u", &serde_json::json!({ "error": "x" })),
-            Err(ResoError::NotOData { .. })
-        ));
-        // One unreadable record never stops the others: no key is skipped,
-        // a value that does not read is kept as text; both are reported.
-        let bad = serde_json::json!({ "value": [
-            { "ListPrice": "call" },
-            { "ListingKey": "R9", "ListPrice": "call", "StandardStatus": "Leased" },
-            { "ListingKey": "R10", "ListPrice": 5 }
-        ] });
-        let page = parse_page("u", &bad).expect("page");
-        assert_eq!(page.listings.len(), 2);
-        assert_eq!(page.listings[0].other["ListPrice"], "call");
-        assert_eq!(
-            page.listings[0].standard_status,
-            Some(StandardStatus::Closed)
-        );
-        assert_eq!(page.listings[0].other["MlsStatus"], "Leased");
-        assert_eq!(page.problems.len(), 2, "{:?}", page.problems);
-        assert!(page.problems[0].contains("record 0") && page.problems[0].contains("skipped"));
-        assert!(page.problems[1].contains("R9") && page.problems[1].contains("ListPrice"));
-    }
-
-    #[test]
-    fn a_page_with_a_byte_that_is_not_utf8_names_its_record_and_a_cut_page_says_so() {
-        let mut bytes =
-            br#"{"value":[{"ListingKey":"A1","City":"Denver"},{"ListingKey":"B2","City":"N"#
-                .to_vec();
-        bytes.push(0xfa);
-        bytes.extend_from_slice(br#"nez"}]}"#);
-        let e = read_page("u", &bytes).expect_err("not utf-8");
-        let text = e.to_string();
-        assert!(text.contains("B2") && text.contains("UTF-8"), "{text}");
-        let e = read_page("u", br#"{"value":[{"ListingKey":"A1"},{"Listi"#).expect_err("cut");
-        assert!(e.to_string().contains("cut off"), "{e}");
-    }
-
-    #[test]
-    fn secrets_never_print() {
-        let auth = ResoAuth::ClientCredentials {
-            token_url: "http://t".into(),
-            client_id: "id".into(),
-            client_secret: "s3cret".into(),
-            scope: None,
-        };
-        assert!(!format!("{auth:?}").contains("s3cret"));
-        assert!(!format!("{:?}", ResoAuth::Bearer("tok3n".into())).contains("tok3n"));
-    }
-}
+mod tests;

@@ -12,11 +12,13 @@
 //! - Bodies are read with a cap ([`read_capped`]), streamed, so a reply
 //!   over the cap is an error naming it, never an out-of-memory.
 //! - Errors print their whole cause chain ([`explain::describe`]).
+//! - One retry policy for every loop that tries again ([`RetryPolicy`]).
 
 pub mod explain;
 pub mod limits;
 pub mod origin;
 pub mod quota;
+pub mod retry;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -27,6 +29,7 @@ use std::time::Duration;
 
 pub use explain::describe;
 pub use origin::{Origin, Pin, Reach};
+pub use retry::{Retries, RetryPolicy};
 
 /// Time to open a TCP connection and finish the TLS handshake.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);

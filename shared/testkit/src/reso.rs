@@ -54,12 +54,10 @@ pub type Shared = Arc<Mutex<Fake>>;
 pub const CLIENT_ID: &str = "porchlight";
 pub const CLIENT_SECRET: &str = "fake secret";
 
-async fn token(State(fake): State<Shared>, body: String) -> Response {
-    let form: HashMap<String, String> = body
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.replace("%20", " ")))
-        .collect();
+async fn token(
+    State(fake): State<Shared>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Response {
     let ok = form.get("grant_type").map(String::as_str) == Some("client_credentials")
         && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
         && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);

@@ -1,5 +1,7 @@
 use proptest::prelude::*;
 
+use minicbor::{Decoder, Encoder};
+
 use super::*;
 
 fn p(s: &str) -> PeerId {
