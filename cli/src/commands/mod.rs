@@ -2,6 +2,7 @@
 
 mod board;
 mod listings;
+mod mls;
 mod remote;
 mod task;
 
@@ -13,7 +14,7 @@ use porchlight_store::ids::{ColumnId, DocumentId};
 use porchlight_store::{OpenOptions, Profile};
 
 use crate::UsageError;
-use crate::args::{Cli, Command, ExportFormat};
+use crate::args::{Cli, Command, ExportFormat, FocusArgs, SearchArgs};
 use crate::output;
 
 /// The profile directory: --data-dir, or the OS data directory.
@@ -28,7 +29,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
         })
 }
 
-fn open(cli: &Cli) -> Result<Profile> {
+fn open_options(cli: &Cli) -> Result<OpenOptions> {
     let now = match &cli.now {
         Some(text) => Some(
             chrono::DateTime::parse_from_rfc3339(text)
@@ -41,12 +42,11 @@ fn open(cli: &Cli) -> Result<Profile> {
         ),
         None => None,
     };
-    let options = OpenOptions {
+    Ok(OpenOptions {
         user: cli.user.clone(),
         tz: cli.tz.clone(),
         now,
-    };
-    Ok(Profile::open(&data_dir(cli)?, options)?)
+    })
 }
 
 /// Prints `value` as pretty JSON.
@@ -71,90 +71,74 @@ pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    use porchlight_client::Endpoint;
     let dir = data_dir(&cli)?;
     let json = cli.json;
-    // Commands that need no profile.
-    match &cli.command {
-        Command::Signup {
-            relay,
-            email,
-            name,
-            invite,
-            trust,
-        } => {
-            let endpoint = Endpoint::new(relay, trust.resolve()?)?;
-            return remote::signup(&endpoint, email, name.clone(), invite.clone(), json);
-        }
-        Command::Login {
-            relay,
-            email,
-            device,
-            trust,
-        } => {
-            let endpoint = Endpoint::new(relay, trust.resolve()?)?;
-            return remote::login(&dir, &endpoint, email, device.clone(), json);
-        }
-        Command::Logout => return remote::logout(&dir),
-        Command::Token => return remote::token(&dir),
-        _ => {}
-    }
-    let mut profile = open(&cli)?;
+    let options = open_options(&cli)?;
+    // Opened only by the commands that read or write the profile (the
+    // relay's accounts and teams need none).
+    let open = || -> Result<Profile> { Ok(Profile::open(&dir, options)?) };
     match cli.command {
-        Command::Signup { .. } | Command::Login { .. } | Command::Logout | Command::Token => Ok(()),
+        Command::Signup(args) => remote::signup(args, json),
+        Command::Login(args) => remote::login(&dir, args, json),
+        Command::Logout => remote::logout(&dir),
+        Command::Token => remote::token(&dir),
         Command::Team(cmd) => remote::team(&dir, cmd, json),
-        Command::Sync { watch } => remote::sync(&dir, &mut profile, watch, json),
-        Command::Board(crate::args::BoardCmd::Share { board, team }) => {
-            remote::share(&dir, &mut profile, &board, &team)
-        }
-        Command::Board(cmd) => board::run(&mut profile, cmd, json),
-        Command::Column(cmd) => board::run_column(&mut profile, cmd, json),
-        Command::Task(cmd) => task::run(&mut profile, *cmd, json),
-        Command::Search { text, limit } => {
-            let found = profile.search(&text, limit)?;
-            task::print_tasks(&profile, &found, json)
-        }
-        Command::Labels => {
-            let labels = profile.labels()?;
-            if json {
-                return print_json(&labels);
-            }
-            for label in labels {
-                println!("#{label}");
-            }
-            Ok(())
-        }
-        Command::Focus { limit } => {
-            let tasks = profile.focus(limit)?;
-            task::print_tasks(&profile, &tasks, json)
-        }
-        Command::Reindex => {
-            let report = profile.reindex()?;
-            if json {
-                return print_json(&report);
-            }
-            println!(
-                "Rebuilt the index from {} documents: {} boards, {} tasks.",
-                report.documents, report.boards, report.tasks
-            );
-            Ok(())
-        }
-        Command::Export {
-            format,
-            output: path,
-        } => export(&profile, format, path),
-        Command::Mls(cmd) => listings::mls(&dir, &mut profile, *cmd, json),
-        Command::Listings(cmd) => listings::listings(&dir, &mut profile, cmd, json),
-        Command::Config => {
-            profile.save_settings()?;
-            println!(
-                "Saved: user {}, time zone {}.",
-                profile.user(),
-                profile.tz_name()
-            );
-            Ok(())
-        }
+        Command::Sync(args) => remote::sync(&dir, &mut open()?, args.watch, json),
+        Command::Board(cmd) => board::run(&dir, &mut open()?, cmd, json),
+        Command::Column(cmd) => board::run_column(&mut open()?, cmd, json),
+        Command::Task(cmd) => task::run(&mut open()?, *cmd, json),
+        Command::Search(args) => search(&open()?, args, json),
+        Command::Labels => labels(&mut open()?, json),
+        Command::Focus(args) => focus(&open()?, args, json),
+        Command::Reindex => reindex(&mut open()?, json),
+        Command::Export(args) => export(&open()?, args.format, args.output),
+        Command::Mls(cmd) => mls::run(&dir, &mut open()?, *cmd, json),
+        Command::Listings(cmd) => listings::run(&dir, &mut open()?, cmd, json),
+        Command::Config => config(&mut open()?),
     }
+}
+
+fn search(profile: &Profile, args: SearchArgs, json: bool) -> Result<()> {
+    let found = profile.search(&args.text, args.limit)?;
+    task::print_tasks(profile, &found, json)
+}
+
+fn labels(profile: &mut Profile, json: bool) -> Result<()> {
+    let labels = profile.labels()?;
+    if json {
+        return print_json(&labels);
+    }
+    for label in labels {
+        println!("#{label}");
+    }
+    Ok(())
+}
+
+fn focus(profile: &Profile, args: FocusArgs, json: bool) -> Result<()> {
+    let tasks = profile.focus(args.limit)?;
+    task::print_tasks(profile, &tasks, json)
+}
+
+fn reindex(profile: &mut Profile, json: bool) -> Result<()> {
+    let report = profile.reindex()?;
+    if json {
+        return print_json(&report);
+    }
+    println!(
+        "Rebuilt the index from {} documents: {} boards, {} tasks.",
+        report.documents, report.boards, report.tasks
+    );
+    Ok(())
+}
+
+fn config(profile: &mut Profile) -> Result<()> {
+    profile.save_settings()?;
+    println!(
+        "Saved: user {}, time zone {}.",
+        profile.user(),
+        profile.tz_name()
+    );
+    Ok(())
 }
 
 fn export(profile: &Profile, format: ExportFormat, path: Option<PathBuf>) -> Result<()> {

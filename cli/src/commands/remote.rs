@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
+use crate::args::relay::{LoginArgs, SignupArgs};
 use porchlight_client::{
     Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials, save_credentials,
     sync_once,
@@ -40,13 +41,15 @@ fn read_password() -> Result<String> {
     Ok(password)
 }
 
-pub fn signup(
-    base: &Endpoint,
-    email: &str,
-    name: Option<String>,
-    invite: Option<String>,
-    json: bool,
-) -> Result<()> {
+pub fn signup(args: SignupArgs, json: bool) -> Result<()> {
+    let SignupArgs {
+        relay,
+        email,
+        name,
+        invite,
+        trust,
+    } = args;
+    let base = &Endpoint::new(&relay, trust.resolve()?)?;
     let password = read_password()?;
     let body = json!({ "email": email, "password": password, "name": name, "invite": invite });
     let out = runtime()?.block_on(call(Method::POST, base, "/api/signup", None, Some(body)))?;
@@ -64,13 +67,14 @@ pub fn signup(
     Ok(())
 }
 
-pub fn login(
-    data_dir: &Path,
-    base: &Endpoint,
-    email: &str,
-    device: Option<String>,
-    json: bool,
-) -> Result<()> {
+pub fn login(data_dir: &Path, args: LoginArgs, json: bool) -> Result<()> {
+    let LoginArgs {
+        relay,
+        email,
+        device,
+        trust,
+    } = args;
+    let base = &Endpoint::new(&relay, trust.resolve()?)?;
     let password = read_password()?;
     let device = device.unwrap_or_else(|| {
         format!(

@@ -8,7 +8,7 @@ use porchlight_store::{CoreError, DueFilter, Profile, TaskQuery};
 
 use super::{column_names, print_json};
 use crate::UsageError;
-use crate::args::{EditArgs, ListArgs, TaskCmd};
+use crate::args::task::*;
 use crate::output;
 
 /// Name of the board made for people who have not created one.
@@ -185,126 +185,163 @@ fn add_lines(profile: &mut Profile, board: &str, column: Option<String>, json: b
     Ok(())
 }
 
+/// `task add`: one task from the quick-add text, or one per line of
+/// standard input with `--stdin`.
+fn add(profile: &mut Profile, args: AddArgs, json: bool) -> Result<()> {
+    let AddArgs {
+        text,
+        stdin,
+        board,
+        column,
+    } = args;
+    let board = target_board(profile, board)?;
+    if stdin {
+        return add_lines(profile, &board, column, json);
+    }
+    let task = add_one(profile, &board, &text.unwrap_or_default(), column)?;
+    if json {
+        return print_json(&task);
+    }
+    let due = task
+        .due
+        .as_ref()
+        .map(|d| format!(", due {}", d.display()))
+        .unwrap_or_default();
+    println!("Added {} '{}'{due}.", output::short_id(&task), task.title);
+    Ok(())
+}
+
 pub fn run(profile: &mut Profile, cmd: TaskCmd, json: bool) -> Result<()> {
     match cmd {
-        TaskCmd::Add {
-            stdin: true,
-            board,
-            column,
-            ..
-        } => {
-            let board = target_board(profile, board)?;
-            add_lines(profile, &board, column, json)?;
-        }
-        TaskCmd::Add {
-            text,
-            board,
-            column,
-            ..
-        } => {
-            let text = text.unwrap_or_default();
-            let board = target_board(profile, board)?;
-            let task = add_one(profile, &board, &text, column)?;
-            if json {
-                return print_json(&task);
-            }
-            let due = task
-                .due
-                .as_ref()
-                .map(|d| format!(", due {}", d.display()))
-                .unwrap_or_default();
-            println!("Added {} '{}'{due}.", output::short_id(&task), task.title);
-        }
-        TaskCmd::List(args) => list(profile, args, json)?,
-        TaskCmd::Show { task } => {
-            let t = profile.task(&task)?;
-            show(profile, &t, json)?;
-        }
-        TaskCmd::Edit(args) => edit(profile, args, json)?,
-        TaskCmd::Move {
-            task,
-            column,
-            position,
-        } => {
-            if position == Some(0) {
-                return Err(UsageError("positions start at 1".into()).into());
-            }
-            let t = profile.move_task(&task, column.as_deref(), position.map(|p| p - 1))?;
-            show(profile, &t, json)?;
-        }
-        TaskCmd::Done { task } => {
-            let c = profile.complete_task(&task)?;
-            if json {
-                return print_json(&c);
-            }
-            println!("Done: {} '{}'.", output::short_id(&c.task), c.task.title);
-            if let Some(next) = c.next {
-                let due = next.due.as_ref().map(|d| d.display()).unwrap_or_default();
-                println!("Next: {} due {due}.", output::short_id(&next));
-            }
-        }
-        TaskCmd::Reopen { task } => {
-            let t = profile.reopen_task(&task)?;
-            show(profile, &t, json)?;
-        }
-        TaskCmd::Archive { task, undo } => {
-            let t = profile.archive_task(&task, !undo)?;
-            show(profile, &t, json)?;
-        }
-        TaskCmd::Delete { task } => {
-            let id = profile.delete_task(&task)?;
-            println!("Deleted task {id}.");
-        }
-        TaskCmd::Check {
-            task,
-            add,
-            done,
-            undone,
-            remove,
-        } => {
-            let t = match (add, done, undone, remove) {
-                (Some(text), ..) => profile.add_checklist_item(&task, &text)?,
-                (_, Some(item), ..) => profile.set_checklist_done(&task, &item, true)?,
-                (_, _, Some(item), _) => profile.set_checklist_done(&task, &item, false)?,
-                (_, _, _, Some(item)) => profile.remove_checklist_item(&task, &item)?,
-                _ => {
-                    return Err(UsageError(
-                        "say --add TEXT, --done N, --undone N or --remove N".into(),
-                    )
-                    .into());
-                }
-            };
-            show(profile, &t, json)?;
-        }
-        TaskCmd::Comment { task, text } => {
-            let t = profile.add_comment(&task, &text)?;
-            show(profile, &t, json)?;
-        }
-        TaskCmd::History { task } => {
-            let history = profile.history(&task)?;
-            if json {
-                return print_json(&history);
-            }
-            let rows: Vec<Vec<String>> = history
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.version.chars().take(10).collect(),
-                        e.at.with_timezone(profile.tz())
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string(),
-                        e.by.clone(),
-                        e.op.clone(),
-                        e.fields.join(", "),
-                    ]
-                })
-                .collect();
-            output::table(&["VERSION", "WHEN", "WHO", "WHAT", "FIELDS"], &rows);
-        }
-        TaskCmd::Restore { task, version } => {
-            let t = profile.restore(&task, &version)?;
-            show(profile, &t, json)?;
-        }
+        TaskCmd::Add(args) => add(profile, args, json),
+        TaskCmd::List(args) => list(profile, args, json),
+        TaskCmd::Show(args) => show_task(profile, args, json),
+        TaskCmd::Edit(args) => edit(profile, args, json),
+        TaskCmd::Move(args) => move_task(profile, args, json),
+        TaskCmd::Done(args) => done(profile, args, json),
+        TaskCmd::Reopen(args) => reopen(profile, args, json),
+        TaskCmd::Archive(args) => archive(profile, args, json),
+        TaskCmd::Delete(args) => delete(profile, args),
+        TaskCmd::Check(args) => check(profile, args, json),
+        TaskCmd::Comment(args) => comment(profile, args, json),
+        TaskCmd::History(args) => history(profile, args, json),
+        TaskCmd::Restore(args) => restore(profile, args, json),
     }
+}
+
+fn show_task(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
+    let ShowArgs { task } = args;
+    let t = profile.task(&task)?;
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn move_task(profile: &mut Profile, args: MoveArgs, json: bool) -> Result<()> {
+    let MoveArgs {
+        task,
+        column,
+        position,
+    } = args;
+    if position == Some(0) {
+        return Err(UsageError("positions start at 1".into()).into());
+    }
+    let t = profile.move_task(&task, column.as_deref(), position.map(|p| p - 1))?;
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn done(profile: &mut Profile, args: DoneArgs, json: bool) -> Result<()> {
+    let DoneArgs { task } = args;
+    let c = profile.complete_task(&task)?;
+    if json {
+        return print_json(&c);
+    }
+    println!("Done: {} '{}'.", output::short_id(&c.task), c.task.title);
+    if let Some(next) = c.next {
+        let due = next.due.as_ref().map(|d| d.display()).unwrap_or_default();
+        println!("Next: {} due {due}.", output::short_id(&next));
+    }
+    Ok(())
+}
+
+fn reopen(profile: &mut Profile, args: ReopenArgs, json: bool) -> Result<()> {
+    let ReopenArgs { task } = args;
+    let t = profile.reopen_task(&task)?;
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn archive(profile: &mut Profile, args: ArchiveArgs, json: bool) -> Result<()> {
+    let ArchiveArgs { task, undo } = args;
+    let t = profile.archive_task(&task, !undo)?;
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn delete(profile: &mut Profile, args: DeleteArgs) -> Result<()> {
+    let DeleteArgs { task } = args;
+    let id = profile.delete_task(&task)?;
+    println!("Deleted task {id}.");
+    Ok(())
+}
+
+fn check(profile: &mut Profile, args: CheckArgs, json: bool) -> Result<()> {
+    let CheckArgs {
+        task,
+        add,
+        done,
+        undone,
+        remove,
+    } = args;
+    let t = match (add, done, undone, remove) {
+        (Some(text), ..) => profile.add_checklist_item(&task, &text)?,
+        (_, Some(item), ..) => profile.set_checklist_done(&task, &item, true)?,
+        (_, _, Some(item), _) => profile.set_checklist_done(&task, &item, false)?,
+        (_, _, _, Some(item)) => profile.remove_checklist_item(&task, &item)?,
+        _ => {
+            return Err(
+                UsageError("say --add TEXT, --done N, --undone N or --remove N".into()).into(),
+            );
+        }
+    };
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn comment(profile: &mut Profile, args: CommentArgs, json: bool) -> Result<()> {
+    let CommentArgs { task, text } = args;
+    let t = profile.add_comment(&task, &text)?;
+    show(profile, &t, json)?;
+    Ok(())
+}
+
+fn history(profile: &mut Profile, args: HistoryArgs, json: bool) -> Result<()> {
+    let HistoryArgs { task } = args;
+    let history = profile.history(&task)?;
+    if json {
+        return print_json(&history);
+    }
+    let rows: Vec<Vec<String>> = history
+        .iter()
+        .map(|e| {
+            vec![
+                e.version.chars().take(10).collect(),
+                e.at.with_timezone(profile.tz())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                e.by.clone(),
+                e.op.clone(),
+                e.fields.join(", "),
+            ]
+        })
+        .collect();
+    output::table(&["VERSION", "WHEN", "WHO", "WHAT", "FIELDS"], &rows);
+    Ok(())
+}
+
+fn restore(profile: &mut Profile, args: RestoreArgs, json: bool) -> Result<()> {
+    let RestoreArgs { task, version } = args;
+    let t = profile.restore(&task, &version)?;
+    show(profile, &t, json)?;
     Ok(())
 }

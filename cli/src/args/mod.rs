@@ -1,0 +1,136 @@
+//! Command-line arguments, one module per command group.
+
+pub mod board;
+pub mod listings;
+pub mod mls;
+pub mod relay;
+pub mod task;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use board::{BoardCmd, ColumnCmd};
+pub use listings::ListingsCmd;
+pub use mls::MlsCmd;
+pub use relay::TeamCmd;
+pub use task::TaskCmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "porchlight",
+    version,
+    about = "Porchlight: offline-first task boards for small teams"
+)]
+pub struct Cli {
+    /// Profile directory (default: the OS data directory, e.g. ~/.local/share/porchlight).
+    #[arg(long, global = true, env = "PORCHLIGHT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Your name, as it appears in history and assignments (saved in the profile).
+    #[arg(long, global = true, env = "PORCHLIGHT_USER")]
+    pub user: Option<String>,
+    /// IANA time zone for "today" and typed dates (saved in the profile).
+    #[arg(long, global = true, env = "PORCHLIGHT_TZ")]
+    pub tz: Option<String>,
+    /// Pretend it is this instant (RFC 3339), for scripts and tests.
+    #[arg(long, global = true, env = "PORCHLIGHT_NOW", hide = true)]
+    pub now: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Boards: create, list, show, rename, delete, export and import.
+    #[command(subcommand)]
+    Board(BoardCmd),
+    /// Columns of a board.
+    #[command(subcommand)]
+    Column(ColumnCmd),
+    /// Tasks: add with quick-add text, list, edit, move, complete, history.
+    #[command(subcommand)]
+    Task(Box<TaskCmd>),
+    /// Full-text search over tasks.
+    Search(SearchArgs),
+    /// Every label in use or in the workspace catalogue.
+    Labels,
+    /// Open tasks in focus order: what to do next.
+    Focus(FocusArgs),
+    /// Rebuild every list and index from the stored documents.
+    Reindex,
+    /// Export every task, for spreadsheets and scripts.
+    Export(ExportArgs),
+    /// Save --user and --tz as this profile's defaults.
+    Config,
+    /// MLS sources: import listings into the offline listing cache.
+    #[command(subcommand)]
+    Mls(Box<MlsCmd>),
+    /// The listing cache: search, show, notes and tags, share with a team.
+    #[command(subcommand)]
+    Listings(ListingsCmd),
+    /// Create an account on a relay (the first account becomes its admin;
+    /// later ones need --invite). The password is read from standard input.
+    Signup(relay::SignupArgs),
+    /// Sign in to a relay; the device token is saved for `sync`. The password
+    /// is read from standard input.
+    Login(relay::LoginArgs),
+    /// Forget the saved relay sign-in.
+    Logout,
+    /// Print this device's relay token (from the keychain) for scripts and
+    /// integrations, like `gh auth token`. Treat the output as a password.
+    Token,
+    /// Teams on the relay: create, list, invite, join, members, roles.
+    #[command(subcommand)]
+    Team(TeamCmd),
+    /// Sync every board of your teams with the relay once, then exit.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub text: String,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct FocusArgs {
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Stay connected: send edits as they are saved, print remote
+    /// changes as they arrive, reconnect with backoff.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+/// A `--ca-file` given on the command line: made absolute (it is saved with
+/// the setting) and checked to hold a PEM certificate.
+/// A `--ca-file` given on the command line: made absolute (it is saved with
+/// the setting) and checked to hold a PEM certificate.
+fn ca_file(p: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let abs = std::path::absolute(p)?;
+    porchlight_store::net::tls::read_ca_file(&abs).map_err(|e| crate::UsageError(e.to_string()))?;
+    Ok(abs)
+}

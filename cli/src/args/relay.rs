@@ -1,0 +1,85 @@
+//! `porchlight team …` and how the relay is trusted.
+
+use clap::{Args, Subcommand};
+
+use super::ca_file;
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCmd {
+    /// Create a team (you become its owner).
+    Create { name: String },
+    /// Your teams and your role in each.
+    List,
+    /// Make an invite code (owners and admins).
+    Invite {
+        team: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Hours until the code expires (default 72).
+        #[arg(long)]
+        hours: Option<i64>,
+    },
+    /// Join a team with an invite code.
+    Join { code: String },
+    /// A team's members and their roles.
+    Members { team: String },
+    /// Change a member's role: owner, admin, member or viewer.
+    Role {
+        team: String,
+        account: i64,
+        role: String,
+    },
+    /// Remove a member from a team.
+    Remove { team: String, account: i64 },
+}
+
+/// How the relay is trusted (saved with the sign-in).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RelayTrust {
+    /// A PEM file with the CA that signed the relay's certificate (a
+    /// private CA); added to the system's roots. PORCHLIGHT_CA_FILE works too.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Allow plain http:// to a relay that is not on this machine (the
+    /// password and token then cross the network unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+impl RelayTrust {
+    /// The core's trust settings; a CA file is made absolute and must exist.
+    pub fn resolve(&self) -> anyhow::Result<porchlight_client::Trust> {
+        let ca_file = self.ca_file.as_deref().map(ca_file).transpose()?;
+        Ok(porchlight_client::Trust {
+            ca_file,
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SignupArgs {
+    #[arg(long)]
+    pub relay: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub invite: Option<String>,
+    #[command(flatten)]
+    pub trust: RelayTrust,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[arg(long)]
+    pub relay: String,
+    #[arg(long)]
+    pub email: String,
+    /// A name for this device in the relay's device list.
+    #[arg(long)]
+    pub device: Option<String>,
+    #[command(flatten)]
+    pub trust: RelayTrust,
+}
