@@ -19,12 +19,12 @@ use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_client::SyncSummary;
+use porchlight_client::api::team::Invite;
 use porchlight_store::doc::listing_shard::CachedListing;
 use porchlight_store::listings::comps::{Comps, MarketStats};
 use porchlight_store::model::Task;
 use porchlight_store::profile::{BoardSummary, Completion, HistoryEntry};
 use porchlight_store::quickadd::Parsed;
-use porchlight_store::team::Invite;
 use ts_rs::{Config, TS};
 
 fn committed() -> PathBuf {

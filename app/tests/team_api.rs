@@ -2,9 +2,9 @@
 //! real relay on port 0: list teams and members, invite, change roles,
 //! remove — and the relay's refusals come back as plain messages.
 
-use porchlight_client::{self as client, ClientError, Credentials, Method, teams};
-use porchlight_store::team::Role;
-use serde_json::json;
+use porchlight_client::api::accounts::{LoginRequest, SignupRequest};
+use porchlight_client::api::team::Role;
+use porchlight_client::{self as client, ClientError, Credentials, teams};
 
 async fn start_relay() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("relay dir");
@@ -30,17 +30,22 @@ async fn account(url: &str, email: &str, invite: Option<&str>) -> Credentials {
     let relay = client::Endpoint::new(url, client::Trust::default()).expect("endpoint");
     let url = &relay;
     let password = "a long enough password";
-    let body = json!({ "email": email, "password": password, "invite": invite });
-    client::call(Method::POST, url, "/api/signup", None, Some(body))
-        .await
-        .expect("signup");
-    let body = json!({ "email": email, "password": password, "device": "test" });
-    let login = client::call(Method::POST, url, "/api/login", None, Some(body))
-        .await
-        .expect("login");
+    let signup = SignupRequest {
+        email: email.into(),
+        password: password.into(),
+        name: None,
+        invite: invite.map(str::to_string),
+    };
+    client::signup(url, &signup).await.expect("signup");
+    let login = LoginRequest {
+        email: email.into(),
+        password: password.into(),
+        device: Some("test".into()),
+    };
+    let login = client::login(url, &login).await.expect("login");
     Credentials {
         relay: url.base.clone(),
-        token: login["token"].as_str().expect("token").to_string(),
+        token: login.token,
         email: email.to_string(),
         trust: client::Trust::default(),
     }
@@ -50,16 +55,10 @@ async fn account(url: &str, email: &str, invite: Option<&str>) -> Credentials {
 async fn an_owner_manages_the_team_and_a_member_cannot() {
     let (url, stop, _dir) = start_relay().await;
     let owner = account(&url, "owner@example.com", None).await;
-    let created = client::call(
-        Method::POST,
-        &owner.endpoint().expect("endpoint"),
-        "/api/teams",
-        Some(&owner.token),
-        Some(json!({ "name": "Oak St team" })),
-    )
-    .await
-    .expect("team");
-    let team = created["id"].as_i64().expect("id");
+    let team = teams::create_team(&owner, "Oak St team")
+        .await
+        .expect("team")
+        .id;
 
     let mine = teams::teams(&owner).await.expect("teams");
     assert_eq!(mine.len(), 1);

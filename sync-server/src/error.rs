@@ -72,7 +72,10 @@ impl IntoResponse for AppError {
         if let Some(detail) = &self.detail {
             tracing::error!(code = self.code, %detail, "request failed");
         }
-        let body = serde_json::json!({ "error": self.code, "message": self.message });
+        let body = porchlight_api::ErrorBody {
+            error: self.code.to_string(),
+            message: self.message,
+        };
         (self.status, Json(body)).into_response()
     }
 }

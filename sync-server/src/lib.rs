@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod hub;
+pub mod openapi;
 pub mod store;
 pub mod tls;
 
@@ -17,7 +18,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use axum::Router;
-use axum::routing::{delete, get, post, put};
 use tokio::sync::mpsc;
 
 pub use config::Config;
@@ -37,29 +37,31 @@ pub struct AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     use handlers::{accounts, health, sync, teams};
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/api/openapi.json", get(health::openapi))
-        .route("/api/signup", post(accounts::signup))
-        .route("/api/login", post(accounts::login))
-        .route("/api/me", get(accounts::me))
-        .route("/api/devices/{id}", delete(accounts::revoke_device))
-        .route("/api/teams", get(teams::list).post(teams::create))
-        .route("/api/teams/{id}/members", get(teams::members))
-        .route(
-            "/api/teams/{id}/members/{account}",
-            put(teams::set_role).delete(teams::remove),
-        )
-        .route("/api/teams/{id}/invites", post(teams::invite))
-        .route(
-            "/api/teams/{id}/documents",
-            get(teams::documents).post(teams::register),
-        )
-        .route("/api/join", post(teams::join))
-        .route("/sync", get(sync::upgrade))
-        .with_state(state)
+    use utoipa::OpenApi;
+    use utoipa_axum::{router::OpenApiRouter, routes};
+    let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(health::openapi))
+        .routes(routes!(accounts::signup))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::revoke_device))
+        .routes(routes!(teams::list, teams::create))
+        .routes(routes!(teams::members))
+        .routes(routes!(teams::set_role, teams::remove))
+        .routes(routes!(teams::invite))
+        .routes(routes!(teams::documents, teams::register))
+        .routes(routes!(teams::join))
+        .routes(routes!(sync::upgrade))
+        .split_for_parts();
+    let spec = openapi::Spec(
+        api.to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+            .into(),
+    );
+    router.layer(axum::Extension(spec)).with_state(state)
 }
 
 /// A running relay's handles.

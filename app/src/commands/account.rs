@@ -95,12 +95,12 @@ pub async fn sign_in(
         "Porchlight desktop on {}",
         std::env::var("HOSTNAME").unwrap_or_else(|_| "this computer".into())
     );
-    let body = serde_json::json!({ "email": email.trim(), "password": password, "device": device });
-    let answer = client::call(client::Method::POST, &base, "/api/login", None, Some(body)).await?;
-    let token = answer["token"]
-        .as_str()
-        .ok_or_else(|| AppError::Relay("the relay sent no token".into()))?
-        .to_string();
+    let request = client::api::accounts::LoginRequest {
+        email: email.trim().to_string(),
+        password,
+        device: Some(device),
+    };
+    let token = client::login(&base, &request).await?.token;
     let stored = client::save_credentials(
         &state.dir,
         &Credentials {

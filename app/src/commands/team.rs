@@ -2,8 +2,8 @@
 //! team API (the relay decides who may change what; the UI only offers what
 //! the signed-in role allows).
 
+use porchlight_client::api::team::{Invite, MemberInfo, Role, TeamInfo};
 use porchlight_client::{self as client, Credentials, teams};
-use porchlight_store::team::{Invite, MemberInfo, Role, TeamInfo};
 use serde::Serialize;
 use tauri::State;
 

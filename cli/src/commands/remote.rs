@@ -3,17 +3,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
+use porchlight_client::api::accounts::{LoginRequest, SignupRequest};
+use porchlight_client::api::team::Role;
+use porchlight_client::teams;
 use porchlight_store::Profile;
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
 use crate::args::relay::{LoginArgs, SignupArgs};
 use porchlight_client::{
-    Credentials, Endpoint, SyncEvent, call, forget_credentials, load_credentials, save_credentials,
+    Credentials, Endpoint, SyncEvent, forget_credentials, load_credentials, save_credentials,
     sync_once,
 };
 
@@ -51,12 +53,17 @@ pub fn signup(args: SignupArgs, json: bool) -> Result<()> {
     } = args;
     let base = &Endpoint::new(&relay, trust.resolve()?)?;
     let password = read_password()?;
-    let body = json!({ "email": email, "password": password, "name": name, "invite": invite });
-    let out = runtime()?.block_on(call(Method::POST, base, "/api/signup", None, Some(body)))?;
+    let request = SignupRequest {
+        email: email.clone(),
+        password,
+        name,
+        invite,
+    };
+    let out = runtime()?.block_on(porchlight_client::signup(base, &request))?;
     if json {
         return print_json(&out);
     }
-    let admin = if out["admin"].as_bool() == Some(true) {
+    let admin = if out.admin {
         " (the relay's admin)"
     } else {
         ""
@@ -82,12 +89,13 @@ pub fn login(data_dir: &Path, args: LoginArgs, json: bool) -> Result<()> {
             std::env::var("HOSTNAME").unwrap_or_else(|_| "this computer".into())
         )
     });
-    let body = json!({ "email": email, "password": password, "device": device });
-    let out = runtime()?.block_on(call(Method::POST, base, "/api/login", None, Some(body)))?;
-    let token = out["token"]
-        .as_str()
-        .ok_or_else(|| anyhow!("the relay sent no token"))?
-        .to_string();
+    let request = LoginRequest {
+        email: email.clone(),
+        password,
+        device: Some(device),
+    };
+    let out = runtime()?.block_on(porchlight_client::login(base, &request))?;
+    let token = out.token;
     let stored = save_credentials(
         data_dir,
         &Credentials {
@@ -101,7 +109,7 @@ pub fn login(data_dir: &Path, args: LoginArgs, json: bool) -> Result<()> {
         eprintln!("porchlight: {warning}");
     }
     if json {
-        return print_json(&json!({ "relay": base.base, "device": out["device"] }));
+        return print_json(&json!({ "relay": base.base, "device": out.device }));
     }
     println!("Signed in to {base} as {email}.");
     Ok(())
@@ -126,24 +134,11 @@ async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
     if let Ok(id) = key.parse::<i64>() {
         return Ok(id);
     }
-    let teams = call(
-        Method::GET,
-        &creds.endpoint()?,
-        "/api/teams",
-        Some(&creds.token),
-        None,
-    )
-    .await?;
-    teams
-        .as_array()
-        .and_then(|list| {
-            list.iter().find(|t| {
-                t["name"]
-                    .as_str()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(key))
-            })
-        })
-        .and_then(|t| t["id"].as_i64())
+    porchlight_client::teams::teams(creds)
+        .await?
+        .into_iter()
+        .find(|t| t.name.eq_ignore_ascii_case(key))
+        .map(|t| t.id)
         .ok_or_else(|| {
             UsageError(format!(
                 "you are in no team named '{key}'; `porchlight team list` shows yours"
@@ -152,120 +147,125 @@ async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
         })
 }
 
+/// A role as typed on the command line.
+fn role(text: &str) -> Result<Role> {
+    Role::parse(&text.trim().to_lowercase()).ok_or_else(|| {
+        UsageError(format!(
+            "'{text}' is not a role; use owner, admin, member or viewer"
+        ))
+        .into()
+    })
+}
+
 pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
-    let token = Some(creds.token.as_str());
-    let base = creds.endpoint()?;
-    runtime()?.block_on(async {
-        let out: Value = match cmd {
-            TeamCmd::Create { name } => {
-                call(
-                    Method::POST,
-                    &base,
-                    "/api/teams",
-                    token,
-                    Some(json!({ "name": name })),
-                )
-                .await?
+    let rt = runtime()?;
+    match cmd {
+        TeamCmd::Create { name } => {
+            let team = rt.block_on(teams::create_team(&creds, &name))?;
+            if json {
+                return print_json(&team);
             }
-            TeamCmd::List => call(Method::GET, &base, "/api/teams", token, None).await?,
-            TeamCmd::Invite { team, role, hours } => {
-                let id = team_id(&creds, &team).await?;
-                call(
-                    Method::POST,
-                    &base,
-                    &format!("/api/teams/{id}/invites"),
-                    token,
-                    Some(json!({ "role": role, "hours": hours })),
-                )
-                .await?
-            }
-            TeamCmd::Join { code } => {
-                call(
-                    Method::POST,
-                    &base,
-                    "/api/join",
-                    token,
-                    Some(json!({ "code": code })),
-                )
-                .await?
-            }
-            TeamCmd::Members { team } => {
-                let id = team_id(&creds, &team).await?;
-                call(
-                    Method::GET,
-                    &base,
-                    &format!("/api/teams/{id}/members"),
-                    token,
-                    None,
-                )
-                .await?
-            }
-            TeamCmd::Role {
-                team,
-                account,
-                role,
-            } => {
-                let id = team_id(&creds, &team).await?;
-                call(
-                    Method::PUT,
-                    &base,
-                    &format!("/api/teams/{id}/members/{account}"),
-                    token,
-                    Some(json!({ "role": role })),
-                )
-                .await?
-            }
-            TeamCmd::Remove { team, account } => {
-                let id = team_id(&creds, &team).await?;
-                call(
-                    Method::DELETE,
-                    &base,
-                    &format!("/api/teams/{id}/members/{account}"),
-                    token,
-                    None,
-                )
-                .await?
-            }
-        };
-        if json {
-            return print_json(&out);
+            println!(
+                "Created team '{name}' ({}); invite with `porchlight team invite`.",
+                team.id
+            );
         }
-        match &out {
-            Value::Array(rows) => {
-                for row in rows {
-                    let fields: Vec<String> = row
-                        .as_object()
-                        .map(|o| {
-                            o.iter()
-                                .map(|(k, v)| {
-                                    format!(
-                                        "{k}={}",
-                                        v.as_str()
-                                            .map(str::to_string)
-                                            .unwrap_or_else(|| v.to_string())
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    println!("{}", fields.join("  "));
-                }
+        TeamCmd::List => {
+            let list = rt.block_on(teams::teams(&creds))?;
+            if json {
+                return print_json(&list);
             }
-            Value::Object(map) => {
-                for (k, v) in map {
-                    println!(
-                        "{k}: {}",
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string())
-                    );
-                }
-            }
-            other => println!("{other}"),
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|t| vec![t.name.clone(), t.role.as_str().into(), t.id.to_string()])
+                .collect();
+            crate::output::table(&["TEAM", "ROLE", "ID"], &rows);
         }
-        Ok(())
-    })
+        TeamCmd::Invite {
+            team,
+            role: r,
+            hours,
+        } => {
+            let role = role(&r)?;
+            let invite = rt.block_on(async {
+                let id = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(teams::invite(&creds, id, role, hours).await?)
+            })?;
+            if json {
+                return print_json(&invite);
+            }
+            let expires = chrono::DateTime::from_timestamp_millis(invite.expires_at)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            println!(
+                "Invite code for a {}: {}",
+                invite.role.as_str(),
+                invite.code
+            );
+            println!(
+                "It works until {expires}: `porchlight team join CODE` or `porchlight signup --invite CODE`."
+            );
+        }
+        TeamCmd::Join { code } => {
+            let joined = rt.block_on(teams::join(&creds, &code))?;
+            if json {
+                return print_json(&joined);
+            }
+            println!(
+                "Joined team {} as {}; `porchlight sync` fetches its boards.",
+                joined.team,
+                joined.role.as_str()
+            );
+        }
+        TeamCmd::Members { team } => {
+            let members = rt.block_on(async {
+                let id = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(teams::members(&creds, id).await?)
+            })?;
+            if json {
+                return print_json(&members);
+            }
+            let rows: Vec<Vec<String>> = members
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.name.clone(),
+                        m.email.clone(),
+                        m.role.as_str().into(),
+                        m.account.to_string(),
+                    ]
+                })
+                .collect();
+            crate::output::table(&["NAME", "EMAIL", "ROLE", "ACCOUNT"], &rows);
+        }
+        TeamCmd::Role {
+            team,
+            account,
+            role: r,
+        } => {
+            let role = role(&r)?;
+            rt.block_on(async {
+                let id = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(teams::set_role(&creds, id, account, role).await?)
+            })?;
+            if json {
+                return print_json(&true);
+            }
+            println!("Account {account} is now {} of team {team}.", role.as_str());
+        }
+        TeamCmd::Remove { team, account } => {
+            rt.block_on(async {
+                let id = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(teams::remove_member(&creds, id, account).await?)
+            })?;
+            if json {
+                return print_json(&true);
+            }
+            println!("Account {account} is no longer in team {team}.");
+        }
+    }
+    Ok(())
 }
 
 pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) -> Result<()> {

@@ -1,5 +1,6 @@
 //! porchlight-client: the relay client — the saved sign-in
-//! ([`credentials`]), the relay's REST API ([`rest`]), one sync pass over
+//! ([`credentials`]), the relay's REST API with the types of `porchlight-api` ([`rest`],
+//! [`teams`]), one sync pass over
 //! the WebSocket with the sync engine ([`pass`], [`sync_once`]), and a
 //! live session that reconnects with backoff and passes presence on
 //! ([`live`], [`watch`]). Shared by the CLI and the desktop app.
@@ -8,6 +9,8 @@
 //! without one, in a 0600 file with a warning); `<data dir>/relay.json`
 //! says which relay and account. `PORCHLIGHT_RELAY` and `PORCHLIGHT_TOKEN`
 //! together override both (for servers and scripts).
+
+pub use porchlight_api as api;
 
 pub mod credentials;
 pub mod error;

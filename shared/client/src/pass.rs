@@ -57,40 +57,24 @@ pub(crate) async fn documents(
     base: &Endpoint,
     token: &str,
 ) -> Result<Vec<DocumentId>> {
-    let token = Some(token);
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
     for (doc, team) in profile.shared_boards()? {
-        call(
-            reqwest::Method::POST,
-            base,
-            &format!("/api/teams/{team}/documents"),
-            token,
-            Some(serde_json::json!({ "document": doc.to_string() })),
-        )
-        .await
-        .map_err(|e| match e {
-            ClientError::Usage(m) => {
-                usage(format!("cannot share board {doc} with team {team}: {m}"))
-            }
-            other => other,
-        })?;
+        crate::teams::register_document(base, token, team, &doc.to_string())
+            .await
+            .map_err(|e| match e {
+                ClientError::Usage(m) => {
+                    usage(format!("cannot share board {doc} with team {team}: {m}"))
+                }
+                other => other,
+            })?;
         docs.insert(doc, ());
     }
-    let teams = call(reqwest::Method::GET, base, "/api/teams", token, None).await?;
-    for team in teams.as_array().cloned().unwrap_or_default() {
-        let Some(id) = team["id"].as_i64() else {
-            continue;
-        };
-        let list = call(
-            reqwest::Method::GET,
-            base,
-            &format!("/api/teams/{id}/documents"),
-            token,
-            None,
-        )
-        .await?;
-        for d in list.as_array().cloned().unwrap_or_default() {
-            if let Some(doc) = d.as_str().and_then(|s| DocumentId::parse(s).ok()) {
+    let teams: Vec<porchlight_api::team::TeamInfo> =
+        get(Method::GET, base, "/api/teams", Some(token)).await?;
+    for team in teams {
+        for d in crate::teams::team_documents(base, token, team.id).await? {
+            // An id this build cannot read is skipped: a newer client's.
+            if let Ok(doc) = DocumentId::parse(&d) {
                 docs.insert(doc, ());
             }
         }

@@ -1,19 +1,25 @@
-//! The relay's REST API.
+//! The relay's REST API, with the request and reply types of
+//! `porchlight-api`; a refusal comes back as the relay's plain message.
 
 use std::time::Duration;
 
-use serde_json::Value;
+use porchlight_api::ErrorBody;
+use porchlight_api::accounts::{LoginRequest, LoginResponse, SignupRequest, SignupResponse};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use reqwest::Method;
 
 use crate::*;
 
-/// A REST call; relay errors come back as their plain message.
-pub async fn call(
-    method: reqwest::Method,
+/// One REST call: `body` (if any) sent as JSON, the reply read as `T`.
+pub async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
     relay: &Endpoint,
     path: &str,
     token: Option<&str>,
-    body: Option<Value>,
-) -> Result<Value> {
+    body: Option<&B>,
+) -> Result<T> {
     let base = &relay.base;
     let url = format!("{base}{path}");
     let mut req = relay
@@ -25,7 +31,7 @@ pub async fn call(
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
-        req = req.json(&b);
+        req = req.json(b);
     }
     let resp = req.send().await.map_err(|e| {
         ClientError::Network(format!(
@@ -38,14 +44,24 @@ pub async fn call(
         porchlight_net::read_capped(resp, porchlight_net::caps::json(), "a relay reply", "")
             .await
             .map_err(|e| ClientError::Network(e.to_string()))?;
-    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if status.is_success() {
-        return Ok(value);
+        return serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Relay(format!(
+                "the relay's answer to {path} is not readable ({e}); is {base} a Porchlight relay of this version?"
+            ))
+        });
     }
-    let message = value["message"]
-        .as_str()
-        .unwrap_or("no message")
-        .to_string();
+    let message = serde_json::from_slice::<ErrorBody>(&bytes)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| {
+            let text = String::from_utf8_lossy(&bytes);
+            let text = text.trim();
+            if text.is_empty() {
+                "no message".to_string()
+            } else {
+                text.chars().take(200).collect()
+            }
+        });
     if status.as_u16() == 401 && token.is_some() {
         return Err(usage(format!(
             "the relay refused the saved sign-in ({message}); run `porchlight login` again"
@@ -57,4 +73,24 @@ pub async fn call(
     Err(ClientError::Relay(format!(
         "the relay failed ({status}): {message}"
     )))
+}
+
+/// A call with no body.
+pub async fn get<T: DeserializeOwned>(
+    method: Method,
+    relay: &Endpoint,
+    path: &str,
+    token: Option<&str>,
+) -> Result<T> {
+    call::<(), T>(method, relay, path, token, None).await
+}
+
+/// Creates an account (the first one administers the relay).
+pub async fn signup(relay: &Endpoint, request: &SignupRequest) -> Result<SignupResponse> {
+    call(Method::POST, relay, "/api/signup", None, Some(request)).await
+}
+
+/// Signs in and returns a new device token.
+pub async fn login(relay: &Endpoint, request: &LoginRequest) -> Result<LoginResponse> {
+    call(Method::POST, relay, "/api/login", None, Some(request)).await
 }

@@ -1,40 +1,58 @@
-//! Typed calls to the relay's team API: list teams and members, invite,
-//! change roles, remove. The relay decides who may do what (owners and
-//! admins manage); a refusal comes back as its plain message.
+//! Typed calls to the relay's team API: create, list, join, members,
+//! invite, change roles, remove, and the document registry. The relay
+//! decides who may do what (owners and admins manage); a refusal comes back
+//! as its plain message.
 
-use reqwest::Method;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use porchlight_api::team::{
+    CreateTeam, CreatedTeam, Invite, InviteRequest, JoinRequest, Joined, MemberInfo,
+    RegisterRequest, Registered, Role, RoleRequest, TeamInfo,
+};
 
-use super::{ClientError, Credentials, Result, call};
-use porchlight_store::team::{Invite, MemberInfo, Role, TeamInfo};
+use super::{Credentials, Method, Result, call, get};
 
-async fn get<T: DeserializeOwned>(
-    creds: &Credentials,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Result<T> {
-    let value = call(method, &creds.endpoint()?, path, Some(&creds.token), body).await?;
-    serde_json::from_value(value).map_err(|e| {
-        ClientError::Relay(format!("the relay's answer to {path} is not readable: {e}"))
-    })
+/// Creates a team; the signed-in account is its owner.
+pub async fn create_team(creds: &Credentials, name: &str) -> Result<CreatedTeam> {
+    let body = CreateTeam { name: name.into() };
+    let token = Some(creds.token.as_str());
+    call(
+        Method::POST,
+        &creds.endpoint()?,
+        "/api/teams",
+        token,
+        Some(&body),
+    )
+    .await
 }
 
 /// The teams the signed-in account belongs to, with its role in each.
 pub async fn teams(creds: &Credentials) -> Result<Vec<TeamInfo>> {
-    get(creds, Method::GET, "/api/teams", None).await
+    get(
+        Method::GET,
+        &creds.endpoint()?,
+        "/api/teams",
+        Some(&creds.token),
+    )
+    .await
+}
+
+/// Joins the team an invite code is for.
+pub async fn join(creds: &Credentials, code: &str) -> Result<Joined> {
+    let body = JoinRequest { code: code.into() };
+    let token = Some(creds.token.as_str());
+    call(
+        Method::POST,
+        &creds.endpoint()?,
+        "/api/join",
+        token,
+        Some(&body),
+    )
+    .await
 }
 
 /// The members of `team`.
 pub async fn members(creds: &Credentials, team: i64) -> Result<Vec<MemberInfo>> {
-    get(
-        creds,
-        Method::GET,
-        &format!("/api/teams/{team}/members"),
-        None,
-    )
-    .await
+    let path = format!("/api/teams/{team}/members");
+    get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
 }
 
 /// A new invite code for `team` with `role`, valid for `hours` (the relay's
@@ -45,26 +63,55 @@ pub async fn invite(
     role: Role,
     hours: Option<i64>,
 ) -> Result<Invite> {
-    let body = json!({ "role": role, "hours": hours });
-    get(
-        creds,
-        Method::POST,
-        &format!("/api/teams/{team}/invites"),
-        Some(body),
-    )
-    .await
+    let body = InviteRequest { role, hours };
+    let path = format!("/api/teams/{team}/invites");
+    let token = Some(creds.token.as_str());
+    call(Method::POST, &creds.endpoint()?, &path, token, Some(&body)).await
 }
 
 /// Gives `account` the role `role` in `team`.
 pub async fn set_role(creds: &Credentials, team: i64, account: i64, role: Role) -> Result<()> {
     let path = format!("/api/teams/{team}/members/{account}");
-    let _: Value = get(creds, Method::PUT, &path, Some(json!({ "role": role }))).await?;
+    let token = Some(creds.token.as_str());
+    let body = RoleRequest { role };
+    let _: bool = call(Method::PUT, &creds.endpoint()?, &path, token, Some(&body)).await?;
     Ok(())
 }
 
 /// Removes `account` from `team` (anyone may remove themselves).
 pub async fn remove_member(creds: &Credentials, team: i64, account: i64) -> Result<()> {
     let path = format!("/api/teams/{team}/members/{account}");
-    let _: Value = get(creds, Method::DELETE, &path, None).await?;
+    let _: bool = get(
+        Method::DELETE,
+        &creds.endpoint()?,
+        &path,
+        Some(&creds.token),
+    )
+    .await?;
     Ok(())
+}
+
+/// Registers `document` to `team` (the first team to register an id owns
+/// it).
+pub(crate) async fn register_document(
+    relay: &super::Endpoint,
+    token: &str,
+    team: i64,
+    document: &str,
+) -> Result<Registered> {
+    let body = RegisterRequest {
+        document: document.into(),
+    };
+    let path = format!("/api/teams/{team}/documents");
+    call(Method::POST, relay, &path, Some(token), Some(&body)).await
+}
+
+/// The documents registered to `team`.
+pub(crate) async fn team_documents(
+    relay: &super::Endpoint,
+    token: &str,
+    team: i64,
+) -> Result<Vec<String>> {
+    let path = format!("/api/teams/{team}/documents");
+    get(Method::GET, relay, &path, Some(token)).await
 }

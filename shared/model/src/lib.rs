@@ -13,7 +13,6 @@ pub mod listing;
 pub mod position;
 pub mod quickadd;
 pub mod recurrence;
-pub mod team;
 pub mod time;
 pub mod values;
 

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::{Deserialize, Serialize};
+use porchlight_api::ErrorBody;
+use porchlight_api::accounts::{LoginRequest, LoginResponse, Me, SignupRequest, SignupResponse};
 
 use super::blocking;
 use crate::AppState;
@@ -45,24 +46,6 @@ impl LoginLimiter {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SignupRequest {
-    pub email: String,
-    pub password: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Needed once the first account exists, unless registration is open.
-    #[serde(default)]
-    pub invite: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SignupResponse {
-    pub account: i64,
-    pub admin: bool,
-    pub team: Option<i64>,
-}
-
 fn check_email(email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
     let ok = email.len() <= 254
@@ -75,6 +58,20 @@ fn check_email(email: &str) -> Result<String, AppError> {
     Ok(email)
 }
 
+/// Creates an account. The first account administers the relay; later
+/// ones need an invite code unless registration is open.
+#[utoipa::path(
+    post,
+    path = "/api/signup",
+    tag = "accounts",
+    request_body = SignupRequest,
+    responses(
+        (status = 200, description = "The account was created", body = SignupResponse),
+        (status = 400, description = "Not an email address, a password out of bounds, or an unknown invite", body = ErrorBody),
+        (status = 403, description = "Registration is by invitation", body = ErrorBody),
+        (status = 409, description = "The email is taken", body = ErrorBody),
+    )
+)]
 pub async fn signup(
     State(state): State<Arc<AppState>>,
     Json(req): Json<SignupRequest>,
@@ -119,20 +116,18 @@ pub async fn signup(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    #[serde(default)]
-    pub device: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LoginResponse {
-    pub token: String,
-    pub device: i64,
-}
-
+/// Signs in and makes a device token.
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "accounts",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new device token", body = LoginResponse),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "Too many failed logins", body = ErrorBody),
+    )
+)]
 pub async fn login(
     State(state): State<Arc<AppState>>,
     Json(req): Json<LoginRequest>,
@@ -163,10 +158,37 @@ pub async fn login(
     }
 }
 
-pub async fn me(Auth(id): Auth) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "account": id.account, "device": id.device, "email": id.email }))
+/// Who the token belongs to.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "accounts",
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The token's account and device", body = Me),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    )
+)]
+pub async fn me(Auth(id): Auth) -> Json<Me> {
+    Json(Me {
+        account: id.account,
+        device: id.device,
+        email: id.email,
+    })
 }
 
+/// Revokes one of the account's devices (its token stops working).
+#[utoipa::path(
+    delete,
+    path = "/api/devices/{id}",
+    tag = "accounts",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The device, as login returned it")),
+    responses(
+        (status = 200, description = "Revoked", body = bool),
+        (status = 404, description = "No such device on this account", body = ErrorBody),
+    )
+)]
 pub async fn revoke_device(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,

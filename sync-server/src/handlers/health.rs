@@ -2,17 +2,34 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use crate::AppState;
 
+/// Alive (the process answers).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain"))
+)]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Ready when storage answers and the hub is running.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "not ready", body = String, content_type = "text/plain"),
+    )
+)]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let store = state.store.clone();
     let db = tokio::task::spawn_blocking(move || store.account_count()).await;
@@ -22,6 +39,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }
 }
 
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Counters and gauges", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -29,10 +53,17 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     )
 }
 
-/// The OpenAPI document of every endpoint.
-pub async fn openapi() -> impl IntoResponse {
+/// This document: generated from the handlers and the porchlight-api
+/// types.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json"))
+)]
+pub async fn openapi(Extension(spec): Extension<crate::openapi::Spec>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../openapi.json"),
+        spec.0.to_string(),
     )
 }

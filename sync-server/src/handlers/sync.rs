@@ -27,6 +27,20 @@ const READ_BUFFER: usize = 8 * 1024;
 
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The WebSocket upgrade: automerge-repo protocol v1, one CBOR map per
+/// binary message. Members sync their teams' documents; viewers get a
+/// read-only sync; anything else is `doc-unavailable`. The token may also
+/// come as `?token=` (browsers cannot set headers on a WebSocket).
+#[utoipa::path(
+    get,
+    path = "/sync",
+    tag = "sync",
+    security(("device" = [])),
+    responses(
+        (status = 101, description = "Switching protocols"),
+        (status = 401, description = "No valid token", body = porchlight_api::ErrorBody),
+    )
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,

@@ -4,8 +4,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use porchlight_api::ErrorBody;
+use porchlight_api::team::{
+    CreateTeam, CreatedTeam, Invite, InviteRequest, JoinRequest, Joined, MemberInfo,
+    RegisterRequest, Registered, RoleRequest, TeamInfo,
+};
 use porchlight_model::ids::DocumentId;
-use serde::Deserialize;
 
 use super::blocking;
 use crate::AppState;
@@ -25,17 +29,24 @@ fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<
     Ok(role)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CreateTeam {
-    pub name: String,
-}
-
-/// Creates a team and registers its workspace document.
+/// Creates a team (the caller is its owner) and stores its workspace
+/// document.
+#[utoipa::path(
+    post,
+    path = "/api/teams",
+    tag = "teams",
+    security(("device" = [])),
+    request_body = CreateTeam,
+    responses(
+        (status = 200, description = "The new team", body = CreatedTeam),
+        (status = 400, description = "The name is empty or too long", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Json(req): Json<CreateTeam>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<CreatedTeam>, AppError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::bad_request("a team name is 1 to 100 characters"));
@@ -62,24 +73,45 @@ pub async fn create(
         Ok(team)
     })
     .await?;
-    Ok(Json(
-        serde_json::json!({ "id": team, "workspace": workspace }),
-    ))
+    Ok(Json(CreatedTeam {
+        id: team,
+        workspace,
+    }))
 }
 
+/// The caller's teams and their role in each.
+#[utoipa::path(
+    get,
+    path = "/api/teams",
+    tag = "teams",
+    security(("device" = [])),
+    responses((status = 200, description = "The caller's teams", body = Vec<TeamInfo>))
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
-) -> Result<Json<Vec<crate::store::TeamInfo>>, AppError> {
+) -> Result<Json<Vec<TeamInfo>>, AppError> {
     let store = state.store.clone();
     Ok(Json(blocking(move || Ok(store.teams(id.account)?)).await?))
 }
 
+/// A team's members (any member may look).
+#[utoipa::path(
+    get,
+    path = "/api/teams/{id}/members",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team")),
+    responses(
+        (status = 200, description = "The members and their roles", body = Vec<MemberInfo>),
+        (status = 404, description = "No such team, or the caller is not in it", body = ErrorBody),
+    )
+)]
 pub async fn members(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Path(team): Path<i64>,
-) -> Result<Json<Vec<crate::store::MemberInfo>>, AppError> {
+) -> Result<Json<Vec<MemberInfo>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
         require_role(&store, id.account, team, false)?;
@@ -88,20 +120,27 @@ pub async fn members(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct InviteRequest {
-    pub role: Role,
-    /// Hours until the code expires (default 72, at most 30 days).
-    #[serde(default)]
-    pub hours: Option<i64>,
-}
-
+/// Makes an invite code (owners and admins).
+#[utoipa::path(
+    post,
+    path = "/api/teams/{id}/invites",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team")),
+    request_body = InviteRequest,
+    responses(
+        (status = 200, description = "The code, its role and expiry", body = Invite),
+        (status = 400, description = "Ownership is not given by invite", body = ErrorBody),
+        (status = 403, description = "Only owners and admins invite", body = ErrorBody),
+        (status = 404, description = "No such team, or the caller is not in it", body = ErrorBody),
+    )
+)]
 pub async fn invite(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Path(team): Path<i64>,
     Json(req): Json<InviteRequest>,
-) -> Result<Json<porchlight_model::team::Invite>, AppError> {
+) -> Result<Json<Invite>, AppError> {
     if req.role == Role::Owner {
         return Err(AppError::bad_request(
             "invite as admin, member or viewer; ownership is not given by invite",
@@ -113,7 +152,7 @@ pub async fn invite(
     blocking(move || {
         require_role(&store, id.account, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
-        Ok(Json(porchlight_model::team::Invite {
+        Ok(Json(Invite {
             code,
             role: req.role,
             expires_at: expires,
@@ -122,19 +161,26 @@ pub async fn invite(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct JoinRequest {
-    pub code: String,
-}
-
+/// Joins a team with an invite code.
+#[utoipa::path(
+    post,
+    path = "/api/join",
+    tag = "teams",
+    security(("device" = [])),
+    request_body = JoinRequest,
+    responses(
+        (status = 200, description = "The team joined and the role in it", body = Joined),
+        (status = 400, description = "The code is unknown or has expired", body = ErrorBody),
+    )
+)]
 pub async fn join(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Json(req): Json<JoinRequest>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Joined>, AppError> {
     let store = state.store.clone();
     blocking(move || match store.join(id.account, &req.code)? {
-        Some((team, role)) => Ok(Json(serde_json::json!({ "team": team, "role": role }))),
+        Some((team, role)) => Ok(Json(Joined { team, role })),
         None => Err(AppError::bad_request(
             "the invite code is unknown or has expired",
         )),
@@ -142,11 +188,21 @@ pub async fn join(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RoleRequest {
-    pub role: Role,
-}
-
+/// Changes a member's role (owners and admins; only an owner makes an
+/// owner).
+#[utoipa::path(
+    put,
+    path = "/api/teams/{id}/members/{account}",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team"), ("account" = i64, Path, description = "The member's account")),
+    request_body = RoleRequest,
+    responses(
+        (status = 200, description = "Changed", body = bool),
+        (status = 403, description = "The caller may not change roles", body = ErrorBody),
+        (status = 404, description = "No such team or member", body = ErrorBody),
+    )
+)]
 pub async fn set_role(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
@@ -167,6 +223,19 @@ pub async fn set_role(
     .await
 }
 
+/// Removes a member (owners and admins; anyone may remove themselves).
+#[utoipa::path(
+    delete,
+    path = "/api/teams/{id}/members/{account}",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team"), ("account" = i64, Path, description = "The member's account")),
+    responses(
+        (status = 200, description = "Removed", body = bool),
+        (status = 403, description = "The caller may not remove members", body = ErrorBody),
+        (status = 404, description = "No such team or member", body = ErrorBody),
+    )
+)]
 pub async fn remove(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
@@ -185,18 +254,27 @@ pub async fn remove(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RegisterRequest {
-    pub document: String,
-}
-
 /// Registers a document to a team: the first team to do so owns it.
+#[utoipa::path(
+    post,
+    path = "/api/teams/{id}/documents",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team")),
+    request_body = RegisterRequest,
+    responses(
+        (status = 200, description = "The document is the team's", body = Registered),
+        (status = 400, description = "Not a document id", body = ErrorBody),
+        (status = 403, description = "Viewers cannot add documents", body = ErrorBody),
+        (status = 409, description = "The document belongs to another team", body = ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Path(team): Path<i64>,
     Json(req): Json<RegisterRequest>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Registered>, AppError> {
     let doc = DocumentId::parse(&req.document)
         .map_err(|e| AppError::bad_request(e.to_string()))?
         .to_string();
@@ -210,11 +288,26 @@ pub async fn register(
         if owner != team {
             return Err(AppError::conflict("that document belongs to another team"));
         }
-        Ok(Json(serde_json::json!({ "document": doc, "team": team })))
+        Ok(Json(Registered {
+            document: doc,
+            team,
+        }))
     })
     .await
 }
 
+/// The documents registered to a team.
+#[utoipa::path(
+    get,
+    path = "/api/teams/{id}/documents",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team")),
+    responses(
+        (status = 200, description = "Document ids", body = Vec<String>),
+        (status = 404, description = "No such team, or the caller is not in it", body = ErrorBody),
+    )
+)]
 pub async fn documents(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,

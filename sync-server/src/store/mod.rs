@@ -56,7 +56,7 @@ impl From<StoreError> for AppError {
 
 // Roles, teams and members are the team API's wire types, shared with the
 // clients.
-pub use porchlight_model::team::{MemberInfo, Role, TeamInfo};
+pub use porchlight_api::team::{MemberInfo, Role, TeamInfo};
 
 /// The account behind a device token.
 #[derive(Debug, Clone)]

@@ -1,10 +1,12 @@
-//! The team API's wire types, shared by the relay (which serves them) and
-//! the clients (which read them), so the two cannot disagree.
+//! Teams, members, invites and the document registry.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// What a member may do in a team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
@@ -45,7 +47,7 @@ impl Role {
 }
 
 /// A team the signed-in account belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamInfo {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -58,7 +60,7 @@ pub struct TeamInfo {
 }
 
 /// One member of a team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberInfo {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -69,7 +71,7 @@ pub struct MemberInfo {
 }
 
 /// A new invite code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Invite {
     pub code: String,
@@ -77,6 +79,64 @@ pub struct Invite {
     /// When the code stops working (milliseconds since the epoch).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub expires_at: i64,
+}
+
+/// `POST /api/teams`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateTeam {
+    /// 1 to 100 characters.
+    pub name: String,
+}
+
+/// The team just created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreatedTeam {
+    pub id: i64,
+    /// The team's workspace document id (already stored on the relay).
+    pub workspace: String,
+}
+
+/// `POST /api/teams/{id}/invites`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InviteRequest {
+    /// Admin, member or viewer (ownership is not given by invite).
+    pub role: Role,
+    /// Hours until the code expires (default 72, at most 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<i64>,
+}
+
+/// `POST /api/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JoinRequest {
+    pub code: String,
+}
+
+/// The team an invite code let the account into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Joined {
+    pub team: i64,
+    pub role: Role,
+}
+
+/// `PUT /api/teams/{id}/members/{account}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoleRequest {
+    pub role: Role,
+}
+
+/// `POST /api/teams/{id}/documents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// An automerge-repo document id (bs58check).
+    pub document: String,
+}
+
+/// A document registered to a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Registered {
+    pub document: String,
+    pub team: i64,
 }
 
 #[cfg(test)]

@@ -1,0 +1,54 @@
+//! Accounts and device tokens.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /api/signup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub email: String,
+    /// 8 to 1024 characters.
+    pub password: String,
+    /// How teammates see the account (default: the email's local part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Needed once the first account exists, unless registration is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+/// The account just created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupResponse {
+    pub account: i64,
+    /// The relay's first account administers it.
+    pub admin: bool,
+    /// The team the invite code joined, if one was given.
+    pub team: Option<i64>,
+}
+
+/// `POST /api/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// A name for this device in the account's device list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// A new device token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Sent as `Authorization: Bearer …`; treat it as a password.
+    pub token: String,
+    pub device: i64,
+}
+
+/// `GET /api/me`: who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub account: i64,
+    pub device: i64,
+    pub email: String,
+}
