@@ -12,10 +12,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use automerge::AutoCommit;
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use prometheus_client::encoding::text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 use tokio::sync::mpsc;
 
 use crate::store::{Role, Store};
@@ -50,92 +54,98 @@ pub enum HubInput {
     },
 }
 
-/// Upper bounds (milliseconds) of the frame-handling histogram buckets.
-const LATENCY_BUCKETS_MS: [f64; 10] = [0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
+/// Upper bounds (seconds) of the frame-handling histogram buckets.
+const LATENCY_BUCKETS: [f64; 10] = [
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+];
 
-/// A Prometheus histogram of how long the hub takes from a sync frame's
-/// arrival to having committed its changes and queued every reply (the
-/// relay's share of a sync round trip).
-#[derive(Debug, Default)]
-pub struct Latency {
-    buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
-    count: AtomicU64,
-    sum_us: AtomicU64,
-}
-
-impl Latency {
-    pub fn observe(&self, elapsed: std::time::Duration) {
-        let ms = elapsed.as_secs_f64() * 1000.0;
-        for (bound, bucket) in LATENCY_BUCKETS_MS.iter().zip(&self.buckets) {
-            if ms <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_us
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
-    }
-
-    fn render(&self, name: &str) -> String {
-        let mut out = format!("# TYPE {name} histogram\n");
-        for (bound, bucket) in LATENCY_BUCKETS_MS.iter().zip(&self.buckets) {
-            out.push_str(&format!(
-                "{name}_bucket{{le=\"{}\"}} {}\n",
-                bound / 1000.0,
-                bucket.load(Ordering::Relaxed)
-            ));
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        out.push_str(&format!("{name}_bucket{{le=\"+Inf\"}} {count}\n"));
-        out.push_str(&format!(
-            "{name}_sum {}\n",
-            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out.push_str(&format!("{name}_count {count}\n"));
-        out
-    }
-}
-
-/// Counters for `/metrics`.
-#[derive(Debug, Default)]
+/// What `/metrics` reports, kept in a `prometheus-client` registry and
+/// rendered in the text exposition format.
+#[derive(Debug)]
 pub struct Metrics {
-    pub sync_handling: Latency,
-    pub connections: AtomicU64,
-    pub documents_in_memory: AtomicU64,
-    pub messages_in: AtomicU64,
-    pub messages_out: AtomicU64,
-    pub bytes_in: AtomicU64,
-    pub bytes_out: AtomicU64,
-    pub refused_changes: AtomicU64,
-    pub slow_readers_dropped: AtomicU64,
-    pub persist_failures: AtomicU64,
+    registry: Registry,
+    /// From a sync frame's arrival to having committed its changes and
+    /// queued every reply (the relay's share of a sync round trip).
+    pub sync_handling: Histogram,
+    pub connections: Gauge,
+    pub documents_in_memory: Gauge,
+    pub messages_in: Counter,
+    pub messages_out: Counter,
+    pub bytes_in: Counter,
+    pub bytes_out: Counter,
+    pub refused_changes: Counter,
+    pub slow_readers_dropped: Counter,
+    pub persist_failures: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("porchlight");
+        let sync_handling = Histogram::new(LATENCY_BUCKETS);
+        registry.register_with_unit(
+            "sync_handling",
+            "Time from a sync frame's arrival to its changes committed and replies queued",
+            Unit::Seconds,
+            sync_handling.clone(),
+        );
+        let gauge = |registry: &mut Registry, name: &str, help: &str| {
+            let g = Gauge::default();
+            registry.register(name, help, g.clone());
+            g
+        };
+        let counter = |registry: &mut Registry, name: &str, help: &str| {
+            let c = Counter::default();
+            registry.register(name, help, c.clone());
+            c
+        };
+        let connections = gauge(&mut registry, "connections", "Open sync connections");
+        let documents_in_memory = gauge(
+            &mut registry,
+            "documents_in_memory",
+            "Documents loaded in the hub (the rest are on disk)",
+        );
+        let messages_in = counter(&mut registry, "messages_in", "Sync frames received");
+        let messages_out = counter(&mut registry, "messages_out", "Sync frames sent");
+        let bytes_in = counter(&mut registry, "bytes_in", "Bytes of sync frames received");
+        let bytes_out = counter(&mut registry, "bytes_out", "Bytes of sync frames sent");
+        let refused_changes = counter(
+            &mut registry,
+            "refused_changes",
+            "Changes refused from read-only peers (viewers); nothing of them was applied",
+        );
+        let slow_readers_dropped = counter(
+            &mut registry,
+            "slow_readers_dropped",
+            "Connections closed because they read too slowly",
+        );
+        let persist_failures = counter(
+            &mut registry,
+            "persist_failures",
+            "Batches of changes that could not be stored (none of them was acknowledged)",
+        );
+        Metrics {
+            registry,
+            sync_handling,
+            connections,
+            documents_in_memory,
+            messages_in,
+            messages_out,
+            bytes_in,
+            bytes_out,
+            refused_changes,
+            slow_readers_dropped,
+            persist_failures,
+        }
+    }
 }
 
 impl Metrics {
+    /// The OpenMetrics text format (which Prometheus scrapes).
     pub fn render(&self) -> String {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        self.sync_handling
-            .render("porchlight_sync_handling_seconds")
-            + &format!(
-                "# TYPE porchlight_connections gauge\nporchlight_connections {}\n\
-             # TYPE porchlight_documents_in_memory gauge\nporchlight_documents_in_memory {}\n\
-             # TYPE porchlight_messages_in_total counter\nporchlight_messages_in_total {}\n\
-             # TYPE porchlight_messages_out_total counter\nporchlight_messages_out_total {}\n\
-             # TYPE porchlight_bytes_in_total counter\nporchlight_bytes_in_total {}\n\
-             # TYPE porchlight_bytes_out_total counter\nporchlight_bytes_out_total {}\n\
-             # TYPE porchlight_refused_changes_total counter\nporchlight_refused_changes_total {}\n\
-             # TYPE porchlight_slow_readers_dropped_total counter\nporchlight_slow_readers_dropped_total {}\n\
-             # TYPE porchlight_persist_failures_total counter\nporchlight_persist_failures_total {}\n",
-                g(&self.connections),
-                g(&self.documents_in_memory),
-                g(&self.messages_in),
-                g(&self.messages_out),
-                g(&self.bytes_in),
-                g(&self.bytes_out),
-                g(&self.refused_changes),
-                g(&self.slow_readers_dropped),
-                g(&self.persist_failures),
-            )
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = text::encode(&mut out, &self.registry);
+        out
     }
 }
 
@@ -222,7 +232,7 @@ impl Hub {
     fn handle(&mut self, input: HubInput) {
         match input {
             HubInput::Connect { peer, account, out } => {
-                self.metrics.connections.fetch_add(1, Ordering::Relaxed);
+                self.metrics.connections.inc();
                 self.conns.insert(
                     peer,
                     Conn {
@@ -240,7 +250,7 @@ impl Hub {
 
     fn drop_peer(&mut self, peer: &PeerId) {
         if self.conns.remove(peer).is_some() {
-            self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            self.metrics.connections.dec();
         }
         self.engine.disconnected(peer);
         // Finish the batch's deferred frames before a document can leave
@@ -252,14 +262,12 @@ impl Hub {
         }
         self.metrics
             .documents_in_memory
-            .store(self.engine.document_count() as u64, Ordering::Relaxed);
+            .set(self.engine.document_count() as i64);
     }
 
     fn frame(&mut self, peer: &PeerId, bytes: &[u8]) {
-        self.metrics.messages_in.fetch_add(1, Ordering::Relaxed);
-        self.metrics
-            .bytes_in
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.metrics.messages_in.inc();
+        self.metrics.bytes_in.inc_by(bytes.len() as u64);
         let Some(conn) = self.conns.get(peer) else {
             return;
         };
@@ -377,7 +385,7 @@ impl Hub {
         self.engine.add_document(doc, am);
         self.metrics
             .documents_in_memory
-            .store(self.engine.document_count() as u64, Ordering::Relaxed);
+            .set(self.engine.document_count() as i64);
         true
     }
 
@@ -396,7 +404,7 @@ impl Hub {
                 }
                 Effect::Close { peer, reason } => self.outbox.push((peer, Outbound::Close(reason))),
                 Effect::Refused { doc, peer } => {
-                    self.metrics.refused_changes.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.refused_changes.inc();
                     tracing::info!(%doc, %peer, "refused a change from a viewer");
                 }
                 Effect::Changed { .. } => {}
@@ -417,9 +425,7 @@ impl Hub {
         if !persist.is_empty()
             && let Err(e) = self.store.append_chunks(&persist)
         {
-            self.metrics
-                .persist_failures
-                .fetch_add(1, Ordering::Relaxed);
+            self.metrics.persist_failures.inc();
             tracing::error!(error = %e, "persist failed; dropping the in-memory copies");
             for (doc, _) in &persist {
                 self.engine.remove_document(doc);
@@ -436,15 +442,15 @@ impl Hub {
         }
         for (to, out) in outbox {
             if let Outbound::Frame(frame) = &out {
-                self.metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                self.metrics
-                    .bytes_out
-                    .fetch_add(frame.len() as u64, Ordering::Relaxed);
+                self.metrics.messages_out.inc();
+                self.metrics.bytes_out.inc_by(frame.len() as u64);
             }
             self.send(&to, out);
         }
         for started in self.frames_started.drain(..) {
-            self.metrics.sync_handling.observe(started.elapsed());
+            self.metrics
+                .sync_handling
+                .observe(started.elapsed().as_secs_f64());
         }
     }
 
@@ -454,11 +460,37 @@ impl Hub {
         };
         if let Err(mpsc::error::TrySendError::Full(_)) = conn.out.try_send(out) {
             // A slow reader is disconnected, never buffered without limit.
-            self.metrics
-                .slow_readers_dropped
-                .fetch_add(1, Ordering::Relaxed);
+            self.metrics.slow_readers_dropped.inc();
             tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
             self.drop_peer(to);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn metrics_render_as_openmetrics_with_units_totals_and_an_end() {
+        let m = Metrics::default();
+        m.messages_in.inc_by(3);
+        m.connections.inc();
+        m.connections.inc();
+        m.connections.dec();
+        m.sync_handling.observe(0.004);
+        let text = m.render();
+        for line in [
+            "# TYPE porchlight_messages_in counter",
+            "porchlight_messages_in_total 3",
+            "porchlight_connections 1",
+            "# UNIT porchlight_sync_handling_seconds seconds",
+            "porchlight_sync_handling_seconds_count 1",
+            "porchlight_sync_handling_seconds_bucket{le=\"0.005\"} 1",
+            "porchlight_sync_handling_seconds_bucket{le=\"0.0025\"} 0",
+            "# EOF",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
         }
     }
 }

@@ -39,16 +39,19 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus metrics (text exposition format).
+/// Prometheus metrics (OpenMetrics text format).
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
-    responses((status = 200, description = "Counters and gauges", body = String, content_type = "text/plain"))
+    responses((status = 200, description = "Counters and gauges", body = String, content_type = "application/openmetrics-text"))
 )]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }
