@@ -509,3 +509,41 @@ async fn presence_reaches_the_documents_other_peers_and_no_one_else() {
     assert_eq!(member.ephemeral.len(), 2);
     relay.stop().await;
 }
+
+/// `GET /api/me` names the token's account and says whether it
+/// administers the relay: the first account does, later ones do not.
+#[tokio::test]
+async fn me_says_who_the_token_is_and_only_the_first_account_is_admin() {
+    let relay = TestRelay::start().await;
+    let t = team(&relay).await;
+    let me = |token: String| {
+        let base = relay.base.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .get(format!("{base}/api/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("me");
+            assert_eq!(resp.status().as_u16(), 200);
+            resp.json::<porchlight_api::accounts::Me>()
+                .await
+                .expect("a Me")
+        }
+    };
+    let owner = me(t.owner.clone()).await;
+    assert_eq!(
+        (owner.email.as_str(), owner.admin),
+        ("owner@example.com", true)
+    );
+    let member = me(t.member.clone()).await;
+    assert_eq!(
+        (member.email.as_str(), member.admin),
+        ("member@example.com", false)
+    );
+    assert_ne!(owner.account, member.account);
+    let anonymous = reqwest::get(format!("{}/api/me", relay.base))
+        .await
+        .expect("me");
+    assert_eq!(anonymous.status().as_u16(), 401);
+}

@@ -51,4 +51,6 @@ pub struct Me {
     pub account: i64,
     pub device: i64,
     pub email: String,
+    /// The account administers the relay (the first account does).
+    pub admin: bool,
 }

@@ -165,16 +165,19 @@ pub async fn login(
     tag = "accounts",
     security(("device" = [])),
     responses(
-        (status = 200, description = "The token's account and device", body = Me),
+        (status = 200, description = "The token's account and device, and whether it administers the relay", body = Me),
         (status = 401, description = "No valid token", body = ErrorBody),
     )
 )]
-pub async fn me(Auth(id): Auth) -> Json<Me> {
-    Json(Me {
+pub async fn me(State(state): State<Arc<AppState>>, Auth(id): Auth) -> Result<Json<Me>, AppError> {
+    let store = state.store.clone();
+    let admin = blocking(move || Ok(store.is_admin(id.account)?)).await?;
+    Ok(Json(Me {
         account: id.account,
         device: id.device,
         email: id.email,
-    })
+        admin,
+    }))
 }
 
 /// Revokes one of the account's devices (its token stops working).

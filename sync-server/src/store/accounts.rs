@@ -37,6 +37,19 @@ impl Store {
         .map_err(|()| StoreError::Conflict("an account with that email already exists".into()))
     }
 
+    /// Whether `account` administers the relay (the first account does).
+    pub fn is_admin(&self, account: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT is_admin FROM accounts WHERE id = ?1",
+                [account],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .map(|admin| admin.unwrap_or(false))
+    }
+
     pub fn account_count(&self) -> Result<i64, StoreError> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0)))
     }
