@@ -160,111 +160,134 @@ fn role(text: &str) -> Result<Role> {
 pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     let rt = runtime()?;
+    let creds = &creds;
     match cmd {
-        TeamCmd::Create { name } => {
-            let team = rt.block_on(teams::create_team(&creds, &name))?;
-            if json {
-                return print_json(&team);
-            }
-            println!(
-                "Created team '{name}' ({}); invite with `porchlight team invite`.",
-                team.id
-            );
+        TeamCmd::Create { name } => rt.block_on(create_team(creds, &name, json)),
+        TeamCmd::List => rt.block_on(list_teams(creds, json)),
+        TeamCmd::Invite { team, role, hours } => {
+            rt.block_on(invite(creds, &team, &role, hours, json))
         }
-        TeamCmd::List => {
-            let list = rt.block_on(teams::teams(&creds))?;
-            if json {
-                return print_json(&list);
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|t| vec![t.name.clone(), t.role.as_str().into(), t.id.to_string()])
-                .collect();
-            crate::output::table(&["TEAM", "ROLE", "ID"], &rows);
-        }
-        TeamCmd::Invite {
-            team,
-            role: r,
-            hours,
-        } => {
-            let role = role(&r)?;
-            let invite = rt.block_on(async {
-                let id = team_id(&creds, &team).await?;
-                Ok::<_, anyhow::Error>(teams::invite(&creds, id, role, hours).await?)
-            })?;
-            if json {
-                return print_json(&invite);
-            }
-            let expires = chrono::DateTime::from_timestamp_millis(invite.expires_at)
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default();
-            println!(
-                "Invite code for a {}: {}",
-                invite.role.as_str(),
-                invite.code
-            );
-            println!(
-                "It works until {expires}: `porchlight team join CODE` or `porchlight signup --invite CODE`."
-            );
-        }
-        TeamCmd::Join { code } => {
-            let joined = rt.block_on(teams::join(&creds, &code))?;
-            if json {
-                return print_json(&joined);
-            }
-            println!(
-                "Joined team {} as {}; `porchlight sync` fetches its boards.",
-                joined.team,
-                joined.role.as_str()
-            );
-        }
-        TeamCmd::Members { team } => {
-            let members = rt.block_on(async {
-                let id = team_id(&creds, &team).await?;
-                Ok::<_, anyhow::Error>(teams::members(&creds, id).await?)
-            })?;
-            if json {
-                return print_json(&members);
-            }
-            let rows: Vec<Vec<String>> = members
-                .iter()
-                .map(|m| {
-                    vec![
-                        m.name.clone(),
-                        m.email.clone(),
-                        m.role.as_str().into(),
-                        m.account.to_string(),
-                    ]
-                })
-                .collect();
-            crate::output::table(&["NAME", "EMAIL", "ROLE", "ACCOUNT"], &rows);
-        }
+        TeamCmd::Join { code } => rt.block_on(join(creds, &code, json)),
+        TeamCmd::Members { team } => rt.block_on(members(creds, &team, json)),
         TeamCmd::Role {
             team,
             account,
-            role: r,
-        } => {
-            let role = role(&r)?;
-            rt.block_on(async {
-                let id = team_id(&creds, &team).await?;
-                Ok::<_, anyhow::Error>(teams::set_role(&creds, id, account, role).await?)
-            })?;
-            if json {
-                return print_json(&true);
-            }
-            println!("Account {account} is now {} of team {team}.", role.as_str());
-        }
-        TeamCmd::Remove { team, account } => {
-            rt.block_on(async {
-                let id = team_id(&creds, &team).await?;
-                Ok::<_, anyhow::Error>(teams::remove_member(&creds, id, account).await?)
-            })?;
-            if json {
-                return print_json(&true);
-            }
-            println!("Account {account} is no longer in team {team}.");
-        }
+            role,
+        } => rt.block_on(set_role(creds, &team, account, &role, json)),
+        TeamCmd::Remove { team, account } => rt.block_on(remove(creds, &team, account, json)),
     }
+}
+
+async fn create_team(creds: &Credentials, name: &str, json: bool) -> Result<()> {
+    let team = teams::create_team(creds, name).await?;
+    if json {
+        return print_json(&team);
+    }
+    println!(
+        "Created team '{name}' ({}); invite with `porchlight team invite`.",
+        team.id
+    );
+    Ok(())
+}
+
+async fn list_teams(creds: &Credentials, json: bool) -> Result<()> {
+    let list = teams::teams(creds).await?;
+    if json {
+        return print_json(&list);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|t| vec![t.name.clone(), t.role.as_str().into(), t.id.to_string()])
+        .collect();
+    crate::output::table(&["TEAM", "ROLE", "ID"], &rows);
+    Ok(())
+}
+
+async fn invite(
+    creds: &Credentials,
+    team: &str,
+    role_text: &str,
+    hours: Option<i64>,
+    json: bool,
+) -> Result<()> {
+    let role = role(role_text)?;
+    let id = team_id(creds, team).await?;
+    let invite = teams::invite(creds, id, role, hours).await?;
+    if json {
+        return print_json(&invite);
+    }
+    let expires = chrono::DateTime::from_timestamp_millis(invite.expires_at)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    println!(
+        "Invite code for a {}: {}",
+        invite.role.as_str(),
+        invite.code
+    );
+    println!(
+        "It works until {expires}: `porchlight team join CODE` or `porchlight signup --invite CODE`."
+    );
+    Ok(())
+}
+
+async fn join(creds: &Credentials, code: &str, json: bool) -> Result<()> {
+    let joined = teams::join(creds, code).await?;
+    if json {
+        return print_json(&joined);
+    }
+    println!(
+        "Joined team {} as {}; `porchlight sync` fetches its boards.",
+        joined.team,
+        joined.role.as_str()
+    );
+    Ok(())
+}
+
+async fn members(creds: &Credentials, team: &str, json: bool) -> Result<()> {
+    let id = team_id(creds, team).await?;
+    let members = teams::members(creds, id).await?;
+    if json {
+        return print_json(&members);
+    }
+    let rows: Vec<Vec<String>> = members
+        .iter()
+        .map(|m| {
+            vec![
+                m.name.clone(),
+                m.email.clone(),
+                m.role.as_str().into(),
+                m.account.to_string(),
+            ]
+        })
+        .collect();
+    crate::output::table(&["NAME", "EMAIL", "ROLE", "ACCOUNT"], &rows);
+    Ok(())
+}
+
+async fn set_role(
+    creds: &Credentials,
+    team: &str,
+    account: i64,
+    role_text: &str,
+    json: bool,
+) -> Result<()> {
+    let role = role(role_text)?;
+    let id = team_id(creds, team).await?;
+    teams::set_role(creds, id, account, role).await?;
+    if json {
+        return print_json(&true);
+    }
+    println!("Account {account} is now {} of team {team}.", role.as_str());
+    Ok(())
+}
+
+async fn remove(creds: &Credentials, team: &str, account: i64, json: bool) -> Result<()> {
+    let id = team_id(creds, team).await?;
+    teams::remove_member(creds, id, account).await?;
+    if json {
+        return print_json(&true);
+    }
+    println!("Account {account} is no longer in team {team}.");
     Ok(())
 }
 

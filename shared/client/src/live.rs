@@ -130,6 +130,8 @@ pub async fn watch_with_presence(
 }
 
 /// One connected session of `watch`; returns when the connection ends.
+/// One `select!` over the socket, local saves, presence and the heartbeat;
+/// long because the arms share the engine and the socket.
 pub(crate) async fn session(
     profile: &mut Profile,
     base: &Endpoint,

@@ -165,6 +165,9 @@ pub async fn pull(
     result
 }
 
+// The page loop of a RESO pull with its recoveries (a refused option, a
+// missing nextLink, a window past the page limit, a checkpoint to resume):
+// long because the recoveries share the loop's state, each commented.
 async fn run(
     cache: &mut (dyn ListingSink + Send),
     source: &str,

@@ -242,6 +242,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+// One long function on purpose: the phases of a run (connect, warm up,
+// offer load, drain, converge, report) read top to bottom as the report
+// prints them, and share their counters.
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
     let args = Args::parse();

@@ -137,6 +137,9 @@ pub async fn pull(
     result
 }
 
+// The page loop of a RETS pull (offsets, a server that ignores them, the
+// timestamp windows, checkpoints): long because the recoveries share the
+// loop's state, each commented.
 async fn run(
     cache: &mut (dyn ListingSink + Send),
     source: &str,

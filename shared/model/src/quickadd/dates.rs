@@ -133,6 +133,8 @@ pub(crate) fn date(
     bare_date(toks, today, true)
 }
 
+/// A date without "every": one arm per phrase shape (weekday, "next
+/// week", "in 3 days", "dec 5", "2026-12-05", …); long, but flat.
 fn bare_date(
     toks: &[Tok<'_>],
     today: NaiveDate,
@@ -311,7 +313,8 @@ fn bare_time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime)> {
 }
 
 /// "every …" at the start of `toks`: (tokens used, rule, first date if the
-/// text gives none).
+/// text gives none). One arm per phrase shape ("every monday", "every 3
+/// days", "every month on the 15th", …); long, but flat.
 pub(crate) fn recurrence(
     toks: &[Tok<'_>],
     today: NaiveDate,

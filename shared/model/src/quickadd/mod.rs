@@ -134,6 +134,10 @@ fn tag_body(s: &str) -> &str {
 }
 
 /// Parses `text` as typed at `now` by someone in time zone `tz`.
+///
+/// Long on purpose: one pass over the tokens, each arm claiming its kind
+/// (`#tag`, `@person`, `!priority`, `mls:KEY`, dates, `every …`); split up,
+/// the arms would have to pass the half-built result around.
 pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
     let zone = parse_tz(tz)?;
     let toks = tokenize(text);

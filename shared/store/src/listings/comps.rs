@@ -84,6 +84,8 @@ fn sold_within(l: &Listing, now: DateTime<Utc>, months: u32) -> Option<NaiveDate
 }
 
 /// The comparables of `subject` among `candidates` (see the module docs).
+/// It follows the module docs' five steps in order (candidates, score,
+/// pick, adjust, weigh), so it stays one function.
 pub fn comparables(
     subject: &Listing,
     candidates: &[Listing],

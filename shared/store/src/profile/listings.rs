@@ -72,7 +72,9 @@ impl Profile {
     }
 
     /// Runs `op` on shard documents of `source` (created when missing), all
-    /// in one transaction, re-materializing each one `op` changed.
+    /// in one transaction, re-materializing each one `op` changed. One
+    /// function so the transaction, the document cache and the re-index
+    /// cannot be separated.
     fn write_shards(
         &mut self,
         source: &str,

@@ -166,7 +166,8 @@ fn new_heads(d: &mut Decoder<'_>) -> Result<BTreeMap<String, HeadsInfo>, DecodeE
 }
 
 impl WireMessage {
-    /// Decodes one frame.
+    /// Decodes one frame. One arm per message type checking its required
+    /// fields: long, but flat.
     pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
         let mut d = Decoder::new(frame);
         let len = match d.datatype()? {

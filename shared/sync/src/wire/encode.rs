@@ -13,6 +13,8 @@ impl WireMessage {
         e.into_writer()
     }
 
+    // One arm per message type: long, but flat; the interop tests run it
+    // against the JavaScript and samod peers.
     fn encode_into(
         &self,
         e: &mut Encoder<Vec<u8>>,
