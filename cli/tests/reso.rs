@@ -219,7 +219,7 @@ async fn the_cli_adds_a_reso_connection_and_pulls_with_progress() {
         .await
         .expect("join");
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Added 'fake'"), "{out}");
+    assert!(out.contains("Added RESO 'fake'"), "{out}");
     let (code, out, err) = run(s(&["mls", "test", "fake"]), String::new())
         .await
         .expect("join");

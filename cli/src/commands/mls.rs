@@ -133,14 +133,27 @@ fn add_reso(dir: &std::path::Path, profile: &mut Profile, args: AddResoArgs) -> 
     .normalized();
     source.validate().map_err(|e| UsageError(e.to_string()))?;
     let secret = read_secret("Secret (the bearer token, or the client secret with --client-id)")?;
+    save_connection(dir, profile, &source, &secret, None)
+}
+
+/// Stores a checked connection with its secrets (in the keychain) and says
+/// what comes next.
+fn save_connection(
+    dir: &std::path::Path,
+    profile: &mut Profile,
+    source: &MlsSource,
+    secret: &str,
+    ua_password: Option<&str>,
+) -> Result<()> {
     let stored = profile
-        .add_mls_connection(&secrets(dir)?, &source, &secret, None)
+        .add_mls_connection(&secrets(dir)?, source, secret, ua_password)
         .map_err(|e| UsageError(e.to_string()))?;
     if let Some(warning) = stored.warning() {
         eprintln!("{warning}");
     }
+    let kind = if source.rets.is_some() { "RETS" } else { "RESO" };
     println!(
-        "Added '{}'; `porchlight mls pull {}` fetches its listings.",
+        "Added {kind} '{}'; `porchlight mls pull {}` fetches its listings.",
         source.name, source.name
     );
     Ok(())
@@ -187,17 +200,7 @@ fn add_rets(dir: &std::path::Path, profile: &mut Profile, args: AddRetsArgs) -> 
     } else {
         None
     };
-    let stored = profile
-        .add_mls_connection(&secrets(dir)?, &source, &password, ua.as_deref())
-        .map_err(|e| UsageError(e.to_string()))?;
-    if let Some(warning) = stored.warning() {
-        eprintln!("{warning}");
-    }
-    println!(
-        "Added RETS '{}'; `porchlight mls pull {}` fetches its listings.",
-        source.name, source.name
-    );
-    Ok(())
+    save_connection(dir, profile, &source, &password, ua.as_deref())
 }
 
 fn test(dir: &std::path::Path, profile: &mut Profile, args: TestArgs) -> Result<()> {
