@@ -275,7 +275,9 @@ fn listings_memory() {
         for chunk in
             porchlight_store::listings::synthetic::listings(LISTINGS, 7, "M", now).chunks(25_000)
         {
-            p.import_listings("mls", chunk, false).expect("import");
+            p.listings_mut()
+                .import("mls", chunk, false)
+                .expect("import");
         }
     }
     let desktop = Desktop::start(profile.path());

@@ -109,7 +109,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         "{e}"
     );
     assert_eq!(common::cached(&p).len(), 10);
-    let mark = p.listing_mark("reso").expect("mark").expect("set");
+    let mark = p.listings().mark("reso").expect("mark").expect("set");
     assert_eq!(mark.to_rfc3339(), "2026-11-20T10:09:00+00:00");
     assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(25))));
 
@@ -146,7 +146,8 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         assert!(f.tokens_issued >= 2, "signed in again after the 401");
     }
     let status = p
-        .listing("R01")
+        .listings()
+        .get("R01")
         .expect("R01")
         .mls
         .and_then(|l| l.standard_status);
@@ -173,7 +174,8 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     .expect("incremental");
     assert_eq!((report.import.added, report.import.updated), (1, 1));
     assert_eq!(
-        p.listing("R03")
+        p.listings()
+            .get("R03")
             .expect("R03")
             .mls
             .and_then(|l| l.list_price),
@@ -303,7 +305,8 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
     assert_eq!(report.pages, 3);
     assert_eq!(common::cached(&p).len(), 25);
     assert_eq!(
-        p.listing_mark("reso")
+        p.listings()
+            .mark("reso")
             .expect("mark")
             .map(|m| m.to_rfc3339()),
         Some("2026-11-20T11:24:00+00:00".to_string())
@@ -481,7 +484,12 @@ async fn a_connection_with_a_field_list_asks_for_those_fields_only() {
     let cached = common::cached(&p);
     assert_eq!(cached.len(), 25);
     for key in &cached {
-        let l = p.listing(key).expect("listing").mls.expect("the MLS part");
+        let l = p
+            .listings()
+            .get(key)
+            .expect("listing")
+            .mls
+            .expect("the MLS part");
         assert_eq!(l.other.get("Pool").map(String::as_str), Some("Yes"));
         assert!(!l.other.contains_key("Gazebo"), "{:?}", l.other);
         assert!(l.list_price.is_some() && l.city.is_some());
@@ -673,7 +681,7 @@ async fn expired_photo_links_are_renewed_from_the_mls_and_kept() {
         );
     }
     // The new links are in the cache (and so in the shared listing).
-    let cached = p.listing("R01").expect("listing");
+    let cached = p.listings().get("R01").expect("listing");
     let links = listing_media_urls(cached.mls.as_ref().expect("the MLS record"));
     assert!(links.iter().all(|u| u.ends_with("?sig=2")), "{links:?}");
     // Without the connection's secret, an expired link is a clear error.

@@ -210,10 +210,15 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
     assert_eq!(common::cached(&p).len(), 10, "two whole pages are in");
     assert_eq!(seen.last().map(|s| (s.done, s.total)), Some((10, Some(23))));
     assert!(
-        p.listing_mark("mls").expect("mark").is_none(),
+        p.listings().mark("mls").expect("mark").is_none(),
         "the mark waits for the whole query"
     );
-    assert!(p.listing_checkpoint("mls").expect("checkpoint").is_some());
+    assert!(
+        p.listings()
+            .checkpoint("mls")
+            .expect("checkpoint")
+            .is_some()
+    );
     assert_eq!(fake.lock().expect("fake").logouts, 1, "logged out even so");
 
     // Back up, with a busy reply, a 503, a 429 and an expiring session on
@@ -249,14 +254,22 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         );
         assert!(f.violations.is_empty(), "{:?}", f.violations);
     }
-    assert!(p.listing_checkpoint("mls").expect("checkpoint").is_none());
+    assert!(
+        p.listings()
+            .checkpoint("mls")
+            .expect("checkpoint")
+            .is_none()
+    );
     assert_eq!(
-        p.listing_mark("mls").expect("mark").map(|m| m.to_rfc3339()),
+        p.listings()
+            .mark("mls")
+            .expect("mark")
+            .map(|m| m.to_rfc3339()),
         Some("2026-11-20T09:22:00+00:00".to_string())
     );
     // Lookups decoded by Value; Latin-1 and a bad reference survive.
     fn l(p: &Profile, k: &str) -> porchlight_store::listings::Listing {
-        p.listing(k).expect("listing").mls.expect("mls")
+        p.listings().get(k).expect("listing").mls.expect("mls")
     }
     assert_eq!(
         l(&p, "T00").standard_status.map(|s| s.as_str()),

@@ -127,7 +127,8 @@ async fn cold_sync_of_a_shared_listing_cache() {
     let count = |dir: &Path| {
         porchlight_store::Profile::open(dir, porchlight_store::OpenOptions::default())
             .expect("profile")
-            .all_listings()
+            .listings()
+            .all()
             .expect("listings")
             .len()
     };

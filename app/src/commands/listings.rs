@@ -83,12 +83,12 @@ pub fn search_listings(
         sort,
         limit: Some(filter.limit.unwrap_or(2000).min(10_000)),
     };
-    Ok(state.profile()?.search_listings(&query)?)
+    Ok(state.profile()?.listings().search(&query)?)
 }
 
 #[tauri::command(async)]
 pub fn get_listing(state: State<'_, AppState>, key: String) -> Result<CachedListing> {
-    Ok(state.profile()?.listing(&key)?)
+    Ok(state.profile()?.listings().get(&key)?)
 }
 
 #[tauri::command(async)]
@@ -97,7 +97,7 @@ pub fn add_listing_note(
     key: String,
     text: String,
 ) -> Result<CachedListing> {
-    Ok(state.profile()?.add_listing_note(&key, &text)?)
+    Ok(state.profile()?.listings_mut().add_note(&key, &text)?)
 }
 
 #[tauri::command(async)]
@@ -107,12 +107,12 @@ pub fn tag_listing(
     tag: String,
     on: bool,
 ) -> Result<CachedListing> {
-    Ok(state.profile()?.tag_listing(&key, &tag, on)?)
+    Ok(state.profile()?.listings_mut().tag(&key, &tag, on)?)
 }
 
 #[tauri::command(async)]
 pub fn listing_comps(state: State<'_, AppState>, key: String) -> Result<Comps> {
-    Ok(state.profile()?.listing_comps(&key, 6)?.1)
+    Ok(state.profile()?.listings().comps(&key, 6)?.1)
 }
 
 /// Market statistics by "city" or "postal" over `months`.
@@ -131,5 +131,5 @@ pub fn market_stats(
             )));
         }
     };
-    Ok(state.profile()?.listing_stats(by_postal, months)?)
+    Ok(state.profile()?.listings().stats(by_postal, months)?)
 }

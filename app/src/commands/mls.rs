@@ -309,8 +309,8 @@ pub fn mls_connections(state: State<'_, AppState>) -> Result<Vec<MlsConnection>>
         .map(|s| {
             Ok(MlsConnection {
                 kind: s.kind().to_string(),
-                last_change: profile.listing_mark(&s.name)?.map(|m| m.to_rfc3339()),
-                unfinished: profile.listing_checkpoint(&s.name)?.is_some(),
+                last_change: profile.listings().mark(&s.name)?.map(|m| m.to_rfc3339()),
+                unfinished: profile.listings().checkpoint(&s.name)?.is_some(),
                 class: s.rets.as_ref().map(|r| r.class.clone()),
                 user: s.rets.as_ref().map(|r| r.username.clone()),
                 name: s.name,
@@ -393,7 +393,7 @@ pub async fn pull_mls(
 /// The listing's cached photos; `None` when they were never fetched.
 #[tauri::command(async)]
 pub fn listing_photos(state: State<'_, AppState>, key: String) -> Result<Option<Vec<PhotoThumb>>> {
-    let listing = state.profile()?.listing(&key)?;
+    let listing = state.profile()?.listings().get(&key)?;
     let cache = PhotoCache::new(&state.dir);
     match cache
         .photos(&listing.source, &listing.key)
@@ -435,7 +435,7 @@ pub async fn fetch_listing_photos(
 /// One cached photo at full size, as a data URL.
 #[tauri::command(async)]
 pub fn listing_photo(state: State<'_, AppState>, key: String, number: u32) -> Result<String> {
-    let listing = state.profile()?.listing(&key)?;
+    let listing = state.profile()?.listings().get(&key)?;
     let photos = PhotoCache::new(&state.dir)
         .photos(&listing.source, &listing.key)
         .map_err(photo_error)?
@@ -453,7 +453,7 @@ pub fn favourite_listing(
     key: String,
     on: bool,
 ) -> Result<CachedListing> {
-    Ok(state.profile()?.favourite_listing(&key, on)?)
+    Ok(state.profile()?.listings_mut().favourite(&key, on)?)
 }
 
 /// Sets the showing status (requested, scheduled, shown, offer,
@@ -467,7 +467,8 @@ pub fn set_listing_showing(
     let status = status.filter(|s| !s.trim().is_empty());
     Ok(state
         .profile()?
-        .set_listing_showing(&key, status.as_deref())?)
+        .listings_mut()
+        .set_showing(&key, status.as_deref())?)
 }
 
 /// Writes the comparables report (HTML that prints well to PDF) to the
@@ -476,7 +477,7 @@ pub fn set_listing_showing(
 pub fn export_comps_report(state: State<'_, AppState>, key: String) -> Result<String> {
     let (html, name) = {
         let profile = state.profile()?;
-        let (subject, comps) = profile.listing_comps(&key, 6)?;
+        let (subject, comps) = profile.listings().comps(&key, 6)?;
         let mls = subject.mls.ok_or_else(|| {
             AppError::Invalid(format!(
                 "{key} is no longer returned by the MLS; there are no facts to report on"

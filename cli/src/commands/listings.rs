@@ -64,7 +64,7 @@ fn photos(
         offline,
     } = args;
     let key = key.as_str();
-    let listing = profile.listing(key)?;
+    let listing = profile.listings().get(key)?;
     let cache = PhotoCache::new(dir);
     let cached = cache.photos(&listing.source, &listing.key)?;
     let photos = match cached {
@@ -170,7 +170,7 @@ fn search(profile: &mut Profile, args: SearchArgs, json: bool) -> Result<()> {
         },
         limit: Some(limit),
     };
-    let found = profile.search_listings(&query)?;
+    let found = profile.listings().search(&query)?;
     if json {
         return print_json(&found);
     }
@@ -180,12 +180,12 @@ fn search(profile: &mut Profile, args: SearchArgs, json: bool) -> Result<()> {
 
 fn show_listing(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
     let ShowArgs { key } = args;
-    show(&profile.listing(&key)?, json)
+    show(&profile.listings().get(&key)?, json)
 }
 
 fn export_csv(profile: &mut Profile, args: ExportArgs) -> Result<()> {
     let ExportArgs { output, .. } = args;
-    let all = profile.all_listings()?;
+    let all = profile.listings().all()?;
     let bytes = csv::write(&all).map_err(|e| UsageError(e.to_string()))?;
     match output {
         Some(path) => {
@@ -205,28 +205,33 @@ fn export_csv(profile: &mut Profile, args: ExportArgs) -> Result<()> {
 
 fn note(profile: &mut Profile, args: NoteArgs, json: bool) -> Result<()> {
     let NoteArgs { key, text } = args;
-    show(&profile.add_listing_note(&key, &text)?, json)
+    show(&profile.listings_mut().add_note(&key, &text)?, json)
 }
 
 fn tag(profile: &mut Profile, args: TagArgs, json: bool) -> Result<()> {
     let TagArgs { key, tag, remove } = args;
-    show(&profile.tag_listing(&key, &tag, !remove)?, json)
+    show(&profile.listings_mut().tag(&key, &tag, !remove)?, json)
 }
 
 fn fav(profile: &mut Profile, args: FavArgs, json: bool) -> Result<()> {
     let FavArgs { key, remove } = args;
-    show(&profile.favourite_listing(&key, !remove)?, json)
+    show(&profile.listings_mut().favourite(&key, !remove)?, json)
 }
 
 fn showing(profile: &mut Profile, args: ShowingArgs, json: bool) -> Result<()> {
     let ShowingArgs { key, status, clear } = args;
     let status = if clear { None } else { status };
-    show(&profile.set_listing_showing(&key, status.as_deref())?, json)
+    show(
+        &profile
+            .listings_mut()
+            .set_showing(&key, status.as_deref())?,
+        json,
+    )
 }
 
 fn comps(profile: &mut Profile, args: CompsArgs, json: bool) -> Result<()> {
     let CompsArgs { key, count, html } = args;
-    let (subject, comps) = profile.listing_comps(&key, count)?;
+    let (subject, comps) = profile.listings().comps(&key, count)?;
     if let Some(path) = &html {
         let Some(mls) = &subject.mls else {
             return Err(UsageError(format!(
@@ -290,7 +295,9 @@ fn comps(profile: &mut Profile, args: CompsArgs, json: bool) -> Result<()> {
 
 fn stats(profile: &mut Profile, args: StatsArgs, json: bool) -> Result<()> {
     let StatsArgs { by, months } = args;
-    let stats = profile.listing_stats(matches!(by, StatsBy::Postal), months)?;
+    let stats = profile
+        .listings()
+        .stats(matches!(by, StatsBy::Postal), months)?;
     if json {
         return print_json(&stats);
     }

@@ -151,7 +151,11 @@ fn save_connection(
     if let Some(warning) = stored.warning() {
         eprintln!("{warning}");
     }
-    let kind = if source.rets.is_some() { "RETS" } else { "RESO" };
+    let kind = if source.rets.is_some() {
+        "RETS"
+    } else {
+        "RESO"
+    };
     println!(
         "Added {kind} '{}'; `porchlight mls pull {}` fetches its listings.",
         source.name, source.name
@@ -221,7 +225,8 @@ fn list(profile: &mut Profile, json: bool) -> Result<()> {
     }
     for s in sources {
         let mark = profile
-            .listing_mark(&s.name)?
+            .listings()
+            .mark(&s.name)?
             .map(|m| m.to_rfc3339())
             .unwrap_or_else(|| "never pulled".into());
         match &s.rets {
@@ -373,7 +378,9 @@ fn import_csv(profile: &mut Profile, args: ImportCsvArgs, json: bool) -> Result<
     let listings = report
         .accept(skip_bad)
         .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-    let done = profile.import_listings(&source, &listings, reconcile)?;
+    let done = profile
+        .listings_mut()
+        .import(&source, &listings, reconcile)?;
     if json {
         return print_json(&serde_json::json!({ "import": done, "skipped": skipped }));
     }

@@ -307,7 +307,7 @@ pub fn share_listings(
 ) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     let id = runtime()?.block_on(team_id(&creds, team))?;
-    let shards = profile.share_listings(source, id)?;
+    let shards = profile.listings_mut().share(source, id)?;
     if shards == 0 {
         return Err(UsageError(format!(
             "there are no listings from '{source}' to share; import some first (`porchlight mls import-csv`)"

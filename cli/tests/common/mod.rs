@@ -117,7 +117,8 @@ pub use porchlight_testkit::jpeg::jpeg_image;
 /// The keys of every cached listing, sorted.
 pub fn cached(p: &porchlight_store::Profile) -> Vec<String> {
     let mut keys: Vec<String> = p
-        .search_listings(&porchlight_store::profile::ListingQuery {
+        .listings()
+        .search(&porchlight_store::profile::ListingQuery {
             limit: Some(1000),
             ..Default::default()
         })

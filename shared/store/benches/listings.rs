@@ -49,7 +49,10 @@ fn main() {
 
     let first = synthetic::listings(n, 1, "A", until);
     let t = Instant::now();
-    let report = p.import_listings("mls", &first, false).expect("import");
+    let report = p
+        .listings_mut()
+        .import("mls", &first, false)
+        .expect("import");
     let import = t.elapsed();
     println!(
         "listings-bench: import {n} listings into a fresh profile: {:.2} s ({} added, {} shards)",
@@ -58,7 +61,10 @@ fn main() {
         report.shards
     );
     let t = Instant::now();
-    let again = p.import_listings("mls", &first, false).expect("re-import");
+    let again = p
+        .listings_mut()
+        .import("mls", &first, false)
+        .expect("re-import");
     println!(
         "listings-bench: re-import of the same {n} (nothing changed): {:.2} s ({} unchanged)",
         t.elapsed().as_secs_f64(),
@@ -66,7 +72,9 @@ fn main() {
     );
     let second = synthetic::listings(n, 2, "B", until);
     let t = Instant::now();
-    p.import_listings("mls", &second, false).expect("import");
+    p.listings_mut()
+        .import("mls", &second, false)
+        .expect("import");
     println!(
         "listings-bench: import {n} more (cache now {}): {:.2} s",
         2 * n,
@@ -97,7 +105,7 @@ fn main() {
             ..ListingQuery::default()
         };
         let t = Instant::now();
-        hits += p.search_listings(&q).expect("search").len();
+        hits += p.listings().search(&q).expect("search").len();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
@@ -111,7 +119,9 @@ fn main() {
         hits as f64 / times.len() as f64
     );
     let t = Instant::now();
-    p.add_listing_note("A17", "Bench note").expect("note");
+    p.listings_mut()
+        .add_note("A17", "Bench note")
+        .expect("note");
     println!(
         "listings-bench: one team note (loads its shard, rewrites the one listing's rows): {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0

@@ -45,6 +45,33 @@ const MAX_CACHED_DOCS: usize = 160;
 /// Where a listing's showing can stand.
 pub const SHOWING_STATUSES: [&str; 5] = ["requested", "scheduled", "shown", "offer", "cancelled"];
 
+/// The listing cache, for reading: `profile.listings()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Listings<'p> {
+    p: &'p Profile,
+}
+
+/// The listing cache, for writing: `profile.listings_mut()`. Every write is
+/// one transaction.
+#[derive(Debug)]
+pub struct ListingsMut<'p> {
+    p: &'p mut Profile,
+}
+
+impl Profile {
+    /// Reads the listing cache: search, one listing, comparables, stats, and
+    /// each source's mark, checkpoint and vendor-limit usage.
+    pub fn listings(&self) -> Listings<'_> {
+        Listings { p: self }
+    }
+
+    /// Writes the listing cache: imports, the team's notes, tags,
+    /// favourites and showings, sharing, and each source's bookkeeping.
+    pub fn listings_mut(&mut self) -> ListingsMut<'_> {
+        ListingsMut { p: self }
+    }
+}
+
 impl Profile {
     /// The workspace whose shards hold `source`'s listings: the one the
     /// first shard this profile got (imported, or synced from a teammate)
@@ -180,11 +207,105 @@ impl Profile {
         Ok(written)
     }
 
+    /// Merges a synced copy of a listing shard into the local one and
+    /// re-materializes it; true when anything changed.
+    pub(crate) fn absorb_shard(&mut self, id: DocumentId, synced: &mut AutoCommit) -> Result<bool> {
+        let actor = self.actor.clone();
+        self.store.write(|tx| {
+            let mut loaded = Self::refresh(tx, id, None, &actor)?;
+            let heads = loaded.doc.get_heads();
+            loaded.doc.merge(synced)?;
+            if loaded.doc.get_heads() == heads {
+                return Ok(false);
+            }
+            let shard = ListingShardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
+            Self::adopt_shard_scope(tx, &shard)?;
+            materialize::put_listing_shard(tx, id, &shard.listings())?;
+            loaded.doc = shard.into_doc();
+            Self::persist(tx, id, &mut loaded, &heads)?;
+            Ok(true)
+        })
+    }
+
+    /// Where a cached listing lives: (source, its key).
+    fn locate_listing(&self, key: &str) -> Result<(String, String)> {
+        let key = key.trim();
+        self.store()
+            .conn()
+            .prepare_cached("SELECT source, listing_key FROM listings WHERE listing_key = ?1 ORDER BY source LIMIT 1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => CoreError::UnknownListing(key.to_string()),
+                e => e.into(),
+            })
+    }
+
+    /// One change to the team's layer of one listing, in its shard.
+    fn edit_team_layer(
+        &mut self,
+        key: &str,
+        what: &'static str,
+        edit: impl Fn(&mut ListingShardDoc, &str) -> Result<()>,
+    ) -> Result<CachedListing> {
+        let (source, key) = self.locate_listing(key)?;
+        let user = self.user.clone();
+        self.write_shards(
+            &source,
+            &BTreeSet::from([shard_of(&key)]),
+            |_, shard| {
+                edit(shard, &key)?;
+                Ok(ShardChange::One(key.clone()))
+            },
+            ChangeNote::new(what, &user),
+        )?;
+        self.listings().get(&key)
+    }
+}
+
+impl Listings<'_> {
+    /// The newest `ModificationTimestamp` replicated from `source`.
+    pub fn mark(&self, source: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(
+            meta_get(self.p.store().conn(), &format!("listing-mark:{source}"))?
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc)),
+        )
+    }
+
+    /// Where an unfinished pull of `source` got to (the importer's own
+    /// note, e.g. the RETS query and offset), if one did not finish.
+    pub fn checkpoint(&self, source: &str) -> Result<Option<String>> {
+        meta_get(
+            self.p.store().conn(),
+            &format!("listing-checkpoint:{source}"),
+        )
+    }
+
+    /// What `source`'s connection has used of its vendor's limits (JSON,
+    /// kept between pulls so a daily cap holds across runs).
+    pub fn usage(&self, source: &str) -> Result<Option<String>> {
+        meta_get(self.p.store().conn(), &format!("mls-usage:{source}"))
+    }
+
+    /// One cached listing, by its ListingKey.
+    pub fn get(&self, key: &str) -> Result<CachedListing> {
+        let (source, key) = self.p.locate_listing(key)?;
+        let json: String = self
+            .p
+            .store()
+            .conn()
+            .prepare_cached("SELECT json FROM listings WHERE source = ?1 AND listing_key = ?2")?
+            .query_row([&source, &key], |r| r.get(0))?;
+        decode_row(&json, "listing")
+    }
+}
+
+impl ListingsMut<'_> {
     /// Imports `listings` from `source` (a name for the MLS or file they
     /// came from) into the cache. With `reconcile`, listings of `source`
     /// that are not in `listings` leave the cache (a full pull: the MLS no
     /// longer returns them); their team notes stay.
-    pub fn import_listings(
+    pub fn import(
         &mut self,
         source: &str,
         listings: &[Listing],
@@ -210,8 +331,8 @@ impl Profile {
         };
         let mut report = ListingImport::default();
         let keep: HashSet<&str> = listings.iter().map(|l| l.listing_key.as_str()).collect();
-        let user = self.user.clone();
-        report.shards = self.write_shards(
+        let user = self.p.user.clone();
+        report.shards = self.p.write_shards(
             source,
             &shards,
             |n, shard| {
@@ -253,35 +374,15 @@ impl Profile {
         Ok(report)
     }
 
-    /// Merges a synced copy of a listing shard into the local one and
-    /// re-materializes it; true when anything changed.
-    pub(crate) fn absorb_shard(&mut self, id: DocumentId, synced: &mut AutoCommit) -> Result<bool> {
-        let actor = self.actor.clone();
-        self.store.write(|tx| {
-            let mut loaded = Self::refresh(tx, id, None, &actor)?;
-            let heads = loaded.doc.get_heads();
-            loaded.doc.merge(synced)?;
-            if loaded.doc.get_heads() == heads {
-                return Ok(false);
-            }
-            let shard = ListingShardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
-            Self::adopt_shard_scope(tx, &shard)?;
-            materialize::put_listing_shard(tx, id, &shard.listings())?;
-            loaded.doc = shard.into_doc();
-            Self::persist(tx, id, &mut loaded, &heads)?;
-            Ok(true)
-        })
-    }
-
     /// Shares every shard of `source` with a relay team (by the team's id
     /// there): the next sync sends them, and teammates without MLS access
     /// get the same cache.
-    pub fn share_listings(&mut self, source: &str, team: i64) -> Result<usize> {
-        let scope = self.listing_scope(source.trim())?;
+    pub fn share(&mut self, source: &str, team: i64) -> Result<usize> {
+        let scope = self.p.listing_scope(source.trim())?;
         let ids: Vec<DocumentId> = (0..SHARDS)
             .map(|n| shard_id(scope, source.trim(), n))
             .collect();
-        self.store.write(|tx| {
+        self.p.store.write(|tx| {
             let mut shared = 0;
             for id in &ids {
                 if chunks::version(tx, *id)? > 0 {
@@ -293,51 +394,26 @@ impl Profile {
         })
     }
 
-    /// The newest `ModificationTimestamp` replicated from `source`.
-    pub fn listing_mark(&self, source: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-        Ok(
-            meta_get(self.store().conn(), &format!("listing-mark:{source}"))?
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&chrono::Utc)),
-        )
-    }
-
     /// Moves `source`'s mark forward to `at` (never back).
-    pub fn set_listing_mark(
-        &mut self,
-        source: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        if self.listing_mark(source)?.is_some_and(|m| m >= at) {
+    pub fn set_mark(&mut self, source: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        if self.p.listings().mark(source)?.is_some_and(|m| m >= at) {
             return Ok(());
         }
         let key = format!("listing-mark:{source}");
         let text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        self.store.write(|tx| meta_set(tx, &key, &text))
-    }
-
-    /// Where an unfinished pull of `source` got to (the importer's own
-    /// note, e.g. the RETS query and offset), if one did not finish.
-    pub fn listing_checkpoint(&self, source: &str) -> Result<Option<String>> {
-        meta_get(self.store().conn(), &format!("listing-checkpoint:{source}"))
-    }
-
-    /// What `source`'s connection has used of its vendor's limits (JSON,
-    /// kept between pulls so a daily cap holds across runs).
-    pub fn mls_usage(&self, source: &str) -> Result<Option<String>> {
-        meta_get(self.store().conn(), &format!("mls-usage:{source}"))
+        self.p.store.write(|tx| meta_set(tx, &key, &text))
     }
 
     /// Saves what [`Self::mls_usage`] reads.
-    pub fn set_mls_usage(&mut self, source: &str, usage: &str) -> Result<()> {
+    pub fn set_usage(&mut self, source: &str, usage: &str) -> Result<()> {
         let key = format!("mls-usage:{source}");
-        self.store.write(|tx| meta_set(tx, &key, usage))
+        self.p.store.write(|tx| meta_set(tx, &key, usage))
     }
 
     /// Records (or, with `None`, clears) `source`'s pull checkpoint.
-    pub fn set_listing_checkpoint(&mut self, source: &str, note: Option<&str>) -> Result<()> {
+    pub fn set_checkpoint(&mut self, source: &str, note: Option<&str>) -> Result<()> {
         let key = format!("listing-checkpoint:{source}");
-        self.store.write(|tx| match note {
+        self.p.store.write(|tx| match note {
             Some(n) => meta_set(tx, &key, n),
             None => {
                 tx.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
@@ -349,10 +425,10 @@ impl Profile {
     /// Drops the MLS records of `source` whose keys are not in `keep` (the
     /// source no longer returns them); the team's layer stays. Returns how
     /// many went.
-    pub fn reconcile_listings(&mut self, source: &str, keep: &HashSet<String>) -> Result<usize> {
+    pub fn reconcile(&mut self, source: &str, keep: &HashSet<String>) -> Result<usize> {
         let mut removed = 0;
-        let user = self.user.clone();
-        self.write_shards(
+        let user = self.p.user.clone();
+        self.p.write_shards(
             source,
             &(0..SHARDS).collect(),
             |_, shard| {
@@ -372,47 +448,23 @@ impl Profile {
         Ok(removed)
     }
 
-    /// Where a cached listing lives: (source, its key).
-    fn locate_listing(&self, key: &str) -> Result<(String, String)> {
-        let key = key.trim();
-        self.store()
-            .conn()
-            .prepare_cached("SELECT source, listing_key FROM listings WHERE listing_key = ?1 ORDER BY source LIMIT 1")?
-            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => CoreError::UnknownListing(key.to_string()),
-                e => e.into(),
-            })
-    }
-
-    /// One cached listing, by its ListingKey.
-    pub fn listing(&self, key: &str) -> Result<CachedListing> {
-        let (source, key) = self.locate_listing(key)?;
-        let json: String = self
-            .store()
-            .conn()
-            .prepare_cached("SELECT json FROM listings WHERE source = ?1 AND listing_key = ?2")?
-            .query_row([&source, &key], |r| r.get(0))?;
-        decode_row(&json, "listing")
-    }
-
     /// Adds a team note to a listing (kept through re-imports).
-    pub fn add_listing_note(&mut self, key: &str, text: &str) -> Result<CachedListing> {
+    pub fn add_note(&mut self, key: &str, text: &str) -> Result<CachedListing> {
         let text = text.trim();
         if text.is_empty() {
             return Err(CoreError::Model(crate::ModelError::EmptyName {
                 what: "note",
             }));
         }
-        let (source, key) = self.locate_listing(key)?;
+        let (source, key) = self.p.locate_listing(key)?;
         let note = ListingNote {
             id: DocumentId::random().to_string(),
-            author: self.user.clone(),
-            at: self.now(),
+            author: self.p.user.clone(),
+            at: self.p.now(),
             text: text.to_string(),
         };
-        let user = self.user.clone();
-        self.write_shards(
+        let user = self.p.user.clone();
+        self.p.write_shards(
             &source,
             &BTreeSet::from([shard_of(&key)]),
             |_, shard| {
@@ -421,36 +473,33 @@ impl Profile {
             },
             ChangeNote::new("listing.note", &user),
         )?;
-        self.listing(&key)
+        self.p.listings().get(&key)
     }
 
     /// Tags a listing (or untags it).
-    pub fn tag_listing(&mut self, key: &str, tag: &str, on: bool) -> Result<CachedListing> {
+    pub fn tag(&mut self, key: &str, tag: &str, on: bool) -> Result<CachedListing> {
         let tag = tag.trim().trim_start_matches('#').to_lowercase();
         if tag.is_empty() {
             return Err(CoreError::Model(crate::ModelError::EmptyName {
                 what: "tag",
             }));
         }
-        self.edit_team_layer(key, "listing.tag", |shard, key| {
+        self.p.edit_team_layer(key, "listing.tag", |shard, key| {
             Ok(shard.set_tag(key, &tag, on)?)
         })
     }
 
     /// Marks a listing as a team favourite (or not).
-    pub fn favourite_listing(&mut self, key: &str, on: bool) -> Result<CachedListing> {
-        self.edit_team_layer(key, "listing.favourite", |shard, key| {
-            Ok(shard.set_favourite(key, on)?)
-        })
+    pub fn favourite(&mut self, key: &str, on: bool) -> Result<CachedListing> {
+        self.p
+            .edit_team_layer(key, "listing.favourite", |shard, key| {
+                Ok(shard.set_favourite(key, on)?)
+            })
     }
 
     /// Sets where a listing's showing stands (one of [`SHOWING_STATUSES`]),
     /// or clears it with `None`.
-    pub fn set_listing_showing(
-        &mut self,
-        key: &str,
-        status: Option<&str>,
-    ) -> Result<CachedListing> {
+    pub fn set_showing(&mut self, key: &str, status: Option<&str>) -> Result<CachedListing> {
         let status = match status.map(|s| s.trim().to_lowercase()) {
             Some(s) if !SHOWING_STATUSES.contains(&s.as_str()) => {
                 return Err(CoreError::Model(crate::ModelError::InvalidValue {
@@ -461,30 +510,10 @@ impl Profile {
             }
             other => other,
         };
-        self.edit_team_layer(key, "listing.showing", |shard, key| {
-            Ok(shard.set_showing(key, status.as_deref())?)
-        })
-    }
-
-    /// One change to the team's layer of one listing, in its shard.
-    fn edit_team_layer(
-        &mut self,
-        key: &str,
-        what: &'static str,
-        edit: impl Fn(&mut ListingShardDoc, &str) -> Result<()>,
-    ) -> Result<CachedListing> {
-        let (source, key) = self.locate_listing(key)?;
-        let user = self.user.clone();
-        self.write_shards(
-            &source,
-            &BTreeSet::from([shard_of(&key)]),
-            |_, shard| {
-                edit(shard, &key)?;
-                Ok(ShardChange::One(key.clone()))
-            },
-            ChangeNote::new(what, &user),
-        )?;
-        self.listing(&key)
+        self.p
+            .edit_team_layer(key, "listing.showing", |shard, key| {
+                Ok(shard.set_showing(key, status.as_deref())?)
+            })
     }
 }
 

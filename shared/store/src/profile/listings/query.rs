@@ -47,47 +47,50 @@ impl Profile {
         }
         Ok(out)
     }
+}
 
+impl Listings<'_> {
     /// Every cached listing the MLS still has, by source and key.
-    pub fn all_listings(&self) -> Result<Vec<Listing>> {
-        self.mls_records("1 = 1", &[])
+    pub fn all(&self) -> Result<Vec<Listing>> {
+        self.p.mls_records("1 = 1", &[])
     }
 
     /// Comparable sales of a cached listing and its estimated value range
     /// (the method is documented in [`crate::listings::comps`]).
-    pub fn listing_comps(&self, key: &str, count: usize) -> Result<(CachedListing, Comps)> {
-        let subject = self.listing(key)?;
+    pub fn comps(&self, key: &str, count: usize) -> Result<(CachedListing, Comps)> {
+        let subject = self.get(key)?;
         let Some(mls) = subject.mls.clone() else {
             return Err(CoreError::UnknownListing(format!(
                 "{key} (the MLS no longer returns it, so there is nothing to compare)"
             )));
         };
-        let since = (self.now().date_naive() - chrono::Duration::days(370)).to_string();
+        let since = (self.p.now().date_naive() - chrono::Duration::days(370)).to_string();
         // Recent sales nearby: the same city or postal code, or within about
         // 15 km of the subject's coordinates.
         let (lat, lon) = (
             mls.latitude.unwrap_or(1000.0),
             mls.longitude.unwrap_or(1000.0),
         );
-        let candidates = self.mls_records(
+        let candidates = self.p.mls_records(
             "status = 'Closed' AND close_date >= ?1 AND (city = ?2 COLLATE NOCASE OR postal_code = ?3
              OR (latitude BETWEEN ?4 - 0.15 AND ?4 + 0.15 AND longitude BETWEEN ?5 - 0.2 AND ?5 + 0.2))",
             &[&since, &mls.city, &mls.postal_code, &lat, &lon],
         )?;
-        let comps = comparables(&mls, &candidates, self.now(), count.clamp(1, 50));
+        let comps = comparables(&mls, &candidates, self.p.now(), count.clamp(1, 50));
         Ok((subject, comps))
     }
 
     /// Market statistics by city or postal code over the last `months`.
-    pub fn listing_stats(&self, by_postal_code: bool, months: u32) -> Result<Vec<MarketStats>> {
+    pub fn stats(&self, by_postal_code: bool, months: u32) -> Result<Vec<MarketStats>> {
         let months = months.clamp(1, 120);
         let since = self
+            .p
             .now()
             .date_naive()
             .checked_sub_months(chrono::Months::new(months))
             .unwrap_or_default()
             .to_string();
-        let records = self.mls_records(
+        let records = self.p.mls_records(
             "status = 'Active' OR (status = 'Closed' AND close_date >= ?1)",
             &[&since],
         )?;
@@ -100,13 +103,13 @@ impl Profile {
                     l.city.clone()
                 }
             },
-            self.now(),
+            self.p.now(),
             months,
         ))
     }
 
     /// Listings the MLS still has that match `query`.
-    pub fn search_listings(&self, query: &ListingQuery) -> Result<Vec<CachedListing>> {
+    pub fn search(&self, query: &ListingQuery) -> Result<Vec<CachedListing>> {
         let mut sql = String::from("SELECT l.json FROM listings l");
         let mut clauses = vec!["l.in_mls = 1".to_string()];
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
@@ -180,7 +183,7 @@ impl Profile {
         sql.push_str(&clauses.join(" AND "));
         sql.push_str(&order);
         sql.push_str(&format!(" LIMIT {}", query.limit.unwrap_or(50).min(10_000)));
-        let mut stmt = self.store().conn().prepare_cached(&sql)?;
+        let mut stmt = self.p.store().conn().prepare_cached(&sql)?;
         let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let rows = stmt.query_map(params.as_slice(), |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
