@@ -55,13 +55,15 @@ fn ui_timings() {
     let profile = tempfile::tempdir().expect("profile");
     {
         let mut p = bench_profile(profile.path());
-        p.create_board(
-            "Big board",
-            &["To do".into(), "Doing".into(), "Done".into()],
-        )
-        .expect("board");
+        p.boards_mut()
+            .create(
+                "Big board",
+                &["To do".into(), "Doing".into(), "Done".into()],
+            )
+            .expect("board");
         for i in 0..TASKS {
-            p.quick_add("Big board", &format!("Listing task {i} #bench"))
+            p.tasks_mut()
+                .quick_add("Big board", &format!("Listing task {i} #bench"))
                 .expect("task");
         }
     }

@@ -20,15 +20,15 @@ pub struct BoardView {
 
 #[tauri::command(async)]
 pub fn list_boards(state: State<'_, AppState>) -> Result<Vec<BoardSummary>> {
-    Ok(state.profile()?.boards()?)
+    Ok(state.profile()?.boards().list()?)
 }
 
 /// A [`BoardView`] as JSON, its tasks passed through from the materialized
 /// table undecoded (a board of thousands of tasks opens without decoding
 /// and re-encoding each one).
 pub fn board_view_json(profile: &Profile, key: &str) -> Result<String> {
-    let board = profile.board(key)?;
-    let tasks = profile.list_tasks_json(&TaskQuery {
+    let board = profile.boards().get(key)?;
+    let tasks = profile.tasks().list_json(&TaskQuery {
         board: Some(board.id),
         ..TaskQuery::default()
     })?;
@@ -45,7 +45,7 @@ pub fn open_board(state: State<'_, AppState>, board: String) -> Result<Response>
 
 #[tauri::command(async)]
 pub fn create_board(app: AppHandle, state: State<'_, AppState>, name: String) -> Result<Board> {
-    let board = state.profile()?.create_board(&name, &[])?;
+    let board = state.profile()?.boards_mut().create(&name, &[])?;
     super::changed_locally(&app, &board.id);
     Ok(board)
 }
@@ -55,7 +55,7 @@ pub fn create_board(app: AppHandle, state: State<'_, AppState>, name: String) ->
 #[tauri::command(async)]
 pub fn set_viewing(state: State<'_, AppState>, board: Option<String>) -> Result<()> {
     let doc = match board {
-        Some(key) => Some(state.profile()?.resolve_board(&key)?.to_string()),
+        Some(key) => Some(state.profile()?.boards().resolve(&key)?.to_string()),
         None => None,
     };
     state.viewing.send_replace(doc);
@@ -75,13 +75,16 @@ mod tests {
             now: None,
         })
         .expect("profile");
-        p.create_board("Oak St", &["To do".into(), "Done".into()])
+        p.boards_mut()
+            .create("Oak St", &["To do".into(), "Done".into()])
             .expect("board");
-        p.quick_add("Oak St", "Call the seller tomorrow #followup")
+        p.tasks_mut()
+            .quick_add("Oak St", "Call the seller tomorrow #followup")
             .expect("task");
-        let board = p.board("Oak St").expect("board");
+        let board = p.boards().get("Oak St").expect("board");
         let tasks = p
-            .list_tasks(&TaskQuery {
+            .tasks()
+            .list(&TaskQuery {
                 board: Some(board.id),
                 ..TaskQuery::default()
             })

@@ -528,5 +528,5 @@ pub fn listing_tasks(
     state: State<'_, AppState>,
     key: String,
 ) -> Result<Vec<porchlight_store::model::Task>> {
-    Ok(state.profile()?.tasks_for_listing(&key)?)
+    Ok(state.profile()?.tasks().for_listing(&key)?)
 }

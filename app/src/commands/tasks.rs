@@ -24,14 +24,14 @@ pub fn quick_add(
     board: String,
     text: String,
 ) -> Result<Task> {
-    let (task, _) = state.profile()?.quick_add(&board, &text)?;
+    let (task, _) = state.profile()?.tasks_mut().quick_add(&board, &text)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
 
 #[tauri::command(async)]
 pub fn get_task(state: State<'_, AppState>, task: String) -> Result<Task> {
-    Ok(state.profile()?.task(&task)?)
+    Ok(state.profile()?.tasks().get(&task)?)
 }
 
 /// Moves a task to `column` at `index` among its cards (drag and drop, or
@@ -44,7 +44,10 @@ pub fn move_task(
     column: String,
     index: Option<usize>,
 ) -> Result<Task> {
-    let task = state.profile()?.move_task(&task, Some(&column), index)?;
+    let task = state
+        .profile()?
+        .tasks_mut()
+        .move_to(&task, Some(&column), index)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -110,7 +113,7 @@ pub fn update_task(
         add_listings: patch.add_listings,
         remove_listings: patch.remove_listings,
     };
-    let task = profile.edit_task(&task, &changes)?;
+    let task = profile.tasks_mut().edit(&task, &changes)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -142,10 +145,12 @@ pub fn splice_description(
     insert: String,
 ) -> Result<Task> {
     let mut profile = state.profile()?;
-    let current = profile.task(&task)?.description;
+    let current = profile.tasks().get(&task)?.description;
     let from = char_index(&current, start);
     let to = char_index(&current, start + delete);
-    let task = profile.splice_description(&task, from, to - from, &insert)?;
+    let task = profile
+        .tasks_mut()
+        .splice_description(&task, from, to - from, &insert)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -157,7 +162,10 @@ pub fn add_checklist_item(
     task: String,
     text: String,
 ) -> Result<Task> {
-    let task = state.profile()?.add_checklist_item(&task, &text)?;
+    let task = state
+        .profile()?
+        .tasks_mut()
+        .add_checklist_item(&task, &text)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -170,7 +178,10 @@ pub fn set_checklist_done(
     item: String,
     done: bool,
 ) -> Result<Task> {
-    let task = state.profile()?.set_checklist_done(&task, &item, done)?;
+    let task = state
+        .profile()?
+        .tasks_mut()
+        .set_checklist_done(&task, &item, done)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -182,7 +193,7 @@ pub fn add_comment(
     task: String,
     text: String,
 ) -> Result<Task> {
-    let task = state.profile()?.add_comment(&task, &text)?;
+    let task = state.profile()?.tasks_mut().comment(&task, &text)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }
@@ -193,14 +204,14 @@ pub fn complete_task(
     state: State<'_, AppState>,
     task: String,
 ) -> Result<Completion> {
-    let done = state.profile()?.complete_task(&task)?;
+    let done = state.profile()?.tasks_mut().complete(&task)?;
     super::changed_locally(&app, &done.task.board);
     Ok(done)
 }
 
 #[tauri::command(async)]
 pub fn task_history(state: State<'_, AppState>, task: String) -> Result<Vec<HistoryEntry>> {
-    Ok(state.profile()?.history(&task)?)
+    Ok(state.profile()?.tasks_mut().history(&task)?)
 }
 
 #[tauri::command(async)]
@@ -213,7 +224,7 @@ pub fn restore_task(
     if version.trim().is_empty() {
         return Err(AppError::Invalid("choose a version to restore".into()));
     }
-    let task = state.profile()?.restore(&task, &version)?;
+    let task = state.profile()?.tasks_mut().restore(&task, &version)?;
     super::changed_locally(&app, &task.board);
     Ok(task)
 }

@@ -21,7 +21,7 @@ pub fn list_due(state: State<'_, AppState>, when: String) -> Result<Vec<Task>> {
             )));
         }
     };
-    Ok(state.profile()?.list_tasks(&TaskQuery {
+    Ok(state.profile()?.tasks().list(&TaskQuery {
         due: Some(due),
         ..TaskQuery::default()
     })?)
@@ -30,7 +30,10 @@ pub fn list_due(state: State<'_, AppState>, when: String) -> Result<Vec<Task>> {
 /// What to do next, in the core's focus order.
 #[tauri::command(async)]
 pub fn focus_tasks(state: State<'_, AppState>, limit: Option<usize>) -> Result<Vec<Task>> {
-    Ok(state.profile()?.focus(limit.unwrap_or(20).min(200))?)
+    Ok(state
+        .profile()?
+        .tasks()
+        .focus(limit.unwrap_or(20).min(200))?)
 }
 
 /// Full-text search over titles, descriptions, comments and checklists,
@@ -40,5 +43,5 @@ pub fn search_tasks(state: State<'_, AppState>, text: String) -> Result<Vec<Task
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    Ok(state.profile()?.search(&text, 50)?)
+    Ok(state.profile()?.tasks().search(&text, 50)?)
 }

@@ -233,9 +233,13 @@ fn remind(p: &Path, title: &str, secs: i64) {
         },
     )
     .expect("profile");
-    let (task, _) = profile.quick_add("Oak St listing", title).expect("task");
+    let (task, _) = profile
+        .tasks_mut()
+        .quick_add("Oak St listing", title)
+        .expect("task");
     profile
-        .edit_task(
+        .tasks_mut()
+        .edit(
             task.id.as_str(),
             &TaskChanges {
                 reminder: Some(Some(Utc::now() + chrono::Duration::seconds(secs))),

@@ -25,7 +25,7 @@ pub fn run(dir: &Path, profile: &mut Profile, cmd: BoardCmd, json: bool) -> Resu
 
 fn new(profile: &mut Profile, args: NewArgs, json: bool) -> Result<()> {
     let NewArgs { name, columns } = args;
-    let board = profile.create_board(&name, &columns)?;
+    let board = profile.boards_mut().create(&name, &columns)?;
     if json {
         return print_json(&board);
     }
@@ -40,7 +40,7 @@ fn new(profile: &mut Profile, args: NewArgs, json: bool) -> Result<()> {
 }
 
 fn list(profile: &mut Profile, json: bool) -> Result<()> {
-    let boards = profile.boards()?;
+    let boards = profile.boards().list()?;
     if json {
         return print_json(&boards);
     }
@@ -54,8 +54,8 @@ fn list(profile: &mut Profile, json: bool) -> Result<()> {
 
 fn show(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
     let ShowArgs { board } = args;
-    let b = profile.board(&board)?;
-    let tasks = profile.list_tasks(&TaskQuery {
+    let b = profile.boards().get(&board)?;
+    let tasks = profile.tasks().list(&TaskQuery {
         board: Some(b.id),
         ..Default::default()
     })?;
@@ -84,21 +84,21 @@ fn show(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
 
 fn rename(profile: &mut Profile, args: RenameArgs) -> Result<()> {
     let RenameArgs { board, name } = args;
-    let b = profile.rename_board(&board, &name)?;
+    let b = profile.boards_mut().rename(&board, &name)?;
     println!("Renamed to '{}'.", b.name);
     Ok(())
 }
 
 fn delete(profile: &mut Profile, args: DeleteArgs) -> Result<()> {
     let DeleteArgs { board } = args;
-    profile.delete_board(&board)?;
+    profile.boards_mut().delete(&board)?;
     println!("Deleted board '{board}'.");
     Ok(())
 }
 
 fn export(profile: &mut Profile, args: ExportArgs) -> Result<()> {
     let ExportArgs { board, output } = args;
-    let bytes = profile.export_board(&board)?;
+    let bytes = profile.boards_mut().export(&board)?;
     std::fs::write(&output, &bytes)
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!("Wrote {} ({} bytes).", output.display(), bytes.len());
@@ -114,7 +114,9 @@ fn import(profile: &mut Profile, args: ImportArgs, json: bool) -> Result<()> {
     let ImportArgs { file } = args;
     let bytes = std::fs::read(&file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-    let report = profile.import_board(&bytes, &file.display().to_string())?;
+    let report = profile
+        .boards_mut()
+        .import(&bytes, &file.display().to_string())?;
     if json {
         return print_json(&report);
     }
@@ -143,7 +145,7 @@ pub fn run_column(profile: &mut Profile, cmd: ColumnCmd, json: bool) -> Result<(
 
 fn add_column(profile: &mut Profile, args: ColumnAddArgs, json: bool) -> Result<()> {
     let ColumnAddArgs { board, name } = args;
-    let c = profile.add_column(&board, &name)?;
+    let c = profile.boards_mut().add_column(&board, &name)?;
     if json {
         return print_json(&c);
     }
@@ -157,7 +159,7 @@ fn rename_column(profile: &mut Profile, args: ColumnRenameArgs) -> Result<()> {
         column,
         name,
     } = args;
-    let c = profile.rename_column(&board, &column, &name)?;
+    let c = profile.boards_mut().rename_column(&board, &column, &name)?;
     println!("Renamed column to '{}'.", c.name);
     Ok(())
 }
@@ -171,7 +173,9 @@ fn move_column(profile: &mut Profile, args: ColumnMoveArgs) -> Result<()> {
     if position == 0 {
         return Err(UsageError("positions start at 1".into()).into());
     }
-    let b = profile.move_column(&board, &column, position - 1)?;
+    let b = profile
+        .boards_mut()
+        .move_column(&board, &column, position - 1)?;
     let names: Vec<&str> = b.columns.iter().map(|c| c.name.as_str()).collect();
     println!("Columns: {}.", names.join(", "));
     Ok(())
@@ -183,7 +187,9 @@ fn delete_column(profile: &mut Profile, args: ColumnDeleteArgs) -> Result<()> {
         column,
         move_to,
     } = args;
-    profile.delete_column(&board, &column, move_to.as_deref())?;
+    profile
+        .boards_mut()
+        .delete_column(&board, &column, move_to.as_deref())?;
     println!("Deleted column '{column}'.");
     Ok(())
 }

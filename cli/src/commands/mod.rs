@@ -61,8 +61,8 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
 /// Column names of every board, for printing tasks.
 pub fn column_names(profile: &Profile) -> Result<HashMap<(DocumentId, ColumnId), String>> {
     let mut names = HashMap::new();
-    for summary in profile.boards()? {
-        let board = profile.board(&summary.id.to_string())?;
+    for summary in profile.boards().list()? {
+        let board = profile.boards().get(&summary.id.to_string())?;
         for c in board.columns {
             names.insert((board.id, c.id), c.name);
         }
@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn search(profile: &Profile, args: SearchArgs, json: bool) -> Result<()> {
-    let found = profile.search(&args.text, args.limit)?;
+    let found = profile.tasks().search(&args.text, args.limit)?;
     task::print_tasks(profile, &found, json)
 }
 
@@ -115,7 +115,7 @@ fn labels(profile: &mut Profile, json: bool) -> Result<()> {
 }
 
 fn focus(profile: &Profile, args: FocusArgs, json: bool) -> Result<()> {
-    let tasks = profile.focus(args.limit)?;
+    let tasks = profile.tasks().focus(args.limit)?;
     task::print_tasks(profile, &tasks, json)
 }
 
@@ -142,7 +142,7 @@ fn config(profile: &mut Profile) -> Result<()> {
 }
 
 fn export(profile: &Profile, format: ExportFormat, path: Option<PathBuf>) -> Result<()> {
-    let tasks = profile.list_tasks(&porchlight_store::TaskQuery {
+    let tasks = profile.tasks().list(&porchlight_store::TaskQuery {
         include_done: true,
         include_archived: true,
         ..Default::default()
@@ -152,7 +152,8 @@ fn export(profile: &Profile, format: ExportFormat, path: Option<PathBuf>) -> Res
         ExportFormat::Csv => {
             let columns = column_names(profile)?;
             let boards: HashMap<DocumentId, String> = profile
-                .boards()?
+                .boards()
+                .list()?
                 .into_iter()
                 .map(|b| (b.id, b.name))
                 .collect();

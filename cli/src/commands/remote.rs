@@ -294,7 +294,7 @@ async fn remove(creds: &Credentials, team: &str, account: i64, json: bool) -> Re
 pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) -> Result<()> {
     let creds = load_credentials(data_dir)?;
     let id = runtime()?.block_on(team_id(&creds, team))?;
-    let doc = profile.share_board(board, id)?;
+    let doc = profile.boards_mut().share(board, id)?;
     println!("Board {doc} is shared with team {id}; `porchlight sync` sends it.");
     Ok(())
 }

@@ -20,9 +20,9 @@ fn target_board(profile: &mut Profile, board: Option<String>) -> Result<String> 
     if let Some(b) = board {
         return Ok(b);
     }
-    let boards = profile.boards()?;
+    let boards = profile.boards().list()?;
     match boards.as_slice() {
-        [] => Ok(profile.create_board(INBOX, &[])?.id.to_string()),
+        [] => Ok(profile.boards_mut().create(INBOX, &[])?.id.to_string()),
         [one] => Ok(one.id.to_string()),
         many => match many.iter().find(|b| b.name == INBOX) {
             Some(inbox) => Ok(inbox.id.to_string()),
@@ -78,11 +78,11 @@ fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
     let board = args
         .board
         .as_deref()
-        .map(|b| profile.resolve_board(b))
+        .map(|b| profile.boards().resolve(b))
         .transpose()?;
     let column = match (&args.column, &args.board) {
         (Some(c), Some(b)) => {
-            let board = profile.board(b)?;
+            let board = profile.boards().get(b)?;
             let col = board.column(c).ok_or_else(|| CoreError::UnknownColumn {
                 board: board.name.clone(),
                 column: c.clone(),
@@ -105,7 +105,7 @@ fn list(profile: &Profile, args: ListArgs, json: bool) -> Result<()> {
         include_archived: args.archived,
         limit: args.limit,
     };
-    print_tasks(profile, &profile.list_tasks(&query)?, json)
+    print_tasks(profile, &profile.tasks().list(&query)?, json)
 }
 
 /// `Some(None)` for "none", `Some(Some(x))` for a value.
@@ -138,20 +138,20 @@ fn edit(profile: &mut Profile, args: EditArgs, json: bool) -> Result<()> {
         add_listings: args.add_listings,
         remove_listings: args.remove_listings,
     };
-    let task = profile.edit_task(&args.task, &changes)?;
+    let task = profile.tasks_mut().edit(&args.task, &changes)?;
     show(profile, &task, json)
 }
 
 fn add_one(profile: &mut Profile, board: &str, text: &str, column: Option<String>) -> Result<Task> {
     if column.is_none() {
-        return Ok(profile.quick_add(board, text)?.0);
+        return Ok(profile.tasks_mut().quick_add(board, text)?.0);
     }
     let parsed = porchlight_store::quickadd::parse(text, profile.now(), profile.tz_name())?;
     let new = NewTask {
         column,
         ..parsed.to_new_task()?
     };
-    Ok(profile.add_task(board, new)?)
+    Ok(profile.tasks_mut().add(board, new)?)
 }
 
 /// Bulk add: one task per line. Each id is printed (and flushed) only after
@@ -231,7 +231,7 @@ pub fn run(profile: &mut Profile, cmd: TaskCmd, json: bool) -> Result<()> {
 
 fn show_task(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
     let ShowArgs { task } = args;
-    let t = profile.task(&task)?;
+    let t = profile.tasks().get(&task)?;
     show(profile, &t, json)?;
     Ok(())
 }
@@ -245,14 +245,16 @@ fn move_task(profile: &mut Profile, args: MoveArgs, json: bool) -> Result<()> {
     if position == Some(0) {
         return Err(UsageError("positions start at 1".into()).into());
     }
-    let t = profile.move_task(&task, column.as_deref(), position.map(|p| p - 1))?;
+    let t = profile
+        .tasks_mut()
+        .move_to(&task, column.as_deref(), position.map(|p| p - 1))?;
     show(profile, &t, json)?;
     Ok(())
 }
 
 fn done(profile: &mut Profile, args: DoneArgs, json: bool) -> Result<()> {
     let DoneArgs { task } = args;
-    let c = profile.complete_task(&task)?;
+    let c = profile.tasks_mut().complete(&task)?;
     if json {
         return print_json(&c);
     }
@@ -266,21 +268,21 @@ fn done(profile: &mut Profile, args: DoneArgs, json: bool) -> Result<()> {
 
 fn reopen(profile: &mut Profile, args: ReopenArgs, json: bool) -> Result<()> {
     let ReopenArgs { task } = args;
-    let t = profile.reopen_task(&task)?;
+    let t = profile.tasks_mut().reopen(&task)?;
     show(profile, &t, json)?;
     Ok(())
 }
 
 fn archive(profile: &mut Profile, args: ArchiveArgs, json: bool) -> Result<()> {
     let ArchiveArgs { task, undo } = args;
-    let t = profile.archive_task(&task, !undo)?;
+    let t = profile.tasks_mut().archive(&task, !undo)?;
     show(profile, &t, json)?;
     Ok(())
 }
 
 fn delete(profile: &mut Profile, args: DeleteArgs) -> Result<()> {
     let DeleteArgs { task } = args;
-    let id = profile.delete_task(&task)?;
+    let id = profile.tasks_mut().delete(&task)?;
     println!("Deleted task {id}.");
     Ok(())
 }
@@ -294,10 +296,12 @@ fn check(profile: &mut Profile, args: CheckArgs, json: bool) -> Result<()> {
         remove,
     } = args;
     let t = match (add, done, undone, remove) {
-        (Some(text), ..) => profile.add_checklist_item(&task, &text)?,
-        (_, Some(item), ..) => profile.set_checklist_done(&task, &item, true)?,
-        (_, _, Some(item), _) => profile.set_checklist_done(&task, &item, false)?,
-        (_, _, _, Some(item)) => profile.remove_checklist_item(&task, &item)?,
+        (Some(text), ..) => profile.tasks_mut().add_checklist_item(&task, &text)?,
+        (_, Some(item), ..) => profile.tasks_mut().set_checklist_done(&task, &item, true)?,
+        (_, _, Some(item), _) => profile
+            .tasks_mut()
+            .set_checklist_done(&task, &item, false)?,
+        (_, _, _, Some(item)) => profile.tasks_mut().remove_checklist_item(&task, &item)?,
         _ => {
             return Err(
                 UsageError("say --add TEXT, --done N, --undone N or --remove N".into()).into(),
@@ -310,14 +314,14 @@ fn check(profile: &mut Profile, args: CheckArgs, json: bool) -> Result<()> {
 
 fn comment(profile: &mut Profile, args: CommentArgs, json: bool) -> Result<()> {
     let CommentArgs { task, text } = args;
-    let t = profile.add_comment(&task, &text)?;
+    let t = profile.tasks_mut().comment(&task, &text)?;
     show(profile, &t, json)?;
     Ok(())
 }
 
 fn history(profile: &mut Profile, args: HistoryArgs, json: bool) -> Result<()> {
     let HistoryArgs { task } = args;
-    let history = profile.history(&task)?;
+    let history = profile.tasks_mut().history(&task)?;
     if json {
         return print_json(&history);
     }
@@ -341,7 +345,7 @@ fn history(profile: &mut Profile, args: HistoryArgs, json: bool) -> Result<()> {
 
 fn restore(profile: &mut Profile, args: RestoreArgs, json: bool) -> Result<()> {
     let RestoreArgs { task, version } = args;
-    let t = profile.restore(&task, &version)?;
+    let t = profile.tasks_mut().restore(&task, &version)?;
     show(profile, &t, json)?;
     Ok(())
 }

@@ -58,7 +58,10 @@ pub(crate) async fn documents(
     token: &str,
 ) -> Result<Vec<DocumentId>> {
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
-    for (doc, team) in profile.shared_boards()? {
+    // Bound first: a handle kept alive across the awaits below would make
+    // the future unsendable (the profile is not `Sync`).
+    let shared = profile.boards().shared()?;
+    for (doc, team) in shared {
         crate::teams::register_document(base, token, team, &doc.to_string())
             .await
             .map_err(|e| match e {

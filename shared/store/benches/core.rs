@@ -47,7 +47,7 @@ fn profile_dir() -> &'static PathBuf {
         let dir = std::env::temp_dir().join(format!("porchlight-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut p = Profile::open(&dir, options()).expect("open");
-        p.create_board("Bench", &[]).expect("board");
+        p.boards_mut().create("Bench", &[]).expect("board");
         for i in 0..tasks() {
             let text = format!(
                 "{} {} {} in {} days #{} !{}",
@@ -58,7 +58,7 @@ fn profile_dir() -> &'static PathBuf {
                 WORDS[(i / 7) % 12],
                 ["low", "medium", "high"][i % 3]
             );
-            p.quick_add("Bench", &text).expect("add");
+            p.tasks_mut().quick_add("Bench", &text).expect("add");
         }
         dir
     })
@@ -73,15 +73,16 @@ fn main() {
 fn add_task_durable(bencher: divan::Bencher) {
     let mut p = Profile::open(profile_dir(), options()).expect("open");
     // Load the document once so the samples measure the add, not the first load.
-    p.quick_add("Bench", "warm up").expect("warm");
+    p.tasks_mut().quick_add("Bench", "warm up").expect("warm");
     let mut i = 0;
     bencher.bench_local(|| {
         i += 1;
-        p.quick_add(
-            "Bench",
-            &format!("Call the lender {i} tomorrow 3pm #followup !high"),
-        )
-        .expect("add")
+        p.tasks_mut()
+            .quick_add(
+                "Bench",
+                &format!("Call the lender {i} tomorrow 3pm #followup !high"),
+            )
+            .expect("add")
     });
 }
 
@@ -98,7 +99,11 @@ fn first_write_after_open(bencher: divan::Bencher) {
     let dir = profile_dir();
     bencher
         .with_inputs(|| Profile::open(dir, options()).expect("open"))
-        .bench_local_values(|mut p| p.quick_add("Bench", "first write").expect("add"));
+        .bench_local_values(|mut p| {
+            p.tasks_mut()
+                .quick_add("Bench", "first write")
+                .expect("add")
+        });
 }
 
 #[divan::bench(sample_count = 200)]
@@ -108,13 +113,13 @@ fn query_due_this_week(bencher: divan::Bencher) {
         due: Some(DueFilter::Week),
         ..TaskQuery::default()
     };
-    bencher.bench_local(|| p.list_tasks(&q).expect("query"));
+    bencher.bench_local(|| p.tasks().list(&q).expect("query"));
 }
 
 #[divan::bench(sample_count = 200)]
 fn search_full_text(bencher: divan::Bencher) {
     let p = Profile::open(profile_dir(), options()).expect("open");
-    bencher.bench_local(|| p.search("inspection roof", 50).expect("search"));
+    bencher.bench_local(|| p.tasks().search("inspection roof", 50).expect("search"));
 }
 
 #[divan::bench(sample_count = 1000)]

@@ -43,12 +43,13 @@ fn op() -> impl Strategy<Value = (u8, Op)> {
 }
 
 fn all_tasks(p: &Profile) -> Vec<porchlight_store::model::Task> {
-    p.list_tasks(&TaskQuery {
-        include_done: true,
-        include_archived: true,
-        ..TaskQuery::default()
-    })
-    .expect("list")
+    p.tasks()
+        .list(&TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..TaskQuery::default()
+        })
+        .expect("list")
 }
 
 fn pick(p: &Profile, n: u8) -> Option<String> {
@@ -60,8 +61,14 @@ fn sync(replicas: &mut [Profile], from: usize, to: usize) {
     if from == to {
         return;
     }
-    let file = replicas[from].export_board("Shared").expect("export");
-    replicas[to].import_board(&file, "sync").expect("import");
+    let file = replicas[from]
+        .boards_mut()
+        .export("Shared")
+        .expect("export");
+    replicas[to]
+        .boards_mut()
+        .import(&file, "sync")
+        .expect("import");
 }
 
 fn apply(p: &mut Profile, op: &Op) {
@@ -71,11 +78,13 @@ fn apply(p: &mut Profile, op: &Op) {
     // that is a correct answer, not a divergence.
     let _ = match op {
         Op::Add(n) => p
+            .tasks_mut()
             .quick_add("Shared", &format!("task {}", word(*n)))
             .map(|_| ()),
         Op::Title(t, s) => match pick(p, *t) {
             Some(id) => p
-                .edit_task(
+                .tasks_mut()
+                .edit(
                     &id,
                     &TaskChanges {
                         title: Some(format!("title {}", word(*s))),
@@ -86,26 +95,30 @@ fn apply(p: &mut Profile, op: &Op) {
             None => Ok(()),
         },
         Op::Describe(t, s) => match pick(p, *t) {
-            Some(id) => p.splice_description(&id, 0, 0, word(*s)).map(|_| ()),
+            Some(id) => p
+                .tasks_mut()
+                .splice_description(&id, 0, 0, word(*s))
+                .map(|_| ()),
             None => Ok(()),
         },
         Op::Move(t, c, i) => match pick(p, *t) {
             Some(id) => {
-                let board = p.board("Shared").expect("board");
+                let board = p.boards().get("Shared").expect("board");
                 let col = board.columns[*c as usize % board.columns.len()]
                     .name
                     .clone();
-                p.move_task(&id, Some(&col), Some(*i as usize % 4))
+                p.tasks_mut()
+                    .move_to(&id, Some(&col), Some(*i as usize % 4))
                     .map(|_| ())
             }
             None => Ok(()),
         },
         Op::Done(t) => match pick(p, *t) {
-            Some(id) => p.complete_task(&id).map(|_| ()),
+            Some(id) => p.tasks_mut().complete(&id).map(|_| ()),
             None => Ok(()),
         },
         Op::Reopen(t) => match pick(p, *t) {
-            Some(id) => p.reopen_task(&id).map(|_| ()),
+            Some(id) => p.tasks_mut().reopen(&id).map(|_| ()),
             None => Ok(()),
         },
         Op::Label(t, l, on) => match pick(p, *t) {
@@ -122,23 +135,26 @@ fn apply(p: &mut Profile, op: &Op) {
                         ..Default::default()
                     }
                 };
-                p.edit_task(&id, &changes).map(|_| ())
+                p.tasks_mut().edit(&id, &changes).map(|_| ())
             }
             None => Ok(()),
         },
         Op::Comment(t) => match pick(p, *t) {
-            Some(id) => p.add_comment(&id, "noted").map(|_| ()),
+            Some(id) => p.tasks_mut().comment(&id, "noted").map(|_| ()),
             None => Ok(()),
         },
         Op::Check(t) => match pick(p, *t) {
-            Some(id) => p.add_checklist_item(&id, "step").map(|_| ()),
+            Some(id) => p.tasks_mut().add_checklist_item(&id, "step").map(|_| ()),
             None => Ok(()),
         },
         Op::Delete(t) => match pick(p, *t) {
-            Some(id) => p.delete_task(&id).map(|_| ()),
+            Some(id) => p.tasks_mut().delete(&id).map(|_| ()),
             None => Ok(()),
         },
-        Op::AddColumn(c) => p.add_column("Shared", &format!("Extra {c}")).map(|_| ()),
+        Op::AddColumn(c) => p
+            .boards_mut()
+            .add_column("Shared", &format!("Extra {c}"))
+            .map(|_| ()),
         Op::Sync(..) => Ok(()),
     };
 }
@@ -154,12 +170,12 @@ fn replicas(n: usize) -> Vec<Profile> {
         .expect("profile")
     };
     let mut first = open("r0");
-    first.create_board("Shared", &[]).expect("board");
-    let file = first.export_board("Shared").expect("export");
+    first.boards_mut().create("Shared", &[]).expect("board");
+    let file = first.boards_mut().export("Shared").expect("export");
     let mut out = vec![first];
     for i in 1..n {
         let mut p = open(&format!("r{i}"));
-        p.import_board(&file, "seed").expect("seed");
+        p.boards_mut().import(&file, "seed").expect("seed");
         out.push(p);
     }
     out
@@ -194,10 +210,10 @@ proptest! {
             }
         }
         let reference = all_tasks(&rs[0]);
-        let board = rs[0].board("Shared").expect("board");
+        let board = rs[0].boards().get("Shared").expect("board");
         for r in rs.iter_mut() {
             prop_assert_eq!(&all_tasks(r), &reference);
-            prop_assert_eq!(&r.board("Shared").expect("board"), &board);
+            prop_assert_eq!(&r.boards().get("Shared").expect("board"), &board);
             r.reindex().expect("reindex");
             prop_assert_eq!(&all_tasks(r), &reference, "tables differ from a reindex");
         }

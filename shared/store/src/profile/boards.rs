@@ -4,6 +4,7 @@ use automerge::AutoCommit;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
+use super::{Boards, BoardsMut};
 use super::{Profile, Touched};
 use crate::doc::{BoardDoc, ChangeNote, DocKind};
 use crate::error::{CoreError, Result};
@@ -24,43 +25,20 @@ pub struct BoardSummary {
     pub open_tasks: i64,
 }
 
-impl Profile {
-    /// Creates a board with `columns` (or the default three) in the personal workspace.
-    pub fn create_board(&mut self, name: &str, columns: &[String]) -> Result<Board> {
-        let name = check_name("board", name)?;
-        let mut names: Vec<String> = columns
-            .iter()
-            .map(|c| check_name("column", c))
-            .collect::<Result<_, _>>()?;
-        if names.is_empty() {
-            names = DEFAULT_COLUMNS.iter().map(ToString::to_string).collect();
-        }
-        for (i, n) in names.iter().enumerate() {
-            if names[..i].iter().any(|m| m.eq_ignore_ascii_case(n)) {
-                return Err(CoreError::DuplicateColumn(n.clone()));
-            }
-        }
-        let id = DocumentId::random();
-        let now = self.now();
-        let cols: Vec<(ColumnId, String)> =
-            names.into_iter().map(|n| (ColumnId::random(), n)).collect();
-        let mut board = BoardDoc::create(
-            AutoCommit::new().with_actor(self.actor.clone()),
-            id,
-            &name,
-            &cols,
-            Some(self.workspace),
-            now,
-        )?;
-        board.commit(&ChangeNote::new("board.create", &self.user), now);
-        let view = board.board()?;
-        self.add_document(id, DocKind::Board, board.into_doc(), |_| Ok(()))?;
-        Ok(view)
-    }
+impl Profile {}
 
+pub(crate) fn find_column<'a>(board: &'a Board, key: &str) -> Result<&'a Column> {
+    board.column(key).ok_or_else(|| CoreError::UnknownColumn {
+        board: board.name.clone(),
+        column: key.to_string(),
+        known: board.column_names(),
+    })
+}
+
+impl Boards<'_> {
     /// Live boards with their open-task counts, by name.
-    pub fn boards(&self) -> Result<Vec<BoardSummary>> {
-        let mut stmt = self.store().conn().prepare_cached(
+    pub fn list(&self) -> Result<Vec<BoardSummary>> {
+        let mut stmt = self.p.store().conn().prepare_cached(
             "SELECT b.doc_id, b.name,
                 (SELECT COUNT(*) FROM tasks t WHERE t.board_id = b.doc_id
                     AND t.completed_at IS NULL AND t.archived = 0)
@@ -85,10 +63,11 @@ impl Profile {
 
     /// Finds a board by id, `automerge:` URL, exact name, or unique name prefix
     /// (case-insensitive).
-    pub fn resolve_board(&self, key: &str) -> Result<DocumentId> {
+    pub fn resolve(&self, key: &str) -> Result<DocumentId> {
         let key = key.trim();
         if let Ok(id) = DocumentId::parse(key) {
             let known: Option<i64> = self
+                .p
                 .store()
                 .conn()
                 .prepare_cached("SELECT deleted FROM boards WHERE doc_id = ?1")?
@@ -100,7 +79,7 @@ impl Profile {
         }
         // Names only: counting open tasks (as `boards` does) is wasted work here.
         let boards: Vec<(DocumentId, String)> = self
-            .store()
+            .p.store()
             .conn()
             .prepare_cached("SELECT doc_id, name FROM boards WHERE deleted = 0 ORDER BY name COLLATE NOCASE, doc_id")?
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -128,9 +107,9 @@ impl Profile {
     }
 
     /// The board and its columns, from the materialized tables.
-    pub fn board(&self, key: &str) -> Result<Board> {
-        let id = self.resolve_board(key)?;
-        let conn = self.store().conn();
+    pub fn get(&self, key: &str) -> Result<Board> {
+        let id = self.p.boards().resolve(key)?;
+        let conn = self.p.store().conn();
         let name: String = conn
             .prepare_cached("SELECT name FROM boards WHERE doc_id = ?1")?
             .query_row([id.to_string()], |r| r.get(0))?;
@@ -148,11 +127,47 @@ impl Profile {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Board { id, name, columns })
     }
+}
 
-    pub fn rename_board(&mut self, key: &str, name: &str) -> Result<Board> {
-        let id = self.resolve_board(key)?;
+impl BoardsMut<'_> {
+    /// Creates a board with `columns` (or the default three) in the personal workspace.
+    pub fn create(&mut self, name: &str, columns: &[String]) -> Result<Board> {
         let name = check_name("board", name)?;
-        self.write_board(id, |b, _, user| {
+        let mut names: Vec<String> = columns
+            .iter()
+            .map(|c| check_name("column", c))
+            .collect::<Result<_, _>>()?;
+        if names.is_empty() {
+            names = DEFAULT_COLUMNS.iter().map(ToString::to_string).collect();
+        }
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+                return Err(CoreError::DuplicateColumn(n.clone()));
+            }
+        }
+        let id = DocumentId::random();
+        let now = self.p.now();
+        let cols: Vec<(ColumnId, String)> =
+            names.into_iter().map(|n| (ColumnId::random(), n)).collect();
+        let mut board = BoardDoc::create(
+            AutoCommit::new().with_actor(self.p.actor.clone()),
+            id,
+            &name,
+            &cols,
+            Some(self.p.workspace),
+            now,
+        )?;
+        board.commit(&ChangeNote::new("board.create", &self.p.user), now);
+        let view = board.board()?;
+        self.p
+            .add_document(id, DocKind::Board, board.into_doc(), |_| Ok(()))?;
+        Ok(view)
+    }
+
+    pub fn rename(&mut self, key: &str, name: &str) -> Result<Board> {
+        let id = self.p.boards().resolve(key)?;
+        let name = check_name("board", name)?;
+        self.p.write_board(id, |b, _, user| {
             b.rename(&name)?;
             Ok((
                 b.board()?,
@@ -163,23 +178,23 @@ impl Profile {
     }
 
     /// Deletes a board (it stays in the history, and in other devices' files).
-    pub fn delete_board(&mut self, key: &str) -> Result<()> {
-        let id = self.resolve_board(key)?;
-        self.write_board(id, |b, _, user| {
+    pub fn delete(&mut self, key: &str) -> Result<()> {
+        let id = self.p.boards().resolve(key)?;
+        self.p.write_board(id, |b, _, user| {
             b.set_deleted(true)?;
             Ok(((), ChangeNote::new("board.delete", user), Touched::Board))
         })?;
-        let user = self.user.clone();
-        self.write_workspace(|ws| {
+        let user = self.p.user.clone();
+        self.p.write_workspace(|ws| {
             ws.remove_board(id)?;
             Ok(ChangeNote::new("workspace.remove-board", &user))
         })
     }
 
     pub fn add_column(&mut self, key: &str, name: &str) -> Result<Column> {
-        let id = self.resolve_board(key)?;
+        let id = self.p.boards().resolve(key)?;
         let name = check_name("column", name)?;
-        self.write_board(id, |b, _, user| {
+        self.p.write_board(id, |b, _, user| {
             let view = b.board()?;
             if view
                 .columns
@@ -201,9 +216,9 @@ impl Profile {
     }
 
     pub fn rename_column(&mut self, key: &str, column: &str, name: &str) -> Result<Column> {
-        let id = self.resolve_board(key)?;
+        let id = self.p.boards().resolve(key)?;
         let name = check_name("column", name)?;
-        let board = self.board(key)?;
+        let board = self.p.boards().get(key)?;
         let col = find_column(&board, column)?.clone();
         if board
             .columns
@@ -212,7 +227,7 @@ impl Profile {
         {
             return Err(CoreError::DuplicateColumn(name));
         }
-        self.write_board(id, |b, _, user| {
+        self.p.write_board(id, |b, _, user| {
             b.rename_column(&col.id, &name)?;
             Ok((
                 Column {
@@ -227,8 +242,8 @@ impl Profile {
 
     /// Moves a column to `index` (0 = first).
     pub fn move_column(&mut self, key: &str, column: &str, index: usize) -> Result<Board> {
-        let id = self.resolve_board(key)?;
-        let board = self.board(key)?;
+        let id = self.p.boards().resolve(key)?;
+        let board = self.p.boards().get(key)?;
         let col = find_column(&board, column)?.clone();
         let others: Vec<&Column> = board.columns.iter().filter(|c| c.id != col.id).collect();
         let index = index.min(others.len());
@@ -238,7 +253,7 @@ impl Profile {
             .map(|c| c.position.as_str());
         let after = others.get(index).map(|c| c.position.as_str());
         let position = position::between(before, after);
-        self.write_board(id, |b, _, user| {
+        self.p.write_board(id, |b, _, user| {
             b.move_column(&col.id, &position)?;
             Ok((
                 b.board()?,
@@ -251,8 +266,8 @@ impl Profile {
     /// Deletes a column. Its open tasks move to `move_to`; without it the
     /// column must be empty.
     pub fn delete_column(&mut self, key: &str, column: &str, move_to: Option<&str>) -> Result<()> {
-        let id = self.resolve_board(key)?;
-        let board = self.board(key)?;
+        let id = self.p.boards().resolve(key)?;
+        let board = self.p.boards().get(key)?;
         let col = find_column(&board, column)?.clone();
         if board.columns.len() <= 1 {
             return Err(CoreError::LastColumn);
@@ -261,6 +276,7 @@ impl Profile {
             .map(|m| find_column(&board, m).cloned())
             .transpose()?;
         let tasks: Vec<String> = self
+            .p
             .store()
             .conn()
             .prepare("SELECT task_id FROM tasks WHERE board_id = ?1 AND column_id = ?2")?
@@ -272,7 +288,7 @@ impl Profile {
                 count: tasks.len(),
             });
         }
-        self.write_board(id, |b, now, user| {
+        self.p.write_board(id, |b, now, user| {
             if let Some(target) = &target {
                 for t in &tasks {
                     b.edit_task(
@@ -291,12 +307,4 @@ impl Profile {
             ))
         })
     }
-}
-
-pub(crate) fn find_column<'a>(board: &'a Board, key: &str) -> Result<&'a Column> {
-    board.column(key).ok_or_else(|| CoreError::UnknownColumn {
-        board: board.name.clone(),
-        column: key.to_string(),
-        known: board.column_names(),
-    })
 }

@@ -6,6 +6,7 @@
 use automerge::AutoCommit;
 use serde::Serialize;
 
+use super::BoardsMut;
 use super::{Profile, Touched};
 use crate::doc::{BoardDoc, ChangeNote, DocKind, identify};
 use crate::error::{CoreError, Result};
@@ -23,15 +24,17 @@ pub struct ImportReport {
     pub new_changes: usize,
 }
 
-impl Profile {
+impl Profile {}
+
+impl BoardsMut<'_> {
     /// The board as an Automerge file (the whole document with its history).
-    pub fn export_board(&mut self, key: &str) -> Result<Vec<u8>> {
-        let id = self.resolve_board(key)?;
-        Ok(self.read_board(id)?.into_doc().save())
+    pub fn export(&mut self, key: &str) -> Result<Vec<u8>> {
+        let id = self.p.boards().resolve(key)?;
+        Ok(self.p.read_board(id)?.into_doc().save())
     }
 
     /// Merges a board file. `source` names the file in error messages.
-    pub fn import_board(&mut self, bytes: &[u8], source: &str) -> Result<ImportReport> {
+    pub fn import(&mut self, bytes: &[u8], source: &str) -> Result<ImportReport> {
         let bad = |reason: String| CoreError::NotABoardFile {
             path: source.to_string(),
             reason,
@@ -45,9 +48,9 @@ impl Profile {
         if kind != DocKind::Board {
             return Err(bad(format!("it holds a {}, not a board", kind.as_str())));
         }
-        let known = chunks::version(self.store().conn(), id)? > 0;
+        let known = chunks::version(self.p.store().conn(), id)? > 0;
         if known {
-            let new_changes = self.write_board(id, move |b, _, user| {
+            let new_changes = self.p.write_board(id, move |b, _, user| {
                 let before = b.doc_mut().get_heads();
                 let added = b.doc_mut().merge(&mut incoming)?.len();
                 let after = b.doc_mut().get_heads();
@@ -58,7 +61,7 @@ impl Profile {
                     Touched::Everything,
                 ))
             })?;
-            let name = self.board(&id.to_string())?.name;
+            let name = self.p.boards().get(&id.to_string())?.name;
             return Ok(ImportReport {
                 board: id,
                 name,
@@ -67,9 +70,9 @@ impl Profile {
             });
         }
         let new_changes = incoming.get_changes(&[]).len();
-        let doc = incoming.with_actor(self.actor.clone());
+        let doc = incoming.with_actor(self.p.actor.clone());
         let name = BoardDoc::from_doc(doc.clone())?.name();
-        self.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
+        self.p.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
         Ok(ImportReport {
             board: id,
             name,

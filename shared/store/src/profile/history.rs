@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Profile;
+use super::TasksMut;
 use crate::doc::{ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
 use crate::model::{Task, utc_from_millis};
@@ -22,78 +23,7 @@ pub struct HistoryEntry {
     pub fields: Vec<String>,
 }
 
-impl Profile {
-    /// Every change to a task, oldest first.
-    pub fn history(&mut self, key: &str) -> Result<Vec<HistoryEntry>> {
-        let (id, board) = self.resolve_task(key)?;
-        let mut doc = self.read_board(board)?.into_doc();
-        let mut out = Vec::new();
-        for change in doc.get_changes(&[]) {
-            let Some(note) = ChangeNote::decode(change.message()) else {
-                continue;
-            };
-            if note.task.as_deref() != Some(id.as_str()) {
-                continue;
-            }
-            out.push(HistoryEntry {
-                version: change.hash().to_string(),
-                at: utc_from_millis(change.timestamp().saturating_mul(1000)),
-                by: note.by,
-                op: note.op,
-                fields: note.fields,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Makes the task look as it did right after `version`, as a new change.
-    /// Comments are a conversation and are kept; everything else is restored.
-    pub fn restore(&mut self, key: &str, version: &str) -> Result<Task> {
-        let (id, board_id) = self.resolve_task(key)?;
-        let entries = self.history(key)?;
-        let wanted = version.trim().to_lowercase();
-        let matches: Vec<&HistoryEntry> = entries
-            .iter()
-            .filter(|e| !wanted.is_empty() && e.version.starts_with(&wanted))
-            .collect();
-        let [entry] = matches.as_slice() else {
-            return Err(CoreError::UnknownVersion {
-                task: id.to_string(),
-                version: version.to_string(),
-            });
-        };
-        let hash: ChangeHash = entry
-            .version
-            .parse()
-            .map_err(|_| CoreError::UnknownVersion {
-                task: id.to_string(),
-                version: version.to_string(),
-            })?;
-        let board = self.read_board(board_id)?;
-        let old = board
-            .task_at(&id, Some(&[hash]))?
-            .ok_or_else(|| CoreError::UnknownVersion {
-                task: id.to_string(),
-                version: version.to_string(),
-            })?;
-        let now_task = board
-            .task(&id)?
-            .ok_or_else(|| CoreError::UnknownTask(id.to_string()))?;
-        let columns = board.board()?.columns;
-        let edits = restore_edits(&now_task, &old, columns.iter().any(|c| c.id == old.column));
-        let short = entry.version.chars().take(8).collect::<String>();
-        let op = format!("task.restore:{short}");
-        let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
-        fields.dedup();
-        let task_id = id.clone();
-        self.write_board(board_id, move |b, now, user| {
-            b.edit_task(&task_id, &edits, user, now)?;
-            let note = ChangeNote::for_task(&op, user, task_id.as_str(), fields);
-            Ok(((), note, super::Touched::Tasks(vec![task_id.clone()])))
-        })?;
-        self.task(id.as_str())
-    }
-}
+impl Profile {}
 
 /// A set field: (current, wanted, add edit, remove edit).
 type SetDiff<'a> = (
@@ -202,4 +132,77 @@ fn restore_edits(now: &Task, old: &Task, column_exists: bool) -> Vec<TaskEdit> {
         edits.push(TaskEdit::Deleted(None));
     }
     edits
+}
+
+impl TasksMut<'_> {
+    /// Every change to a task, oldest first.
+    pub fn history(&mut self, key: &str) -> Result<Vec<HistoryEntry>> {
+        let (id, board) = self.p.tasks().resolve(key)?;
+        let mut doc = self.p.read_board(board)?.into_doc();
+        let mut out = Vec::new();
+        for change in doc.get_changes(&[]) {
+            let Some(note) = ChangeNote::decode(change.message()) else {
+                continue;
+            };
+            if note.task.as_deref() != Some(id.as_str()) {
+                continue;
+            }
+            out.push(HistoryEntry {
+                version: change.hash().to_string(),
+                at: utc_from_millis(change.timestamp().saturating_mul(1000)),
+                by: note.by,
+                op: note.op,
+                fields: note.fields,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Makes the task look as it did right after `version`, as a new change.
+    /// Comments are a conversation and are kept; everything else is restored.
+    pub fn restore(&mut self, key: &str, version: &str) -> Result<Task> {
+        let (id, board_id) = self.p.tasks().resolve(key)?;
+        let entries = self.p.tasks_mut().history(key)?;
+        let wanted = version.trim().to_lowercase();
+        let matches: Vec<&HistoryEntry> = entries
+            .iter()
+            .filter(|e| !wanted.is_empty() && e.version.starts_with(&wanted))
+            .collect();
+        let [entry] = matches.as_slice() else {
+            return Err(CoreError::UnknownVersion {
+                task: id.to_string(),
+                version: version.to_string(),
+            });
+        };
+        let hash: ChangeHash = entry
+            .version
+            .parse()
+            .map_err(|_| CoreError::UnknownVersion {
+                task: id.to_string(),
+                version: version.to_string(),
+            })?;
+        let board = self.p.read_board(board_id)?;
+        let old = board
+            .task_at(&id, Some(&[hash]))?
+            .ok_or_else(|| CoreError::UnknownVersion {
+                task: id.to_string(),
+                version: version.to_string(),
+            })?;
+        let now_task = board
+            .task(&id)?
+            .ok_or_else(|| CoreError::UnknownTask(id.to_string()))?;
+        let columns = board.board()?.columns;
+        let edits = restore_edits(&now_task, &old, columns.iter().any(|c| c.id == old.column));
+        let short = entry.version.chars().take(8).collect::<String>();
+        let op = format!("task.restore:{short}");
+        let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
+        fields.dedup();
+        let task_id = id.clone();
+        self.p.write_board(board_id, move |b, now, user| {
+            b.edit_task(&task_id, &edits, user, now)?;
+            let note = ChangeNote::for_task(&op, user, task_id.as_str(), fields);
+            Ok(((), note, super::Touched::Tasks(vec![task_id.clone()])))
+        })?;
+        self.p.tasks().get(id.as_str())
+    }
 }

@@ -25,6 +25,7 @@ pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
 pub use listings::{ListingImport, ListingQuery, ListingSort};
+pub use listings::{Listings, ListingsMut};
 pub use mls_sources::ConnectionError;
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
@@ -74,6 +75,55 @@ pub(crate) enum Touched {
     Tasks(Vec<TaskId>),
     Board,
     Everything,
+}
+
+/// Tasks, for reading: `profile.tasks()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tasks<'p> {
+    p: &'p Profile,
+}
+
+/// Tasks, for writing: `profile.tasks_mut()`. Every write is one
+/// transaction, reported done only after it commits.
+#[derive(Debug)]
+pub struct TasksMut<'p> {
+    p: &'p mut Profile,
+}
+
+/// Boards and their columns, for reading: `profile.boards()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Boards<'p> {
+    p: &'p Profile,
+}
+
+/// Boards and their columns, for writing: `profile.boards_mut()`.
+#[derive(Debug)]
+pub struct BoardsMut<'p> {
+    p: &'p mut Profile,
+}
+
+impl Profile {
+    /// Reads tasks: one, a query, search, focus order.
+    pub fn tasks(&self) -> Tasks<'_> {
+        Tasks { p: self }
+    }
+
+    /// Writes tasks: add, edit, move, complete, checklists, comments,
+    /// history and restore.
+    pub fn tasks_mut(&mut self) -> TasksMut<'_> {
+        TasksMut { p: self }
+    }
+
+    /// Reads boards: the list, one board, which are shared.
+    pub fn boards(&self) -> Boards<'_> {
+        Boards { p: self }
+    }
+
+    /// Writes boards: create, rename, delete, columns, share, export and
+    /// import.
+    pub fn boards_mut(&mut self) -> BoardsMut<'_> {
+        BoardsMut { p: self }
+    }
 }
 
 #[derive(Debug)]

@@ -4,6 +4,7 @@
 use automerge::AutoCommit;
 use serde::Serialize;
 
+use super::{Boards, BoardsMut};
 use super::{Profile, Touched};
 use crate::doc::{ChangeNote, DocKind, identify};
 use crate::error::{CoreError, Result};
@@ -88,18 +89,13 @@ impl Profile {
             (DocKind::Workspace, _) => Ok(Absorbed::Skipped),
         }
     }
+}
 
-    /// Marks a board as shared with a relay team (by the team's id there).
-    pub fn share_board(&mut self, key: &str, team: i64) -> Result<DocumentId> {
-        let id = self.resolve_board(key)?;
-        self.store
-            .write(|tx| meta_set(tx, &format!("shared:{id}"), &team.to_string()))?;
-        Ok(id)
-    }
-
+impl Boards<'_> {
     /// Boards marked shared, with their team.
-    pub fn shared_boards(&self) -> Result<Vec<(DocumentId, i64)>> {
+    pub fn shared(&self) -> Result<Vec<(DocumentId, i64)>> {
         let keys: Vec<String> = self
+            .p
             .store()
             .conn()
             .prepare_cached("SELECT key FROM meta WHERE key LIKE 'shared:%' ORDER BY key")?
@@ -107,7 +103,7 @@ impl Profile {
             .collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::new();
         for key in keys {
-            let Some(team) = meta_get(self.store().conn(), &key)?.and_then(|t| t.parse().ok())
+            let Some(team) = meta_get(self.p.store().conn(), &key)?.and_then(|t| t.parse().ok())
             else {
                 continue;
             };
@@ -116,5 +112,16 @@ impl Profile {
             }
         }
         Ok(out)
+    }
+}
+
+impl BoardsMut<'_> {
+    /// Marks a board as shared with a relay team (by the team's id there).
+    pub fn share(&mut self, key: &str, team: i64) -> Result<DocumentId> {
+        let id = self.p.boards().resolve(key)?;
+        self.p
+            .store
+            .write(|tx| meta_set(tx, &format!("shared:{id}"), &team.to_string()))?;
+        Ok(id)
     }
 }

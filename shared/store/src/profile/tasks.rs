@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::boards::find_column;
 use super::{Profile, Touched};
+use super::{Tasks, TasksMut};
 use crate::doc::{ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
 use crate::ids::{CommentId, DocumentId, ItemId, TaskId};
@@ -110,126 +111,14 @@ impl TaskChanges {
 }
 
 impl Profile {
-    /// Finds a task by its id or a unique prefix of it.
-    pub fn resolve_task(&self, key: &str) -> Result<(TaskId, DocumentId)> {
-        let key = key.trim().to_lowercase();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(CoreError::UnknownTask(key));
-        }
-        let mut stmt = self
-            .store()
-            .conn()
-            .prepare_cached("SELECT task_id, board_id FROM tasks WHERE task_id >= ?1 AND task_id < ?1 || 'g' LIMIT 4")?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([&key], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        match rows.as_slice() {
-            [(task, board)] => Ok((TaskId::new(task.clone()), DocumentId::parse(board)?)),
-            [] => Err(CoreError::UnknownTask(key)),
-            many => Err(CoreError::AmbiguousTask(
-                key,
-                many.iter()
-                    .map(|(t, _)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )),
-        }
-    }
-
-    /// A task, from the materialized tables.
-    pub fn task(&self, key: &str) -> Result<Task> {
-        let (id, _) = self.resolve_task(key)?;
-        let json: String = self
-            .store()
-            .conn()
-            .prepare_cached("SELECT json FROM tasks WHERE task_id = ?1")?
-            .query_row([id.as_str()], |r| r.get(0))?;
-        serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
-            doc: id.to_string(),
-            reason: format!("{e}; run `porchlight reindex`"),
-        })
-    }
-
-    /// Adds a task at the bottom of its column.
-    pub fn add_task(&mut self, board_key: &str, new: NewTask) -> Result<Task> {
-        let board_id = self.resolve_board(board_key)?;
-        let board = self.board(board_key)?;
-        let column = match &new.column {
-            Some(c) => find_column(&board, c)?.clone(),
-            None => board
-                .columns
-                .first()
-                .cloned()
-                .ok_or(CoreError::LastColumn)?,
-        };
-        let title = check_title(&new.title)?;
-        check_text("description", &new.description, MAX_DESCRIPTION)?;
-        let last: Option<String> = self
-            .store()
-            .conn()
-            .prepare_cached(
-                "SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2",
-            )?
-            .query_row([board_id.to_string(), column.id.to_string()], |r| r.get(0))?;
-        let now = self.now();
-        let mut task = Task::new(
-            board_id,
-            title,
-            column.id.clone(),
-            position::between(last.as_deref(), None),
-            &self.user,
-            now,
-        );
-        task.description = new.description;
-        task.due = new.due;
-        task.reminder = new.reminder;
-        task.priority = new.priority;
-        task.recurrence = new.recurrence;
-        task.labels = new
-            .labels
-            .iter()
-            .map(|l| check_label(l))
-            .collect::<Result<_, _>>()?;
-        task.assignees = new
-            .assignees
-            .iter()
-            .map(|a| person(a))
-            .collect::<Result<_>>()?;
-        task.listings = new
-            .listings
-            .iter()
-            .map(|k| listing_key(k))
-            .collect::<Result<_>>()?;
-        for v in [&mut task.labels, &mut task.assignees, &mut task.listings] {
-            v.sort();
-            v.dedup();
-        }
-        self.catalogue_labels(&task.labels)?;
-        let written = task.clone();
-        self.write_board(board_id, move |b, _, user| {
-            b.insert_task(&written)?;
-            let note = ChangeNote::for_task("task.add", user, written.id.as_str(), vec![]);
-            Ok(((), note, Touched::Tasks(vec![written.id.clone()])))
-        })?;
-        self.task(task.id.as_str())
-    }
-
-    /// Parses quick-add text and adds the task it describes.
-    pub fn quick_add(&mut self, board_key: &str, text: &str) -> Result<(Task, Parsed)> {
-        let parsed = quickadd::parse(text, self.now(), self.tz_name())?;
-        let new = parsed.to_new_task()?;
-        let task = self.add_task(board_key, new)?;
-        Ok((task, parsed))
-    }
-
     /// Applies `edits` to a task as one change and returns the task.
     pub(crate) fn edit_with(&mut self, key: &str, op: &str, edits: Vec<TaskEdit>) -> Result<Task> {
         let id = self.apply_edits(key, op, edits)?;
-        self.task(id.as_str())
+        self.tasks().get(id.as_str())
     }
 
     fn apply_edits(&mut self, key: &str, op: &str, edits: Vec<TaskEdit>) -> Result<TaskId> {
-        let (id, board) = self.resolve_task(key)?;
+        let (id, board) = self.tasks().resolve(key)?;
         if !edits.is_empty() {
             let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
             fields.dedup();
@@ -241,219 +130,6 @@ impl Profile {
             })?;
         }
         Ok(id)
-    }
-
-    pub fn edit_task(&mut self, key: &str, changes: &TaskChanges) -> Result<Task> {
-        let edits = changes.edits()?;
-        let labels: Vec<String> = edits
-            .iter()
-            .filter_map(|e| match e {
-                TaskEdit::AddLabel(l) => Some(l.clone()),
-                _ => None,
-            })
-            .collect();
-        self.resolve_task(key)?;
-        self.catalogue_labels(&labels)?;
-        self.edit_with(key, "task.edit", edits)
-    }
-
-    /// Replaces part of the description, as a text editor does.
-    pub fn splice_description(
-        &mut self,
-        key: &str,
-        pos: usize,
-        delete: usize,
-        insert: &str,
-    ) -> Result<Task> {
-        check_text("description", insert, MAX_DESCRIPTION)?;
-        let task = self.task(key)?;
-        let new_len =
-            task.description.chars().count().saturating_sub(delete) + insert.chars().count();
-        check_text(
-            "description",
-            &"x".repeat(new_len.min(MAX_DESCRIPTION + 1)),
-            MAX_DESCRIPTION,
-        )?;
-        self.edit_with(
-            key,
-            "task.edit",
-            vec![TaskEdit::SpliceDescription {
-                pos,
-                delete,
-                insert: insert.to_string(),
-            }],
-        )
-    }
-
-    /// Moves a task to `column` (default: its own) at `index` among that
-    /// column's tasks (default: the bottom).
-    pub fn move_task(
-        &mut self,
-        key: &str,
-        column: Option<&str>,
-        index: Option<usize>,
-    ) -> Result<Task> {
-        let task = self.task(key)?;
-        let board = self.board(&task.board.to_string())?;
-        let target = match column {
-            Some(c) => find_column(&board, c)?.id.clone(),
-            None => task.column.clone(),
-        };
-        let siblings: Vec<(String, String)> = self
-            .store()
-            .conn()
-            .prepare_cached(
-                "SELECT position, task_id FROM tasks WHERE board_id = ?1 AND column_id = ?2 AND task_id != ?3
-                 ORDER BY position, task_id",
-            )?
-            .query_map([task.board.to_string(), target.to_string(), task.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let index = index.unwrap_or(siblings.len()).min(siblings.len());
-        let before = index
-            .checked_sub(1)
-            .and_then(|i| siblings.get(i))
-            .map(|s| s.0.as_str());
-        let after = siblings.get(index).map(|s| s.0.as_str());
-        let position = position::between(before, after);
-        let mut edits = vec![TaskEdit::Position(position)];
-        if target != task.column {
-            edits.insert(0, TaskEdit::Column(target));
-        }
-        self.edit_with(key, "task.move", edits)
-    }
-
-    /// Completes a task. A recurring task gets its next instance, added to
-    /// the same column; the completed one stays, marked done.
-    pub fn complete_task(&mut self, key: &str) -> Result<Completion> {
-        let task = self.task(key)?;
-        if task.is_done() {
-            return Ok(Completion { task, next: None });
-        }
-        let now = self.now();
-        let next = task.recurrence.as_ref().map(|rec| {
-            let due = crate::recurrence::next_due(rec, task.due.as_ref(), now, self.tz_name());
-            let mut next = task.clone();
-            next.id = TaskId::random();
-            next.due = Some(due.clone());
-            next.reminder = task
-                .reminder
-                .zip(task.due.as_ref())
-                .map(|(r, d)| due.at - (d.at - r));
-            next.checklist.iter_mut().for_each(|i| i.done = false);
-            next.comments.clear();
-            next.created_by = self.user.clone();
-            next.created_at = now;
-            next.updated_by = self.user.clone();
-            next.updated_at = now;
-            next
-        });
-        let task_id = task.id.clone();
-        let next_for_doc = next.clone();
-        self.write_board(task.board, move |b, now, user| {
-            b.edit_task(&task_id, &[TaskEdit::Completed(Some(now))], user, now)?;
-            let mut touched = vec![task_id.clone()];
-            if let Some(next) = &next_for_doc {
-                b.insert_task(next)?;
-                touched.push(next.id.clone());
-            }
-            let note = ChangeNote::for_task(
-                "task.complete",
-                user,
-                task_id.as_str(),
-                vec!["completed".into()],
-            );
-            Ok(((), note, Touched::Tasks(touched)))
-        })?;
-        let next = match next {
-            Some(n) => Some(self.task(n.id.as_str())?),
-            None => None,
-        };
-        Ok(Completion {
-            task: self.task(task.id.as_str())?,
-            next,
-        })
-    }
-
-    pub fn reopen_task(&mut self, key: &str) -> Result<Task> {
-        self.edit_with(key, "task.reopen", vec![TaskEdit::Completed(None)])
-    }
-
-    pub fn archive_task(&mut self, key: &str, archived: bool) -> Result<Task> {
-        self.edit_with(
-            key,
-            if archived {
-                "task.archive"
-            } else {
-                "task.unarchive"
-            },
-            vec![TaskEdit::Archived(archived)],
-        )
-    }
-
-    /// Deletes a task. It leaves every list and search; its changes stay in
-    /// the board document's history.
-    pub fn delete_task(&mut self, key: &str) -> Result<TaskId> {
-        let now = self.now();
-        self.apply_edits(key, "task.delete", vec![TaskEdit::Deleted(Some(now))])
-    }
-
-    pub fn add_checklist_item(&mut self, key: &str, text: &str) -> Result<Task> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(CoreError::Model(crate::ModelError::EmptyName {
-                what: "checklist item",
-            }));
-        }
-        check_text("checklist item", text, MAX_COMMENT)?;
-        let task = self.task(key)?;
-        let position = position::between(task.checklist.last().map(|i| i.position.as_str()), None);
-        self.edit_with(
-            key,
-            "task.checklist",
-            vec![TaskEdit::AddChecklistItem {
-                id: ItemId::random(),
-                text: text.to_string(),
-                position,
-            }],
-        )
-    }
-
-    /// Ticks or unticks a checklist item, named by id, id prefix or 1-based number.
-    pub fn set_checklist_done(&mut self, key: &str, item: &str, done: bool) -> Result<Task> {
-        let task = self.task(key)?;
-        let id = find_item(&task, item)?;
-        self.edit_with(
-            key,
-            "task.checklist",
-            vec![TaskEdit::ChecklistDone { id, done }],
-        )
-    }
-
-    pub fn remove_checklist_item(&mut self, key: &str, item: &str) -> Result<Task> {
-        let task = self.task(key)?;
-        let id = find_item(&task, item)?;
-        self.edit_with(
-            key,
-            "task.checklist",
-            vec![TaskEdit::RemoveChecklistItem(id)],
-        )
-    }
-
-    pub fn add_comment(&mut self, key: &str, text: &str) -> Result<Task> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(CoreError::Model(crate::ModelError::EmptyName {
-                what: "comment",
-            }));
-        }
-        check_text("comment", text, MAX_COMMENT)?;
-        let comment = Comment {
-            id: CommentId::random(),
-            author: self.user.clone(),
-            at: self.now(),
-            text: text.to_string(),
-        };
-        self.edit_with(key, "task.comment", vec![TaskEdit::AddComment(comment)])
     }
 
     /// Adds labels no task has used yet to the workspace's label catalogue.
@@ -496,57 +172,6 @@ impl Profile {
         labels.dedup();
         Ok(labels)
     }
-
-    /// Tasks matching `query`, from the materialized tables.
-    pub fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>> {
-        query_tasks(self.store().conn(), query, self.now(), self.tz())
-    }
-
-    /// Tasks matching `query` as one JSON array, straight from the
-    /// materialized table (each element is exactly the task's own
-    /// serialization): a window showing thousands of tasks skips decoding
-    /// and re-encoding every one.
-    pub fn list_tasks_json(&self, query: &TaskQuery) -> Result<String> {
-        let rows = query_task_json(self.store().conn(), query, self.now(), self.tz())?;
-        let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
-        out.push('[');
-        for (i, row) in rows.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(row);
-        }
-        out.push(']');
-        Ok(out)
-    }
-
-    /// Full-text search over open and done tasks, best match first.
-    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Task>> {
-        let query = TaskQuery {
-            search: Some(text.to_string()),
-            include_done: true,
-            limit: Some(limit),
-            ..TaskQuery::default()
-        };
-        self.list_tasks(&query)
-    }
-
-    /// The tasks linked to a listing (open and done), newest first.
-    pub fn tasks_for_listing(&self, key: &str) -> Result<Vec<Task>> {
-        self.list_tasks(&TaskQuery {
-            listing: Some(key.to_string()),
-            include_done: true,
-            ..TaskQuery::default()
-        })
-    }
-
-    /// Open tasks in focus order (see [`crate::focus`]).
-    pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
-        let all = self.list_tasks(&TaskQuery::default())?;
-        let mut ordered = crate::focus::order(all, self.now());
-        ordered.truncate(limit);
-        Ok(ordered)
-    }
 }
 
 fn find_item(task: &Task, key: &str) -> Result<ItemId> {
@@ -573,5 +198,390 @@ fn find_item(task: &Task, key: &str) -> Result<ItemId> {
             item: key.to_string(),
             count: task.checklist.len(),
         }),
+    }
+}
+
+impl Tasks<'_> {
+    /// Finds a task by its id or a unique prefix of it.
+    pub fn resolve(&self, key: &str) -> Result<(TaskId, DocumentId)> {
+        let key = key.trim().to_lowercase();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CoreError::UnknownTask(key));
+        }
+        let mut stmt = self
+            .p.store()
+            .conn()
+            .prepare_cached("SELECT task_id, board_id FROM tasks WHERE task_id >= ?1 AND task_id < ?1 || 'g' LIMIT 4")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([&key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.as_slice() {
+            [(task, board)] => Ok((TaskId::new(task.clone()), DocumentId::parse(board)?)),
+            [] => Err(CoreError::UnknownTask(key)),
+            many => Err(CoreError::AmbiguousTask(
+                key,
+                many.iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        }
+    }
+
+    /// A task, from the materialized tables.
+    pub fn get(&self, key: &str) -> Result<Task> {
+        let (id, _) = self.p.tasks().resolve(key)?;
+        let json: String = self
+            .p
+            .store()
+            .conn()
+            .prepare_cached("SELECT json FROM tasks WHERE task_id = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))?;
+        serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
+            doc: id.to_string(),
+            reason: format!("{e}; run `porchlight reindex`"),
+        })
+    }
+
+    /// Tasks matching `query`, from the materialized tables.
+    pub fn list(&self, query: &TaskQuery) -> Result<Vec<Task>> {
+        query_tasks(self.p.store().conn(), query, self.p.now(), self.p.tz())
+    }
+
+    /// Tasks matching `query` as one JSON array, straight from the
+    /// materialized table (each element is exactly the task's own
+    /// serialization): a window showing thousands of tasks skips decoding
+    /// and re-encoding every one.
+    pub fn list_json(&self, query: &TaskQuery) -> Result<String> {
+        let rows = query_task_json(self.p.store().conn(), query, self.p.now(), self.p.tz())?;
+        let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
+        out.push('[');
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(row);
+        }
+        out.push(']');
+        Ok(out)
+    }
+
+    /// Full-text search over open and done tasks, best match first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Task>> {
+        let query = TaskQuery {
+            search: Some(text.to_string()),
+            include_done: true,
+            limit: Some(limit),
+            ..TaskQuery::default()
+        };
+        self.p.tasks().list(&query)
+    }
+
+    /// The tasks linked to a listing (open and done), newest first.
+    pub fn for_listing(&self, key: &str) -> Result<Vec<Task>> {
+        self.p.tasks().list(&TaskQuery {
+            listing: Some(key.to_string()),
+            include_done: true,
+            ..TaskQuery::default()
+        })
+    }
+
+    /// Open tasks in focus order (see [`crate::focus`]).
+    pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
+        let all = self.p.tasks().list(&TaskQuery::default())?;
+        let mut ordered = crate::focus::order(all, self.p.now());
+        ordered.truncate(limit);
+        Ok(ordered)
+    }
+}
+
+impl TasksMut<'_> {
+    /// Adds a task at the bottom of its column.
+    pub fn add(&mut self, board_key: &str, new: NewTask) -> Result<Task> {
+        let board_id = self.p.boards().resolve(board_key)?;
+        let board = self.p.boards().get(board_key)?;
+        let column = match &new.column {
+            Some(c) => find_column(&board, c)?.clone(),
+            None => board
+                .columns
+                .first()
+                .cloned()
+                .ok_or(CoreError::LastColumn)?,
+        };
+        let title = check_title(&new.title)?;
+        check_text("description", &new.description, MAX_DESCRIPTION)?;
+        let last: Option<String> = self
+            .p
+            .store()
+            .conn()
+            .prepare_cached(
+                "SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2",
+            )?
+            .query_row([board_id.to_string(), column.id.to_string()], |r| r.get(0))?;
+        let now = self.p.now();
+        let mut task = Task::new(
+            board_id,
+            title,
+            column.id.clone(),
+            position::between(last.as_deref(), None),
+            &self.p.user,
+            now,
+        );
+        task.description = new.description;
+        task.due = new.due;
+        task.reminder = new.reminder;
+        task.priority = new.priority;
+        task.recurrence = new.recurrence;
+        task.labels = new
+            .labels
+            .iter()
+            .map(|l| check_label(l))
+            .collect::<Result<_, _>>()?;
+        task.assignees = new
+            .assignees
+            .iter()
+            .map(|a| person(a))
+            .collect::<Result<_>>()?;
+        task.listings = new
+            .listings
+            .iter()
+            .map(|k| listing_key(k))
+            .collect::<Result<_>>()?;
+        for v in [&mut task.labels, &mut task.assignees, &mut task.listings] {
+            v.sort();
+            v.dedup();
+        }
+        self.p.catalogue_labels(&task.labels)?;
+        let written = task.clone();
+        self.p.write_board(board_id, move |b, _, user| {
+            b.insert_task(&written)?;
+            let note = ChangeNote::for_task("task.add", user, written.id.as_str(), vec![]);
+            Ok(((), note, Touched::Tasks(vec![written.id.clone()])))
+        })?;
+        self.p.tasks().get(task.id.as_str())
+    }
+
+    /// Parses quick-add text and adds the task it describes.
+    pub fn quick_add(&mut self, board_key: &str, text: &str) -> Result<(Task, Parsed)> {
+        let parsed = quickadd::parse(text, self.p.now(), self.p.tz_name())?;
+        let new = parsed.to_new_task()?;
+        let task = self.p.tasks_mut().add(board_key, new)?;
+        Ok((task, parsed))
+    }
+
+    pub fn edit(&mut self, key: &str, changes: &TaskChanges) -> Result<Task> {
+        let edits = changes.edits()?;
+        let labels: Vec<String> = edits
+            .iter()
+            .filter_map(|e| match e {
+                TaskEdit::AddLabel(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        self.p.tasks().resolve(key)?;
+        self.p.catalogue_labels(&labels)?;
+        self.p.edit_with(key, "task.edit", edits)
+    }
+
+    /// Replaces part of the description, as a text editor does.
+    pub fn splice_description(
+        &mut self,
+        key: &str,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<Task> {
+        check_text("description", insert, MAX_DESCRIPTION)?;
+        let task = self.p.tasks().get(key)?;
+        let new_len =
+            task.description.chars().count().saturating_sub(delete) + insert.chars().count();
+        check_text(
+            "description",
+            &"x".repeat(new_len.min(MAX_DESCRIPTION + 1)),
+            MAX_DESCRIPTION,
+        )?;
+        self.p.edit_with(
+            key,
+            "task.edit",
+            vec![TaskEdit::SpliceDescription {
+                pos,
+                delete,
+                insert: insert.to_string(),
+            }],
+        )
+    }
+
+    /// Moves a task to `column` (default: its own) at `index` among that
+    /// column's tasks (default: the bottom).
+    pub fn move_to(
+        &mut self,
+        key: &str,
+        column: Option<&str>,
+        index: Option<usize>,
+    ) -> Result<Task> {
+        let task = self.p.tasks().get(key)?;
+        let board = self.p.boards().get(&task.board.to_string())?;
+        let target = match column {
+            Some(c) => find_column(&board, c)?.id.clone(),
+            None => task.column.clone(),
+        };
+        let siblings: Vec<(String, String)> = self
+            .p.store()
+            .conn()
+            .prepare_cached(
+                "SELECT position, task_id FROM tasks WHERE board_id = ?1 AND column_id = ?2 AND task_id != ?3
+                 ORDER BY position, task_id",
+            )?
+            .query_map([task.board.to_string(), target.to_string(), task.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let index = index.unwrap_or(siblings.len()).min(siblings.len());
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| siblings.get(i))
+            .map(|s| s.0.as_str());
+        let after = siblings.get(index).map(|s| s.0.as_str());
+        let position = position::between(before, after);
+        let mut edits = vec![TaskEdit::Position(position)];
+        if target != task.column {
+            edits.insert(0, TaskEdit::Column(target));
+        }
+        self.p.edit_with(key, "task.move", edits)
+    }
+
+    /// Completes a task. A recurring task gets its next instance, added to
+    /// the same column; the completed one stays, marked done.
+    pub fn complete(&mut self, key: &str) -> Result<Completion> {
+        let task = self.p.tasks().get(key)?;
+        if task.is_done() {
+            return Ok(Completion { task, next: None });
+        }
+        let now = self.p.now();
+        let next = task.recurrence.as_ref().map(|rec| {
+            let due = crate::recurrence::next_due(rec, task.due.as_ref(), now, self.p.tz_name());
+            let mut next = task.clone();
+            next.id = TaskId::random();
+            next.due = Some(due.clone());
+            next.reminder = task
+                .reminder
+                .zip(task.due.as_ref())
+                .map(|(r, d)| due.at - (d.at - r));
+            next.checklist.iter_mut().for_each(|i| i.done = false);
+            next.comments.clear();
+            next.created_by = self.p.user.clone();
+            next.created_at = now;
+            next.updated_by = self.p.user.clone();
+            next.updated_at = now;
+            next
+        });
+        let task_id = task.id.clone();
+        let next_for_doc = next.clone();
+        self.p.write_board(task.board, move |b, now, user| {
+            b.edit_task(&task_id, &[TaskEdit::Completed(Some(now))], user, now)?;
+            let mut touched = vec![task_id.clone()];
+            if let Some(next) = &next_for_doc {
+                b.insert_task(next)?;
+                touched.push(next.id.clone());
+            }
+            let note = ChangeNote::for_task(
+                "task.complete",
+                user,
+                task_id.as_str(),
+                vec!["completed".into()],
+            );
+            Ok(((), note, Touched::Tasks(touched)))
+        })?;
+        let next = match next {
+            Some(n) => Some(self.p.tasks().get(n.id.as_str())?),
+            None => None,
+        };
+        Ok(Completion {
+            task: self.p.tasks().get(task.id.as_str())?,
+            next,
+        })
+    }
+
+    pub fn reopen(&mut self, key: &str) -> Result<Task> {
+        self.p
+            .edit_with(key, "task.reopen", vec![TaskEdit::Completed(None)])
+    }
+
+    pub fn archive(&mut self, key: &str, archived: bool) -> Result<Task> {
+        self.p.edit_with(
+            key,
+            if archived {
+                "task.archive"
+            } else {
+                "task.unarchive"
+            },
+            vec![TaskEdit::Archived(archived)],
+        )
+    }
+
+    /// Deletes a task. It leaves every list and search; its changes stay in
+    /// the board document's history.
+    pub fn delete(&mut self, key: &str) -> Result<TaskId> {
+        let now = self.p.now();
+        self.p
+            .apply_edits(key, "task.delete", vec![TaskEdit::Deleted(Some(now))])
+    }
+
+    pub fn add_checklist_item(&mut self, key: &str, text: &str) -> Result<Task> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
+                what: "checklist item",
+            }));
+        }
+        check_text("checklist item", text, MAX_COMMENT)?;
+        let task = self.p.tasks().get(key)?;
+        let position = position::between(task.checklist.last().map(|i| i.position.as_str()), None);
+        self.p.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::AddChecklistItem {
+                id: ItemId::random(),
+                text: text.to_string(),
+                position,
+            }],
+        )
+    }
+
+    /// Ticks or unticks a checklist item, named by id, id prefix or 1-based number.
+    pub fn set_checklist_done(&mut self, key: &str, item: &str, done: bool) -> Result<Task> {
+        let task = self.p.tasks().get(key)?;
+        let id = find_item(&task, item)?;
+        self.p.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::ChecklistDone { id, done }],
+        )
+    }
+
+    pub fn remove_checklist_item(&mut self, key: &str, item: &str) -> Result<Task> {
+        let task = self.p.tasks().get(key)?;
+        let id = find_item(&task, item)?;
+        self.p.edit_with(
+            key,
+            "task.checklist",
+            vec![TaskEdit::RemoveChecklistItem(id)],
+        )
+    }
+
+    pub fn comment(&mut self, key: &str, text: &str) -> Result<Task> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::Model(crate::ModelError::EmptyName {
+                what: "comment",
+            }));
+        }
+        check_text("comment", text, MAX_COMMENT)?;
+        let comment = Comment {
+            id: CommentId::random(),
+            author: self.p.user.clone(),
+            at: self.p.now(),
+            text: text.to_string(),
+        };
+        self.p
+            .edit_with(key, "task.comment", vec![TaskEdit::AddComment(comment)])
     }
 }

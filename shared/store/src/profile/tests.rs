@@ -23,94 +23,115 @@ fn opts(user: &str) -> OpenOptions {
 
 fn profile() -> Profile {
     let mut p = Profile::in_memory(opts("maria")).expect("profile");
-    p.create_board("Listing prep", &[]).expect("board");
+    p.boards_mut().create("Listing prep", &[]).expect("board");
     p
 }
 
 fn add(p: &mut Profile, text: &str) -> Task {
-    p.quick_add("Listing prep", text).expect("quick add").0
+    p.tasks_mut()
+        .quick_add("Listing prep", text)
+        .expect("quick add")
+        .0
 }
 
 #[test]
 fn boards_can_be_created_listed_renamed_and_deleted() {
     let mut p = profile();
     let b = p
-        .create_board("Escrow", &["Open".into(), "Closed".into()])
+        .boards_mut()
+        .create("Escrow", &["Open".into(), "Closed".into()])
         .expect("create");
     assert_eq!(b.columns.len(), 2);
     let names: Vec<String> = p
         .boards()
+        .list()
         .expect("list")
         .into_iter()
         .map(|b| b.name)
         .collect();
     assert_eq!(names, ["Escrow", "Listing prep"]);
-    assert_eq!(p.resolve_board("esc").ok(), Some(b.id));
-    assert_eq!(p.resolve_board(&b.id.url()).ok(), Some(b.id));
-    p.rename_board("Escrow", "Escrow 12 Oak").expect("rename");
+    assert_eq!(p.boards().resolve("esc").ok(), Some(b.id));
+    assert_eq!(p.boards().resolve(&b.id.url()).ok(), Some(b.id));
+    p.boards_mut()
+        .rename("Escrow", "Escrow 12 Oak")
+        .expect("rename");
     assert_eq!(
-        p.board(&b.id.to_string()).expect("board").name,
+        p.boards().get(&b.id.to_string()).expect("board").name,
         "Escrow 12 Oak"
     );
-    p.delete_board("Escrow 12 Oak").expect("delete");
+    p.boards_mut().delete("Escrow 12 Oak").expect("delete");
     assert!(matches!(
-        p.resolve_board("Escrow"),
+        p.boards().resolve("Escrow"),
         Err(CoreError::UnknownBoard(_))
     ));
-    assert_eq!(p.boards().expect("list").len(), 1);
+    assert_eq!(p.boards().list().expect("list").len(), 1);
 }
 
 #[test]
 fn bad_board_input_is_refused() {
     let mut p = profile();
     assert!(matches!(
-        p.create_board("  ", &[]),
+        p.boards_mut().create("  ", &[]),
         Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
     assert!(matches!(
-        p.create_board("x", &["A".into(), "a".into()]),
+        p.boards_mut().create("x", &["A".into(), "a".into()]),
         Err(CoreError::DuplicateColumn(_))
     ));
-    p.create_board("Listing pipeline", &[]).expect("second");
+    p.boards_mut()
+        .create("Listing pipeline", &[])
+        .expect("second");
     assert!(matches!(
-        p.resolve_board("Listing"),
+        p.boards().resolve("Listing"),
         Err(CoreError::AmbiguousBoard(..))
     ));
-    assert!(matches!(p.board("nope"), Err(CoreError::UnknownBoard(_))));
+    assert!(matches!(
+        p.boards().get("nope"),
+        Err(CoreError::UnknownBoard(_))
+    ));
 }
 
 #[test]
 fn columns_can_be_added_renamed_moved_and_deleted() {
     let mut p = profile();
-    p.add_column("Listing prep", "Review").expect("add");
+    p.boards_mut()
+        .add_column("Listing prep", "Review")
+        .expect("add");
     assert!(matches!(
-        p.add_column("Listing prep", "review"),
+        p.boards_mut().add_column("Listing prep", "review"),
         Err(CoreError::DuplicateColumn(_))
     ));
-    p.rename_column("Listing prep", "Review", "QA")
+    p.boards_mut()
+        .rename_column("Listing prep", "Review", "QA")
         .expect("rename");
-    let b = p.move_column("Listing prep", "QA", 0).expect("move");
+    let b = p
+        .boards_mut()
+        .move_column("Listing prep", "QA", 0)
+        .expect("move");
     let names: Vec<&str> = b.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["QA", "To do", "Doing", "Done"]);
     let t = add(&mut p, "Photos");
-    p.move_task(t.id.as_str(), Some("QA"), None)
+    p.tasks_mut()
+        .move_to(t.id.as_str(), Some("QA"), None)
         .expect("move task");
     assert!(matches!(
-        p.delete_column("Listing prep", "QA", None),
+        p.boards_mut().delete_column("Listing prep", "QA", None),
         Err(CoreError::ColumnNotEmpty { count: 1, .. })
     ));
-    p.delete_column("Listing prep", "QA", Some("Doing"))
+    p.boards_mut()
+        .delete_column("Listing prep", "QA", Some("Doing"))
         .expect("delete");
-    let moved = p.task(t.id.as_str()).expect("task");
+    let moved = p.tasks().get(t.id.as_str()).expect("task");
     assert_eq!(
-        p.board("Listing prep")
+        p.boards()
+            .get("Listing prep")
             .expect("b")
             .column("Doing")
             .map(|c| c.id.clone()),
         Some(moved.column)
     );
     assert!(matches!(
-        p.rename_column("Listing prep", "Nope", "X"),
+        p.boards_mut().rename_column("Listing prep", "Nope", "X"),
         Err(CoreError::UnknownColumn { .. })
     ));
 }
@@ -119,6 +140,7 @@ fn columns_can_be_added_renamed_moved_and_deleted() {
 fn quick_add_creates_the_task_it_describes() {
     let mut p = profile();
     let (t, parsed) = p
+        .tasks_mut()
         .quick_add(
             "Listing prep",
             "Call John tomorrow 3pm #followup @joe !high mls:A1",
@@ -134,19 +156,21 @@ fn quick_add_creates_the_task_it_describes() {
     assert_eq!(t.priority, Priority::High);
     assert_eq!(t.listings, ["A1"]);
     assert_eq!(t.created_by, "maria");
-    p.quick_add("Listing prep", "Unrelated call")
+    p.tasks_mut()
+        .quick_add("Listing prep", "Unrelated call")
         .expect("other");
     let linked: Vec<String> = p
-        .tasks_for_listing("A1")
+        .tasks()
+        .for_listing("A1")
         .expect("linked")
         .into_iter()
         .map(|t| t.title)
         .collect();
     assert_eq!(linked, ["Call John"]);
-    assert!(p.tasks_for_listing("A2").expect("none").is_empty());
+    assert!(p.tasks().for_listing("A2").expect("none").is_empty());
     assert_eq!(parsed.spans.len(), 6);
     assert!(matches!(
-        p.quick_add("Listing prep", "#only @tags"),
+        p.tasks_mut().quick_add("Listing prep", "#only @tags"),
         Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
 }
@@ -159,15 +183,15 @@ fn add_task_validates_its_input() {
         ..NewTask::default()
     };
     assert!(matches!(
-        p.add_task("Listing prep", new("")),
+        p.tasks_mut().add("Listing prep", new("")),
         Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
     assert!(matches!(
-        p.add_task("Listing prep", new(&"x".repeat(501))),
+        p.tasks_mut().add("Listing prep", new(&"x".repeat(501))),
         Err(CoreError::Model(crate::ModelError::TooLong { .. }))
     ));
     assert!(matches!(
-        p.add_task(
+        p.tasks_mut().add(
             "Listing prep",
             NewTask {
                 column: Some("Nope".into()),
@@ -177,11 +201,11 @@ fn add_task_validates_its_input() {
         Err(CoreError::UnknownColumn { .. })
     ));
     assert!(matches!(
-        p.add_task("Nope", new("a")),
+        p.tasks_mut().add("Nope", new("a")),
         Err(CoreError::UnknownBoard(_))
     ));
     assert!(matches!(
-        p.add_task(
+        p.tasks_mut().add(
             "Listing prep",
             NewTask {
                 listings: vec!["bad key!".into()],
@@ -191,7 +215,8 @@ fn add_task_validates_its_input() {
         Err(CoreError::Model(crate::ModelError::InvalidValue { .. }))
     ));
     assert!(
-        p.list_tasks(&TaskQuery::default())
+        p.tasks()
+            .list(&TaskQuery::default())
             .expect("list")
             .is_empty(),
         "nothing half-written"
@@ -220,7 +245,10 @@ fn edit_changes_fields_and_unknown_tasks_are_reported() {
         })),
         ..TaskChanges::default()
     };
-    let e = p.edit_task(&t.id.as_str()[..6], &changes).expect("edit");
+    let e = p
+        .tasks_mut()
+        .edit(&t.id.as_str()[..6], &changes)
+        .expect("edit");
     assert_eq!(e.title, "Photos and video");
     assert_eq!(e.description, "Drone too");
     assert_eq!(e.labels, ["drone"]);
@@ -228,16 +256,19 @@ fn edit_changes_fields_and_unknown_tasks_are_reported() {
     assert_eq!(e.priority, Priority::Urgent);
     assert!(e.reminder.is_some() && e.recurrence.is_some());
     assert!(matches!(
-        p.edit_task("ffffffffff", &changes),
+        p.tasks_mut().edit("ffffffffff", &changes),
         Err(CoreError::UnknownTask(_))
     ));
-    assert!(matches!(p.task("not-hex"), Err(CoreError::UnknownTask(_))));
+    assert!(matches!(
+        p.tasks().get("not-hex"),
+        Err(CoreError::UnknownTask(_))
+    ));
     let blank = TaskChanges {
         title: Some(" ".into()),
         ..TaskChanges::default()
     };
     assert!(matches!(
-        p.edit_task(t.id.as_str(), &blank),
+        p.tasks_mut().edit(t.id.as_str(), &blank),
         Err(CoreError::Model(crate::ModelError::EmptyTitle))
     ));
 }
@@ -248,23 +279,28 @@ fn tasks_move_and_reorder_within_and_between_columns() {
     let a = add(&mut p, "A");
     let b = add(&mut p, "B");
     let c = add(&mut p, "C");
-    p.move_task(c.id.as_str(), None, Some(0)).expect("to top");
+    p.tasks_mut()
+        .move_to(c.id.as_str(), None, Some(0))
+        .expect("to top");
     let order = |p: &Profile, col: &str| -> Vec<String> {
-        let board = p.board("Listing prep").expect("board");
+        let board = p.boards().get("Listing prep").expect("board");
         let column = board.column(col).map(|c| c.id.clone());
-        p.list_tasks(&TaskQuery {
-            column,
-            ..TaskQuery::default()
-        })
-        .expect("list")
-        .into_iter()
-        .map(|t| t.title)
-        .collect()
+        p.tasks()
+            .list(&TaskQuery {
+                column,
+                ..TaskQuery::default()
+            })
+            .expect("list")
+            .into_iter()
+            .map(|t| t.title)
+            .collect()
     };
     assert_eq!(order(&p, "To do"), ["C", "A", "B"]);
-    p.move_task(a.id.as_str(), Some("Doing"), None)
+    p.tasks_mut()
+        .move_to(a.id.as_str(), Some("Doing"), None)
         .expect("across");
-    p.move_task(b.id.as_str(), Some("doing"), Some(0))
+    p.tasks_mut()
+        .move_to(b.id.as_str(), Some("doing"), Some(0))
         .expect("across to top");
     assert_eq!(order(&p, "To do"), ["C"]);
     assert_eq!(order(&p, "Doing"), ["B", "A"]);
@@ -274,41 +310,51 @@ fn tasks_move_and_reorder_within_and_between_columns() {
 fn complete_reopen_archive_and_delete() {
     let mut p = profile();
     let t = add(&mut p, "Sign");
-    let done = p.complete_task(t.id.as_str()).expect("done");
+    let done = p.tasks_mut().complete(t.id.as_str()).expect("done");
     assert!(done.task.is_done() && done.next.is_none());
     assert!(
-        p.list_tasks(&TaskQuery::default())
+        p.tasks()
+            .list(&TaskQuery::default())
             .expect("list")
             .is_empty()
     );
     assert_eq!(
-        p.list_tasks(&TaskQuery {
-            include_done: true,
-            ..TaskQuery::default()
-        })
-        .expect("l")
-        .len(),
+        p.tasks()
+            .list(&TaskQuery {
+                include_done: true,
+                ..TaskQuery::default()
+            })
+            .expect("l")
+            .len(),
         1
     );
-    assert!(!p.reopen_task(t.id.as_str()).expect("reopen").is_done());
     assert!(
-        p.archive_task(t.id.as_str(), true)
+        !p.tasks_mut()
+            .reopen(t.id.as_str())
+            .expect("reopen")
+            .is_done()
+    );
+    assert!(
+        p.tasks_mut()
+            .archive(t.id.as_str(), true)
             .expect("archive")
             .archived
     );
     assert!(
-        p.list_tasks(&TaskQuery::default())
+        p.tasks()
+            .list(&TaskQuery::default())
             .expect("list")
             .is_empty()
     );
     assert!(
-        !p.archive_task(t.id.as_str(), false)
+        !p.tasks_mut()
+            .archive(t.id.as_str(), false)
             .expect("unarchive")
             .archived
     );
-    p.delete_task(t.id.as_str()).expect("delete");
+    p.tasks_mut().delete(t.id.as_str()).expect("delete");
     assert!(matches!(
-        p.task(t.id.as_str()),
+        p.tasks().get(t.id.as_str()),
         Err(CoreError::UnknownTask(_))
     ));
 }
@@ -317,10 +363,13 @@ fn complete_reopen_archive_and_delete() {
 fn completing_a_recurring_task_schedules_the_next_and_keeps_the_done_one() {
     let mut p = profile();
     let t = add(&mut p, "Water plants every monday 9am");
-    p.add_checklist_item(t.id.as_str(), "Front").expect("item");
-    p.set_checklist_done(t.id.as_str(), "1", true)
+    p.tasks_mut()
+        .add_checklist_item(t.id.as_str(), "Front")
+        .expect("item");
+    p.tasks_mut()
+        .set_checklist_done(t.id.as_str(), "1", true)
         .expect("tick");
-    let c = p.complete_task(t.id.as_str()).expect("complete");
+    let c = p.tasks_mut().complete(t.id.as_str()).expect("complete");
     let next = c.next.expect("next instance");
     assert!(c.task.is_done());
     assert_eq!(
@@ -331,7 +380,7 @@ fn completing_a_recurring_task_schedules_the_next_and_keeps_the_done_one() {
     assert_eq!(next.checklist.len(), 1);
     assert!(!next.checklist[0].done, "checklist starts fresh");
     let after = add(&mut p, "Filter every! 3 days");
-    let c = p.complete_task(after.id.as_str()).expect("complete");
+    let c = p.tasks_mut().complete(after.id.as_str()).expect("complete");
     assert_eq!(
         c.next.and_then(|n| n.due).map(|d| d.display()).as_deref(),
         Some("2026-11-21")
@@ -342,14 +391,23 @@ fn completing_a_recurring_task_schedules_the_next_and_keeps_the_done_one() {
 fn checklist_items_and_comments() {
     let mut p = profile();
     let t = add(&mut p, "Inspection");
-    p.add_checklist_item(t.id.as_str(), "Roof").expect("a");
-    let t2 = p.add_checklist_item(t.id.as_str(), "Furnace").expect("b");
+    p.tasks_mut()
+        .add_checklist_item(t.id.as_str(), "Roof")
+        .expect("a");
+    let t2 = p
+        .tasks_mut()
+        .add_checklist_item(t.id.as_str(), "Furnace")
+        .expect("b");
     let furnace = t2.checklist[1].id.clone();
     let t3 = p
+        .tasks_mut()
         .set_checklist_done(t.id.as_str(), furnace.as_str(), true)
         .expect("tick");
     assert!(t3.checklist[1].done && !t3.checklist[0].done);
-    let t4 = p.remove_checklist_item(t.id.as_str(), "1").expect("remove");
+    let t4 = p
+        .tasks_mut()
+        .remove_checklist_item(t.id.as_str(), "1")
+        .expect("remove");
     assert_eq!(
         t4.checklist
             .iter()
@@ -358,7 +416,7 @@ fn checklist_items_and_comments() {
         ["Furnace"]
     );
     assert!(matches!(
-        p.set_checklist_done(t.id.as_str(), "9", true),
+        p.tasks_mut().set_checklist_done(t.id.as_str(), "9", true),
         Err(CoreError::UnknownChecklistItem { count: 1, .. })
     ));
     // A short number out of range is a bad position, even when the one
@@ -367,24 +425,27 @@ fn checklist_items_and_comments() {
     let id = t4.checklist[0].id.as_str();
     for n in [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99] {
         let err = p
+            .tasks_mut()
             .set_checklist_done(t.id.as_str(), &n.to_string(), true)
             .expect_err("no such position");
         assert!(err.to_string().contains("1 to 1"), "{err}");
     }
     let by_id = p
+        .tasks_mut()
         .set_checklist_done(t.id.as_str(), &id[..4], true)
         .expect("an id prefix of four characters still works");
     assert!(by_id.checklist[0].done);
     assert!(matches!(
-        p.add_checklist_item(t.id.as_str(), " "),
+        p.tasks_mut().add_checklist_item(t.id.as_str(), " "),
         Err(CoreError::Model(crate::ModelError::EmptyName { .. }))
     ));
     let t5 = p
-        .add_comment(t.id.as_str(), "Inspector booked for 9am")
+        .tasks_mut()
+        .comment(t.id.as_str(), "Inspector booked for 9am")
         .expect("comment");
     assert_eq!(t5.comments[0].author, "maria");
     assert!(matches!(
-        p.add_comment(t.id.as_str(), &"c".repeat(10_001)),
+        p.tasks_mut().comment(t.id.as_str(), &"c".repeat(10_001)),
         Err(CoreError::Model(crate::ModelError::TooLong { .. }))
     ));
 }
@@ -393,19 +454,22 @@ fn checklist_items_and_comments() {
 fn splice_description_edits_in_place() {
     let mut p = profile();
     let t = add(&mut p, "Flyer");
-    p.edit_task(
-        t.id.as_str(),
-        &TaskChanges {
-            description: Some("Print 50".into()),
-            ..Default::default()
-        },
-    )
-    .expect("desc");
+    p.tasks_mut()
+        .edit(
+            t.id.as_str(),
+            &TaskChanges {
+                description: Some("Print 50".into()),
+                ..Default::default()
+            },
+        )
+        .expect("desc");
     let t = p
+        .tasks_mut()
         .splice_description(t.id.as_str(), 6, 2, "100 glossy")
         .expect("splice");
     assert_eq!(t.description, "Print 100 glossy");
     let t = p
+        .tasks_mut()
         .splice_description(t.id.as_str(), 999, 5, "!")
         .expect("clamped");
     assert_eq!(t.description, "Print 100 glossy!");
@@ -420,31 +484,34 @@ fn due_queries_use_the_users_days() {
     add(&mut p, "Delta in 3 weeks");
     add(&mut p, "late task");
     let late = p
-        .list_tasks(&TaskQuery::default())
+        .tasks()
+        .list(&TaskQuery::default())
         .expect("l")
         .into_iter()
         .find(|t| t.title == "late task");
     let late = late.expect("late");
-    p.edit_task(
-        late.id.as_str(),
-        &TaskChanges {
-            due: Some(Some(Due::at_time(
-                now() - Duration::hours(3),
-                "America/Denver",
-            ))),
-            ..Default::default()
-        },
-    )
-    .expect("late");
+    p.tasks_mut()
+        .edit(
+            late.id.as_str(),
+            &TaskChanges {
+                due: Some(Some(Due::at_time(
+                    now() - Duration::hours(3),
+                    "America/Denver",
+                ))),
+                ..Default::default()
+            },
+        )
+        .expect("late");
     let titles = |f: DueFilter| -> Vec<String> {
-        p.list_tasks(&TaskQuery {
-            due: Some(f),
-            ..TaskQuery::default()
-        })
-        .expect("q")
-        .into_iter()
-        .map(|t| t.title)
-        .collect()
+        p.tasks()
+            .list(&TaskQuery {
+                due: Some(f),
+                ..TaskQuery::default()
+            })
+            .expect("q")
+            .into_iter()
+            .map(|t| t.title)
+            .collect()
     };
     // 23:00 Denver is 06:00 UTC the next day: still "today" for the user.
     assert_eq!(titles(DueFilter::Today), ["late task", "Alpha"]);
@@ -462,16 +529,18 @@ fn assignee_label_and_search_queries() {
     let mut p = profile();
     let a = add(&mut p, "Call the appraiser #valuation @joe");
     add(&mut p, "Order yard sign @maria");
-    p.edit_task(
-        a.id.as_str(),
-        &TaskChanges {
-            description: Some("Ask about the comparable on Elm".into()),
-            ..Default::default()
-        },
-    )
-    .expect("d");
+    p.tasks_mut()
+        .edit(
+            a.id.as_str(),
+            &TaskChanges {
+                description: Some("Ask about the comparable on Elm".into()),
+                ..Default::default()
+            },
+        )
+        .expect("d");
     let q = |q: TaskQuery| -> Vec<String> {
-        p.list_tasks(&q)
+        p.tasks()
+            .list(&q)
             .expect("q")
             .into_iter()
             .map(|t| t.title)
@@ -492,6 +561,7 @@ fn assignee_label_and_search_queries() {
         ["Call the appraiser"]
     );
     let found: Vec<String> = p
+        .tasks()
         .search("elm", 10)
         .expect("s")
         .into_iter()
@@ -499,28 +569,35 @@ fn assignee_label_and_search_queries() {
         .collect();
     assert_eq!(found, ["Call the appraiser"]);
     let found: Vec<String> = p
+        .tasks()
         .search("sign", 10)
         .expect("s")
         .into_iter()
         .map(|t| t.title)
         .collect();
     assert_eq!(found, ["Order yard sign"]);
-    assert!(p.search("\"(*", 10).expect("odd input is safe").is_empty());
+    assert!(
+        p.tasks()
+            .search("\"(*", 10)
+            .expect("odd input is safe")
+            .is_empty()
+    );
 }
 
 #[test]
 fn labels_enter_the_workspace_catalogue_and_stay() {
     let mut p = profile();
     let t = add(&mut p, "Stage #staging #photos");
-    p.edit_task(
-        t.id.as_str(),
-        &TaskChanges {
-            add_labels: vec!["Drone".into()],
-            ..Default::default()
-        },
-    )
-    .expect("edit");
-    p.delete_task(t.id.as_str()).expect("delete");
+    p.tasks_mut()
+        .edit(
+            t.id.as_str(),
+            &TaskChanges {
+                add_labels: vec!["Drone".into()],
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    p.tasks_mut().delete(t.id.as_str()).expect("delete");
     // The catalogue remembers labels even when no task uses them any more.
     assert_eq!(p.labels().expect("labels"), ["drone", "photos", "staging"]);
 }
@@ -529,16 +606,18 @@ fn labels_enter_the_workspace_catalogue_and_stay() {
 fn search_ranks_title_matches_above_description_matches() {
     let mut p = profile();
     let d = add(&mut p, "Call the lender");
-    p.edit_task(
-        d.id.as_str(),
-        &TaskChanges {
-            description: Some("about the roof".into()),
-            ..Default::default()
-        },
-    )
-    .expect("d");
+    p.tasks_mut()
+        .edit(
+            d.id.as_str(),
+            &TaskChanges {
+                description: Some("about the roof".into()),
+                ..Default::default()
+            },
+        )
+        .expect("d");
     add(&mut p, "Roof inspection");
     let found: Vec<String> = p
+        .tasks()
         .search("roof", 10)
         .expect("s")
         .into_iter()
@@ -553,15 +632,17 @@ fn focus_puts_overdue_first() {
     add(&mut p, "Someday");
     add(&mut p, "Urgent tomorrow tomorrow !urgent");
     let late = add(&mut p, "Late");
-    p.edit_task(
-        late.id.as_str(),
-        &TaskChanges {
-            due: Some(Some(Due::at_time(now() - Duration::days(1), "UTC"))),
-            ..Default::default()
-        },
-    )
-    .expect("late");
+    p.tasks_mut()
+        .edit(
+            late.id.as_str(),
+            &TaskChanges {
+                due: Some(Some(Due::at_time(now() - Duration::days(1), "UTC"))),
+                ..Default::default()
+            },
+        )
+        .expect("late");
     let order: Vec<String> = p
+        .tasks()
         .focus(10)
         .expect("focus")
         .into_iter()
@@ -574,33 +655,36 @@ fn focus_puts_overdue_first() {
 fn history_lists_who_changed_what_and_restore_brings_a_version_back() {
     let mut p = profile();
     let t = add(&mut p, "Stage #staging");
-    p.edit_task(
-        t.id.as_str(),
-        &TaskChanges {
-            title: Some("Stage the kitchen".into()),
-            remove_labels: vec!["staging".into()],
-            ..Default::default()
-        },
-    )
-    .expect("edit");
-    p.add_checklist_item(t.id.as_str(), "Flowers")
+    p.tasks_mut()
+        .edit(
+            t.id.as_str(),
+            &TaskChanges {
+                title: Some("Stage the kitchen".into()),
+                remove_labels: vec!["staging".into()],
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    p.tasks_mut()
+        .add_checklist_item(t.id.as_str(), "Flowers")
         .expect("item");
-    let h = p.history(t.id.as_str()).expect("history");
+    let h = p.tasks_mut().history(t.id.as_str()).expect("history");
     let ops: Vec<&str> = h.iter().map(|e| e.op.as_str()).collect();
     assert_eq!(ops, ["task.add", "task.edit", "task.checklist"]);
     assert_eq!(h[1].fields, ["title", "labels"]);
     assert!(h.iter().all(|e| e.by == "maria"));
     let restored = p
+        .tasks_mut()
         .restore(t.id.as_str(), &h[0].version[..10])
         .expect("restore");
     assert_eq!(restored.title, "Stage");
     assert_eq!(restored.labels, ["staging"]);
     assert!(restored.checklist.is_empty());
-    let h2 = p.history(t.id.as_str()).expect("history");
+    let h2 = p.tasks_mut().history(t.id.as_str()).expect("history");
     assert_eq!(h2.len(), 4, "restore is a new change; nothing rewritten");
     assert!(h2[3].op.starts_with("task.restore"));
     assert!(matches!(
-        p.restore(t.id.as_str(), "zzzz"),
+        p.tasks_mut().restore(t.id.as_str(), "zzzz"),
         Err(CoreError::UnknownVersion { .. })
     ));
 }
@@ -612,7 +696,8 @@ fn reindex_rebuilds_the_same_tables() {
         add(&mut p, &format!("Task {i} #l{} tomorrow", i % 3));
     }
     let before = p
-        .list_tasks(&TaskQuery {
+        .tasks()
+        .list(&TaskQuery {
             include_done: true,
             include_archived: true,
             ..Default::default()
@@ -629,7 +714,8 @@ fn reindex_rebuilds_the_same_tables() {
         }
     );
     let after = p
-        .list_tasks(&TaskQuery {
+        .tasks()
+        .list(&TaskQuery {
             include_done: true,
             include_archived: true,
             ..Default::default()
@@ -642,38 +728,49 @@ fn reindex_rebuilds_the_same_tables() {
 fn board_files_round_trip_and_merge() {
     let mut a = profile();
     let t = add(&mut a, "Shared task");
-    let file = a.export_board("Listing prep").expect("export");
+    let file = a.boards_mut().export("Listing prep").expect("export");
     let mut b = Profile::in_memory(opts("joe")).expect("b");
-    let report = b.import_board(&file, "board.automerge").expect("import");
+    let report = b
+        .boards_mut()
+        .import(&file, "board.automerge")
+        .expect("import");
     assert!(report.added);
-    b.edit_task(
-        t.id.as_str(),
-        &TaskChanges {
-            title: Some("Shared task (joe)".into()),
-            ..Default::default()
-        },
-    )
-    .expect("e");
-    a.add_comment(t.id.as_str(), "from maria").expect("c");
-    let back = b.export_board("Listing prep").expect("export b");
+    b.tasks_mut()
+        .edit(
+            t.id.as_str(),
+            &TaskChanges {
+                title: Some("Shared task (joe)".into()),
+                ..Default::default()
+            },
+        )
+        .expect("e");
+    a.tasks_mut()
+        .comment(t.id.as_str(), "from maria")
+        .expect("c");
+    let back = b.boards_mut().export("Listing prep").expect("export b");
     let r = a
-        .import_board(&back, "back.automerge")
+        .boards_mut()
+        .import(&back, "back.automerge")
         .expect("import back");
     assert!(!r.added && r.new_changes > 0);
-    let there = a.export_board("Listing prep").expect("export a");
-    b.import_board(&there, "there.automerge")
+    let there = a.boards_mut().export("Listing prep").expect("export a");
+    b.boards_mut()
+        .import(&there, "there.automerge")
         .expect("import there");
     assert_eq!(
-        a.task(t.id.as_str()).expect("a"),
-        b.task(t.id.as_str()).expect("b")
+        a.tasks().get(t.id.as_str()).expect("a"),
+        b.tasks().get(t.id.as_str()).expect("b")
     );
-    assert_eq!(a.task(t.id.as_str()).expect("a").title, "Shared task (joe)");
+    assert_eq!(
+        a.tasks().get(t.id.as_str()).expect("a").title,
+        "Shared task (joe)"
+    );
     assert!(matches!(
-        b.import_board(b"garbage", "x.bin"),
+        b.boards_mut().import(b"garbage", "x.bin"),
         Err(CoreError::NotABoardFile { .. })
     ));
     assert!(matches!(
-        b.import_board(b"", "empty.bin"),
+        b.boards_mut().import(b"", "empty.bin"),
         Err(CoreError::NotABoardFile { .. })
     ));
 }
@@ -683,15 +780,17 @@ fn settings_persist_and_profiles_reopen() {
     let dir = tempfile::tempdir().expect("dir");
     let mut p = Profile::open(dir.path(), opts("maria")).expect("open");
     p.save_settings().expect("save");
-    p.create_board("Home", &[]).expect("board");
-    p.quick_add("Home", "Fix the gate").expect("add");
+    p.boards_mut().create("Home", &[]).expect("board");
+    p.tasks_mut()
+        .quick_add("Home", "Fix the gate")
+        .expect("add");
     let ws = p.workspace_id();
     drop(p);
     let p = Profile::open(dir.path(), OpenOptions::default()).expect("reopen");
     assert_eq!(p.user(), "maria");
     assert_eq!(p.tz_name(), "America/Denver");
     assert_eq!(p.workspace_id(), ws);
-    assert_eq!(p.list_tasks(&TaskQuery::default()).expect("l").len(), 1);
+    assert_eq!(p.tasks().list(&TaskQuery::default()).expect("l").len(), 1);
     assert!(p.db_path().ends_with(DB_FILE));
     assert!(matches!(
         Profile::open(
@@ -709,12 +808,14 @@ fn settings_persist_and_profiles_reopen() {
 fn two_processes_sharing_a_profile_do_not_lose_each_others_writes() {
     let dir = tempfile::tempdir().expect("dir");
     let mut a = Profile::open(dir.path(), opts("maria")).expect("a");
-    a.create_board("Home", &[]).expect("board");
+    a.boards_mut().create("Home", &[]).expect("board");
     let mut b = Profile::open(dir.path(), opts("maria")).expect("b");
     // Enough writes from both sides to cross the compaction threshold.
     for i in 0..(crate::store::chunks::COMPACT_AFTER + 10) {
         let p = if i % 2 == 0 { &mut a } else { &mut b };
-        p.quick_add("Home", &format!("task {i}")).expect("add");
+        p.tasks_mut()
+            .quick_add("Home", &format!("task {i}"))
+            .expect("add");
     }
     let mut c = Profile::open(dir.path(), opts("maria")).expect("c");
     let n = c.reindex().expect("reindex").tasks as i64;
@@ -728,32 +829,36 @@ fn task_lists_as_json_are_the_tasks_own_serialization() {
     add(&mut p, "Order the sign \"quoted\" ünïcode 🏠");
     let query = TaskQuery::default();
     let raw: serde_json::Value =
-        serde_json::from_str(&p.list_tasks_json(&query).expect("json")).expect("valid json");
-    let typed = serde_json::to_value(p.list_tasks(&query).expect("tasks")).expect("value");
+        serde_json::from_str(&p.tasks().list_json(&query).expect("json")).expect("valid json");
+    let typed = serde_json::to_value(p.tasks().list(&query).expect("tasks")).expect("value");
     assert_eq!(raw, typed);
     let none = TaskQuery {
         search: Some("nothing matches this".into()),
         ..TaskQuery::default()
     };
-    assert_eq!(p.list_tasks_json(&none).expect("json"), "[]");
+    assert_eq!(p.tasks().list_json(&none).expect("json"), "[]");
 }
 
 #[test]
 fn a_window_learns_that_another_process_changed_the_profile() {
     let dir = tempfile::tempdir().expect("dir");
     let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
-    app.create_board("Home", &[]).expect("board");
+    app.boards_mut().create("Home", &[]).expect("board");
     assert!(!app.changed_elsewhere().expect("first look"));
     // Its own writes are not news.
-    app.quick_add("Home", "Fix the gate").expect("add");
+    app.tasks_mut()
+        .quick_add("Home", "Fix the gate")
+        .expect("add");
     assert!(!app.changed_elsewhere().expect("look"));
     // The CLI's are, once.
     let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
-    cli.quick_add("Home", "Oil the hinges").expect("add");
+    cli.tasks_mut()
+        .quick_add("Home", "Oil the hinges")
+        .expect("add");
     assert!(app.changed_elsewhere().expect("look"));
     assert!(!app.changed_elsewhere().expect("look again"));
     assert_eq!(
-        app.list_tasks(&TaskQuery::default()).expect("list").len(),
+        app.tasks().list(&TaskQuery::default()).expect("list").len(),
         2
     );
 }
@@ -762,29 +867,33 @@ fn a_window_learns_that_another_process_changed_the_profile() {
 fn sync_copies_are_absorbed_by_another_profile() {
     let mut a = profile();
     let t = add(&mut a, "Shared through the relay");
-    let id = a.resolve_board("Listing prep").expect("board");
-    assert_eq!(a.share_board("Listing prep", 7).expect("share"), id);
-    assert_eq!(a.shared_boards().expect("shared"), [(id, 7)]);
+    let id = a.boards().resolve("Listing prep").expect("board");
+    assert_eq!(a.boards_mut().share("Listing prep", 7).expect("share"), id);
+    assert_eq!(a.boards().shared().expect("shared"), [(id, 7)]);
     let mut copy = a.sync_copy(id).expect("copy").expect("known");
     let mut b = Profile::in_memory(opts("joe")).expect("b");
     assert!(b.sync_copy(id).expect("copy").is_none());
     assert_eq!(b.absorb(id, &mut copy).expect("absorb"), Absorbed::Added);
     assert_eq!(
-        b.task(t.id.as_str()).expect("task").title,
+        b.tasks().get(t.id.as_str()).expect("task").title,
         "Shared through the relay"
     );
     assert_eq!(b.absorb(id, &mut copy).expect("again"), Absorbed::Unchanged);
-    b.edit_task(
-        t.id.as_str(),
-        &TaskChanges {
-            title: Some("Edited by joe".into()),
-            ..Default::default()
-        },
-    )
-    .expect("edit");
+    b.tasks_mut()
+        .edit(
+            t.id.as_str(),
+            &TaskChanges {
+                title: Some("Edited by joe".into()),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
     let mut back = b.sync_copy(id).expect("copy").expect("known");
     assert_eq!(a.absorb(id, &mut back).expect("absorb"), Absorbed::Updated);
-    assert_eq!(a.task(t.id.as_str()).expect("task").title, "Edited by joe");
+    assert_eq!(
+        a.tasks().get(t.id.as_str()).expect("task").title,
+        "Edited by joe"
+    );
     assert_eq!(
         a.absorb(id, &mut AutoCommit::new()).expect("empty"),
         Absorbed::Skipped

@@ -245,7 +245,8 @@ fn team_notes_survive_reimports_and_reindex_rebuilds_everything() {
     assert_eq!(all, ["K1", "K2", "K3", "K4"]);
     assert_eq!(p.listings().get("K1").expect("K1").team.notes.len(), 1);
     assert!(
-        p.list_tasks(&TaskQuery::default())
+        p.tasks()
+            .list(&TaskQuery::default())
             .expect("tasks")
             .is_empty()
     );
@@ -262,7 +263,7 @@ fn a_teammate_without_mls_access_gets_the_cache_and_both_notes_stay() {
     // Sync: Joe receives every shard Maria has (as the relay would pass them).
     let shards = maria.listings_mut().share("mls", 7).expect("share");
     assert!(shards > 0);
-    for (id, team) in maria.shared_boards().expect("shared") {
+    for (id, team) in maria.boards().shared().expect("shared") {
         assert_eq!(team, 7);
         let mut copy = maria.sync_copy(id).expect("copy").expect("has it");
         joe.absorb(id, &mut copy).expect("absorb");

@@ -19,12 +19,15 @@ fn profile(user: &str) -> Profile {
         now: Some(now()),
     })
     .expect("profile");
-    p.create_board("Escrow", &[]).expect("board");
+    p.boards_mut().create("Escrow", &[]).expect("board");
     p
 }
 
 fn add(p: &mut Profile, text: &str) -> Task {
-    p.quick_add("Escrow", text).expect("quick add").0
+    p.tasks_mut()
+        .quick_add("Escrow", text)
+        .expect("quick add")
+        .0
 }
 
 fn titles(r: &[Reminder]) -> Vec<(&str, ReminderKind)> {
@@ -37,14 +40,15 @@ fn timed_due_dates_and_reminders_fire_inside_the_window_only() {
     add(&mut p, "Call the lender today 11am");
     add(&mut p, "Order the appraisal today 3pm");
     let r = add(&mut p, "Sign the disclosures tomorrow 5pm");
-    p.edit_task(
-        r.id.as_str(),
-        &TaskChanges {
-            reminder: Some(Some(now() + Duration::minutes(30))),
-            ..TaskChanges::default()
-        },
-    )
-    .expect("reminder");
+    p.tasks_mut()
+        .edit(
+            r.id.as_str(),
+            &TaskChanges {
+                reminder: Some(Some(now() + Duration::minutes(30))),
+                ..TaskChanges::default()
+            },
+        )
+        .expect("reminder");
     add(&mut p, "No date at all");
 
     // 10:00 → 11:00 local: the reminder (10:30) then the lender call (11:00,
@@ -105,9 +109,11 @@ fn all_day_tasks_ring_at_nine_local_time() {
 fn done_archived_and_other_peoples_tasks_stay_quiet() {
     let mut p = profile("maria");
     let done = add(&mut p, "Done already today 11am");
-    p.complete_task(done.id.as_str()).expect("done");
+    p.tasks_mut().complete(done.id.as_str()).expect("done");
     let archived = add(&mut p, "Archived today 11am");
-    p.archive_task(archived.id.as_str(), true).expect("archive");
+    p.tasks_mut()
+        .archive(archived.id.as_str(), true)
+        .expect("archive");
     add(&mut p, "Joe's job today 11am @joe");
     add(&mut p, "Ours today 11am @joe @maria");
     add(&mut p, "Anyone's today 11am");
