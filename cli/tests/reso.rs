@@ -89,6 +89,16 @@ fn client(base: &str, secret: &str) -> ResoClient {
     c
 }
 
+/// A pull that reports no progress.
+async fn quietly(
+    p: &mut Profile,
+    source: &str,
+    client: &mut ResoClient,
+    options: &PullOptions,
+) -> Result<porchlight_store::listings::pull::PullReport, PullError> {
+    pull(p, source, client, options, &mut |_| {}).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
     let (base, fake) = fake_reso::start(records()).await;
@@ -122,15 +132,9 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         f.throttle_next = true;
         f.token_uses_left = Some(1);
     }
-    let report = pull(
-        &mut p,
-        "reso",
-        &mut reso,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect("resume");
+    let report = quietly(&mut p, "reso", &mut reso, &PullOptions::default())
+        .await
+        .expect("resume");
     let keys = common::cached(&p);
     assert_eq!(keys.len(), 25, "{keys:?}");
     assert_eq!(keys.first().map(String::as_str), Some("R00"));
@@ -163,15 +167,9 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         f.records
             .push(json!({ "ListingKey": "R99", "ModificationTimestamp": "2026-11-21T09:30:00Z" }));
     }
-    let report = pull(
-        &mut p,
-        "reso",
-        &mut reso,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect("incremental");
+    let report = quietly(&mut p, "reso", &mut reso, &PullOptions::default())
+        .await
+        .expect("incremental");
     assert_eq!((report.import.added, report.import.updated), (1, 1));
     assert_eq!(
         p.listings()
@@ -187,7 +185,7 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
         .expect("fake")
         .records
         .retain(|r| r["ListingKey"] != "R05");
-    let report = pull(&mut p, "reso", &mut reso, &PullOptions::full(), &mut |_| {})
+    let report = quietly(&mut p, "reso", &mut reso, &PullOptions::full())
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
@@ -196,15 +194,9 @@ async fn a_reso_pull_pages_retries_resumes_and_reconciles() {
 
     // A wrong secret is a sign-in error in words, not a crash.
     let mut wrong = client(&base, "not the secret");
-    let e = pull(
-        &mut p,
-        "reso",
-        &mut wrong,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect_err("refused");
+    let e = quietly(&mut p, "reso", &mut wrong, &PullOptions::default())
+        .await
+        .expect_err("refused");
     assert!(e.to_string().contains("refused the sign-in"), "{e}");
 }
 
@@ -291,15 +283,9 @@ async fn without_next_links_pages_are_timestamp_windows_that_neither_repeat_nor_
     let dir = tempfile::tempdir().expect("dir");
     let mut p = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
-    let report = pull(
-        &mut p,
-        "reso",
-        &mut reso,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect("pull");
+    let report = quietly(&mut p, "reso", &mut reso, &PullOptions::default())
+        .await
+        .expect("pull");
     assert_eq!(report.import.added, 25);
     assert_eq!(report.import.unchanged, 0, "no record fetched twice");
     assert_eq!(report.pages, 3);
@@ -348,15 +334,9 @@ async fn reso_media_photos_are_fetched_by_url_and_cached_with_thumbnails() {
     })
     .expect("source");
     let mut reso = client(&base, fake_reso::CLIENT_SECRET);
-    pull(
-        &mut p,
-        "reso",
-        &mut reso,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect("pull");
+    quietly(&mut p, "reso", &mut reso, &PullOptions::default())
+        .await
+        .expect("pull");
     let secrets = Secrets::with_mode(dir.path(), Mode::File);
     let cache = PhotoCache::new(dir.path());
     let photos = p
@@ -406,21 +386,15 @@ async fn a_bearer_token_pulls_and_a_wrong_one_is_refused_without_retrying() {
         net: Default::default(),
     };
     let mut c = ResoClient::new(config("static-token")).expect("client");
-    let report = pull(&mut p, "reso", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "reso", &mut c, &PullOptions::default())
         .await
         .expect("pull");
     assert_eq!(report.import.added, 25);
     let requests = fake.lock().expect("fake").requests;
     let mut wrong = ResoClient::new(config("stale")).expect("client");
-    let e = pull(
-        &mut p,
-        "reso",
-        &mut wrong,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect_err("refused");
+    let e = quietly(&mut p, "reso", &mut wrong, &PullOptions::default())
+        .await
+        .expect_err("refused");
     assert!(
         matches!(e, PullError::Reso(ResoError::Auth { status: 401, .. })),
         "{e}"

@@ -77,6 +77,16 @@ fn profile(dir: &tempfile::TempDir) -> Profile {
     Profile::open(dir.path(), OpenOptions::default()).expect("profile")
 }
 
+/// A pull that reports no progress.
+async fn quietly(
+    p: &mut Profile,
+    source: &str,
+    client: &mut RetsClient,
+    options: &PullOptions,
+) -> Result<porchlight_store::listings::pull::PullReport, PullError> {
+    pull(p, source, client, options, &mut |_| {}).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_answers_digest_resolves_relative_urls_and_keeps_the_session() {
     let (login_url, fake) = fake_rets::start(fake()).await;
@@ -146,7 +156,7 @@ async fn rets_10_and_18_logins_single_lookups_basic_refused_in_the_clear_and_a_w
         let dir = tempfile::tempdir().expect("dir");
         let mut p = profile(&dir);
         let mut c = client(&login_url);
-        let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+        let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
             .await
             .expect("pull");
         assert_eq!(report.import.added, 23, "{style:?}");
@@ -232,7 +242,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         f.throttle_next = true;
         f.session_searches_left = Some(4);
     }
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("resume");
     let keys = common::cached(&p);
@@ -299,7 +309,7 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
 
     // Nothing new since the mark but the record at the mark itself; then a
     // change to one listing.
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("again");
     assert_eq!(
@@ -315,14 +325,14 @@ async fn a_pull_pages_by_maxrows_decodes_lookups_and_resumes_after_an_interrupti
         f.records[7].price = 1;
         f.records[7].modified = "2026-11-21T08:00:00".into();
     }
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("change");
     assert_eq!((report.import.added, report.import.updated), (0, 1));
     assert_eq!(l(&p, "T07").list_price, Some(1.0));
     // A full pull drops what the MLS no longer has.
     fake.lock().expect("fake").records.remove(0);
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::full(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::full())
         .await
         .expect("full");
     assert_eq!(report.import.removed, 1);
@@ -340,7 +350,7 @@ async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
     let dir = tempfile::tempdir().expect("dir");
     let mut p = profile(&dir);
     let mut c = client(&login_url);
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("20201 is no error");
     assert_eq!((report.pages, report.import.added), (1, 0));
@@ -349,7 +359,7 @@ async fn no_records_is_20201_and_a_repeated_page_stops_the_pull() {
         f.records = records();
         f.ignore_offset = true;
     }
-    let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let e = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect_err("repeats");
     assert!(
@@ -376,12 +386,12 @@ async fn busy_replies_run_out_of_retries_and_a_failing_logout_is_ignored() {
         longest: Duration::from_millis(50),
         retries: Some(2),
     };
-    let e = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let e = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect_err("busy");
     assert!(e.to_string().contains("20209"), "{e}");
     fake.lock().expect("fake").busy_next = 0;
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("logout failure ignored");
     assert_eq!(report.import.added, 23);
@@ -658,7 +668,7 @@ async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wro
     let dir = tempfile::tempdir().expect("dir");
     let mut p = profile(&dir);
     let mut c = client(&login_url);
-    let report = pull(&mut p, "mls", &mut c, &PullOptions::default(), &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &PullOptions::default())
         .await
         .expect("pull");
     assert_eq!(report.import.added, 23);
@@ -671,15 +681,9 @@ async fn reply_20208_pages_20210_waits_a_401_mid_session_logs_in_again_and_a_wro
     let mut config = c.config().clone();
     config.class = "COM".into();
     let mut wrong = RetsClient::new(config).expect("client");
-    let e = pull(
-        &mut p,
-        "mls",
-        &mut wrong,
-        &PullOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .expect_err("no such class");
+    let e = quietly(&mut p, "mls", &mut wrong, &PullOptions::default())
+        .await
+        .expect_err("no such class");
     assert!(e.is_user_error(), "{e}");
     assert!(
         e.to_string().contains("no class 'COM'") && e.to_string().contains("RES, CND"),
@@ -750,7 +754,7 @@ async fn a_cut_reply_or_a_row_with_a_stray_delimiter_never_loses_or_deletes_a_li
         skip_bad: true,
         ..PullOptions::default()
     };
-    let report = pull(&mut p, "mls", &mut c, &options, &mut |_| {})
+    let report = quietly(&mut p, "mls", &mut c, &options)
         .await
         .expect("skip bad");
     assert_eq!(report.import.removed, 0, "{:?}", report.problems);
