@@ -271,3 +271,81 @@ async fn watch_sends_and_receives_live_and_reconnects_after_the_relay_restarts()
     let _ = watcher.wait();
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_roles_removals_and_ownership_go_by_email() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let owner = tempfile::tempdir().expect("owner");
+    let agent = tempfile::tempdir().expect("agent");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (o, a) = (owner.path(), agent.path());
+    sign_in(o, "olga", &url, "olga@example.com", None).await;
+    let (_, code) = team_with_board(o, "olga", "Elm", "Listing", "Photos", "member").await;
+    sign_in(a, "abe", &url, "abe@example.com", Some(&code)).await;
+    let out = pl(
+        o,
+        "olga",
+        &["team", "role", "Elm", "Abe@Example.com", "admin"],
+        "",
+    )
+    .await;
+    assert!(out.contains("abe@example.com is now admin"), "{out}");
+    // An unknown email says where to look.
+    let (code, _, err) = common::run_cli(
+        o,
+        &[
+            "--user",
+            "olga",
+            "team",
+            "remove",
+            "Elm",
+            "nobody@example.com",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("team members Elm"), "{err}");
+    // The only owner cannot leave; after handing over, she can.
+    let (code, _, err) = common::run_cli(
+        o,
+        &[
+            "--user",
+            "olga",
+            "team",
+            "remove",
+            "Elm",
+            "olga@example.com",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("last owner"), "{err}");
+    let out = pl(
+        o,
+        "olga",
+        &["team", "transfer", "Elm", "abe@example.com"],
+        "",
+    )
+    .await;
+    assert!(out.contains("abe@example.com now owns team Elm"), "{out}");
+    let members = json(&pl(a, "abe", &["--json", "team", "members", "Elm"], "").await);
+    let role = |email: &str| {
+        members
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["email"] == email))
+            .map(|m| m["role"].clone())
+    };
+    assert_eq!(role("abe@example.com"), Some(serde_json::json!("owner")));
+    assert_eq!(role("olga@example.com"), Some(serde_json::json!("admin")));
+    pl(
+        o,
+        "olga",
+        &["team", "remove", "Elm", "olga@example.com"],
+        "",
+    )
+    .await;
+    let out = pl(a, "abe", &["team", "members", "Elm"], "").await;
+    assert!(!out.contains("olga@example.com"), "{out}");
+    stop(running).await;
+}

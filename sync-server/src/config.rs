@@ -8,9 +8,23 @@
 //! open_registration = false
 //! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
 //! tls_key = "/etc/porchlight/privkey.pem"
+//! trusted_proxies = ["127.0.0.1"]             # read X-Forwarded-For from these
+//!
+//! [limits]                                     # every key optional
+//! token_days = 90                # a device token unused this long expires
+//! logins_per_minute_per_ip = 30
+//! logins_per_minute_per_account = 10
+//! signups_per_hour_per_ip = 30
+//! password_hashing = 2           # Argon2 checks at once [default: cores]
+//! teams_per_account = 50
+//! devices_per_account = 100
+//! documents_per_team = 20000
+//! bytes_per_team = 5368709120
+//! documents_per_connection = 5000
+//! audit_days = 365
 //! ```
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -26,6 +40,53 @@ pub struct Config {
     pub open_registration: bool,
     /// Serve HTTPS/WSS with this certificate chain and key (PEM).
     pub tls: Option<TlsFiles>,
+    /// Reverse proxies (Caddy, nginx) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub limits: Limits,
+    /// Tests only (no flag, no file key): a sync frame for this document
+    /// makes the hub panic, to show the panic is contained.
+    #[doc(hidden)]
+    pub inject_panic_on: Option<String>,
+}
+
+/// Rates, quotas and lifetimes; each refusal names the limit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// A device token unused for this many days stops working (sliding).
+    pub token_days: u32,
+    pub logins_per_minute_per_ip: u32,
+    pub logins_per_minute_per_account: u32,
+    pub signups_per_hour_per_ip: u32,
+    /// Password hashes (19 MiB each) computed at once; more wait briefly,
+    /// then get 503 with Retry-After.
+    pub password_hashing: usize,
+    pub teams_per_account: u32,
+    pub devices_per_account: u32,
+    pub documents_per_team: u32,
+    pub bytes_per_team: u64,
+    pub documents_per_connection: u32,
+    /// Audit events older than this are deleted.
+    pub audit_days: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            token_days: 90,
+            logins_per_minute_per_ip: 30,
+            logins_per_minute_per_account: 10,
+            signups_per_hour_per_ip: 30,
+            password_hashing: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            teams_per_account: 50,
+            devices_per_account: 100,
+            documents_per_team: 20_000,
+            bytes_per_team: 5 * 1024 * 1024 * 1024,
+            documents_per_connection: 5_000,
+            audit_days: 365,
+        }
+    }
 }
 
 /// The relay's certificate chain and private key.
@@ -43,6 +104,9 @@ impl Default for Config {
             max_message_bytes: 16 * 1024 * 1024,
             open_registration: false,
             tls: None,
+            trusted_proxies: Vec::new(),
+            limits: Limits::default(),
+            inject_panic_on: None,
         }
     }
 }
@@ -83,6 +147,15 @@ pub struct ConfigArgs {
     /// The certificate's PEM private key.
     #[arg(long, env = "PORCHLIGHT_RELAY_TLS_KEY", value_name = "PEM")]
     pub tls_key: Option<PathBuf>,
+    /// A reverse proxy whose X-Forwarded-For names the client (repeat, or
+    /// comma-separated in the environment).
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORCHLIGHT_RELAY_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +167,8 @@ struct FileConfig {
     open_registration: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    trusted_proxies: Option<Vec<IpAddr>>,
+    limits: Option<Limits>,
 }
 
 impl ConfigArgs {
@@ -124,8 +199,22 @@ impl ConfigArgs {
                 "--tls-key is given without --tls-cert: give both (the certificate chain and its private key), or neither for plain HTTP"
             ),
         };
+        let trusted_proxies = if self.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            self.trusted_proxies
+        };
+        let limits = file.limits.unwrap_or_default();
+        if limits.password_hashing == 0 {
+            anyhow::bail!(
+                "limits.password_hashing is 0: at least one password check must be able to run"
+            );
+        }
         Ok(Config {
             tls,
+            trusted_proxies,
+            limits,
+            inject_panic_on: None,
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             max_message_bytes: self

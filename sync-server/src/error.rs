@@ -13,6 +13,8 @@ pub struct AppError {
     pub message: String,
     /// Logged, never sent.
     pub detail: Option<String>,
+    /// Seconds for a `Retry-After` header (429 and 503).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -22,6 +24,7 @@ impl AppError {
             code,
             message: message.into(),
             detail: None,
+            retry_after: None,
         }
     }
 
@@ -53,12 +56,28 @@ impl AppError {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
     }
 
+    /// 503: the relay is at a bound; try again after `secs`.
+    pub fn unavailable(message: impl Into<String>, secs: u64) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).retry_after(secs)
+    }
+
+    /// 403 for a quota: names the limit and what to do.
+    pub fn quota(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "quota", message)
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
             message: "the relay hit an internal error; it has been logged".into(),
             detail: Some(detail.into()),
+            retry_after: None,
         }
     }
 
@@ -76,6 +95,12 @@ impl IntoResponse for AppError {
             error: self.code.to_string(),
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

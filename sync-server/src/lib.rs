@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod hub;
+pub mod limits;
 pub mod openapi;
 pub mod store;
 pub mod tls;
@@ -30,9 +31,23 @@ pub struct AppState {
     pub hub: mpsc::Sender<hub::HubInput>,
     pub metrics: Arc<hub::Metrics>,
     pub next_conn: AtomicU64,
-    pub login_limiter: handlers::accounts::LoginLimiter,
+    pub guards: limits::Guards,
     /// Flips to `true` when the relay shuts down; open connections close.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl AppState {
+    /// An account's roles changed: its open connections are re-checked at
+    /// once (dropped from documents it lost, read-only where it is a
+    /// viewer now).
+    pub async fn access_changed(&self, account: i64) {
+        let _ = self.hub.send(hub::HubInput::Access { account }).await;
+    }
+
+    /// A device's token stopped working: its open connections close.
+    pub async fn device_revoked(&self, device: i64) {
+        let _ = self.hub.send(hub::HubInput::Revoked { device }).await;
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -51,6 +66,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(teams::list, teams::create))
         .routes(routes!(teams::members))
         .routes(routes!(teams::set_role, teams::remove))
+        .routes(routes!(teams::transfer))
         .routes(routes!(teams::invite))
         .routes(routes!(teams::documents, teams::register))
         .routes(routes!(teams::join))
@@ -85,14 +101,20 @@ impl Relay {
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
         let metrics = Arc::new(hub::Metrics::default());
-        let (hub, hub_thread) = hub::spawn(store.clone(), metrics.clone(), "porchlight-relay")?;
+        let limits = hub::HubLimits {
+            documents_per_connection: config.limits.documents_per_connection as usize,
+            inject_panic_on: config.inject_panic_on.clone(),
+        };
+        let (hub, hub_thread) =
+            hub::spawn(store.clone(), metrics.clone(), "porchlight-relay", limits)?;
+        let guards = limits::Guards::new(&config);
         let state = Arc::new(AppState {
             config,
             store,
             hub,
             metrics,
             next_conn: AtomicU64::new(1),
-            login_limiter: handlers::accounts::LoginLimiter::default(),
+            guards,
             shutdown: tokio::sync::watch::channel(false).0,
         });
         Ok(Self { state, hub_thread })
@@ -106,10 +128,22 @@ impl Relay {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()>
     where
-        L: axum::serve::Listener,
-        L::Addr: std::fmt::Debug,
+        L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+        for<'a> limits::PeerAddr:
+            axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
     {
-        let app = router(self.state.clone());
+        let app =
+            router(self.state.clone()).into_make_service_with_connect_info::<limits::PeerAddr>();
+        let sweeper = {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+                loop {
+                    every.tick().await;
+                    state.guards.forget_idle();
+                }
+            })
+        };
         let state = self.state.clone();
         let signal = async move {
             shutdown.await;
@@ -119,6 +153,7 @@ impl Relay {
         axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await?;
+        sweeper.abort();
         let Relay { state, hub_thread } = self;
         // Dropping the last hub sender ends the hub loop after the queue drains.
         drop(state);

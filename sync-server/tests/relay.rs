@@ -4,83 +4,12 @@
 mod common;
 
 use automerge::AutoCommit;
-use common::{Client, TestRelay};
+use common::{Client, TestRelay, outsider, team};
 use futures_util::SinkExt;
 use porchlight_model::ids::DocumentId;
 use porchlight_sync::{PeerId, WireMessage};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
-
-/// A team with an owner, a member and a viewer, and a registered document.
-struct Team {
-    owner: String,
-    member: String,
-    viewer: String,
-    doc: String,
-}
-
-async fn team(relay: &TestRelay) -> Team {
-    let owner = relay.account("owner@example.com", None).await;
-    let (s, t) = relay
-        .post("/api/teams", Some(&owner), json!({ "name": "Oak St team" }))
-        .await;
-    assert_eq!(s, 200, "{t}");
-    let team_id = t["id"].as_i64().expect("id");
-    let (_, inv) = relay
-        .post(
-            &format!("/api/teams/{team_id}/invites"),
-            Some(&owner),
-            json!({ "role": "member" }),
-        )
-        .await;
-    let member = relay
-        .account("member@example.com", inv["code"].as_str())
-        .await;
-    let (_, inv) = relay
-        .post(
-            &format!("/api/teams/{team_id}/invites"),
-            Some(&owner),
-            json!({ "role": "viewer" }),
-        )
-        .await;
-    let viewer = relay
-        .account("viewer@example.com", inv["code"].as_str())
-        .await;
-    let doc = DocumentId::random().to_string();
-    let (s, body) = relay
-        .post(
-            &format!("/api/teams/{team_id}/documents"),
-            Some(&owner),
-            json!({ "document": doc }),
-        )
-        .await;
-    assert_eq!(s, 200, "{body}");
-    Team {
-        owner,
-        member,
-        viewer,
-        doc,
-    }
-}
-
-/// An account in another team (made by the same owner), with no access to
-/// `t`'s document.
-async fn outsider(relay: &TestRelay, t: &Team) -> String {
-    let (_, other) = relay
-        .post("/api/teams", Some(&t.owner), json!({ "name": "Other" }))
-        .await;
-    let other_team = other["id"].as_i64().expect("id");
-    let (_, code) = relay
-        .post(
-            &format!("/api/teams/{other_team}/invites"),
-            Some(&t.owner),
-            json!({ "role": "member" }),
-        )
-        .await;
-    relay
-        .account("outsider@example.com", code["code"].as_str())
-        .await
-}
 
 #[tokio::test]
 async fn members_sync_through_the_relay_and_edits_merge() {
@@ -310,7 +239,7 @@ async fn failed_logins_are_rate_limited_and_signup_is_by_invite() {
         .await;
     assert_eq!(s, 403);
     let mut last = 0;
-    for _ in 0..7 {
+    for _ in 0..12 {
         let (s, _) = relay
             .post(
                 "/api/login",

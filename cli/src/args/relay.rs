@@ -23,14 +23,18 @@ pub enum TeamCmd {
     Join { code: String },
     /// A team's members and their roles.
     Members { team: String },
-    /// Change a member's role: owner, admin, member or viewer.
+    /// Change a member's role: owner, admin, member or viewer. MEMBER is
+    /// their email (as `team members` lists it).
     Role {
         team: String,
-        account: i64,
+        member: String,
         role: String,
     },
-    /// Remove a member from a team.
-    Remove { team: String, account: i64 },
+    /// Remove a member (by email) from a team; your own email to leave.
+    Remove { team: String, member: String },
+    /// Hand your ownership of a team to another member (by email); you
+    /// stay as an admin.
+    Transfer { team: String, member: String },
 }
 
 /// How the relay is trusted (saved with the sign-in).

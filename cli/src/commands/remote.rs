@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use porchlight_client::api::accounts::{LoginRequest, SignupRequest};
-use porchlight_client::api::team::Role;
+use porchlight_client::api::team::{MemberInfo, Role};
 use porchlight_client::teams;
 use porchlight_store::Profile;
 use serde_json::json;
@@ -169,12 +169,11 @@ pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
         }
         TeamCmd::Join { code } => rt.block_on(join(creds, &code, json)),
         TeamCmd::Members { team } => rt.block_on(members(creds, &team, json)),
-        TeamCmd::Role {
-            team,
-            account,
-            role,
-        } => rt.block_on(set_role(creds, &team, account, &role, json)),
-        TeamCmd::Remove { team, account } => rt.block_on(remove(creds, &team, account, json)),
+        TeamCmd::Role { team, member, role } => {
+            rt.block_on(set_role(creds, &team, &member, &role, json))
+        }
+        TeamCmd::Remove { team, member } => rt.block_on(remove(creds, &team, &member, json)),
+        TeamCmd::Transfer { team, member } => rt.block_on(transfer(creds, &team, &member, json)),
     }
 }
 
@@ -264,30 +263,59 @@ async fn members(creds: &Credentials, team: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// A team's member named by email (any case) or, for scripts, by the
+/// account number `team members --json` shows.
+async fn member(creds: &Credentials, team: i64, team_name: &str, who: &str) -> Result<MemberInfo> {
+    let members = teams::members(creds, team).await?;
+    let who = who.trim();
+    members
+        .into_iter()
+        .find(|m| m.email.eq_ignore_ascii_case(who) || m.account.to_string() == who)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "'{who}' is not a member of team '{team_name}'; `porchlight team members {team_name}` lists their emails"
+            ))
+            .into()
+        })
+}
+
 async fn set_role(
     creds: &Credentials,
     team: &str,
-    account: i64,
+    who: &str,
     role_text: &str,
     json: bool,
 ) -> Result<()> {
     let role = role(role_text)?;
     let id = team_id(creds, team).await?;
-    teams::set_role(creds, id, account, role).await?;
+    let m = member(creds, id, team, who).await?;
+    teams::set_role(creds, id, m.account, role).await?;
     if json {
         return print_json(&true);
     }
-    println!("Account {account} is now {} of team {team}.", role.as_str());
+    println!("{} is now {} of team {team}.", m.email, role.as_str());
     Ok(())
 }
 
-async fn remove(creds: &Credentials, team: &str, account: i64, json: bool) -> Result<()> {
+async fn remove(creds: &Credentials, team: &str, who: &str, json: bool) -> Result<()> {
     let id = team_id(creds, team).await?;
-    teams::remove_member(creds, id, account).await?;
+    let m = member(creds, id, team, who).await?;
+    teams::remove_member(creds, id, m.account).await?;
     if json {
         return print_json(&true);
     }
-    println!("Account {account} is no longer in team {team}.");
+    println!("{} is no longer in team {team}.", m.email);
+    Ok(())
+}
+
+async fn transfer(creds: &Credentials, team: &str, who: &str, json: bool) -> Result<()> {
+    let id = team_id(creds, team).await?;
+    let m = member(creds, id, team, who).await?;
+    teams::transfer_ownership(creds, id, m.account).await?;
+    if json {
+        return print_json(&true);
+    }
+    println!("{} now owns team {team}; you stay as an admin.", m.email);
     Ok(())
 }
 

@@ -40,6 +40,16 @@ impl Role {
         }
     }
 
+    /// Owner 3, admin 2, member 1, viewer 0: who may act on whom.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Owner => 3,
+            Role::Admin => 2,
+            Role::Member => 1,
+            Role::Viewer => 0,
+        }
+    }
+
     /// Owners and admins manage members and invites.
     pub fn manages(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
@@ -123,6 +133,14 @@ pub struct Joined {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RoleRequest {
     pub role: Role,
+}
+
+/// `PUT /api/teams/{id}/owner`: hands ownership to another member; the
+/// caller (an owner) becomes an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TransferRequest {
+    /// The member who becomes an owner.
+    pub account: i64,
 }
 
 /// `POST /api/teams/{id}/documents`.

@@ -5,7 +5,7 @@
 
 use porchlight_api::team::{
     CreateTeam, CreatedTeam, Invite, InviteRequest, JoinRequest, Joined, MemberInfo,
-    RegisterRequest, Registered, Role, RoleRequest, TeamInfo,
+    RegisterRequest, Registered, Role, RoleRequest, TeamInfo, TransferRequest,
 };
 
 use super::{Credentials, Method, Result, call, get};
@@ -74,6 +74,16 @@ pub async fn set_role(creds: &Credentials, team: i64, account: i64, role: Role) 
     let path = format!("/api/teams/{team}/members/{account}");
     let token = Some(creds.token.as_str());
     let body = RoleRequest { role };
+    let _: bool = call(Method::PUT, &creds.endpoint()?, &path, token, Some(&body)).await?;
+    Ok(())
+}
+
+/// Hands the caller's ownership of `team` to `account` (the caller stays
+/// as an admin).
+pub async fn transfer_ownership(creds: &Credentials, team: i64, account: i64) -> Result<()> {
+    let path = format!("/api/teams/{team}/owner");
+    let token = Some(creds.token.as_str());
+    let body = TransferRequest { account };
     let _: bool = call(Method::PUT, &creds.endpoint()?, &path, token, Some(&body)).await?;
     Ok(())
 }

@@ -165,6 +165,43 @@ impl SyncEngine {
         }
     }
 
+    /// Stops syncing `doc` with `peer` (it lost access): nothing more of
+    /// `doc` is sent to it. True if it was syncing `doc`.
+    pub fn leave(&mut self, peer: &PeerId, doc: &str) -> bool {
+        let Some(d) = self.docs.get_mut(doc) else {
+            return false;
+        };
+        d.warned.remove(peer);
+        if let Some(p) = self.pending.get_mut(doc) {
+            p.heard.remove(peer);
+        }
+        d.peers.remove(peer).is_some()
+    }
+
+    /// Whether `peer` is syncing `doc`.
+    pub fn is_syncing(&self, peer: &PeerId, doc: &str) -> bool {
+        self.docs
+            .get(doc)
+            .is_some_and(|d| d.peers.contains_key(peer))
+    }
+
+    /// The peers syncing `doc`.
+    pub fn peers_of(&self, doc: &str) -> Vec<PeerId> {
+        self.docs
+            .get(doc)
+            .map(|d| d.peers.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The documents `peer` is syncing.
+    pub fn documents_of(&self, peer: &PeerId) -> Vec<String> {
+        self.docs
+            .iter()
+            .filter(|(_, d)| d.peers.contains_key(peer))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     pub fn has_document(&self, id: &str) -> bool {
         self.docs.contains_key(id)
     }
@@ -180,7 +217,10 @@ impl SyncEngine {
 
     /// Removes a document from memory (eviction); its peers re-sync from
     /// fresh states if it is added again.
+    /// Deferred frames of the document not yet flushed are forgotten with
+    /// it (nothing of them was acknowledged).
     pub fn remove_document(&mut self, id: &str) -> Option<AutoCommit> {
+        self.pending.remove(id);
         self.docs.remove(id).map(|d| d.doc)
     }
 

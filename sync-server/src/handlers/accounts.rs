@@ -1,11 +1,10 @@
 //! Accounts and device tokens.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
 use porchlight_api::ErrorBody;
 use porchlight_api::accounts::{LoginRequest, LoginResponse, Me, SignupRequest, SignupResponse};
 
@@ -13,42 +12,18 @@ use super::blocking;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::AppError;
+use crate::limits::PeerAddr;
 
-/// Failed logins allowed per email within [`LOGIN_WINDOW`].
-const LOGIN_ATTEMPTS: u32 = 5;
-const LOGIN_WINDOW: Duration = Duration::from_secs(60);
-
-/// Counts failed logins per email.
-#[derive(Debug, Default)]
-pub struct LoginLimiter(Mutex<HashMap<String, (u32, Instant)>>);
-
-impl LoginLimiter {
-    fn blocked(&self, email: &str) -> bool {
-        let Ok(map) = self.0.lock() else { return false };
-        map.get(email)
-            .is_some_and(|(n, since)| *n >= LOGIN_ATTEMPTS && since.elapsed() < LOGIN_WINDOW)
+/// Validates and normalizes an email; nothing else looks at one first.
+pub fn check_email(email: &str) -> Result<String, AppError> {
+    if email.len() > 320 {
+        return Err(AppError::bad_request(
+            "that is not an email address (longer than 254 characters)",
+        ));
     }
-
-    fn failed(&self, email: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            let entry = map.entry(email.to_string()).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= LOGIN_WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-        }
-    }
-
-    fn succeeded(&self, email: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            map.remove(email);
-        }
-    }
-}
-
-fn check_email(email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
     let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email
             .split_once('@')
             .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
@@ -67,13 +42,17 @@ fn check_email(email: &str) -> Result<String, AppError> {
     request_body = SignupRequest,
     responses(
         (status = 200, description = "The account was created", body = SignupResponse),
-        (status = 400, description = "Not an email address, a password out of bounds, or an unknown invite", body = ErrorBody),
+        (status = 400, description = "Not an email address, a password out of bounds, or (with an invite) a bad invite or a taken email: one answer for both", body = ErrorBody),
         (status = 403, description = "Registration is by invitation", body = ErrorBody),
-        (status = 409, description = "The email is taken", body = ErrorBody),
+        (status = 409, description = "The email is taken (open registration, no invite)", body = ErrorBody),
+        (status = 429, description = "Too many sign-ups from this address", body = ErrorBody),
+        (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn signup(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
     Json(req): Json<SignupRequest>,
 ) -> Result<Json<SignupResponse>, AppError> {
     let email = check_email(&req.email)?;
@@ -82,38 +61,39 @@ pub async fn signup(
             "the password must be 8 to 1024 characters long",
         ));
     }
+    if req.invite.as_ref().is_some_and(|i| i.len() > 128) {
+        return Err(AppError::bad_request(crate::store::SIGNUP_REFUSED));
+    }
     let name = req
         .name
-        .clone()
-        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default())
+        .chars()
+        .take(100)
+        .collect::<String>();
+    let ip = state.guards.client_ip(peer, &headers);
+    state.guards.signup(ip)?;
     let open = state.config.open_registration;
     let store = state.store.clone();
-    blocking(move || {
+    let permit = state.guards.hashing().await?;
+    let created = blocking(move || {
+        let _permit = permit;
         let first = store.account_count()? == 0;
         if !first && !open && req.invite.is_none() {
             return Err(AppError::forbidden(
                 "registration is by invitation: ask a team admin for an invite code",
             ));
         }
-        let (account, admin) = store.create_account(&email, &name, &req.password)?;
-        let team = match &req.invite {
-            Some(code) => Some(
-                store
-                    .join(account, code)?
-                    .ok_or_else(|| {
-                        AppError::bad_request("the invite code is unknown or has expired")
-                    })?
-                    .0,
-            ),
-            None => None,
-        };
-        Ok(Json(SignupResponse {
-            account,
-            admin,
-            team,
-        }))
+        Ok(store.create_account(&email, &name, &req.password, req.invite.as_deref())?)
     })
-    .await
+    .await?;
+    Ok(Json(SignupResponse {
+        account: created.account,
+        admin: created.admin,
+        team: created.team.map(|(team, _)| team),
+    }))
 }
 
 /// Signs in and makes a device token.
@@ -125,37 +105,50 @@ pub async fn signup(
     responses(
         (status = 200, description = "A new device token", body = LoginResponse),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
-        (status = 429, description = "Too many failed logins", body = ErrorBody),
+        (status = 429, description = "Too many logins from this address or for this account; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    let email = req.email.trim().to_lowercase();
-    if state.login_limiter.blocked(&email) {
-        return Err(AppError::too_many(
-            "too many failed logins; wait a minute and try again",
-        ));
+    let email = check_email(&req.email).map_err(|_| bad_credentials())?;
+    if req.password.len() > 1024 {
+        return Err(bad_credentials());
     }
+    let ip = state.guards.client_ip(peer, &headers);
+    state.guards.login(ip, &email)?;
+    let device = req
+        .device
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .unwrap_or("device")
+        .chars()
+        .take(100)
+        .collect::<String>();
     let store = state.store.clone();
-    let device = req.device.clone().unwrap_or_else(|| "device".into());
-    let e = email.clone();
-    let result = blocking(move || Ok(store.login(&e, &req.password, &device)?)).await?;
+    let permit = state.guards.hashing().await?;
+    let result = blocking(move || {
+        let _permit = permit;
+        Ok(store.login(&email, &req.password, &device)?)
+    })
+    .await?;
     match result {
-        Some((token, device)) => {
-            state.login_limiter.succeeded(&email);
-            Ok(Json(LoginResponse { token, device }))
-        }
-        None => {
-            state.login_limiter.failed(&email);
-            Err(AppError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "wrong email or password",
-            ))
-        }
+        Some((token, device)) => Ok(Json(LoginResponse { token, device })),
+        None => Err(bad_credentials()),
     }
+}
+
+fn bad_credentials() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+        "wrong email or password",
+    )
 }
 
 /// Who the token belongs to.
@@ -202,5 +195,6 @@ pub async fn revoke_device(
     if !done {
         return Err(AppError::not_found("no such device on your account"));
     }
+    state.device_revoked(device).await;
     Ok(Json(true))
 }

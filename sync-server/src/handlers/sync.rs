@@ -13,11 +13,10 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use porchlight_sync::PeerId;
-use tokio::sync::mpsc;
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::hub::{HubInput, Outbound, SEND_QUEUE};
+use crate::hub::{HubInput, Outbound};
 
 /// How often the relay pings an idle connection.
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
@@ -26,6 +25,8 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 8 * 1024;
 
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a closing connection's writer may take to send what is left.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The WebSocket upgrade: automerge-repo protocol v1, one CBOR map per
 /// binary message. Members sync their teams' documents; viewers get a
@@ -57,16 +58,23 @@ pub async fn upgrade(
         .on_upgrade(move |socket| connection(socket, state, id))
 }
 
+// The connection's two halves: a writer task draining the hub's queue (and
+// pinging), and the reader loop here feeding the hub. Either ending ends
+// both, and so does the hub letting the connection go (`kill`), even while
+// the writer is stuck on a peer that never reads.
 async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::Identity) {
     let n = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let peer = PeerId(format!("device-{}-{n}", id.device));
-    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(SEND_QUEUE);
+    let (out_tx, mut queue) = crate::hub::queue();
+    let (kill_tx, mut kill) = tokio::sync::oneshot::channel::<()>();
     if state
         .hub
         .send(HubInput::Connect {
             peer: peer.clone(),
             account: id.account,
+            device: id.device,
             out: out_tx,
+            kill: kill_tx,
         })
         .await
         .is_err()
@@ -74,14 +82,17 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
         return;
     }
     let (mut sink, mut stream) = socket.split();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         let mut ping = tokio::time::interval(PING_INTERVAL);
         ping.tick().await;
         loop {
             tokio::select! {
-                out = out_rx.recv() => match out {
+                out = queue.rx.recv() => match out {
                     Some(Outbound::Frame(bytes)) => {
-                        if sink.send(Message::Binary(bytes.into())).await.is_err() { break; }
+                        let len = bytes.len();
+                        let sent = sink.send(Message::Binary(bytes.into())).await;
+                        queue.sent(len);
+                        if sent.is_err() { break; }
                     }
                     Some(Outbound::Close(reason)) => {
                         let frame = axum::extract::ws::CloseFrame { code: 1008, reason: reason.chars().take(120).collect::<String>().into() };
@@ -97,10 +108,13 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
         }
     });
     let mut shutdown = state.shutdown.subscribe();
+    let (mut killed, mut writer_done) = (false, false);
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
             _ = shutdown.wait_for(|stop| *stop) => break,
+            _ = &mut kill => { killed = true; break; }
+            _ = &mut writer => { writer_done = true; break; }
         };
         let Ok(Some(Ok(message))) = next else { break };
         match message {
@@ -125,6 +139,16 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
-    let _ = state.hub.send(HubInput::Disconnect { peer }).await;
-    writer.abort();
+    if !killed {
+        let _ = state.hub.send(HubInput::Disconnect { peer }).await;
+    }
+    // A close frame the hub queued gets a moment to leave; a writer stuck
+    // on a peer that does not read is cut off.
+    if !writer_done
+        && tokio::time::timeout(CLOSE_GRACE, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
+    }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use porchlight_api::ErrorBody;
 use porchlight_api::team::{
     CreateTeam, CreatedTeam, Invite, InviteRequest, JoinRequest, Joined, MemberInfo,
-    RegisterRequest, Registered, RoleRequest, TeamInfo,
+    RegisterRequest, Registered, RoleRequest, TeamInfo, TransferRequest,
 };
 use porchlight_model::ids::DocumentId;
 
@@ -15,7 +15,7 @@ use super::blocking;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::AppError;
-use crate::store::{Role, Store};
+use crate::store::{MemberChange, Role, Store};
 
 fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<Role, AppError> {
     let role = store
@@ -188,8 +188,8 @@ pub async fn join(
     .await
 }
 
-/// Changes a member's role (owners and admins; only an owner makes an
-/// owner).
+/// Changes a member's role. Owners and admins may; an admin only for
+/// members below admin and to roles below admin; the last owner stays.
 #[utoipa::path(
     put,
     path = "/api/teams/{id}/members/{account}",
@@ -199,7 +199,7 @@ pub async fn join(
     request_body = RoleRequest,
     responses(
         (status = 200, description = "Changed", body = bool),
-        (status = 403, description = "The caller may not change roles", body = ErrorBody),
+        (status = 403, description = "The caller may not change this member's role, or it is the last owner", body = ErrorBody),
         (status = 404, description = "No such team or member", body = ErrorBody),
     )
 )]
@@ -211,16 +211,11 @@ pub async fn set_role(
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
-        let mine = require_role(&store, id.account, team, true)?;
-        if req.role == Role::Owner && mine != Role::Owner {
-            return Err(AppError::forbidden("only an owner can make another owner"));
-        }
-        if !store.set_role(team, account, req.role)? {
-            return Err(AppError::not_found("that account is not in the team"));
-        }
-        Ok(Json(true))
+        Ok(store.change_member(team, id.account, account, MemberChange::Role(req.role))?)
     })
-    .await
+    .await?;
+    state.access_changed(account).await;
+    Ok(Json(true))
 }
 
 /// Removes a member (owners and admins; anyone may remove themselves).
@@ -232,7 +227,7 @@ pub async fn set_role(
     params(("id" = i64, Path, description = "The team"), ("account" = i64, Path, description = "The member's account")),
     responses(
         (status = 200, description = "Removed", body = bool),
-        (status = 403, description = "The caller may not remove members", body = ErrorBody),
+        (status = 403, description = "The caller may not remove this member, or it is the last owner", body = ErrorBody),
         (status = 404, description = "No such team or member", body = ErrorBody),
     )
 )]
@@ -242,16 +237,38 @@ pub async fn remove(
     Path((team, account)): Path<(i64, i64)>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
-    blocking(move || {
-        if account != id.account {
-            require_role(&store, id.account, team, true)?;
-        }
-        if !store.remove_member(team, account)? {
-            return Err(AppError::not_found("that account is not in the team"));
-        }
-        Ok(Json(true))
-    })
-    .await
+    blocking(move || Ok(store.change_member(team, id.account, account, MemberChange::Remove)?))
+        .await?;
+    state.access_changed(account).await;
+    Ok(Json(true))
+}
+
+/// Hands ownership to another member; the caller (an owner) becomes an
+/// admin.
+#[utoipa::path(
+    put,
+    path = "/api/teams/{id}/owner",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "Handed over", body = bool),
+        (status = 403, description = "Only an owner hands ownership over", body = ErrorBody),
+        (status = 404, description = "No such team or member", body = ErrorBody),
+    )
+)]
+pub async fn transfer(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+    Json(req): Json<TransferRequest>,
+) -> Result<Json<bool>, AppError> {
+    let store = state.store.clone();
+    blocking(move || Ok(store.transfer_ownership(team, id.account, req.account)?)).await?;
+    state.access_changed(id.account).await;
+    state.access_changed(req.account).await;
+    Ok(Json(true))
 }
 
 /// Registers a document to a team: the first team to do so owns it.

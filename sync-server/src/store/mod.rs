@@ -9,6 +9,7 @@
 //! into HTTP answers.
 
 mod accounts;
+pub use accounts::{Created, SIGNUP_REFUSED};
 mod chunks;
 mod migrations;
 mod registry;
@@ -41,14 +42,33 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    /// The caller may not do this (the message says why).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing, or not visible to the caller.
+    #[error("{0}")]
+    NotFound(String),
+    /// Bad input the caller can fix (the message says how).
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// What [`Store::change_member`] does to a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Role(Role),
+    Remove,
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => AppError::conflict(m),
+            StoreError::Forbidden(m) => AppError::forbidden(m),
+            StoreError::NotFound(m) => AppError::not_found(m),
+            StoreError::Invalid(m) => AppError::bad_request(m),
             e => AppError::internal(e.to_string()),
         }
     }

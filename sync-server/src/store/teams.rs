@@ -70,24 +70,125 @@ impl Store {
         })
     }
 
-    pub fn set_role(&self, team: i64, account: i64, role: Role) -> Result<bool, StoreError> {
+    /// Changes `target`'s membership of `team` on behalf of `actor`, in one
+    /// transaction with the rules: only owners and admins act on others
+    /// (anyone may leave); nobody acts on a member of equal or higher rank,
+    /// or gives a rank at or above their own, unless they are an owner; the
+    /// last owner can neither leave nor be demoted.
+    pub fn change_member(
+        &self,
+        team: i64,
+        actor: i64,
+        target: i64,
+        change: MemberChange,
+    ) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "UPDATE members SET role = ?1 WHERE team_id = ?2 AND account_id = ?3",
-                params![role.as_str(), team, account],
-            )
-            .map(|n| n > 0)
-        })
+            let tx = c.transaction()?;
+            let role_of = |account: i64| -> rusqlite::Result<Option<Role>> {
+                let r: Option<String> = tx
+                    .query_row(
+                        "SELECT role FROM members WHERE team_id = ?1 AND account_id = ?2",
+                        params![team, account],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                Ok(r.as_deref().and_then(Role::parse))
+            };
+            let Some(mine) = role_of(actor)? else {
+                return Ok(Err(StoreError::NotFound("no such team".into())));
+            };
+            let Some(theirs) = role_of(target)? else {
+                return Ok(Err(StoreError::NotFound(
+                    "that account is not in the team".into(),
+                )));
+            };
+            let leaving = actor == target && change == MemberChange::Remove;
+            if !leaving {
+                if !mine.manages() {
+                    return Ok(Err(StoreError::Forbidden(
+                        "only a team owner or admin can do that".into(),
+                    )));
+                }
+                let too_high = |r: Role| r.rank() >= mine.rank();
+                if mine != Role::Owner
+                    && (too_high(theirs)
+                        || matches!(change, MemberChange::Role(r) if too_high(r)))
+                {
+                    return Ok(Err(StoreError::Forbidden(format!(
+                        "an {} can only change members below their own rank; ask an owner",
+                        mine.as_str()
+                    ))));
+                }
+            }
+            let demotes_owner = theirs == Role::Owner
+                && !matches!(change, MemberChange::Role(Role::Owner));
+            if demotes_owner {
+                let owners: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM members WHERE team_id = ?1 AND role = 'owner'",
+                    [team],
+                    |r| r.get(0),
+                )?;
+                if owners <= 1 {
+                    return Ok(Err(StoreError::Forbidden(
+                        "the team's last owner cannot leave or be demoted: hand ownership to another member first (porchlight team transfer)".into(),
+                    )));
+                }
+            }
+            match change {
+                MemberChange::Role(role) => tx.execute(
+                    "UPDATE members SET role = ?1 WHERE team_id = ?2 AND account_id = ?3",
+                    params![role.as_str(), team, target],
+                )?,
+                MemberChange::Remove => tx.execute(
+                    "DELETE FROM members WHERE team_id = ?1 AND account_id = ?2",
+                    params![team, target],
+                )?,
+            };
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
     }
 
-    pub fn remove_member(&self, team: i64, account: i64) -> Result<bool, StoreError> {
+    /// Hands ownership from `owner` to the member `to`; `owner` stays as an
+    /// admin. One transaction.
+    pub fn transfer_ownership(&self, team: i64, owner: i64, to: i64) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "DELETE FROM members WHERE team_id = ?1 AND account_id = ?2",
-                params![team, account],
-            )
-            .map(|n| n > 0)
-        })
+            let tx = c.transaction()?;
+            let role = |account: i64| -> rusqlite::Result<Option<String>> {
+                tx.query_row(
+                    "SELECT role FROM members WHERE team_id = ?1 AND account_id = ?2",
+                    params![team, account],
+                    |r| r.get(0),
+                )
+                .optional()
+            };
+            match role(owner)?.as_deref() {
+                None => return Ok(Err(StoreError::NotFound("no such team".into()))),
+                Some("owner") => {}
+                Some(_) => {
+                    return Ok(Err(StoreError::Forbidden(
+                        "only an owner can hand ownership over".into(),
+                    )));
+                }
+            }
+            if role(to)?.is_none() {
+                return Ok(Err(StoreError::NotFound(
+                    "that account is not in the team".into(),
+                )));
+            }
+            if owner != to {
+                tx.execute(
+                    "UPDATE members SET role = 'owner' WHERE team_id = ?1 AND account_id = ?2",
+                    params![team, to],
+                )?;
+                tx.execute(
+                    "UPDATE members SET role = 'admin' WHERE team_id = ?1 AND account_id = ?2",
+                    params![team, owner],
+                )?;
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
     }
 
     /// A new invite code (returned once; stored hashed).
@@ -110,30 +211,41 @@ impl Store {
 
     /// Redeems an invite: adds the account to the team with the invite's role.
     pub fn join(&self, account: i64, code: &str) -> Result<Option<(i64, Role)>, StoreError> {
-        let hash = sha256_hex(code.trim().as_bytes());
         self.with(|c| {
             let tx = c.transaction()?;
-            let invite: Option<(i64, String, i64)> = tx
-                .query_row(
-                    "SELECT team_id, role, expires_at FROM invites WHERE code_hash = ?1",
-                    [&hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let Some((team, role, expires)) = invite else {
-                return Ok(None);
-            };
-            if expires < now_ms() {
-                return Ok(None);
-            }
-            let role = Role::parse(&role).unwrap_or(Role::Viewer);
-            tx.execute(
-                "INSERT INTO members (team_id, account_id, role) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (team_id, account_id) DO NOTHING",
-                params![team, account, role.as_str()],
-            )?;
+            let joined = redeem(&tx, account, code)?;
             tx.commit()?;
-            Ok(Some((team, role)))
+            Ok(joined)
         })
     }
+}
+
+/// Checks an invite and adds `account` to its team, inside the caller's
+/// transaction. `None` for an unknown or expired code.
+pub(super) fn redeem(
+    tx: &rusqlite::Transaction<'_>,
+    account: i64,
+    code: &str,
+) -> rusqlite::Result<Option<(i64, Role)>> {
+    let hash = sha256_hex(code.trim().as_bytes());
+    let invite: Option<(i64, String, i64)> = tx
+        .query_row(
+            "SELECT team_id, role, expires_at FROM invites WHERE code_hash = ?1",
+            [&hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((team, role, expires)) = invite else {
+        return Ok(None);
+    };
+    if expires < now_ms() {
+        return Ok(None);
+    }
+    let role = Role::parse(&role).unwrap_or(Role::Viewer);
+    tx.execute(
+        "INSERT INTO members (team_id, account_id, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT (team_id, account_id) DO NOTHING",
+        params![team, account, role.as_str()],
+    )?;
+    Ok(Some((team, role)))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc};
 use futures_util::{SinkExt, StreamExt};
+use porchlight_model::ids::DocumentId;
 use porchlight_relay::{Config, Relay};
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use serde_json::{Value, json};
@@ -89,6 +90,35 @@ impl TestRelay {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// Any method; the status, the JSON body (or null) and the headers.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = reqwest::Client::new().request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The account id behind a token.
+    pub async fn me(&self, token: &str) -> i64 {
+        let (s, me) = self
+            .call(reqwest::Method::GET, "/api/me", Some(token), None)
+            .await;
+        assert_eq!(s, 200, "{me}");
+        me["account"].as_i64().expect("account")
+    }
+
     /// Signs up (with an invite after the first) and logs in; returns the token.
     pub async fn account(&self, email: &str, invite: Option<&str>) -> String {
         let (s, body) = self
@@ -124,6 +154,9 @@ pub struct Client {
     pub acknowledged: Vec<ChangeHash>,
     /// Ephemeral messages received: (sender, document, data).
     pub ephemeral: Vec<(PeerId, String, Vec<u8>)>,
+    /// The close code, once the relay closed the connection (1006: the
+    /// socket ended without a close frame).
+    pub closed: Option<u16>,
 }
 
 impl Client {
@@ -159,6 +192,7 @@ impl Client {
             unavailable: vec![],
             acknowledged: vec![],
             ephemeral: vec![],
+            closed: None,
         }
     }
 
@@ -213,7 +247,19 @@ impl Client {
 
     /// Processes frames until none arrives for `quiet`; a closed socket ends it.
     pub async fn pump_for(&mut self, quiet: Duration) {
-        while let Ok(Some(Ok(message))) = tokio::time::timeout(quiet, self.socket.next()).await {
+        loop {
+            let message = match tokio::time::timeout(quiet, self.socket.next()).await {
+                Err(_) => break,
+                Ok(Some(Ok(m))) => m,
+                Ok(_) => {
+                    self.closed.get_or_insert(1006);
+                    break;
+                }
+            };
+            if let Message::Close(frame) = &message {
+                self.closed = Some(frame.as_ref().map_or(1005, |f| u16::from(f.code)));
+                break;
+            }
             let Message::Binary(bytes) = message else {
                 continue;
             };
@@ -259,4 +305,77 @@ fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A team with an owner, a member and a viewer, and a registered document.
+pub struct Team {
+    pub id: i64,
+    pub owner: String,
+    pub member: String,
+    pub viewer: String,
+    pub doc: String,
+}
+
+pub async fn team(relay: &TestRelay) -> Team {
+    let owner = relay.account("owner@example.com", None).await;
+    let (s, t) = relay
+        .post("/api/teams", Some(&owner), json!({ "name": "Oak St team" }))
+        .await;
+    assert_eq!(s, 200, "{t}");
+    let team_id = t["id"].as_i64().expect("id");
+    let (_, inv) = relay
+        .post(
+            &format!("/api/teams/{team_id}/invites"),
+            Some(&owner),
+            json!({ "role": "member" }),
+        )
+        .await;
+    let member = relay
+        .account("member@example.com", inv["code"].as_str())
+        .await;
+    let (_, inv) = relay
+        .post(
+            &format!("/api/teams/{team_id}/invites"),
+            Some(&owner),
+            json!({ "role": "viewer" }),
+        )
+        .await;
+    let viewer = relay
+        .account("viewer@example.com", inv["code"].as_str())
+        .await;
+    let doc = DocumentId::random().to_string();
+    let (s, body) = relay
+        .post(
+            &format!("/api/teams/{team_id}/documents"),
+            Some(&owner),
+            json!({ "document": doc }),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    Team {
+        id: team_id,
+        owner,
+        member,
+        viewer,
+        doc,
+    }
+}
+
+/// An account in another team (made by the same owner), with no access to
+/// `t`'s document.
+pub async fn outsider(relay: &TestRelay, t: &Team) -> String {
+    let (_, other) = relay
+        .post("/api/teams", Some(&t.owner), json!({ "name": "Other" }))
+        .await;
+    let other_team = other["id"].as_i64().expect("id");
+    let (_, code) = relay
+        .post(
+            &format!("/api/teams/{other_team}/invites"),
+            Some(&t.owner),
+            json!({ "role": "member" }),
+        )
+        .await;
+    relay
+        .account("outsider@example.com", code["code"].as_str())
+        .await
 }

@@ -527,3 +527,33 @@ fn ephemeral_messages_reach_every_other_peer_of_the_document_only() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_peer_that_leaves_a_document_hears_nothing_more_of_it() {
+    let mut net = Net::new(2);
+    net.edit(0, "docA", 1, 10);
+    net.edit(1, "docB", 2, 20);
+    net.settle();
+    let relay = &mut net.relay.engine;
+    let mut docs = relay.documents_of(&client_id(1));
+    docs.sort();
+    assert_eq!(docs, ["docA", "docB"]);
+    assert!(relay.leave(&client_id(1), "docA"));
+    assert!(!relay.leave(&client_id(1), "docA"), "already gone");
+    assert_eq!(relay.documents_of(&client_id(1)), ["docB"]);
+    // A change to docA goes to nobody but its writer's peers.
+    let d = relay.document_mut("docA").expect("doc");
+    d.put(ROOT, "relay", 1).expect("put");
+    d.commit();
+    let out = relay.local_change("docA");
+    assert!(
+        out.iter()
+            .all(|e| !matches!(e, Effect::Send { to, .. } if *to == client_id(1))),
+        "{out:?}"
+    );
+    assert!(
+        out.iter()
+            .any(|e| matches!(e, Effect::Send { to, .. } if *to == client_id(0))),
+        "{out:?}"
+    );
+}

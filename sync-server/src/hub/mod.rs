@@ -15,35 +15,34 @@ use std::sync::Arc;
 
 use automerge::AutoCommit;
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
-use prometheus_client::encoding::text;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::{Registry, Unit};
 use tokio::sync::mpsc;
 
 use crate::store::{Role, Store};
 
-/// Frames queued for one connection before it counts as a slow reader.
-pub const SEND_QUEUE: usize = 512;
+mod conn;
+mod guard;
+mod metrics;
+use conn::Conn;
+pub use conn::{
+    MAX_EPHEMERAL, MAX_NON_SYNC_FRAME, MAX_PEER_ID, Outbound, Queue, SEND_QUEUE, SEND_QUEUE_BYTES,
+    Sender, queue,
+};
+pub use metrics::Metrics;
+
 /// Frames queued for the hub from all connections.
 pub const HUB_QUEUE: usize = 4096;
 /// Most inputs handled before one group commit.
 const MAX_BATCH: usize = 512;
-
-/// What the hub sends a connection.
-#[derive(Debug)]
-pub enum Outbound {
-    Frame(Vec<u8>),
-    Close(String),
-}
 
 #[derive(Debug)]
 pub enum HubInput {
     Connect {
         peer: PeerId,
         account: i64,
-        out: mpsc::Sender<Outbound>,
+        device: i64,
+        out: conn::Sender,
+        /// Dropped when the hub lets the connection go.
+        kill: tokio::sync::oneshot::Sender<()>,
     },
     Frame {
         peer: PeerId,
@@ -52,112 +51,23 @@ pub enum HubInput {
     Disconnect {
         peer: PeerId,
     },
+    /// The account's roles changed: re-check its open connections.
+    Access {
+        account: i64,
+    },
+    /// The device's token was revoked or expired: close its connections.
+    Revoked {
+        device: i64,
+    },
 }
 
-/// Upper bounds (seconds) of the frame-handling histogram buckets.
-const LATENCY_BUCKETS: [f64; 10] = [
-    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-];
-
-/// What `/metrics` reports, kept in a `prometheus-client` registry and
-/// rendered in the text exposition format.
-#[derive(Debug)]
-pub struct Metrics {
-    registry: Registry,
-    /// From a sync frame's arrival to having committed its changes and
-    /// queued every reply (the relay's share of a sync round trip).
-    pub sync_handling: Histogram,
-    pub connections: Gauge,
-    pub documents_in_memory: Gauge,
-    pub messages_in: Counter,
-    pub messages_out: Counter,
-    pub bytes_in: Counter,
-    pub bytes_out: Counter,
-    pub refused_changes: Counter,
-    pub slow_readers_dropped: Counter,
-    pub persist_failures: Counter,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        let mut registry = Registry::with_prefix("porchlight");
-        let sync_handling = Histogram::new(LATENCY_BUCKETS);
-        registry.register_with_unit(
-            "sync_handling",
-            "Time from a sync frame's arrival to its changes committed and replies queued",
-            Unit::Seconds,
-            sync_handling.clone(),
-        );
-        let gauge = |registry: &mut Registry, name: &str, help: &str| {
-            let g = Gauge::default();
-            registry.register(name, help, g.clone());
-            g
-        };
-        let counter = |registry: &mut Registry, name: &str, help: &str| {
-            let c = Counter::default();
-            registry.register(name, help, c.clone());
-            c
-        };
-        let connections = gauge(&mut registry, "connections", "Open sync connections");
-        let documents_in_memory = gauge(
-            &mut registry,
-            "documents_in_memory",
-            "Documents loaded in the hub (the rest are on disk)",
-        );
-        let messages_in = counter(&mut registry, "messages_in", "Sync frames received");
-        let messages_out = counter(&mut registry, "messages_out", "Sync frames sent");
-        let bytes_in = counter(&mut registry, "bytes_in", "Bytes of sync frames received");
-        let bytes_out = counter(&mut registry, "bytes_out", "Bytes of sync frames sent");
-        let refused_changes = counter(
-            &mut registry,
-            "refused_changes",
-            "Changes refused from read-only peers (viewers); nothing of them was applied",
-        );
-        let slow_readers_dropped = counter(
-            &mut registry,
-            "slow_readers_dropped",
-            "Connections closed because they read too slowly",
-        );
-        let persist_failures = counter(
-            &mut registry,
-            "persist_failures",
-            "Batches of changes that could not be stored (none of them was acknowledged)",
-        );
-        Metrics {
-            registry,
-            sync_handling,
-            connections,
-            documents_in_memory,
-            messages_in,
-            messages_out,
-            bytes_in,
-            bytes_out,
-            refused_changes,
-            slow_readers_dropped,
-            persist_failures,
-        }
-    }
-}
-
-impl Metrics {
-    /// The OpenMetrics text format (which Prometheus scrapes).
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        // Writing to a String cannot fail.
-        let _ = text::encode(&mut out, &self.registry);
-        out
-    }
-}
-
-#[derive(Debug)]
-struct Conn {
-    account: i64,
-    out: mpsc::Sender<Outbound>,
-    joined: bool,
-    /// The peer id the client announced in its `join`. The hub knows the
-    /// connection by its own id (bound to the authenticated device) and
-    /// never trusts this one, but addresses frames to it, as peers expect.
-    claimed: Option<PeerId>,
+/// What the hub enforces per connection, from the relay's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct HubLimits {
+    pub documents_per_connection: usize,
+    /// Tests only: handling a frame for this document panics, as a bug in
+    /// automerge on hostile bytes would.
+    pub inject_panic_on: Option<String>,
 }
 
 struct Hub {
@@ -171,6 +81,7 @@ struct Hub {
     outbox: Vec<(PeerId, Outbound)>,
     /// When each sync frame of the batch arrived, for the latency histogram.
     frames_started: Vec<std::time::Instant>,
+    limits: HubLimits,
 }
 
 /// Starts the hub thread; it stops when every sender is dropped.
@@ -178,6 +89,7 @@ pub fn spawn(
     store: Arc<Store>,
     metrics: Arc<Metrics>,
     relay_id: &str,
+    limits: HubLimits,
 ) -> std::io::Result<(mpsc::Sender<HubInput>, std::thread::JoinHandle<()>)> {
     let (tx, mut rx) = mpsc::channel::<HubInput>(HUB_QUEUE);
     let engine = SyncEngine::new(
@@ -195,6 +107,7 @@ pub fn spawn(
         persist: Vec::new(),
         outbox: Vec::new(),
         frames_started: Vec::new(),
+        limits,
     };
     let handle = std::thread::Builder::new()
         .name("porchlight-hub".into())
@@ -203,10 +116,10 @@ pub fn spawn(
             // batch), persist all their changes in one transaction, and only
             // then send the replies and forwards they produced.
             while let Some(input) = rx.blocking_recv() {
-                hub.handle(input);
+                hub.guarded(input);
                 for _ in 1..MAX_BATCH {
                     match rx.try_recv() {
-                        Ok(more) => hub.handle(more),
+                        Ok(more) => hub.guarded(more),
                         Err(_) => break,
                     }
                 }
@@ -231,20 +144,21 @@ fn document_of(message: &WireMessage) -> Option<&str> {
 impl Hub {
     fn handle(&mut self, input: HubInput) {
         match input {
-            HubInput::Connect { peer, account, out } => {
+            HubInput::Connect {
+                peer,
+                account,
+                device,
+                out,
+                kill,
+            } => {
                 self.metrics.connections.inc();
-                self.conns.insert(
-                    peer,
-                    Conn {
-                        account,
-                        out,
-                        joined: false,
-                        claimed: None,
-                    },
-                );
+                self.conns
+                    .insert(peer, Conn::new(account, device, out, kill));
             }
             HubInput::Disconnect { peer } => self.drop_peer(&peer),
             HubInput::Frame { peer, bytes } => self.frame(&peer, &bytes),
+            HubInput::Access { account } => self.recheck(account),
+            HubInput::Revoked { device } => self.revoke(device),
         }
     }
 
@@ -257,6 +171,10 @@ impl Hub {
         // memory: their changes are queued for this batch's commit.
         let effects = self.engine.flush();
         self.run(effects);
+        self.evict_idle();
+    }
+
+    fn evict_idle(&mut self) {
         for doc in self.engine.idle_documents() {
             self.engine.remove_document(&doc);
         }
@@ -265,6 +183,9 @@ impl Hub {
             .set(self.engine.document_count() as i64);
     }
 
+    // One pass over a frame: decode, the handshake, the access check,
+    // presence, then sync. Each step returns early with its own answer, so
+    // the order of the checks is the order they are read in.
     fn frame(&mut self, peer: &PeerId, bytes: &[u8]) {
         self.metrics.messages_in.inc();
         self.metrics.bytes_in.inc_by(bytes.len() as u64);
@@ -275,39 +196,26 @@ impl Hub {
         let message = match WireMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                self.run(vec![
-                    Effect::Send {
-                        to: peer.clone(),
-                        message: WireMessage::Error {
-                            message: format!("cannot read frame: {e}"),
-                        },
-                    },
-                    Effect::Close {
-                        peer: peer.clone(),
-                        reason: "malformed frame".into(),
-                    },
-                ]);
+                self.reject(peer, format!("cannot read frame: {e}"), "malformed frame");
                 return;
             }
         };
+        let is_sync = matches!(
+            message,
+            WireMessage::Sync { .. } | WireMessage::Request { .. }
+        );
+        if !is_sync && bytes.len() > MAX_NON_SYNC_FRAME {
+            self.violation(
+                peer,
+                format!(
+                    "a frame that is not a sync message may be at most {MAX_NON_SYNC_FRAME} bytes; this one is {}",
+                    bytes.len()
+                ),
+            );
+            return;
+        }
         if !joined {
-            let effects = self.engine.accept_join(peer, &message);
-            let ok = effects.iter().any(|e| {
-                matches!(
-                    e,
-                    Effect::Send {
-                        message: WireMessage::Peer { .. },
-                        ..
-                    }
-                )
-            });
-            if let Some(c) = self.conns.get_mut(peer) {
-                c.joined = ok;
-                if let WireMessage::Join { sender_id, .. } = &message {
-                    c.claimed = Some(sender_id.clone());
-                }
-            }
-            self.run(effects);
+            self.join(peer, &message);
             return;
         }
         let Some(doc) = document_of(&message).map(str::to_string) else {
@@ -333,18 +241,10 @@ impl Hub {
             }
         };
         if let WireMessage::Ephemeral { .. } = &message {
-            // Presence: passed on to the document's other peers and never
-            // stored. The sender is named by the id it announced at join,
-            // which is bound to this authenticated connection.
-            let mut message = message;
-            if let (WireMessage::Ephemeral { sender_id, .. }, Some(claimed)) = (
-                &mut message,
-                self.conns.get(peer).and_then(|c| c.claimed.clone()),
-            ) {
-                *sender_id = claimed;
-            }
-            let effects = self.engine.forward_ephemeral(peer, &message);
-            self.run(effects);
+            self.presence(peer, message);
+            return;
+        }
+        if !self.within_document_quota(peer, &doc) {
             return;
         }
         if !self.engine.has_document(&doc) && !self.load(&doc) {
@@ -353,8 +253,7 @@ impl Hub {
             return;
         }
         self.frames_started.push(std::time::Instant::now());
-        let effects = self.engine.receive_deferred(peer, message, access);
-        self.run(effects);
+        self.sync(peer, &doc, message, access);
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
@@ -458,39 +357,11 @@ impl Hub {
         let Some(conn) = self.conns.get(to) else {
             return;
         };
-        if let Err(mpsc::error::TrySendError::Full(_)) = conn.out.try_send(out) {
+        if !conn.out.try_send(out) {
             // A slow reader is disconnected, never buffered without limit.
             self.metrics.slow_readers_dropped.inc();
             tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
             self.drop_peer(to);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Metrics;
-
-    #[test]
-    fn metrics_render_as_openmetrics_with_units_totals_and_an_end() {
-        let m = Metrics::default();
-        m.messages_in.inc_by(3);
-        m.connections.inc();
-        m.connections.inc();
-        m.connections.dec();
-        m.sync_handling.observe(0.004);
-        let text = m.render();
-        for line in [
-            "# TYPE porchlight_messages_in counter",
-            "porchlight_messages_in_total 3",
-            "porchlight_connections 1",
-            "# UNIT porchlight_sync_handling_seconds seconds",
-            "porchlight_sync_handling_seconds_count 1",
-            "porchlight_sync_handling_seconds_bucket{le=\"0.005\"} 1",
-            "porchlight_sync_handling_seconds_bucket{le=\"0.0025\"} 0",
-            "# EOF",
-        ] {
-            assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
         }
     }
 }
