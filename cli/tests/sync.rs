@@ -347,5 +347,30 @@ async fn team_roles_removals_and_ownership_go_by_email() {
     .await;
     let out = pl(a, "abe", &["team", "members", "Elm"], "").await;
     assert!(!out.contains("olga@example.com"), "{out}");
+    // The team's audit log shows it, with who did it.
+    let out = pl(a, "abe", &["team", "audit", "Elm"], "").await;
+    for want in [
+        "team.transferred",
+        "member.removed",
+        "member.role",
+        "olga@example.com",
+    ] {
+        assert!(out.contains(want), "no {want} in:\n{out}");
+    }
+    // Devices, and a password change that signs the other ones out.
+    let listed = json(&pl(a, "abe", &["--json", "devices"], "").await);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let out = pl(
+        a,
+        "abe",
+        &["password"],
+        "abe password\nabe's new passphrase\n",
+    )
+    .await;
+    assert!(out.contains("Password changed"), "{out}");
+    let (code, _, err) =
+        common::run_cli(a, &["--user", "abe", "password"], "wrong\nwhatever else\n");
+    assert_ne!(code, 0);
+    assert!(err.contains("wrong email or password"), "{err}");
     stop(running).await;
 }

@@ -1,5 +1,9 @@
-//! Authentication: a device token in `Authorization: Bearer …`, or `?token=`
-//! for browsers (whose WebSocket API cannot set headers).
+//! Authentication: a device token in `Authorization: Bearer …`; for
+//! browsers, whose WebSocket API cannot set headers, as a WebSocket
+//! subprotocol `porchlight.token.<TOKEN>` (offered next to `porchlight`) or
+//! as `?token=`. The relay logs no request URI, so a `?token=` is not
+//! written anywhere. Tokens are looked up by their SHA-256 (stored hashed),
+//! so no comparison ever runs on the token itself.
 
 use std::sync::Arc;
 
@@ -9,6 +13,32 @@ use axum::http::request::Parts;
 use crate::AppState;
 use crate::error::AppError;
 use crate::store::Identity;
+
+/// The subprotocol prefix that carries a token.
+pub const TOKEN_PROTOCOL: &str = "porchlight.token.";
+
+/// The client's address as the audit log records it (after trusted
+/// proxies).
+#[derive(Debug, Clone)]
+pub struct Source(pub String);
+
+impl FromRequestParts<Arc<AppState>> for Source {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<crate::limits::PeerAddr>>()
+            .map(|c| c.0.0);
+        Ok(Source(match peer {
+            Some(peer) => state.guards.client_ip(peer, &parts.headers).to_string(),
+            None => "unknown".into(),
+        }))
+    }
+}
 
 /// The authenticated device and its account.
 #[derive(Debug, Clone)]
@@ -20,6 +50,16 @@ fn token_from(parts: &Parts) -> Option<String> {
         && let Some(token) = text.strip_prefix("Bearer ")
     {
         return Some(token.trim().to_string());
+    }
+    let protocols = parts
+        .headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(TOKEN_PROTOCOL).map(str::to_string));
+    if protocols.is_some() {
+        return protocols;
     }
     parts.uri.query().and_then(|q| {
         q.split('&')
@@ -40,7 +80,8 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             return Err(AppError::unauthorized());
         }
         let store = state.store.clone();
-        let identity = tokio::task::spawn_blocking(move || store.identity(&token))
+        let days = state.config.limits.token_days;
+        let identity = tokio::task::spawn_blocking(move || store.identity(&token, days))
             .await
             .map_err(|e| AppError::internal(format!("join: {e}")))??;
         identity.map(Auth).ok_or_else(AppError::unauthorized)

@@ -63,6 +63,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::revoke_device))
+        .routes(routes!(accounts::devices))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::audit))
+        .routes(routes!(teams::audit))
         .routes(routes!(teams::list, teams::create))
         .routes(routes!(teams::members))
         .routes(routes!(teams::set_role, teams::remove))
@@ -103,6 +107,7 @@ impl Relay {
         let metrics = Arc::new(hub::Metrics::default());
         let limits = hub::HubLimits {
             documents_per_connection: config.limits.documents_per_connection as usize,
+            bytes_per_team: config.limits.bytes_per_team,
             inject_panic_on: config.inject_panic_on.clone(),
         };
         let (hub, hub_thread) =
@@ -138,9 +143,19 @@ impl Relay {
             let state = self.state.clone();
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-                loop {
+                for tick in 0u64.. {
                     every.tick().await;
                     state.guards.forget_idle();
+                    // The audit log's retention: at start, then hourly.
+                    if tick % 120 == 0 {
+                        let store = state.store.clone();
+                        let days = state.config.limits.audit_days;
+                        let pruned =
+                            tokio::task::spawn_blocking(move || store.prune_audit(days)).await;
+                        if let Ok(Err(e)) = pruned {
+                            tracing::error!(error = %e, "cannot prune the audit log");
+                        }
+                    }
                 }
             })
         };

@@ -541,3 +541,271 @@ async fn a_connection_syncs_no_more_documents_than_its_quota() {
     );
     assert_eq!(c.unavailable.len(), 1, "{:?}", c.unavailable);
 }
+
+#[tokio::test]
+async fn a_token_unused_past_its_lifetime_stops_working() {
+    let dir = tempfile::tempdir().expect("dir");
+    let relay = TestRelay::start_with(dir.path(), |c| c.limits.token_days = 0).await;
+    let token = relay.account("owner@example.com", None).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (s, _) = relay.call(Method::GET, "/api/me", Some(&token), None).await;
+    assert_eq!(s, 401, "an expired token still worked");
+}
+
+#[tokio::test]
+async fn a_password_change_signs_every_other_device_out() {
+    let relay = TestRelay::start().await;
+    let t = team(&relay).await;
+    let (_, second) = relay
+        .post(
+            "/api/login",
+            None,
+            json!({ "email": "member@example.com", "password": "correct horse", "device": "laptop" }),
+        )
+        .await;
+    let laptop = second["token"].as_str().expect("token").to_string();
+    let (_, devices) = relay
+        .call(Method::GET, "/api/devices", Some(&t.member), None)
+        .await;
+    let list = devices.as_array().expect("devices");
+    assert_eq!(list.len(), 2, "{devices}");
+    assert_eq!(list.iter().filter(|d| d["current"] == true).count(), 1);
+    let mut open = Client::connect(&relay.ws, &laptop).await;
+    open.open(&t.doc, AutoCommit::new()).await;
+    open.pump().await;
+    let (s, body) = relay
+        .call(
+            Method::POST,
+            "/api/password",
+            Some(&t.member),
+            Some(json!({ "current": "wrong one", "new": "a new passphrase" })),
+        )
+        .await;
+    assert_eq!(s, 401, "{body}");
+    let (s, body) = relay
+        .call(
+            Method::POST,
+            "/api/password",
+            Some(&t.member),
+            Some(json!({ "current": "correct horse", "new": "a new passphrase" })),
+        )
+        .await;
+    assert_eq!((s, &body["revoked"]), (200, &json!(1)), "{body}");
+    open.pump().await;
+    assert_eq!(
+        open.closed,
+        Some(1008),
+        "the other device's socket stayed open"
+    );
+    let (s, _) = relay
+        .call(Method::GET, "/api/me", Some(&laptop), None)
+        .await;
+    assert_eq!(s, 401);
+    let (s, _) = relay
+        .call(Method::GET, "/api/me", Some(&t.member), None)
+        .await;
+    assert_eq!(s, 200, "the device that changed it stays signed in");
+}
+
+#[tokio::test]
+async fn quotas_refuse_with_an_error_that_names_the_limit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let relay = TestRelay::start_with(dir.path(), |c| {
+        c.limits.teams_per_account = 1;
+        c.limits.devices_per_account = 2;
+        c.limits.documents_per_team = 2;
+        c.limits.bytes_per_team = 4096;
+    })
+    .await;
+    let owner = relay.account("owner@example.com", None).await;
+    let (s, team) = relay
+        .post("/api/teams", Some(&owner), json!({ "name": "Oak St" }))
+        .await;
+    assert_eq!(s, 200, "{team}");
+    let (s, body) = relay
+        .post("/api/teams", Some(&owner), json!({ "name": "Elm St" }))
+        .await;
+    assert_eq!((s, body["error"].as_str()), (403, Some("quota")), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("teams_per_account"))
+    );
+    // Two devices, then a third sign-in is refused.
+    let login = || {
+        relay.post(
+            "/api/login",
+            None,
+            json!({ "email": "owner@example.com", "password": "correct horse" }),
+        )
+    };
+    assert_eq!(login().await.0, 200);
+    let (s, body) = login().await;
+    assert_eq!((s, body["error"].as_str()), (403, Some("quota")), "{body}");
+    // The workspace is one document; one more, then no more.
+    let team_id = team["id"].as_i64().expect("id");
+    let path = format!("/api/teams/{team_id}/documents");
+    let register = |doc: String| relay.post(&path, Some(&owner), json!({ "document": doc }));
+    let doc = DocumentId::random().to_string();
+    assert_eq!(register(doc.clone()).await.0, 200);
+    let (s, body) = register(DocumentId::random().to_string()).await;
+    assert_eq!((s, body["error"].as_str()), (403, Some("quota")), "{body}");
+    // Past its stored bytes, the team's documents sync read-only.
+    let mut c = Client::connect(&relay.ws, &owner).await;
+    c.open(&doc, AutoCommit::new()).await;
+    c.edit(&doc, "big", &"x".repeat(8192)).await;
+    c.pump().await;
+    c.edit(&doc, "after", "refused").await;
+    c.pump().await;
+    assert!(
+        c.errors.iter().any(|e| e.contains("bytes_per_team")),
+        "{:?}",
+        c.errors
+    );
+    let mut fresh = Client::connect(&relay.ws, &owner).await;
+    fresh.open(&doc, AutoCommit::new()).await;
+    fresh.pump().await;
+    assert_eq!(
+        fresh.get(&doc, "after"),
+        None,
+        "a change past the quota was stored"
+    );
+    let (_, log) = relay
+        .call(
+            Method::GET,
+            &format!("/api/teams/{team_id}/audit"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert!(
+        log.as_array()
+            .expect("log")
+            .iter()
+            .any(|e| e["event"] == "quota"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_records_who_did_what_from_where_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut relay = TestRelay::start_in(dir.path()).await;
+    let t = team(&relay).await;
+    let member_id = relay.me(&t.member).await;
+    relay
+        .post(
+            "/api/login",
+            None,
+            json!({ "email": "member@example.com", "password": "not it at all" }),
+        )
+        .await;
+    relay
+        .call(
+            Method::PUT,
+            &format!("/api/teams/{}/members/{member_id}", t.id),
+            Some(&t.owner),
+            Some(json!({ "role": "viewer" })),
+        )
+        .await;
+    relay.stop().await;
+    let relay = TestRelay::start_in(dir.path()).await;
+    let (s, log) = relay
+        .call(
+            Method::GET,
+            &format!("/api/teams/{}/audit", t.id),
+            Some(&t.owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{log}");
+    let events: Vec<&str> = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for want in [
+        "team.created",
+        "invite.created",
+        "invite.used",
+        "document.registered",
+        "member.role",
+    ] {
+        assert!(events.contains(&want), "no {want} in {events:?}");
+    }
+    let role = log
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["event"] == "member.role"))
+        .expect("role event");
+    assert_eq!(role["actor_email"], "owner@example.com");
+    assert_eq!(role["source"], "127.0.0.1");
+    // Pages: one event, then the rest before it.
+    let (_, first) = relay
+        .call(
+            Method::GET,
+            &format!("/api/teams/{}/audit?limit=1", t.id),
+            Some(&t.owner),
+            None,
+        )
+        .await;
+    let id = first[0]["id"].as_i64().expect("id");
+    let (_, rest) = relay
+        .call(
+            Method::GET,
+            &format!("/api/teams/{}/audit?before={id}", t.id),
+            Some(&t.owner),
+            None,
+        )
+        .await;
+    assert_eq!(rest.as_array().expect("rest").len(), events.len() - 1);
+    // Not for a member turned viewer; the relay admin sees account events.
+    let (s, _) = relay
+        .call(
+            Method::GET,
+            &format!("/api/teams/{}/audit", t.id),
+            Some(&t.member),
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = relay
+        .call(Method::GET, "/api/audit", Some(&t.member), None)
+        .await;
+    assert_eq!(s, 403);
+    let (_, accounts) = relay
+        .call(Method::GET, "/api/audit", Some(&t.owner), None)
+        .await;
+    let kinds: Vec<&str> = accounts
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for want in ["signup", "login", "login.failed"] {
+        assert!(kinds.contains(&want), "no {want} in {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_browser_may_send_its_token_as_a_websocket_subprotocol() {
+    let relay = TestRelay::start().await;
+    let token = relay.account("owner@example.com", None).await;
+    let mut request = relay.ws.as_str().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        format!("porchlight, porchlight.token.{token}")
+            .parse()
+            .expect("header"),
+    );
+    let (_, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the subprotocol token was not accepted");
+    assert_eq!(
+        response
+            .headers()
+            .get("sec-websocket-protocol")
+            .map(|v| v.as_bytes()),
+        Some(&b"porchlight"[..])
+    );
+}

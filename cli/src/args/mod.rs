@@ -85,6 +85,15 @@ pub enum Command {
     /// Teams on the relay: create, list, invite, join, members, roles.
     #[command(subcommand)]
     Team(TeamCmd),
+    /// Your signed-in devices; `devices revoke ID` signs one out. A token
+    /// unused for 90 days (the relay's setting) expires by itself.
+    Devices {
+        #[command(subcommand)]
+        cmd: Option<relay::DevicesCmd>,
+    },
+    /// Change your relay password (current, then new, from the terminal or
+    /// two lines of standard input); every other device is signed out.
+    Password,
     /// Sync every board of your teams with the relay once, then exit.
     Sync(SyncArgs),
 }

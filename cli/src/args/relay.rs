@@ -35,6 +35,23 @@ pub enum TeamCmd {
     /// Hand your ownership of a team to another member (by email); you
     /// stay as an admin.
     Transfer { team: String, member: String },
+    /// The team's audit log, newest first (owners and admins): sign-ins to
+    /// it, invites, role changes, removals, documents, quota refusals.
+    Audit {
+        team: String,
+        /// Events older than this event id (the last ID of the page before).
+        #[arg(long)]
+        before: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+/// `porchlight devices …`: the account's signed-in devices.
+#[derive(Debug, Subcommand)]
+pub enum DevicesCmd {
+    /// Sign a device out (its token stops working at once).
+    Revoke { id: i64 },
 }
 
 /// How the relay is trusted (saved with the sign-in).

@@ -1,5 +1,6 @@
 //! One function per command group.
 
+mod account;
 mod board;
 mod listings;
 mod mls;
@@ -83,6 +84,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Logout => remote::logout(&dir),
         Command::Token => remote::token(&dir),
         Command::Team(cmd) => remote::team(&dir, cmd, json),
+        Command::Devices { cmd } => account::devices(&dir, cmd, json),
+        Command::Password => account::password(&dir, json),
         Command::Sync(args) => remote::sync(&dir, &mut open()?, args.watch, json),
         Command::Board(cmd) => board::run(&dir, &mut open()?, cmd, json),
         Command::Column(cmd) => board::run_column(&mut open()?, cmd, json),

@@ -19,7 +19,7 @@ use porchlight_client::{
     sync_once,
 };
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
@@ -27,9 +27,15 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The password: prompted for on a terminal, else the first line of stdin.
 fn read_password() -> Result<String> {
+    read_secret("Password")
+}
+
+/// A secret: prompted for (as `prompt: `) on a terminal, else the next
+/// line of stdin.
+pub(crate) fn read_secret(prompt: &str) -> Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Password: ");
+        eprint!("{prompt}: ");
         std::io::stderr().flush()?;
     }
     let mut line = String::new();
@@ -174,6 +180,14 @@ pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
         }
         TeamCmd::Remove { team, member } => rt.block_on(remove(creds, &team, &member, json)),
         TeamCmd::Transfer { team, member } => rt.block_on(transfer(creds, &team, &member, json)),
+        TeamCmd::Audit {
+            team,
+            before,
+            limit,
+        } => rt.block_on(async {
+            let id = team_id(creds, &team).await?;
+            super::account::team_audit(creds, id, before, limit, json).await
+        }),
     }
 }
 

@@ -54,3 +54,36 @@ pub struct Me {
     /// The account administers the relay (the first account does).
     pub admin: bool,
 }
+
+/// `GET /api/devices`: one of the account's signed-in devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceInfo {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    pub name: String,
+    /// Milliseconds since the epoch.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created_at: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub last_used_at: i64,
+    /// When the token stops working unless it is used before then.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub expires_at: i64,
+    /// The device asking.
+    pub current: bool,
+}
+
+/// `POST /api/password`: signs every other device out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// What a password change did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChanged {
+    /// Other devices signed out.
+    pub revoked: u32,
+}

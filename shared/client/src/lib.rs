@@ -12,6 +12,7 @@
 
 pub use porchlight_api as api;
 
+pub mod account;
 pub mod credentials;
 pub mod error;
 pub mod live;

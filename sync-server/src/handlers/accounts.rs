@@ -6,13 +6,18 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use porchlight_api::ErrorBody;
-use porchlight_api::accounts::{LoginRequest, LoginResponse, Me, SignupRequest, SignupResponse};
+use porchlight_api::accounts::{
+    DeviceInfo, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SignupRequest,
+    SignupResponse,
+};
+use porchlight_api::audit::AuditEvent;
 
 use super::blocking;
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, Source};
 use crate::error::AppError;
 use crate::limits::PeerAddr;
+use crate::store::{AUDIT_PAGE, Audit, StoreError};
 
 /// Validates and normalizes an email; nothing else looks at one first.
 pub fn check_email(email: &str) -> Result<String, AppError> {
@@ -75,6 +80,7 @@ pub async fn signup(
         .collect::<String>();
     let ip = state.guards.client_ip(peer, &headers);
     state.guards.signup(ip)?;
+    let source = ip.to_string();
     let open = state.config.open_registration;
     let store = state.store.clone();
     let permit = state.guards.hashing().await?;
@@ -86,7 +92,24 @@ pub async fn signup(
                 "registration is by invitation: ask a team admin for an invite code",
             ));
         }
-        Ok(store.create_account(&email, &name, &req.password, req.invite.as_deref())?)
+        let created = store.create_account(&email, &name, &req.password, req.invite.as_deref())?;
+        store.audit(Audit {
+            event: "signup",
+            actor: Some(created.account),
+            team: None,
+            source: Some(source.clone()),
+            target: Some(email),
+        });
+        if let Some((team, role)) = created.team {
+            store.audit(Audit {
+                event: "invite.used",
+                actor: Some(created.account),
+                team: Some(team),
+                source: Some(source),
+                target: Some(format!("role {}", role.as_str())),
+            });
+        }
+        Ok(created)
     })
     .await?;
     Ok(Json(SignupResponse {
@@ -132,15 +155,33 @@ pub async fn login(
         .collect::<String>();
     let store = state.store.clone();
     let permit = state.guards.hashing().await?;
-    let result = blocking(move || {
+    let (max_devices, days) = (
+        state.config.limits.devices_per_account,
+        state.config.limits.token_days,
+    );
+    let source = ip.to_string();
+    blocking(move || {
         let _permit = permit;
-        Ok(store.login(&email, &req.password, &device)?)
+        let result = store.login(&email, &req.password, &device, max_devices, days);
+        let (event, actor) = match &result {
+            Ok(Some((_, _, account))) => ("login", Some(*account)),
+            Ok(None) => ("login.failed", None),
+            Err(StoreError::Quota(_)) => ("quota", None),
+            Err(_) => ("login.error", None),
+        };
+        store.audit(Audit {
+            event,
+            actor,
+            team: None,
+            source: Some(source),
+            target: Some(email),
+        });
+        match result? {
+            Some((token, device, _)) => Ok(Json(LoginResponse { token, device })),
+            None => Err(bad_credentials()),
+        }
     })
-    .await?;
-    match result {
-        Some((token, device)) => Ok(Json(LoginResponse { token, device })),
-        None => Err(bad_credentials()),
-    }
+    .await
 }
 
 fn bad_credentials() -> AppError {
@@ -188,13 +229,146 @@ pub async fn me(State(state): State<Arc<AppState>>, Auth(id): Auth) -> Result<Js
 pub async fn revoke_device(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path(device): Path<i64>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
-    let done = blocking(move || Ok(store.revoke_device(id.account, device)?)).await?;
+    let done = blocking(move || {
+        let done = store.revoke_device(id.account, device)?;
+        if done {
+            store.audit(Audit {
+                event: "device.revoked",
+                actor: Some(id.account),
+                team: None,
+                source: Some(src),
+                target: Some(format!("device {device}")),
+            });
+        }
+        Ok(done)
+    })
+    .await?;
     if !done {
         return Err(AppError::not_found("no such device on your account"));
     }
     state.device_revoked(device).await;
     Ok(Json(true))
+}
+
+/// The account's signed-in devices (tokens neither revoked nor expired).
+#[utoipa::path(
+    get,
+    path = "/api/devices",
+    tag = "accounts",
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "Newest first; `current` is the device asking", body = Vec<DeviceInfo>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    )
+)]
+pub async fn devices(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+) -> Result<Json<Vec<DeviceInfo>>, AppError> {
+    let store = state.store.clone();
+    let days = state.config.limits.token_days;
+    Ok(Json(
+        blocking(move || Ok(store.devices(id.account, id.device, days)?)).await?,
+    ))
+}
+
+/// Changes the password and signs every other device out (their open
+/// connections close).
+#[utoipa::path(
+    post,
+    path = "/api/password",
+    tag = "accounts",
+    security(("device" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; how many other devices were signed out", body = PasswordChanged),
+        (status = 400, description = "The new password is out of bounds", body = ErrorBody),
+        (status = 401, description = "The current password is wrong", body = ErrorBody),
+        (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Source(src): Source,
+    Json(req): Json<PasswordChange>,
+) -> Result<Json<PasswordChanged>, AppError> {
+    if req.new.chars().count() < 8 || req.new.len() > 1024 || req.current.len() > 1024 {
+        return Err(AppError::bad_request(
+            "the new password must be 8 to 1024 characters long",
+        ));
+    }
+    state.guards.login(
+        src.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        &id.email,
+    )?;
+    let store = state.store.clone();
+    let permit = state.guards.hashing().await?;
+    let revoked = blocking(move || {
+        let _permit = permit;
+        let revoked = store
+            .change_password(id.account, id.device, &req.current, &req.new)?
+            .ok_or_else(bad_credentials)?;
+        store.audit(Audit {
+            event: "password.changed",
+            actor: Some(id.account),
+            team: None,
+            source: Some(src),
+            target: Some(format!("{} other devices signed out", revoked.len())),
+        });
+        Ok(revoked)
+    })
+    .await?;
+    for device in &revoked {
+        state.device_revoked(*device).await;
+    }
+    Ok(Json(PasswordChanged {
+        revoked: revoked.len() as u32,
+    }))
+}
+
+/// Which page of an audit log.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct AuditPage {
+    /// Events older than this event id (the last `id` of the previous page).
+    pub before: Option<i64>,
+    /// At most this many (default 100, at most 500).
+    pub limit: Option<i64>,
+}
+
+/// Account-level events of every account (sign-ups, logins, devices,
+/// password changes): the relay admin's view.
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "accounts",
+    security(("device" = [])),
+    params(AuditPage),
+    responses(
+        (status = 200, description = "Newest first", body = Vec<AuditEvent>),
+        (status = 403, description = "Only the relay's admin", body = ErrorBody),
+    )
+)]
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    axum::extract::Query(page): axum::extract::Query<AuditPage>,
+) -> Result<Json<Vec<AuditEvent>>, AppError> {
+    let store = state.store.clone();
+    blocking(move || {
+        if !store.is_admin(id.account)? {
+            return Err(AppError::forbidden(
+                "only the relay's admin (its first account) reads the account log; team owners and admins read their team's with `porchlight team audit`",
+            ));
+        }
+        Ok(Json(store.account_audit(
+            page.before,
+            page.limit.unwrap_or(100).min(AUDIT_PAGE),
+        )?))
+    })
+    .await
 }

@@ -51,7 +51,8 @@ pub async fn upgrade(
     // tungstenite's default 128 KiB read buffer per connection is 1.3 GB at
     // 10,000 connections; sync frames are small, and a large one still
     // arrives (the buffer grows up to max_message_size while it is read).
-    ws.max_message_size(max)
+    ws.protocols(["porchlight"])
+        .max_message_size(max)
         .max_frame_size(max)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)

@@ -13,9 +13,29 @@ use porchlight_model::ids::DocumentId;
 
 use super::blocking;
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, Source};
 use crate::error::AppError;
-use crate::store::{MemberChange, Role, Store};
+use crate::store::{Audit, MemberChange, Role, Store, StoreError};
+
+/// Passes a result on; a quota refusal is recorded in the audit log first.
+pub fn quota_audited<T>(
+    store: &Store,
+    actor: i64,
+    team: Option<i64>,
+    source: &str,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if let Err(StoreError::Quota(message)) = &result {
+        store.audit(Audit {
+            event: "quota",
+            actor: Some(actor),
+            team,
+            source: Some(source.to_string()),
+            target: Some(message.clone()),
+        });
+    }
+    result
+}
 
 fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<Role, AppError> {
     let role = store
@@ -45,6 +65,7 @@ fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Json(req): Json<CreateTeam>,
 ) -> Result<Json<CreatedTeam>, AppError> {
     let name = req.name.trim().to_string();
@@ -67,9 +88,23 @@ pub async fn create(
     let bytes = doc.into_doc().save();
     let store = state.store.clone();
     let ws = workspace.clone();
+    let max_teams = state.config.limits.teams_per_account;
     let team = blocking(move || {
-        let team = store.create_team(id.account, &name, &ws)?;
+        let team = quota_audited(
+            &store,
+            id.account,
+            None,
+            &src,
+            store.create_team(id.account, &name, &ws, max_teams),
+        )?;
         store.append_chunks(&[(ws, bytes)])?;
+        store.audit(Audit {
+            event: "team.created",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(name),
+        });
         Ok(team)
     })
     .await?;
@@ -138,6 +173,7 @@ pub async fn members(
 pub async fn invite(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path(team): Path<i64>,
     Json(req): Json<InviteRequest>,
 ) -> Result<Json<Invite>, AppError> {
@@ -152,6 +188,13 @@ pub async fn invite(
     blocking(move || {
         require_role(&store, id.account, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
+        store.audit(Audit {
+            event: "invite.created",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(format!("role {}", req.role.as_str())),
+        });
         Ok(Json(Invite {
             code,
             role: req.role,
@@ -176,11 +219,21 @@ pub async fn invite(
 pub async fn join(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Json(req): Json<JoinRequest>,
 ) -> Result<Json<Joined>, AppError> {
     let store = state.store.clone();
     blocking(move || match store.join(id.account, &req.code)? {
-        Some((team, role)) => Ok(Json(Joined { team, role })),
+        Some((team, role)) => {
+            store.audit(Audit {
+                event: "invite.used",
+                actor: Some(id.account),
+                team: Some(team),
+                source: Some(src),
+                target: Some(format!("role {}", role.as_str())),
+            });
+            Ok(Json(Joined { team, role }))
+        }
         None => Err(AppError::bad_request(
             "the invite code is unknown or has expired",
         )),
@@ -206,12 +259,21 @@ pub async fn join(
 pub async fn set_role(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path((team, account)): Path<(i64, i64)>,
     Json(req): Json<RoleRequest>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
-        Ok(store.change_member(team, id.account, account, MemberChange::Role(req.role))?)
+        store.change_member(team, id.account, account, MemberChange::Role(req.role))?;
+        store.audit(Audit {
+            event: "member.role",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(format!("account {account} → {}", req.role.as_str())),
+        });
+        Ok(())
     })
     .await?;
     state.access_changed(account).await;
@@ -234,11 +296,22 @@ pub async fn set_role(
 pub async fn remove(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path((team, account)): Path<(i64, i64)>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
-    blocking(move || Ok(store.change_member(team, id.account, account, MemberChange::Remove)?))
-        .await?;
+    blocking(move || {
+        store.change_member(team, id.account, account, MemberChange::Remove)?;
+        store.audit(Audit {
+            event: "member.removed",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(format!("account {account}")),
+        });
+        Ok(())
+    })
+    .await?;
     state.access_changed(account).await;
     Ok(Json(true))
 }
@@ -261,11 +334,23 @@ pub async fn remove(
 pub async fn transfer(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path(team): Path<i64>,
     Json(req): Json<TransferRequest>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
-    blocking(move || Ok(store.transfer_ownership(team, id.account, req.account)?)).await?;
+    blocking(move || {
+        store.transfer_ownership(team, id.account, req.account)?;
+        store.audit(Audit {
+            event: "team.transferred",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(format!("account {}", req.account)),
+        });
+        Ok(())
+    })
+    .await?;
     state.access_changed(id.account).await;
     state.access_changed(req.account).await;
     Ok(Json(true))
@@ -289,19 +374,36 @@ pub async fn transfer(
 pub async fn register(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
+    Source(src): Source,
     Path(team): Path<i64>,
     Json(req): Json<RegisterRequest>,
 ) -> Result<Json<Registered>, AppError> {
     let doc = DocumentId::parse(&req.document)
         .map_err(|e| AppError::bad_request(e.to_string()))?
         .to_string();
+    let max_docs = state.config.limits.documents_per_team;
     let store = state.store.clone();
     blocking(move || {
         let role = require_role(&store, id.account, team, false)?;
         if role == Role::Viewer {
             return Err(AppError::forbidden("viewers cannot add documents"));
         }
-        let owner = store.register_document(team, &doc)?;
+        let owner = quota_audited(
+            &store,
+            id.account,
+            Some(team),
+            &src,
+            store.register_document(team, &doc, max_docs),
+        )?;
+        if owner == team {
+            store.audit(Audit {
+                event: "document.registered",
+                actor: Some(id.account),
+                team: Some(team),
+                source: Some(src),
+                target: Some(doc.clone()),
+            });
+        }
         if owner != team {
             return Err(AppError::conflict("that document belongs to another team"));
         }
@@ -334,6 +436,37 @@ pub async fn documents(
     blocking(move || {
         require_role(&store, id.account, team, false)?;
         Ok(Json(store.documents_of_team(team)?))
+    })
+    .await
+}
+
+/// A team's audit log (owners and admins), newest first.
+#[utoipa::path(
+    get,
+    path = "/api/teams/{id}/audit",
+    tag = "teams",
+    security(("device" = [])),
+    params(("id" = i64, Path, description = "The team"), super::accounts::AuditPage),
+    responses(
+        (status = 200, description = "Newest first; page with `before`", body = Vec<porchlight_api::audit::AuditEvent>),
+        (status = 403, description = "Only owners and admins", body = ErrorBody),
+        (status = 404, description = "No such team, or the caller is not in it", body = ErrorBody),
+    )
+)]
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    Auth(id): Auth,
+    Path(team): Path<i64>,
+    axum::extract::Query(page): axum::extract::Query<super::accounts::AuditPage>,
+) -> Result<Json<Vec<porchlight_api::audit::AuditEvent>>, AppError> {
+    let store = state.store.clone();
+    blocking(move || {
+        require_role(&store, id.account, team, true)?;
+        Ok(Json(store.team_audit(
+            team,
+            page.before,
+            page.limit.unwrap_or(100).min(crate::store::AUDIT_PAGE),
+        )?))
     })
     .await
 }

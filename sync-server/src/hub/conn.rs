@@ -105,6 +105,8 @@ pub struct Conn {
     pub claimed: Option<PeerId>,
     /// Documents this connection has asked for (bounded by the quota).
     pub docs: HashSet<String>,
+    /// Documents whose team's storage quota this connection was told of.
+    pub told_full: HashSet<String>,
     presence_tokens: f64,
     presence_at: Instant,
     /// Dropped with the `Conn`: tells the connection task to close the
@@ -121,6 +123,7 @@ impl Conn {
             joined: false,
             claimed: None,
             docs: HashSet::new(),
+            told_full: HashSet::new(),
             presence_tokens: EPHEMERAL_BURST,
             presence_at: Instant::now(),
             _kill: kill,

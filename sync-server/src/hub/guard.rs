@@ -165,6 +165,27 @@ impl Hub {
         true
     }
 
+    /// The document's team is at its storage quota: the peer is told once
+    /// per connection; its changes are refused as a viewer's are.
+    pub(super) fn storage_full(&mut self, peer: &PeerId, doc: &str) {
+        let limit = self.limits.bytes_per_team;
+        let Some(conn) = self.conns.get_mut(peer) else {
+            return;
+        };
+        if !conn.told_full.insert(doc.to_string()) {
+            return;
+        }
+        self.metrics.quota_refusals.inc();
+        self.run(vec![Effect::Send {
+            to: peer.clone(),
+            message: WireMessage::Error {
+                message: format!(
+                    "quota: this team stores {limit} bytes or more (bytes_per_team in the relay's [limits]); {doc} syncs read-only until the relay's admin raises the limit"
+                ),
+            },
+        }]);
+    }
+
     /// A sync frame for the engine (the injected fault of the tests fires
     /// here, where automerge would).
     pub(super) fn sync(&mut self, peer: &PeerId, doc: &str, message: WireMessage, access: Access) {

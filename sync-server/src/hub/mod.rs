@@ -65,6 +65,8 @@ pub enum HubInput {
 #[derive(Debug, Clone, Default)]
 pub struct HubLimits {
     pub documents_per_connection: usize,
+    /// A team storing this many bytes takes no more changes (0: no limit).
+    pub bytes_per_team: u64,
     /// Tests only: handling a frame for this document panics, as a bug in
     /// automerge on hostile bytes would.
     pub inject_panic_on: Option<String>,
@@ -225,8 +227,13 @@ impl Hub {
             self.run(effects);
             return;
         };
-        let access = match self.access(account, &doc) {
-            Ok(Some(a)) => a,
+        let access = match self.team_access(account, &doc) {
+            Ok(Some((a, full))) => {
+                if full {
+                    self.storage_full(peer, &doc);
+                }
+                a
+            }
             Ok(None) => {
                 // Not this account's, or no such document: the same answer.
                 let e = self.engine.unavailable(peer, &doc);
@@ -257,13 +264,30 @@ impl Hub {
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
+        Ok(self.team_access(account, doc)?.map(|(access, _)| access))
+    }
+
+    /// The account's access to `doc`, and whether its team is over its
+    /// storage quota (then writes are refused: read-only).
+    fn team_access(
+        &self,
+        account: i64,
+        doc: &str,
+    ) -> Result<Option<(Access, bool)>, crate::error::AppError> {
         let Some(team) = self.store.team_of_document(doc)? else {
             return Ok(None);
         };
-        Ok(self.store.role(account, team)?.map(|role| match role {
+        let Some(role) = self.store.role(account, team)? else {
+            return Ok(None);
+        };
+        let full = self.limits.bytes_per_team > 0
+            && self.store.team_bytes(team)? as u64 >= self.limits.bytes_per_team;
+        let access = match role {
             Role::Viewer => Access::ReadOnly,
+            _ if full => Access::ReadOnly,
             _ => Access::ReadWrite,
-        }))
+        };
+        Ok(Some((access, full)))
     }
 
     fn load(&mut self, doc: &str) -> bool {

@@ -10,8 +10,13 @@ impl Store {
             {
                 let mut stmt =
                     tx.prepare_cached("INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)")?;
+                let mut bytes = tx.prepare_cached(
+                    "UPDATE teams SET stored_bytes = stored_bytes + ?1
+                     WHERE id = (SELECT team_id FROM documents WHERE doc_id = ?2)",
+                )?;
                 for (doc, data) in chunks {
                     stmt.execute(params![doc, data])?;
+                    bytes.execute(params![data.len() as i64, doc])?;
                 }
             }
             tx.commit()

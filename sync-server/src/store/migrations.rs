@@ -9,7 +9,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// (version, SQL). Append only.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_security.sql")),
+];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let known = MIGRATIONS.last().map_or(0, |m| m.0);

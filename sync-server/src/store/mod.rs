@@ -9,7 +9,9 @@
 //! into HTTP answers.
 
 mod accounts;
+mod audit;
 pub use accounts::{Created, SIGNUP_REFUSED};
+pub use audit::{AUDIT_PAGE, Audit};
 mod chunks;
 mod migrations;
 mod registry;
@@ -48,6 +50,9 @@ pub enum StoreError {
     /// No such thing, or not visible to the caller.
     #[error("{0}")]
     NotFound(String),
+    /// A quota was reached (the message names it and what to do).
+    #[error("{0}")]
+    Quota(String),
     /// Bad input the caller can fix (the message says how).
     #[error("{0}")]
     Invalid(String),
@@ -69,6 +74,7 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden(m) => AppError::forbidden(m),
             StoreError::NotFound(m) => AppError::not_found(m),
             StoreError::Invalid(m) => AppError::bad_request(m),
+            StoreError::Quota(m) => AppError::quota(m),
             e => AppError::internal(e.to_string()),
         }
     }

@@ -4,14 +4,26 @@ use super::*;
 
 impl Store {
     /// Creates a team owned by `account`, with its workspace document registered.
+    /// Refused past `max_owned` teams owned by the account.
     pub fn create_team(
         &self,
         account: i64,
         name: &str,
         workspace: &str,
+        max_owned: u32,
     ) -> Result<i64, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
+            let owned: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM members WHERE account_id = ?1 AND role = 'owner'",
+                [account],
+                |r| r.get(0),
+            )?;
+            if owned >= i64::from(max_owned) {
+                return Ok(Err(StoreError::Quota(format!(
+                    "this account already owns {owned} teams (the relay allows {max_owned}): hand one over or ask the relay's admin to raise teams_per_account"
+                ))));
+            }
             tx.execute(
                 "INSERT INTO teams (name, workspace_doc, created_at) VALUES (?1, ?2, ?3)",
                 params![name, workspace, now_ms()],
@@ -26,8 +38,8 @@ impl Store {
                 params![workspace, team, now_ms()],
             )?;
             tx.commit()?;
-            Ok(team)
-        })
+            Ok(Ok(team))
+        })?
     }
 
     pub fn teams(&self, account: i64) -> Result<Vec<TeamInfo>, StoreError> {
@@ -41,6 +53,17 @@ impl Store {
                 Ok(TeamInfo { id: r.get(0)?, name: r.get(1)?, workspace: r.get(2)?, role: Role::parse(&role).unwrap_or(Role::Viewer) })
             })?;
             rows.collect()
+        })
+    }
+
+    /// Bytes of document changes the team stores.
+    pub fn team_bytes(&self, team: i64) -> Result<i64, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT stored_bytes FROM teams WHERE id = ?1",
+                [team],
+                |r| r.get(0),
+            )
         })
     }
 

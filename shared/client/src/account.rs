@@ -1,0 +1,66 @@
+//! Typed calls for the signed-in account: its devices, a password change,
+//! and the audit logs.
+
+use porchlight_api::accounts::{DeviceInfo, PasswordChange, PasswordChanged};
+use porchlight_api::audit::AuditEvent;
+
+use super::{Credentials, Method, Result, call, get};
+
+/// The account's signed-in devices (`current` marks this one).
+pub async fn devices(creds: &Credentials) -> Result<Vec<DeviceInfo>> {
+    get(
+        Method::GET,
+        &creds.endpoint()?,
+        "/api/devices",
+        Some(&creds.token),
+    )
+    .await
+}
+
+/// Signs a device out: its token stops working and its connections close.
+pub async fn revoke_device(creds: &Credentials, device: i64) -> Result<()> {
+    let path = format!("/api/devices/{device}");
+    let _: bool = get(
+        Method::DELETE,
+        &creds.endpoint()?,
+        &path,
+        Some(&creds.token),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes the password; every other device is signed out.
+pub async fn change_password(
+    creds: &Credentials,
+    current: &str,
+    new: &str,
+) -> Result<PasswordChanged> {
+    let body = PasswordChange {
+        current: current.into(),
+        new: new.into(),
+    };
+    let token = Some(creds.token.as_str());
+    call(
+        Method::POST,
+        &creds.endpoint()?,
+        "/api/password",
+        token,
+        Some(&body),
+    )
+    .await
+}
+
+/// A team's audit log, newest first (owners and admins); `before` pages.
+pub async fn team_audit(
+    creds: &Credentials,
+    team: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let mut path = format!("/api/teams/{team}/audit?limit={limit}");
+    if let Some(b) = before {
+        path.push_str(&format!("&before={b}"));
+    }
+    get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
+}
