@@ -132,7 +132,17 @@ fn a_person_uses_the_real_app_end_to_end() {
         "correct horse battery\n",
     );
     pl(p, &["sync"], "");
-    let token = pl(p, &["token"], "").trim().to_string();
+    // The CLI's device token, from its secrets file (PORCHLIGHT_SECRETS=file).
+    let secrets: Value = serde_json::from_str(
+        &std::fs::read_to_string(p.join("secrets.json")).expect("the CLI's secrets"),
+    )
+    .expect("secrets json");
+    let token = secrets
+        .as_object()
+        .and_then(|m| m.iter().find(|(k, _)| k.starts_with("relay-token")))
+        .and_then(|(_, v)| v.as_str())
+        .expect("a relay token in secrets.json")
+        .to_string();
     let boards: Value =
         serde_json::from_str(&pl(p, &["--json", "board", "list"], "")).expect("json");
     let board_id = boards

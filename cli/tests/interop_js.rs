@@ -49,7 +49,25 @@ async fn javascript_automerge_repo_and_porchlight_sync_see_each_others_boards() 
     sign_in(m, "maria", &url, "maria@example.com", None).await;
     let team = json(&pl(m, "maria", &["--json", "team", "create", "Oak St"], "").await);
     let team_id = team["id"].as_i64().expect("team");
-    let token = pl(m, "maria", &["token"], "").await.trim().to_string();
+    // An integration's way in: a write key for the team.
+    let token = pl(
+        m,
+        "maria",
+        &[
+            "apikey",
+            "create",
+            "--team",
+            "Oak St",
+            "--scope",
+            "write",
+            "--name",
+            "interop peer",
+        ],
+        "",
+    )
+    .await
+    .trim()
+    .to_string();
 
     // JS → Porchlight: a document registered to the team, written by the JS repo.
     let doc = DocumentId::random().to_string();

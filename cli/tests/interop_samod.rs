@@ -163,7 +163,25 @@ async fn samod_and_porchlight_sync_see_each_others_boards() {
     sign_in(m, "maria", &url, "maria@example.com", None).await;
     let team = json(&pl(m, "maria", &["--json", "team", "create", "Oak St"], "").await);
     let team_id = team["id"].as_i64().expect("team");
-    let token = pl(m, "maria", &["token"], "").await.trim().to_string();
+    // An integration's way in: a write key for the team.
+    let token = pl(
+        m,
+        "maria",
+        &[
+            "apikey",
+            "create",
+            "--team",
+            "Oak St",
+            "--scope",
+            "write",
+            "--name",
+            "interop peer",
+        ],
+        "",
+    )
+    .await
+    .trim()
+    .to_string();
 
     // samod → Porchlight: the samod repo creates the document offline, the
     // team registers its id, then samod connects and the relay acknowledges

@@ -374,3 +374,75 @@ async fn team_roles_removals_and_ownership_go_by_email() {
     assert!(err.contains("wrong email or password"), "{err}");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_made_listed_and_revoked_and_the_admin_reads_the_relay_log() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let owner = tempfile::tempdir().expect("owner");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let o = owner.path();
+    sign_in(o, "olga", &url, "olga@example.com", None).await;
+    team_with_board(o, "olga", "Elm", "Listing", "Photos", "member").await;
+    let made = json(
+        &pl(
+            o,
+            "olga",
+            &[
+                "--json",
+                "apikey",
+                "create",
+                "--team",
+                "Elm",
+                "--scope",
+                "read",
+                "--name",
+                "Calendar script",
+                "--expires",
+                "30d",
+            ],
+            "",
+        )
+        .await,
+    );
+    let key = made["key"].as_str().expect("key").to_string();
+    assert!(key.starts_with("plk_"), "{made}");
+    // The key reads the team's documents through the REST API.
+    let teams = json(&pl(o, "olga", &["--json", "team", "list"], "").await);
+    let team = teams[0]["id"].as_i64().expect("team id");
+    let docs = reqwest::Client::new()
+        .get(format!("{url}/api/teams/{team}/documents"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("documents");
+    assert_eq!(docs.status(), 200);
+    let out = pl(o, "olga", &["apikey", "list", "--team", "Elm"], "").await;
+    assert!(out.contains("Calendar script"), "{out}");
+    assert!(out.contains("read"), "{out}");
+    assert!(!out.contains(&key), "the list printed the key:\n{out}");
+    let id = made["info"]["id"].as_i64().expect("id").to_string();
+    let out = pl(o, "olga", &["apikey", "revoke", "--team", "Elm", &id], "").await;
+    assert!(out.contains("revoked"), "{out}");
+    let refused = reqwest::Client::new()
+        .get(format!("{url}/api/teams"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("teams");
+    assert_eq!(refused.status(), 401);
+    let (code, _, err) = common::run_cli(
+        o,
+        &[
+            "--user", "olga", "apikey", "create", "--team", "Elm", "--scope", "admin",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("use read or write"), "{err}");
+    // The first account administers the relay and reads its account log.
+    let out = pl(o, "olga", &["audit"], "").await;
+    assert!(out.contains("signup"), "{out}");
+    assert!(out.contains("olga@example.com"), "{out}");
+    stop(running).await;
+}

@@ -68,7 +68,12 @@ fn token_from(parts: &Parts) -> Option<String> {
     })
 }
 
-impl FromRequestParts<Arc<AppState>> for Auth {
+/// Any identity a token names: a device or an API key. For the routes a
+/// key may use (sync, and reading its team's members and documents).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Identity);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -84,6 +89,25 @@ impl FromRequestParts<Arc<AppState>> for Auth {
         let identity = tokio::task::spawn_blocking(move || store.identity(&token, days))
             .await
             .map_err(|e| AppError::internal(format!("join: {e}")))??;
-        identity.map(Auth).ok_or_else(AppError::unauthorized)
+        identity.map(Caller).ok_or_else(AppError::unauthorized)
+    }
+}
+
+/// A signed-in device: every route that acts for an account. An API key is
+/// refused here, so a route is closed to keys unless it asks for [`Caller`].
+impl FromRequestParts<Arc<AppState>> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
+        if identity.key.is_some() {
+            return Err(AppError::forbidden(
+                "an API key cannot do this: keys sync and read their team's documents; sign in as a person (porchlight login) for account and team changes",
+            ));
+        }
+        Ok(Auth(identity))
     }
 }

@@ -48,10 +48,15 @@ impl AppState {
     pub async fn device_revoked(&self, device: i64) {
         let _ = self.hub.send(hub::HubInput::Revoked { device }).await;
     }
+
+    /// An API key was revoked: its open connections close.
+    pub async fn key_revoked(&self, key: i64) {
+        let _ = self.hub.send(hub::HubInput::KeyRevoked { key }).await;
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, health, sync, teams};
+    use handlers::{accounts, apikeys, health, sync, teams};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -74,6 +79,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(teams::invite))
         .routes(routes!(teams::documents, teams::register))
         .routes(routes!(teams::join))
+        .routes(routes!(apikeys::list, apikeys::create))
+        .routes(routes!(apikeys::revoke))
         .routes(routes!(sync::upgrade))
         .split_for_parts();
     let spec = openapi::Spec(

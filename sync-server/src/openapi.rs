@@ -37,7 +37,7 @@ impl Modify for DeviceToken {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "A device token from POST /api/login. /sync also accepts ?token=.",
+                        "A device token from POST /api/login, or a team API key (plk_…) on the routes that take one (sync, a team's members and documents). /sync also accepts the token as the subprotocol porchlight.token.<TOKEN> or as ?token=.",
                     ))
                     .build(),
             ),

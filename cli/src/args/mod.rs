@@ -79,9 +79,6 @@ pub enum Command {
     Login(relay::LoginArgs),
     /// Forget the saved relay sign-in.
     Logout,
-    /// Print this device's relay token (from the keychain) for scripts and
-    /// integrations, like `gh auth token`. Treat the output as a password.
-    Token,
     /// Teams on the relay: create, list, invite, join, members, roles.
     #[command(subcommand)]
     Team(TeamCmd),
@@ -90,6 +87,19 @@ pub enum Command {
     Devices {
         #[command(subcommand)]
         cmd: Option<relay::DevicesCmd>,
+    },
+    /// API keys for scripts and integrations (owners and admins): each for
+    /// one team, read or write, shown once.
+    #[command(subcommand)]
+    Apikey(relay::ApikeyCmd),
+    /// Account events of the whole relay (sign-ups, sign-ins, devices,
+    /// password changes), newest first: the relay admin only.
+    Audit {
+        /// Events older than this event id (the last ID of the page before).
+        #[arg(long)]
+        before: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
     /// Change your relay password (current, then new, from the terminal or
     /// two lines of standard input); every other device is signed out.

@@ -54,6 +54,37 @@ pub enum DevicesCmd {
     Revoke { id: i64 },
 }
 
+/// `porchlight apikey …`: a team's keys for integrations.
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCmd {
+    /// Make a key and print it (the only time it is shown).
+    Create {
+        #[arg(long)]
+        team: String,
+        /// read: sync and read the team's boards; write: change them too.
+        #[arg(long)]
+        scope: String,
+        /// What the key is for [default: "API key"].
+        #[arg(long)]
+        name: Option<String>,
+        /// When it stops working: 30d, 12w, 6m (months), 1y; by default it
+        /// lasts until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// The team's keys (never the keys themselves).
+    List {
+        #[arg(long)]
+        team: String,
+    },
+    /// Revoke a key by its ID (connections it opened close at once).
+    Revoke {
+        #[arg(long)]
+        team: String,
+        id: i64,
+    },
+}
+
 /// How the relay is trusted (saved with the sign-in).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RelayTrust {

@@ -1,16 +1,18 @@
-//! `porchlight devices`, `porchlight password` and `porchlight team audit`:
-//! the account's sign-ins and what the relay recorded.
+//! `porchlight devices`, `porchlight password`, `porchlight apikey`,
+//! `porchlight audit` and `porchlight team audit`: the account's sign-ins,
+//! a team's keys for integrations, and what the relay recorded.
 
 use std::path::Path;
 
 use anyhow::Result;
+use porchlight_client::api::apikeys::Scope;
 use porchlight_client::api::audit::AuditEvent;
-use porchlight_client::{Credentials, account, load_credentials};
+use porchlight_client::{Credentials, account, apikeys, load_credentials};
 
 use super::print_json;
-use super::remote::{read_secret, runtime};
+use super::remote::{read_secret, runtime, team_id};
 use crate::UsageError;
-use crate::args::relay::DevicesCmd;
+use crate::args::relay::{ApikeyCmd, DevicesCmd};
 
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -83,7 +85,18 @@ pub async fn team_audit(
     limit: i64,
     json: bool,
 ) -> Result<()> {
-    let events: Vec<AuditEvent> = account::team_audit(creds, team, before, limit).await?;
+    let events = account::team_audit(creds, team, before, limit).await?;
+    print_events(&events, limit, json)
+}
+
+/// `porchlight audit`: the relay admin's view of account events.
+pub fn relay_audit(data_dir: &Path, before: Option<i64>, limit: i64, json: bool) -> Result<()> {
+    let creds = load_credentials(data_dir)?;
+    let events = runtime()?.block_on(account::relay_audit(&creds, before, limit))?;
+    print_events(&events, limit, json)
+}
+
+fn print_events(events: &[AuditEvent], limit: i64, json: bool) -> Result<()> {
     if json {
         return print_json(&events);
     }
@@ -105,4 +118,133 @@ pub async fn team_audit(
         println!("More: --before {}", last.id);
     }
     Ok(())
+}
+
+/// Days in an expiry like `30d`, `12w`, `6m`, `1y` or a bare `30`.
+pub fn expiry_days(text: &str) -> Result<u32> {
+    let t = text.trim().to_lowercase();
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t.as_str(), "d"),
+    };
+    let per = match unit.trim() {
+        "d" | "day" | "days" => 1,
+        "w" | "week" | "weeks" => 7,
+        "m" | "month" | "months" => 30,
+        "y" | "year" | "years" => 365,
+        _ => 0,
+    };
+    match number.parse::<u32>() {
+        Ok(n) if n > 0 && per > 0 => Ok(n.saturating_mul(per)),
+        _ => Err(UsageError(format!(
+            "'{text}' is not an expiry; write it as 30d, 12w, 6m or 1y (days, weeks, months, years)"
+        ))
+        .into()),
+    }
+}
+
+pub fn apikey(data_dir: &Path, cmd: ApikeyCmd, json: bool) -> Result<()> {
+    let creds = load_credentials(data_dir)?;
+    let rt = runtime()?;
+    match cmd {
+        ApikeyCmd::Create {
+            team,
+            scope,
+            name,
+            expires,
+        } => {
+            let scope = Scope::parse(&scope.trim().to_lowercase()).ok_or_else(|| {
+                UsageError(format!("'{scope}' is not a scope; use read or write"))
+            })?;
+            let days = expires.as_deref().map(expiry_days).transpose()?;
+            let name = name.unwrap_or_else(|| "API key".into());
+            let made = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(apikeys::create(&creds, team, &name, scope, days).await?)
+            })?;
+            if json {
+                return print_json(&made);
+            }
+            println!("{}", made.key);
+            eprintln!(
+                "API key {} ('{}', {}) made{}. It is shown only now: keep it like a password, and send it as `Authorization: Bearer …`. Revoke it with `porchlight apikey revoke --team … {}`.",
+                made.info.id,
+                made.info.name,
+                made.info.scope.as_str(),
+                made.info
+                    .expires_at
+                    .map(|t| format!(", expires {}", when(t)))
+                    .unwrap_or_default(),
+                made.info.id
+            );
+            Ok(())
+        }
+        ApikeyCmd::List { team } => {
+            let keys = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(apikeys::list(&creds, team).await?)
+            })?;
+            if json {
+                return print_json(&keys);
+            }
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.id.to_string(),
+                        k.name.clone(),
+                        k.scope.as_str().to_string(),
+                        k.created_by.clone().unwrap_or_default(),
+                        when(k.created_at),
+                        k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                        k.expires_at
+                            .map(when)
+                            .unwrap_or_else(|| "when revoked".into()),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &[
+                    "ID",
+                    "NAME",
+                    "SCOPE",
+                    "MADE BY",
+                    "MADE",
+                    "LAST USED",
+                    "EXPIRES",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
+        ApikeyCmd::Revoke { team, id } => {
+            rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(apikeys::revoke(&creds, team, id).await?)
+            })?;
+            if json {
+                return print_json(&true);
+            }
+            println!("API key {id} is revoked; connections it opened are closed.");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry_days;
+
+    #[test]
+    fn expiries_read_as_days() {
+        assert_eq!(expiry_days("30d").expect("d"), 30);
+        assert_eq!(expiry_days("12w").expect("w"), 84);
+        assert_eq!(expiry_days("6m").expect("m"), 180);
+        assert_eq!(expiry_days(" 1Y ").expect("y"), 365);
+        assert_eq!(expiry_days("45").expect("bare"), 45);
+        for bad in ["", "0d", "d", "3 fortnights", "-1d"] {
+            let e = expiry_days(bad).expect_err(bad);
+            assert!(e.to_string().contains("30d, 12w"), "{e}");
+        }
+    }
 }

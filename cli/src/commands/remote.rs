@@ -130,13 +130,8 @@ pub fn logout(data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn token(data_dir: &Path) -> Result<()> {
-    println!("{}", load_credentials(data_dir)?.token);
-    Ok(())
-}
-
 /// A team by id or by name.
-async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
+pub(crate) async fn team_id(creds: &Credentials, key: &str) -> Result<i64> {
     if let Ok(id) = key.parse::<i64>() {
         return Ok(id);
     }

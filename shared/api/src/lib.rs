@@ -4,6 +4,7 @@
 //! the two sides cannot disagree about a field.
 
 pub mod accounts;
+pub mod apikeys;
 pub mod audit;
 pub mod team;
 

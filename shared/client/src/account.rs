@@ -64,3 +64,17 @@ pub async fn team_audit(
     }
     get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
 }
+
+/// Account-level events of every account (the relay admin only), newest
+/// first; `before` pages.
+pub async fn relay_audit(
+    creds: &Credentials,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let mut path = format!("/api/audit?limit={limit}");
+    if let Some(b) = before {
+        path.push_str(&format!("&before={b}"));
+    }
+    get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
+}

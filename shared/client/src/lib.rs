@@ -13,6 +13,7 @@
 pub use porchlight_api as api;
 
 pub mod account;
+pub mod apikeys;
 pub mod credentials;
 pub mod error;
 pub mod live;

@@ -1,6 +1,7 @@
 //! HTTP handlers by area.
 
 pub mod accounts;
+pub mod apikeys;
 pub mod health;
 pub mod sync;
 pub mod teams;

@@ -15,7 +15,7 @@ use futures_util::{SinkExt, StreamExt};
 use porchlight_sync::PeerId;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::Caller;
 use crate::hub::{HubInput, Outbound};
 
 /// How often the relay pings an idle connection.
@@ -45,7 +45,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
-    Auth(id): Auth,
+    Caller(id): Caller,
 ) -> Response {
     let max = state.config.max_message_bytes;
     // tungstenite's default 128 KiB read buffer per connection is 1.3 GB at
@@ -65,7 +65,10 @@ pub async fn upgrade(
 // the writer is stuck on a peer that never reads.
 async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::Identity) {
     let n = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let peer = PeerId(format!("device-{}-{n}", id.device));
+    let peer = match &id.key {
+        Some(k) => PeerId(format!("key-{}-{n}", k.id)),
+        None => PeerId(format!("device-{}-{n}", id.device)),
+    };
     let (out_tx, mut queue) = crate::hub::queue();
     let (kill_tx, mut kill) = tokio::sync::oneshot::channel::<()>();
     if state
@@ -74,6 +77,7 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
             peer: peer.clone(),
             account: id.account,
             device: id.device,
+            key: id.key.clone(),
             out: out_tx,
             kill: kill_tx,
         })

@@ -13,9 +13,9 @@ use porchlight_model::ids::DocumentId;
 
 use super::blocking;
 use crate::AppState;
-use crate::auth::{Auth, Source};
+use crate::auth::{Auth, Caller, Source};
 use crate::error::AppError;
-use crate::store::{Audit, MemberChange, Role, Store, StoreError};
+use crate::store::{Audit, Identity, MemberChange, Role, Store, StoreError};
 
 /// Passes a result on; a quota refusal is recorded in the audit log first.
 pub fn quota_audited<T>(
@@ -37,9 +37,14 @@ pub fn quota_audited<T>(
     result
 }
 
-fn require_role(store: &Store, account: i64, team: i64, manage: bool) -> Result<Role, AppError> {
-    let role = store
-        .role(account, team)?
+pub(super) fn require_role(
+    store: &Store,
+    id: &Identity,
+    team: i64,
+    manage: bool,
+) -> Result<Role, AppError> {
+    let role = id
+        .role_in(store, team)?
         .ok_or_else(|| AppError::not_found("no such team"))?;
     if manage && !role.manages() {
         return Err(AppError::forbidden(
@@ -124,10 +129,30 @@ pub async fn create(
 )]
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Auth(id): Auth,
+    Caller(id): Caller,
 ) -> Result<Json<Vec<TeamInfo>>, AppError> {
     let store = state.store.clone();
-    Ok(Json(blocking(move || Ok(store.teams(id.account)?)).await?))
+    Ok(Json(
+        blocking(move || match &id.key {
+            // A key sees the one team it is for.
+            Some(k) => Ok(store
+                .team_info(k.team)?
+                .map(|(name, workspace)| TeamInfo {
+                    id: k.team,
+                    name,
+                    workspace,
+                    role: id
+                        .role_in(&store, k.team)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(Role::Viewer),
+                })
+                .into_iter()
+                .collect()),
+            None => Ok(store.teams(id.account)?),
+        })
+        .await?,
+    ))
 }
 
 /// A team's members (any member may look).
@@ -144,12 +169,12 @@ pub async fn list(
 )]
 pub async fn members(
     State(state): State<Arc<AppState>>,
-    Auth(id): Auth,
+    Caller(id): Caller,
     Path(team): Path<i64>,
 ) -> Result<Json<Vec<MemberInfo>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
-        require_role(&store, id.account, team, false)?;
+        require_role(&store, &id, team, false)?;
         Ok(Json(store.members(team)?))
     })
     .await
@@ -186,7 +211,7 @@ pub async fn invite(
     let expires = chrono::Utc::now().timestamp_millis() + hours * 3_600_000;
     let store = state.store.clone();
     blocking(move || {
-        require_role(&store, id.account, team, true)?;
+        require_role(&store, &id, team, true)?;
         let code = store.create_invite(team, req.role, expires, id.account)?;
         store.audit(Audit {
             event: "invite.created",
@@ -373,7 +398,7 @@ pub async fn transfer(
 )]
 pub async fn register(
     State(state): State<Arc<AppState>>,
-    Auth(id): Auth,
+    Caller(id): Caller,
     Source(src): Source,
     Path(team): Path<i64>,
     Json(req): Json<RegisterRequest>,
@@ -384,7 +409,7 @@ pub async fn register(
     let max_docs = state.config.limits.documents_per_team;
     let store = state.store.clone();
     blocking(move || {
-        let role = require_role(&store, id.account, team, false)?;
+        let role = require_role(&store, &id, team, false)?;
         if role == Role::Viewer {
             return Err(AppError::forbidden("viewers cannot add documents"));
         }
@@ -429,12 +454,12 @@ pub async fn register(
 )]
 pub async fn documents(
     State(state): State<Arc<AppState>>,
-    Auth(id): Auth,
+    Caller(id): Caller,
     Path(team): Path<i64>,
 ) -> Result<Json<Vec<String>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
-        require_role(&store, id.account, team, false)?;
+        require_role(&store, &id, team, false)?;
         Ok(Json(store.documents_of_team(team)?))
     })
     .await
@@ -461,7 +486,7 @@ pub async fn audit(
 ) -> Result<Json<Vec<porchlight_api::audit::AuditEvent>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
-        require_role(&store, id.account, team, true)?;
+        require_role(&store, &id, team, true)?;
         Ok(Json(store.team_audit(
             team,
             page.before,

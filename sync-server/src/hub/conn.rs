@@ -97,6 +97,8 @@ impl Sender {
 pub struct Conn {
     pub account: i64,
     pub device: i64,
+    /// The API key that opened the connection, if not a device.
+    pub key: Option<crate::store::KeyGrant>,
     pub out: Sender,
     pub joined: bool,
     /// The peer id the client announced in its `join`. The hub knows the
@@ -119,6 +121,7 @@ impl Conn {
         Self {
             account,
             device,
+            key: None,
             out,
             joined: false,
             claimed: None,

@@ -203,7 +203,7 @@ impl Hub {
         let peers: Vec<PeerId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.account == account)
+            .filter(|(_, c)| c.key.is_none() && c.account == account)
             .map(|(p, _)| p.clone())
             .collect();
         for peer in peers {
@@ -226,18 +226,19 @@ impl Hub {
         self.evict_idle();
     }
 
-    /// The device's token no longer works: its connections close (1008).
-    pub(super) fn revoke(&mut self, device: i64) {
+    /// A device token or an API key no longer works: the connections it
+    /// opened close (1008).
+    pub(super) fn revoke(&mut self, opened_by: impl Fn(&super::Conn) -> bool) {
         let peers: Vec<PeerId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.device == device)
+            .filter(|(_, c)| opened_by(c))
             .map(|(p, _)| p.clone())
             .collect();
         for peer in peers {
             self.send(
                 &peer,
-                Outbound::Close("this device's token was revoked; sign in again".into()),
+                Outbound::Close("this token was revoked; sign in again".into()),
             );
             self.drop_peer(&peer);
         }

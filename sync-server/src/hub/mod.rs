@@ -17,7 +17,7 @@ use automerge::AutoCommit;
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use tokio::sync::mpsc;
 
-use crate::store::{Role, Store};
+use crate::store::{KeyGrant, Role, Store};
 
 mod conn;
 mod guard;
@@ -40,6 +40,8 @@ pub enum HubInput {
         peer: PeerId,
         account: i64,
         device: i64,
+        /// Set when an API key, not a device, opened the connection.
+        key: Option<KeyGrant>,
         out: conn::Sender,
         /// Dropped when the hub lets the connection go.
         kill: tokio::sync::oneshot::Sender<()>,
@@ -58,6 +60,10 @@ pub enum HubInput {
     /// The device's token was revoked or expired: close its connections.
     Revoked {
         device: i64,
+    },
+    /// The API key was revoked: close its connections.
+    KeyRevoked {
+        key: i64,
     },
 }
 
@@ -150,17 +156,22 @@ impl Hub {
                 peer,
                 account,
                 device,
+                key,
                 out,
                 kill,
             } => {
                 self.metrics.connections.inc();
-                self.conns
-                    .insert(peer, Conn::new(account, device, out, kill));
+                let mut conn = Conn::new(account, device, out, kill);
+                conn.key = key;
+                self.conns.insert(peer, conn);
             }
             HubInput::Disconnect { peer } => self.drop_peer(&peer),
             HubInput::Frame { peer, bytes } => self.frame(&peer, &bytes),
             HubInput::Access { account } => self.recheck(account),
-            HubInput::Revoked { device } => self.revoke(device),
+            HubInput::Revoked { device } => self.revoke(|c| c.key.is_none() && c.device == device),
+            HubInput::KeyRevoked { key } => {
+                self.revoke(|c| c.key.as_ref().is_some_and(|k| k.id == key))
+            }
         }
     }
 
@@ -194,7 +205,7 @@ impl Hub {
         let Some(conn) = self.conns.get(peer) else {
             return;
         };
-        let (account, joined) = (conn.account, conn.joined);
+        let (account, key, joined) = (conn.account, conn.key.clone(), conn.joined);
         let message = match WireMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -227,7 +238,7 @@ impl Hub {
             self.run(effects);
             return;
         };
-        let access = match self.team_access(account, &doc) {
+        let access = match self.team_access(account, key.as_ref(), &doc) {
             Ok(Some((a, full))) => {
                 if full {
                     self.storage_full(peer, &doc);
@@ -264,20 +275,32 @@ impl Hub {
     }
 
     fn access(&self, account: i64, doc: &str) -> Result<Option<Access>, crate::error::AppError> {
-        Ok(self.team_access(account, doc)?.map(|(access, _)| access))
+        Ok(self
+            .team_access(account, None, doc)?
+            .map(|(access, _)| access))
     }
 
-    /// The account's access to `doc`, and whether its team is over its
-    /// storage quota (then writes are refused: read-only).
+    /// The access of an account (or of an API key) to `doc`, and whether
+    /// its team is over its storage quota (then writes are refused:
+    /// read-only).
     fn team_access(
         &self,
         account: i64,
+        key: Option<&KeyGrant>,
         doc: &str,
     ) -> Result<Option<(Access, bool)>, crate::error::AppError> {
         let Some(team) = self.store.team_of_document(doc)? else {
             return Ok(None);
         };
-        let Some(role) = self.store.role(account, team)? else {
+        let role = match key {
+            Some(k) if k.team != team => None,
+            Some(k) => Some(match k.scope {
+                porchlight_api::apikeys::Scope::Write => Role::Member,
+                porchlight_api::apikeys::Scope::Read => Role::Viewer,
+            }),
+            None => self.store.role(account, team)?,
+        };
+        let Some(role) = role else {
             return Ok(None);
         };
         let full = self.limits.bytes_per_team > 0

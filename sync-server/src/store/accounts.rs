@@ -170,6 +170,9 @@ impl Store {
     /// expired (unused for `token_days`). Use slides the expiry forward;
     /// the write happens at most once an hour per device.
     pub fn identity(&self, token: &str, token_days: u32) -> Result<Option<Identity>, StoreError> {
+        if token.starts_with(porchlight_api::apikeys::KEY_PREFIX) {
+            return self.key_identity(token);
+        }
         let hash = sha256_hex(token.as_bytes());
         let now = now_ms();
         let live_since = now - i64::from(token_days) * 86_400_000;
@@ -181,7 +184,7 @@ impl Store {
                     params![hash, live_since],
                     |r| {
                         Ok((
-                            Identity { account: r.get(0)?, device: r.get(1)?, email: r.get(2)? },
+                            Identity { account: r.get(0)?, device: r.get(1)?, email: r.get(2)?, key: None },
                             r.get(3)?,
                         ))
                     },

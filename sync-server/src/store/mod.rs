@@ -9,8 +9,10 @@
 //! into HTTP answers.
 
 mod accounts;
+mod apikeys;
 mod audit;
 pub use accounts::{Created, SIGNUP_REFUSED};
+pub use apikeys::MAX_KEY_NAME;
 pub use audit::{AUDIT_PAGE, Audit};
 mod chunks;
 mod migrations;
@@ -84,12 +86,39 @@ impl From<StoreError> for AppError {
 // clients.
 pub use porchlight_api::team::{MemberInfo, Role, TeamInfo};
 
-/// The account behind a device token.
+/// Who a token speaks for: a signed-in device of an account, or a team's
+/// API key (then `account` and `email` are the key's maker, for the audit
+/// log, and `device` is 0).
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub account: i64,
     pub device: i64,
     pub email: String,
+    pub key: Option<KeyGrant>,
+}
+
+/// What an API key may reach: one team, read or write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub id: i64,
+    pub team: i64,
+    pub scope: porchlight_api::apikeys::Scope,
+    pub name: String,
+}
+
+impl Identity {
+    /// The role this identity acts with in `team`: a member's own, or for
+    /// a key of that team, member (write) or viewer (read).
+    pub fn role_in(&self, store: &Store, team: i64) -> Result<Option<Role>, StoreError> {
+        match &self.key {
+            Some(k) if k.team == team => Ok(Some(match k.scope {
+                porchlight_api::apikeys::Scope::Write => Role::Member,
+                porchlight_api::apikeys::Scope::Read => Role::Viewer,
+            })),
+            Some(_) => Ok(None),
+            None => store.role(self.account, team),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -56,6 +56,18 @@ impl Store {
         })
     }
 
+    /// A team's name and workspace document.
+    pub fn team_info(&self, team: i64) -> Result<Option<(String, String)>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT name, workspace_doc FROM teams WHERE id = ?1",
+                [team],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
+    }
+
     /// Bytes of document changes the team stores.
     pub fn team_bytes(&self, team: i64) -> Result<i64, StoreError> {
         self.with(|c| {
