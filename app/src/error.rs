@@ -65,7 +65,7 @@ impl From<ClientError> for AppError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Core(core) => core.into(),
-            ClientError::Usage(m) => AppError::Relay(m),
+            ClientError::Usage(m) | ClientError::SignedOut(m) => AppError::Relay(m),
             ClientError::Network(m) => AppError::Offline(m),
             ClientError::Relay(m) => AppError::Relay(m),
             other => AppError::Internal(other.to_string()),

@@ -446,3 +446,53 @@ async fn api_keys_are_made_listed_and_revoked_and_the_admin_reads_the_relay_log(
     assert!(out.contains("olga@example.com"), "{out}");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_board_is_named_and_the_rest_still_syncs() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let (olga, vic) = (
+        tempfile::tempdir().expect("olga"),
+        tempfile::tempdir().expect("vic"),
+    );
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (o, v) = (olga.path(), vic.path());
+    sign_in(o, "olga", &url, "olga@example.com", None).await;
+    let (_, code) = team_with_board(o, "olga", "Oak", "Oak board", "Todo", "viewer").await;
+    sign_in(v, "vic", &url, "vic@example.com", Some(&code)).await;
+    // Vic owns a team of his own, and views Oak.
+    pl(v, "vic", &["team", "create", "Elm"], "").await;
+    pl(v, "vic", &["board", "new", "Elm board"], "").await;
+    pl(
+        v,
+        "vic",
+        &["board", "share", "Elm board", "--team", "Elm"],
+        "",
+    )
+    .await;
+    // A board shared with a team where he is a viewer is refused by the relay.
+    pl(v, "vic", &["board", "new", "Side notes"], "").await;
+    pl(
+        v,
+        "vic",
+        &["board", "share", "Side notes", "--team", "Oak"],
+        "",
+    )
+    .await;
+    let out = pl(v, "vic", &["sync"], "").await;
+    assert!(
+        out.contains("problem: board 'Side notes'") && out.contains("viewers cannot add documents"),
+        "the refusal is not named:\n{out}"
+    );
+    assert!(out.contains("Synced"), "{out}");
+    // The rest went through: his own team's board, and the Oak board.
+    let boards = pl(v, "vic", &["board", "list"], "").await;
+    assert!(boards.contains("Oak board"), "{boards}");
+    let summary = json(&pl(v, "vic", &["--json", "sync"], "").await);
+    let docs = summary["documents"].as_u64().expect("documents");
+    assert!(
+        docs >= 3,
+        "Oak's workspace and board, Elm's workspace and board: {summary}"
+    );
+    stop(running).await;
+}

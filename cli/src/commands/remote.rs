@@ -390,7 +390,7 @@ pub fn sync(data_dir: &Path, profile: &mut Profile, watch: bool, json: bool) -> 
         println!("unavailable: the relay does not give you {doc}");
     }
     for e in &summary.errors {
-        println!("relay: {e}");
+        println!("problem: {e}");
     }
     Ok(())
 }

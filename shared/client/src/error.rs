@@ -9,6 +9,9 @@ pub enum ClientError {
     /// sign-in, a request the relay rejected.
     #[error("{0}")]
     Usage(String),
+    /// The relay no longer takes the saved sign-in (revoked or expired).
+    #[error("{0}")]
+    SignedOut(String),
     /// The relay could not be reached or the connection dropped.
     #[error("{0}")]
     Network(String),
@@ -27,11 +30,19 @@ impl ClientError {
     /// True when the user can fix it (a CLI exits 2; the app shows it inline).
     pub fn is_user_error(&self) -> bool {
         match self {
-            ClientError::Usage(_) => true,
+            ClientError::Usage(_) | ClientError::SignedOut(_) => true,
             ClientError::Core(e) => e.is_user_error(),
             ClientError::Secrets(_) => true,
             _ => false,
         }
+    }
+}
+
+impl ClientError {
+    /// True when the failure is about one request, not the relay or the
+    /// sign-in: a sync pass reports it by name and goes on with the rest.
+    pub fn is_per_request(&self) -> bool {
+        !matches!(self, ClientError::Network(_) | ClientError::SignedOut(_))
     }
 }
 

@@ -4,13 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use automerge::AutoCommit;
 use futures_util::StreamExt;
 use porchlight_net::{Retries, RetryPolicy};
 use porchlight_store::Profile;
 use porchlight_store::ids::DocumentId;
 use porchlight_store::profile::Absorbed;
-use porchlight_store::sync::Access;
 use porchlight_store::sync::presence::{HEARTBEAT, PresenceBook, PresenceNote};
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
@@ -140,22 +138,25 @@ pub(crate) async fn session(
     book: &mut PresenceBook,
     on_event: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<()> {
-    let docs = documents(profile, base, token).await?;
-    let (mut socket, mut engine, relay) = connect(base, token).await?;
     let mut summary = SyncSummary::default();
-    for doc in &docs {
-        let key = doc.to_string();
-        engine.add_document(
-            &key,
-            profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new),
-        );
-        let effects = engine.open(&relay, &key, Access::ReadWrite);
-        send_all(&mut socket, effects).await?;
-    }
+    let docs = documents(profile, base, token, &mut summary.errors).await?;
+    let (mut socket, mut engine, relay) = connect(base, token).await?;
+    let docs = open_all(
+        profile,
+        &mut socket,
+        &mut engine,
+        &relay,
+        docs,
+        &mut summary.errors,
+    )
+    .await?;
     on_event(SyncEvent::Connected {
         relay: base.base.clone(),
         documents: docs.len(),
     });
+    for message in summary.errors.drain(..) {
+        on_event(SyncEvent::RelayMessage { message });
+    }
     let synced: BTreeMap<String, ()> = docs.iter().map(|d| (d.to_string(), ())).collect();
     // Only documents the relay syncs carry presence (a board kept on this
     // device alone has no one else to see it).

@@ -51,38 +51,87 @@ pub(crate) async fn send_all(socket: &mut Socket, effects: Vec<Effect>) -> Resul
 }
 
 /// The documents to sync: shared boards (registered with their team first)
-/// and every document of the user's teams.
+/// and every document of the user's teams. A board whose registration is
+/// refused, or a team whose list cannot be read, is left out and named in
+/// `problems`; the rest syncs. Only a lost connection or sign-in stops it.
 pub(crate) async fn documents(
     profile: &mut Profile,
     base: &Endpoint,
     token: &str,
+    problems: &mut Vec<String>,
 ) -> Result<Vec<DocumentId>> {
     let mut docs: BTreeMap<DocumentId, ()> = BTreeMap::new();
     // Bound first: a handle kept alive across the awaits below would make
     // the future unsendable (the profile is not `Sync`).
     let shared = profile.boards().shared()?;
     for (doc, team) in shared {
-        crate::teams::register_document(base, token, team, &doc.to_string())
-            .await
-            .map_err(|e| match e {
-                ClientError::Usage(m) => {
-                    usage(format!("cannot share board {doc} with team {team}: {m}"))
-                }
-                other => other,
-            })?;
-        docs.insert(doc, ());
+        match crate::teams::register_document(base, token, team, &doc.to_string()).await {
+            Ok(_) => {
+                docs.insert(doc, ());
+            }
+            Err(e) if e.is_per_request() => {
+                let name = profile
+                    .boards()
+                    .get(&doc.to_string())
+                    .map(|b| format!("board '{}' ({doc})", b.name))
+                    .unwrap_or_else(|_| format!("board {doc}"));
+                problems.push(format!(
+                    "{name} was not synced: team {team} refused it: {e}"
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     }
     let teams: Vec<porchlight_api::team::TeamInfo> =
         get(Method::GET, base, "/api/teams", Some(token)).await?;
     for team in teams {
-        for d in crate::teams::team_documents(base, token, team.id).await? {
-            // An id this build cannot read is skipped: a newer client's.
-            if let Ok(doc) = DocumentId::parse(&d) {
-                docs.insert(doc, ());
+        match crate::teams::team_documents(base, token, team.id).await {
+            Ok(list) => {
+                for d in list {
+                    // An id this build cannot read is skipped: a newer client's.
+                    if let Ok(doc) = DocumentId::parse(&d) {
+                        docs.insert(doc, ());
+                    }
+                }
             }
+            Err(e) if e.is_per_request() => problems.push(format!(
+                "team '{}' was not synced: its documents could not be listed: {e}",
+                team.name
+            )),
+            Err(e) => return Err(e),
         }
     }
     Ok(docs.into_keys().collect())
+}
+
+/// Adds each document's local copy to the engine and asks the relay for
+/// it. A copy that cannot be read is named in `problems` and left out.
+pub(crate) async fn open_all(
+    profile: &mut Profile,
+    socket: &mut Socket,
+    engine: &mut SyncEngine,
+    relay: &PeerId,
+    docs: Vec<DocumentId>,
+    problems: &mut Vec<String>,
+) -> Result<Vec<DocumentId>> {
+    let mut opened = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let key = doc.to_string();
+        let copy = match profile.sync_copy(doc) {
+            Ok(copy) => copy.unwrap_or_else(AutoCommit::new),
+            Err(e) => {
+                problems.push(format!(
+                    "document {key} was not synced: this device's copy cannot be read: {e}"
+                ));
+                continue;
+            }
+        };
+        engine.add_document(&key, copy);
+        let effects = engine.open(relay, &key, Access::ReadWrite);
+        send_all(socket, effects).await?;
+        opened.push(doc);
+    }
+    Ok(opened)
 }
 
 /// Opens the WebSocket and completes the handshake.
@@ -113,7 +162,9 @@ pub(crate) async fn connect(relay: &Endpoint, token: &str) -> Result<(Socket, Sy
         })?
         .map_err(|e| match e {
             tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
-                usage("the relay refused the saved sign-in; run `porchlight login` again")
+                ClientError::SignedOut(
+                    "the relay refused the saved sign-in; run `porchlight login` again".into(),
+                )
             }
             e => ClientError::Network(format!(
                 "cannot open a sync connection to {ws_url}: {}",
@@ -201,7 +252,8 @@ pub(crate) async fn handle_frame(
     Ok((changed, ephemeral))
 }
 
-/// Stores the engine's copy of `doc` in the profile.
+/// Stores the engine's copy of `doc` in the profile. A copy the profile
+/// refuses is named in the summary's errors; the others are still stored.
 pub(crate) fn store_synced(
     profile: &mut Profile,
     engine: &SyncEngine,
@@ -211,7 +263,22 @@ pub(crate) fn store_synced(
     let Some(synced) = engine.document(&doc.to_string()) else {
         return Ok(Absorbed::Skipped);
     };
-    let absorbed = profile.absorb(*doc, &mut synced.clone())?;
+    let absorbed = match profile.absorb(*doc, &mut synced.clone()) {
+        Ok(a) => a,
+        // The profile itself failing (disk full, a damaged file) stops the
+        // pass; one document that does not merge does not.
+        Err(
+            e @ (porchlight_store::CoreError::Storage(_)
+            | porchlight_store::CoreError::CorruptDatabase { .. }
+            | porchlight_store::CoreError::DataDir { .. }),
+        ) => return Err(e.into()),
+        Err(e) => {
+            summary
+                .errors
+                .push(format!("document {doc} could not be stored: {e}"));
+            return Ok(Absorbed::Skipped);
+        }
+    };
     match absorbed {
         Absorbed::Added => summary.added += 1,
         Absorbed::Updated => summary.updated += 1,
@@ -221,22 +288,23 @@ pub(crate) fn store_synced(
 }
 
 /// Syncs every document of the user's teams and every shared board once,
-/// until the relay has nothing more to say, then stores what arrived.
+/// until the relay has nothing more to say, then stores what arrived. One
+/// document that fails is named in the summary; the others sync.
 pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<SyncSummary> {
     let base = creds.endpoint()?;
-    let docs = documents(profile, &base, &creds.token).await?;
+    let mut summary = SyncSummary::default();
+    let docs = documents(profile, &base, &creds.token, &mut summary.errors).await?;
     let (mut socket, mut engine, relay) = connect(&base, &creds.token).await?;
-    let mut summary = SyncSummary {
-        documents: docs.len(),
-        ..SyncSummary::default()
-    };
-    for doc in &docs {
-        let key = doc.to_string();
-        let copy = profile.sync_copy(*doc)?.unwrap_or_else(AutoCommit::new);
-        engine.add_document(&key, copy);
-        let effects = engine.open(&relay, &key, Access::ReadWrite);
-        send_all(&mut socket, effects).await?;
-    }
+    let docs = open_all(
+        profile,
+        &mut socket,
+        &mut engine,
+        &relay,
+        docs,
+        &mut summary.errors,
+    )
+    .await?;
+    summary.documents = docs.len();
     let started = Instant::now();
     while started.elapsed() < SYNC_LIMIT {
         let Ok(next) = tokio::time::timeout(QUIET, socket.next()).await else {
@@ -258,4 +326,57 @@ pub async fn sync_once(profile: &mut Profile, creds: &Credentials) -> Result<Syn
         store_synced(profile, &engine, doc, &mut summary)?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use porchlight_store::OpenOptions;
+    use porchlight_store::doc::BoardDoc;
+    use porchlight_store::ids::ColumnId;
+
+    fn board(id: DocumentId, name: &str) -> AutoCommit {
+        let columns = [(ColumnId::random(), "Todo".to_string())];
+        BoardDoc::create(
+            AutoCommit::new(),
+            id,
+            name,
+            &columns,
+            None,
+            chrono::Utc::now(),
+        )
+        .expect("board")
+        .into_doc()
+    }
+
+    #[test]
+    fn a_document_that_does_not_merge_is_named_and_the_others_are_stored() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut profile = Profile::open(dir.path(), OpenOptions::default()).expect("profile");
+        let mut engine = SyncEngine::new(PeerId("me".into()), PeerMetadata::default());
+        let (good, bad) = (DocumentId::random(), DocumentId::random());
+        engine.add_document(&good.to_string(), board(good, "Oak St"));
+        // A teammate's document that claims to be another one.
+        engine.add_document(&bad.to_string(), board(DocumentId::random(), "Impostor"));
+        let mut summary = SyncSummary::default();
+        let absorbed =
+            store_synced(&mut profile, &engine, &bad, &mut summary).expect("per document");
+        assert!(matches!(absorbed, Absorbed::Skipped));
+        assert_eq!(summary.errors.len(), 1, "{:?}", summary.errors);
+        assert!(
+            summary.errors[0].contains(&bad.to_string()),
+            "{:?}",
+            summary.errors
+        );
+        store_synced(&mut profile, &engine, &good, &mut summary).expect("stored");
+        assert_eq!(summary.added, 1);
+        let names: Vec<String> = profile
+            .boards()
+            .list()
+            .expect("boards")
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(names, vec!["Oak St".to_string()]);
+    }
 }

@@ -63,7 +63,7 @@ pub async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
             }
         });
     if status.as_u16() == 401 && token.is_some() {
-        return Err(usage(format!(
+        return Err(ClientError::SignedOut(format!(
             "the relay refused the saved sign-in ({message}); run `porchlight login` again"
         )));
     }
