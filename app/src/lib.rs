@@ -81,6 +81,8 @@ pub fn run() {
             commands::account::sign_in,
             commands::account::sign_out,
             commands::account::sync_status,
+            commands::account::list_devices,
+            commands::account::revoke_device,
             commands::listings::search_listings,
             commands::listings::get_listing,
             commands::listings::add_listing_note,

@@ -19,6 +19,7 @@ use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_client::SyncSummary;
+use porchlight_client::api::accounts::DeviceInfo;
 use porchlight_client::api::team::Invite;
 use porchlight_store::doc::listing_shard::CachedListing;
 use porchlight_store::listings::comps::{Comps, MarketStats};
@@ -53,6 +54,7 @@ fn generate(dir: &Path) {
     let results = [
         AppError::export_all(&cfg),
         Settings::export_all(&cfg),
+        DeviceInfo::export_all(&cfg),
         BoardView::export_all(&cfg),
         TaskPatch::export_all(&cfg),
         Preferences::export_all(&cfg),

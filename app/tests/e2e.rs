@@ -132,17 +132,7 @@ fn a_person_uses_the_real_app_end_to_end() {
         "correct horse battery\n",
     );
     pl(p, &["sync"], "");
-    // The CLI's device token, from its secrets file (PORCHLIGHT_SECRETS=file).
-    let secrets: Value = serde_json::from_str(
-        &std::fs::read_to_string(p.join("secrets.json")).expect("the CLI's secrets"),
-    )
-    .expect("secrets json");
-    let token = secrets
-        .as_object()
-        .and_then(|m| m.iter().find(|(k, _)| k.starts_with("relay-token")))
-        .and_then(|(_, v)| v.as_str())
-        .expect("a relay token in secrets.json")
-        .to_string();
+    let token = common::device_token(p);
     let boards: Value =
         serde_json::from_str(&pl(p, &["--json", "board", "list"], "")).expect("json");
     let board_id = boards
@@ -339,9 +329,26 @@ fn a_person_uses_the_real_app_end_to_end() {
     s.type_into("[data-testid=quick-add-input]", "   \u{E007}");
     s.wait("[data-testid=quick-add-error]");
     s.shot("bad-input");
-    // Sign out, then a wrong password and a relay that does not answer.
+    // Settings lists the account's devices: this app and the CLI profile
+    // that made the team. Signing the CLI out from here stops its sync.
     s.click("[data-testid=open-settings]");
     s.wait("[data-testid=settings]");
+    s.wait_for("[data-testid=devices]", |s| {
+        s.text_of("[data-testid=devices]")
+            .contains("(this computer)")
+            && s.find("[data-testid=device-revoke]").is_some()
+    });
+    s.shot("devices");
+    s.click("[data-testid=device-revoke]");
+    s.wait_for("[data-testid=devices]", |s| {
+        s.find("[data-testid=device-revoke]").is_none()
+    });
+    let refused = common::run(c, &["sync"], "");
+    assert!(
+        !refused.0 && refused.2.contains("login"),
+        "the signed-out CLI still syncs: {refused:?}"
+    );
+    // Sign out, then a wrong password and a relay that does not answer.
     s.click("[data-testid=settings] button");
     s.wait_for("[data-testid=sync-status]", |s| {
         s.text_of("[data-testid=sync-status]") == "On this device only"

@@ -1,10 +1,12 @@
 //! Settings: the relay sign-in (token to the OS keychain), theme and
 //! notifications, and the sync status.
 
+use porchlight_client::api::accounts::DeviceInfo;
 use porchlight_client::{self as client, Credentials};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
+use crate::commands::team::signed_in;
 use crate::error::{AppError, Result};
 use crate::state::{AppState, Preferences, SyncStatus};
 
@@ -122,6 +124,28 @@ pub fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Result<Settings> 
     client::forget_credentials(&state.dir)?;
     crate::sync::set_status(&app, SyncStatus::LocalOnly);
     settings(&state, None)
+}
+
+/// The signed-in account's devices (this one marked `current`).
+#[tauri::command]
+pub async fn list_devices(state: State<'_, AppState>) -> Result<Vec<DeviceInfo>> {
+    let creds = signed_in(&state)?;
+    Ok(client::account::devices(&creds).await?)
+}
+
+/// Signs one of the account's other devices out; returns the devices
+/// afterwards. Signing this device out is `sign_out`.
+#[tauri::command]
+pub async fn revoke_device(state: State<'_, AppState>, device: i64) -> Result<Vec<DeviceInfo>> {
+    let creds = signed_in(&state)?;
+    let devices = client::account::devices(&creds).await?;
+    if devices.iter().any(|d| d.id == device && d.current) {
+        return Err(AppError::Invalid(
+            "that is this computer; use Sign out to sign it out".into(),
+        ));
+    }
+    client::account::revoke_device(&creds, device).await?;
+    Ok(client::account::devices(&creds).await?)
 }
 
 #[tauri::command(async)]

@@ -20,7 +20,7 @@ pub struct TeamView {
     pub me: Option<i64>,
 }
 
-fn signed_in(state: &AppState) -> Result<Credentials> {
+pub(crate) fn signed_in(state: &AppState) -> Result<Credentials> {
     client::load_credentials(&state.dir).map_err(|e| {
         if e.is_user_error() {
             AppError::Invalid("sign in to your team's relay in Settings to see your teams".into())

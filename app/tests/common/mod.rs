@@ -46,6 +46,26 @@ impl Drop for Proc {
 
 /// The CLI on a profile (the "second client", and for seeding/checking).
 pub fn pl(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let (ok, stdout, stderr) = run(dir, args, stdin);
+    assert!(ok, "porchlight {args:?}: {stderr}");
+    stdout
+}
+
+/// The device token the CLI saved in `dir` (its secrets file: the tests
+/// run it with PORCHLIGHT_SECRETS=file).
+pub fn device_token(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("secrets.json")).expect("the CLI's secrets file");
+    let secrets: Value = serde_json::from_str(&text).expect("secrets json");
+    secrets
+        .as_object()
+        .and_then(|m| m.iter().find(|(k, _)| k.starts_with("relay-token")))
+        .and_then(|(_, v)| v.as_str())
+        .expect("a relay token in secrets.json")
+        .to_string()
+}
+
+/// Runs the CLI on `dir`: whether it succeeded, its stdout and its stderr.
+pub fn run(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
     use std::io::Write;
     let bin = target_dir().join("debug/porchlight");
     require(&bin, "build the CLI (`cargo build -p porchlight-cli`)");
@@ -66,12 +86,11 @@ pub fn pl(dir: &Path, args: &[&str], stdin: &str) -> String {
         let _ = s.write_all(stdin.as_bytes());
     }
     let out = child.wait_with_output().expect("porchlight");
-    assert!(
+    (
         out.status.success(),
-        "porchlight {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A minimal W3C WebDriver client.

@@ -160,7 +160,7 @@ pub fn presence(s: &Session, p: &Path, joe: &Path, url: &str, ca_file: &str, boa
     s.wait("[data-testid=board]");
     let creds = Credentials {
         relay: url.to_string(),
-        token: pl(joe, &["token"], "").trim().to_string(),
+        token: crate::common::device_token(joe),
         email: "joe@example.com".into(),
         trust: porchlight_client::Trust {
             ca_file: Some(ca_file.into()),

@@ -27,12 +27,13 @@ import type { PhotoThumb } from "./bindings/PhotoThumb"
 import type { PullProgress } from "./bindings/PullProgress"
 import type { PullSummary } from "./bindings/PullSummary"
 import type { Settings } from "./bindings/Settings"
+import type { DeviceInfo } from "./bindings/DeviceInfo"
 import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
 
 export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
-export type { AppError, BoardSummary, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
+export type { AppError, BoardSummary, DeviceInfo, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
 export function errorMessage(e: unknown): string {
@@ -69,6 +70,8 @@ export const api = {
     invoke<Settings>("sign_in", { relay, email, password, caFile: caFile || null, allowInsecureHttp: allowInsecureHttp ?? false }),
   signOut: () => invoke<Settings>("sign_out"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
+  listDevices: () => invoke<DeviceInfo[]>("list_devices"),
+  revokeDevice: (device: number) => invoke<DeviceInfo[]>("revoke_device", { device }),
   teamPage: () => invoke<TeamView[]>("team_page"),
   searchListings: (filter: ListingFilter) => invoke<CachedListing[]>("search_listings", { filter }),
   getListing: (key: string) => invoke<CachedListing>("get_listing", { key }),
