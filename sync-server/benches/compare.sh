@@ -32,7 +32,7 @@ pl() { PORCHLIGHT_SECRETS=file ./target/release/porchlight --data-dir "$work/pro
 echo "benchmark password" | pl signup --relay "http://$addr" --email bench@example.com > /dev/null
 echo "benchmark password" | pl login --relay "http://$addr" --email bench@example.com > /dev/null 2>&1
 team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-token=$(pl token)
+token=$(pl apikey create --team Bench --scope write --name loadgen 2>/dev/null)
 ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
   --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json | tee "$work/porchlight.json" || true
 kill "$relay_pid"

@@ -24,5 +24,5 @@ pl() { PORCHLIGHT_SECRETS=file ./target/release/porchlight --data-dir "$work/pro
 echo "benchmark password" | pl signup --relay "http://$addr" --email bench@example.com > /dev/null
 echo "benchmark password" | pl login --relay "http://$addr" --email bench@example.com > /dev/null 2>&1
 team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$(pl token)" --register-team "$team" \
+./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$(pl apikey create --team Bench --scope write --name loadgen 2>/dev/null)" --register-team "$team" \
   --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json

@@ -22,6 +22,7 @@
 //! bytes_per_team = 5368709120
 //! documents_per_connection = 5000
 //! audit_days = 365
+//! send_queues_mib = 256          # queued for all connections together
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -69,6 +70,9 @@ pub struct Limits {
     pub documents_per_connection: u32,
     /// Audit events older than this are deleted.
     pub audit_days: u32,
+    /// Bytes (MiB) waiting to be sent to every connection together; past
+    /// it, a connection with a backlog is cut off as a slow reader.
+    pub send_queues_mib: u32,
 }
 
 impl Default for Limits {
@@ -85,6 +89,7 @@ impl Default for Limits {
             bytes_per_team: 5 * 1024 * 1024 * 1024,
             documents_per_connection: 5_000,
             audit_days: 365,
+            send_queues_mib: 256,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod hub;
 pub mod limits;
 pub mod openapi;
+pub mod password;
 pub mod store;
 pub mod tls;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<hub::Metrics>,
     pub next_conn: AtomicU64,
     pub guards: limits::Guards,
+    /// Bytes waiting for every connection's socket together, bounded.
+    pub send_budget: hub::Budget,
     /// Flips to `true` when the relay shuts down; open connections close.
     pub shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -120,6 +123,7 @@ impl Relay {
         let (hub, hub_thread) =
             hub::spawn(store.clone(), metrics.clone(), "porchlight-relay", limits)?;
         let guards = limits::Guards::new(&config);
+        let send_budget = hub::Budget::new(config.limits.send_queues_mib as usize * 1024 * 1024);
         let state = Arc::new(AppState {
             config,
             store,
@@ -127,6 +131,7 @@ impl Relay {
             metrics,
             next_conn: AtomicU64::new(1),
             guards,
+            send_budget,
             shutdown: tokio::sync::watch::channel(false).0,
         });
         Ok(Self { state, hub_thread })

@@ -69,7 +69,7 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
         Some(k) => PeerId(format!("key-{}-{n}", k.id)),
         None => PeerId(format!("device-{}-{n}", id.device)),
     };
-    let (out_tx, mut queue) = crate::hub::queue();
+    let (out_tx, mut queue) = crate::hub::queue(&state.send_budget);
     let (kill_tx, mut kill) = tokio::sync::oneshot::channel::<()>();
     if state
         .hub
@@ -93,7 +93,7 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
         loop {
             tokio::select! {
                 out = queue.rx.recv() => match out {
-                    Some(Outbound::Frame(bytes)) => {
+                    Some(Outbound::Frame(bytes) | Outbound::Presence(bytes)) => {
                         let len = bytes.len();
                         let sent = sink.send(Message::Binary(bytes.into())).await;
                         queue.sent(len);

@@ -28,11 +28,65 @@ pub const MAX_NON_SYNC_FRAME: usize = MAX_EPHEMERAL + 4 * 1024;
 const EPHEMERAL_RATE: f64 = 20.0;
 const EPHEMERAL_BURST: f64 = 40.0;
 
+/// Presence queued for one connection at most; past it, presence to that
+/// connection is dropped (it is lossy by nature) rather than queued.
+pub const PRESENCE_BACKLOG: usize = 256 * 1024;
+
 /// What the hub sends a connection.
 #[derive(Debug)]
 pub enum Outbound {
     Frame(Vec<u8>),
+    /// Presence: dropped, not queued, for a connection with a backlog.
+    Presence(Vec<u8>),
     Close(String),
+}
+
+impl Outbound {
+    fn len(&self) -> usize {
+        match self {
+            Outbound::Frame(f) | Outbound::Presence(f) => f.len(),
+            Outbound::Close(_) => 0,
+        }
+    }
+}
+
+/// What became of a frame handed to [`Sender::try_send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Yes,
+    /// Presence to a connection with a backlog: dropped.
+    Dropped,
+    /// The reader is too slow (its backlog, or everyone's, is full): the
+    /// connection must go.
+    Slow,
+}
+
+/// Bytes waiting in every connection's send queue together, and their
+/// bound: a flood that many slow readers each take a share of still fits.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    used: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            used: Arc::new(AtomicUsize::new(0)),
+            limit,
+        }
+    }
+
+    /// Bytes queued now across all connections.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+fn sub(counter: &AtomicUsize, n: usize) {
+    let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+        Some(v.saturating_sub(n))
+    });
 }
 
 /// The connection side of the send queue: frames and the bytes they hold.
@@ -40,12 +94,22 @@ pub enum Outbound {
 pub struct Queue {
     pub rx: mpsc::Receiver<Outbound>,
     queued: Arc<AtomicUsize>,
+    budget: Budget,
 }
 
 impl Queue {
     /// Call after a frame of `len` bytes left for the socket.
     pub fn sent(&self, len: usize) {
-        self.queued.fetch_sub(len, Ordering::Relaxed);
+        sub(&self.queued, len);
+        sub(&self.budget.used, len);
+    }
+}
+
+impl Drop for Queue {
+    /// Frames still queued when the connection ends leave the budget.
+    fn drop(&mut self) {
+        let left = self.queued.swap(0, Ordering::Relaxed);
+        sub(&self.budget.used, left);
     }
 }
 
@@ -54,40 +118,56 @@ impl Queue {
 pub struct Sender {
     tx: mpsc::Sender<Outbound>,
     queued: Arc<AtomicUsize>,
+    budget: Budget,
 }
 
-/// A connection's send queue, both sides.
-pub fn queue() -> (Sender, Queue) {
+/// A connection's send queue, both sides, drawing on `budget`.
+pub fn queue(budget: &Budget) -> (Sender, Queue) {
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
     let queued = Arc::new(AtomicUsize::new(0));
     (
         Sender {
             tx,
             queued: queued.clone(),
+            budget: budget.clone(),
         },
-        Queue { rx, queued },
+        Queue {
+            rx,
+            queued,
+            budget: budget.clone(),
+        },
     )
 }
 
 impl Sender {
-    /// Queues a frame; `false` when the reader is too slow (too many frames
-    /// or bytes waiting), and the connection must go.
-    pub fn try_send(&self, out: Outbound) -> bool {
-        let len = match &out {
-            Outbound::Frame(f) => f.len(),
-            Outbound::Close(_) => 0,
-        };
-        let before = self.queued.load(Ordering::Relaxed);
-        if before > 0 && before + len > SEND_QUEUE_BYTES {
-            return false;
+    /// Queues a frame. One frame is always let through to a connection
+    /// with nothing queued, whatever its size (a first sync of a large
+    /// document); beyond that the connection's backlog and everyone's
+    /// together are bounded in bytes.
+    pub fn try_send(&self, out: Outbound) -> Queued {
+        let len = out.len();
+        let presence = matches!(out, Outbound::Presence(_));
+        let own = self.queued.load(Ordering::Relaxed);
+        let all = self.budget.used.load(Ordering::Relaxed);
+        if presence && (own + len > PRESENCE_BACKLOG || all + len > self.budget.limit / 2) {
+            return Queued::Dropped;
+        }
+        if own > 0 && (own + len > SEND_QUEUE_BYTES || all + len > self.budget.limit) {
+            return Queued::Slow;
         }
         self.queued.fetch_add(len, Ordering::Relaxed);
+        self.budget.used.fetch_add(len, Ordering::Relaxed);
         match self.tx.try_send(out) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Closed(_)) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.queued.fetch_sub(len, Ordering::Relaxed);
-                false
+            Ok(()) => Queued::Yes,
+            Err(e) => {
+                sub(&self.queued, len);
+                sub(&self.budget.used, len);
+                match e {
+                    // The connection is ending anyway.
+                    mpsc::error::TrySendError::Closed(_) => Queued::Yes,
+                    mpsc::error::TrySendError::Full(_) if presence => Queued::Dropped,
+                    mpsc::error::TrySendError::Full(_) => Queued::Slow,
+                }
             }
         }
     }
@@ -153,33 +233,76 @@ impl Conn {
 mod tests {
     use super::*;
 
+    fn frame(n: usize) -> Outbound {
+        Outbound::Frame(vec![0; n])
+    }
+
     #[test]
     fn the_send_queue_is_bounded_in_bytes_but_always_takes_one_frame() {
-        let (tx, q) = queue();
-        assert!(
-            tx.try_send(Outbound::Frame(vec![0; SEND_QUEUE_BYTES * 2])),
+        let budget = Budget::new(1 << 30);
+        let (tx, mut q) = queue(&budget);
+        assert_eq!(
+            tx.try_send(frame(SEND_QUEUE_BYTES * 2)),
+            Queued::Yes,
             "one large frame goes"
         );
-        assert!(
-            !tx.try_send(Outbound::Frame(vec![0; 10])),
-            "then it is full"
-        );
-        let mut q = q;
+        assert_eq!(tx.try_send(frame(10)), Queued::Slow, "then it is full");
         let Ok(Outbound::Frame(out)) = q.rx.try_recv() else {
             panic!("queued")
         };
         q.sent(out.len());
-        assert!(tx.try_send(Outbound::Frame(vec![0; 10])), "drained");
-        assert!(tx.try_send(Outbound::Frame(vec![0; SEND_QUEUE_BYTES - 100])));
-        assert!(
-            !tx.try_send(Outbound::Frame(vec![0; 200])),
-            "over the bytes"
+        assert_eq!(tx.try_send(frame(10)), Queued::Yes, "drained");
+        assert_eq!(tx.try_send(frame(SEND_QUEUE_BYTES - 100)), Queued::Yes);
+        assert_eq!(tx.try_send(frame(200)), Queued::Slow, "over the bytes");
+    }
+
+    #[test]
+    fn presence_to_a_backlogged_reader_is_dropped_not_queued() {
+        let budget = Budget::new(1 << 30);
+        let (tx, _q) = queue(&budget);
+        let mut queued = 0;
+        while tx.try_send(Outbound::Presence(vec![0; 60 * 1024])) == Queued::Yes {
+            queued += 1;
+        }
+        assert_eq!(queued, PRESENCE_BACKLOG / (60 * 1024));
+        assert_eq!(
+            tx.try_send(Outbound::Presence(vec![0; 60 * 1024])),
+            Queued::Dropped,
+            "the reader is not cut off for presence"
         );
+        assert_eq!(tx.try_send(frame(100)), Queued::Yes, "sync still goes");
+    }
+
+    #[test]
+    fn every_connection_together_is_bounded_and_a_closed_one_gives_its_bytes_back() {
+        let budget = Budget::new(1024 * 1024);
+        let (a, qa) = queue(&budget);
+        let (b, _qb) = queue(&budget);
+        assert_eq!(a.try_send(frame(600 * 1024)), Queued::Yes);
+        assert_eq!(a.try_send(frame(300 * 1024)), Queued::Yes);
+        assert_eq!(
+            b.try_send(frame(10)),
+            Queued::Yes,
+            "an empty queue takes one frame"
+        );
+        assert_eq!(
+            b.try_send(frame(200 * 1024)),
+            Queued::Slow,
+            "everyone's bytes are full"
+        );
+        assert_eq!(budget.used(), 900 * 1024 + 10);
+        drop(qa);
+        assert_eq!(
+            budget.used(),
+            10,
+            "a dropped queue's bytes return to the budget"
+        );
+        assert_eq!(b.try_send(frame(200 * 1024)), Queued::Yes);
     }
 
     #[test]
     fn presence_past_the_burst_is_dropped() {
-        let (tx, _q) = queue();
+        let (tx, _q) = queue(&Budget::new(1 << 30));
         let (kill, _) = oneshot::channel();
         let mut c = Conn::new(1, 1, tx, kill);
         let allowed = (0..100).filter(|_| c.allow_presence()).count();

@@ -24,8 +24,8 @@ mod guard;
 mod metrics;
 use conn::Conn;
 pub use conn::{
-    MAX_EPHEMERAL, MAX_NON_SYNC_FRAME, MAX_PEER_ID, Outbound, Queue, SEND_QUEUE, SEND_QUEUE_BYTES,
-    Sender, queue,
+    Budget, MAX_EPHEMERAL, MAX_NON_SYNC_FRAME, MAX_PEER_ID, Outbound, PRESENCE_BACKLOG, Queue,
+    Queued, SEND_QUEUE, SEND_QUEUE_BYTES, Sender, queue,
 };
 pub use metrics::Metrics;
 
@@ -346,7 +346,12 @@ impl Hub {
                     {
                         *target = claimed.clone();
                     }
-                    self.outbox.push((to, Outbound::Frame(message.encode())))
+                    let bytes = message.encode();
+                    let out = match message {
+                        WireMessage::Ephemeral { .. } => Outbound::Presence(bytes),
+                        _ => Outbound::Frame(bytes),
+                    };
+                    self.outbox.push((to, out))
                 }
                 Effect::Close { peer, reason } => self.outbox.push((peer, Outbound::Close(reason))),
                 Effect::Refused { doc, peer } => {
@@ -387,7 +392,7 @@ impl Hub {
             return;
         }
         for (to, out) in outbox {
-            if let Outbound::Frame(frame) = &out {
+            if let Outbound::Frame(frame) | Outbound::Presence(frame) = &out {
                 self.metrics.messages_out.inc();
                 self.metrics.bytes_out.inc_by(frame.len() as u64);
             }
@@ -404,11 +409,17 @@ impl Hub {
         let Some(conn) = self.conns.get(to) else {
             return;
         };
-        if !conn.out.try_send(out) {
-            // A slow reader is disconnected, never buffered without limit.
-            self.metrics.slow_readers_dropped.inc();
-            tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
-            self.drop_peer(to);
+        match conn.out.try_send(out) {
+            Queued::Yes => {}
+            Queued::Dropped => {
+                self.metrics.ephemeral_dropped.inc();
+            }
+            Queued::Slow => {
+                // A slow reader is disconnected, never buffered without limit.
+                self.metrics.slow_readers_dropped.inc();
+                tracing::warn!(peer = %to, "send queue full; disconnecting a slow reader");
+                self.drop_peer(to);
+            }
         }
     }
 }

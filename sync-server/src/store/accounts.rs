@@ -1,7 +1,6 @@
 //! Accounts and their devices: sign-up, password checks (Argon2id), device
 //! tokens (stored hashed) and their revocation.
 
-use argon2::{Algorithm, Params, Version};
 use porchlight_api::accounts::DeviceInfo;
 
 use super::*;
@@ -19,26 +18,8 @@ pub struct Created {
     pub team: Option<(i64, Role)>,
 }
 
-/// Argon2id with the parameters stated: 19 MiB of memory, 2 passes, one
-/// lane (OWASP's first recommendation). Each hash or check holds 19 MiB
-/// while it runs, so the handlers bound how many run at once.
-pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
-pub const ARGON2_PASSES: u32 = 2;
-pub const ARGON2_LANES: u32 = 1;
-
-fn argon2() -> Result<Argon2<'static>, StoreError> {
-    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, None)
-        .map_err(|e| StoreError::Internal(format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// A PHC string of `password` with a fresh salt.
 pub(super) fn hash_password(password: &str) -> Result<String, StoreError> {
-    let salt = salt()?;
-    Ok(argon2()?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| StoreError::Internal(format!("argon2: {e}")))?
-        .to_string())
+    crate::password::hash(password).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
 impl Store {
@@ -115,14 +96,11 @@ impl Store {
             .optional()
         })?;
         let Some((account, hash)) = row else {
-            let _ = hash_password(password);
+            crate::password::pretend(password);
             return Ok(None);
         };
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| StoreError::Internal(format!("stored hash: {e}")))?;
-        Ok(argon2()?
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
+        Ok(crate::password::verify(password, &hash)
+            .map_err(|e| StoreError::Internal(e.to_string()))?
             .then_some(account))
     }
 

@@ -22,9 +22,6 @@ mod teams;
 use std::path::Path;
 use std::sync::Mutex;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
@@ -131,13 +128,6 @@ fn now_ms() -> i64 {
 }
 
 pub use porchlight_model::ids::sha256_hex;
-
-/// A fresh random Argon2 salt.
-fn salt() -> Result<SaltString, StoreError> {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    SaltString::encode_b64(&bytes).map_err(|e| StoreError::Internal(format!("salt: {e}")))
-}
 
 fn random_token(bytes: usize) -> String {
     porchlight_model::ids::random_hex(bytes)

@@ -76,6 +76,8 @@ enum Attack {
 #[derive(Debug, Default)]
 struct Phase {
     round_trip_ms: Vec<f64>,
+    /// Round trips over a second: (seconds into the phase, milliseconds).
+    stalls: Vec<(f64, f64)>,
     healthz_ms: Vec<f64>,
     healthz_failed: u64,
     rss_peak_kib: u64,
@@ -91,6 +93,7 @@ impl Phase {
                 "p50": percentile(&self.round_trip_ms, 0.5),
                 "p99": percentile(&self.round_trip_ms, 0.99),
                 "max": self.round_trip_ms.last(),
+                "over_1s": self.stalls,
             },
             "healthz_ms": { "p99": percentile(&self.healthz_ms, 0.99), "max": self.healthz_ms.last(), "failed": self.healthz_failed },
             "rss_peak_mib": self.rss_peak_kib as f64 / 1024.0,
@@ -168,8 +171,9 @@ async fn setup(args: &Args, http: &reqwest::Client) -> Result<(String, String, S
 
 /// Writes a change every 100 ms until `stop` and times the relay's next
 /// sync frame after each.
-async fn round_trips(c: &mut Client, stop: Instant) -> Result<Vec<f64>> {
-    let mut out = Vec::new();
+async fn round_trips(c: &mut Client, stop: Instant) -> Result<(Vec<f64>, Vec<(f64, f64)>)> {
+    let (mut out, mut stalls) = (Vec::new(), Vec::new());
+    let began = Instant::now();
     while Instant::now() < stop {
         let t0 = Instant::now();
         c.write().await?;
@@ -187,9 +191,14 @@ async fn round_trips(c: &mut Client, stop: Instant) -> Result<Vec<f64>> {
                 break;
             }
         }
+        if let Some(&ms) = out.last()
+            && ms > 1000.0
+        {
+            stalls.push(((t0 - began).as_secs_f64(), ms));
+        }
         tokio::time::sleep(Duration::from_millis(100).saturating_sub(t0.elapsed())).await;
     }
-    Ok(out)
+    Ok((out, stalls))
 }
 
 /// Measures `secs`: the client's round trips, /healthz and the RSS.
@@ -217,9 +226,10 @@ async fn measure(args: &Args, client: &mut Client, secs: u64) -> Result<Phase> {
         }
         Ok::<_, anyhow::Error>(p)
     });
-    let rt = round_trips(client, stop).await?;
+    let (rt, stalls) = round_trips(client, stop).await?;
     let mut p = probe.await??;
     p.round_trip_ms = rt;
+    p.stalls = stalls;
     Ok(p)
 }
 
