@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz fuzz-api interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
@@ -14,7 +14,7 @@ PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 # under Xvfb. Only what is missing is installed (apt-get, as root or with sudo).
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev \
 	libxdo-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver \
-	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst
+	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst python3-venv
 
 # Installs what is missing.
 deps:
@@ -77,7 +77,7 @@ clippy: ui-build
 rust-tests: ui-build
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests
+test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests fuzz-api
 
 bench:
 	$(CARGO) bench -p porchlight-store --bench core
@@ -99,6 +99,14 @@ fuzz:
 		--target-dir ../../target/fuzz $(addprefix --bin ,$(FUZZ_TARGETS))
 	for t in $(FUZZ_TARGETS); do mkdir -p target/fuzz-corpus/$$t && \
 		target/fuzz/x86_64-unknown-linux-gnu/release/$$t -max_total_time=$(FUZZ_SECONDS) target/fuzz-corpus/$$t || exit 1; done
+
+# schemathesis (PyPI, in target/fuzz-api-venv) against the relay's OpenAPI
+# document: no 5xx, every answer as documented. FUZZ_API_EXAMPLES per route
+# (CI: 25; more for a longer hunt).
+FUZZ_API_EXAMPLES ?= 25
+fuzz-api:
+	$(CARGO) build -q -p porchlight-relay
+	FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) scripts/fuzz-api.sh
 
 # A cold sync of 50,000 shared listings to a second device through a relay.
 bench-sync:

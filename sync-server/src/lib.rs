@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod handlers;
 pub mod hub;
 pub mod limits;
@@ -86,6 +87,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(apikeys::revoke))
         .routes(routes!(sync::upgrade))
         .split_for_parts();
+    let mut api = api;
+    utoipa::Modify::modify(&openapi::CommonAnswers, &mut api);
     let spec = openapi::Spec(
         api.to_pretty_json()
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -45,6 +45,67 @@ impl Modify for DeviceToken {
     }
 }
 
+/// The answers every route can give, added where a handler does not list
+/// them: 400 for input it cannot read (a path or query that does not
+/// parse), 401 where a token is needed, 413 and 415 where a JSON body is
+/// taken. All carry the relay's error body. Applied to the finished
+/// document (the routes are merged in after `ApiDoc`'s own modifiers run).
+#[derive(Debug)]
+pub struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in operations.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let answers = &mut op.responses.responses;
+                let mut add = |code: &str, text: &str| {
+                    answers
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(text).into());
+                };
+                if has_body || has_params {
+                    add(
+                        "400",
+                        "The input cannot be read (the message says what is wrong)",
+                    );
+                }
+                if secured {
+                    add("401", "No valid token");
+                }
+                if has_body {
+                    add("413", "The body is too large");
+                    add(
+                        "415",
+                        "The body is not JSON (Content-Type: application/json)",
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The finished document as served (JSON), shared with the handler.
 #[derive(Debug, Clone)]
 pub struct Spec(pub Arc<str>);

@@ -476,3 +476,70 @@ async fn me_says_who_the_token_is_and_only_the_first_account_is_admin() {
         .expect("me");
     assert_eq!(anonymous.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn bad_input_is_answered_with_the_json_error_body_and_a_documented_status() {
+    let relay = TestRelay::start().await;
+    let token = relay.account("owner@example.com", None).await;
+    let client = reqwest::Client::new();
+    let cases = [
+        // Not JSON at all, and JSON of the wrong shape.
+        (
+            client
+                .post(format!("{}/api/teams", relay.base))
+                .header("content-type", "application/json")
+                .body("\u{0}"),
+            400,
+        ),
+        (
+            client
+                .post(format!("{}/api/teams", relay.base))
+                .json(&serde_json::json!({ "nom": 1 })),
+            400,
+        ),
+        // No content type.
+        (
+            client.post(format!("{}/api/teams", relay.base)).body("{}"),
+            415,
+        ),
+        // A path parameter that is not a number.
+        (
+            client.get(format!("{}/api/teams/abc/members", relay.base)),
+            400,
+        ),
+        (
+            client.get(format!("{}/api/teams/1/audit?limit=many", relay.base)),
+            400,
+        ),
+    ];
+    let spec: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", relay.base))
+        .await
+        .expect("spec")
+        .json()
+        .await
+        .expect("json");
+    for (req, want) in cases {
+        let resp = req.bearer_auth(&token).send().await.expect("send");
+        let status = resp.status().as_u16();
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body: serde_json::Value = resp.json().await.unwrap_or_default();
+        assert_eq!(status, want, "{body}");
+        assert!(kind.starts_with("application/json"), "{kind}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+    let documented = &spec["paths"]["/api/teams"]["post"]["responses"];
+    for code in ["400", "401", "413", "415"] {
+        assert!(
+            documented.get(code).is_some(),
+            "POST /api/teams does not document {code}"
+        );
+    }
+}

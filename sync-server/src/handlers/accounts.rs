@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::extract::Path;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use porchlight_api::ErrorBody;
 use porchlight_api::accounts::{
@@ -58,7 +59,7 @@ pub async fn signup(
     State(state): State<Arc<AppState>>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
     headers: HeaderMap,
-    Json(req): Json<SignupRequest>,
+    crate::extract::Json(req): crate::extract::Json<SignupRequest>,
 ) -> Result<Json<SignupResponse>, AppError> {
     let email = check_email(&req.email)?;
     if req.password.chars().count() < 8 || req.password.len() > 1024 {
@@ -136,7 +137,7 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
     headers: HeaderMap,
-    Json(req): Json<LoginRequest>,
+    crate::extract::Json(req): crate::extract::Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let email = check_email(&req.email).map_err(|_| bad_credentials())?;
     if req.password.len() > 1024 {
@@ -222,7 +223,7 @@ pub async fn me(State(state): State<Arc<AppState>>, Auth(id): Auth) -> Result<Js
     security(("device" = [])),
     params(("id" = i64, Path, description = "The device, as login returned it")),
     responses(
-        (status = 200, description = "Revoked", body = bool),
+        (status = 200, description = "Revoked", body = bool, content_type = "application/json"),
         (status = 404, description = "No such device on this account", body = ErrorBody),
     )
 )]
@@ -288,6 +289,7 @@ pub async fn devices(
         (status = 200, description = "Changed; how many other devices were signed out", body = PasswordChanged),
         (status = 400, description = "The new password is out of bounds", body = ErrorBody),
         (status = 401, description = "The current password is wrong", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address or for this account; see Retry-After", body = ErrorBody),
         (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
     )
 )]
@@ -295,7 +297,7 @@ pub async fn change_password(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Source(src): Source,
-    Json(req): Json<PasswordChange>,
+    crate::extract::Json(req): crate::extract::Json<PasswordChange>,
 ) -> Result<Json<PasswordChanged>, AppError> {
     if req.new.chars().count() < 8 || req.new.len() > 1024 || req.current.len() > 1024 {
         return Err(AppError::bad_request(
@@ -356,7 +358,7 @@ pub struct AuditPage {
 pub async fn audit(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
-    axum::extract::Query(page): axum::extract::Query<AuditPage>,
+    crate::extract::Query(page): crate::extract::Query<AuditPage>,
 ) -> Result<Json<Vec<AuditEvent>>, AppError> {
     let store = state.store.clone();
     blocking(move || {

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use porchlight_api::ErrorBody;
 use porchlight_api::apikeys::{ApiKeyInfo, CreateApiKey, CreatedApiKey};
 
@@ -36,7 +37,7 @@ pub async fn create(
     Auth(id): Auth,
     Source(src): Source,
     Path(team): Path<i64>,
-    Json(req): Json<CreateApiKey>,
+    crate::extract::Json(req): crate::extract::Json<CreateApiKey>,
 ) -> Result<Json<CreatedApiKey>, AppError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
@@ -113,7 +114,7 @@ pub async fn list(
         ("key" = i64, Path, description = "The key's id, as the list shows it"),
     ),
     responses(
-        (status = 200, description = "Revoked", body = bool),
+        (status = 200, description = "Revoked", body = bool, content_type = "application/json"),
         (status = 403, description = "Only owners and admins revoke keys", body = ErrorBody),
         (status = 404, description = "No such live key in this team", body = ErrorBody),
     )

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use porchlight_api::ErrorBody;
 use porchlight_api::team::{
     CreateTeam, CreatedTeam, Invite, InviteRequest, JoinRequest, Joined, MemberInfo,
@@ -71,7 +72,7 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Source(src): Source,
-    Json(req): Json<CreateTeam>,
+    crate::extract::Json(req): crate::extract::Json<CreateTeam>,
 ) -> Result<Json<CreatedTeam>, AppError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -200,7 +201,7 @@ pub async fn invite(
     Auth(id): Auth,
     Source(src): Source,
     Path(team): Path<i64>,
-    Json(req): Json<InviteRequest>,
+    crate::extract::Json(req): crate::extract::Json<InviteRequest>,
 ) -> Result<Json<Invite>, AppError> {
     if req.role == Role::Owner {
         return Err(AppError::bad_request(
@@ -245,7 +246,7 @@ pub async fn join(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Source(src): Source,
-    Json(req): Json<JoinRequest>,
+    crate::extract::Json(req): crate::extract::Json<JoinRequest>,
 ) -> Result<Json<Joined>, AppError> {
     let store = state.store.clone();
     blocking(move || match store.join(id.account, &req.code)? {
@@ -276,7 +277,7 @@ pub async fn join(
     params(("id" = i64, Path, description = "The team"), ("account" = i64, Path, description = "The member's account")),
     request_body = RoleRequest,
     responses(
-        (status = 200, description = "Changed", body = bool),
+        (status = 200, description = "Changed", body = bool, content_type = "application/json"),
         (status = 403, description = "The caller may not change this member's role, or it is the last owner", body = ErrorBody),
         (status = 404, description = "No such team or member", body = ErrorBody),
     )
@@ -286,7 +287,7 @@ pub async fn set_role(
     Auth(id): Auth,
     Source(src): Source,
     Path((team, account)): Path<(i64, i64)>,
-    Json(req): Json<RoleRequest>,
+    crate::extract::Json(req): crate::extract::Json<RoleRequest>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
@@ -313,7 +314,7 @@ pub async fn set_role(
     security(("device" = [])),
     params(("id" = i64, Path, description = "The team"), ("account" = i64, Path, description = "The member's account")),
     responses(
-        (status = 200, description = "Removed", body = bool),
+        (status = 200, description = "Removed", body = bool, content_type = "application/json"),
         (status = 403, description = "The caller may not remove this member, or it is the last owner", body = ErrorBody),
         (status = 404, description = "No such team or member", body = ErrorBody),
     )
@@ -351,7 +352,7 @@ pub async fn remove(
     params(("id" = i64, Path, description = "The team")),
     request_body = TransferRequest,
     responses(
-        (status = 200, description = "Handed over", body = bool),
+        (status = 200, description = "Handed over", body = bool, content_type = "application/json"),
         (status = 403, description = "Only an owner hands ownership over", body = ErrorBody),
         (status = 404, description = "No such team or member", body = ErrorBody),
     )
@@ -361,7 +362,7 @@ pub async fn transfer(
     Auth(id): Auth,
     Source(src): Source,
     Path(team): Path<i64>,
-    Json(req): Json<TransferRequest>,
+    crate::extract::Json(req): crate::extract::Json<TransferRequest>,
 ) -> Result<Json<bool>, AppError> {
     let store = state.store.clone();
     blocking(move || {
@@ -392,7 +393,8 @@ pub async fn transfer(
     responses(
         (status = 200, description = "The document is the team's", body = Registered),
         (status = 400, description = "Not a document id", body = ErrorBody),
-        (status = 403, description = "Viewers cannot add documents", body = ErrorBody),
+        (status = 403, description = "Viewers cannot add documents, or the team is at its quota", body = ErrorBody),
+        (status = 404, description = "No such team, or the caller is not in it", body = ErrorBody),
         (status = 409, description = "The document belongs to another team", body = ErrorBody),
     )
 )]
@@ -401,7 +403,7 @@ pub async fn register(
     Caller(id): Caller,
     Source(src): Source,
     Path(team): Path<i64>,
-    Json(req): Json<RegisterRequest>,
+    crate::extract::Json(req): crate::extract::Json<RegisterRequest>,
 ) -> Result<Json<Registered>, AppError> {
     let doc = DocumentId::parse(&req.document)
         .map_err(|e| AppError::bad_request(e.to_string()))?
@@ -482,7 +484,7 @@ pub async fn audit(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
     Path(team): Path<i64>,
-    axum::extract::Query(page): axum::extract::Query<super::accounts::AuditPage>,
+    crate::extract::Query(page): crate::extract::Query<super::accounts::AuditPage>,
 ) -> Result<Json<Vec<porchlight_api::audit::AuditEvent>>, AppError> {
     let store = state.store.clone();
     blocking(move || {
