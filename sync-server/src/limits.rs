@@ -20,6 +20,13 @@ use crate::error::AppError;
 const MAX_KEYS: usize = 100_000;
 /// How long a login or sign-up waits for a free password-hashing slot.
 const HASH_WAIT: Duration = Duration::from_secs(2);
+/// A refused attempt is answered after this long (the tarpit): a caller
+/// hammering on a keep-alive connection then costs the relay one answer a
+/// second per connection instead of all the CPU it can take.
+const TARPIT: Duration = Duration::from_secs(1);
+/// Refusals held back at once; beyond it they are answered at once (each
+/// held one is only a sleeping task, but the number is bounded all the same).
+const TARPIT_MAX: usize = 4096;
 
 /// The socket address of the caller (for a proxy, the proxy's), as
 /// `ConnectInfo` for any listener the relay serves on (TCP or TLS).
@@ -47,6 +54,7 @@ impl
 #[derive(Debug)]
 pub struct Guards {
     hashing: Arc<Semaphore>,
+    tarpit: Arc<Semaphore>,
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     login_account: DefaultKeyedRateLimiter<String>,
     signup_ip: DefaultKeyedRateLimiter<IpAddr>,
@@ -89,6 +97,7 @@ impl Guards {
         let l: &Limits = &config.limits;
         Self {
             hashing: Arc::new(Semaphore::new(l.password_hashing.max(1))),
+            tarpit: Arc::new(Semaphore::new(TARPIT_MAX)),
             login_ip: RateLimiter::keyed(per(l.logins_per_minute_per_ip, Duration::from_secs(60))),
             login_account: RateLimiter::keyed(per(
                 l.logins_per_minute_per_account,
@@ -124,13 +133,25 @@ impl Guards {
             .unwrap_or(peer)
     }
 
-    pub fn login(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
-        check(&self.login_ip, &ip)?;
-        check(&self.login_account, &email.to_string())
+    pub async fn login(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
+        let checked = check(&self.login_ip, &ip)
+            .and_then(|()| check(&self.login_account, &email.to_string()));
+        self.slowly(checked).await
     }
 
-    pub fn signup(&self, ip: IpAddr) -> Result<(), AppError> {
-        check(&self.signup_ip, &ip)
+    pub async fn signup(&self, ip: IpAddr) -> Result<(), AppError> {
+        let checked = check(&self.signup_ip, &ip);
+        self.slowly(checked).await
+    }
+
+    /// A refusal waits out the tarpit before it is answered.
+    async fn slowly(&self, checked: Result<(), AppError>) -> Result<(), AppError> {
+        if checked.is_err()
+            && let Ok(_held) = self.tarpit.clone().try_acquire_owned()
+        {
+            tokio::time::sleep(TARPIT).await;
+        }
+        checked
     }
 
     /// A slot for one password hash or check; 503 with Retry-After when
@@ -195,18 +216,30 @@ mod tests {
         );
     }
 
-    #[test]
-    fn logins_from_one_address_are_limited_and_say_when_to_retry() {
+    #[tokio::test(start_paused = true)]
+    async fn logins_from_one_address_are_limited_say_when_to_retry_and_answer_slowly() {
         let g = guards(&[]);
         let ip: IpAddr = "198.51.100.2".parse().expect("ip");
         for n in 0..3 {
             g.login(ip, &format!("a{n}@example.com"))
+                .await
                 .expect("within the limit");
         }
-        let e = g.login(ip, "b@example.com").expect_err("limited");
+        let asked = tokio::time::Instant::now();
+        let e = g.login(ip, "b@example.com").await.expect_err("limited");
         assert_eq!(e.status.as_u16(), 429);
         assert!(e.retry_after.is_some_and(|s| s >= 1), "{e:?}");
+        assert!(
+            asked.elapsed() >= TARPIT,
+            "a refusal is answered after the tarpit"
+        );
+        let asked = tokio::time::Instant::now();
         g.login("198.51.100.3".parse().expect("ip"), "c@example.com")
+            .await
             .expect("another address is not limited");
+        assert!(
+            asked.elapsed() < TARPIT,
+            "an allowed attempt is not held back"
+        );
     }
 }

@@ -80,7 +80,7 @@ pub async fn signup(
         .take(100)
         .collect::<String>();
     let ip = state.guards.client_ip(peer, &headers);
-    state.guards.signup(ip)?;
+    state.guards.signup(ip).await?;
     let source = ip.to_string();
     let open = state.config.open_registration;
     let store = state.store.clone();
@@ -144,7 +144,7 @@ pub async fn login(
         return Err(bad_credentials());
     }
     let ip = state.guards.client_ip(peer, &headers);
-    state.guards.login(ip, &email)?;
+    state.guards.login(ip, &email).await?;
     let device = req
         .device
         .as_deref()
@@ -304,10 +304,13 @@ pub async fn change_password(
             "the new password must be 8 to 1024 characters long",
         ));
     }
-    state.guards.login(
-        src.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
-        &id.email,
-    )?;
+    state
+        .guards
+        .login(
+            src.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+            &id.email,
+        )
+        .await?;
     let store = state.store.clone();
     let permit = state.guards.hashing().await?;
     let revoked = blocking(move || {
