@@ -59,8 +59,11 @@ interop-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
 	@[ -d interop/js/node_modules/@automerge/automerge-repo-storage-nodefs ] || npm install --prefix interop/js --no-save --no-audit --no-fund
 
+# --all-targets: the binaries are built with the same feature set as the
+# tests (dev-dependencies unify features), so `make run` and `make test`
+# share one build instead of each compiling everything.
 build: deps ui-build
-	$(CARGO) build --workspace
+	$(CARGO) build --workspace --all-targets
 
 run: build
 	@scripts/run.sh

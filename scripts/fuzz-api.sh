@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 examples=${1:-${FUZZ_API_EXAMPLES:-25}}
 relay=${RELAY_BIN:-target/debug/porchlight-relay}
 [ -x "$relay" ] || cargo build -q -p porchlight-relay
-venv=target/fuzz-api-venv
+venv=$PWD/target/fuzz-api-venv
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
@@ -35,12 +35,13 @@ curl -sf -X POST "$base/api/teams" -H "authorization: Bearer $token" -H 'content
   -d '{"name":"Fuzz team"}' > /dev/null
 # /sync is a WebSocket; revoking device 1 would sign the fuzzer itself out
 # (the route is exercised by the relay's own tests).
-"$venv/bin/schemathesis" run "$base/api/openapi.json" \
+# From the scratch directory: schemathesis keeps its cache in the current one.
+(cd "$work" && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path /sync --exclude-path '/api/devices/{id}' \
   --max-examples "$examples" --seed 20261207 --workers 1 \
-  --suppress-health-check all --no-color
+  --suppress-health-check all --no-color)
 if grep -q "panicked" "$work/relay.log"; then
   grep -B2 -A10 "panicked" "$work/relay.log"; exit 1
 fi

@@ -216,7 +216,7 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn logins_from_one_address_are_limited_say_when_to_retry_and_answer_slowly() {
         let g = guards(&[]);
         let ip: IpAddr = "198.51.100.2".parse().expect("ip");
@@ -225,7 +225,7 @@ mod tests {
                 .await
                 .expect("within the limit");
         }
-        let asked = tokio::time::Instant::now();
+        let asked = std::time::Instant::now();
         let e = g.login(ip, "b@example.com").await.expect_err("limited");
         assert_eq!(e.status.as_u16(), 429);
         assert!(e.retry_after.is_some_and(|s| s >= 1), "{e:?}");
@@ -233,7 +233,7 @@ mod tests {
             asked.elapsed() >= TARPIT,
             "a refusal is answered after the tarpit"
         );
-        let asked = tokio::time::Instant::now();
+        let asked = std::time::Instant::now();
         g.login("198.51.100.3".parse().expect("ip"), "c@example.com")
             .await
             .expect("another address is not limited");
