@@ -10,11 +10,13 @@ PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
-# test, and a notification daemon (dunst) that shows the app's reminders
-# under Xvfb. Only what is missing is installed (apt-get, as root or with sudo).
+# test, a notification daemon (dunst) that shows the app's reminders under
+# Xvfb, and PostgreSQL and NATS, of which the relay tests start throwaway
+# instances of their own (no service is used or needs to run). Only what is missing is installed (apt-get, as root or with sudo).
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev \
 	libxdo-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver \
-	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst python3-venv
+	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst python3-venv \
+	postgresql nats-server
 
 # Installs what is missing.
 deps:
@@ -77,8 +79,10 @@ fmt-check:
 clippy: ui-build
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# Every test, then the relay's own suites again on PostgreSQL.
 rust-tests: ui-build
 	$(CARGO) nextest run --workspace --no-fail-fast
+	PORCHLIGHT_TEST_DATABASE=postgres $(CARGO) nextest run -p porchlight-relay --no-fail-fast
 
 test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests fuzz-api
 

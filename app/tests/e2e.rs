@@ -49,6 +49,7 @@ fn a_person_uses_the_real_app_end_to_end() {
                 .expect("send addr");
             let relay =
                 porchlight_relay::Relay::start(porchlight_relay::Config::for_dir(relay_path))
+                    .await
                     .expect("relay");
             let listener =
                 porchlight_relay::tls::TlsListener::new(listener, tls).expect("tls listener");

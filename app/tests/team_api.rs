@@ -14,6 +14,7 @@ async fn start_relay() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::T
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let relay =
         porchlight_relay::Relay::start(porchlight_relay::Config::for_dir(dir.path().to_path_buf()))
+            .await
             .expect("relay");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

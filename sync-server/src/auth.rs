@@ -84,12 +84,11 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         if token.len() > 256 {
             return Err(AppError::unauthorized());
         }
-        let store = state.store.clone();
         let days = state.config.limits.token_days;
-        let identity = tokio::task::spawn_blocking(move || store.identity(&token, days))
-            .await
-            .map_err(|e| AppError::internal(format!("join: {e}")))??;
-        identity.map(Caller).ok_or_else(AppError::unauthorized)
+        crate::accounts::identity(&*state.store, &token, days)
+            .await?
+            .map(Caller)
+            .ok_or_else(AppError::unauthorized)
     }
 }
 

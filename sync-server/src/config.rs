@@ -4,6 +4,7 @@
 //! ```toml
 //! listen = "0.0.0.0:7280"
 //! data_dir = "/var/lib/porchlight-relay"
+//! database = "postgres://relay:secret@db:5432/porchlight"  # instead of SQLite in data_dir
 //! max_message_bytes = 16777216
 //! open_registration = false
 //! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
@@ -35,6 +36,9 @@ use serde::Deserialize;
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the SQLite file in `data_dir` (then nothing is
+    /// written there).
+    pub database: Option<DatabaseUrl>,
     /// Largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Let anyone create an account (the first account can always be created).
@@ -94,6 +98,41 @@ impl Default for Limits {
     }
 }
 
+/// A `postgres://` URL; its password is never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url_without_password(&self.0) {
+            Some(shown) => write!(f, "{shown}"),
+            None => write!(f, "postgres://…"),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self(s.to_string()))
+        } else {
+            Err("give a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DATABASE".into())
+        }
+    }
+}
+
+/// `postgres://user:***@host/db` for `postgres://user:secret@host/db`.
+fn url_without_password(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return Some(url.to_string());
+    };
+    let user = userinfo.split(':').next().unwrap_or_default();
+    Some(format!("{scheme}://{user}:***@{host}"))
+}
+
 /// The relay's certificate chain and private key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -106,6 +145,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 7280)),
             data_dir: PathBuf::from("./relay-data"),
+            database: None,
             max_message_bytes: 16 * 1024 * 1024,
             open_registration: false,
             tls: None,
@@ -139,6 +179,15 @@ pub struct ConfigArgs {
     /// Where the relay keeps its database [default: ./relay-data].
     #[arg(long, env = "PORCHLIGHT_RELAY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL instead of SQLite: postgres://USER:PASSWORD@HOST:5432/DB
+    /// (sslmode=require for TLS; PGSSLROOTCERT names a private CA).
+    #[arg(
+        long,
+        env = "PORCHLIGHT_RELAY_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<DatabaseUrl>,
     /// Largest WebSocket message accepted, in bytes [default: 16 MiB].
     #[arg(long, env = "PORCHLIGHT_RELAY_MAX_MESSAGE_BYTES")]
     pub max_message_bytes: Option<usize>,
@@ -168,6 +217,7 @@ pub struct ConfigArgs {
 struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
+    database: Option<DatabaseUrl>,
     max_message_bytes: Option<usize>,
     open_registration: Option<bool>,
     tls_cert: Option<PathBuf>,
@@ -222,6 +272,7 @@ impl ConfigArgs {
             inject_panic_on: None,
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            database: self.database.or(file.database),
             max_message_bytes: self
                 .max_message_bytes
                 .or(file.max_message_bytes)
@@ -311,6 +362,31 @@ mod tests {
         let err = resolve(&["--tls-cert", "/srv/c.pem"]).expect_err("no key");
         assert!(err.to_string().contains("--tls-key"), "{err}");
         assert_eq!(resolve(&[]).expect("defaults").tls, None);
+    }
+
+    #[test]
+    fn a_database_url_comes_from_flags_env_or_file_and_its_password_is_never_printed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("relay.toml");
+        std::fs::write(
+            &file,
+            "database = \"postgres://relay:s3cret@db:5432/porchlight\"\n",
+        )
+        .expect("write");
+        let c = resolve(&["--config", file.to_str().expect("p")]).expect("file");
+        let url = c.database.clone().expect("database");
+        assert_eq!(url.0, "postgres://relay:s3cret@db:5432/porchlight");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://relay:***@db:5432/porchlight"),
+            "{shown}"
+        );
+        let c = resolve(&["--database", "postgres://other@h/x"]).expect("flag");
+        assert_eq!(c.database.expect("db").0, "postgres://other@h/x");
+        let e = resolve(&["--database", "mysql://h/x"]).expect_err("not postgres");
+        assert!(e.to_string().contains("PostgreSQL URL"), "{e}");
+        assert_eq!(resolve(&[]).expect("defaults").database, None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Sync traffic goes through the [`hub`], which owns the sans-IO engine from
 //! `porchlight-store`.
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -29,7 +30,7 @@ pub use config::Config;
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
-    pub store: Arc<store::Store>,
+    pub store: store::Store,
     pub hub: mpsc::Sender<hub::HubInput>,
     pub metrics: Arc<hub::Metrics>,
     pub next_conn: AtomicU64,
@@ -97,6 +98,26 @@ pub fn router(state: Arc<AppState>) -> Router {
     router.layer(axum::Extension(spec)).with_state(state)
 }
 
+/// The storage `config` names: PostgreSQL at `database`, or the SQLite
+/// file `relay.db` in `data_dir` (created).
+pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    if let Some(url) = &config.database {
+        let pg = store::PgStore::connect(&url.0)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        return Ok(Arc::new(pg));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let sqlite = store::SqliteStore::open(&config.data_dir.join("relay.db"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(sqlite))
+}
+
 /// A running relay's handles.
 #[derive(Debug)]
 pub struct Relay {
@@ -105,26 +126,24 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Opens storage and starts the hub.
-    pub fn start(config: Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create the data directory {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
-        let store = Arc::new(
-            store::Store::open(&config.data_dir.join("relay.db"))
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        );
+    /// Opens storage (PostgreSQL with `database`, else the SQLite file in
+    /// `data_dir`) and starts the hub.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        tracing::info!(storage = %store.describe(), "storage ready");
         let metrics = Arc::new(hub::Metrics::default());
         let limits = hub::HubLimits {
             documents_per_connection: config.limits.documents_per_connection as usize,
             bytes_per_team: config.limits.bytes_per_team,
             inject_panic_on: config.inject_panic_on.clone(),
         };
-        let (hub, hub_thread) =
-            hub::spawn(store.clone(), metrics.clone(), "porchlight-relay", limits)?;
+        let (hub, hub_thread) = hub::spawn(
+            store.clone(),
+            tokio::runtime::Handle::current(),
+            metrics.clone(),
+            "porchlight-relay",
+            limits,
+        )?;
         let guards = limits::Guards::new(&config);
         let send_budget = hub::Budget::new(config.limits.send_queues_mib as usize * 1024 * 1024);
         let state = Arc::new(AppState {
@@ -162,14 +181,13 @@ impl Relay {
                     every.tick().await;
                     state.guards.forget_idle();
                     // The audit log's retention: at start, then hourly.
-                    if tick % 120 == 0 {
-                        let store = state.store.clone();
-                        let days = state.config.limits.audit_days;
-                        let pruned =
-                            tokio::task::spawn_blocking(move || store.prune_audit(days)).await;
-                        if let Ok(Err(e)) = pruned {
-                            tracing::error!(error = %e, "cannot prune the audit log");
-                        }
+                    if tick % 120 == 0
+                        && let Err(e) = state
+                            .store
+                            .prune_audit(state.config.limits.audit_days)
+                            .await
+                    {
+                        tracing::error!(error = %e, "cannot prune the audit log");
                     }
                 }
             })

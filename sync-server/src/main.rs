@@ -65,8 +65,8 @@ async fn main() -> anyhow::Result<()> {
         Some(files) => Some(ServerTls::load(&files.cert, &files.key)?),
         None => None,
     };
-    let relay = Relay::start(config.clone())?;
-    let data = config.data_dir.display().to_string();
+    let relay = Relay::start(config.clone()).await?;
+    let data = relay.state.store.describe();
     match tls {
         Some(tls) => {
             tracing::info!(addr = %addr, data, "porchlight-relay listening (HTTPS and WSS)");

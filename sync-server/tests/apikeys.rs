@@ -201,30 +201,40 @@ async fn only_owners_and_admins_make_see_and_revoke_keys_and_revoking_closes_the
     assert!(events.contains(&"apikey.revoked"), "{events:?}");
 }
 
-#[test]
-fn an_expired_key_stops_working_and_is_not_listed() {
+#[tokio::test]
+async fn an_expired_key_stops_working_and_is_not_listed() {
     use porchlight_api::apikeys::Scope;
-    use porchlight_relay::store::Store;
-    let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&dir.path().join("relay.db")).expect("open");
-    let account = store
-        .create_account("owner@example.com", "Owner", "correct horse", None)
+    use porchlight_relay::accounts;
+    let relay = TestRelay::start().await;
+    let store = relay.store();
+    let account = accounts::sign_up(&*store, "owner@example.com", "Owner", "correct horse", None)
+        .await
         .expect("account")
         .account;
     let team = store
         .create_team(account, "Oak", &DocumentId::random().to_string(), 10)
+        .await
         .expect("team");
     let past = chrono::Utc::now().timestamp_millis() - 1;
-    let (expired, _) = store
-        .create_api_key(team, account, "old", Scope::Read, Some(past))
+    let (expired, _) =
+        accounts::create_api_key(&*store, team, account, "old", Scope::Read, Some(past))
+            .await
+            .expect("key");
+    let (live, _) = accounts::create_api_key(&*store, team, account, "new", Scope::Read, None)
+        .await
         .expect("key");
-    let (live, _) = store
-        .create_api_key(team, account, "new", Scope::Read, None)
-        .expect("key");
-    assert!(store.identity(&expired, 90).expect("lookup").is_none());
-    let id = store.identity(&live, 90).expect("lookup").expect("live");
+    assert!(
+        accounts::identity(&*store, &expired, 90)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    let id = accounts::identity(&*store, &live, 90)
+        .await
+        .expect("lookup")
+        .expect("live");
     assert_eq!(id.key.map(|k| k.team), Some(team));
-    let listed = store.api_keys(team).expect("list");
+    let listed = store.api_keys(team).await.expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].name, "new");
 }

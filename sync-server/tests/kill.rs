@@ -14,11 +14,15 @@ use common::{Client, TestRelay};
 use porchlight_model::ids::DocumentId;
 use serde_json::json;
 
-/// Starts the relay binary on a free port; returns it and its base URL.
+/// Starts the relay binary on a free port, on the storage of `dir` (its
+/// SQLite file, or a PostgreSQL database kept for it); returns it and its
+/// base URL.
 fn start_relay(dir: &std::path::Path) -> (Child, String) {
+    // The PostgreSQL server (if any) is the test's to keep (`_postgres`).
+    let (storage, _) = common::storage_flags(dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight-relay"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(&storage)
         .env("PORCHLIGHT_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -60,6 +64,8 @@ fn next(seed: &mut u64) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_nothing_the_relay_acknowledged() {
     let dir = tempfile::tempdir().expect("dir");
+    // On PostgreSQL, one server for every relay process of the test.
+    let _postgres = common::storage_flags(dir.path()).1;
     let (mut child, base) = start_relay(dir.path());
     let relay = test_relay(&base);
     let owner = relay.account("owner@example.com", None).await;

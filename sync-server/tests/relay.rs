@@ -543,3 +543,15 @@ async fn bad_input_is_answered_with_the_json_error_body_and_a_documented_status(
         );
     }
 }
+
+#[tokio::test]
+async fn the_relay_runs_on_the_backend_the_tests_ask_for() {
+    let relay = TestRelay::start().await;
+    let described = relay.store().describe();
+    let want = if common::on_postgres() {
+        "postgres "
+    } else {
+        "sqlite "
+    };
+    assert!(described.starts_with(want), "{described}");
+}

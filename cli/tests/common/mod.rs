@@ -17,7 +17,9 @@ pub struct Running {
 pub async fn start(dir: &Path, addr: SocketAddr) -> (Running, SocketAddr) {
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("relay");
+    let relay = Relay::start(Config::for_dir(dir.to_path_buf()))
+        .await
+        .expect("relay");
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay
@@ -36,7 +38,9 @@ pub async fn start_tls(dir: &Path, cert: &Path, key: &Path) -> (Running, SocketA
     let addr = listener.local_addr().expect("addr");
     let tls = porchlight_relay::tls::ServerTls::load(cert, key).expect("certificate");
     let listener = porchlight_relay::tls::TlsListener::new(listener, tls).expect("listener");
-    let relay = Relay::start(Config::for_dir(dir.to_path_buf())).expect("relay");
+    let relay = Relay::start(Config::for_dir(dir.to_path_buf()))
+        .await
+        .expect("relay");
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay

@@ -13,7 +13,6 @@ use porchlight_api::accounts::{
 };
 use porchlight_api::audit::AuditEvent;
 
-use super::blocking;
 use crate::AppState;
 use crate::auth::{Auth, Source};
 use crate::error::AppError;
@@ -82,37 +81,38 @@ pub async fn signup(
     let ip = state.guards.client_ip(peer, &headers);
     state.guards.signup(ip).await?;
     let source = ip.to_string();
-    let open = state.config.open_registration;
-    let store = state.store.clone();
+    let store = &*state.store;
+    let first = store.account_count().await? == 0;
+    if !first && !state.config.open_registration && req.invite.is_none() {
+        return Err(AppError::forbidden(
+            "registration is by invitation: ask a team admin for an invite code",
+        ));
+    }
     let permit = state.guards.hashing().await?;
-    let created = blocking(move || {
-        let _permit = permit;
-        let first = store.account_count()? == 0;
-        if !first && !open && req.invite.is_none() {
-            return Err(AppError::forbidden(
-                "registration is by invitation: ask a team admin for an invite code",
-            ));
-        }
-        let created = store.create_account(&email, &name, &req.password, req.invite.as_deref())?;
-        store.audit(Audit {
+    let created =
+        crate::accounts::sign_up(store, &email, &name, &req.password, req.invite.as_deref())
+            .await?;
+    drop(permit);
+    store
+        .audit(Audit {
             event: "signup",
             actor: Some(created.account),
             team: None,
             source: Some(source.clone()),
             target: Some(email),
-        });
-        if let Some((team, role)) = created.team {
-            store.audit(Audit {
+        })
+        .await;
+    if let Some((team, role)) = created.team {
+        store
+            .audit(Audit {
                 event: "invite.used",
                 actor: Some(created.account),
                 team: Some(team),
                 source: Some(source),
                 target: Some(format!("role {}", role.as_str())),
-            });
-        }
-        Ok(created)
-    })
-    .await?;
+            })
+            .await;
+    }
     Ok(Json(SignupResponse {
         account: created.account,
         admin: created.admin,
@@ -154,35 +154,38 @@ pub async fn login(
         .chars()
         .take(100)
         .collect::<String>();
-    let store = state.store.clone();
+    let store = &*state.store;
     let permit = state.guards.hashing().await?;
-    let (max_devices, days) = (
-        state.config.limits.devices_per_account,
-        state.config.limits.token_days,
-    );
-    let source = ip.to_string();
-    blocking(move || {
-        let _permit = permit;
-        let result = store.login(&email, &req.password, &device, max_devices, days);
-        let (event, actor) = match &result {
-            Ok(Some((_, _, account))) => ("login", Some(*account)),
-            Ok(None) => ("login.failed", None),
-            Err(StoreError::Quota(_)) => ("quota", None),
-            Err(_) => ("login.error", None),
-        };
-        store.audit(Audit {
+    let limits = &state.config.limits;
+    let result = crate::accounts::log_in(
+        store,
+        &email,
+        &req.password,
+        &device,
+        limits.devices_per_account,
+        limits.token_days,
+    )
+    .await;
+    drop(permit);
+    let (event, actor) = match &result {
+        Ok(Some((_, _, account))) => ("login", Some(*account)),
+        Ok(None) => ("login.failed", None),
+        Err(StoreError::Quota(_)) => ("quota", None),
+        Err(_) => ("login.error", None),
+    };
+    store
+        .audit(Audit {
             event,
             actor,
             team: None,
-            source: Some(source),
+            source: Some(ip.to_string()),
             target: Some(email),
-        });
-        match result? {
-            Some((token, device, _)) => Ok(Json(LoginResponse { token, device })),
-            None => Err(bad_credentials()),
-        }
-    })
-    .await
+        })
+        .await;
+    match result? {
+        Some((token, device, _)) => Ok(Json(LoginResponse { token, device })),
+        None => Err(bad_credentials()),
+    }
 }
 
 fn bad_credentials() -> AppError {
@@ -205,8 +208,7 @@ fn bad_credentials() -> AppError {
     )
 )]
 pub async fn me(State(state): State<Arc<AppState>>, Auth(id): Auth) -> Result<Json<Me>, AppError> {
-    let store = state.store.clone();
-    let admin = blocking(move || Ok(store.is_admin(id.account)?)).await?;
+    let admin = state.store.is_admin(id.account).await?;
     Ok(Json(Me {
         account: id.account,
         device: id.device,
@@ -233,21 +235,19 @@ pub async fn revoke_device(
     Source(src): Source,
     Path(device): Path<i64>,
 ) -> Result<Json<bool>, AppError> {
-    let store = state.store.clone();
-    let done = blocking(move || {
-        let done = store.revoke_device(id.account, device)?;
-        if done {
-            store.audit(Audit {
+    let done = state.store.revoke_device(id.account, device).await?;
+    if done {
+        state
+            .store
+            .audit(Audit {
                 event: "device.revoked",
                 actor: Some(id.account),
                 team: None,
                 source: Some(src),
                 target: Some(format!("device {device}")),
-            });
-        }
-        Ok(done)
-    })
-    .await?;
+            })
+            .await;
+    }
     if !done {
         return Err(AppError::not_found("no such device on your account"));
     }
@@ -270,10 +270,9 @@ pub async fn devices(
     State(state): State<Arc<AppState>>,
     Auth(id): Auth,
 ) -> Result<Json<Vec<DeviceInfo>>, AppError> {
-    let store = state.store.clone();
     let days = state.config.limits.token_days;
     Ok(Json(
-        blocking(move || Ok(store.devices(id.account, id.device, days)?)).await?,
+        state.store.devices(id.account, id.device, days).await?,
     ))
 }
 
@@ -311,23 +310,22 @@ pub async fn change_password(
             &id.email,
         )
         .await?;
-    let store = state.store.clone();
+    let store = &*state.store;
     let permit = state.guards.hashing().await?;
-    let revoked = blocking(move || {
-        let _permit = permit;
-        let revoked = store
-            .change_password(id.account, id.device, &req.current, &req.new)?
+    let revoked =
+        crate::accounts::change_password(store, id.account, id.device, &req.current, &req.new)
+            .await?
             .ok_or_else(bad_credentials)?;
-        store.audit(Audit {
+    drop(permit);
+    store
+        .audit(Audit {
             event: "password.changed",
             actor: Some(id.account),
             team: None,
             source: Some(src),
             target: Some(format!("{} other devices signed out", revoked.len())),
-        });
-        Ok(revoked)
-    })
-    .await?;
+        })
+        .await;
     for device in &revoked {
         state.device_revoked(*device).await;
     }
@@ -363,17 +361,15 @@ pub async fn audit(
     Auth(id): Auth,
     crate::extract::Query(page): crate::extract::Query<AuditPage>,
 ) -> Result<Json<Vec<AuditEvent>>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        if !store.is_admin(id.account)? {
-            return Err(AppError::forbidden(
-                "only the relay's admin (its first account) reads the account log; team owners and admins read their team's with `porchlight team audit`",
-            ));
-        }
-        Ok(Json(store.account_audit(
-            page.before,
-            page.limit.unwrap_or(100).min(AUDIT_PAGE),
-        )?))
-    })
-    .await
+    if !state.store.is_admin(id.account).await? {
+        return Err(AppError::forbidden(
+            "only the relay's admin (its first account) reads the account log; team owners and admins read their team's with `porchlight team audit`",
+        ));
+    }
+    Ok(Json(
+        state
+            .store
+            .account_audit(page.before, page.limit.unwrap_or(100).min(AUDIT_PAGE))
+            .await?,
+    ))
 }

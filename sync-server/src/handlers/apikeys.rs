@@ -9,12 +9,14 @@ use axum::extract::State;
 use porchlight_api::ErrorBody;
 use porchlight_api::apikeys::{ApiKeyInfo, CreateApiKey, CreatedApiKey};
 
-use super::blocking;
 use super::teams::require_role;
 use crate::AppState;
 use crate::auth::{Auth, Source};
 use crate::error::AppError;
-use crate::store::{Audit, MAX_KEY_NAME};
+use crate::store::Audit;
+
+/// The longest key name.
+pub const MAX_KEY_NAME: usize = 100;
 
 /// Makes an API key for the team; the reply is the only time the key is
 /// shown.
@@ -56,11 +58,13 @@ pub async fn create(
             )));
         }
     };
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, true)?;
-        let (key, info) = store.create_api_key(team, id.account, &name, req.scope, expires_at)?;
-        store.audit(Audit {
+    let store = &*state.store;
+    require_role(store, &id, team, true).await?;
+    let (key, info) =
+        crate::accounts::create_api_key(store, team, id.account, &name, req.scope, expires_at)
+            .await?;
+    store
+        .audit(Audit {
             event: "apikey.created",
             actor: Some(id.account),
             team: Some(team),
@@ -71,10 +75,9 @@ pub async fn create(
                 info.name,
                 info.scope.as_str()
             )),
-        });
-        Ok(Json(CreatedApiKey { key, info }))
-    })
-    .await
+        })
+        .await;
+    Ok(Json(CreatedApiKey { key, info }))
 }
 
 /// The team's keys that still work (never the keys themselves).
@@ -95,12 +98,8 @@ pub async fn list(
     Auth(id): Auth,
     Path(team): Path<i64>,
 ) -> Result<Json<Vec<ApiKeyInfo>>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, true)?;
-        Ok(Json(store.api_keys(team)?))
-    })
-    .await
+    require_role(&*state.store, &id, team, true).await?;
+    Ok(Json(state.store.api_keys(team).await?))
 }
 
 /// Revokes a key: it stops working and its open connections close.
@@ -125,24 +124,22 @@ pub async fn revoke(
     Source(src): Source,
     Path((team, key)): Path<(i64, i64)>,
 ) -> Result<Json<bool>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, true)?;
-        if !store.revoke_api_key(team, key)? {
-            return Err(AppError::not_found(format!(
-                "the team has no live API key {key}; `porchlight apikey list` shows them"
-            )));
-        }
-        store.audit(Audit {
+    let store = &*state.store;
+    require_role(store, &id, team, true).await?;
+    if !store.revoke_api_key(team, key).await? {
+        return Err(AppError::not_found(format!(
+            "the team has no live API key {key}; `porchlight apikey list` shows them"
+        )));
+    }
+    store
+        .audit(Audit {
             event: "apikey.revoked",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(format!("key {key}")),
-        });
-        Ok(())
-    })
-    .await?;
+        })
+        .await;
     state.key_revoked(key).await;
     Ok(Json(true))
 }

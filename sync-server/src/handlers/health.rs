@@ -31,10 +31,9 @@ pub async fn healthz() -> &'static str {
     )
 )]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let store = state.store.clone();
-    let db = tokio::task::spawn_blocking(move || store.account_count()).await;
+    let db = state.store.account_count().await;
     match (db, state.hub.is_closed()) {
-        (Ok(Ok(_)), false) => (StatusCode::OK, "ready"),
+        (Ok(_), false) => (StatusCode::OK, "ready"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
     }
 }

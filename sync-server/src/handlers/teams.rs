@@ -12,40 +12,42 @@ use porchlight_api::team::{
 };
 use porchlight_model::ids::DocumentId;
 
-use super::blocking;
 use crate::AppState;
 use crate::auth::{Auth, Caller, Source};
 use crate::error::AppError;
-use crate::store::{Audit, Identity, MemberChange, Role, Store, StoreError};
+use crate::store::{Audit, Identity, MemberChange, Role, Storage, StoreError};
 
 /// Passes a result on; a quota refusal is recorded in the audit log first.
-pub fn quota_audited<T>(
-    store: &Store,
+pub async fn quota_audited<T>(
+    store: &dyn Storage,
     actor: i64,
     team: Option<i64>,
     source: &str,
     result: Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     if let Err(StoreError::Quota(message)) = &result {
-        store.audit(Audit {
-            event: "quota",
-            actor: Some(actor),
-            team,
-            source: Some(source.to_string()),
-            target: Some(message.clone()),
-        });
+        store
+            .audit(Audit {
+                event: "quota",
+                actor: Some(actor),
+                team,
+                source: Some(source.to_string()),
+                target: Some(message.clone()),
+            })
+            .await;
     }
     result
 }
 
-pub(super) fn require_role(
-    store: &Store,
+pub(super) async fn require_role(
+    store: &dyn Storage,
     id: &Identity,
     team: i64,
     manage: bool,
 ) -> Result<Role, AppError> {
     let role = id
-        .role_in(store, team)?
+        .role_in(store, team)
+        .await?
         .ok_or_else(|| AppError::not_found("no such team"))?;
     if manage && !role.manages() {
         return Err(AppError::forbidden(
@@ -92,28 +94,26 @@ pub async fn create(
         chrono::Utc::now(),
     );
     let bytes = doc.into_doc().save();
-    let store = state.store.clone();
-    let ws = workspace.clone();
-    let max_teams = state.config.limits.teams_per_account;
-    let team = blocking(move || {
-        let team = quota_audited(
-            &store,
+    let store = &*state.store;
+    let created = store
+        .create_team(
             id.account,
-            None,
-            &src,
-            store.create_team(id.account, &name, &ws, max_teams),
-        )?;
-        store.append_chunks(&[(ws, bytes)])?;
-        store.audit(Audit {
+            &name,
+            &workspace,
+            state.config.limits.teams_per_account,
+        )
+        .await;
+    let team = quota_audited(store, id.account, None, &src, created).await?;
+    store.append_chunks(&[(workspace.clone(), bytes)]).await?;
+    store
+        .audit(Audit {
             event: "team.created",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(name),
-        });
-        Ok(team)
-    })
-    .await?;
+        })
+        .await;
     Ok(Json(CreatedTeam {
         id: team,
         workspace,
@@ -132,28 +132,22 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     Caller(id): Caller,
 ) -> Result<Json<Vec<TeamInfo>>, AppError> {
-    let store = state.store.clone();
-    Ok(Json(
-        blocking(move || match &id.key {
-            // A key sees the one team it is for.
-            Some(k) => Ok(store
-                .team_info(k.team)?
-                .map(|(name, workspace)| TeamInfo {
-                    id: k.team,
-                    name,
-                    workspace,
-                    role: id
-                        .role_in(&store, k.team)
-                        .ok()
-                        .flatten()
-                        .unwrap_or(Role::Viewer),
-                })
-                .into_iter()
-                .collect()),
-            None => Ok(store.teams(id.account)?),
-        })
-        .await?,
-    ))
+    let store = &*state.store;
+    Ok(Json(match &id.key {
+        // A key sees the one team it is for.
+        Some(k) => store
+            .team_info(k.team)
+            .await?
+            .map(|(name, workspace)| TeamInfo {
+                id: k.team,
+                name,
+                workspace,
+                role: k.role(),
+            })
+            .into_iter()
+            .collect(),
+        None => store.teams(id.account).await?,
+    }))
 }
 
 /// A team's members (any member may look).
@@ -173,12 +167,8 @@ pub async fn members(
     Caller(id): Caller,
     Path(team): Path<i64>,
 ) -> Result<Json<Vec<MemberInfo>>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, false)?;
-        Ok(Json(store.members(team)?))
-    })
-    .await
+    require_role(&*state.store, &id, team, false).await?;
+    Ok(Json(state.store.members(team).await?))
 }
 
 /// Makes an invite code (owners and admins).
@@ -210,24 +200,23 @@ pub async fn invite(
     }
     let hours = req.hours.unwrap_or(72).clamp(1, 24 * 30);
     let expires = chrono::Utc::now().timestamp_millis() + hours * 3_600_000;
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, true)?;
-        let code = store.create_invite(team, req.role, expires, id.account)?;
-        store.audit(Audit {
+    let store = &*state.store;
+    require_role(store, &id, team, true).await?;
+    let code = crate::accounts::create_invite(store, team, req.role, expires, id.account).await?;
+    store
+        .audit(Audit {
             event: "invite.created",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(format!("role {}", req.role.as_str())),
-        });
-        Ok(Json(Invite {
-            code,
-            role: req.role,
-            expires_at: expires,
-        }))
-    })
-    .await
+        })
+        .await;
+    Ok(Json(Invite {
+        code,
+        role: req.role,
+        expires_at: expires,
+    }))
 }
 
 /// Joins a team with an invite code.
@@ -248,23 +237,24 @@ pub async fn join(
     Source(src): Source,
     crate::extract::Json(req): crate::extract::Json<JoinRequest>,
 ) -> Result<Json<Joined>, AppError> {
-    let store = state.store.clone();
-    blocking(move || match store.join(id.account, &req.code)? {
+    let store = &*state.store;
+    match crate::accounts::join(store, id.account, &req.code).await? {
         Some((team, role)) => {
-            store.audit(Audit {
-                event: "invite.used",
-                actor: Some(id.account),
-                team: Some(team),
-                source: Some(src),
-                target: Some(format!("role {}", role.as_str())),
-            });
+            store
+                .audit(Audit {
+                    event: "invite.used",
+                    actor: Some(id.account),
+                    team: Some(team),
+                    source: Some(src),
+                    target: Some(format!("role {}", role.as_str())),
+                })
+                .await;
             Ok(Json(Joined { team, role }))
         }
         None => Err(AppError::bad_request(
             "the invite code is unknown or has expired",
         )),
-    })
-    .await
+    }
 }
 
 /// Changes a member's role. Owners and admins may; an admin only for
@@ -289,19 +279,19 @@ pub async fn set_role(
     Path((team, account)): Path<(i64, i64)>,
     crate::extract::Json(req): crate::extract::Json<RoleRequest>,
 ) -> Result<Json<bool>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        store.change_member(team, id.account, account, MemberChange::Role(req.role))?;
-        store.audit(Audit {
+    let store = &*state.store;
+    store
+        .change_member(team, id.account, account, MemberChange::Role(req.role))
+        .await?;
+    store
+        .audit(Audit {
             event: "member.role",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(format!("account {account} → {}", req.role.as_str())),
-        });
-        Ok(())
-    })
-    .await?;
+        })
+        .await;
     state.access_changed(account).await;
     Ok(Json(true))
 }
@@ -325,19 +315,19 @@ pub async fn remove(
     Source(src): Source,
     Path((team, account)): Path<(i64, i64)>,
 ) -> Result<Json<bool>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        store.change_member(team, id.account, account, MemberChange::Remove)?;
-        store.audit(Audit {
+    let store = &*state.store;
+    store
+        .change_member(team, id.account, account, MemberChange::Remove)
+        .await?;
+    store
+        .audit(Audit {
             event: "member.removed",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(format!("account {account}")),
-        });
-        Ok(())
-    })
-    .await?;
+        })
+        .await;
     state.access_changed(account).await;
     Ok(Json(true))
 }
@@ -364,19 +354,19 @@ pub async fn transfer(
     Path(team): Path<i64>,
     crate::extract::Json(req): crate::extract::Json<TransferRequest>,
 ) -> Result<Json<bool>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        store.transfer_ownership(team, id.account, req.account)?;
-        store.audit(Audit {
+    let store = &*state.store;
+    store
+        .transfer_ownership(team, id.account, req.account)
+        .await?;
+    store
+        .audit(Audit {
             event: "team.transferred",
             actor: Some(id.account),
             team: Some(team),
             source: Some(src),
             target: Some(format!("account {}", req.account)),
-        });
-        Ok(())
-    })
-    .await?;
+        })
+        .await;
     state.access_changed(id.account).await;
     state.access_changed(req.account).await;
     Ok(Json(true))
@@ -409,37 +399,29 @@ pub async fn register(
         .map_err(|e| AppError::bad_request(e.to_string()))?
         .to_string();
     let max_docs = state.config.limits.documents_per_team;
-    let store = state.store.clone();
-    blocking(move || {
-        let role = require_role(&store, &id, team, false)?;
-        if role == Role::Viewer {
-            return Err(AppError::forbidden("viewers cannot add documents"));
-        }
-        let owner = quota_audited(
-            &store,
-            id.account,
-            Some(team),
-            &src,
-            store.register_document(team, &doc, max_docs),
-        )?;
-        if owner == team {
-            store.audit(Audit {
-                event: "document.registered",
-                actor: Some(id.account),
-                team: Some(team),
-                source: Some(src),
-                target: Some(doc.clone()),
-            });
-        }
-        if owner != team {
-            return Err(AppError::conflict("that document belongs to another team"));
-        }
-        Ok(Json(Registered {
-            document: doc,
-            team,
-        }))
-    })
-    .await
+    let store = &*state.store;
+    let role = require_role(store, &id, team, false).await?;
+    if role == Role::Viewer {
+        return Err(AppError::forbidden("viewers cannot add documents"));
+    }
+    let registered = store.register_document(team, &doc, max_docs).await;
+    let owner = quota_audited(store, id.account, Some(team), &src, registered).await?;
+    if owner != team {
+        return Err(AppError::conflict("that document belongs to another team"));
+    }
+    store
+        .audit(Audit {
+            event: "document.registered",
+            actor: Some(id.account),
+            team: Some(team),
+            source: Some(src),
+            target: Some(doc.clone()),
+        })
+        .await;
+    Ok(Json(Registered {
+        document: doc,
+        team,
+    }))
 }
 
 /// The documents registered to a team.
@@ -459,12 +441,8 @@ pub async fn documents(
     Caller(id): Caller,
     Path(team): Path<i64>,
 ) -> Result<Json<Vec<String>>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, false)?;
-        Ok(Json(store.documents_of_team(team)?))
-    })
-    .await
+    require_role(&*state.store, &id, team, false).await?;
+    Ok(Json(state.store.documents_of_team(team).await?))
 }
 
 /// A team's audit log (owners and admins), newest first.
@@ -486,14 +464,15 @@ pub async fn audit(
     Path(team): Path<i64>,
     crate::extract::Query(page): crate::extract::Query<super::accounts::AuditPage>,
 ) -> Result<Json<Vec<porchlight_api::audit::AuditEvent>>, AppError> {
-    let store = state.store.clone();
-    blocking(move || {
-        require_role(&store, &id, team, true)?;
-        Ok(Json(store.team_audit(
-            team,
-            page.before,
-            page.limit.unwrap_or(100).min(crate::store::AUDIT_PAGE),
-        )?))
-    })
-    .await
+    require_role(&*state.store, &id, team, true).await?;
+    Ok(Json(
+        state
+            .store
+            .team_audit(
+                team,
+                page.before,
+                page.limit.unwrap_or(100).min(crate::store::AUDIT_PAGE),
+            )
+            .await?,
+    ))
 }

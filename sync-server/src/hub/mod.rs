@@ -18,6 +18,7 @@ use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMess
 use tokio::sync::mpsc;
 
 use crate::store::{KeyGrant, Role, Store};
+use tokio::runtime::Handle;
 
 mod conn;
 mod guard;
@@ -80,7 +81,9 @@ pub struct HubLimits {
 
 struct Hub {
     engine: SyncEngine,
-    store: Arc<Store>,
+    store: Store,
+    /// The runtime the storage's futures run on (the hub thread blocks on them).
+    rt: Handle,
     conns: HashMap<PeerId, Conn>,
     metrics: Arc<Metrics>,
     /// Changes of the current batch, committed together by `flush`.
@@ -94,7 +97,8 @@ struct Hub {
 
 /// Starts the hub thread; it stops when every sender is dropped.
 pub fn spawn(
-    store: Arc<Store>,
+    store: Store,
+    rt: Handle,
     metrics: Arc<Metrics>,
     relay_id: &str,
     limits: HubLimits,
@@ -110,6 +114,7 @@ pub fn spawn(
     let mut hub = Hub {
         engine,
         store,
+        rt,
         conns: HashMap::new(),
         metrics,
         persist: Vec::new(),
@@ -289,7 +294,7 @@ impl Hub {
         key: Option<&KeyGrant>,
         doc: &str,
     ) -> Result<Option<(Access, bool)>, crate::error::AppError> {
-        let Some(team) = self.store.team_of_document(doc)? else {
+        let Some(team) = self.rt.block_on(self.store.team_of_document(doc))? else {
             return Ok(None);
         };
         let role = match key {
@@ -298,13 +303,13 @@ impl Hub {
                 porchlight_api::apikeys::Scope::Write => Role::Member,
                 porchlight_api::apikeys::Scope::Read => Role::Viewer,
             }),
-            None => self.store.role(account, team)?,
+            None => self.rt.block_on(self.store.role(account, team))?,
         };
         let Some(role) = role else {
             return Ok(None);
         };
         let full = self.limits.bytes_per_team > 0
-            && self.store.team_bytes(team)? as u64 >= self.limits.bytes_per_team;
+            && self.rt.block_on(self.store.team_bytes(team))? as u64 >= self.limits.bytes_per_team;
         let access = match role {
             Role::Viewer => Access::ReadOnly,
             _ if full => Access::ReadOnly,
@@ -314,7 +319,7 @@ impl Hub {
     }
 
     fn load(&mut self, doc: &str) -> bool {
-        let chunks = match self.store.load_chunks(doc) {
+        let chunks = match self.rt.block_on(self.store.load_chunks(doc)) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(%doc, error = %e, "cannot load document");
@@ -323,7 +328,7 @@ impl Hub {
         };
         let mut am = AutoCommit::new();
         for chunk in chunks {
-            if let Err(e) = am.load_incremental(&chunk) {
+            if let Err(e) = am.load_incremental(&chunk.data) {
                 tracing::error!(%doc, error = %e, "stored chunk does not load");
                 return false;
             }
@@ -374,7 +379,7 @@ impl Hub {
         let persist = std::mem::take(&mut self.persist);
         let outbox = std::mem::take(&mut self.outbox);
         if !persist.is_empty()
-            && let Err(e) = self.store.append_chunks(&persist)
+            && let Err(e) = self.rt.block_on(self.store.append_chunks(&persist))
         {
             self.metrics.persist_failures.inc();
             tracing::error!(error = %e, "persist failed; dropping the in-memory copies");

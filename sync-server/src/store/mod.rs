@@ -1,40 +1,59 @@
-//! The relay's storage: accounts, devices, teams, the document registry and
-//! the documents' Automerge chunks, in one SQLite file.
+//! The relay's storage: accounts, devices, API keys, teams, members,
+//! invites, the document registry, the documents' Automerge chunks and the
+//! audit log, behind one trait, [`Storage`], with two backends:
+//!
+//! - [`SqliteStore`]: the embedded default, one file under `--data-dir`,
+//!   nothing else to run. One writer connection and a small pool of
+//!   readers (WAL), so sign-ins and REST reads never wait for the hub's
+//!   group commits.
+//! - [`PgStore`]: PostgreSQL (`--database postgres://…`), for deployments
+//!   that outgrow one machine; several relay nodes share it.
 //!
 //! Every method commits before it returns, so a change the hub reports as
-//! persisted survives a SIGKILL. Tokens and invite codes are stored hashed.
-//! The methods are grouped by area: [`accounts`], [`teams`], [`registry`]
-//! and [`chunks`]; the schema is a numbered list of migrations
-//! ([`migrations`]). Errors are [`StoreError`]s, which the handlers turn
-//! into HTTP answers.
+//! persisted survives a SIGKILL. Tokens, keys and invite codes arrive
+//! hashed. The rules both backends enforce inside their transactions (who
+//! may change whom, the last owner, quotas) are in [`rules`], written once.
+//! The same test suite runs on both (`PORCHLIGHT_TEST_DATABASE=postgres`).
 
-mod accounts;
-mod apikeys;
-mod audit;
-pub use accounts::{Created, SIGNUP_REFUSED};
-pub use apikeys::MAX_KEY_NAME;
-pub use audit::{AUDIT_PAGE, Audit};
-mod chunks;
-mod migrations;
-mod registry;
-mod teams;
+mod postgres;
+pub mod rules;
+mod sqlite;
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use async_trait::async_trait;
+use porchlight_api::accounts::DeviceInfo;
+use porchlight_api::apikeys::{ApiKeyInfo, Scope};
+use porchlight_api::audit::AuditEvent;
 
 use crate::error::AppError;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+// Roles, teams and members are the team API's wire types, shared with the
+// clients.
+pub use porchlight_api::team::{MemberInfo, Role, TeamInfo};
+pub use porchlight_model::ids::sha256_hex;
+
+/// The storage a relay runs on.
+pub type Store = Arc<dyn Storage>;
+
+/// Longest page of the audit log one request reads.
+pub const AUDIT_PAGE: i64 = 500;
+
+/// One answer for a taken email and a bad invite code.
+pub const SIGNUP_REFUSED: &str = "cannot sign up with that email and invite code: the code may be unknown, used up or expired (ask a team admin for a new one), or the email may already have an account (log in instead)";
 
 /// What went wrong in the relay's storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(String),
     /// The request clashes with what is stored (an email already taken).
     #[error("{0}")]
     Conflict(String),
-    /// The data directory's database was written by a newer relay.
+    /// The database was written by a newer relay.
     #[error(
         "the relay database {path} has schema {found}; this relay knows up to {known}: upgrade the relay"
     )]
@@ -59,11 +78,10 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// What [`Store::change_member`] does to a member.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberChange {
-    Role(Role),
-    Remove,
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -79,9 +97,22 @@ impl From<StoreError> for AppError {
     }
 }
 
-// Roles, teams and members are the team API's wire types, shared with the
-// clients.
-pub use porchlight_api::team::{MemberInfo, Role, TeamInfo};
+/// What [`Storage::change_member`] does to a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Role(Role),
+    Remove,
+}
+
+/// What [`Storage::create_account`] made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    pub account: i64,
+    /// The first account administers the relay.
+    pub admin: bool,
+    /// The team joined through the invite, and the role in it.
+    pub team: Option<(i64, Role)>,
+}
 
 /// Who a token speaks for: a signed-in device of an account, or a team's
 /// API key (then `account` and `email` are the key's maker, for the audit
@@ -99,62 +130,206 @@ pub struct Identity {
 pub struct KeyGrant {
     pub id: i64,
     pub team: i64,
-    pub scope: porchlight_api::apikeys::Scope,
+    pub scope: Scope,
     pub name: String,
+}
+
+impl KeyGrant {
+    /// The role a key acts with in its team.
+    pub fn role(&self) -> Role {
+        match self.scope {
+            Scope::Write => Role::Member,
+            Scope::Read => Role::Viewer,
+        }
+    }
 }
 
 impl Identity {
     /// The role this identity acts with in `team`: a member's own, or for
     /// a key of that team, member (write) or viewer (read).
-    pub fn role_in(&self, store: &Store, team: i64) -> Result<Option<Role>, StoreError> {
+    pub async fn role_in(
+        &self,
+        store: &dyn Storage,
+        team: i64,
+    ) -> Result<Option<Role>, StoreError> {
         match &self.key {
-            Some(k) if k.team == team => Ok(Some(match k.scope {
-                porchlight_api::apikeys::Scope::Write => Role::Member,
-                porchlight_api::apikeys::Scope::Read => Role::Viewer,
-            })),
+            Some(k) if k.team == team => Ok(Some(k.role())),
             Some(_) => Ok(None),
-            None => store.role(self.account, team),
+            None => store.role(self.account, team).await,
         }
     }
 }
 
-#[derive(Debug)]
-pub struct Store {
-    conn: Mutex<Connection>,
+/// One event for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub event: &'static str,
+    pub actor: Option<i64>,
+    pub team: Option<i64>,
+    pub source: Option<String>,
+    pub target: Option<String>,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// A chunk of a document as stored: its row id and its bytes.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub id: i64,
+    pub data: Vec<u8>,
 }
 
-pub use porchlight_model::ids::sha256_hex;
+/// Everything the relay keeps. Each method is one transaction.
+#[async_trait]
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// "sqlite FILE" or "postgres HOST/DB", for logs.
+    fn describe(&self) -> String;
 
-fn random_token(bytes: usize) -> String {
-    porchlight_model::ids::random_hex(bytes)
-}
+    // Accounts and devices.
 
-impl Store {
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = Connection::open(path)
-            .map_err(|e| StoreError::Internal(format!("open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrations::apply(&mut conn, path)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
-    }
-
-    fn with<T>(
+    /// Creates an account with an Argon2 PHC string, redeeming `invite`
+    /// (its code's hash) in the same transaction: a bad invite leaves
+    /// nothing behind, and a taken email gets the same answer. The first
+    /// account is the relay's admin.
+    async fn create_account(
         &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, StoreError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
-        Ok(f(&mut conn)?)
-    }
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        invite_hash: Option<&str>,
+    ) -> Result<Created, StoreError>;
+    async fn is_admin(&self, account: i64) -> Result<bool, StoreError>;
+    async fn account_count(&self) -> Result<i64, StoreError>;
+    /// The account of `email` and its password's PHC string.
+    async fn password_of(&self, email: &str) -> Result<Option<(i64, String)>, StoreError>;
+    /// The PHC string of `account`'s password.
+    async fn password_of_account(&self, account: i64) -> Result<Option<String>, StoreError>;
+    /// A new device with a token (its hash), within `max_devices` live ones.
+    async fn add_device(
+        &self,
+        account: i64,
+        name: &str,
+        token_hash: &str,
+        max_devices: u32,
+        token_days: u32,
+    ) -> Result<i64, StoreError>;
+    /// The identity behind a live device token (its hash); use slides the
+    /// expiry forward (written at most hourly).
+    async fn device_identity(
+        &self,
+        token_hash: &str,
+        token_days: u32,
+    ) -> Result<Option<Identity>, StoreError>;
+    async fn revoke_device(&self, account: i64, device: i64) -> Result<bool, StoreError>;
+    async fn devices(
+        &self,
+        account: i64,
+        current: i64,
+        token_days: u32,
+    ) -> Result<Vec<DeviceInfo>, StoreError>;
+    /// Sets a new password hash and revokes every other device; returns
+    /// the revoked devices.
+    async fn set_password(
+        &self,
+        account: i64,
+        password_hash: &str,
+        keep_device: i64,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    // API keys.
+
+    async fn create_api_key(
+        &self,
+        team: i64,
+        by: i64,
+        name: &str,
+        scope: Scope,
+        key_hash: &str,
+        expires_at: Option<i64>,
+    ) -> Result<ApiKeyInfo, StoreError>;
+    async fn api_keys(&self, team: i64) -> Result<Vec<ApiKeyInfo>, StoreError>;
+    async fn revoke_api_key(&self, team: i64, id: i64) -> Result<bool, StoreError>;
+    async fn key_identity(&self, key_hash: &str) -> Result<Option<Identity>, StoreError>;
+
+    // Teams, members and invites.
+
+    async fn create_team(
+        &self,
+        account: i64,
+        name: &str,
+        workspace: &str,
+        max_owned: u32,
+    ) -> Result<i64, StoreError>;
+    async fn teams(&self, account: i64) -> Result<Vec<TeamInfo>, StoreError>;
+    /// A team's name and workspace document.
+    async fn team_info(&self, team: i64) -> Result<Option<(String, String)>, StoreError>;
+    /// Bytes of document changes the team stores.
+    async fn team_bytes(&self, team: i64) -> Result<i64, StoreError>;
+    async fn role(&self, account: i64, team: i64) -> Result<Option<Role>, StoreError>;
+    async fn members(&self, team: i64) -> Result<Vec<MemberInfo>, StoreError>;
+    /// Changes `target`'s membership on behalf of `actor`, by [`rules::member_change`].
+    async fn change_member(
+        &self,
+        team: i64,
+        actor: i64,
+        target: i64,
+        change: MemberChange,
+    ) -> Result<(), StoreError>;
+    /// Hands ownership from `owner` to the member `to`; `owner` stays as an admin.
+    async fn transfer_ownership(&self, team: i64, owner: i64, to: i64) -> Result<(), StoreError>;
+    async fn create_invite(
+        &self,
+        team: i64,
+        role: Role,
+        expires_at: i64,
+        by: i64,
+        code_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// Redeems an invite (its code's hash): `None` for an unknown or expired one.
+    async fn join(&self, account: i64, code_hash: &str) -> Result<Option<(i64, Role)>, StoreError>;
+
+    // The document registry.
+
+    /// Registers `doc` to `team` within `max_docs`; first registration
+    /// wins: returns the owning team.
+    async fn register_document(
+        &self,
+        team: i64,
+        doc: &str,
+        max_docs: u32,
+    ) -> Result<i64, StoreError>;
+    async fn team_of_document(&self, doc: &str) -> Result<Option<i64>, StoreError>;
+    async fn documents_of_team(&self, team: i64) -> Result<Vec<String>, StoreError>;
+
+    // Document chunks.
+
+    /// Appends changes of several documents in one transaction (group commit).
+    async fn append_chunks(&self, chunks: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
+    /// Every chunk of a document, oldest first.
+    async fn load_chunks(&self, doc: &str) -> Result<Vec<Chunk>, StoreError>;
+    /// Replaces the chunks of `doc` up to `upto` (ids) with `snapshot`, in
+    /// one transaction; chunks appended since stay.
+    async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError>;
+
+    // The audit log.
+
+    /// Records an event; a failure is logged, never raised (the action it
+    /// describes has already happened).
+    async fn audit(&self, event: Audit);
+    async fn team_audit(
+        &self,
+        team: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Account-level events (no team) of every account.
+    async fn account_audit(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Deletes events older than `days`; returns how many.
+    async fn prune_audit(&self, days: u32) -> Result<u64, StoreError>;
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }

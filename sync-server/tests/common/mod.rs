@@ -1,6 +1,7 @@
 //! Test helpers: a relay on port 0 and a sync client built on the core's engine.
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
@@ -9,6 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use porchlight_model::ids::DocumentId;
 use porchlight_relay::{Config, Relay};
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
+use porchlight_testkit::services::TestPostgres;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
@@ -19,6 +21,47 @@ pub struct TestRelay {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
+    store: Option<porchlight_relay::store::Store>,
+    /// The PostgreSQL server of this relay's data, when the tests run on
+    /// PostgreSQL.
+    _postgres: Option<Arc<TestPostgres>>,
+}
+
+/// Whether the relay tests run on PostgreSQL (`PORCHLIGHT_TEST_DATABASE=
+/// postgres`) rather than SQLite: the same tests, on either backend.
+pub fn on_postgres() -> bool {
+    std::env::var("PORCHLIGHT_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// The flags that give the relay binary its storage for `dir`: the
+/// directory itself, or (on PostgreSQL) a database of the server kept for
+/// it, which the caller holds while the relay runs.
+pub fn storage_flags(dir: &std::path::Path) -> (Vec<String>, Option<Arc<TestPostgres>>) {
+    if on_postgres() {
+        let pg = postgres_for(dir);
+        let url = pg.database("relay").expect("database");
+        (vec!["--database".into(), url], Some(pg))
+    } else {
+        (vec!["--data-dir".into(), dir.display().to_string()], None)
+    }
+}
+
+/// One throwaway PostgreSQL server per data directory, alive while a relay
+/// of that directory is (a restarted relay finds its data again).
+fn postgres_for(dir: &std::path::Path) -> Arc<TestPostgres> {
+    static SERVERS: Mutex<Vec<(std::path::PathBuf, Weak<TestPostgres>)>> = Mutex::new(Vec::new());
+    let mut servers = SERVERS.lock().expect("servers");
+    servers.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(pg) = servers
+        .iter()
+        .find(|(d, _)| d == dir)
+        .and_then(|(_, w)| w.upgrade())
+    {
+        return pg;
+    }
+    let pg = Arc::new(TestPostgres::start().expect("a throwaway PostgreSQL"));
+    servers.push((dir.to_path_buf(), Arc::downgrade(&pg)));
+    pg
 }
 
 impl TestRelay {
@@ -31,8 +74,14 @@ impl TestRelay {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_dir(dir.to_path_buf());
+        let postgres = on_postgres().then(|| postgres_for(dir));
+        if let Some(pg) = &postgres {
+            let url = pg.database("relay").expect("database");
+            config.database = Some(porchlight_relay::config::DatabaseUrl(url));
+        }
         adjust(&mut config);
-        let relay = Relay::start(config).expect("start");
+        let relay = Relay::start(config).await.expect("start");
+        let store = relay.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             relay
@@ -48,6 +97,8 @@ impl TestRelay {
             shutdown: Some(tx),
             task: Some(task),
             _dir: None,
+            store: Some(store),
+            _postgres: postgres,
         }
     }
 
@@ -59,6 +110,8 @@ impl TestRelay {
             shutdown: None,
             task: None,
             _dir: None,
+            store: None,
+            _postgres: None,
         }
     }
 
@@ -67,6 +120,11 @@ impl TestRelay {
         let mut r = Self::start_in(dir.path()).await;
         r._dir = Some(dir);
         r
+    }
+
+    /// The relay's storage (for tests that look beneath the API).
+    pub fn store(&self) -> porchlight_relay::store::Store {
+        self.store.clone().expect("a relay started by the test")
     }
 
     pub async fn stop(&mut self) {

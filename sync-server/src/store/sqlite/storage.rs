@@ -1,0 +1,261 @@
+//! [`Storage`] for [`SqliteStore`]: each method moves its arguments onto
+//! the blocking pool and runs the matching `Inner` method there.
+
+use async_trait::async_trait;
+use porchlight_api::accounts::DeviceInfo;
+use porchlight_api::apikeys::{ApiKeyInfo, Scope};
+use porchlight_api::audit::AuditEvent;
+
+use super::SqliteStore;
+use crate::store::{
+    Audit, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage, StoreError, TeamInfo,
+};
+
+fn own(s: &str) -> String {
+    s.to_owned()
+}
+
+#[async_trait]
+impl Storage for SqliteStore {
+    fn describe(&self) -> String {
+        format!("sqlite {}", self.path().display())
+    }
+
+    async fn create_account(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        invite_hash: Option<&str>,
+    ) -> Result<Created, StoreError> {
+        let (e, n, h, i) = (
+            own(email),
+            own(name),
+            own(password_hash),
+            invite_hash.map(own),
+        );
+        self.run(move |db| db.create_account(&e, &n, &h, i.as_deref()))
+            .await
+    }
+
+    async fn is_admin(&self, account: i64) -> Result<bool, StoreError> {
+        self.run(move |db| db.is_admin(account)).await
+    }
+
+    async fn account_count(&self) -> Result<i64, StoreError> {
+        self.run(|db| db.account_count()).await
+    }
+
+    async fn password_of(&self, email: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let e = own(email);
+        self.run(move |db| db.password_of(&e)).await
+    }
+
+    async fn password_of_account(&self, account: i64) -> Result<Option<String>, StoreError> {
+        self.run(move |db| db.password_of_account(account)).await
+    }
+
+    async fn add_device(
+        &self,
+        account: i64,
+        name: &str,
+        token_hash: &str,
+        max_devices: u32,
+        token_days: u32,
+    ) -> Result<i64, StoreError> {
+        let (n, h) = (own(name), own(token_hash));
+        self.run(move |db| db.add_device(account, &n, &h, max_devices, token_days))
+            .await
+    }
+
+    async fn device_identity(
+        &self,
+        token_hash: &str,
+        token_days: u32,
+    ) -> Result<Option<Identity>, StoreError> {
+        let h = own(token_hash);
+        self.run(move |db| db.device_identity(&h, token_days)).await
+    }
+
+    async fn revoke_device(&self, account: i64, device: i64) -> Result<bool, StoreError> {
+        self.run(move |db| db.revoke_device(account, device)).await
+    }
+
+    async fn devices(
+        &self,
+        account: i64,
+        current: i64,
+        token_days: u32,
+    ) -> Result<Vec<DeviceInfo>, StoreError> {
+        self.run(move |db| db.devices(account, current, token_days))
+            .await
+    }
+
+    async fn set_password(
+        &self,
+        account: i64,
+        password_hash: &str,
+        keep_device: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let h = own(password_hash);
+        self.run(move |db| db.set_password(account, &h, keep_device))
+            .await
+    }
+
+    async fn create_api_key(
+        &self,
+        team: i64,
+        by: i64,
+        name: &str,
+        scope: Scope,
+        key_hash: &str,
+        expires_at: Option<i64>,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        let (n, h) = (own(name), own(key_hash));
+        self.run(move |db| db.create_api_key(team, by, &n, scope, &h, expires_at))
+            .await
+    }
+
+    async fn api_keys(&self, team: i64) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        self.run(move |db| db.api_keys(team)).await
+    }
+
+    async fn revoke_api_key(&self, team: i64, id: i64) -> Result<bool, StoreError> {
+        self.run(move |db| db.revoke_api_key(team, id)).await
+    }
+
+    async fn key_identity(&self, key_hash: &str) -> Result<Option<Identity>, StoreError> {
+        let h = own(key_hash);
+        self.run(move |db| db.key_identity(&h)).await
+    }
+
+    async fn create_team(
+        &self,
+        account: i64,
+        name: &str,
+        workspace: &str,
+        max_owned: u32,
+    ) -> Result<i64, StoreError> {
+        let (n, w) = (own(name), own(workspace));
+        self.run(move |db| db.create_team(account, &n, &w, max_owned))
+            .await
+    }
+
+    async fn teams(&self, account: i64) -> Result<Vec<TeamInfo>, StoreError> {
+        self.run(move |db| db.teams(account)).await
+    }
+
+    async fn team_info(&self, team: i64) -> Result<Option<(String, String)>, StoreError> {
+        self.run(move |db| db.team_info(team)).await
+    }
+
+    async fn team_bytes(&self, team: i64) -> Result<i64, StoreError> {
+        self.run(move |db| db.team_bytes(team)).await
+    }
+
+    async fn role(&self, account: i64, team: i64) -> Result<Option<Role>, StoreError> {
+        self.run(move |db| db.role(account, team)).await
+    }
+
+    async fn members(&self, team: i64) -> Result<Vec<MemberInfo>, StoreError> {
+        self.run(move |db| db.members(team)).await
+    }
+
+    async fn change_member(
+        &self,
+        team: i64,
+        actor: i64,
+        target: i64,
+        change: MemberChange,
+    ) -> Result<(), StoreError> {
+        self.run(move |db| db.change_member(team, actor, target, change))
+            .await
+    }
+
+    async fn transfer_ownership(&self, team: i64, owner: i64, to: i64) -> Result<(), StoreError> {
+        self.run(move |db| db.transfer_ownership(team, owner, to))
+            .await
+    }
+
+    async fn create_invite(
+        &self,
+        team: i64,
+        role: Role,
+        expires_at: i64,
+        by: i64,
+        code_hash: &str,
+    ) -> Result<(), StoreError> {
+        let h = own(code_hash);
+        self.run(move |db| db.create_invite(team, role, expires_at, by, &h))
+            .await
+    }
+
+    async fn join(&self, account: i64, code_hash: &str) -> Result<Option<(i64, Role)>, StoreError> {
+        let h = own(code_hash);
+        self.run(move |db| db.join(account, &h)).await
+    }
+
+    async fn register_document(
+        &self,
+        team: i64,
+        doc: &str,
+        max_docs: u32,
+    ) -> Result<i64, StoreError> {
+        let d = own(doc);
+        self.run(move |db| db.register_document(team, &d, max_docs))
+            .await
+    }
+
+    async fn team_of_document(&self, doc: &str) -> Result<Option<i64>, StoreError> {
+        let d = own(doc);
+        self.run(move |db| db.team_of_document(&d)).await
+    }
+
+    async fn documents_of_team(&self, team: i64) -> Result<Vec<String>, StoreError> {
+        self.run(move |db| db.documents_of_team(team)).await
+    }
+
+    async fn append_chunks(&self, chunks: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        let c = chunks.to_vec();
+        self.run(move |db| db.append_chunks(&c)).await
+    }
+
+    async fn load_chunks(&self, doc: &str) -> Result<Vec<Chunk>, StoreError> {
+        let d = own(doc);
+        self.run(move |db| db.load_chunks(&d)).await
+    }
+
+    async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
+        let (d, s) = (own(doc), snapshot.to_vec());
+        self.run(move |db| db.compact(&d, upto, &s)).await
+    }
+
+    async fn audit(&self, event: Audit) {
+        let name = event.event;
+        if let Err(e) = self.run(move |db| db.audit(&event)).await {
+            tracing::error!(event = name, error = %e, "cannot write the audit log");
+        }
+    }
+
+    async fn team_audit(
+        &self,
+        team: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.run(move |db| db.read_audit(Some(team), before, limit))
+            .await
+    }
+
+    async fn account_audit(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.run(move |db| db.read_audit(None, before, limit)).await
+    }
+
+    async fn prune_audit(&self, days: u32) -> Result<u64, StoreError> {
+        self.run(move |db| db.prune_audit(days)).await
+    }
+}
