@@ -5,6 +5,8 @@
 //! listen = "0.0.0.0:7280"
 //! data_dir = "/var/lib/porchlight-relay"
 //! database = "postgres://relay:secret@db:5432/porchlight"  # instead of SQLite in data_dir
+//! nats = "nats://nats:4222"   # several nodes on one database
+//! hub_shards = 4              # threads that own documents [default: cores]
 //! max_message_bytes = 16777216
 //! open_registration = false
 //! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
@@ -39,6 +41,10 @@ pub struct Config {
     /// PostgreSQL instead of the SQLite file in `data_dir` (then nothing is
     /// written there).
     pub database: Option<DatabaseUrl>,
+    /// NATS, through which nodes on one database pass changes and presence.
+    pub nats: Option<String>,
+    /// Hub shards (threads that own documents); `None`: one per core.
+    pub hub_shards: Option<usize>,
     /// Largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Let anyone create an account (the first account can always be created).
@@ -146,6 +152,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 7280)),
             data_dir: PathBuf::from("./relay-data"),
             database: None,
+            nats: None,
+            hub_shards: None,
             max_message_bytes: 16 * 1024 * 1024,
             open_registration: false,
             tls: None,
@@ -157,6 +165,13 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Hub shards to run: as configured, else one per core.
+    pub fn shards(&self) -> usize {
+        self.hub_shards
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .clamp(1, 256)
+    }
+
     /// Defaults with a given data directory and port 0 (tests).
     pub fn for_dir(data_dir: PathBuf) -> Self {
         Self {
@@ -188,6 +203,12 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub database: Option<DatabaseUrl>,
+    /// NATS for several nodes on one PostgreSQL database: nats://HOST:4222.
+    #[arg(long, env = "PORCHLIGHT_RELAY_NATS", value_name = "URL")]
+    pub nats: Option<String>,
+    /// Hub shards, the threads that own documents [default: one per core].
+    #[arg(long, env = "PORCHLIGHT_RELAY_HUB_SHARDS")]
+    pub hub_shards: Option<usize>,
     /// Largest WebSocket message accepted, in bytes [default: 16 MiB].
     #[arg(long, env = "PORCHLIGHT_RELAY_MAX_MESSAGE_BYTES")]
     pub max_message_bytes: Option<usize>,
@@ -218,6 +239,8 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     database: Option<DatabaseUrl>,
+    nats: Option<String>,
+    hub_shards: Option<usize>,
     max_message_bytes: Option<usize>,
     open_registration: Option<bool>,
     tls_cert: Option<PathBuf>,
@@ -273,6 +296,8 @@ impl ConfigArgs {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             database: self.database.or(file.database),
+            nats: self.nats.or(file.nats),
+            hub_shards: self.hub_shards.or(file.hub_shards),
             max_message_bytes: self
                 .max_message_bytes
                 .or(file.max_message_bytes)

@@ -1,15 +1,19 @@
 //! porchlight-relay: the self-hosted sync relay.
 //!
-//! `AppState` + [`router`] + [`serve`]; handlers by area under `handlers/`;
-//! authentication as an extractor ([`auth::Auth`]); one [`error::AppError`].
-//! Sync traffic goes through the [`hub`], which owns the sans-IO engine from
-//! `porchlight-store`.
+//! `AppState` + [`router`] + [`Relay::serve`]; handlers by area under
+//! `handlers/`; authentication as an extractor ([`auth::Auth`]); one
+//! [`error::AppError`]. Sync traffic goes through the [`hub`], sharded by
+//! document, over the storage of [`store`]; several nodes on one
+//! PostgreSQL meet through the [`fanout`]; stored documents are folded by
+//! [`compact`].
 
 pub mod accounts;
 pub mod auth;
+pub mod compact;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod fanout;
 pub mod handlers;
 pub mod hub;
 pub mod limits;
@@ -22,7 +26,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use axum::Router;
-use tokio::sync::mpsc;
 
 pub use config::Config;
 
@@ -31,7 +34,11 @@ pub use config::Config;
 pub struct AppState {
     pub config: Config,
     pub store: store::Store,
-    pub hub: mpsc::Sender<hub::HubInput>,
+    pub hub: hub::Hub,
+    /// Every open sync connection (revocations close them).
+    pub registry: Arc<hub::Registry>,
+    /// The link to the other relay nodes, with `--nats`.
+    pub fanout: Option<Arc<fanout::Fanout>>,
     pub metrics: Arc<hub::Metrics>,
     pub next_conn: AtomicU64,
     pub guards: limits::Guards,
@@ -45,18 +52,31 @@ impl AppState {
     /// An account's roles changed: its open connections are re-checked at
     /// once (dropped from documents it lost, read-only where it is a
     /// viewer now).
+    /// On every node.
     pub async fn access_changed(&self, account: i64) {
-        let _ = self.hub.send(hub::HubInput::Access { account }).await;
+        self.hub
+            .broadcast(|| hub::HubInput::Access { account })
+            .await;
+        if let Some(f) = &self.fanout {
+            f.publish_access(fanout::AccessEvent::Account(account));
+        }
     }
 
-    /// A device's token stopped working: its open connections close.
+    /// A device's token stopped working: its open connections close, on
+    /// every node.
     pub async fn device_revoked(&self, device: i64) {
-        let _ = self.hub.send(hub::HubInput::Revoked { device }).await;
+        self.registry.close(Some(device), None);
+        if let Some(f) = &self.fanout {
+            f.publish_access(fanout::AccessEvent::Device(device));
+        }
     }
 
-    /// An API key was revoked: its open connections close.
+    /// An API key was revoked: its open connections close, on every node.
     pub async fn key_revoked(&self, key: i64) {
-        let _ = self.hub.send(hub::HubInput::KeyRevoked { key }).await;
+        self.registry.close(None, Some(key));
+        if let Some(f) = &self.fanout {
+            f.publish_access(fanout::AccessEvent::Key(key));
+        }
     }
 }
 
@@ -122,7 +142,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
 #[derive(Debug)]
 pub struct Relay {
     pub state: Arc<AppState>,
-    hub_thread: std::thread::JoinHandle<()>,
+    hub_threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Relay {
@@ -137,26 +157,42 @@ impl Relay {
             bytes_per_team: config.limits.bytes_per_team,
             inject_panic_on: config.inject_panic_on.clone(),
         };
-        let (hub, hub_thread) = hub::spawn(
-            store.clone(),
-            tokio::runtime::Handle::current(),
-            metrics.clone(),
-            "porchlight-relay",
-            limits,
+        let fanout = match &config.nats {
+            Some(url) => Some(fanout::Fanout::connect(url, metrics.clone()).await?),
+            None => None,
+        };
+        let compactor = compact::Compactor::spawn(store.clone(), metrics.clone());
+        let (hub, hub_threads) = hub::Hub::spawn(
+            config.shards(),
+            hub::ShardParts {
+                store: store.clone(),
+                rt: tokio::runtime::Handle::current(),
+                metrics: metrics.clone(),
+                limits,
+                relay_id: hub::RELAY_ID.to_string(),
+                fanout: fanout.clone(),
+                compactor,
+            },
         )?;
+        let registry = Arc::new(hub::Registry::default());
+        if let Some(f) = &fanout {
+            f.attach(&hub, &registry);
+        }
         let guards = limits::Guards::new(&config);
         let send_budget = hub::Budget::new(config.limits.send_queues_mib as usize * 1024 * 1024);
         let state = Arc::new(AppState {
             config,
             store,
             hub,
+            registry,
+            fanout,
             metrics,
             next_conn: AtomicU64::new(1),
             guards,
             send_budget,
             shutdown: tokio::sync::watch::channel(false).0,
         });
-        Ok(Self { state, hub_thread })
+        Ok(Self { state, hub_threads })
     }
 
     /// Serves on `listener` until `shutdown` resolves, then lets the hub
@@ -202,13 +238,19 @@ impl Relay {
             .with_graceful_shutdown(signal)
             .await?;
         sweeper.abort();
-        let Relay { state, hub_thread } = self;
-        // Dropping the last hub sender ends the hub loop after the queue drains.
+        let Relay { state, hub_threads } = self;
+        // Dropping the last hub handle ends each shard's loop after its
+        // queue drains and its last batch is committed.
         drop(state);
-        tokio::task::spawn_blocking(move || hub_thread.join())
-            .await
-            .map_err(|e| anyhow::anyhow!("hub join: {e}"))?
-            .map_err(|_| anyhow::anyhow!("the hub thread panicked"))?;
+        tokio::task::spawn_blocking(move || {
+            for t in hub_threads {
+                t.join()
+                    .map_err(|_| anyhow::anyhow!("a hub shard thread panicked"))?;
+            }
+            Ok::<_, anyhow::Error>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("hub join: {e}"))??;
         Ok(())
     }
 }

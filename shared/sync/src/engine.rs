@@ -250,6 +250,11 @@ impl SyncEngine {
             .collect()
     }
 
+    /// The ids of the documents this engine holds.
+    pub fn document_ids(&self) -> Vec<String> {
+        self.docs.keys().cloned().collect()
+    }
+
     pub fn document_count(&self) -> usize {
         self.docs.len()
     }
@@ -412,6 +417,22 @@ impl SyncEngine {
             }
         }
         out
+    }
+
+    /// Changes of `doc` that are already stored elsewhere (another relay
+    /// node committed them): merged into the local copy and offered to
+    /// every peer that lacks them. No [`Effect::Persist`]: they are durable.
+    /// A document this engine does not hold, or bytes it cannot read,
+    /// yield nothing.
+    pub fn merge_stored(&mut self, doc: &str, changes: &[u8]) -> Vec<Effect> {
+        let Some(d) = self.docs.get_mut(doc) else {
+            return vec![];
+        };
+        let before = d.doc.get_heads();
+        if d.doc.load_incremental(changes).is_err() || d.doc.get_heads() == before {
+            return vec![];
+        }
+        self.broadcast(doc)
     }
 
     /// An `ephemeral` message `from` sent about a document (presence,

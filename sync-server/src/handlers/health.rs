@@ -32,6 +32,14 @@ pub async fn healthz() -> &'static str {
 )]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let db = state.store.account_count().await;
+    if state.fanout.as_ref().is_some_and(|f| !f.is_connected()) {
+        // Serving this node's clients, but not passing changes to the
+        // other nodes: a load balancer should prefer another node.
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: NATS is unreachable",
+        );
+    }
     match (db, state.hub.is_closed()) {
         (Ok(_), false) => (StatusCode::OK, "ready"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),

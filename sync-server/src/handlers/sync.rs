@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -16,7 +16,8 @@ use porchlight_sync::PeerId;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::hub::{HubInput, Outbound};
+use crate::hub::gate::{Gate, Gated};
+use crate::hub::{HubInput, Kill, Outbound, RELAY_ID};
 
 /// How often the relay pings an idle connection.
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
@@ -59,40 +60,41 @@ pub async fn upgrade(
         .on_upgrade(move |socket| connection(socket, state, id))
 }
 
-// The connection's two halves: a writer task draining the hub's queue (and
-// pinging), and the reader loop here feeding the hub. Either ending ends
-// both, and so does the hub letting the connection go (`kill`), even while
-// the writer is stuck on a peer that never reads.
+// The connection's two halves: a writer task draining its send queue (and
+// pinging), and the reader loop here, which passes each frame through the
+// connection's gate and on to the shard of its document. Either ending
+// ends both, and so does a shard or a revocation killing the connection,
+// even while the writer is stuck on a peer that never reads.
 async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::Identity) {
     let n = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let peer = match &id.key {
         Some(k) => PeerId(format!("key-{}-{n}", k.id)),
         None => PeerId(format!("device-{}-{n}", id.device)),
     };
-    let (out_tx, mut queue) = crate::hub::queue(&state.send_budget);
-    let (kill_tx, mut kill) = tokio::sync::oneshot::channel::<()>();
-    if state
-        .hub
-        .send(HubInput::Connect {
-            peer: peer.clone(),
-            account: id.account,
-            device: id.device,
-            key: id.key.clone(),
-            out: out_tx,
-            kill: kill_tx,
-        })
-        .await
-        .is_err()
-    {
-        return;
-    }
+    let (out, mut queue) = crate::hub::queue(&state.send_budget);
+    let kill = Arc::new(Kill::default());
+    let mut gate = Gate::new(
+        peer.clone(),
+        RELAY_ID,
+        state.config.limits.documents_per_connection as usize,
+        state.metrics.clone(),
+    );
+    let mut connected = vec![false; state.hub.shards()];
+    state.metrics.connections.inc();
+    state.registry.add(
+        peer.clone(),
+        id.device,
+        id.key.as_ref().map(|k| k.id),
+        out.clone(),
+        kill.clone(),
+    );
     let (mut sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(async move {
         let mut ping = tokio::time::interval(PING_INTERVAL);
         ping.tick().await;
         loop {
             tokio::select! {
-                out = queue.rx.recv() => match out {
+                next = queue.rx.recv() => match next {
                     Some(Outbound::Frame(bytes) | Outbound::Presence(bytes)) => {
                         let len = bytes.len();
                         let sent = sink.send(Message::Binary(bytes.into())).await;
@@ -113,29 +115,54 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
         }
     });
     let mut shutdown = state.shutdown.subscribe();
-    let (mut killed, mut writer_done) = (false, false);
+    let mut writer_done = false;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
             _ = shutdown.wait_for(|stop| *stop) => break,
-            _ = &mut kill => { killed = true; break; }
+            _ = kill.killed() => break,
             _ = &mut writer => { writer_done = true; break; }
         };
         let Ok(Some(Ok(message))) = next else { break };
         match message {
-            Message::Binary(bytes) => {
-                if state
-                    .hub
-                    .send(HubInput::Frame {
-                        peer: peer.clone(),
-                        bytes: bytes.to_vec(),
-                    })
-                    .await
-                    .is_err()
-                {
-                    break;
+            Message::Binary(bytes) => match gate.frame(&bytes) {
+                Gated::Answer { frames, close } => {
+                    for f in frames {
+                        out.try_send(Outbound::Frame(f.encode()));
+                    }
+                    if let Some(reason) = close {
+                        // The writer sends it and stops; the loop ends then.
+                        out.try_send(Outbound::Close(reason));
+                    }
                 }
-            }
+                Gated::Route { doc, message } => {
+                    let shard = state.hub.shard_of(&doc);
+                    if !connected[shard] {
+                        let joined = HubInput::Connect {
+                            peer: peer.clone(),
+                            account: id.account,
+                            key: id.key.clone(),
+                            claimed: gate.claimed().cloned().unwrap_or_else(|| peer.clone()),
+                            out: out.clone(),
+                            kill: kill.clone(),
+                        };
+                        if !state.hub.send(shard, joined).await {
+                            break;
+                        }
+                        connected[shard] = true;
+                    }
+                    let frame = HubInput::Frame {
+                        peer: peer.clone(),
+                        doc,
+                        message,
+                        arrived: Instant::now(),
+                    };
+                    if !state.hub.send(shard, frame).await {
+                        break;
+                    }
+                }
+                Gated::Drop => {}
+            },
             Message::Close(_) => break,
             Message::Text(_) => {
                 tracing::info!(%peer, "text frame on /sync; the protocol is binary CBOR");
@@ -144,10 +171,16 @@ async fn connection(socket: WebSocket, state: Arc<AppState>, id: crate::store::I
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
-    if !killed {
-        let _ = state.hub.send(HubInput::Disconnect { peer }).await;
+    state.registry.remove(&peer);
+    for (shard, _) in connected.iter().enumerate().filter(|(_, c)| **c) {
+        state
+            .hub
+            .send(shard, HubInput::Disconnect { peer: peer.clone() })
+            .await;
     }
-    // A close frame the hub queued gets a moment to leave; a writer stuck
+    state.metrics.connections.dec();
+    drop(out);
+    // A close frame already queued gets a moment to leave; a writer stuck
     // on a peer that does not read is cut off.
     if !writer_done
         && tokio::time::timeout(CLOSE_GRACE, &mut writer)

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use porchlight_sync::PeerId;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// Frames queued for one connection before it counts as a slow reader.
 pub const SEND_QUEUE: usize = 512;
@@ -173,55 +173,65 @@ impl Sender {
     }
 }
 
+/// Closes one connection from the hub's side, even while its writer is
+/// stuck on a reader that never reads: the connection task waits on it.
+#[derive(Debug, Default)]
+pub struct Kill(tokio::sync::Notify);
+
+impl Kill {
+    pub fn kill(&self) {
+        // A permit is kept if the connection is not waiting yet.
+        self.0.notify_one();
+    }
+
+    pub async fn killed(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// One connection as a hub shard sees it.
 #[derive(Debug)]
 pub struct Conn {
     pub account: i64,
-    pub device: i64,
     /// The API key that opened the connection, if not a device.
     pub key: Option<crate::store::KeyGrant>,
-    pub out: Sender,
-    pub joined: bool,
     /// The peer id the client announced in its `join`. The hub knows the
     /// connection by its own id (bound to the authenticated device) and
     /// never trusts this one, but addresses frames to it, as peers expect.
-    pub claimed: Option<PeerId>,
-    /// Documents this connection has asked for (bounded by the quota).
-    pub docs: HashSet<String>,
+    pub claimed: PeerId,
+    pub out: Sender,
     /// Documents whose team's storage quota this connection was told of.
     pub told_full: HashSet<String>,
-    presence_tokens: f64,
-    presence_at: Instant,
-    /// Dropped with the `Conn`: tells the connection task to close the
-    /// socket even when its writer is stuck on a reader that never reads.
-    _kill: oneshot::Sender<()>,
+    pub kill: Arc<Kill>,
 }
 
-impl Conn {
-    pub fn new(account: i64, device: i64, out: Sender, kill: oneshot::Sender<()>) -> Self {
+/// Presence messages a connection may send per second (sustained), and
+/// its burst; past them they are dropped.
+#[derive(Debug)]
+pub struct PresenceRate {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Default for PresenceRate {
+    fn default() -> Self {
         Self {
-            account,
-            device,
-            key: None,
-            out,
-            joined: false,
-            claimed: None,
-            docs: HashSet::new(),
-            told_full: HashSet::new(),
-            presence_tokens: EPHEMERAL_BURST,
-            presence_at: Instant::now(),
-            _kill: kill,
+            tokens: EPHEMERAL_BURST,
+            at: Instant::now(),
         }
     }
+}
 
-    /// Takes one presence message from the connection's budget; `false`
-    /// when it is sending them too fast (the message is dropped).
-    pub fn allow_presence(&mut self) -> bool {
+impl PresenceRate {
+    /// Takes one presence message from the budget; `false` when the
+    /// connection sends them too fast.
+    pub fn allow(&mut self) -> bool {
         let now = Instant::now();
-        let refill = now.duration_since(self.presence_at).as_secs_f64() * EPHEMERAL_RATE;
-        self.presence_at = now;
-        self.presence_tokens = (self.presence_tokens + refill).min(EPHEMERAL_BURST);
-        if self.presence_tokens >= 1.0 {
-            self.presence_tokens -= 1.0;
+        let refill = now.duration_since(self.at).as_secs_f64() * EPHEMERAL_RATE;
+        self.at = now;
+        self.tokens = (self.tokens + refill).min(EPHEMERAL_BURST);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
             true
         } else {
             false
@@ -302,10 +312,8 @@ mod tests {
 
     #[test]
     fn presence_past_the_burst_is_dropped() {
-        let (tx, _q) = queue(&Budget::new(1 << 30));
-        let (kill, _) = oneshot::channel();
-        let mut c = Conn::new(1, 1, tx, kill);
-        let allowed = (0..100).filter(|_| c.allow_presence()).count();
+        let mut rate = PresenceRate::default();
+        let allowed = (0..100).filter(|_| rate.allow()).count();
         assert!((40..=42).contains(&allowed), "{allowed}");
     }
 }

@@ -34,6 +34,16 @@ pub struct Metrics {
     pub ephemeral_dropped: Counter,
     pub protocol_violations: Counter,
     pub quota_refusals: Counter,
+    /// Documents folded into a snapshot.
+    pub compactions: Counter,
+    /// 1 while the fan-out to the other nodes (NATS) is connected.
+    pub fanout_connected: Gauge,
+    /// From a commit to its changes published to the other nodes.
+    pub fanout_lag: Histogram,
+    /// Messages for the other nodes dropped (they catch up from storage).
+    pub fanout_dropped: Counter,
+    /// Time spent waiting for a database connection (PostgreSQL pool).
+    pub db_pool_wait: Histogram,
 }
 
 impl Default for Metrics {
@@ -101,8 +111,42 @@ impl Default for Metrics {
             "quota_refusals",
             "Requests and documents refused by a quota",
         );
+        let compactions = counter(
+            &mut registry,
+            "compactions",
+            "Documents whose stored chunks were folded into one snapshot",
+        );
+        let fanout_connected = gauge(
+            &mut registry,
+            "fanout_connected",
+            "1 while this node's link to the other relay nodes (NATS) is up",
+        );
+        let fanout_lag = Histogram::new(LATENCY_BUCKETS);
+        registry.register_with_unit(
+            "fanout_lag",
+            "Time from a commit to its changes published to the other relay nodes",
+            Unit::Seconds,
+            fanout_lag.clone(),
+        );
+        let fanout_dropped = counter(
+            &mut registry,
+            "fanout_dropped",
+            "Messages for the other relay nodes dropped (they catch up from the database)",
+        );
+        let db_pool_wait = Histogram::new(LATENCY_BUCKETS);
+        registry.register_with_unit(
+            "db_pool_wait",
+            "Time spent waiting for a database connection from the pool",
+            Unit::Seconds,
+            db_pool_wait.clone(),
+        );
         Metrics {
             registry,
+            compactions,
+            fanout_connected,
+            fanout_lag,
+            fanout_dropped,
+            db_pool_wait,
             panics,
             ephemeral_dropped,
             protocol_violations,

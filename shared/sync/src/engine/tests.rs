@@ -557,3 +557,46 @@ fn a_peer_that_leaves_a_document_hears_nothing_more_of_it() {
         "{out:?}"
     );
 }
+
+/// Changes another relay node stored reach this node's peers, without a
+/// second persist; bytes already merged or unreadable yield nothing.
+#[test]
+fn changes_stored_elsewhere_are_offered_to_local_peers_and_not_persisted_again() {
+    let mut net = Net::new(1);
+    net.settle();
+    let mut elsewhere = AutoCommit::new();
+    elsewhere.put(ROOT, "from-node-2", 7).expect("put");
+    let bytes = elsewhere.save();
+    let effects = net.relay.engine.merge_stored("docA", &bytes);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Persist { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Send { to, .. } if *to == client_id(0))),
+        "{effects:?}"
+    );
+    // Stored by the other node: on the shared disk already.
+    net.relay
+        .disk
+        .entry("docA".into())
+        .or_default()
+        .extend_from_slice(&bytes);
+    net.run_relay(effects);
+    net.settle();
+    let client = net.clients[0].engine.document("docA").expect("doc");
+    assert!(client.get(ROOT, "from-node-2").expect("get").is_some());
+    assert!(
+        net.relay.engine.merge_stored("docA", &bytes).is_empty(),
+        "again"
+    );
+    assert!(
+        net.relay
+            .engine
+            .merge_stored("docA", b"not automerge")
+            .is_empty()
+    );
+    assert!(net.relay.engine.merge_stored("nope", &bytes).is_empty());
+}
