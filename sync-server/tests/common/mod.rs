@@ -74,12 +74,13 @@ impl TestRelay {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_dir(dir.to_path_buf());
-        let postgres = on_postgres().then(|| postgres_for(dir));
+        adjust(&mut config);
+        // A test that names its database (several nodes on one) keeps it.
+        let postgres = (on_postgres() && config.database.is_none()).then(|| postgres_for(dir));
         if let Some(pg) = &postgres {
             let url = pg.database("relay").expect("database");
             config.database = Some(porchlight_relay::config::DatabaseUrl(url));
         }
-        adjust(&mut config);
         let relay = Relay::start(config).await.expect("start");
         let store = relay.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
