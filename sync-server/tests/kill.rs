@@ -20,9 +20,14 @@ use serde_json::json;
 fn start_relay(dir: &std::path::Path) -> (Child, String) {
     // The PostgreSQL server (if any) is the test's to keep (`_postgres`).
     let (storage, _) = common::storage_flags(dir);
+    start_relay_with(&storage)
+}
+
+/// Starts the relay binary with these storage (and other) flags.
+fn start_relay_with(flags: &[String]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight-relay"))
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(&storage)
+        .args(flags)
         .env("PORCHLIGHT_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -168,4 +173,118 @@ async fn sigkill_loses_nothing_the_relay_acknowledged() {
     assert_eq!(heads.len(), 1, "replicas did not converge");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Two relay processes on one PostgreSQL and one NATS; node 1 is SIGKILLed
+/// at random moments while clients write through both. Node 1's clients
+/// go on through node 2 (as behind a load balancer), node 1 comes back,
+/// and every change either node acknowledged is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_in_a_loop_loses_nothing_and_its_clients_go_on_elsewhere() {
+    use porchlight_testkit::services::{TestNats, TestPostgres};
+    let pg = TestPostgres::start().expect("PostgreSQL");
+    let nats = TestNats::start().expect("nats-server");
+    let flags = vec![
+        "--database".to_string(),
+        pg.database("relay").expect("database"),
+        "--nats".to_string(),
+        nats.url(),
+    ];
+    let (mut one, mut one_base) = start_relay_with(&flags);
+    let (mut two, two_base) = start_relay_with(&flags);
+    let relay = test_relay(&one_base);
+    let owner = relay.account("owner@example.com", None).await;
+    let (_, team) = relay
+        .post(
+            "/api/teams",
+            Some(&owner),
+            json!({ "name": "Failover team" }),
+        )
+        .await;
+    let doc = DocumentId::random().to_string();
+    let (s, _) = relay
+        .post(
+            &format!("/api/teams/{}/documents", team["id"]),
+            Some(&owner),
+            json!({ "document": doc }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let mut seed = 0x51ed_270b_u64 ^ u64::from(std::process::id());
+    eprintln!("seed {seed:#x}");
+    let mut replicas: Vec<AutoCommit> = (0..3).map(|_| AutoCommit::new()).collect();
+    let mut acknowledged = Vec::new();
+    let mut counter = 0u64;
+    let steady = test_relay(&two_base);
+    for round in 0..6 {
+        // Replicas 0 and 1 on node 1, replica 2 on node 2.
+        let first = test_relay(&one_base);
+        let mut clients = Vec::new();
+        for (i, replica) in replicas.iter().enumerate() {
+            let ws = if i < 2 { &first.ws } else { &steady.ws };
+            let mut c = Client::connect(ws, &owner).await;
+            c.open(&doc, replica.clone()).await;
+            clients.push(c);
+        }
+        let kill_after = Duration::from_millis(100 + next(&mut seed) % 400);
+        let start = Instant::now();
+        while start.elapsed() < kill_after {
+            for c in clients.iter_mut() {
+                counter += 1;
+                c.edit(
+                    &doc,
+                    &format!("k{}", counter % 40),
+                    &format!("round {round} edit {counter}"),
+                )
+                .await;
+                c.pump_for(Duration::from_millis(5)).await;
+            }
+        }
+        one.kill().expect("SIGKILL");
+        let _ = one.wait();
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.pump_for(Duration::from_millis(50)).await;
+            acknowledged.append(&mut c.acknowledged);
+            replicas[i] = c.engine.document(&doc).expect("doc").clone();
+        }
+        // Node 1's clients carry on through node 2 while node 1 is down.
+        for replica in replicas.iter_mut().take(2) {
+            let mut c = Client::connect(&steady.ws, &owner).await;
+            c.open(&doc, replica.clone()).await;
+            counter += 1;
+            c.edit(&doc, "failover", &format!("edit {counter} through node 2"))
+                .await;
+            c.pump().await;
+            acknowledged.append(&mut c.acknowledged);
+            *replica = c.engine.document(&doc).expect("doc").clone();
+        }
+        (one, one_base) = start_relay_with(&flags);
+        // Everything either node acknowledged is there, read through node 1.
+        let back = test_relay(&one_base);
+        let mut check = Client::connect(&back.ws, &owner).await;
+        check.open(&doc, AutoCommit::new()).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            check.pump().await;
+            let recovered = check.engine.document_mut(&doc).expect("doc");
+            let missing: Vec<_> = acknowledged
+                .iter()
+                .filter(|h| recovered.get_change_by_hash(h).is_none())
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: {} acknowledged changes lost, e.g. {}",
+                missing.len(),
+                missing[0]
+            );
+        }
+    }
+    assert!(!acknowledged.is_empty(), "the relays acknowledged nothing");
+    for child in [&mut one, &mut two] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
