@@ -121,8 +121,16 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// The storage `config` names: PostgreSQL at `database`, or the SQLite
 /// file `relay.db` in `data_dir` (created).
 pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    open_store_with(config, None).await
+}
+
+/// [`open_store`], observing connection waits in `wait`.
+pub async fn open_store_with(
+    config: &Config,
+    wait: Option<prometheus_client::metrics::histogram::Histogram>,
+) -> anyhow::Result<store::Store> {
     if let Some(url) = &config.database {
-        let pg = store::PgStore::connect(&url.0)
+        let pg = store::PgStore::connect_with(&url.0, wait)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         return Ok(Arc::new(pg));
@@ -133,7 +141,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
             config.data_dir.display()
         )
     })?;
-    let sqlite = store::SqliteStore::open(&config.data_dir.join("relay.db"))
+    let sqlite = store::SqliteStore::open_with(&config.data_dir.join("relay.db"), wait)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Arc::new(sqlite))
 }
@@ -149,9 +157,9 @@ impl Relay {
     /// Opens storage (PostgreSQL with `database`, else the SQLite file in
     /// `data_dir`) and starts the hub.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let store = open_store(&config).await?;
-        tracing::info!(storage = %store.describe(), "storage ready");
         let metrics = Arc::new(hub::Metrics::default());
+        let store = open_store_with(&config, Some(metrics.db_pool_wait.clone())).await?;
+        tracing::info!(storage = %store.describe(), "storage ready");
         let limits = hub::HubLimits {
             documents_per_connection: config.limits.documents_per_connection as usize,
             bytes_per_team: config.limits.bytes_per_team,

@@ -1,5 +1,7 @@
 //! `porchlight-relay serve`: the self-hosted sync relay.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use porchlight_relay::Relay;
 use porchlight_relay::config::ConfigArgs;
@@ -20,6 +22,37 @@ struct Cli {
 enum Command {
     /// Serve the relay (defaults: 127.0.0.1:7280, data in ./relay-data).
     Serve(ConfigArgs),
+    /// Copy an SQLite relay (its data directory) into an empty PostgreSQL
+    /// database, ids and all; then serve with --database.
+    MigrateStorage {
+        /// The SQLite relay's data directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// postgres://USER:PASSWORD@HOST:5432/DATABASE (empty).
+        #[arg(long)]
+        to: String,
+    },
+    /// A consistent copy of an SQLite relay's database, safe while it
+    /// serves (for PostgreSQL, use pg_dump).
+    Backup {
+        /// The relay's data directory [default: ./relay-data].
+        #[arg(long, default_value = "./relay-data")]
+        data_dir: PathBuf,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place as a stopped relay's database.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// The relay's data directory [default: ./relay-data].
+        #[arg(long, default_value = "./relay-data")]
+        data_dir: PathBuf,
+        /// Replace an existing database (stop the relay first).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 async fn shutdown_signal() {
@@ -55,7 +88,33 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let Command::Serve(args) = Cli::parse().command;
+    let args = match Cli::parse().command {
+        Command::Serve(args) => args,
+        Command::MigrateStorage { from, to } => return migrate(&from, &to).await,
+        Command::Backup { data_dir, to } => {
+            porchlight_relay::store::migrate::backup(&data_dir.join("relay.db"), &to)?;
+            println!(
+                "Backed up {} to {}.",
+                data_dir.join("relay.db").display(),
+                to.display()
+            );
+            return Ok(());
+        }
+        Command::Restore {
+            from,
+            data_dir,
+            force,
+        } => {
+            let db = data_dir.join("relay.db");
+            porchlight_relay::store::migrate::restore(&from, &db, force)?;
+            println!(
+                "Restored {} as {}; start the relay.",
+                from.display(),
+                db.display()
+            );
+            return Ok(());
+        }
+    };
     let config = args.resolve()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -86,6 +145,25 @@ async fn main() -> anyhow::Result<()> {
             relay.serve(listener, shutdown_signal()).await
         }
     }
+}
+
+/// `migrate-storage`: SQLite to PostgreSQL, with progress per table.
+async fn migrate(from: &std::path::Path, to: &str) -> anyhow::Result<()> {
+    let db = from.join("relay.db");
+    let report =
+        porchlight_relay::store::migrate::sqlite_to_postgres(&db, to, &mut |table, rows| {
+            eprint!("\r{table}: {rows} rows   ");
+        })
+        .await?;
+    eprintln!();
+    for (table, rows) in &report {
+        println!("{table}: {rows}");
+    }
+    println!(
+        "Moved {} to PostgreSQL; serve with --database.",
+        db.display()
+    );
+    Ok(())
 }
 
 /// SIGHUP reads the certificate and key again (after a renewal); open

@@ -196,6 +196,12 @@ mod tests {
             "porchlight_sync_handling_seconds_count 1",
             "porchlight_sync_handling_seconds_bucket{le=\"0.005\"} 1",
             "porchlight_sync_handling_seconds_bucket{le=\"0.0025\"} 0",
+            "porchlight_compactions_total 0",
+            "porchlight_fanout_connected 0",
+            "porchlight_fanout_dropped_total 0",
+            "# UNIT porchlight_fanout_lag_seconds seconds",
+            "# UNIT porchlight_db_pool_wait_seconds seconds",
+            "porchlight_documents_in_memory 0",
             "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");

@@ -15,6 +15,7 @@
 //! may change whom, the last owner, quotas) are in [`rules`], written once.
 //! The same test suite runs on both (`PORCHLIGHT_TEST_DATABASE=postgres`).
 
+pub mod migrate;
 mod postgres;
 pub mod rules;
 mod sqlite;

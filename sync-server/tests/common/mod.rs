@@ -71,8 +71,6 @@ impl TestRelay {
 
     /// A relay with adjusted configuration.
     pub async fn start_with(dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_dir(dir.to_path_buf());
         adjust(&mut config);
         // A test that names its database (several nodes on one) keeps it.
@@ -81,6 +79,18 @@ impl TestRelay {
             let url = pg.database("relay").expect("database");
             config.database = Some(porchlight_relay::config::DatabaseUrl(url));
         }
+        Self::start_config(config, postgres).await
+    }
+
+    /// A relay on SQLite in `dir`, whatever backend the run is on (for the
+    /// tests that move data out of SQLite).
+    pub async fn start_sqlite(dir: &std::path::Path) -> Self {
+        Self::start_config(Config::for_dir(dir.to_path_buf()), None).await
+    }
+
+    async fn start_config(config: Config, postgres: Option<Arc<TestPostgres>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let relay = Relay::start(config).await.expect("start");
         let store = relay.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -11,6 +11,7 @@ mod storage;
 mod teams;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use prometheus_client::metrics::histogram::Histogram;
 
 use super::StoreError;
 
@@ -22,6 +23,8 @@ const POOL_SIZE: usize = 16;
 pub struct PgStore {
     pool: Pool,
     describe: String,
+    /// Time spent waiting for a pooled connection.
+    wait: Option<Histogram>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -94,6 +97,12 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
 impl PgStore {
     /// Connects to `url` and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, None).await
+    }
+
+    /// [`PgStore::connect`], observing the time spent waiting for a
+    /// pooled connection in `wait`.
+    pub async fn connect_with(url: &str, wait: Option<Histogram>) -> Result<Self, StoreError> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Invalid(format!(
                 "the database URL is not a PostgreSQL URL ({e}); write it as postgres://USER:PASSWORD@HOST:5432/DATABASE"
@@ -111,7 +120,11 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(|e| StoreError::Internal(format!("database pool: {e}")))?;
-        let store = Self { pool, describe };
+        let store = Self {
+            pool,
+            describe,
+            wait,
+        };
         let mut client =
             store.pool.get().await.map_err(|e| {
                 StoreError::Db(format!("cannot connect to {}: {e}", store.describe))
@@ -121,8 +134,13 @@ impl PgStore {
     }
 
     /// A connection from the pool, for single statements.
-    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        Ok(self.pool.get().await?)
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        let asked = std::time::Instant::now();
+        let client = self.pool.get().await?;
+        if let Some(h) = &self.wait {
+            h.observe(asked.elapsed().as_secs_f64());
+        }
+        Ok(client)
     }
 
     /// How long callers waited for a pooled connection, and how many wait.

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use std::time::Instant;
+
+use prometheus_client::metrics::histogram::Histogram;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 use super::StoreError;
@@ -30,6 +33,8 @@ pub struct SqliteStore {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
+    /// Time spent waiting for a connection (the writer, or a reader).
+    wait: Option<Histogram>,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -45,6 +50,12 @@ impl SqliteStore {
     /// Opens (creating) the database at `path` and brings its schema up to
     /// date; a database from a newer relay is refused in words.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, None)
+    }
+
+    /// [`SqliteStore::open`], observing the time spent waiting for a
+    /// connection in `wait`.
+    pub fn open_with(path: &Path, wait: Option<Histogram>) -> Result<Self, StoreError> {
         let mut writer = Connection::open(path)
             .map_err(|e| StoreError::Internal(format!("cannot open {}: {e}", path.display())))?;
         configure(&writer)?;
@@ -64,6 +75,7 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
+                wait,
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
@@ -110,10 +122,12 @@ impl Inner {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let asked = Instant::now();
         let mut conn = self
             .writer
             .lock()
             .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
+        self.waited(asked);
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -131,10 +145,18 @@ impl Inner {
                 return f(&conn);
             }
         }
+        let asked = Instant::now();
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[i]
             .lock()
             .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
+        self.waited(asked);
         f(&conn)
+    }
+
+    fn waited(&self, asked: Instant) {
+        if let Some(h) = &self.wait {
+            h.observe(asked.elapsed().as_secs_f64());
+        }
     }
 }

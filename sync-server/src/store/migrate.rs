@@ -1,0 +1,312 @@
+//! Moving a relay between backends, and SQLite backups.
+//!
+//! `porchlight-relay migrate-storage --from DATA_DIR --to postgres://…`
+//! copies every table of an SQLite relay into an empty PostgreSQL database
+//! with the same ids (then moves PostgreSQL's id sequences past them), in
+//! batches, saying how far it got. `backup` copies a live SQLite database
+//! with SQLite's online backup API (consistent while a relay serves it);
+//! `restore` puts a backup in place of a stopped relay's database.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio_postgres::types::ToSql;
+
+use super::StoreError;
+
+/// Rows copied per PostgreSQL transaction.
+const BATCH: usize = 500;
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Int,
+    OptInt,
+    Text,
+    OptText,
+    Bool,
+    Bytes,
+}
+
+/// The tables in the order their references need, with their columns.
+const TABLES: &[(&str, &[(&str, Kind)])] = &[
+    (
+        "accounts",
+        &[
+            ("id", Kind::Int),
+            ("email", Kind::Text),
+            ("name", Kind::Text),
+            ("password_hash", Kind::Text),
+            ("is_admin", Kind::Bool),
+            ("created_at", Kind::Int),
+        ],
+    ),
+    (
+        "devices",
+        &[
+            ("id", Kind::Int),
+            ("account_id", Kind::Int),
+            ("name", Kind::Text),
+            ("token_hash", Kind::Text),
+            ("created_at", Kind::Int),
+            ("last_used_at", Kind::Int),
+            ("revoked", Kind::Bool),
+        ],
+    ),
+    (
+        "teams",
+        &[
+            ("id", Kind::Int),
+            ("name", Kind::Text),
+            ("workspace_doc", Kind::Text),
+            ("created_at", Kind::Int),
+            ("stored_bytes", Kind::Int),
+        ],
+    ),
+    (
+        "members",
+        &[
+            ("team_id", Kind::Int),
+            ("account_id", Kind::Int),
+            ("role", Kind::Text),
+        ],
+    ),
+    (
+        "invites",
+        &[
+            ("code_hash", Kind::Text),
+            ("team_id", Kind::Int),
+            ("role", Kind::Text),
+            ("expires_at", Kind::Int),
+            ("created_by", Kind::Int),
+        ],
+    ),
+    (
+        "documents",
+        &[
+            ("doc_id", Kind::Text),
+            ("team_id", Kind::Int),
+            ("created_at", Kind::Int),
+        ],
+    ),
+    (
+        "api_keys",
+        &[
+            ("id", Kind::Int),
+            ("team_id", Kind::Int),
+            ("name", Kind::Text),
+            ("scope", Kind::Text),
+            ("token_hash", Kind::Text),
+            ("created_by", Kind::Int),
+            ("created_at", Kind::Int),
+            ("expires_at", Kind::OptInt),
+            ("last_used_at", Kind::OptInt),
+            ("revoked", Kind::Bool),
+        ],
+    ),
+    (
+        "audit",
+        &[
+            ("id", Kind::Int),
+            ("at", Kind::Int),
+            ("event", Kind::Text),
+            ("actor", Kind::OptInt),
+            ("team_id", Kind::OptInt),
+            ("source", Kind::OptText),
+            ("target", Kind::OptText),
+        ],
+    ),
+    (
+        "chunks",
+        &[
+            ("id", Kind::Int),
+            ("doc_id", Kind::Text),
+            ("data", Kind::Bytes),
+        ],
+    ),
+];
+
+/// Tables whose `id` comes from a sequence in PostgreSQL.
+const SEQUENCED: &[&str] = &[
+    "accounts", "devices", "teams", "api_keys", "audit", "chunks",
+];
+
+#[derive(Debug)]
+enum Cell {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    fn read(row: &rusqlite::Row<'_>, i: usize, kind: Kind) -> rusqlite::Result<Self> {
+        Ok(match kind {
+            Kind::Int => Cell::Int(row.get(i)?),
+            Kind::OptInt => Cell::OptInt(row.get(i)?),
+            Kind::Text => Cell::Text(row.get(i)?),
+            Kind::OptText => Cell::OptText(row.get(i)?),
+            Kind::Bool => Cell::Bool(row.get::<_, i64>(i)? != 0),
+            Kind::Bytes => Cell::Bytes(row.get(i)?),
+        })
+    }
+
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Cell::Int(v) => v,
+            Cell::OptInt(v) => v,
+            Cell::Text(v) => v,
+            Cell::OptText(v) => v,
+            Cell::Bool(v) => v,
+            Cell::Bytes(v) => v,
+        }
+    }
+}
+
+/// Copies the SQLite relay database at `from` into the empty PostgreSQL
+/// database at `url` (migrated first); `progress` hears (table, rows so far).
+pub async fn sqlite_to_postgres(
+    from: &Path,
+    url: &str,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Vec<(String, u64)>, StoreError> {
+    if !from.exists() {
+        return Err(StoreError::Invalid(format!(
+            "there is no relay database at {}; give the relay's --data-dir",
+            from.display()
+        )));
+    }
+    // Brings the source's schema up to date (an older relay's file).
+    super::SqliteStore::open(from)?;
+    let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let target = super::PgStore::connect(url).await?;
+    let mut client = target.client().await?;
+    let existing: i64 = client
+        .query_one("SELECT COUNT(*) FROM accounts", &[])
+        .await?
+        .get(0);
+    if existing > 0 {
+        return Err(StoreError::Invalid(format!(
+            "the PostgreSQL database already has {existing} accounts; migrate into an empty database (createdb a new one)"
+        )));
+    }
+    let mut report = Vec::new();
+    for (table, columns) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let select = format!("SELECT {} FROM {table} ORDER BY rowid", names.join(", "));
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        let mut stmt = src.prepare(&select)?;
+        let mut rows = stmt.query([])?;
+        let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(BATCH);
+        let mut copied = 0u64;
+        loop {
+            let row = rows.next()?;
+            if let Some(row) = row {
+                let cells = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, kind))| Cell::read(row, i, *kind))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                batch.push(cells);
+            }
+            if batch.len() >= BATCH || (row.is_none() && !batch.is_empty()) {
+                let tx = client.transaction().await?;
+                let statement = tx.prepare(&insert).await?;
+                for cells in &batch {
+                    let params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(Cell::sql).collect();
+                    tx.execute(&statement, &params).await?;
+                }
+                tx.commit().await?;
+                copied += batch.len() as u64;
+                batch.clear();
+                progress(table, copied);
+            }
+            if row.is_none() {
+                break;
+            }
+        }
+        report.push((table.to_string(), copied));
+    }
+    for table in SEQUENCED {
+        client
+            .execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+                ),
+                &[],
+            )
+            .await?;
+    }
+    Ok(report)
+}
+
+/// A consistent copy of the SQLite database at `from` (live or not) in
+/// the new file `to`.
+pub fn backup(from: &Path, to: &Path) -> Result<(), StoreError> {
+    if !from.exists() {
+        return Err(StoreError::Invalid(format!(
+            "there is no relay database at {}; give the relay's --data-dir",
+            from.display()
+        )));
+    }
+    if to.exists() {
+        return Err(StoreError::Invalid(format!(
+            "{} exists; name a new file for the backup",
+            to.display()
+        )));
+    }
+    let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut dst = Connection::open(to)?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    Ok(())
+}
+
+/// Puts the backup `from` in place as the database `to` of a stopped
+/// relay; refuses a file that is not a relay database, and (unless
+/// `force`) an existing database.
+pub fn restore(from: &Path, to: &Path, force: bool) -> Result<(), StoreError> {
+    let check = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| StoreError::Invalid(format!("{} cannot be read: {e}", from.display())))?;
+    let is_relay: bool = check
+        .query_row(
+            "SELECT COUNT(*) = 2 FROM sqlite_master WHERE name IN ('accounts', 'chunks')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| {
+            StoreError::Invalid(format!("{} is not a relay database: {e}", from.display()))
+        })?;
+    if !is_relay {
+        return Err(StoreError::Invalid(format!(
+            "{} is not a relay database (no accounts or chunks)",
+            from.display()
+        )));
+    }
+    drop(check);
+    if to.exists() && !force {
+        return Err(StoreError::Invalid(format!(
+            "{} exists; stop the relay and add --force to replace it",
+            to.display()
+        )));
+    }
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let partial = to.with_extension("db.restoring");
+    std::fs::copy(from, &partial)
+        .map_err(|e| StoreError::Internal(format!("cannot copy {}: {e}", from.display())))?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+    }
+    std::fs::rename(&partial, to)
+        .map_err(|e| StoreError::Internal(format!("cannot put the backup in place: {e}")))?;
+    Ok(())
+}
