@@ -6,7 +6,7 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
-.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz fuzz-api interop-deps ui-deps ui-build ui-check ui-test bindings
+.PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz fuzz-api deploy-check interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
 # the end-to-end tests, a Secret Service (gnome-keyring) for the keychain
@@ -16,7 +16,7 @@ PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev \
 	libxdo-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver \
 	gnome-keyring libsecret-tools dbus dbus-x11 imagemagick dunst python3-venv \
-	postgresql nats-server
+	postgresql nats-server python3-yaml
 
 # Installs what is missing.
 deps:
@@ -84,7 +84,7 @@ rust-tests: ui-build
 	$(CARGO) nextest run --workspace --no-fail-fast
 	PORCHLIGHT_TEST_DATABASE=postgres $(CARGO) nextest run -p porchlight-relay --no-fail-fast
 
-test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests fuzz-api
+test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests fuzz-api deploy-check
 
 bench:
 	$(CARGO) bench -p porchlight-store --bench core
@@ -114,6 +114,11 @@ FUZZ_API_EXAMPLES ?= 25
 fuzz-api:
 	$(CARGO) build -q -p porchlight-relay
 	FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) scripts/fuzz-api.sh
+
+# deploy/: the systemd unit verified, the YAML parsed, the settings known.
+deploy-check:
+	$(CARGO) build -q -p porchlight-relay
+	scripts/check-deploy.sh
 
 # A cold sync of 50,000 shared listings to a second device through a relay.
 bench-sync:

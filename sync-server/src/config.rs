@@ -11,7 +11,7 @@
 //! open_registration = false
 //! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
 //! tls_key = "/etc/porchlight/privkey.pem"
-//! trusted_proxies = ["127.0.0.1"]             # read X-Forwarded-For from these
+//! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # read X-Forwarded-For from these
 //!
 //! [limits]                                     # every key optional
 //! token_days = 90                # a device token unused this long expires
@@ -53,7 +53,7 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Reverse proxies (Caddy, nginx) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored.
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<Proxies>,
     pub limits: Limits,
     /// Tests only (no flag, no file key): a sync frame for this document
     /// makes the hub panic, to show the panic is contained.
@@ -101,6 +101,38 @@ impl Default for Limits {
             audit_days: 365,
             send_queues_mib: 256,
         }
+    }
+}
+
+/// Addresses of reverse proxies: one address, or a network in CIDR form
+/// (`10.0.0.0/8`, for proxies with changing addresses in a container
+/// network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proxies(pub ipnet::IpNet);
+
+impl Proxies {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.0.contains(ip)
+    }
+}
+
+impl std::str::FromStr for Proxies {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(Self(ipnet::IpNet::from(ip)));
+        }
+        s.parse::<ipnet::IpNet>().map(Self).map_err(|_| {
+            format!("'{s}' is not an address or a network (write 127.0.0.1 or 10.0.0.0/8)")
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Proxies {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -230,7 +262,7 @@ pub struct ConfigArgs {
         value_delimiter = ',',
         value_name = "IP"
     )]
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<Proxies>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,7 +277,7 @@ struct FileConfig {
     open_registration: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
-    trusted_proxies: Option<Vec<IpAddr>>,
+    trusted_proxies: Option<Vec<Proxies>>,
     limits: Option<Limits>,
 }
 

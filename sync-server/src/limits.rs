@@ -58,7 +58,7 @@ pub struct Guards {
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     login_account: DefaultKeyedRateLimiter<String>,
     signup_ip: DefaultKeyedRateLimiter<IpAddr>,
-    trusted_proxies: Vec<IpAddr>,
+    trusted_proxies: Vec<crate::config::Proxies>,
 }
 
 fn per(n: u32, period: Duration) -> Quota {
@@ -116,7 +116,8 @@ impl Guards {
     /// not itself a trusted proxy (the left part is the client's to forge).
     pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         let peer = peer.ip();
-        if !self.trusted_proxies.contains(&peer) {
+        let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|p| p.contains(ip));
+        if !trusted(&peer) {
             return peer;
         }
         let forwarded = headers
@@ -129,7 +130,7 @@ impl Guards {
         forwarded
             .into_iter()
             .rev()
-            .find(|ip| !self.trusted_proxies.contains(ip))
+            .find(|ip| !trusted(ip))
             .unwrap_or(peer)
     }
 
@@ -214,6 +215,18 @@ mod tests {
             "203.0.113.7".parse::<IpAddr>().expect("ip"),
             "the right-most untrusted address, not the forgeable left one"
         );
+        // A proxy network (a container network whose proxy address changes).
+        let g = guards(&["172.16.0.0/12"]);
+        let in_net: SocketAddr = "172.18.0.5:5000".parse().expect("a");
+        assert_eq!(
+            g.client_ip(in_net, &headers),
+            "203.0.113.7".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(g.client_ip(direct, &headers), direct.ip());
+        let bad = "not-a-net"
+            .parse::<crate::config::Proxies>()
+            .expect_err("bad");
+        assert!(bad.contains("10.0.0.0/8"), "{bad}");
     }
 
     #[tokio::test]
