@@ -156,9 +156,13 @@ async fn main() -> Result<()> {
             let mut writes = 0u64;
             loop {
                 let in_load = started.elapsed() < run_for;
-                // After the load, keep draining until the server has been quiet for 3 s.
+                // During the load, wake for the next write (or the end of the
+                // load, whichever is first); after it, keep draining until
+                // the server has been quiet for 3 s.
                 let wait = if in_load {
-                    next_write.saturating_duration_since(Instant::now())
+                    next_write
+                        .min(started + run_for)
+                        .saturating_duration_since(Instant::now())
                 } else {
                     Duration::from_secs(3)
                 };
@@ -174,11 +178,16 @@ async fn main() -> Result<()> {
                     }
                     Ok(Some(Ok(_))) => {}
                     Ok(_) => return Err(anyhow!("client {}: connection closed", c.id)),
-                    Err(_) if in_load => {
+                    // A write only inside the load window: the window is
+                    // checked when the wait ends, not when it began (a
+                    // client whose first write fell after the window used
+                    // to write while the others were already draining).
+                    Err(_) if in_load && Instant::now() >= next_write && started.elapsed() < run_for => {
                         c.write().await?;
                         writes += 1;
                         next_write += per_client;
                     }
+                    Err(_) if in_load => {}
                     Err(_) => break,
                 }
             }
