@@ -69,6 +69,35 @@ impl Compactor {
     }
 }
 
+/// Whether stored bytes are a whole saved document (a snapshot), as
+/// opposed to changes: automerge's chunk header is 4 magic bytes, a
+/// 4-byte checksum, then the chunk type, 0 for a document.
+fn is_snapshot(bytes: &[u8]) -> bool {
+    bytes.len() > 8 && bytes[..4] == [0x85, 0x6f, 0x4a, 0x83] && bytes[8] == 0
+}
+
+/// A document from its stored chunks: the largest snapshot (after a
+/// compaction there is one) loaded whole, then the other chunks merged
+/// into it; with no snapshot, every chunk merged into an empty document.
+pub fn load_document(chunks: &[crate::store::Chunk]) -> anyhow::Result<AutoCommit> {
+    let snapshot = chunks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_snapshot(&c.data))
+        .max_by_key(|(_, c)| c.data.len())
+        .map(|(i, _)| i);
+    let mut doc = match snapshot {
+        Some(i) => AutoCommit::load(&chunks[i].data)?,
+        None => AutoCommit::new(),
+    };
+    for (i, chunk) in chunks.iter().enumerate() {
+        if Some(i) != snapshot {
+            doc.load_incremental(&chunk.data)?;
+        }
+    }
+    Ok(doc)
+}
+
 /// Folds `doc`: the bytes saved, or `None` when there was nothing to fold.
 pub async fn fold(store: &Store, doc: &str) -> anyhow::Result<Option<i64>> {
     let chunks = store.load_chunks(doc).await?;
@@ -78,14 +107,55 @@ pub async fn fold(store: &Store, doc: &str) -> anyhow::Result<Option<i64>> {
     let upto = chunks.iter().map(|c| c.id).max().unwrap_or(0);
     let before: i64 = chunks.iter().map(|c| c.data.len() as i64).sum();
     let snapshot = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-        let mut am = AutoCommit::new();
-        for chunk in &chunks {
-            am.load_incremental(&chunk.data)?;
-        }
-        Ok(am.save())
+        Ok(load_document(&chunks)?.save())
     })
     .await??;
     let after = snapshot.len() as i64;
     store.compact(doc, upto, &snapshot).await?;
     Ok(Some(before - after))
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+    use crate::store::Chunk;
+
+    #[test]
+    fn a_document_loads_from_changes_alone_or_from_a_snapshot_and_changes() {
+        let mut doc = AutoCommit::new();
+        let mut chunks = Vec::new();
+        let mut heads = doc.get_heads();
+        let mut after_three = Vec::new();
+        for i in 0..5i64 {
+            doc.put(ROOT, format!("k{i}"), i).expect("put");
+            doc.commit();
+            // The largest chunk is a change whose parents are elsewhere.
+            chunks.push(Chunk {
+                id: i,
+                data: doc.save_after(&heads),
+            });
+            heads = doc.get_heads();
+            if i == 2 {
+                after_three = doc.save();
+            }
+        }
+        let loaded = load_document(&chunks).expect("changes alone");
+        assert_eq!(loaded.clone().get_heads(), doc.get_heads());
+        assert!(!is_snapshot(&chunks[0].data));
+        // A snapshot of the first three changes, the last two as changes,
+        // the snapshot's id after theirs (as a compaction leaves it).
+        let snapshot = Chunk {
+            id: 9,
+            data: after_three,
+        };
+        assert!(is_snapshot(&snapshot.data));
+        let mixed = vec![chunks[3].clone(), chunks[4].clone(), snapshot];
+        let mut loaded = load_document(&mixed).expect("snapshot and changes");
+        assert_eq!(loaded.get_heads(), doc.get_heads());
+        assert!(loaded.get(ROOT, "k0").expect("get").is_some());
+        assert!(load_document(&[]).expect("nothing").get_heads().is_empty());
+    }
 }

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use automerge::AutoCommit;
 use porchlight_sync::{Access, Effect, PeerId, PeerMetadata, SyncEngine, WireMessage};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
@@ -273,15 +272,14 @@ impl Shard {
                 return false;
             }
         };
-        let mut am = AutoCommit::new();
-        let mut bytes = 0u64;
-        for chunk in &chunks {
-            bytes += chunk.data.len() as u64;
-            if let Err(e) = am.load_incremental(&chunk.data) {
-                tracing::error!(%doc, error = %e, "stored chunk does not load");
+        let bytes: u64 = chunks.iter().map(|c| c.data.len() as u64).sum();
+        let am = match crate::compact::load_document(&chunks) {
+            Ok(am) => am,
+            Err(e) => {
+                tracing::error!(%doc, error = %e, "stored chunks do not load");
                 return false;
             }
-        }
+        };
         self.engine.add_document(doc, am);
         self.metrics.documents_in_memory.inc();
         self.gathered

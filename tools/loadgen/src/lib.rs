@@ -177,8 +177,9 @@ impl Client {
                 // Only teammates' `c<id>` timestamps are timed (the creator's
                 // `created` is not a delivery: timing it once added the
                 // connect phase's length to a sample per document).
-                let is_timestamp =
-                    key.strip_prefix('c').is_some_and(|id| id.parse::<usize>().is_ok());
+                let is_timestamp = key
+                    .strip_prefix('c')
+                    .is_some_and(|id| id.parse::<usize>().is_ok());
                 if is_timestamp
                     && let Ok(Some((automerge::Value::Scalar(v), _))) = d.get(ROOT, key.as_str())
                     && let Some(t) = v.as_u64()

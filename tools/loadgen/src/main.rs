@@ -32,9 +32,11 @@ use tokio_tungstenite::tungstenite::Message;
     about = "Load generator for automerge-repo sync servers"
 )]
 struct Args {
-    /// WebSocket URL of the server, e.g. ws://127.0.0.1:7280/sync
-    #[arg(long)]
-    url: String,
+    /// WebSocket URL of the server, e.g. ws://127.0.0.1:7280/sync; repeat
+    /// for several relay nodes (client i goes to the i-th modulo their
+    /// number, so the clients of one document are spread over the nodes).
+    #[arg(long, required = true)]
+    url: Vec<String>,
     /// Device token (sent as ?token=), for Porchlight.
     #[arg(long)]
     token: Option<String>,
@@ -82,8 +84,7 @@ async fn main() -> Result<()> {
         .map(|_| DocumentId::random().to_string())
         .collect();
     if let Some(team) = args.register_team {
-        let base = args
-            .url
+        let base = args.url[0]
             .replacen("ws", "http", 1)
             .trim_end_matches("/sync")
             .to_string();
@@ -104,7 +105,8 @@ async fn main() -> Result<()> {
     for id in 0..args.clients {
         let doc = &docs[id % docs.len()];
         let t0 = Instant::now();
-        let mut c = connect(&args.url, args.token.as_deref(), id, doc).await?;
+        let url = &args.url[(id / docs.len()) % args.url.len()];
+        let mut c = connect(url, args.token.as_deref(), id, doc).await?;
         let mut am = AutoCommit::new();
         if id < docs.len() {
             am.put(ROOT, "created", now_us())?;
@@ -182,7 +184,11 @@ async fn main() -> Result<()> {
                     // checked when the wait ends, not when it began (a
                     // client whose first write fell after the window used
                     // to write while the others were already draining).
-                    Err(_) if in_load && Instant::now() >= next_write && started.elapsed() < run_for => {
+                    Err(_)
+                        if in_load
+                            && Instant::now() >= next_write
+                            && started.elapsed() < run_for =>
+                    {
                         c.write().await?;
                         writes += 1;
                         next_write += per_client;
@@ -222,6 +228,10 @@ async fn main() -> Result<()> {
         .values()
         .all(|hs| hs.windows(2).all(|w| w[0] == w[1]));
     let rss_after = args.server_pid.and_then(rss_kib);
+    // Every client has disconnected (the tasks are done); the server's
+    // documents leave memory as their last peer goes.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_idle = args.server_pid.and_then(rss_kib);
     let server_cpu = args
         .server_pid
         .and_then(|p| cpu_seconds(Some(p)))
@@ -239,6 +249,7 @@ async fn main() -> Result<()> {
     let mut first = s.first_sync_ms.clone();
     first.sort_by(f64::total_cmp);
     let report = serde_json::json!({
+        "nodes": args.url.len(),
         "clients": args.clients,
         "docs": args.docs,
         "rate_target": args.rate,
@@ -256,7 +267,7 @@ async fn main() -> Result<()> {
         // CPU seconds spent from the start of the load to the end of the drain.
         "server_cpu_seconds": server_cpu,
         "loadgen_cpu_seconds": own_cpu,
-        "server_rss_kib": { "before": rss_before, "peak": if peak_rss > 0 { Some(peak_rss) } else { None }, "after": rss_after },
+        "server_rss_kib": { "before": rss_before, "peak": if peak_rss > 0 { Some(peak_rss) } else { None }, "after": rss_after, "after_disconnect": rss_idle },
         "converged": converged,
     });
     if args.json {
