@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
-use porchlight_relay::store::{SqliteStore, Storage, Store};
+use porchlight_relay::store::{SqliteStore, Store};
 
 const CHANGES: usize = 100_000;
 const DOC: &str = "2Zr8yZxjQrJNCQ8Z5n4xW6hTJv1Q";

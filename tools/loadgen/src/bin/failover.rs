@@ -74,7 +74,7 @@ async fn until(
 }
 
 fn has(key: &str, value: i64) -> impl Fn(&AutoCommit) -> bool + '_ {
-    move |d| matches!(d.get(ROOT, key), Ok(Some((automerge::Value::Scalar(v), _))) if v.to_i64() == Some(value))
+    move |d| matches!(d.get(ROOT, key), Ok(Some((automerge::Value::Scalar(v), _))) if v.as_i64() == Some(value))
 }
 
 async fn put(c: &mut Client, key: &str, value: i64) -> Result<()> {
