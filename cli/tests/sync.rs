@@ -496,3 +496,98 @@ async fn a_refused_board_is_named_and_the_rest_still_syncs() {
     );
     stop(running).await;
 }
+
+/// Fetches `url` until its body contains `needle` (the relay reads a
+/// board into its view a moment after the sync).
+async fn fetch_until(url: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        let resp = reqwest::get(url).await.expect("feed");
+        let status = resp.status().as_u16();
+        last = resp.text().await.unwrap_or_default();
+        if status == 200 && last.contains(needle) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{url} never had {needle}:\n{last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_url_prints_a_feed_of_the_shared_board_and_rotate_replaces_it() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let maria = tempfile::tempdir().expect("maria");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let m = maria.path();
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
+    team_with_board(
+        m,
+        "maria",
+        "Oak St",
+        "Escrow",
+        "Order the appraisal",
+        "member",
+    )
+    .await;
+    pl(
+        m,
+        "maria",
+        &[
+            "task",
+            "add",
+            "Final walk-through 2027-03-19 10am @maria",
+            "--board",
+            "Escrow",
+        ],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+
+    // In one team: no --team needed.
+    let feed = pl(m, "maria", &["calendar", "url"], "")
+        .await
+        .trim()
+        .to_string();
+    assert!(feed.starts_with(&format!("{url}/ical/")), "{feed}");
+    let body = fetch_until(&feed, "Final walk-through").await;
+    assert!(body.contains("BEGIN:VCALENDAR\r\n"), "{body}");
+    assert!(
+        !body.contains("Order the appraisal"),
+        "a task without a due date:\n{body}"
+    );
+    assert_eq!(pl(m, "maria", &["calendar", "url"], "").await.trim(), feed);
+
+    let board = json(
+        &pl(
+            m,
+            "maria",
+            &["--json", "calendar", "url", "--board", "Escrow", "--mine"],
+            "",
+        )
+        .await,
+    );
+    assert_eq!(board["mine"], true);
+    let mine = board["url"].as_str().expect("url");
+    fetch_until(mine, "Final walk-through").await;
+
+    let rotated = pl(m, "maria", &["calendar", "url", "--rotate"], "")
+        .await
+        .trim()
+        .to_string();
+    assert_ne!(rotated, feed);
+    assert_eq!(reqwest::get(&feed).await.expect("old").status(), 404);
+    fetch_until(&rotated, "Final walk-through").await;
+
+    // A board that is not shared has no feed, and the error says what to do.
+    pl(m, "maria", &["board", "new", "Private"], "").await;
+    let (code, _, err) = common::run_cli(
+        m,
+        &["--user", "maria", "calendar", "url", "--board", "Private"],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("board share"), "{err}");
+    stop(running).await;
+}

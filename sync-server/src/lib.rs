@@ -16,11 +16,13 @@ pub mod extract;
 pub mod fanout;
 pub mod handlers;
 pub mod hub;
+pub mod ical;
 pub mod limits;
 pub mod openapi;
 pub mod password;
 pub mod store;
 pub mod tls;
+pub mod view;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -81,7 +83,7 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, health, sync, teams};
+    use handlers::{accounts, apikeys, calendar, health, sync, teams};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -106,6 +108,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(teams::join))
         .routes(routes!(apikeys::list, apikeys::create))
         .routes(routes!(apikeys::revoke))
+        .routes(routes!(calendar::feed_url))
+        .routes(routes!(calendar::feed))
         .routes(routes!(sync::upgrade))
         .split_for_parts();
     let mut api = api;
@@ -170,6 +174,7 @@ impl Relay {
             None => None,
         };
         let compactor = compact::Compactor::spawn(store.clone(), metrics.clone());
+        let indexer = view::Indexer::spawn(store.clone(), metrics.clone());
         let (hub, hub_threads) = hub::Hub::spawn(
             config.shards(),
             hub::ShardParts {
@@ -180,6 +185,7 @@ impl Relay {
                 relay_id: hub::RELAY_ID.to_string(),
                 fanout: fanout.clone(),
                 compactor,
+                indexer,
             },
         )?;
         let registry = Arc::new(hub::Registry::default());

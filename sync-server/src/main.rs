@@ -42,6 +42,9 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Rebuild the relay's view of the boards (what calendar feeds read)
+    /// from the stored documents; safe while the relay serves.
+    Reindex(ConfigArgs),
     /// Put a backup in place as a stopped relay's database.
     Restore {
         #[arg(long)]
@@ -91,6 +94,24 @@ async fn main() -> anyhow::Result<()> {
     let args = match Cli::parse().command {
         Command::Serve(args) => args,
         Command::MigrateStorage { from, to } => return migrate(&from, &to).await,
+        Command::Reindex(args) => {
+            let config = args.resolve()?;
+            let store = porchlight_relay::open_store(&config).await?;
+            println!(
+                "Rebuilding the view of every board in {}…",
+                store.describe()
+            );
+            let mut shown = std::time::Instant::now();
+            let (boards, tasks) = porchlight_relay::view::reindex(&store, |done, all| {
+                if shown.elapsed().as_secs() >= 2 || done == all {
+                    println!("  {done} of {all} documents read");
+                    shown = std::time::Instant::now();
+                }
+            })
+            .await?;
+            println!("Reindexed {boards} boards, {tasks} tasks.");
+            return Ok(());
+        }
         Command::Backup { data_dir, to } => {
             porchlight_relay::store::migrate::backup(&data_dir.join("relay.db"), &to)?;
             println!(

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "accounts", description = "Sign-up, login and device tokens"),
         (name = "teams", description = "Teams, members, invites and their documents"),
+        (name = "calendar", description = "Calendar feeds (RFC 5545) of the team's tasks"),
         (name = "sync", description = "The automerge-repo WebSocket"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )

@@ -92,6 +92,10 @@ pub enum Command {
     /// one team, read or write, shown once.
     #[command(subcommand)]
     Apikey(relay::ApikeyCmd),
+    /// Calendar feeds (RFC 5545) of the team's tasks with a due date, for
+    /// Google Calendar, Apple Calendar or Outlook to subscribe to.
+    #[command(subcommand)]
+    Calendar(relay::CalendarCmd),
     /// Account events of the whole relay (sign-ups, sign-ins, devices,
     /// password changes), newest first: the relay admin only.
     Audit {

@@ -85,6 +85,28 @@ pub enum ApikeyCmd {
     },
 }
 
+/// `porchlight calendar …`: calendar feeds of the team's tasks.
+#[derive(Debug, Subcommand)]
+pub enum CalendarCmd {
+    /// Print your secret feed address to subscribe to in a calendar app
+    /// (the same address each time, until --rotate).
+    Url {
+        /// One board (name or id; it must be shared with a team).
+        #[arg(long)]
+        board: Option<String>,
+        /// The team, by name or id (not needed with --board, or when you
+        /// are in one team).
+        #[arg(long)]
+        team: Option<String>,
+        /// Only the tasks assigned to you.
+        #[arg(long)]
+        mine: bool,
+        /// Replace the address: the old one stops working.
+        #[arg(long)]
+        rotate: bool,
+    },
+}
+
 /// How the relay is trusted (saved with the sign-in).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RelayTrust {

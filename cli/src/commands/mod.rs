@@ -86,6 +86,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Devices { cmd } => account::devices(&dir, cmd, json),
         Command::Password => account::password(&dir, json),
         Command::Apikey(cmd) => account::apikey(&dir, cmd, json),
+        Command::Calendar(cmd) => remote::calendar(&dir, &open()?, cmd, json),
         Command::Audit { before, limit } => account::relay_audit(&dir, before, limit, json),
         Command::Sync(args) => remote::sync(&dir, &mut open()?, args.watch, json),
         Command::Board(cmd) => board::run(&dir, &mut open()?, cmd, json),

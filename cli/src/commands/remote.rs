@@ -13,7 +13,7 @@ use serde_json::json;
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
-use crate::args::relay::{LoginArgs, SignupArgs};
+use crate::args::relay::{CalendarCmd, LoginArgs, SignupArgs};
 use porchlight_client::{
     Credentials, Endpoint, SyncEvent, forget_credentials, load_credentials, save_credentials,
     sync_once,
@@ -333,6 +333,74 @@ pub fn share(data_dir: &Path, profile: &mut Profile, board: &str, team: &str) ->
     let id = runtime()?.block_on(team_id(&creds, team))?;
     let doc = profile.boards_mut().share(board, id)?;
     println!("Board {doc} is shared with team {id}; `porchlight sync` sends it.");
+    Ok(())
+}
+
+pub fn calendar(data_dir: &Path, profile: &Profile, cmd: CalendarCmd, json: bool) -> Result<()> {
+    let CalendarCmd::Url {
+        board,
+        team,
+        mine,
+        rotate,
+    } = cmd;
+    let creds = load_credentials(data_dir)?;
+    let board = match board {
+        Some(key) => {
+            let doc = profile.boards().resolve(&key)?;
+            let shared = profile.boards().shared()?;
+            let Some((_, team)) = shared.into_iter().find(|(d, _)| *d == doc) else {
+                return Err(UsageError(format!(
+                    "the board '{key}' is not shared with a team, so the relay has no calendar for it: `porchlight board share '{key}' --team TEAM`, then `porchlight sync`"
+                ))
+                .into());
+            };
+            Some((doc.to_string(), team))
+        }
+        None => None,
+    };
+    let feed = runtime()?.block_on(async {
+        let team = match (&board, team) {
+            (Some((_, t)), _) => *t,
+            (None, Some(t)) => team_id(&creds, &t).await?,
+            (None, None) => {
+                let teams = porchlight_client::teams::teams(&creds).await?;
+                match teams.as_slice() {
+                    [one] => one.id,
+                    [] => {
+                        return Err(UsageError(
+                            "you are in no team yet; a calendar feed shows a team's boards (`porchlight team create NAME`)".into(),
+                        )
+                        .into());
+                    }
+                    _ => {
+                        return Err(UsageError(
+                            "you are in several teams: name one with --team (`porchlight team list` shows them)".into(),
+                        )
+                        .into());
+                    }
+                }
+            }
+        };
+        Ok::<_, anyhow::Error>(
+            porchlight_client::calendar::feed(&creds, team, board.map(|b| b.0), mine, rotate)
+                .await?,
+        )
+    })?;
+    let url = porchlight_client::calendar::feed_url(&creds, &feed);
+    if json {
+        return print_json(
+            &serde_json::json!({ "url": url, "board": feed.board, "mine": feed.mine }),
+        );
+    }
+    println!("{url}");
+    eprintln!(
+        "{}Subscribe to it in your calendar app (Google Calendar: Other calendars → From URL; Apple Calendar: File → New Calendar Subscription; Outlook: Add calendar → Subscribe from web). Anyone with this address can read these tasks: `porchlight calendar url --rotate` (with the same options) replaces it.",
+        if rotate {
+            "The old address no longer works. "
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 

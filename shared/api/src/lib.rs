@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod apikeys;
 pub mod audit;
+pub mod calendar;
 pub mod team;
 
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,7 @@ pub use porchlight_api as api;
 
 pub mod account;
 pub mod apikeys;
+pub mod calendar;
 pub mod credentials;
 pub mod error;
 pub mod live;

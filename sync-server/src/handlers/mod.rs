@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod apikeys;
+pub mod calendar;
 pub mod health;
 pub mod sync;
 pub mod teams;

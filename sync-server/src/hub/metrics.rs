@@ -36,6 +36,10 @@ pub struct Metrics {
     pub quota_refusals: Counter,
     /// Documents folded into a snapshot.
     pub compactions: Counter,
+    /// Board documents whose tasks were read into the relay's view.
+    pub view_refreshes: Counter,
+    /// Refreshes of the view that failed (the document stays as it was).
+    pub view_failures: Counter,
     /// 1 while the fan-out to the other nodes (NATS) is connected.
     pub fanout_connected: Gauge,
     /// From a commit to its changes published to the other nodes.
@@ -116,6 +120,16 @@ impl Default for Metrics {
             "compactions",
             "Documents whose stored chunks were folded into one snapshot",
         );
+        let view_refreshes = counter(
+            &mut registry,
+            "view_refreshes",
+            "Board documents whose tasks were read into the relay's view",
+        );
+        let view_failures = counter(
+            &mut registry,
+            "view_failures",
+            "Refreshes of the relay's view of a board that failed",
+        );
         let fanout_connected = gauge(
             &mut registry,
             "fanout_connected",
@@ -143,6 +157,8 @@ impl Default for Metrics {
         Metrics {
             registry,
             compactions,
+            view_refreshes,
+            view_failures,
             fanout_connected,
             fanout_lag,
             fanout_dropped,

@@ -52,6 +52,7 @@ pub(super) struct Shard {
     pub(super) limits: HubLimits,
     fanout: Option<Arc<Fanout>>,
     compactor: Compactor,
+    indexer: crate::view::Indexer,
 }
 
 /// What a shard is given to start.
@@ -64,6 +65,7 @@ pub struct ShardParts {
     pub relay_id: String,
     pub fanout: Option<Arc<Fanout>>,
     pub compactor: Compactor,
+    pub indexer: crate::view::Indexer,
 }
 
 impl Shard {
@@ -91,6 +93,7 @@ impl Shard {
             limits: parts.limits,
             fanout: parts.fanout,
             compactor: parts.compactor,
+            indexer: parts.indexer,
         }
     }
 
@@ -400,6 +403,14 @@ impl Shard {
                 g.1 += bytes.len() as u64;
             }
             self.maybe_compact(doc);
+            if self.engine.document(doc).is_some_and(|d| {
+                matches!(
+                    porchlight_doc::identify(d),
+                    Ok((porchlight_doc::DocKind::Board, _))
+                )
+            }) {
+                self.indexer.touched(doc);
+            }
         }
         if let Some(f) = &self.fanout {
             for (doc, bytes) in persist {

@@ -123,11 +123,52 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("data", Kind::Bytes),
         ],
     ),
+    (
+        "view_boards",
+        &[
+            ("doc_id", Kind::Text),
+            ("team_id", Kind::Int),
+            ("name", Kind::Text),
+            ("deleted", Kind::Bool),
+            ("updated_at", Kind::Int),
+        ],
+    ),
+    (
+        "view_tasks",
+        &[
+            ("doc_id", Kind::Text),
+            ("task_id", Kind::Text),
+            ("team_id", Kind::Int),
+            ("due_at", Kind::OptInt),
+            ("done", Kind::Bool),
+            ("deleted", Kind::Bool),
+            ("updated_at", Kind::Int),
+            ("data", Kind::Text),
+        ],
+    ),
+    (
+        "calendar_feeds",
+        &[
+            ("id", Kind::Int),
+            ("secret", Kind::Text),
+            ("account_id", Kind::Int),
+            ("team_id", Kind::Int),
+            ("board", Kind::Text),
+            ("mine", Kind::Bool),
+            ("created_at", Kind::Int),
+        ],
+    ),
 ];
 
 /// Tables whose `id` comes from a sequence in PostgreSQL.
 const SEQUENCED: &[&str] = &[
-    "accounts", "devices", "teams", "api_keys", "audit", "chunks",
+    "accounts",
+    "devices",
+    "teams",
+    "api_keys",
+    "audit",
+    "chunks",
+    "calendar_feeds",
 ];
 
 #[derive(Debug)]
@@ -309,4 +350,46 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<(), StoreError> {
     std::fs::rename(&partial, to)
         .map_err(|e| StoreError::Internal(format!("cannot put the backup in place: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table added to the schema but not to [`TABLES`] would be left
+    /// behind by `migrate-storage`.
+    #[test]
+    fn every_table_and_column_of_the_sqlite_schema_is_copied() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("relay.db");
+        drop(crate::store::SqliteStore::open(&path).expect("store"));
+        let conn = Connection::open(&path).expect("db");
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("tables");
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let mut known: Vec<&str> = TABLES.iter().map(|(t, _)| *t).collect();
+        known.sort_unstable();
+        assert_eq!(tables, known);
+        for (table, columns) in TABLES {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+                ))
+                .expect("columns");
+            let mut have: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows");
+            have.sort();
+            let mut copied: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+            copied.sort_unstable();
+            assert_eq!(have, copied, "{table}");
+        }
+    }
 }

@@ -178,6 +178,63 @@ pub struct Chunk {
     pub data: Vec<u8>,
 }
 
+/// A board as the relay's view holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewBoard {
+    pub doc: String,
+    pub team: i64,
+    pub name: String,
+    pub deleted: bool,
+}
+
+/// A task as the relay's view holds it: a few columns to filter on and the
+/// whole task as JSON (`porchlight_model::board::Task`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewTask {
+    pub doc: String,
+    pub task: String,
+    pub due_at: Option<i64>,
+    pub done: bool,
+    pub deleted: bool,
+    pub updated_at: i64,
+    pub data: String,
+}
+
+/// What one refresh of a board changes in the view, in one transaction.
+#[derive(Debug, Clone)]
+pub struct ViewUpdate {
+    pub board: ViewBoard,
+    pub upsert: Vec<ViewTask>,
+    /// Task ids gone from the document.
+    pub remove: Vec<String>,
+}
+
+/// Which tasks of the view to read; tasks come in (doc, task) order,
+/// after `after` when given.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    pub team: i64,
+    pub board: Option<String>,
+    /// Only tasks with a due date (the calendar feeds).
+    pub with_due: bool,
+    pub include_done: bool,
+    pub updated_since: Option<i64>,
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+/// A calendar feed: whose, which team, one board or all, only the tasks
+/// assigned to its owner or all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarFeed {
+    pub secret: String,
+    pub account: i64,
+    pub team: i64,
+    /// Empty for every board of the team.
+    pub board: String,
+    pub mine: bool,
+}
+
 /// Everything the relay keeps. Each method is one transaction.
 #[async_trait]
 pub trait Storage: Send + Sync + std::fmt::Debug {
@@ -299,6 +356,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<i64, StoreError>;
     async fn team_of_document(&self, doc: &str) -> Result<Option<i64>, StoreError>;
     async fn documents_of_team(&self, team: i64) -> Result<Vec<String>, StoreError>;
+    /// Every registered document of every team.
+    async fn all_documents(&self) -> Result<Vec<String>, StoreError>;
 
     // Document chunks.
 
@@ -309,6 +368,37 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Replaces the chunks of `doc` up to `upto` (ids) with `snapshot`, in
     /// one transaction; chunks appended since stay.
     async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError>;
+
+    /// The chunks of a document stored after chunk id `after`, oldest first
+    /// (a compaction's snapshot comes back too: it gets a new id).
+    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError>;
+
+    // The boards' materialized view.
+
+    /// The stored view of some tasks of a board (all when `tasks` is None).
+    async fn view_tasks_of(
+        &self,
+        doc: &str,
+        tasks: Option<&[String]>,
+    ) -> Result<Vec<ViewTask>, StoreError>;
+    async fn write_view(&self, update: &ViewUpdate) -> Result<(), StoreError>;
+    async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError>;
+    async fn view_tasks(&self, query: &TaskQuery) -> Result<Vec<ViewTask>, StoreError>;
+    /// Empties the view (before a reindex).
+    async fn clear_view(&self) -> Result<(), StoreError>;
+
+    // Calendar feeds.
+
+    /// The feed for (account, team, board, mine), made with `new_secret`
+    /// if there is none, or given `new_secret` when `rotate`.
+    async fn calendar_feed(
+        &self,
+        feed: &CalendarFeed,
+        rotate: bool,
+    ) -> Result<CalendarFeed, StoreError>;
+    async fn feed_by_secret(&self, secret: &str) -> Result<Option<CalendarFeed>, StoreError>;
+    /// The account's name (whom `--mine` feeds match assignees against).
+    async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError>;
 
     // The audit log.
 

@@ -5,7 +5,10 @@
 use super::StoreError;
 
 /// (version, SQL). Append only.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_view.sql")),
+];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).
 const LOCK: i64 = 0x706f_7263_686c_6967;

@@ -9,6 +9,7 @@ mod chunks;
 mod migrations;
 mod storage;
 mod teams;
+mod view;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use prometheus_client::metrics::histogram::Histogram;

@@ -8,8 +8,8 @@ use porchlight_api::audit::AuditEvent;
 
 use super::PgStore;
 use crate::store::{
-    Audit, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage, StoreError, TeamInfo,
-    now_ms,
+    Audit, CalendarFeed, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage,
+    StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate, now_ms,
 };
 
 #[async_trait]
@@ -277,12 +277,74 @@ impl Storage for PgStore {
         self.pg_append_chunks(chunks).await
     }
 
+    async fn all_documents(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT doc_id FROM documents ORDER BY doc_id", &[])
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     async fn load_chunks(&self, doc: &str) -> Result<Vec<Chunk>, StoreError> {
         self.pg_load_chunks(doc).await
     }
 
     async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
         self.pg_compact(doc, upto, snapshot).await
+    }
+
+    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {
+        self.pg_load_chunks_after(doc, after).await
+    }
+
+    async fn view_tasks_of(
+        &self,
+        doc: &str,
+        tasks: Option<&[String]>,
+    ) -> Result<Vec<ViewTask>, StoreError> {
+        self.pg_view_tasks_of(doc, tasks).await
+    }
+
+    async fn write_view(&self, update: &ViewUpdate) -> Result<(), StoreError> {
+        self.pg_write_view(update).await
+    }
+
+    async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError> {
+        self.pg_view_boards(team).await
+    }
+
+    async fn view_tasks(&self, query: &TaskQuery) -> Result<Vec<ViewTask>, StoreError> {
+        self.pg_view_tasks(query).await
+    }
+
+    async fn clear_view(&self) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .batch_execute("DELETE FROM view_tasks; DELETE FROM view_boards;")
+            .await?;
+        Ok(())
+    }
+
+    async fn calendar_feed(
+        &self,
+        feed: &CalendarFeed,
+        rotate: bool,
+    ) -> Result<CalendarFeed, StoreError> {
+        self.pg_calendar_feed(feed, rotate).await
+    }
+
+    async fn feed_by_secret(&self, secret: &str) -> Result<Option<CalendarFeed>, StoreError> {
+        self.pg_feed_by_secret(secret).await
+    }
+
+    async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT name FROM accounts WHERE id = $1", &[&account])
+            .await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     async fn audit(&self, event: Audit) {

@@ -9,6 +9,7 @@ mod chunks;
 mod migrations;
 mod storage;
 mod teams;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,7 +8,8 @@ use porchlight_api::audit::AuditEvent;
 
 use super::SqliteStore;
 use crate::store::{
-    Audit, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage, StoreError, TeamInfo,
+    Audit, CalendarFeed, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage,
+    StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
 };
 
 fn own(s: &str) -> String {
@@ -215,6 +216,10 @@ impl Storage for SqliteStore {
         self.run(move |db| db.documents_of_team(team)).await
     }
 
+    async fn all_documents(&self) -> Result<Vec<String>, StoreError> {
+        self.run(|db| db.all_documents()).await
+    }
+
     async fn append_chunks(&self, chunks: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
         let c = chunks.to_vec();
         self.run(move |db| db.append_chunks(&c)).await
@@ -228,6 +233,56 @@ impl Storage for SqliteStore {
     async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
         let (d, s) = (own(doc), snapshot.to_vec());
         self.run(move |db| db.compact(&d, upto, &s)).await
+    }
+
+    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {
+        let d = own(doc);
+        self.run(move |db| db.load_chunks_after(&d, after)).await
+    }
+
+    async fn view_tasks_of(
+        &self,
+        doc: &str,
+        tasks: Option<&[String]>,
+    ) -> Result<Vec<ViewTask>, StoreError> {
+        let (d, t) = (own(doc), tasks.map(<[String]>::to_vec));
+        self.run(move |db| db.view_tasks_of(&d, t.as_deref())).await
+    }
+
+    async fn write_view(&self, update: &ViewUpdate) -> Result<(), StoreError> {
+        let u = update.clone();
+        self.run(move |db| db.write_view(&u)).await
+    }
+
+    async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError> {
+        self.run(move |db| db.view_boards(team)).await
+    }
+
+    async fn view_tasks(&self, query: &TaskQuery) -> Result<Vec<ViewTask>, StoreError> {
+        let q = query.clone();
+        self.run(move |db| db.view_tasks(&q)).await
+    }
+
+    async fn clear_view(&self) -> Result<(), StoreError> {
+        self.run(|db| db.clear_view()).await
+    }
+
+    async fn calendar_feed(
+        &self,
+        feed: &CalendarFeed,
+        rotate: bool,
+    ) -> Result<CalendarFeed, StoreError> {
+        let f = feed.clone();
+        self.run(move |db| db.calendar_feed(&f, rotate)).await
+    }
+
+    async fn feed_by_secret(&self, secret: &str) -> Result<Option<CalendarFeed>, StoreError> {
+        let s = own(secret);
+        self.run(move |db| db.feed_by_secret(&s)).await
+    }
+
+    async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError> {
+        self.run(move |db| db.account_name(account)).await
     }
 
     async fn audit(&self, event: Audit) {

@@ -380,4 +380,12 @@ impl Inner {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+
+    pub(super) fn all_documents(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT doc_id FROM documents ORDER BY doc_id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
 }

@@ -1,0 +1,319 @@
+//! The relay's materialized view of the team's boards: one row per board
+//! and per task, kept in storage beside the documents, which the calendar
+//! feeds (and later the REST API, webhooks and email) read instead of
+//! loading Automerge documents on every request.
+//!
+//! A shard tells the [`Indexer`] which board documents it committed; the
+//! indexer waits a moment (so a burst of edits is one refresh), reads the
+//! chunks stored since it last looked, applies them to its own copy of the
+//! document, and writes the tasks that changed. Which tasks changed comes
+//! from the notes on the new changes (`task.edit` of one task); a change
+//! without a note (another automerge-repo client) rereads every task. Rows
+//! are compared with what the view holds, so refreshing twice, or on two
+//! nodes, writes nothing the second time. On several nodes the node that
+//! committed a change refreshes its board.
+//!
+//! `porchlight-relay reindex` rebuilds the whole view from the documents.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use porchlight_doc::{BoardDoc, ChangeNote, DocKind, identify};
+use porchlight_model::board::Task;
+use porchlight_model::ids::TaskId;
+use tokio::sync::mpsc;
+
+use crate::hub::Metrics;
+use crate::store::{Store, ViewBoard, ViewTask, ViewUpdate};
+
+/// Board documents waiting for a refresh; past it a request is dropped
+/// (the board is refreshed on its next commit, or by `reindex`).
+const QUEUE: usize = 4096;
+/// How long the indexer gathers requests before refreshing.
+const SETTLE: Duration = Duration::from_millis(200);
+/// Board documents kept in the indexer's memory between refreshes.
+const CACHED: usize = 256;
+
+/// Where shards send the board documents they committed.
+#[derive(Debug, Clone)]
+pub struct Indexer {
+    tx: mpsc::Sender<String>,
+    pending: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Indexer {
+    /// Starts the background task on the current runtime.
+    pub fn spawn(store: Store, metrics: Arc<Metrics>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
+        let pending: Arc<Mutex<HashSet<String>>> = Arc::default();
+        let taken = pending.clone();
+        tokio::spawn(async move {
+            let mut view = View::new(store);
+            while let Some(first) = rx.recv().await {
+                tokio::time::sleep(SETTLE).await;
+                let mut docs = vec![first];
+                while let Ok(d) = rx.try_recv() {
+                    docs.push(d);
+                }
+                if let Ok(mut p) = taken.lock() {
+                    for d in &docs {
+                        p.remove(d);
+                    }
+                }
+                for doc in docs {
+                    match view.refresh(&doc).await {
+                        Ok(_) => {
+                            metrics.view_refreshes.inc();
+                        }
+                        Err(e) => {
+                            metrics.view_failures.inc();
+                            view.forget(&doc);
+                            tracing::error!(%doc, error = %e, "cannot refresh the view of a board");
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx, pending }
+    }
+
+    /// Asks for `doc` (a board) to be refreshed soon.
+    pub fn touched(&self, doc: &str) {
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        if pending.insert(doc.to_string()) && self.tx.try_send(doc.to_string()).is_err() {
+            pending.remove(doc);
+            tracing::warn!(%doc, "the view's queue is full; the board is refreshed on its next change");
+        }
+    }
+}
+
+/// What a refresh found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refreshed {
+    /// Not a board (a workspace or a listing shard), or not registered.
+    NotABoard,
+    /// Tasks written and removed.
+    Board { written: usize, removed: usize },
+}
+
+#[derive(Debug)]
+struct Cached {
+    board: BoardDoc,
+    team: i64,
+    last_chunk: i64,
+    used: u64,
+}
+
+/// The indexer's copies of board documents and the code that reads them
+/// into the view.
+#[derive(Debug)]
+pub struct View {
+    store: Store,
+    cache: HashMap<String, Cached>,
+    not_boards: HashSet<String>,
+    clock: u64,
+}
+
+impl View {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            cache: HashMap::new(),
+            not_boards: HashSet::new(),
+            clock: 0,
+        }
+    }
+
+    /// Drops the copy of `doc` (after a failure: the next refresh starts
+    /// from storage).
+    pub fn forget(&mut self, doc: &str) {
+        self.cache.remove(doc);
+    }
+
+    /// Brings the view of `doc` up to what storage holds.
+    pub async fn refresh(&mut self, doc: &str) -> anyhow::Result<Refreshed> {
+        if self.not_boards.contains(doc) {
+            return Ok(Refreshed::NotABoard);
+        }
+        self.clock += 1;
+        let changed = match self.cache.get_mut(doc) {
+            Some(cached) => {
+                cached.used = self.clock;
+                let chunks = self.store.load_chunks_after(doc, cached.last_chunk).await?;
+                if chunks.is_empty() {
+                    return Ok(Refreshed::Board {
+                        written: 0,
+                        removed: 0,
+                    });
+                }
+                let before = cached.board.heads();
+                for c in &chunks {
+                    cached.board.doc_mut().load_incremental(&c.data)?;
+                    cached.last_chunk = cached.last_chunk.max(c.id);
+                }
+                changed_tasks(&mut cached.board, &before)
+            }
+            None => {
+                let Some(team) = self.store.team_of_document(doc).await? else {
+                    return Ok(Refreshed::NotABoard);
+                };
+                let chunks = self.store.load_chunks(doc).await?;
+                let last_chunk = chunks.iter().map(|c| c.id).max().unwrap_or(0);
+                let am =
+                    tokio::task::spawn_blocking(move || crate::compact::load_document(&chunks))
+                        .await??;
+                if !matches!(identify(&am), Ok((DocKind::Board, _))) {
+                    if self.not_boards.len() >= 100_000 {
+                        self.not_boards.clear();
+                    }
+                    self.not_boards.insert(doc.to_string());
+                    return Ok(Refreshed::NotABoard);
+                }
+                self.make_room();
+                self.cache.insert(
+                    doc.to_string(),
+                    Cached {
+                        board: BoardDoc::from_doc(am)?,
+                        team,
+                        last_chunk,
+                        used: self.clock,
+                    },
+                );
+                None
+            }
+        };
+        let Some(cached) = self.cache.get(doc) else {
+            anyhow::bail!("the board {doc} left the cache while it was read");
+        };
+        let update = diff(doc, cached, changed.as_deref(), &self.store).await?;
+        let (written, removed) = (update.upsert.len(), update.remove.len());
+        self.store.write_view(&update).await?;
+        Ok(Refreshed::Board { written, removed })
+    }
+
+    fn make_room(&mut self) {
+        while self.cache.len() >= CACHED {
+            let Some(oldest) = self
+                .cache
+                .iter()
+                .min_by_key(|(_, c)| c.used)
+                .map(|(k, _)| k.clone())
+            else {
+                return;
+            };
+            self.cache.remove(&oldest);
+        }
+    }
+}
+
+/// The tasks the changes after `before` are about, from their notes;
+/// `None` when a change does not say (then every task is reread).
+fn changed_tasks(board: &mut BoardDoc, before: &[automerge::ChangeHash]) -> Option<Vec<String>> {
+    let changes = board.doc_mut().get_changes(before);
+    let mut ids = HashSet::new();
+    for change in changes {
+        let note = ChangeNote::decode(change.message())?;
+        match note.task {
+            Some(task) => {
+                ids.insert(task);
+            }
+            // Board-level changes (a rename, a column) touch no task.
+            None if note.op.starts_with("board.") || note.op.starts_with("column.") => {}
+            None => return None,
+        }
+    }
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    Some(ids)
+}
+
+/// The view's row for a task.
+pub fn view_task(doc: &str, task: &Task) -> anyhow::Result<ViewTask> {
+    Ok(ViewTask {
+        doc: doc.to_string(),
+        task: task.id.to_string(),
+        due_at: task.due.as_ref().map(|d| d.at.timestamp_millis()),
+        done: task.completed_at.is_some(),
+        deleted: task.deleted || task.archived,
+        updated_at: task.updated_at.timestamp_millis(),
+        data: serde_json::to_string(task)?,
+    })
+}
+
+/// What to write: the tasks (all, or `only`) whose rows differ from the
+/// view's, and the rows whose tasks are gone.
+async fn diff(
+    doc: &str,
+    cached: &Cached,
+    only: Option<&[String]>,
+    store: &Store,
+) -> anyhow::Result<ViewUpdate> {
+    let board = &cached.board;
+    let stored: HashMap<String, ViewTask> = store
+        .view_tasks_of(doc, only)
+        .await?
+        .into_iter()
+        .map(|t| (t.task.clone(), t))
+        .collect();
+    let mut upsert = Vec::new();
+    let mut remove = Vec::new();
+    let mut seen = HashSet::new();
+    let tasks: Vec<Task> = match only {
+        None => board.tasks()?,
+        Some(ids) => {
+            let mut out = Vec::new();
+            for id in ids {
+                match board.task(&TaskId::new(id.clone()))? {
+                    Some(t) => out.push(t),
+                    None => remove.push(id.clone()),
+                }
+            }
+            out
+        }
+    };
+    for task in &tasks {
+        let row = view_task(doc, task)?;
+        seen.insert(row.task.clone());
+        if stored.get(&row.task) != Some(&row) {
+            upsert.push(row);
+        }
+    }
+    if only.is_none() {
+        remove.extend(stored.keys().filter(|k| !seen.contains(*k)).cloned());
+    }
+    remove.retain(|id| stored.contains_key(id));
+    Ok(ViewUpdate {
+        board: ViewBoard {
+            doc: doc.to_string(),
+            team: cached.team,
+            name: board.name(),
+            deleted: board.is_deleted(),
+        },
+        upsert,
+        remove,
+    })
+}
+
+/// Rebuilds the whole view from the stored documents; `progress` hears
+/// (documents done, documents in all) after each one.
+pub async fn reindex(
+    store: &Store,
+    mut progress: impl FnMut(usize, usize),
+) -> anyhow::Result<(usize, usize)> {
+    store.clear_view().await?;
+    let docs = store.all_documents().await?;
+    let mut view = View::new(store.clone());
+    let (mut boards, mut tasks) = (0, 0);
+    for (i, doc) in docs.iter().enumerate() {
+        if let Refreshed::Board { written, .. } = view.refresh(doc).await? {
+            boards += 1;
+            tasks += written;
+        }
+        view.forget(doc);
+        progress(i + 1, docs.len());
+    }
+    Ok((boards, tasks))
+}
