@@ -19,6 +19,7 @@
 //! logins_per_minute_per_account = 10
 //! signups_per_hour_per_ip = 30
 //! password_hashing = 2           # Argon2 checks at once [default: cores]
+//! password_wait_ms = 2000        # how long a check waits for a slot before 503
 //! teams_per_account = 50
 //! devices_per_account = 100
 //! documents_per_team = 20000
@@ -73,6 +74,8 @@ pub struct Limits {
     /// Password hashes (19 MiB each) computed at once; more wait briefly,
     /// then get 503 with Retry-After.
     pub password_hashing: usize,
+    /// How long a password check waits for a free slot before 503.
+    pub password_wait_ms: u64,
     pub teams_per_account: u32,
     pub devices_per_account: u32,
     pub documents_per_team: u32,
@@ -93,6 +96,7 @@ impl Default for Limits {
             logins_per_minute_per_account: 10,
             signups_per_hour_per_ip: 30,
             password_hashing: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            password_wait_ms: 2000,
             teams_per_account: 50,
             devices_per_account: 100,
             documents_per_team: 20_000,

@@ -19,7 +19,6 @@ use crate::error::AppError;
 /// it, after forgetting, new keys are refused until some expire.
 const MAX_KEYS: usize = 100_000;
 /// How long a login or sign-up waits for a free password-hashing slot.
-const HASH_WAIT: Duration = Duration::from_secs(2);
 /// A refused attempt is answered after this long (the tarpit): a caller
 /// hammering on a keep-alive connection then costs the relay one answer a
 /// second per connection instead of all the CPU it can take.
@@ -54,6 +53,7 @@ impl
 #[derive(Debug)]
 pub struct Guards {
     hashing: Arc<Semaphore>,
+    hash_wait: Duration,
     tarpit: Arc<Semaphore>,
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     login_account: DefaultKeyedRateLimiter<String>,
@@ -97,6 +97,7 @@ impl Guards {
         let l: &Limits = &config.limits;
         Self {
             hashing: Arc::new(Semaphore::new(l.password_hashing.max(1))),
+            hash_wait: Duration::from_millis(l.password_wait_ms),
             tarpit: Arc::new(Semaphore::new(TARPIT_MAX)),
             login_ip: RateLimiter::keyed(per(l.logins_per_minute_per_ip, Duration::from_secs(60))),
             login_account: RateLimiter::keyed(per(
@@ -158,7 +159,7 @@ impl Guards {
     /// A slot for one password hash or check; 503 with Retry-After when
     /// every slot stays busy.
     pub async fn hashing(&self) -> Result<OwnedSemaphorePermit, AppError> {
-        match tokio::time::timeout(HASH_WAIT, self.hashing.clone().acquire_owned()).await {
+        match tokio::time::timeout(self.hash_wait, self.hashing.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(AppError::unavailable(
                 "the relay is busy checking passwords; try again in a few seconds",
