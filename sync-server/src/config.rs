@@ -27,6 +27,7 @@
 //! documents_per_connection = 5000
 //! audit_days = 365
 //! send_queues_mib = 256          # queued for all connections together
+//! api_requests_per_minute = 600  # REST API (/api/v1) per key or account
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -86,6 +87,8 @@ pub struct Limits {
     /// Bytes (MiB) waiting to be sent to every connection together; past
     /// it, a connection with a backlog is cut off as a slow reader.
     pub send_queues_mib: u32,
+    /// Requests a minute to `/api/v1` per API key (or per account).
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -104,6 +107,7 @@ impl Default for Limits {
             documents_per_connection: 5_000,
             audit_days: 365,
             send_queues_mib: 256,
+            api_requests_per_minute: 600,
         }
     }
 }

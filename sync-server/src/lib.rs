@@ -48,6 +48,8 @@ pub struct AppState {
     pub send_budget: hub::Budget,
     /// Flips to `true` when the relay shuts down; open connections close.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// The REST API's rate limit per key.
+    pub api_limits: handlers::v1::ApiLimits,
 }
 
 impl AppState {
@@ -83,7 +85,7 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, calendar, health, sync, teams};
+    use handlers::{accounts, apikeys, calendar, health, sync, teams, v1};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -110,6 +112,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(apikeys::revoke))
         .routes(routes!(calendar::feed_url))
         .routes(routes!(calendar::feed))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(v1::boards))
+                .routes(routes!(v1::tasks))
+                .routes(routes!(v1::task, v1::update))
+                .routes(routes!(v1::create))
+                .routes(routes!(v1::complete))
+                .routes(routes!(v1::comment))
+                .layer(axum::middleware::map_response(v1::problems)),
+        )
         .routes(routes!(sync::upgrade))
         .split_for_parts();
     let mut api = api;
@@ -193,6 +205,7 @@ impl Relay {
             f.attach(&hub, &registry);
         }
         let guards = limits::Guards::new(&config);
+        let config_api_rate = config.limits.api_requests_per_minute;
         let send_budget = hub::Budget::new(config.limits.send_queues_mib as usize * 1024 * 1024);
         let state = Arc::new(AppState {
             config,
@@ -205,6 +218,7 @@ impl Relay {
             guards,
             send_budget,
             shutdown: tokio::sync::watch::channel(false).0,
+            api_limits: handlers::v1::ApiLimits::new(config_api_rate),
         });
         Ok(Self { state, hub_threads })
     }
@@ -230,6 +244,7 @@ impl Relay {
                 for tick in 0u64.. {
                     every.tick().await;
                     state.guards.forget_idle();
+                    state.api_limits.forget_idle();
                     // The audit log's retention: at start, then hourly.
                     if tick % 120 == 0
                         && let Err(e) = state

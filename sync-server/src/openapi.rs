@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "accounts", description = "Sign-up, login and device tokens"),
         (name = "teams", description = "Teams, members, invites and their documents"),
+        (name = "tasks", description = "Boards and tasks for integrations (errors as RFC 9457 problem details)"),
         (name = "calendar", description = "Calendar feeds (RFC 5545) of the team's tasks"),
         (name = "sync", description = "The automerge-repo WebSocket"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
@@ -57,18 +58,25 @@ pub struct CommonAnswers;
 impl Modify for CommonAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let error = |text: &str| {
+        // The REST API for tasks answers errors as RFC 9457 problem details.
+        let error = |text: &str, problem: bool| {
+            let (content, schema) = if problem {
+                ("application/problem+json", "Problem")
+            } else {
+                ("application/json", "ErrorBody")
+            };
             ResponseBuilder::new()
                 .description(text)
                 .content(
-                    "application/json",
+                    content,
                     ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .schema(Some(Ref::from_schema_name(schema)))
                         .build(),
                 )
                 .build()
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let problem = path.starts_with("/api/v1/");
             let operations = [
                 item.get.as_mut(),
                 item.post.as_mut(),
@@ -84,7 +92,7 @@ impl Modify for CommonAnswers {
                 let mut add = |code: &str, text: &str| {
                     answers
                         .entry(code.to_string())
-                        .or_insert_with(|| error(text).into());
+                        .or_insert_with(|| error(text, problem).into());
                 };
                 if has_body || has_params {
                     add(

@@ -7,8 +7,9 @@
 //! indexer waits a moment (so a burst of edits is one refresh), reads the
 //! chunks stored since it last looked, applies them to its own copy of the
 //! document, and writes the tasks that changed. Which tasks changed comes
-//! from the notes on the new changes (`task.edit` of one task); a change
-//! without a note (another automerge-repo client) rereads every task. Rows
+//! from automerge's diff between the copy's old and new heads (not from
+//! the changes' notes: completing a repeating task also adds its next
+//! instance, and other automerge-repo clients write no notes). Rows
 //! are compared with what the view holds, so refreshing twice, or on two
 //! nodes, writes nothing the second time. On several nodes the node that
 //! committed a change refreshes its board.
@@ -19,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use porchlight_doc::{BoardDoc, ChangeNote, DocKind, identify};
+use porchlight_doc::{BoardDoc, DocKind, identify};
 use porchlight_model::board::Task;
 use porchlight_model::ids::TaskId;
 use tokio::sync::mpsc;
@@ -209,20 +210,41 @@ impl View {
     }
 }
 
-/// The tasks the changes after `before` are about, from their notes;
-/// `None` when a change does not say (then every task is reread).
+/// The tasks the changes after `before` touched, from automerge's diff of
+/// the two states (a change's note names one task, but completing a
+/// repeating task also adds its next instance); `None` when the tasks map
+/// itself was replaced (then every task is reread).
 fn changed_tasks(board: &mut BoardDoc, before: &[automerge::ChangeHash]) -> Option<Vec<String>> {
-    let changes = board.doc_mut().get_changes(before);
+    use automerge::{PatchAction, Prop};
+    let after = board.heads();
+    let patches = board.doc_mut().diff(before, &after);
     let mut ids = HashSet::new();
-    for change in changes {
-        let note = ChangeNote::decode(change.message())?;
-        match note.task {
-            Some(task) => {
-                ids.insert(task);
-            }
-            // Board-level changes (a rename, a column) touch no task.
-            None if note.op.starts_with("board.") || note.op.starts_with("column.") => {}
-            None => return None,
+    for patch in patches {
+        match patch.path.first() {
+            Some((_, Prop::Map(top))) if top == "tasks" => match patch.path.get(1) {
+                // Inside one task.
+                Some((_, Prop::Map(id))) => {
+                    ids.insert(id.clone());
+                }
+                Some(_) => return None,
+                // On the tasks map: a task added or removed.
+                None => match &patch.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        ids.insert(key.clone());
+                    }
+                    _ => return None,
+                },
+            },
+            // Columns, the name: no task.
+            Some(_) => {}
+            None => match &patch.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }
+                    if key == "tasks" =>
+                {
+                    return None;
+                }
+                _ => {}
+            },
         }
     }
     let mut ids: Vec<String> = ids.into_iter().collect();

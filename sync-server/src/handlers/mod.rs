@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod health;
 pub mod sync;
 pub mod teams;
+pub mod v1;
 
 use crate::error::AppError;
 

@@ -16,6 +16,7 @@ impl Shard {
         let about = match &input {
             HubInput::Frame { peer, doc, .. } => Some((peer.clone(), Some(doc.clone()))),
             HubInput::Remote { doc, .. } => Some((PeerId(String::new()), Some(doc.clone()))),
+            HubInput::Edit(e) => Some((PeerId(String::new()), Some(e.doc.clone()))),
             _ => None,
         };
         let result = catch_unwind(AssertUnwindSafe(|| self.handle(input)));

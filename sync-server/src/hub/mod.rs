@@ -37,6 +37,7 @@ pub use conn::{
 pub use metrics::Metrics;
 pub use shard::{COMPACT_AFTER_BYTES, COMPACT_AFTER_CHUNKS, ShardParts};
 
+use crate::error::AppError;
 use crate::store::KeyGrant;
 
 /// Frames queued for one shard from all connections.
@@ -80,6 +81,30 @@ pub enum HubInput {
     /// The fan-out was away: merge what the database holds into every
     /// document in memory.
     CatchUp,
+    /// A change the relay makes itself (the REST API's writes).
+    Edit(Edit),
+}
+
+/// What an [`Edit`] runs on the document; its answer goes back once the
+/// change is committed.
+pub type EditFn =
+    Box<dyn FnOnce(&mut automerge::AutoCommit) -> Result<serde_json::Value, AppError> + Send>;
+
+/// A change the relay makes to a document on a caller's behalf: run in the
+/// document's shard, committed with the shard's batch, then synced to the
+/// document's peers (and the other nodes) like a peer's change.
+pub struct Edit {
+    pub doc: String,
+    pub apply: EditFn,
+    pub reply: tokio::sync::oneshot::Sender<Result<serde_json::Value, AppError>>,
+}
+
+impl std::fmt::Debug for Edit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edit")
+            .field("doc", &self.doc)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the hub enforces, from the relay's configuration.

@@ -19,6 +19,7 @@ use super::access::AccessCache;
 use super::conn::{Conn, Outbound, Queued};
 use super::{HubInput, HubLimits, Metrics};
 use crate::compact::Compactor;
+use crate::error::AppError;
 use crate::fanout::Fanout;
 use crate::store::Store;
 
@@ -53,6 +54,11 @@ pub(super) struct Shard {
     fanout: Option<Arc<Fanout>>,
     compactor: Compactor,
     indexer: crate::view::Indexer,
+    /// Answers to the batch's edits, sent once it is committed.
+    replies: Vec<(
+        tokio::sync::oneshot::Sender<Result<serde_json::Value, AppError>>,
+        serde_json::Value,
+    )>,
 }
 
 /// What a shard is given to start.
@@ -94,6 +100,7 @@ impl Shard {
             fanout: parts.fanout,
             compactor: parts.compactor,
             indexer: parts.indexer,
+            replies: Vec::new(),
         }
     }
 
@@ -156,6 +163,49 @@ impl Shard {
                 self.run(effects);
             }
             HubInput::CatchUp => self.catch_up(),
+            HubInput::Edit(edit) => self.edit(edit),
+        }
+    }
+
+    /// Runs a relay-made change: its changes join the batch's commit and
+    /// go to the document's peers as a peer's would; the answer waits for
+    /// the commit. A failed edit leaves the document as it was.
+    fn edit(&mut self, edit: super::Edit) {
+        let super::Edit { doc, apply, reply } = edit;
+        if !self.engine.has_document(&doc) && !self.load(&doc) {
+            let _ = reply.send(Err(AppError::unavailable(
+                "the relay cannot load this board right now; try again",
+                2,
+            )));
+            return;
+        }
+        let Some(d) = self.engine.document_mut(&doc) else {
+            let _ = reply.send(Err(AppError::internal("an edited document left memory")));
+            return;
+        };
+        let before = d.get_heads();
+        match apply(d) {
+            Ok(value) => {
+                let changes = d.save_after(&before);
+                if !changes.is_empty() {
+                    self.persist.push((doc.clone(), changes));
+                    let effects = self.engine.local_change(&doc);
+                    self.run(effects);
+                }
+                self.replies.push((reply, value));
+            }
+            Err(e) => {
+                d.rollback();
+                if e.status.is_server_error() {
+                    // The document may be half-changed: read it again
+                    // from storage next time.
+                    let peers = self.engine.peers_of(&doc);
+                    if peers.is_empty() {
+                        self.remove_document(&doc);
+                    }
+                }
+                let _ = reply.send(Err(e));
+            }
         }
     }
 
@@ -382,7 +432,17 @@ impl Shard {
             }
             self.frames_started.clear();
             self.presence_out.clear();
+            for (reply, _) in self.replies.drain(..) {
+                let _ = reply.send(Err(AppError::unavailable(
+                    "the relay could not store the change; try again",
+                    2,
+                )));
+            }
             return;
+        }
+        let edited = !self.replies.is_empty();
+        for (reply, value) in self.replies.drain(..) {
+            let _ = reply.send(Ok(value));
         }
         for (to, out) in outbox {
             if let Outbound::Frame(frame) | Outbound::Presence(frame) = &out {
@@ -419,6 +479,10 @@ impl Shard {
             for (doc, frame) in self.presence_out.drain(..) {
                 f.publish_presence(&doc, frame);
             }
+        }
+        if edited {
+            // A board loaded only for an edit leaves memory again.
+            self.evict_idle();
         }
     }
 
