@@ -3,6 +3,9 @@
 //! own chunk (as the hub writes them), then folded into one snapshot.
 //!
 //!     cargo bench -p porchlight-relay --bench load
+//!
+//! With `PORCHLIGHT_BENCH_UNCOMPACTED=1` it also loads the 100,000 chunks
+//! as stored, once (minutes).
 
 use std::sync::OnceLock;
 
@@ -54,15 +57,18 @@ fn fixture() -> &'static Fixture {
                 .await
                 .expect("fold");
         });
-        // Once, not sampled (it takes long): loading the 100,000 chunks as
-        // the hub wrote them, before any compaction.
-        let started = std::time::Instant::now();
-        let before = load(&raw, &rt);
-        eprintln!(
-            "load_100k_changes_as_stored (once): {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        drop(before);
+        // Once, not sampled, and only when asked (it takes minutes):
+        // loading the 100,000 chunks as the hub wrote them, before any
+        // compaction.
+        if std::env::var_os("PORCHLIGHT_BENCH_UNCOMPACTED").is_some() {
+            let started = std::time::Instant::now();
+            let before = load(&raw, &rt);
+            eprintln!(
+                "load_100k_changes_as_stored (once): {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            drop(before);
+        }
         let snapshot = rt
             .block_on(compacted.load_chunks(DOC))
             .expect("chunks")
@@ -110,4 +116,12 @@ fn snapshot_load_incremental(bencher: divan::Bencher) {
 fn snapshot_load_verified(bencher: divan::Bencher) {
     let f = fixture();
     bencher.bench(|| AutoCommit::load(&f.snapshot).expect("load"));
+}
+
+/// Without recomputing every change's hash to check the heads (the
+/// relay's own snapshots).
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn snapshot_load_unverified_heads(bencher: divan::Bencher) {
+    let f = fixture();
+    bencher.bench(|| AutoCommit::load_unverified_heads(&f.snapshot).expect("load"));
 }

@@ -28,6 +28,7 @@
 //! audit_days = 365
 //! send_queues_mib = 256          # queued for all connections together
 //! api_requests_per_minute = 600  # REST API (/api/v1) per key or account
+//! webhook_private_targets = false # allow webhooks to loopback/private addresses
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -89,6 +90,9 @@ pub struct Limits {
     pub send_queues_mib: u32,
     /// Requests a minute to `/api/v1` per API key (or per account).
     pub api_requests_per_minute: u32,
+    /// Allow webhooks to loopback, private and link-local addresses (off:
+    /// a team admin could otherwise make the relay call internal services).
+    pub webhook_private_targets: bool,
 }
 
 impl Default for Limits {
@@ -108,6 +112,7 @@ impl Default for Limits {
             audit_days: 365,
             send_queues_mib: 256,
             api_requests_per_minute: 600,
+            webhook_private_targets: false,
         }
     }
 }

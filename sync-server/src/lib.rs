@@ -23,6 +23,7 @@ pub mod password;
 pub mod store;
 pub mod tls;
 pub mod view;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Sender<bool>,
     /// The REST API's rate limit per key.
     pub api_limits: handlers::v1::ApiLimits,
+    /// Poked when webhook deliveries are queued.
+    pub webhook_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -85,7 +88,7 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, calendar, health, sync, teams, v1};
+    use handlers::{accounts, apikeys, calendar, health, sync, teams, v1, webhooks};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -112,6 +115,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(apikeys::revoke))
         .routes(routes!(calendar::feed_url))
         .routes(routes!(calendar::feed))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::deliveries))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(v1::boards))
@@ -186,7 +193,8 @@ impl Relay {
             None => None,
         };
         let compactor = compact::Compactor::spawn(store.clone(), metrics.clone());
-        let indexer = view::Indexer::spawn(store.clone(), metrics.clone());
+        let webhook_wake = Arc::new(tokio::sync::Notify::new());
+        let indexer = view::Indexer::spawn(store.clone(), metrics.clone(), webhook_wake.clone());
         let (hub, hub_threads) = hub::Hub::spawn(
             config.shards(),
             hub::ShardParts {
@@ -219,6 +227,7 @@ impl Relay {
             send_budget,
             shutdown: tokio::sync::watch::channel(false).0,
             api_limits: handlers::v1::ApiLimits::new(config_api_rate),
+            webhook_wake,
         });
         Ok(Self { state, hub_threads })
     }
@@ -254,9 +263,19 @@ impl Relay {
                     {
                         tracing::error!(error = %e, "cannot prune the audit log");
                     }
+                    if tick % 120 == 0
+                        && let Err(e) = state.store.prune_deliveries(webhooks::LOG_DAYS).await
+                    {
+                        tracing::error!(error = %e, "cannot prune the webhook delivery log");
+                    }
                 }
             })
         };
+        let deliveries = webhooks::spawn(
+            self.state.store.clone(),
+            self.state.config.limits.webhook_private_targets,
+            self.state.webhook_wake.clone(),
+        );
         let state = self.state.clone();
         let signal = async move {
             shutdown.await;
@@ -267,6 +286,7 @@ impl Relay {
             .with_graceful_shutdown(signal)
             .await?;
         sweeper.abort();
+        deliveries.abort();
         let Relay { state, hub_threads } = self;
         // Dropping the last hub handle ends each shard's loop after its
         // queue drains and its last batch is committed.

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "accounts", description = "Sign-up, login and device tokens"),
         (name = "teams", description = "Teams, members, invites and their documents"),
         (name = "tasks", description = "Boards and tasks for integrations (errors as RFC 9457 problem details)"),
+        (name = "webhooks", description = "Signed event deliveries to a team's endpoints (Standard Webhooks)"),
         (name = "calendar", description = "Calendar feeds (RFC 5545) of the team's tasks"),
         (name = "sync", description = "The automerge-repo WebSocket"),
         (name = "operations", description = "Health, readiness, metrics, this document"),

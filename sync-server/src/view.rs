@@ -45,12 +45,12 @@ pub struct Indexer {
 
 impl Indexer {
     /// Starts the background task on the current runtime.
-    pub fn spawn(store: Store, metrics: Arc<Metrics>) -> Self {
+    pub fn spawn(store: Store, metrics: Arc<Metrics>, wake: Arc<tokio::sync::Notify>) -> Self {
         let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
         let pending: Arc<Mutex<HashSet<String>>> = Arc::default();
         let taken = pending.clone();
         tokio::spawn(async move {
-            let mut view = View::new(store);
+            let mut view = View::emitting(store, wake);
             while let Some(first) = rx.recv().await {
                 tokio::time::sleep(SETTLE).await;
                 let mut docs = vec![first];
@@ -116,15 +116,31 @@ pub struct View {
     cache: HashMap<String, Cached>,
     not_boards: HashSet<String>,
     clock: u64,
+    /// Whether refreshes queue webhook events (not while reindexing).
+    emit: bool,
+    /// Poked when events were queued (the webhook delivery task).
+    wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl View {
+    /// A view that queues no webhook events (for reindexing).
     pub fn new(store: Store) -> Self {
         Self {
             store,
             cache: HashMap::new(),
             not_boards: HashSet::new(),
             clock: 0,
+            emit: false,
+            wake: None,
+        }
+    }
+
+    /// A view whose refreshes queue webhook events and poke `wake`.
+    pub fn emitting(store: Store, wake: Arc<tokio::sync::Notify>) -> Self {
+        Self {
+            emit: true,
+            wake: Some(wake),
+            ..Self::new(store)
         }
     }
 
@@ -189,9 +205,13 @@ impl View {
         let Some(cached) = self.cache.get(doc) else {
             anyhow::bail!("the board {doc} left the cache while it was read");
         };
-        let update = diff(doc, cached, changed.as_deref(), &self.store).await?;
+        let update = diff(doc, cached, changed.as_deref(), &self.store, self.emit).await?;
         let (written, removed) = (update.upsert.len(), update.remove.len());
+        let events = !update.events.is_empty();
         self.store.write_view(&update).await?;
+        if events && let Some(w) = &self.wake {
+            w.notify_one();
+        }
         Ok(Refreshed::Board { written, removed })
     }
 
@@ -267,11 +287,16 @@ pub fn view_task(doc: &str, task: &Task) -> anyhow::Result<ViewTask> {
 
 /// What to write: the tasks (all, or `only`) whose rows differ from the
 /// view's, and the rows whose tasks are gone.
+/// A board the view has never held: only tasks made within this long are
+/// announced as created (not a whole board's history at once).
+const NEW_TASK_MS: i64 = 24 * 3_600_000;
+
 async fn diff(
     doc: &str,
     cached: &Cached,
     only: Option<&[String]>,
     store: &Store,
+    emit: bool,
 ) -> anyhow::Result<ViewUpdate> {
     let board = &cached.board;
     let stored: HashMap<String, ViewTask> = store
@@ -296,12 +321,27 @@ async fn diff(
             out
         }
     };
+    let first_sight = only.is_none() && stored.is_empty();
+    let name = board.name();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut events = Vec::new();
     for task in &tasks {
         let row = view_task(doc, task)?;
         seen.insert(row.task.clone());
-        if stored.get(&row.task) != Some(&row) {
-            upsert.push(row);
+        let before = stored.get(&row.task);
+        if before == Some(&row) {
+            continue;
         }
+        if emit && !(first_sight && now - task.created_at.timestamp_millis() > NEW_TASK_MS) {
+            let old: Option<Task> = before.and_then(|r| serde_json::from_str(&r.data).ok());
+            events.extend(crate::webhooks::task_events(
+                cached.team,
+                (doc, &name),
+                old.as_ref(),
+                task,
+            ));
+        }
+        upsert.push(row);
     }
     if only.is_none() {
         remove.extend(stored.keys().filter(|k| !seen.contains(*k)).cloned());
@@ -311,11 +351,12 @@ async fn diff(
         board: ViewBoard {
             doc: doc.to_string(),
             team: cached.team,
-            name: board.name(),
+            name,
             deleted: board.is_deleted(),
         },
         upsert,
         remove,
+        events,
     })
 }
 

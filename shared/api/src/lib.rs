@@ -9,6 +9,7 @@ pub mod audit;
 pub mod calendar;
 pub mod tasks;
 pub mod team;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -112,6 +112,7 @@ pub async fn signup(
                 target: Some(format!("role {}", role.as_str())),
             })
             .await;
+        crate::webhooks::member_joined(&state, team, created.account, role.as_str()).await;
     }
     Ok(Json(SignupResponse {
         account: created.account,

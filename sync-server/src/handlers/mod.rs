@@ -7,6 +7,7 @@ pub mod health;
 pub mod sync;
 pub mod teams;
 pub mod v1;
+pub mod webhooks;
 
 use crate::error::AppError;
 

@@ -249,6 +249,7 @@ pub async fn join(
                     target: Some(format!("role {}", role.as_str())),
                 })
                 .await;
+            crate::webhooks::member_joined(&state, team, id.account, role.as_str()).await;
             Ok(Json(Joined { team, role }))
         }
         None => Err(AppError::bad_request(

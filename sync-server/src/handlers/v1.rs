@@ -643,6 +643,17 @@ async fn change_board(
         serde_json::from_value(value).map_err(|e| AppError::internal(e.to_string()))?;
     let row =
         crate::view::view_task(board, &task).map_err(|e| AppError::internal(e.to_string()))?;
+    // The events of this change, against the task as the view held it (the
+    // indexer, finding the row already written, announces nothing twice).
+    let old: Option<Task> = state
+        .store
+        .view_tasks_of(board, Some(std::slice::from_ref(&row.task)))
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| serde_json::from_str(&r.data).ok());
+    let events = crate::webhooks::task_events(team, (board, &name), old.as_ref(), &task);
+    let any = !events.is_empty();
     state
         .store
         .write_view(&crate::store::ViewUpdate {
@@ -654,8 +665,12 @@ async fn change_board(
             },
             upsert: vec![row],
             remove: vec![],
+            events,
         })
         .await?;
+    if any {
+        state.webhook_wake.notify_one();
+    }
     Ok(task)
 }
 

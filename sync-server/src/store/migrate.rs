@@ -21,6 +21,9 @@ const BATCH: usize = 500;
 enum Kind {
     Int,
     OptInt,
+    /// INTEGER (32 bits) in PostgreSQL.
+    Int32,
+    OptInt32,
     Text,
     OptText,
     Bool,
@@ -158,6 +161,40 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Kind::Int),
         ],
     ),
+    (
+        "webhooks",
+        &[
+            ("id", Kind::Int),
+            ("team_id", Kind::Int),
+            ("url", Kind::Text),
+            ("secret", Kind::Text),
+            ("events", Kind::Text),
+            ("board", Kind::Text),
+            ("format", Kind::Text),
+            ("created_by", Kind::Int),
+            ("created_at", Kind::Int),
+            ("disabled_at", Kind::OptInt),
+            ("removed", Kind::Bool),
+        ],
+    ),
+    (
+        "deliveries",
+        &[
+            ("id", Kind::Int),
+            ("webhook_id", Kind::Int),
+            ("event_id", Kind::Text),
+            ("event", Kind::Text),
+            ("body", Kind::Text),
+            ("state", Kind::Text),
+            ("attempts", Kind::Int32),
+            ("next_at", Kind::Int),
+            ("created_at", Kind::Int),
+            ("last_status", Kind::OptInt32),
+            ("last_error", Kind::OptText),
+            ("latency_ms", Kind::OptInt),
+            ("done_at", Kind::OptInt),
+        ],
+    ),
 ];
 
 /// Tables whose `id` comes from a sequence in PostgreSQL.
@@ -169,12 +206,16 @@ const SEQUENCED: &[&str] = &[
     "audit",
     "chunks",
     "calendar_feeds",
+    "webhooks",
+    "deliveries",
 ];
 
 #[derive(Debug)]
 enum Cell {
     Int(i64),
     OptInt(Option<i64>),
+    Int32(i32),
+    OptInt32(Option<i32>),
     Text(String),
     OptText(Option<String>),
     Bool(bool),
@@ -186,6 +227,8 @@ impl Cell {
         Ok(match kind {
             Kind::Int => Cell::Int(row.get(i)?),
             Kind::OptInt => Cell::OptInt(row.get(i)?),
+            Kind::Int32 => Cell::Int32(row.get(i)?),
+            Kind::OptInt32 => Cell::OptInt32(row.get(i)?),
             Kind::Text => Cell::Text(row.get(i)?),
             Kind::OptText => Cell::OptText(row.get(i)?),
             Kind::Bool => Cell::Bool(row.get::<_, i64>(i)? != 0),
@@ -197,6 +240,8 @@ impl Cell {
         match self {
             Cell::Int(v) => v,
             Cell::OptInt(v) => v,
+            Cell::Int32(v) => v,
+            Cell::OptInt32(v) => v,
             Cell::Text(v) => v,
             Cell::OptText(v) => v,
             Cell::Bool(v) => v,

@@ -207,7 +207,84 @@ pub struct ViewUpdate {
     pub upsert: Vec<ViewTask>,
     /// Task ids gone from the document.
     pub remove: Vec<String>,
+    /// Events for the team's webhooks, queued in the same transaction.
+    pub events: Vec<NewEvent>,
 }
+
+/// A webhook endpoint of a team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: i64,
+    pub team: i64,
+    pub url: String,
+    /// `whsec_…`: the key of the HMAC signatures.
+    pub secret: String,
+    /// The event types it wants; empty: every one.
+    pub events: Vec<String>,
+    /// One board's id; empty: every board.
+    pub board: String,
+    /// standard, slack, teams or discord.
+    pub format: String,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+impl Webhook {
+    /// Whether `event` goes to this endpoint.
+    pub fn wants(&self, event: &NewEvent) -> bool {
+        self.disabled_at.is_none()
+            && (self.events.is_empty() || self.events.contains(&event.kind))
+            && (self.board.is_empty() || event.board.is_empty() || self.board == event.board)
+    }
+}
+
+/// An event for a team's webhooks: its id (the same on every retry), type,
+/// board (empty for a team event) and JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub id: String,
+    pub kind: String,
+    pub board: String,
+    pub body: String,
+}
+
+/// A delivery due to be sent, with its endpoint.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: i64,
+    pub hook: Webhook,
+    pub event_id: String,
+    pub event: String,
+    pub body: String,
+    pub attempts: i32,
+    pub created_at: i64,
+}
+
+/// How a delivery attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered {
+        status: i32,
+        latency_ms: i64,
+    },
+    /// Try again at `next_at` (ms).
+    Retry {
+        next_at: i64,
+        status: Option<i32>,
+        error: String,
+        latency_ms: i64,
+    },
+    /// Given up: the endpoint is disabled.
+    Failed {
+        status: Option<i32>,
+        error: String,
+        latency_ms: i64,
+    },
+}
+
+/// Webhooks a team may have.
+pub const WEBHOOKS_PER_TEAM: i64 = 25;
 
 /// Which tasks of the view to read; tasks come in (doc, task) order,
 /// after `after` when given.
@@ -399,6 +476,48 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn feed_by_secret(&self, secret: &str) -> Result<Option<CalendarFeed>, StoreError>;
     /// The account's name (whom `--mine` feeds match assignees against).
     async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError>;
+
+    // Webhooks.
+
+    /// Adds an endpoint (its id comes back); at most [`WEBHOOKS_PER_TEAM`].
+    async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError>;
+    /// The team's endpoints that were not removed.
+    async fn webhooks(&self, team: i64) -> Result<Vec<Webhook>, StoreError>;
+    /// Removes an endpoint; its pending deliveries are dropped.
+    async fn remove_webhook(&self, team: i64, id: i64) -> Result<bool, StoreError>;
+    /// Queues `events` for every endpoint of `team` that wants them (or only
+    /// endpoint `only`, enabled or not, for a test); how many deliveries.
+    async fn enqueue_events(
+        &self,
+        team: i64,
+        only: Option<i64>,
+        events: &[NewEvent],
+    ) -> Result<usize, StoreError>;
+    /// Deliveries due at `now`, at most `limit`, each leased until `lease`
+    /// (another node does not take them meanwhile).
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// Records an attempt; `Failed` disables the endpoint.
+    async fn finish_delivery(
+        &self,
+        delivery: i64,
+        hook: i64,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError>;
+    /// An endpoint's deliveries, newest first.
+    async fn deliveries(
+        &self,
+        team: i64,
+        hook: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<porchlight_api::webhooks::DeliveryInfo>, StoreError>;
+    /// Deletes finished deliveries older than `days`.
+    async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError>;
 
     // The audit log.
 

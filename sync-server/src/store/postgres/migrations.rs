@@ -8,6 +8,7 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_view.sql")),
+    (3, include_str!("migrations/0003_webhooks.sql")),
 ];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).

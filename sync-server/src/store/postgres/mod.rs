@@ -10,6 +10,7 @@ mod migrations;
 mod storage;
 mod teams;
 mod view;
+mod webhooks;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use prometheus_client::metrics::histogram::Histogram;

@@ -8,8 +8,9 @@ use porchlight_api::audit::AuditEvent;
 
 use super::PgStore;
 use crate::store::{
-    Audit, CalendarFeed, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage,
-    StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate, now_ms,
+    Audit, CalendarFeed, Chunk, Created, Delivery, Identity, MemberChange, MemberInfo, NewEvent,
+    Outcome, Role, Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
+    Webhook, now_ms,
 };
 
 #[async_trait]
@@ -345,6 +346,59 @@ impl Storage for PgStore {
             .query_opt("SELECT name FROM accounts WHERE id = $1", &[&account])
             .await?;
         Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
+        self.pg_create_webhook(hook).await
+    }
+
+    async fn webhooks(&self, team: i64) -> Result<Vec<Webhook>, StoreError> {
+        self.pg_webhooks(team).await
+    }
+
+    async fn remove_webhook(&self, team: i64, id: i64) -> Result<bool, StoreError> {
+        self.pg_remove_webhook(team, id).await
+    }
+
+    async fn enqueue_events(
+        &self,
+        team: i64,
+        only: Option<i64>,
+        events: &[NewEvent],
+    ) -> Result<usize, StoreError> {
+        self.pg_enqueue_events(team, only, events).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.pg_claim_deliveries(now, lease, limit).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: i64,
+        hook: i64,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        self.pg_finish_delivery(delivery, hook, outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        team: i64,
+        hook: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<porchlight_api::webhooks::DeliveryInfo>, StoreError> {
+        self.pg_deliveries(team, hook, before, limit).await
+    }
+
+    async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError> {
+        self.pg_prune_deliveries(days).await
     }
 
     async fn audit(&self, event: Audit) {

@@ -131,6 +131,7 @@ impl PgStore {
             )
             .await?;
         }
+        super::webhooks::enqueue(&tx, u.board.team, None, &u.events).await?;
         tx.commit().await?;
         Ok(())
     }

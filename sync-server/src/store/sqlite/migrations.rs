@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_security.sql")),
     (3, include_str!("migrations/0003_view.sql")),
+    (4, include_str!("migrations/0004_webhooks.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ mod migrations;
 mod storage;
 mod teams;
 mod view;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,8 +8,9 @@ use porchlight_api::audit::AuditEvent;
 
 use super::SqliteStore;
 use crate::store::{
-    Audit, CalendarFeed, Chunk, Created, Identity, MemberChange, MemberInfo, Role, Storage,
-    StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
+    Audit, CalendarFeed, Chunk, Created, Delivery, Identity, MemberChange, MemberInfo, NewEvent,
+    Outcome, Role, Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
+    Webhook,
 };
 
 fn own(s: &str) -> String {
@@ -283,6 +284,65 @@ impl Storage for SqliteStore {
 
     async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError> {
         self.run(move |db| db.account_name(account)).await
+    }
+
+    async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
+        let h = hook.clone();
+        self.run(move |db| db.create_webhook(&h)).await
+    }
+
+    async fn webhooks(&self, team: i64) -> Result<Vec<Webhook>, StoreError> {
+        self.run(move |db| db.webhooks(team)).await
+    }
+
+    async fn remove_webhook(&self, team: i64, id: i64) -> Result<bool, StoreError> {
+        self.run(move |db| db.remove_webhook(team, id)).await
+    }
+
+    async fn enqueue_events(
+        &self,
+        team: i64,
+        only: Option<i64>,
+        events: &[NewEvent],
+    ) -> Result<usize, StoreError> {
+        let e = events.to_vec();
+        self.run(move |db| db.enqueue_events(team, only, &e)).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.run(move |db| db.claim_deliveries(now, lease, limit))
+            .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: i64,
+        hook: i64,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        let o = outcome.clone();
+        self.run(move |db| db.finish_delivery(delivery, hook, &o))
+            .await
+    }
+
+    async fn deliveries(
+        &self,
+        team: i64,
+        hook: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<porchlight_api::webhooks::DeliveryInfo>, StoreError> {
+        self.run(move |db| db.deliveries(team, hook, before, limit))
+            .await
+    }
+
+    async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError> {
+        self.run(move |db| db.prune_deliveries(days)).await
     }
 
     async fn audit(&self, event: Audit) {

@@ -114,6 +114,7 @@ impl Inner {
             for id in &u.remove {
                 remove.execute(params![u.board.doc, id])?;
             }
+            super::webhooks::enqueue(tx, u.board.team, None, &u.events)?;
             Ok(())
         })
     }

@@ -1,0 +1,576 @@
+//! Webhooks: events from the boards' view, queued as deliveries in the
+//! same transaction as the view change (an outbox), and a delivery task on
+//! every node that sends them — signed as the Standard Webhooks spec says,
+//! retried with exponential backoff and jitter for a day, then the
+//! endpoint is disabled (and the team's audit log says so). Sending never
+//! touches the hub, so a slow or dead receiver cannot slow sync.
+//!
+//! Targets are checked when an endpoint is added and again, by the
+//! addresses its name resolves to, before every attempt (a name that moves
+//! to a private address is refused then): `https://` only, except plain
+//! `http://` to loopback; loopback, private, link-local and other internal
+//! ranges only when the relay's configuration allows them
+//! (`webhook_private_targets`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use porchlight_api::tasks::ApiTask;
+use porchlight_model::board::Task;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::store::{Audit, Delivery, NewEvent, Outcome, Store};
+
+/// Deliveries claimed per round.
+const CLAIM: i64 = 32;
+/// How long a claimed delivery is leased to this node.
+const LEASE_MS: i64 = 60_000;
+/// One attempt's time limit.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an event is retried before the endpoint is disabled.
+pub const GIVE_UP_MS: i64 = 24 * 3_600_000;
+/// The body of the receiver's answer kept for the log.
+const ANSWER_BYTES: usize = 200;
+/// Days the delivery log keeps finished deliveries.
+pub const LOG_DAYS: u32 = 30;
+
+/// The TLS settings of webhook requests: the system's roots and
+/// `PORCHLIGHT_CA_FILE` (a private CA), as everywhere in Porchlight.
+fn tls() -> Result<rustls::ClientConfig, String> {
+    static TLS: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
+        std::sync::OnceLock::new();
+    TLS.get_or_init(|| {
+        porchlight_net::tls::client_config(None, porchlight_net::tls::Alpn::Http)
+            .map(|c| (*c).clone())
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+}
+
+/// The signing secret of a new endpoint: `whsec_` and 24 random bytes in
+/// base64, as the Standard Webhooks libraries expect.
+pub fn new_secret() -> String {
+    let raw: [u8; 24] = rand::random();
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` under `secret`.
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Option<String> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    Some(format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+fn event_id() -> String {
+    format!("msg_{}", porchlight_model::ids::random_hex(12))
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// An event's JSON body (schema version 1, in the OpenAPI document as
+/// `WebhookEvent`).
+pub fn event(kind: &str, team: i64, board: Option<(&str, &str)>, data: Value) -> NewEvent {
+    let mut body = json!({
+        "type": kind,
+        "version": 1,
+        "timestamp": rfc3339(Utc::now()),
+        "team": team,
+        "data": data,
+    });
+    if let Some((id, name)) = board {
+        body["board"] = json!({ "id": id, "name": name });
+    }
+    NewEvent {
+        id: event_id(),
+        kind: kind.to_string(),
+        board: board.map(|b| b.0.to_string()).unwrap_or_default(),
+        body: body.to_string(),
+    }
+}
+
+/// The events one task's change makes: `old` as the view held it, `new` as
+/// the document has it now.
+pub fn task_events(
+    team: i64,
+    board: (&str, &str),
+    old: Option<&Task>,
+    new: &Task,
+) -> Vec<NewEvent> {
+    let api: ApiTask = crate::handlers::v1::api_task(new);
+    let with = |extra: Value| {
+        let mut d = json!({ "task": api });
+        if let (Some(o), Value::Object(map)) = (d.as_object_mut(), extra) {
+            o.extend(map);
+        }
+        d
+    };
+    let mut out = Vec::new();
+    let Some(old) = old else {
+        if !new.deleted && !new.archived {
+            out.push(event("task.created", team, Some(board), with(json!({}))));
+        }
+        return out;
+    };
+    if old.completed_at.is_none() && new.completed_at.is_some() {
+        out.push(event("task.completed", team, Some(board), with(json!({}))));
+    }
+    let added: Vec<&String> = new
+        .assignees
+        .iter()
+        .filter(|a| !old.assignees.contains(a))
+        .collect();
+    if !added.is_empty() {
+        out.push(event(
+            "task.assigned",
+            team,
+            Some(board),
+            with(json!({ "assigned": added })),
+        ));
+    }
+    for c in new
+        .comments
+        .iter()
+        .filter(|c| !old.comments.iter().any(|o| o.id == c.id))
+    {
+        out.push(event(
+            "comment.added",
+            team,
+            Some(board),
+            with(json!({ "comment": {
+                "id": c.id.to_string(), "author": c.author, "at": rfc3339(c.at), "text": c.text,
+            }})),
+        ));
+    }
+    let mut changed = Vec::new();
+    let fields: [(&str, bool); 12] = [
+        ("title", old.title != new.title),
+        ("description", old.description != new.description),
+        ("column", old.column != new.column),
+        ("due", old.due != new.due),
+        ("reminder", old.reminder != new.reminder),
+        ("priority", old.priority != new.priority),
+        ("labels", old.labels != new.labels),
+        ("assignees", old.assignees != new.assignees),
+        ("checklist", old.checklist != new.checklist),
+        ("recurrence", old.recurrence != new.recurrence),
+        ("archived", old.archived != new.archived),
+        ("deleted", old.deleted != new.deleted),
+    ];
+    for (name, differs) in fields {
+        if differs {
+            changed.push(name);
+        }
+    }
+    if !changed.is_empty() {
+        out.push(event(
+            "task.updated",
+            team,
+            Some(board),
+            with(json!({ "changed": changed })),
+        ));
+    }
+    out
+}
+
+/// Queues `member.joined` for the team's webhooks (a failure is logged:
+/// the member has joined either way).
+pub async fn member_joined(state: &crate::AppState, team: i64, account: i64, role: &str) {
+    let name = state
+        .store
+        .account_name(account)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let e = event(
+        "member.joined",
+        team,
+        None,
+        json!({ "member": { "account": account, "name": name, "role": role } }),
+    );
+    match state.store.enqueue_events(team, None, &[e]).await {
+        Ok(n) if n > 0 => state.webhook_wake.notify_one(),
+        Ok(_) => {}
+        Err(e) => tracing::error!(team, error = %e, "cannot queue member.joined"),
+    }
+}
+
+/// The body to post for an endpoint's format: the event itself, or a
+/// chat service's incoming-webhook message.
+pub fn payload(format: &str, body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    if format == "standard" {
+        return body.to_string();
+    }
+    let text = summary(&v);
+    match format {
+        "slack" => json!({ "text": text }).to_string(),
+        "discord" => json!({ "content": text }).to_string(),
+        // Microsoft Teams' incoming webhooks take a MessageCard.
+        "teams" => json!({
+            "@type": "MessageCard",
+            "@context": "http://schema.org/extensions",
+            "summary": text,
+            "text": text,
+        })
+        .to_string(),
+        _ => body.to_string(),
+    }
+}
+
+/// One line for a person: "maria completed “Order the appraisal” on 48 Elm Ave".
+pub fn summary(v: &Value) -> String {
+    let task = &v["data"]["task"];
+    let title = task["title"].as_str().unwrap_or("a task");
+    let board = v["board"]["name"].as_str().unwrap_or("a board");
+    let by = task["updated_by"].as_str().unwrap_or("someone");
+    match v["type"].as_str().unwrap_or("") {
+        "task.created" => format!("{by} added “{title}” on {board}"),
+        "task.completed" => format!("{by} completed “{title}” on {board}"),
+        "task.assigned" => {
+            let who: Vec<&str> = v["data"]["assigned"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!("{by} assigned “{title}” on {board} to {}", who.join(", "))
+        }
+        "comment.added" => format!(
+            "{} commented on “{title}” on {board}: {}",
+            v["data"]["comment"]["author"].as_str().unwrap_or(by),
+            v["data"]["comment"]["text"].as_str().unwrap_or("")
+        ),
+        "task.updated" => {
+            let fields: Vec<&str> = v["data"]["changed"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!(
+                "{by} changed the {} of “{title}” on {board}",
+                fields.join(", ")
+            )
+        }
+        "member.joined" => format!(
+            "{} joined the team",
+            v["data"]["member"]["name"].as_str().unwrap_or("someone")
+        ),
+        "webhook.test" => "Porchlight test message: this webhook works.".to_string(),
+        other => format!("Porchlight: {other}"),
+    }
+}
+
+/// Whether an address is one a webhook may reach only when the relay
+/// allows internal targets.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])) // CGNAT
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Checks a target URL's form: https, or http to loopback; no credentials.
+pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("'{url}' is not a URL ({e}); give a whole https:// address"))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(
+            "put no user name or password in the URL; the signature proves the sender".into(),
+        );
+    }
+    let host = u.host_str().unwrap_or_default().to_string();
+    let loopback = host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" if loopback => Ok(u),
+        "http" => Err(format!(
+            "webhooks go only to https:// addresses (plain http:// only to this machine, for testing), not {url}"
+        )),
+        other => Err(format!(
+            "'{other}:' is not a web address; give an https:// URL"
+        )),
+    }
+}
+
+/// The addresses `url` resolves to, all allowed, or why not.
+async fn resolve(url: &reqwest::Url, allow_internal: bool) -> Result<Vec<SocketAddr>, String> {
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("{host} resolves to no address"));
+    }
+    if !allow_internal && let Some(bad) = addrs.iter().find(|a| is_internal(a.ip())) {
+        return Err(format!(
+            "{host} resolves to {}, an internal address; the relay's configuration does not allow webhooks there (webhook_private_targets)",
+            bad.ip()
+        ));
+    }
+    Ok(addrs)
+}
+
+/// Checks a new endpoint's URL, including where it resolves now.
+pub async fn check_target(url: &str, allow_internal: bool) -> Result<(), String> {
+    let u = check_url(url)?;
+    resolve(&u, allow_internal).await.map(|_| ())
+}
+
+/// When attempt `attempts` (1 after the first failure) is retried: 5 s
+/// doubling to at most an hour, with up to a quarter of jitter.
+pub fn backoff_ms(attempts: i32) -> i64 {
+    let base = 5_000i64
+        .saturating_mul(1i64 << attempts.clamp(0, 20))
+        .min(3_600_000);
+    let jitter = (rand_u64() % (base as u64 / 4 + 1)) as i64;
+    base + jitter
+}
+
+fn rand_u64() -> u64 {
+    rand::random()
+}
+
+/// Sends one delivery; what happened.
+pub async fn attempt(delivery: &Delivery, allow_internal: bool) -> Outcome {
+    let started = Instant::now();
+    let now = crate::store::now_ms();
+    let result = send(delivery, allow_internal).await;
+    let latency_ms = started.elapsed().as_millis() as i64;
+    let (status, error) = match result {
+        Ok(status) if (200..300).contains(&status) => {
+            return Outcome::Delivered {
+                status: i32::from(status),
+                latency_ms,
+            };
+        }
+        Ok(status) => (
+            Some(i32::from(status)),
+            format!("the receiver answered {status}"),
+        ),
+        Err(e) => (None, e),
+    };
+    if now - delivery.created_at >= GIVE_UP_MS {
+        Outcome::Failed {
+            status,
+            error,
+            latency_ms,
+        }
+    } else {
+        Outcome::Retry {
+            next_at: now + backoff_ms(delivery.attempts + 1),
+            status,
+            error,
+            latency_ms,
+        }
+    }
+}
+
+async fn send(d: &Delivery, allow_internal: bool) -> Result<u16, String> {
+    let url = check_url(&d.hook.url)?;
+    let addrs = resolve(&url, allow_internal).await?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    // Connect to the address just checked, not to whatever the name
+    // resolves to a moment later.
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(tls()?)
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs(&host, &addrs)
+        .user_agent("Porchlight-Webhooks/1")
+        .build()
+        .map_err(|e| e.to_string())?;
+    let body = payload(&d.hook.format, &d.body);
+    let timestamp = Utc::now().timestamp();
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &d.event_id)
+        .header("webhook-timestamp", timestamp.to_string());
+    if let Some(sig) = sign(&d.hook.secret, &d.event_id, timestamp, &body) {
+        req = req.header("webhook-signature", sig);
+    }
+    let resp = req.body(body).send().await.map_err(|e| {
+        if e.is_timeout() {
+            format!("no answer within {} s", TIMEOUT.as_secs())
+        } else if e.is_connect() {
+            "cannot connect".to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
+    let status = resp.status().as_u16();
+    let mut text = resp.text().await.unwrap_or_default();
+    text.truncate(ANSWER_BYTES);
+    if (300..400).contains(&status) {
+        return Err(format!(
+            "the receiver redirected ({status}); webhooks do not follow redirects: give the final URL"
+        ));
+    }
+    Ok(status)
+}
+
+/// The delivery task of this node: claims due deliveries, sends them a few
+/// at a time, records each attempt. `wake` is poked when new events are
+/// queued; otherwise it looks every second.
+pub fn spawn(
+    store: Store,
+    allow_internal: bool,
+    wake: Arc<tokio::sync::Notify>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = crate::store::now_ms();
+            match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
+                Ok(due) if !due.is_empty() => {
+                    let mut sends = tokio::task::JoinSet::new();
+                    for d in due {
+                        let store = store.clone();
+                        sends.spawn(async move {
+                            let outcome = attempt(&d, allow_internal).await;
+                            if let Outcome::Failed { error, .. } = &outcome {
+                                tracing::warn!(hook = d.hook.id, url = %d.hook.url, %error, "webhook disabled after a day of failed deliveries");
+                                store
+                                    .audit(Audit {
+                                        event: "webhook.disabled",
+                                        actor: None,
+                                        team: Some(d.hook.team),
+                                        source: None,
+                                        target: Some(format!("webhook {} {}: {error}", d.hook.id, d.hook.url)),
+                                    })
+                                    .await;
+                            }
+                            if let Err(e) = store.finish_delivery(d.id, d.hook.id, &outcome).await {
+                                tracing::error!(delivery = d.id, error = %e, "cannot record a webhook delivery");
+                            }
+                        });
+                    }
+                    while sends.join_next().await.is_some() {}
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read due webhook deliveries"),
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_follow_the_standard_webhooks_example() {
+        // The example from the Standard Webhooks specification.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = r#"{"test": 2432232314}"#;
+        assert_eq!(
+            sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).as_deref(),
+            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        );
+    }
+
+    #[test]
+    fn only_https_or_loopback_http_and_no_internal_addresses() {
+        assert!(check_url("https://hooks.example.com/x").is_ok());
+        assert!(check_url("http://127.0.0.1:9000/hook").is_ok());
+        assert!(check_url("http://localhost:9000/hook").is_ok());
+        assert!(check_url("http://hooks.example.com/x").is_err());
+        assert!(check_url("ftp://hooks.example.com/x").is_err());
+        assert!(check_url("https://user:pw@hooks.example.com/x").is_err());
+        assert!(check_url("not a url").is_err());
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_internal(internal.parse().expect("ip")), "{internal}");
+        }
+        for public in [
+            "93.184.216.34",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "8.8.8.8",
+        ] {
+            assert!(!is_internal(public.parse().expect("ip")), "{public}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_to_an_hour_with_jitter() {
+        for (attempt, base) in [(1, 10_000), (2, 20_000), (5, 160_000), (30, 3_600_000)] {
+            let ms = backoff_ms(attempt);
+            assert!(ms >= base && ms <= base + base / 4, "{attempt}: {ms}");
+        }
+    }
+
+    #[test]
+    fn chat_formats_carry_one_readable_line() {
+        let body = json!({
+            "type": "task.completed", "version": 1, "team": 1,
+            "board": { "id": "b", "name": "48 Elm Ave" },
+            "data": { "task": { "title": "Order the appraisal", "updated_by": "maria" } },
+        })
+        .to_string();
+        let line = "maria completed “Order the appraisal” on 48 Elm Ave";
+        let slack: Value = serde_json::from_str(&payload("slack", &body)).expect("json");
+        assert_eq!(slack["text"], line);
+        let discord: Value = serde_json::from_str(&payload("discord", &body)).expect("json");
+        assert_eq!(discord["content"], line);
+        let teams: Value = serde_json::from_str(&payload("teams", &body)).expect("json");
+        assert_eq!(teams["@type"], "MessageCard");
+        assert_eq!(teams["text"], line);
+        assert_eq!(payload("standard", &body), body);
+    }
+}
