@@ -591,3 +591,112 @@ async fn calendar_url_prints_a_feed_of_the_shared_board_and_rotate_replaces_it()
     assert!(err.contains("board share"), "{err}");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_added_tested_logged_and_removed_from_the_cli() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let olga = tempfile::tempdir().expect("olga");
+    let (running, addr) = common::start_with(
+        relay_dir.path(),
+        "127.0.0.1:0".parse().expect("addr"),
+        |c| c.limits.webhook_private_targets = true,
+    )
+    .await;
+    let url = format!("http://{addr}");
+    let o = olga.path();
+    sign_in(o, "olga", &url, "olga@example.com", None).await;
+    team_with_board(o, "olga", "Elm", "Escrow", "Order the appraisal", "member").await;
+    // A receiver that counts what it hears.
+    let heard = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let h = heard.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |_body: String| {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let made = json(
+        &pl(
+            o,
+            "olga",
+            &[
+                "--json",
+                "webhook",
+                "add",
+                "--team",
+                "Elm",
+                &hook_url,
+                "--events",
+                "task.created,task.completed",
+                "--board",
+                "Escrow",
+            ],
+            "",
+        )
+        .await,
+    );
+    assert!(
+        made["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("whsec_")),
+        "{made}"
+    );
+    let id = made["info"]["id"].as_i64().expect("id").to_string();
+    let list = pl(o, "olga", &["webhook", "list", "--team", "Elm"], "").await;
+    assert!(
+        list.contains(&hook_url) && list.contains("task.created,task.completed"),
+        "{list}"
+    );
+    assert!(!list.contains("whsec_"), "{list}");
+    let out = pl(o, "olga", &["webhook", "test", "--team", "Elm", &id], "").await;
+    assert!(out.contains("on its way"), "{out}");
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = pl(o, "olga", &["webhook", "log", "--team", "Elm", &id], "").await;
+        if log.contains("delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.contains("webhook.test") && log.contains("delivered") && log.contains("200"),
+        "{log}"
+    );
+    assert!(heard.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    // A bad event is named.
+    let (code, _, err) = common::run_cli(
+        o,
+        &[
+            "--user",
+            "olga",
+            "webhook",
+            "add",
+            "--team",
+            "Elm",
+            &hook_url,
+            "--events",
+            "task.exploded",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("task.exploded") && err.contains("task.created"),
+        "{err}"
+    );
+    let out = pl(o, "olga", &["webhook", "remove", "--team", "Elm", &id], "").await;
+    assert!(out.contains("removed"), "{out}");
+    stop(running).await;
+}

@@ -96,6 +96,9 @@ pub enum Command {
     /// Google Calendar, Apple Calendar or Outlook to subscribe to.
     #[command(subcommand)]
     Calendar(relay::CalendarCmd),
+    /// Webhooks: signed event deliveries to a URL (owners and admins).
+    #[command(subcommand)]
+    Webhook(relay::WebhookCmd),
     /// Account events of the whole relay (sign-ups, sign-ins, devices,
     /// password changes), newest first: the relay admin only.
     Audit {

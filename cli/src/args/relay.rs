@@ -85,6 +85,56 @@ pub enum ApikeyCmd {
     },
 }
 
+/// `porchlight webhook …`: a team's webhooks (owners and admins).
+#[derive(Debug, Subcommand)]
+pub enum WebhookCmd {
+    /// Add an endpoint and print its signing secret (the only time it is
+    /// shown).
+    Add {
+        #[arg(long)]
+        team: String,
+        /// An https:// URL (http:// only to this machine, for testing).
+        url: String,
+        /// Comma-separated event types [default: every one]:
+        /// task.created, task.updated, task.completed, task.assigned,
+        /// comment.added, member.joined.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// Only events of this board (name or id; it must be shared).
+        #[arg(long)]
+        board: Option<String>,
+        /// standard (signed JSON), slack, teams or discord [default: standard].
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// The team's endpoints.
+    List {
+        #[arg(long)]
+        team: String,
+    },
+    /// Remove an endpoint by its ID.
+    Remove {
+        #[arg(long)]
+        team: String,
+        id: i64,
+    },
+    /// Send a test event to an endpoint now.
+    Test {
+        #[arg(long)]
+        team: String,
+        id: i64,
+    },
+    /// An endpoint's deliveries, newest first.
+    Log {
+        #[arg(long)]
+        team: String,
+        id: i64,
+        /// How many [default: 20].
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
 /// `porchlight calendar …`: calendar feeds of the team's tasks.
 #[derive(Debug, Subcommand)]
 pub enum CalendarCmd {

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
-use crate::args::relay::{CalendarCmd, LoginArgs, SignupArgs};
+use crate::args::relay::{CalendarCmd, LoginArgs, SignupArgs, WebhookCmd};
 use porchlight_client::{
     Credentials, Endpoint, SyncEvent, forget_credentials, load_credentials, save_credentials,
     sync_once,
@@ -402,6 +402,148 @@ pub fn calendar(data_dir: &Path, profile: &Profile, cmd: CalendarCmd, json: bool
         }
     );
     Ok(())
+}
+
+pub fn webhook(data_dir: &Path, profile: &Profile, cmd: WebhookCmd, json: bool) -> Result<()> {
+    use porchlight_client::api::webhooks::CreateWebhook;
+    use porchlight_client::webhooks;
+    let creds = load_credentials(data_dir)?;
+    let rt = runtime()?;
+    let when = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    match cmd {
+        WebhookCmd::Add {
+            team,
+            url,
+            events,
+            board,
+            format,
+        } => {
+            let board = board
+                .map(|b| profile.boards().resolve(&b).map(|d| d.to_string()))
+                .transpose()?;
+            let req = CreateWebhook {
+                url,
+                events: events
+                    .into_iter()
+                    .map(|e| e.trim().to_string())
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+                board,
+                format,
+            };
+            let made = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(webhooks::create(&creds, team, &req).await?)
+            })?;
+            if json {
+                return print_json(&made);
+            }
+            println!("{}", made.secret);
+            eprintln!(
+                "Webhook {} added for {}. The line above is its signing secret, shown only now: the receiver checks the webhook-signature header with it (Standard Webhooks). `porchlight webhook test --team … {}` sends a test event.",
+                made.info.id,
+                if made.info.events.is_empty() {
+                    "every event".to_string()
+                } else {
+                    made.info.events.join(", ")
+                },
+                made.info.id
+            );
+            Ok(())
+        }
+        WebhookCmd::List { team } => {
+            let hooks = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(webhooks::list(&creds, team).await?)
+            })?;
+            if json {
+                return print_json(&hooks);
+            }
+            let rows: Vec<Vec<String>> = hooks
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.id.to_string(),
+                        h.url.clone(),
+                        if h.events.is_empty() {
+                            "all".into()
+                        } else {
+                            h.events.join(",")
+                        },
+                        h.board.clone().unwrap_or_else(|| "all".into()),
+                        h.format.clone(),
+                        h.disabled_at
+                            .map(|t| format!("disabled {}", when(t)))
+                            .unwrap_or_else(|| "active".into()),
+                    ]
+                })
+                .collect();
+            crate::output::table(&["ID", "URL", "EVENTS", "BOARD", "FORMAT", "STATE"], &rows);
+            Ok(())
+        }
+        WebhookCmd::Remove { team, id } => {
+            rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(webhooks::remove(&creds, team, id).await?)
+            })?;
+            if json {
+                return print_json(&true);
+            }
+            println!("Webhook {id} is removed; what it had not been sent is dropped.");
+            Ok(())
+        }
+        WebhookCmd::Test { team, id } => {
+            let event = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(webhooks::test(&creds, team, id).await?)
+            })?;
+            if json {
+                return print_json(&event);
+            }
+            println!(
+                "Test event {event} is on its way; `porchlight webhook log --team … {id}` shows how it went."
+            );
+            Ok(())
+        }
+        WebhookCmd::Log { team, id, limit } => {
+            let log = rt.block_on(async {
+                let team = team_id(&creds, &team).await?;
+                Ok::<_, anyhow::Error>(webhooks::log(&creds, team, id, limit).await?)
+            })?;
+            if json {
+                return print_json(&log);
+            }
+            let rows: Vec<Vec<String>> = log
+                .iter()
+                .map(|d| {
+                    vec![
+                        when(d.created_at),
+                        d.event.clone(),
+                        d.state.clone(),
+                        d.attempts.to_string(),
+                        d.last_status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        d.latency_ms
+                            .map(|l| format!("{l} ms"))
+                            .unwrap_or_else(|| "-".into()),
+                        d.last_error.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &[
+                    "QUEUED", "EVENT", "STATE", "ATTEMPTS", "STATUS", "LATENCY", "ERROR",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
+    }
 }
 
 pub fn share_listings(

@@ -15,11 +15,20 @@ pub struct Running {
 }
 
 pub async fn start(dir: &Path, addr: SocketAddr) -> (Running, SocketAddr) {
+    start_with(dir, addr, |_| {}).await
+}
+
+/// [`start`] with the relay's configuration adjusted first.
+pub async fn start_with(
+    dir: &Path,
+    addr: SocketAddr,
+    adjust: impl FnOnce(&mut Config),
+) -> (Running, SocketAddr) {
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let relay = Relay::start(Config::for_dir(dir.to_path_buf()))
-        .await
-        .expect("relay");
+    let mut config = Config::for_dir(dir.to_path_buf());
+    adjust(&mut config);
+    let relay = Relay::start(config).await.expect("relay");
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay

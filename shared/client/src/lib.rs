@@ -22,6 +22,7 @@ pub mod pass;
 pub mod presence;
 pub mod rest;
 pub mod teams;
+pub mod webhooks;
 
 pub use credentials::*;
 pub use error::*;
