@@ -700,3 +700,147 @@ async fn webhooks_are_added_tested_logged_and_removed_from_the_cli() {
     assert!(out.contains("removed"), "{out}");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_exports_its_data_and_deletes_itself() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let (maria, joe, fresh) = (
+        tempfile::tempdir().expect("maria"),
+        tempfile::tempdir().expect("joe"),
+        tempfile::tempdir().expect("fresh"),
+    );
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (m, j) = (maria.path(), joe.path());
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
+    let (task, code) =
+        team_with_board(m, "maria", "Elm", "Escrow", "Order the appraisal", "member").await;
+    sign_in(j, "joe", &url, "joe@example.com", Some(&code)).await;
+    pl(j, "joe", &["sync"], "").await;
+    pl(
+        j,
+        "joe",
+        &["task", "comment", &task, "Lender says Friday."],
+        "",
+    )
+    .await;
+    pl(j, "joe", &["sync"], "").await;
+
+    // The export: account.json and each document of the team.
+    let out = j.join("export");
+    let summary = json(
+        &pl(
+            j,
+            "joe",
+            &[
+                "--json",
+                "account",
+                "export",
+                "--output",
+                out.to_str().expect("path"),
+            ],
+            "",
+        )
+        .await,
+    );
+    assert_eq!(summary["teams"], 1, "{summary}");
+    let account: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("account.json")).expect("account.json"))
+            .expect("json");
+    assert_eq!(account["email"], "joe@example.com");
+    assert_eq!(account["teams"][0]["name"], "Elm");
+    assert_eq!(account["teams"][0]["role"], "member");
+    assert!(
+        account["audit"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["event"] == "signup")),
+        "{account}"
+    );
+    let docs: Vec<std::path::PathBuf> = std::fs::read_dir(out.join("documents"))
+        .expect("documents")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(
+        docs.len(),
+        summary["documents"].as_u64().expect("n") as usize
+    );
+    // The board file imports into a new profile, comment and all.
+    let mut imported = false;
+    for d in &docs {
+        let (code, _, _) = common::run_cli(
+            fresh.path(),
+            &[
+                "--user",
+                "ana",
+                "board",
+                "import",
+                d.to_str().expect("path"),
+            ],
+            "",
+        );
+        imported |= code == 0;
+    }
+    assert!(imported, "no exported document imported as a board");
+    let shown = json(&pl(fresh.path(), "ana", &["--json", "task", "show", &task], "").await);
+    assert_eq!(
+        shown["comments"][0]["text"], "Lender says Friday.",
+        "{shown}"
+    );
+    // An export never overwrites.
+    let (code, _, err) = common::run_cli(
+        j,
+        &[
+            "--user",
+            "joe",
+            "account",
+            "export",
+            "--output",
+            out.to_str().expect("path"),
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("not an empty folder"), "{err}");
+
+    // Maria is the team's last owner with a member: she cannot go yet.
+    let (code, _, err) = common::run_cli(
+        m,
+        &["--user", "maria", "account", "delete"],
+        "maria password\n",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("last owner") && err.contains("team transfer"),
+        "{err}"
+    );
+    // A wrong password deletes nothing.
+    let (code, _, _) = common::run_cli(
+        j,
+        &["--user", "joe", "account", "delete"],
+        "not my password\n",
+    );
+    assert_ne!(code, 0);
+    let out = pl(j, "joe", &["account", "delete"], "joe password\n").await;
+    assert!(out.contains("deleted"), "{out}");
+    // Joe can no longer sign in, he is gone from the team, and his comment stays.
+    let (code, _, _) = common::run_cli(
+        j,
+        &[
+            "--user",
+            "joe",
+            "login",
+            "--relay",
+            &url,
+            "--email",
+            "joe@example.com",
+        ],
+        "joe password\n",
+    );
+    assert_ne!(code, 0);
+    let members = pl(m, "maria", &["team", "members", "Elm"], "").await;
+    assert!(!members.contains("joe@example.com"), "{members}");
+    pl(m, "maria", &["sync"], "").await;
+    let shown = json(&pl(m, "maria", &["--json", "task", "show", &task], "").await);
+    assert_eq!(shown["comments"][0]["text"], "Lender says Friday.");
+    stop(running).await;
+}

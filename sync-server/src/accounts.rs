@@ -133,6 +133,32 @@ pub async fn change_password(
     }
 }
 
+/// Deletes an account after checking its password: the devices signed
+/// out, or `None` for a wrong password.
+pub async fn delete_account(
+    store: &dyn Storage,
+    account: i64,
+    password: &str,
+) -> Result<Option<Vec<i64>>, StoreError> {
+    let Some(stored) = store.password_of_account(account).await? else {
+        return Ok(None);
+    };
+    let password = password.to_string();
+    let unusable = blocking(move || -> Result<Option<String>, StoreError> {
+        if !crate::password::verify(&password, &stored).map_err(hash_error)? {
+            return Ok(None);
+        }
+        crate::password::hash(&random_token(32))
+            .map(Some)
+            .map_err(hash_error)
+    })
+    .await??;
+    match unusable {
+        Some(hash) => Ok(Some(store.delete_account(account, &hash).await?)),
+        None => Ok(None),
+    }
+}
+
 /// A new invite code (returned once; stored hashed).
 pub async fn create_invite(
     store: &dyn Storage,

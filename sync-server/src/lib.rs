@@ -88,7 +88,7 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, calendar, health, sync, teams, v1, webhooks};
+    use handlers::{accounts, apikeys, calendar, export, health, sync, teams, v1, webhooks};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -115,6 +115,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(apikeys::revoke))
         .routes(routes!(calendar::feed_url))
         .routes(routes!(calendar::feed))
+        .routes(routes!(export::export))
+        .routes(routes!(export::document))
+        .routes(routes!(export::delete))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::remove))
         .routes(routes!(webhooks::test))

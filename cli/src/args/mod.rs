@@ -99,6 +99,9 @@ pub enum Command {
     /// Webhooks: signed event deliveries to a URL (owners and admins).
     #[command(subcommand)]
     Webhook(relay::WebhookCmd),
+    /// Your account on the relay: export its data, or delete it.
+    #[command(subcommand)]
+    Account(relay::AccountCmd),
     /// Account events of the whole relay (sign-ups, sign-ins, devices,
     /// password changes), newest first: the relay admin only.
     Audit {

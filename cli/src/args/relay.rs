@@ -85,6 +85,23 @@ pub enum ApikeyCmd {
     },
 }
 
+/// `porchlight account …`: your data on the relay.
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Write everything the relay holds for your account into a folder:
+    /// account.json (teams, devices, what you did) and every document of
+    /// your teams as an Automerge file under documents/.
+    Export {
+        /// The folder to write (made if missing; must be empty).
+        #[arg(long, short)]
+        output: std::path::PathBuf,
+    },
+    /// Delete your account on the relay (your password confirms, on stdin):
+    /// every device signed out, your memberships and calendar feeds gone;
+    /// what you wrote in shared boards stays, as "deleted user".
+    Delete,
+}
+
 /// `porchlight webhook …`: a team's webhooks (owners and admins).
 #[derive(Debug, Subcommand)]
 pub enum WebhookCmd {

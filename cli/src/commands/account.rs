@@ -12,7 +12,7 @@ use porchlight_client::{Credentials, account, apikeys, load_credentials};
 use super::print_json;
 use super::remote::{read_secret, runtime, team_id};
 use crate::UsageError;
-use crate::args::relay::{ApikeyCmd, DevicesCmd};
+use crate::args::relay::{AccountCmd, ApikeyCmd, DevicesCmd};
 
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -226,6 +226,75 @@ pub fn apikey(data_dir: &Path, cmd: ApikeyCmd, json: bool) -> Result<()> {
                 return print_json(&true);
             }
             println!("API key {id} is revoked; connections it opened are closed.");
+            Ok(())
+        }
+    }
+}
+
+pub fn account(data_dir: &Path, cmd: AccountCmd, json: bool) -> Result<()> {
+    let creds = load_credentials(data_dir)?;
+    let rt = runtime()?;
+    match cmd {
+        AccountCmd::Export { output } => {
+            if output.exists()
+                && std::fs::read_dir(&output)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(UsageError(format!(
+                    "{} is not an empty folder; name a new one",
+                    output.display()
+                ))
+                .into());
+            }
+            let docs_dir = output.join("documents");
+            std::fs::create_dir_all(&docs_dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", docs_dir.display()))?;
+            let export = rt.block_on(account::export(&creds))?;
+            std::fs::write(
+                output.join("account.json"),
+                serde_json::to_vec_pretty(&export)?,
+            )?;
+            let docs: Vec<&String> = export.teams.iter().flat_map(|t| &t.documents).collect();
+            let mut bytes = 0usize;
+            for (i, doc) in docs.iter().enumerate() {
+                let data = rt.block_on(account::export_document(&creds, doc))?;
+                bytes += data.len();
+                std::fs::write(docs_dir.join(format!("{doc}.automerge")), &data)?;
+                if !json {
+                    eprint!("\rdocuments: {} of {}", i + 1, docs.len());
+                }
+            }
+            if json {
+                return print_json(&serde_json::json!({
+                    "output": output, "teams": export.teams.len(), "documents": docs.len(), "bytes": bytes,
+                }));
+            }
+            if !docs.is_empty() {
+                eprintln!();
+            }
+            println!(
+                "Exported {} ({} teams, {} documents, {:.1} MB) to {}.",
+                export.email,
+                export.teams.len(),
+                docs.len(),
+                bytes as f64 / 1e6,
+                output.display()
+            );
+            Ok(())
+        }
+        AccountCmd::Delete => {
+            let password = read_secret("Password (to delete the account)")?;
+            let revoked = rt.block_on(account::delete(&creds, &password))?;
+            porchlight_client::forget_credentials(data_dir).ok();
+            if json {
+                return print_json(
+                    &serde_json::json!({ "deleted": true, "devices_signed_out": revoked }),
+                );
+            }
+            println!(
+                "Your account is deleted and {revoked} device(s) signed out. Your boards on this device stay; what you wrote in shared boards shows as \"deleted user\"."
+            );
             Ok(())
         }
     }

@@ -88,6 +88,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Apikey(cmd) => account::apikey(&dir, cmd, json),
         Command::Calendar(cmd) => remote::calendar(&dir, &open()?, cmd, json),
         Command::Webhook(cmd) => remote::webhook(&dir, &open()?, cmd, json),
+        Command::Account(cmd) => account::account(&dir, cmd, json),
         Command::Audit { before, limit } => account::relay_audit(&dir, before, limit, json),
         Command::Sync(args) => remote::sync(&dir, &mut open()?, args.watch, json),
         Command::Board(cmd) => board::run(&dir, &mut open()?, cmd, json),

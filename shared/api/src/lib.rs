@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod apikeys;
 pub mod audit;
 pub mod calendar;
+pub mod export;
 pub mod tasks;
 pub mod team;
 pub mod webhooks;

@@ -78,3 +78,35 @@ pub async fn relay_audit(
     }
     get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
 }
+
+/// Everything the relay holds about the account (documents by id).
+pub async fn export(creds: &Credentials) -> Result<porchlight_api::export::AccountExport> {
+    get(
+        Method::GET,
+        &creds.endpoint()?,
+        "/api/account/export",
+        Some(&creds.token),
+    )
+    .await
+}
+
+/// One document of the account's teams, as an Automerge file.
+pub async fn export_document(creds: &Credentials, doc: &str) -> Result<Vec<u8>> {
+    let path = format!("/api/account/export/documents/{doc}");
+    crate::rest::get_bytes(&creds.endpoint()?, &path, Some(&creds.token)).await
+}
+
+/// Deletes the account; how many devices were signed out.
+pub async fn delete(creds: &Credentials, password: &str) -> Result<u32> {
+    let body = porchlight_api::export::DeleteAccount {
+        password: password.to_string(),
+    };
+    call(
+        Method::POST,
+        &creds.endpoint()?,
+        "/api/account/delete",
+        Some(&creds.token),
+        Some(&body),
+    )
+    .await
+}

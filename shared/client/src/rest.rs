@@ -75,6 +75,46 @@ pub async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
     )))
 }
 
+/// The largest file [`get_bytes`] reads (a shared listing cache of
+/// 100,000 listings is well under it).
+const MAX_FILE: u64 = 1 << 30;
+
+/// A GET whose answer is a file (bytes), not JSON.
+pub async fn get_bytes(relay: &Endpoint, path: &str, token: Option<&str>) -> Result<Vec<u8>> {
+    let base = &relay.base;
+    let url = format!("{base}{path}");
+    let mut req = relay
+        .http()?
+        .pinned
+        .get(&url)
+        .timeout(Duration::from_secs(600));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.map_err(|e| {
+        ClientError::Network(format!(
+            "cannot reach the relay at {base}: {}",
+            porchlight_net::describe(&e, &url)
+        ))
+    })?;
+    let status = resp.status();
+    let bytes = porchlight_net::read_capped(resp, MAX_FILE, "a document", "")
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))?;
+    if status.is_success() {
+        return Ok(bytes);
+    }
+    let message = serde_json::from_slice::<ErrorBody>(&bytes)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| format!("HTTP {status}"));
+    if status.is_client_error() {
+        return Err(usage(format!("the relay said: {message}")));
+    }
+    Err(ClientError::Relay(format!(
+        "the relay failed ({status}): {message}"
+    )))
+}
+
 /// A call with no body.
 pub async fn get<T: DeserializeOwned>(
     method: Method,

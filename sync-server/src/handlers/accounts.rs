@@ -189,7 +189,7 @@ pub async fn login(
     }
 }
 
-fn bad_credentials() -> AppError {
+pub(super) fn bad_credentials() -> AppError {
     AppError::new(
         axum::http::StatusCode::UNAUTHORIZED,
         "bad_credentials",

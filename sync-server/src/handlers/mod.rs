@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod apikeys;
 pub mod calendar;
+pub mod export;
 pub mod health;
 pub mod sync;
 pub mod teams;

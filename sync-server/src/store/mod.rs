@@ -477,6 +477,28 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// The account's name (whom `--mine` feeds match assignees against).
     async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError>;
 
+    // Export and deletion.
+
+    /// Audit events the account caused, newest first.
+    async fn actor_audit(
+        &self,
+        account: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Deletes an account: its devices (their ids come back, to close
+    /// their connections), memberships and calendar feeds go; the row
+    /// stays as "deleted user" so authorship and the audit log still
+    /// resolve. Refused while it is the last owner of a team with other
+    /// members.
+    /// `unusable_hash` replaces the password hash (of a random secret
+    /// nobody has).
+    async fn delete_account(
+        &self,
+        account: i64,
+        unusable_hash: &str,
+    ) -> Result<Vec<i64>, StoreError>;
+
     // Webhooks.
 
     /// Adds an endpoint (its id comes back); at most [`WEBHOOKS_PER_TEAM`].

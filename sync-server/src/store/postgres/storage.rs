@@ -348,6 +348,23 @@ impl Storage for PgStore {
         Ok(row.map(|r| r.get(0)))
     }
 
+    async fn actor_audit(
+        &self,
+        account: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.pg_actor_audit(account, before, limit).await
+    }
+
+    async fn delete_account(
+        &self,
+        account: i64,
+        unusable_hash: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.pg_delete_account(account, unusable_hash).await
+    }
+
     async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
         self.pg_create_webhook(hook).await
     }

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod chunks;
+mod erase;
 mod migrations;
 mod storage;
 mod teams;

@@ -286,6 +286,25 @@ impl Storage for SqliteStore {
         self.run(move |db| db.account_name(account)).await
     }
 
+    async fn actor_audit(
+        &self,
+        account: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.run(move |db| db.actor_audit(account, before, limit))
+            .await
+    }
+
+    async fn delete_account(
+        &self,
+        account: i64,
+        unusable_hash: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        let h = own(unusable_hash);
+        self.run(move |db| db.delete_account(account, &h)).await
+    }
+
     async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
         let h = hook.clone();
         self.run(move |db| db.create_webhook(&h)).await

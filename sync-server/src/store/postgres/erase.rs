@@ -1,0 +1,91 @@
+//! Account export and deletion, on PostgreSQL.
+
+use porchlight_api::audit::AuditEvent;
+
+use super::PgStore;
+use crate::store::{AUDIT_PAGE, StoreError, rules};
+
+impl PgStore {
+    pub(super) async fn pg_actor_audit(
+        &self,
+        account: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
+                 FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
+                 WHERE a.actor = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3",
+                &[
+                    &account,
+                    &before.unwrap_or(i64::MAX),
+                    &limit.clamp(1, AUDIT_PAGE),
+                ],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEvent {
+                id: r.get(0),
+                at: r.get(1),
+                event: r.get(2),
+                actor: r.get(3),
+                actor_email: r.get(4),
+                team: r.get(5),
+                source: r.get(6),
+                target: r.get(7),
+            })
+            .collect())
+    }
+
+    pub(super) async fn pg_delete_account(
+        &self,
+        account: i64,
+        unusable_hash: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // The teams it owns, locked so an ownership change cannot slip in.
+        let owned: Vec<(String, i64, i64)> = tx
+            .query(
+                "SELECT t.name,
+                   (SELECT COUNT(*) FROM members o WHERE o.team_id = m.team_id AND o.role = 'owner'),
+                   (SELECT COUNT(*) FROM members a WHERE a.team_id = m.team_id)
+                 FROM members m JOIN teams t ON t.id = m.team_id
+                 WHERE m.account_id = $1 AND m.role = 'owner' FOR UPDATE OF t",
+                &[&account],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        rules::may_delete_account(&owned)?;
+        let devices: Vec<i64> = tx
+            .query(
+                "UPDATE devices SET revoked = TRUE WHERE account_id = $1 AND NOT revoked RETURNING id",
+                &[&account],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        tx.execute("DELETE FROM members WHERE account_id = $1", &[&account])
+            .await?;
+        tx.execute(
+            "DELETE FROM calendar_feeds WHERE account_id = $1",
+            &[&account],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE accounts SET email = 'deleted-' || id || '@deleted.invalid',
+               name = 'deleted user', password_hash = $2 WHERE id = $1",
+            &[&account, &unusable_hash],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(devices)
+    }
+}

@@ -1,0 +1,80 @@
+//! Account export and deletion, on SQLite.
+
+use porchlight_api::audit::AuditEvent;
+use rusqlite::params;
+
+use super::Inner;
+use crate::store::{AUDIT_PAGE, StoreError, rules};
+
+impl Inner {
+    pub(super) fn actor_audit(
+        &self,
+        account: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
+                 FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
+                 WHERE a.actor = ?1 AND a.id < ?2 ORDER BY a.id DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    account,
+                    before.unwrap_or(i64::MAX),
+                    limit.clamp(1, AUDIT_PAGE)
+                ],
+                |r| {
+                    Ok(AuditEvent {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        event: r.get(2)?,
+                        actor: r.get(3)?,
+                        actor_email: r.get(4)?,
+                        team: r.get(5)?,
+                        source: r.get(6)?,
+                        target: r.get(7)?,
+                    })
+                },
+            )?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub(super) fn delete_account(
+        &self,
+        account: i64,
+        unusable_hash: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.write(|tx| {
+            // Teams it alone owns, and how many members each has.
+            let mut stmt = tx.prepare(
+                "SELECT t.name,
+                   (SELECT COUNT(*) FROM members o WHERE o.team_id = m.team_id AND o.role = 'owner'),
+                   (SELECT COUNT(*) FROM members a WHERE a.team_id = m.team_id)
+                 FROM members m JOIN teams t ON t.id = m.team_id
+                 WHERE m.account_id = ?1 AND m.role = 'owner'",
+            )?;
+            let owned: Vec<(String, i64, i64)> = stmt
+                .query_map([account], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            drop(stmt);
+            rules::may_delete_account(&owned)?;
+            let devices: Vec<i64> = {
+                let mut stmt = tx.prepare("SELECT id FROM devices WHERE account_id = ?1 AND revoked = 0")?;
+                stmt.query_map([account], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            tx.execute("UPDATE devices SET revoked = 1 WHERE account_id = ?1", [account])?;
+            tx.execute("DELETE FROM members WHERE account_id = ?1", [account])?;
+            tx.execute("DELETE FROM calendar_feeds WHERE account_id = ?1", [account])?;
+            tx.execute(
+                "UPDATE accounts SET email = 'deleted-' || id || '@deleted.invalid',
+                   name = 'deleted user', password_hash = ?2 WHERE id = ?1",
+                params![account, unusable_hash],
+            )?;
+            Ok(devices)
+        })
+    }
+}
