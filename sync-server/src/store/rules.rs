@@ -96,6 +96,21 @@ pub fn live_since(now_ms: i64, token_days: u32) -> i64 {
 /// write per request.
 pub const TOUCH_EVERY_MS: i64 = 3_600_000;
 
+/// Whether an account may be deleted, given the teams it owns as (name,
+/// owners, members): not while it is the last owner of a team that has
+/// other members (the team would have nobody to manage it).
+pub fn may_delete_account(owned: &[(String, i64, i64)]) -> Result<(), StoreError> {
+    if let Some((name, _, _)) = owned
+        .iter()
+        .find(|(_, owners, members)| *owners <= 1 && *members > 1)
+    {
+        return Err(StoreError::Forbidden(format!(
+            "you are the last owner of the team '{name}': hand it over first (porchlight team transfer), then delete the account"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,19 +180,4 @@ mod tests {
         );
         teams_quota(4, 5).expect("under");
     }
-}
-
-/// Whether an account may be deleted, given the teams it owns as (name,
-/// owners, members): not while it is the last owner of a team that has
-/// other members (the team would have nobody to manage it).
-pub fn may_delete_account(owned: &[(String, i64, i64)]) -> Result<(), StoreError> {
-    if let Some((name, _, _)) = owned
-        .iter()
-        .find(|(_, owners, members)| *owners <= 1 && *members > 1)
-    {
-        return Err(StoreError::Forbidden(format!(
-            "you are the last owner of the team '{name}': hand it over first (porchlight team transfer), then delete the account"
-        )));
-    }
-    Ok(())
 }
