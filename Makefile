@@ -60,9 +60,10 @@ bindings:
 interop-deps:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install -y nodejs npm)"; exit 1; }
 	@[ -d interop/js/node_modules/@automerge/automerge-repo-storage-nodefs ] || npm install --prefix interop/js --no-save --no-audit --no-fund
-	@# Python's icalendar reads the relay's calendar feeds in its tests.
-	@target/ical-venv/bin/python -c "import icalendar, recurring_ical_events" 2>/dev/null || \
-		{ python3 -m venv target/ical-venv && target/ical-venv/bin/pip install -q -r interop/ical/requirements.txt; }
+	@# Python's icalendar reads the relay's calendar feeds in its tests, and
+	@# aiosmtpd receives its email.
+	@target/interop-venv/bin/python -c "import icalendar, recurring_ical_events, aiosmtpd" 2>/dev/null || \
+		{ python3 -m venv target/interop-venv && target/interop-venv/bin/pip install -q -r interop/requirements.txt; }
 
 # --all-targets: the binaries are built with the same feature set as the
 # tests (dev-dependencies unify features), so `make run` and `make test`

@@ -844,3 +844,48 @@ async fn an_account_exports_its_data_and_deletes_itself() {
     assert_eq!(shown["comments"][0]["text"], "Lender says Friday.");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_reset_says_when_the_relay_sends_no_email() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let p = tempfile::tempdir().expect("profile");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    sign_in(p.path(), "olga", &url, "olga@example.com", None).await;
+    let (code, _, err) = common::run_cli(
+        p.path(),
+        &[
+            "--user",
+            "olga",
+            "password-reset",
+            "--relay",
+            &url,
+            "--email",
+            "olga@example.com",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sends no email") && err.contains("--smtp"),
+        "{err}"
+    );
+    let (code, _, err) = common::run_cli(
+        p.path(),
+        &[
+            "--user",
+            "olga",
+            "password-reset",
+            "--relay",
+            &url,
+            "--email",
+            "olga@example.com",
+            "--code",
+            "12345-67890",
+        ],
+        "a new password\n",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("sends no email"), "{err}");
+    stop(running).await;
+}

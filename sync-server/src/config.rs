@@ -12,6 +12,9 @@
 //! tls_cert = "/etc/porchlight/fullchain.pem"   # HTTPS + WSS on `listen`
 //! tls_key = "/etc/porchlight/privkey.pem"
 //! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # read X-Forwarded-For from these
+//! smtp = "smtp://relay%40example.com:secret@smtp.example.com:587"  # email: STARTTLS (smtps:// for TLS)
+//! mail_from = "Porchlight <relay@example.com>"
+//! public_url = "https://relay.example.com"   # for links in email
 //!
 //! [limits]                                     # every key optional
 //! token_days = 90                # a device token unused this long expires
@@ -57,6 +60,13 @@ pub struct Config {
     /// Reverse proxies (Caddy, nginx) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored.
     pub trusted_proxies: Vec<Proxies>,
+    /// Where email goes out (invites, password resets, digests); none: no
+    /// email.
+    pub smtp: Option<SmtpUrl>,
+    /// The sender of the relay's email.
+    pub mail_from: Option<String>,
+    /// The relay's address as people reach it (for links in email).
+    pub public_url: Option<String>,
     pub limits: Limits,
     /// Tests only (no flag, no file key): a sync frame for this document
     /// makes the hub panic, to show the panic is contained.
@@ -174,6 +184,31 @@ impl std::str::FromStr for DatabaseUrl {
     }
 }
 
+/// An `smtp://` or `smtps://` URL; its password is never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url_without_password(&self.0) {
+            Some(shown) => write!(f, "{shown}"),
+            None => write!(f, "smtp://…"),
+        }
+    }
+}
+
+impl std::str::FromStr for SmtpUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("smtp://") || s.starts_with("smtps://") {
+            Ok(Self(s.to_string()))
+        } else {
+            Err("give an SMTP URL, smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://USER:PASSWORD@HOST:465".into())
+        }
+    }
+}
+
 /// `postgres://user:***@host/db` for `postgres://user:secret@host/db`.
 fn url_without_password(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
@@ -203,6 +238,9 @@ impl Default for Config {
             open_registration: false,
             tls: None,
             trusted_proxies: Vec::new(),
+            smtp: None,
+            mail_from: None,
+            public_url: None,
             limits: Limits::default(),
             inject_panic_on: None,
         }
@@ -276,6 +314,23 @@ pub struct ConfigArgs {
         value_name = "IP"
     )]
     pub trusted_proxies: Vec<Proxies>,
+    /// Send email through this server: smtp://USER:PASSWORD@HOST:587
+    /// (STARTTLS) or smtps://USER:PASSWORD@HOST:465 (TLS); plain smtp:// is
+    /// allowed only to this machine.
+    #[arg(
+        long,
+        env = "PORCHLIGHT_RELAY_SMTP",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp: Option<SmtpUrl>,
+    /// The sender of the relay's email: "Porchlight <relay@example.com>".
+    #[arg(long, env = "PORCHLIGHT_RELAY_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+    /// The relay's public address (https://relay.example.com), for links
+    /// in email.
+    #[arg(long, env = "PORCHLIGHT_RELAY_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -291,6 +346,9 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     trusted_proxies: Option<Vec<Proxies>>,
+    smtp: Option<SmtpUrl>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
     limits: Option<Limits>,
 }
 
@@ -342,6 +400,9 @@ impl ConfigArgs {
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             database: self.database.or(file.database),
             nats: self.nats.or(file.nats),
+            smtp: self.smtp.or(file.smtp),
+            mail_from: self.mail_from.or(file.mail_from),
+            public_url: self.public_url.or(file.public_url),
             hub_shards: self.hub_shards.or(file.hub_shards),
             max_message_bytes: self
                 .max_message_bytes

@@ -18,6 +18,7 @@ pub mod handlers;
 pub mod hub;
 pub mod ical;
 pub mod limits;
+pub mod mail;
 pub mod openapi;
 pub mod password;
 pub mod store;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub api_limits: handlers::v1::ApiLimits,
     /// Poked when webhook deliveries are queued.
     pub webhook_wake: Arc<tokio::sync::Notify>,
+    /// Email out, with `--smtp`.
+    pub mailer: Option<mail::Mailer>,
 }
 
 impl AppState {
@@ -88,7 +91,7 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, calendar, export, health, sync, teams, v1, webhooks};
+    use handlers::{accounts, apikeys, calendar, export, health, reset, sync, teams, v1, webhooks};
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -118,6 +121,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(export::export))
         .routes(routes!(export::document))
         .routes(routes!(export::delete))
+        .routes(routes!(reset::request))
+        .routes(routes!(reset::confirm))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::remove))
         .routes(routes!(webhooks::test))
@@ -215,6 +220,7 @@ impl Relay {
         if let Some(f) = &fanout {
             f.attach(&hub, &registry);
         }
+        let mailer = mail::Mailer::from_config(&config)?;
         let guards = limits::Guards::new(&config);
         let config_api_rate = config.limits.api_requests_per_minute;
         let send_budget = hub::Budget::new(config.limits.send_queues_mib as usize * 1024 * 1024);
@@ -231,6 +237,7 @@ impl Relay {
             shutdown: tokio::sync::watch::channel(false).0,
             api_limits: handlers::v1::ApiLimits::new(config_api_rate),
             webhook_wake,
+            mailer,
         });
         Ok(Self { state, hub_threads })
     }

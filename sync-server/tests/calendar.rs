@@ -20,19 +20,7 @@ fn at(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The Python that has `icalendar` (made by `make interop-deps`).
-fn python() -> std::path::PathBuf {
-    if let Ok(p) = std::env::var("PORCHLIGHT_ICAL_PYTHON") {
-        return p.into();
-    }
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/ical-venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `make interop-deps` (it installs Python's icalendar into target/ical-venv)",
-        p.display()
-    );
-    p
-}
+use common::interop_python as python;
 
 /// What a calendar app sees in `feed` (between two instants).
 fn read_feed(feed: &str, from: &str, to: &str) -> Value {

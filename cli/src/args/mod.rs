@@ -74,6 +74,10 @@ pub enum Command {
     /// Create an account on a relay (the first account becomes its admin;
     /// later ones need --invite). The password is read from standard input.
     Signup(relay::SignupArgs),
+    /// Forgot the password: emails a code (when the relay sends email);
+    /// with --code, sets a new password (on stdin) and signs out every
+    /// device.
+    PasswordReset(relay::ResetArgs),
     /// Sign in to a relay; the device token is saved for `sync`. The password
     /// is read from standard input.
     Login(relay::LoginArgs),

@@ -18,6 +18,9 @@ pub enum TeamCmd {
         /// Hours until the code expires (default 72).
         #[arg(long)]
         hours: Option<i64>,
+        /// Email the code to this address too (when the relay sends email).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Join a team with an invite code.
     Join { code: String },
@@ -208,6 +211,19 @@ pub struct SignupArgs {
     pub name: Option<String>,
     #[arg(long)]
     pub invite: Option<String>,
+    #[command(flatten)]
+    pub trust: RelayTrust,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    #[arg(long)]
+    pub relay: String,
+    #[arg(long)]
+    pub email: String,
+    /// The code from the email; then the new password is read from stdin.
+    #[arg(long)]
+    pub code: Option<String>,
     #[command(flatten)]
     pub trust: RelayTrust,
 }

@@ -80,6 +80,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let open = || -> Result<Profile> { Ok(Profile::open(&dir, options)?) };
     match cli.command {
         Command::Signup(args) => remote::signup(args, json),
+        Command::PasswordReset(args) => remote::password_reset(args, json),
         Command::Login(args) => remote::login(&dir, args, json),
         Command::Logout => remote::logout(&dir),
         Command::Team(cmd) => remote::team(&dir, cmd, json),

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::print_json;
 use crate::UsageError;
 use crate::args::TeamCmd;
-use crate::args::relay::{CalendarCmd, LoginArgs, SignupArgs, WebhookCmd};
+use crate::args::relay::{CalendarCmd, LoginArgs, ResetArgs, SignupArgs, WebhookCmd};
 use porchlight_client::{
     Credentials, Endpoint, SyncEvent, forget_credentials, load_credentials, save_credentials,
     sync_once,
@@ -47,6 +47,41 @@ pub(crate) fn read_secret(prompt: &str) -> Result<String> {
         );
     }
     Ok(password)
+}
+
+pub fn password_reset(args: ResetArgs, json: bool) -> Result<()> {
+    let ResetArgs {
+        relay,
+        email,
+        code,
+        trust,
+    } = args;
+    let base = &Endpoint::new(&relay, trust.resolve()?)?;
+    let rt = runtime()?;
+    match code {
+        None => {
+            rt.block_on(porchlight_client::password_reset(base, &email))?;
+            if json {
+                return print_json(&json!({ "requested": true }));
+            }
+            println!(
+                "If {email} has an account on {base}, a code is on its way (it works for 30 minutes). Then: porchlight password-reset --relay {base} --email {email} --code CODE"
+            );
+        }
+        Some(code) => {
+            let password = read_secret("New password")?;
+            rt.block_on(porchlight_client::password_reset_confirm(
+                base, &email, &code, &password,
+            ))?;
+            if json {
+                return print_json(&json!({ "reset": true }));
+            }
+            println!(
+                "Password changed and every device signed out. Now: porchlight login --relay {base} --email {email}"
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn signup(args: SignupArgs, json: bool) -> Result<()> {
@@ -165,9 +200,12 @@ pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
     match cmd {
         TeamCmd::Create { name } => rt.block_on(create_team(creds, &name, json)),
         TeamCmd::List => rt.block_on(list_teams(creds, json)),
-        TeamCmd::Invite { team, role, hours } => {
-            rt.block_on(invite(creds, &team, &role, hours, json))
-        }
+        TeamCmd::Invite {
+            team,
+            role,
+            hours,
+            email,
+        } => rt.block_on(invite(creds, &team, &role, hours, email, json)),
         TeamCmd::Join { code } => rt.block_on(join(creds, &code, json)),
         TeamCmd::Members { team } => rt.block_on(members(creds, &team, json)),
         TeamCmd::Role { team, member, role } => {
@@ -216,11 +254,12 @@ async fn invite(
     team: &str,
     role_text: &str,
     hours: Option<i64>,
+    email: Option<String>,
     json: bool,
 ) -> Result<()> {
     let role = role(role_text)?;
     let id = team_id(creds, team).await?;
-    let invite = teams::invite(creds, id, role, hours).await?;
+    let invite = teams::invite_to(creds, id, role, hours, email.clone()).await?;
     if json {
         return print_json(&invite);
     }
@@ -235,6 +274,13 @@ async fn invite(
     println!(
         "It works until {expires}: `porchlight team join CODE` or `porchlight signup --invite CODE`."
     );
+    match (email, invite.emailed, &invite.email_error) {
+        (Some(to), Some(true), _) => println!("Emailed to {to}."),
+        (Some(to), _, Some(why)) => {
+            eprintln!("Not emailed to {to}: {why}. Give them the code yourself.")
+        }
+        _ => {}
+    }
     Ok(())
 }
 

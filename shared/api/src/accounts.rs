@@ -87,3 +87,18 @@ pub struct PasswordChanged {
     /// Other devices signed out.
     pub revoked: u32,
 }
+
+/// `POST /api/password-reset`: email a reset code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/password-reset/confirm`: set a new password with the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetConfirm {
+    pub email: String,
+    pub code: String,
+    /// 8 to 1024 characters.
+    pub password: String,
+}

@@ -89,6 +89,12 @@ pub struct Invite {
     /// When the code stops working (milliseconds since the epoch).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub expires_at: i64,
+    /// Asked to email it: whether the mail server took it (the reason when
+    /// not is in `email_error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emailed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_error: Option<String>,
 }
 
 /// `POST /api/teams`.
@@ -114,6 +120,9 @@ pub struct InviteRequest {
     /// Hours until the code expires (default 72, at most 30 days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<i64>,
+    /// Email the code to this address (when the relay sends email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// `POST /api/join`.

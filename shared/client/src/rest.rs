@@ -134,3 +134,42 @@ pub async fn signup(relay: &Endpoint, request: &SignupRequest) -> Result<SignupR
 pub async fn login(relay: &Endpoint, request: &LoginRequest) -> Result<LoginResponse> {
     call(Method::POST, relay, "/api/login", None, Some(request)).await
 }
+
+/// Asks the relay to email a password-reset code to `email`.
+pub async fn password_reset(relay: &Endpoint, email: &str) -> Result<()> {
+    let body = porchlight_api::accounts::PasswordResetRequest {
+        email: email.to_string(),
+    };
+    let _: bool = call(
+        Method::POST,
+        relay,
+        "/api/password-reset",
+        None,
+        Some(&body),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets a new password with an emailed reset code.
+pub async fn password_reset_confirm(
+    relay: &Endpoint,
+    email: &str,
+    code: &str,
+    password: &str,
+) -> Result<()> {
+    let body = porchlight_api::accounts::PasswordResetConfirm {
+        email: email.to_string(),
+        code: code.to_string(),
+        password: password.to_string(),
+    };
+    let _: bool = call(
+        Method::POST,
+        relay,
+        "/api/password-reset/confirm",
+        None,
+        Some(&body),
+    )
+    .await?;
+    Ok(())
+}

@@ -63,7 +63,19 @@ pub async fn invite(
     role: Role,
     hours: Option<i64>,
 ) -> Result<Invite> {
-    let body = InviteRequest { role, hours };
+    invite_to(creds, team, role, hours, None).await
+}
+
+/// [`invite`], and the relay emails the code to `email` (when it sends
+/// email).
+pub async fn invite_to(
+    creds: &Credentials,
+    team: i64,
+    role: Role,
+    hours: Option<i64>,
+    email: Option<String>,
+) -> Result<Invite> {
+    let body = InviteRequest { role, hours, email };
     let path = format!("/api/teams/{team}/invites");
     let token = Some(creds.token.as_str());
     call(Method::POST, &creds.endpoint()?, &path, token, Some(&body)).await

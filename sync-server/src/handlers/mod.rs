@@ -5,6 +5,7 @@ pub mod apikeys;
 pub mod calendar;
 pub mod export;
 pub mod health;
+pub mod reset;
 pub mod sync;
 pub mod teams;
 pub mod v1;

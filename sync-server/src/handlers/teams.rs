@@ -212,10 +212,45 @@ pub async fn invite(
             target: Some(format!("role {}", req.role.as_str())),
         })
         .await;
+    let (mut emailed, mut email_error) = (None, None);
+    if let Some(to) = req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let sent = match &state.mailer {
+            None => Err("this relay sends no email (its admin has not set --smtp)".to_string()),
+            Some(m) => {
+                let team_name = store
+                    .team_info(team)
+                    .await?
+                    .map(|(n, _)| n)
+                    .unwrap_or_default();
+                let inviter = store
+                    .account_name(id.account)
+                    .await?
+                    .unwrap_or_else(|| id.email.clone());
+                let mail = crate::mail::invite(
+                    &team_name,
+                    &inviter,
+                    req.role.as_str(),
+                    &code,
+                    &m.public_url,
+                    hours,
+                );
+                m.send(to, &mail).await
+            }
+        };
+        emailed = Some(sent.is_ok());
+        email_error = sent.err();
+    }
     Ok(Json(Invite {
         code,
         role: req.role,
         expires_at: expires,
+        emailed,
+        email_error,
     }))
 }
 

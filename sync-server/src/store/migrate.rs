@@ -195,6 +195,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("done_at", Kind::OptInt),
         ],
     ),
+    (
+        "password_resets",
+        &[
+            ("code_hash", Kind::Text),
+            ("account_id", Kind::Int),
+            ("expires_at", Kind::Int),
+            ("used", Kind::Bool),
+        ],
+    ),
 ];
 
 /// Tables whose `id` comes from a sequence in PostgreSQL.

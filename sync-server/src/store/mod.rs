@@ -499,6 +499,21 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         unusable_hash: &str,
     ) -> Result<Vec<i64>, StoreError>;
 
+    // Password resets.
+
+    /// Stores a reset code (hashed) for the account with `email`; the
+    /// account, or `None` when no account has that email. Earlier unused
+    /// codes of the account stop working.
+    async fn create_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<Option<i64>, StoreError>;
+    /// Uses a reset code: the account it was made for, if the code is
+    /// that email's, unused and unexpired (it is used up either way).
+    async fn use_reset(&self, email: &str, code_hash: &str) -> Result<Option<i64>, StoreError>;
+
     // Webhooks.
 
     /// Adds an endpoint (its id comes back); at most [`WEBHOOKS_PER_TEAM`].

@@ -448,3 +448,19 @@ pub async fn outsider(relay: &TestRelay, t: &Team) -> String {
         .account("outsider@example.com", code["code"].as_str())
         .await
 }
+
+/// The Python with the interop packages (icalendar, aiosmtpd), made by
+/// `make interop-deps`; `PORCHLIGHT_INTEROP_PYTHON` names another.
+pub fn interop_python() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("PORCHLIGHT_INTEROP_PYTHON") {
+        return p.into();
+    }
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/interop-venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `make interop-deps` (it installs interop/requirements.txt into target/interop-venv)",
+        p.display()
+    );
+    p
+}

@@ -89,3 +89,62 @@ impl PgStore {
         Ok(devices)
     }
 }
+
+impl PgStore {
+    pub(super) async fn pg_create_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let Some(row) = tx
+            .query_opt("SELECT id FROM accounts WHERE email = $1", &[&email])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let account: i64 = row.get(0);
+        tx.execute(
+            "UPDATE password_resets SET used = TRUE WHERE account_id = $1",
+            &[&account],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO password_resets (code_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+            &[&code_hash, &account, &expires_at],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(account))
+    }
+
+    pub(super) async fn pg_use_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let now = crate::store::now_ms();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let found = tx
+            .query_opt(
+                "SELECT r.account_id, r.expires_at, r.used, a.email FROM password_resets r
+                 JOIN accounts a ON a.id = r.account_id WHERE r.code_hash = $1 FOR UPDATE OF r",
+                &[&code_hash],
+            )
+            .await?;
+        tx.execute(
+            "UPDATE password_resets SET used = TRUE WHERE code_hash = $1",
+            &[&code_hash],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(found.and_then(|r| {
+            let (account, expires, used, owner): (i64, i64, bool, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            (!used && expires > now && owner == email).then_some(account)
+        }))
+    }
+}

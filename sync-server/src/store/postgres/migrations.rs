@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_view.sql")),
     (3, include_str!("migrations/0003_webhooks.sql")),
+    (4, include_str!("migrations/0004_mail.sql")),
 ];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).

@@ -365,6 +365,19 @@ impl Storage for PgStore {
         self.pg_delete_account(account, unusable_hash).await
     }
 
+    async fn create_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        self.pg_create_reset(email, code_hash, expires_at).await
+    }
+
+    async fn use_reset(&self, email: &str, code_hash: &str) -> Result<Option<i64>, StoreError> {
+        self.pg_use_reset(email, code_hash).await
+    }
+
     async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
         self.pg_create_webhook(hook).await
     }

@@ -78,3 +78,57 @@ impl Inner {
         })
     }
 }
+
+impl Inner {
+    pub(super) fn create_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.write(|tx| {
+            let Some(account): Option<i64> = tx
+                .query_row("SELECT id FROM accounts WHERE email = ?1", [email], |r| r.get(0))
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE password_resets SET used = 1 WHERE account_id = ?1",
+                [account],
+            )?;
+            tx.execute(
+                "INSERT INTO password_resets (code_hash, account_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![code_hash, account, expires_at],
+            )?;
+            Ok(Some(account))
+        })
+    }
+
+    pub(super) fn use_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        use rusqlite::OptionalExtension;
+        let now = crate::store::now_ms();
+        self.write(|tx| {
+            let found: Option<(i64, i64, bool, String)> = tx
+                .query_row(
+                    "SELECT r.account_id, r.expires_at, r.used, a.email FROM password_resets r
+                     JOIN accounts a ON a.id = r.account_id WHERE r.code_hash = ?1",
+                    [code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            tx.execute(
+                "UPDATE password_resets SET used = 1 WHERE code_hash = ?1",
+                [code_hash],
+            )?;
+            Ok(found.and_then(|(account, expires, used, owner)| {
+                (!used && expires > now && owner == email).then_some(account)
+            }))
+        })
+    }
+}

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_security.sql")),
     (3, include_str!("migrations/0003_view.sql")),
     (4, include_str!("migrations/0004_webhooks.sql")),
+    (5, include_str!("migrations/0005_mail.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -305,6 +305,22 @@ impl Storage for SqliteStore {
         self.run(move |db| db.delete_account(account, &h)).await
     }
 
+    async fn create_reset(
+        &self,
+        email: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let (e, c) = (own(email), own(code_hash));
+        self.run(move |db| db.create_reset(&e, &c, expires_at))
+            .await
+    }
+
+    async fn use_reset(&self, email: &str, code_hash: &str) -> Result<Option<i64>, StoreError> {
+        let (e, c) = (own(email), own(code_hash));
+        self.run(move |db| db.use_reset(&e, &c)).await
+    }
+
     async fn create_webhook(&self, hook: &Webhook) -> Result<i64, StoreError> {
         let h = hook.clone();
         self.run(move |db| db.create_webhook(&h)).await
