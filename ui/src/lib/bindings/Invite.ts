@@ -8,4 +8,9 @@ export type Invite = { code: string, role: Role,
 /**
  * When the code stops working (milliseconds since the epoch).
  */
-expires_at: number, };
+expires_at: number, 
+/**
+ * Asked to email it: whether the mail server took it (the reason when
+ * not is in `email_error`).
+ */
+emailed?: boolean | null, email_error?: string | null, };
