@@ -276,7 +276,7 @@ async fn without_smtp_the_relay_says_it_sends_no_email() {
             json!({ "email": "maria@oak.example" }),
         )
         .await;
-    assert_eq!(s, 501, "{body}");
+    assert_eq!(s, 403, "{body}");
     assert!(
         body["message"]
             .as_str()

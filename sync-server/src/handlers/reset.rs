@@ -19,9 +19,11 @@ use crate::store::{Audit, sha256_hex};
 /// How long a reset code works.
 pub const RESET_MINUTES: i64 = 30;
 
+/// 403: the relay's configuration rules it out (not a server fault, so
+/// not 5xx).
 fn no_email() -> AppError {
     AppError::new(
-        StatusCode::NOT_IMPLEMENTED,
+        StatusCode::FORBIDDEN,
         "no_email",
         "this relay sends no email, so it cannot reset passwords: ask its admin (who can set --smtp)",
     )
@@ -47,7 +49,7 @@ fn code_hash(code: &str) -> String {
     responses(
         (status = 200, description = "If an account has this email, a code is on its way (the same answer either way)", body = bool, content_type = "application/json"),
         (status = 429, description = "Too many requests from this address or for this email; see Retry-After", body = ErrorBody),
-        (status = 501, description = "The relay sends no email", body = ErrorBody),
+        (status = 403, description = "The relay sends no email (no --smtp)", body = ErrorBody),
     )
 )]
 pub async fn request(
@@ -100,7 +102,7 @@ pub async fn request(
         (status = 200, description = "The password is changed; log in with it", body = bool, content_type = "application/json"),
         (status = 400, description = "The code is wrong, used or expired, or the password is out of bounds", body = ErrorBody),
         (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
-        (status = 501, description = "The relay sends no email", body = ErrorBody),
+        (status = 403, description = "The relay sends no email (no --smtp)", body = ErrorBody),
     )
 )]
 pub async fn confirm(
