@@ -309,6 +309,31 @@ impl BoardDoc {
         Ok(Some(task_from_hydrated(self.id, id, &value)))
     }
 
+    /// The greatest position of a task in `column` (deleted ones
+    /// included), read without hydrating whole tasks: what a task added at
+    /// the bottom of the column goes after.
+    pub fn last_position(&self, column: &ColumnId) -> Result<Option<String>> {
+        let Some(tasks) = self.map_at(&ROOT, "tasks")? else {
+            return Ok(None);
+        };
+        let mut last: Option<String> = None;
+        for item in self.doc.map_range(&tasks, ..) {
+            let automerge::ValueRef::Object(ObjType::Map) = item.value else {
+                continue;
+            };
+            let task = item.id();
+            if self.scalar_str(&task, "column").as_deref() != Some(column.as_str()) {
+                continue;
+            }
+            if let Some(p) = self.scalar_str(&task, "position")
+                && last.as_ref().is_none_or(|l| p > *l)
+            {
+                last = Some(p);
+            }
+        }
+        Ok(last)
+    }
+
     /// Every task, deleted ones included.
     pub fn tasks(&self) -> Result<Vec<Task>> {
         let mut out = Vec::new();

@@ -772,12 +772,8 @@ pub async fn create(
             })?,
         };
         let last = b
-            .tasks()
-            .map_err(|e| AppError::internal(e.to_string()))?
-            .into_iter()
-            .filter(|t| t.column == col.id && !t.deleted)
-            .map(|t| t.position)
-            .max();
+            .last_position(&col.id)
+            .map_err(|e| AppError::internal(e.to_string()))?;
         let mut task = Task::new(
             board_id,
             title,
@@ -894,12 +890,8 @@ pub async fn update(
                 .ok_or_else(|| AppError::bad_request(format!("the board has no column '{c}'")))?;
             if col.id != current.column {
                 let last = b
-                    .tasks()
-                    .map_err(|e| AppError::internal(e.to_string()))?
-                    .into_iter()
-                    .filter(|t| t.column == col.id && !t.deleted)
-                    .map(|t| t.position)
-                    .max();
+                    .last_position(&col.id)
+                    .map_err(|e| AppError::internal(e.to_string()))?;
                 edits.push(TaskEdit::Column(col.id.clone()));
                 edits.push(TaskEdit::Position(position::between(last.as_deref(), None)));
             }

@@ -159,3 +159,23 @@ fn a_workspace_is_not_a_board() {
     let err = BoardDoc::from_doc(ws.doc_mut().fork()).expect_err("not a board");
     assert!(err.to_string().contains("expected a board"), "{err}");
 }
+
+#[test]
+fn the_last_position_of_a_column_is_read_without_other_columns() {
+    let (mut b, cols) = board();
+    assert_eq!(b.last_position(&cols[0]).expect("read"), None);
+    for (col, pos) in [(0, "b"), (0, "m"), (1, "z"), (0, "c")] {
+        let mut t = task(&b, &cols[col]);
+        t.position = pos.into();
+        b.insert_task(&t).expect("insert");
+    }
+    assert_eq!(
+        b.last_position(&cols[0]).expect("read").as_deref(),
+        Some("m")
+    );
+    assert_eq!(
+        b.last_position(&cols[1]).expect("read").as_deref(),
+        Some("z")
+    );
+    assert_eq!(b.last_position(&cols[2]).expect("read"), None);
+}
