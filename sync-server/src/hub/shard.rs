@@ -30,6 +30,11 @@ pub const COMPACT_AFTER_CHUNKS: u32 = 64;
 /// Bytes of chunks a document may gather before it is folded.
 pub const COMPACT_AFTER_BYTES: u64 = 4 * 1024 * 1024;
 
+/// How long a board edited through the API stays in memory with no peer.
+const EDITED_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+/// At most this many such boards per shard.
+const EDITED_MAX: usize = 64;
+
 pub(super) struct Shard {
     pub(super) index: usize,
     pub(super) engine: SyncEngine,
@@ -54,6 +59,10 @@ pub(super) struct Shard {
     fanout: Option<Arc<Fanout>>,
     compactor: Compactor,
     indexer: crate::view::Indexer,
+    /// Documents loaded for relay-made edits with no peer, and when they
+    /// were last edited: kept a while, so a script adding tasks one by one
+    /// does not reload the board each time.
+    edited: HashMap<String, Instant>,
     /// Answers to the batch's edits, sent once it is committed.
     replies: Vec<(
         tokio::sync::oneshot::Sender<Result<serde_json::Value, AppError>>,
@@ -101,6 +110,7 @@ impl Shard {
             compactor: parts.compactor,
             indexer: parts.indexer,
             replies: Vec::new(),
+            edited: HashMap::new(),
         }
     }
 
@@ -193,6 +203,7 @@ impl Shard {
                     self.run(effects);
                 }
                 self.replies.push((reply, value));
+                self.edited.insert(doc, Instant::now());
             }
             Err(e) => {
                 d.rollback();
@@ -228,12 +239,29 @@ impl Shard {
     }
 
     pub(super) fn evict_idle(&mut self) {
+        let now = Instant::now();
+        self.edited
+            .retain(|_, at| now.duration_since(*at) < EDITED_KEPT);
+        while self.edited.len() > EDITED_MAX {
+            let Some(oldest) = self
+                .edited
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(d, _)| d.clone())
+            else {
+                break;
+            };
+            self.edited.remove(&oldest);
+        }
         for doc in self.engine.idle_documents() {
-            self.remove_document(&doc);
+            if !self.edited.contains_key(&doc) {
+                self.remove_document(&doc);
+            }
         }
     }
 
     pub(super) fn remove_document(&mut self, doc: &str) {
+        self.edited.remove(doc);
         if self.engine.remove_document(doc).is_some() {
             self.metrics.documents_in_memory.dec();
             self.gathered.remove(doc);

@@ -45,9 +45,9 @@ fn summary(name: &str, mut ms: Vec<f64>) {
     println!(
         "{name}: n={} p50={:.2} ms p95={:.2} ms p99={:.2} ms max={:.2} ms",
         ms.len(),
-        percentile(&ms, 50.0),
-        percentile(&ms, 95.0),
-        percentile(&ms, 99.0),
+        percentile(&ms, 0.50),
+        percentile(&ms, 0.95),
+        percentile(&ms, 0.99),
         ms.last().copied().unwrap_or(0.0)
     );
 }
