@@ -103,6 +103,7 @@ pub fn run() {
             commands::mls::listing_tasks,
             commands::team::team_page,
             commands::team::create_invite,
+            commands::team::calendar_url,
             commands::team::set_member_role,
             commands::team::remove_member,
         ])

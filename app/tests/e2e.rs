@@ -330,10 +330,36 @@ fn a_person_uses_the_real_app_end_to_end() {
     s.type_into("[data-testid=quick-add-input]", "   \u{E007}");
     s.wait("[data-testid=quick-add-error]");
     s.shot("bad-input");
-    // Settings lists the account's devices: this app and the CLI profile
-    // that made the team. Signing the CLI out from here stops its sync.
+    // Settings shows the calendar feed's address, which a calendar app
+    // (here, an HTTPS client trusting the team's CA) reads.
     s.click("[data-testid=open-settings]");
     s.wait("[data-testid=settings]");
+    s.click("[data-testid=calendar-show]");
+    s.wait("[data-testid=calendar-url]");
+    let feed = s.d.js(
+        &s.id,
+        "return document.querySelector('[data-testid=calendar-url]').value",
+        json!([]),
+    );
+    let feed = feed.as_str().expect("the address").to_string();
+    assert!(
+        feed.starts_with(&format!("{url}/ical/")) && feed.ends_with(".ics"),
+        "{feed}"
+    );
+    s.shot("calendar");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&ca_file).expect("ca")).expect("pem");
+    let body = reqwest::blocking::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .expect("client")
+        .get(&feed)
+        .send()
+        .expect("feed")
+        .text()
+        .expect("text");
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+    // Settings lists the account's devices: this app and the CLI profile
+    // that made the team. Signing the CLI out from here stops its sync.
     s.wait_for("[data-testid=devices]", |s| {
         s.text_of("[data-testid=devices]")
             .contains("(this computer)")

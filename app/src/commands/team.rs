@@ -50,6 +50,20 @@ pub async fn team_page(state: State<'_, AppState>) -> Result<Vec<TeamView>> {
     Ok(out)
 }
 
+/// The signed-in person's calendar feed address for `team` (all its
+/// boards; only their tasks with `mine`); `rotate` replaces it.
+#[tauri::command]
+pub async fn calendar_url(
+    state: State<'_, AppState>,
+    team: i64,
+    mine: bool,
+    rotate: bool,
+) -> Result<String> {
+    let creds = signed_in(&state)?;
+    let feed = client::calendar::feed(&creds, team, None, mine, rotate).await?;
+    Ok(client::calendar::feed_url(&creds, &feed))
+}
+
 /// A new invite code for `team`.
 #[tauri::command]
 pub async fn create_invite(

@@ -92,6 +92,7 @@ export const api = {
   exportCompsReport: (key: string) => invoke<string>("export_comps_report", { key }),
   listingTasks: (key: string) => invoke<Task[]>("listing_tasks", { key }),
   createInvite: (team: number, role: Role) => invoke<Invite>("create_invite", { team, role, hours: null }),
+  calendarUrl: (team: number, mine: boolean, rotate: boolean) => invoke<string>("calendar_url", { team, mine, rotate }),
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),
   removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),
