@@ -594,3 +594,68 @@ async fn each_key_has_a_rate_limit_with_headers() {
         .await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn tasks_added_through_the_api_go_to_the_bottom_even_after_a_device_added_one() {
+    let relay = TestRelay::start().await;
+    let t = team(&relay).await;
+    let mut owner = Client::connect(&relay.ws, &t.owner).await;
+    owner.open(&t.doc, board(&t.doc)).await;
+    owner.pump().await;
+    let write = key(&relay, t.id, &t.owner, "write").await;
+    let api = Api { relay: &relay };
+    let add = |title: &'static str| {
+        let api = &api;
+        let (write, doc) = (write.clone(), t.doc.clone());
+        async move {
+            let (s, _, body) = api
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/boards/{doc}/tasks"),
+                    Some(&write),
+                    Some(json!({ "title": title })),
+                    &[],
+                )
+                .await;
+            assert_eq!(s, 201, "{body}");
+        }
+    };
+    add("First by the API").await;
+    add("Second by the API").await;
+    owner.pump().await;
+    // A device puts a task at the very bottom.
+    {
+        let am = std::mem::take(owner.engine.document_mut(&t.doc).expect("doc"));
+        let mut b = BoardDoc::from_doc(am).expect("board");
+        let now = Utc::now();
+        let mut task = Task::new(
+            DocumentId::parse(&t.doc).expect("id"),
+            "By a device",
+            ColumnId::new("todo"),
+            "zzzz",
+            "owner",
+            now,
+        );
+        task.id = TaskId::random();
+        b.insert_task(&task).expect("insert");
+        b.commit(
+            &ChangeNote::for_task("task.add", "owner", task.id.as_str(), vec![]),
+            now,
+        );
+        *owner.engine.document_mut(&t.doc).expect("doc") = b.into_doc();
+    }
+    let effects = owner.engine.local_change(&t.doc);
+    owner.perform(effects).await;
+    owner.pump().await;
+    add("Third by the API").await;
+    owner.pump().await;
+    let pos = |title: &str| task_in(&owner, &t.doc, title).expect(title).position;
+    assert!(pos("First by the API") < pos("Second by the API"));
+    assert!(pos("Second by the API") < pos("By a device"));
+    assert!(
+        pos("By a device") < pos("Third by the API"),
+        "the API put a task above the device's: {} vs {}",
+        pos("By a device"),
+        pos("Third by the API")
+    );
+}

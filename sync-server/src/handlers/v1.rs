@@ -39,7 +39,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{Path, Query};
-use crate::hub::Edit;
+use crate::hub::{Edit, EditMemo};
 use crate::store::{Identity, Role, Storage, TaskQuery};
 
 /// Tasks per page when the caller does not say.
@@ -597,10 +597,14 @@ async fn change_board(
     state: &AppState,
     board: &str,
     team: i64,
-    change: impl FnOnce(&mut BoardDoc, DateTime<Utc>) -> Result<TaskId, AppError> + Send + 'static,
+    change: impl FnOnce(&mut BoardDoc, &mut EditMemo, DateTime<Utc>) -> Result<TaskId, AppError>
+    + Send
+    + 'static,
 ) -> Result<Task, AppError> {
     let board_id = board.to_string();
-    let apply = move |am: &mut AutoCommit| -> Result<serde_json::Value, AppError> {
+    let apply = move |am: &mut AutoCommit,
+                      memo: &mut EditMemo|
+          -> Result<serde_json::Value, AppError> {
         if !matches!(identify(am), Ok((DocKind::Board, _))) {
             return Err(AppError::not_found(format!(
                 "no board {board_id} in your team; GET /api/v1/boards lists them"
@@ -609,7 +613,7 @@ async fn change_board(
         let mut b = BoardDoc::from_doc(std::mem::take(am))
             .map_err(|e| AppError::internal(format!("board: {e}")))?;
         let now = Utc::now();
-        let result = change(&mut b, now).and_then(|id| {
+        let result = change(&mut b, memo, now).and_then(|id| {
             let task = b
                 .task(&id)
                 .map_err(|e| AppError::internal(format!("read back: {e}")))?
@@ -753,7 +757,7 @@ pub async fn create(
     let board_id = DocumentId::parse(&board)
         .map_err(|_| AppError::not_found(format!("no board {board} in your team")))?;
     let column = new.column.clone();
-    let task = change_board(&state, &board, team, move |b, now| {
+    let task = change_board(&state, &board, team, move |b, memo, now| {
         let shape = b.board().map_err(|e| AppError::internal(e.to_string()))?;
         let col = match &column {
             Some(c) => shape
@@ -771,17 +775,18 @@ pub async fn create(
                 AppError::bad_request("the board has no column to add the task to")
             })?,
         };
-        let last = b
-            .last_position(&col.id)
-            .map_err(|e| AppError::internal(e.to_string()))?;
-        let mut task = Task::new(
-            board_id,
-            title,
-            col.id.clone(),
-            position::between(last.as_deref(), None),
-            &by,
-            now,
-        );
+        // The column's last position: remembered from the previous add
+        // while nothing else changed the board, else read from it.
+        let key = format!("last:{}", col.id);
+        let last = match memo.get(&key) {
+            Some(p) => Some(p.clone()),
+            None => b
+                .last_position(&col.id)
+                .map_err(|e| AppError::internal(e.to_string()))?,
+        };
+        let position = position::between(last.as_deref(), None);
+        memo.insert(key, position.clone());
+        let mut task = Task::new(board_id, title, col.id.clone(), position, &by, now);
         task.description = description;
         task.due = due;
         task.priority = priority;
@@ -874,7 +879,7 @@ pub async fn update(
     }
     let id_ = TaskId::new(task.clone());
     let task_ = task.clone();
-    let changed = change_board(&state, &board, team, move |b, now| {
+    let changed = change_board(&state, &board, team, move |b, memo, now| {
         let current = b
             .task(&id_)
             .map_err(|e| AppError::internal(e.to_string()))?
@@ -889,11 +894,17 @@ pub async fn update(
                 .find(|x| x.id.as_str() == c || x.name.eq_ignore_ascii_case(c.trim()))
                 .ok_or_else(|| AppError::bad_request(format!("the board has no column '{c}'")))?;
             if col.id != current.column {
-                let last = b
-                    .last_position(&col.id)
-                    .map_err(|e| AppError::internal(e.to_string()))?;
+                let key = format!("last:{}", col.id);
+                let last = match memo.get(&key) {
+                    Some(p) => Some(p.clone()),
+                    None => b
+                        .last_position(&col.id)
+                        .map_err(|e| AppError::internal(e.to_string()))?,
+                };
+                let position = position::between(last.as_deref(), None);
+                memo.insert(key, position.clone());
                 edits.push(TaskEdit::Column(col.id.clone()));
-                edits.push(TaskEdit::Position(position::between(last.as_deref(), None)));
+                edits.push(TaskEdit::Position(position));
             }
         }
         let fields: Vec<String> = edits
@@ -942,7 +953,7 @@ pub async fn complete(
     let team = board_team(store, &id, &board, true).await?;
     let by = author(store, &id).await?;
     let id_ = TaskId::new(task.clone());
-    let done = change_board(&state, &board, team, move |b, now| {
+    let done = change_board(&state, &board, team, move |b, _memo, now| {
         let current = b
             .task(&id_)
             .map_err(|e| AppError::internal(e.to_string()))?
@@ -1020,7 +1031,7 @@ pub async fn comment(
     let comment_id = CommentId::random();
     let cid = comment_id.clone();
     let id_ = TaskId::new(task.clone());
-    let with = change_board(&state, &board, team, move |b, now| {
+    let with = change_board(&state, &board, team, move |b, _memo, now| {
         b.task(&id_)
             .map_err(|e| AppError::internal(e.to_string()))?
             .filter(|t| !t.deleted)

@@ -85,10 +85,18 @@ pub enum HubInput {
     Edit(Edit),
 }
 
-/// What an [`Edit`] runs on the document; its answer goes back once the
-/// change is committed.
-pub type EditFn =
-    Box<dyn FnOnce(&mut automerge::AutoCommit) -> Result<serde_json::Value, AppError> + Send>;
+/// What an [`Edit`] runs on the document, with the document's edit memo;
+/// its answer goes back once the change is committed.
+pub type EditFn = Box<
+    dyn FnOnce(&mut automerge::AutoCommit, &mut EditMemo) -> Result<serde_json::Value, AppError>
+        + Send,
+>;
+
+/// What relay-made edits of one document may remember between them (a
+/// column's last position, so adding a task does not scan the board). The
+/// shard empties it whenever the document changed otherwise since the last
+/// edit, so whatever is in it is true of the document as it is.
+pub type EditMemo = HashMap<String, String>;
 
 /// A change the relay makes to a document on a caller's behalf: run in the
 /// document's shard, committed with the shard's batch, then synced to the

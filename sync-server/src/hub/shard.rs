@@ -63,6 +63,9 @@ pub(super) struct Shard {
     /// were last edited: kept a while, so a script adding tasks one by one
     /// does not reload the board each time.
     edited: HashMap<String, Instant>,
+    /// Per document: its heads after the last relay-made edit, and the
+    /// memo valid at those heads.
+    memos: HashMap<String, (Vec<automerge::ChangeHash>, super::EditMemo)>,
     /// Answers to the batch's edits, sent once it is committed.
     replies: Vec<(
         tokio::sync::oneshot::Sender<Result<serde_json::Value, AppError>>,
@@ -111,6 +114,7 @@ impl Shard {
             indexer: parts.indexer,
             replies: Vec::new(),
             edited: HashMap::new(),
+            memos: HashMap::new(),
         }
     }
 
@@ -194,8 +198,13 @@ impl Shard {
             return;
         };
         let before = d.get_heads();
-        match apply(d) {
+        let memo = self.memos.entry(doc.clone()).or_default();
+        if memo.0 != before {
+            memo.1.clear();
+        }
+        match apply(d, &mut memo.1) {
             Ok(value) => {
+                memo.0 = d.get_heads();
                 let changes = d.save_after(&before);
                 if !changes.is_empty() {
                     self.persist.push((doc.clone(), changes));
@@ -207,6 +216,7 @@ impl Shard {
             }
             Err(e) => {
                 d.rollback();
+                memo.1.clear();
                 if e.status.is_server_error() {
                     // The document may be half-changed: read it again
                     // from storage next time.
@@ -262,6 +272,7 @@ impl Shard {
 
     pub(super) fn remove_document(&mut self, doc: &str) {
         self.edited.remove(doc);
+        self.memos.remove(doc);
         if self.engine.remove_document(doc).is_some() {
             self.metrics.documents_in_memory.dec();
             self.gathered.remove(doc);
