@@ -56,6 +56,8 @@ pub struct AppState {
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Email out, with `--smtp`.
     pub mailer: Option<mail::Mailer>,
+    /// Calendar feeds as last built.
+    pub feeds: handlers::calendar::FeedCache,
 }
 
 impl AppState {
@@ -238,6 +240,7 @@ impl Relay {
             api_limits: handlers::v1::ApiLimits::new(config_api_rate),
             webhook_wake,
             mailer,
+            feeds: handlers::calendar::FeedCache::default(),
         });
         Ok(Self { state, hub_threads })
     }

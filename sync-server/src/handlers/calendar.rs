@@ -20,6 +20,48 @@ use crate::error::AppError;
 use crate::extract::Path;
 use crate::store::{Audit, CalendarFeed, TaskQuery};
 
+/// Feeds kept built, by secret.
+const CACHED_FEEDS: usize = 256;
+
+/// Built feeds, each with the team's view version it was built at: a
+/// calendar app polling an unchanged team gets the same text without the
+/// view being read again.
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    feeds: std::sync::Mutex<HashMap<String, Cached>>,
+}
+
+/// A built feed: the view version, (body, ETag), when last served.
+type Cached = (i64, Arc<(String, String)>, std::time::Instant);
+
+impl FeedCache {
+    fn get(&self, secret: &str, version: i64) -> Option<Arc<(String, String)>> {
+        let mut feeds = self.feeds.lock().ok()?;
+        let hit = feeds.get_mut(secret).filter(|(v, _, _)| *v == version)?;
+        hit.2 = std::time::Instant::now();
+        Some(hit.1.clone())
+    }
+
+    fn put(&self, secret: &str, version: i64, built: Arc<(String, String)>) {
+        let Ok(mut feeds) = self.feeds.lock() else {
+            return;
+        };
+        if feeds.len() >= CACHED_FEEDS
+            && !feeds.contains_key(secret)
+            && let Some(oldest) = feeds
+                .iter()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(k, _)| k.clone())
+        {
+            feeds.remove(&oldest);
+        }
+        feeds.insert(
+            secret.to_string(),
+            (version, built, std::time::Instant::now()),
+        );
+    }
+}
+
 /// Tasks read per query while a feed is built.
 const PAGE: i64 = 2000;
 /// The most tasks one feed holds (the soonest due); calendar apps slow
@@ -127,8 +169,18 @@ pub async fn feed(
     if store.role(feed.account, feed.team).await?.is_none() {
         return Err(missing());
     }
-    let body = build(&state, &feed).await?;
-    let etag = crate::ical::etag(&body);
+    let version = store.view_version(feed.team).await?;
+    let built = match state.feeds.get(secret, version) {
+        Some(b) => b,
+        None => {
+            let body = build(&state, &feed).await?;
+            let etag = crate::ical::etag(&body);
+            let b = Arc::new((body, etag));
+            state.feeds.put(secret, version, b.clone());
+            b
+        }
+    };
+    let (body, etag) = (built.0.clone(), built.1.clone());
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

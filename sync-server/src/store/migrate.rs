@@ -63,6 +63,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("workspace_doc", Kind::Text),
             ("created_at", Kind::Int),
             ("stored_bytes", Kind::Int),
+            ("view_version", Kind::Int),
         ],
     ),
     (

@@ -463,6 +463,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn view_tasks(&self, query: &TaskQuery) -> Result<Vec<ViewTask>, StoreError>;
     /// Empties the view (before a reindex).
     async fn clear_view(&self) -> Result<(), StoreError>;
+    /// A number that changes whenever the team's view does (every
+    /// `write_view` and `clear_view` moves it).
+    async fn view_version(&self, team: i64) -> Result<i64, StoreError>;
 
     // Calendar feeds.
 

@@ -322,9 +322,21 @@ impl Storage for PgStore {
     async fn clear_view(&self) -> Result<(), StoreError> {
         self.client()
             .await?
-            .batch_execute("DELETE FROM view_tasks; DELETE FROM view_boards;")
+            .batch_execute(
+                "DELETE FROM view_tasks; DELETE FROM view_boards;
+                 UPDATE teams SET view_version = view_version + 1;",
+            )
             .await?;
         Ok(())
+    }
+
+    async fn view_version(&self, team: i64) -> Result<i64, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT view_version FROM teams WHERE id = $1", &[&team])
+            .await?;
+        Ok(row.map_or(0, |r| r.get(0)))
     }
 
     async fn calendar_feed(

@@ -132,6 +132,11 @@ impl PgStore {
             .await?;
         }
         super::webhooks::enqueue(&tx, u.board.team, None, &u.events).await?;
+        tx.execute(
+            "UPDATE teams SET view_version = view_version + 1 WHERE id = $1",
+            &[&u.board.team],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -268,6 +268,10 @@ impl Storage for SqliteStore {
         self.run(|db| db.clear_view()).await
     }
 
+    async fn view_version(&self, team: i64) -> Result<i64, StoreError> {
+        self.run(move |db| db.view_version(team)).await
+    }
+
     async fn calendar_feed(
         &self,
         feed: &CalendarFeed,

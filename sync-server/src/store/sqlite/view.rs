@@ -115,6 +115,10 @@ impl Inner {
                 remove.execute(params![u.board.doc, id])?;
             }
             super::webhooks::enqueue(tx, u.board.team, None, &u.events)?;
+            tx.execute(
+                "UPDATE teams SET view_version = view_version + 1 WHERE id = ?1",
+                [u.board.team],
+            )?;
             Ok(())
         })
     }
@@ -169,8 +173,23 @@ impl Inner {
 
     pub(super) fn clear_view(&self) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.execute_batch("DELETE FROM view_tasks; DELETE FROM view_boards;")?;
+            tx.execute_batch(
+                "DELETE FROM view_tasks; DELETE FROM view_boards;
+                 UPDATE teams SET view_version = view_version + 1;",
+            )?;
             Ok(())
+        })
+    }
+
+    pub(super) fn view_version(&self, team: i64) -> Result<i64, StoreError> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT view_version FROM teams WHERE id = ?1",
+                [team],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
         })
     }
 
