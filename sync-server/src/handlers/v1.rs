@@ -590,6 +590,34 @@ async fn author(store: &dyn Storage, id: &Identity) -> Result<String, AppError> 
     })
 }
 
+/// A position below every task of `column`: after the one the memo holds
+/// from the previous relay-made add (valid while nothing else changed the
+/// board), else after the column's last as read from the board.
+fn bottom_of(
+    b: &BoardDoc,
+    memo: &mut EditMemo,
+    column: &porchlight_model::ids::ColumnId,
+) -> Result<String, AppError> {
+    let key = format!("last:{column}");
+    let last = match memo.get(&key) {
+        Some(p) => Some(p.clone()),
+        None => b
+            .last_position(column)
+            .map_err(|e| AppError::internal(e.to_string()))?,
+    };
+    let position = position::between(last.as_deref(), None);
+    memo.insert(key, position.clone());
+    Ok(position)
+}
+
+/// The task `id` of the board, unless it is missing or deleted (404).
+fn live_task(b: &BoardDoc, id: &TaskId) -> Result<Task, AppError> {
+    b.task(id)
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .filter(|t| !t.deleted)
+        .ok_or_else(|| AppError::not_found(format!("no task {id} on this board")))
+}
+
 /// Runs `change` on the board in its hub shard, commits it, and answers
 /// with the task it names; the view's row is written at once, so a read
 /// right after sees it.
@@ -777,15 +805,7 @@ pub async fn create(
         };
         // The column's last position: remembered from the previous add
         // while nothing else changed the board, else read from it.
-        let key = format!("last:{}", col.id);
-        let last = match memo.get(&key) {
-            Some(p) => Some(p.clone()),
-            None => b
-                .last_position(&col.id)
-                .map_err(|e| AppError::internal(e.to_string()))?,
-        };
-        let position = position::between(last.as_deref(), None);
-        memo.insert(key, position.clone());
+        let position = bottom_of(b, memo, &col.id)?;
         let mut task = Task::new(board_id, title, col.id.clone(), position, &by, now);
         task.description = description;
         task.due = due;
@@ -878,13 +898,8 @@ pub async fn update(
         ));
     }
     let id_ = TaskId::new(task.clone());
-    let task_ = task.clone();
     let changed = change_board(&state, &board, team, move |b, memo, now| {
-        let current = b
-            .task(&id_)
-            .map_err(|e| AppError::internal(e.to_string()))?
-            .filter(|t| !t.deleted)
-            .ok_or_else(|| AppError::not_found(format!("no task {task_} on this board")))?;
+        let current = live_task(b, &id_)?;
         let mut edits = edits;
         if let Some(c) = &column {
             let shape = b.board().map_err(|e| AppError::internal(e.to_string()))?;
@@ -894,15 +909,7 @@ pub async fn update(
                 .find(|x| x.id.as_str() == c || x.name.eq_ignore_ascii_case(c.trim()))
                 .ok_or_else(|| AppError::bad_request(format!("the board has no column '{c}'")))?;
             if col.id != current.column {
-                let key = format!("last:{}", col.id);
-                let last = match memo.get(&key) {
-                    Some(p) => Some(p.clone()),
-                    None => b
-                        .last_position(&col.id)
-                        .map_err(|e| AppError::internal(e.to_string()))?,
-                };
-                let position = position::between(last.as_deref(), None);
-                memo.insert(key, position.clone());
+                let position = bottom_of(b, memo, &col.id)?;
                 edits.push(TaskEdit::Column(col.id.clone()));
                 edits.push(TaskEdit::Position(position));
             }
@@ -954,11 +961,7 @@ pub async fn complete(
     let by = author(store, &id).await?;
     let id_ = TaskId::new(task.clone());
     let done = change_board(&state, &board, team, move |b, _memo, now| {
-        let current = b
-            .task(&id_)
-            .map_err(|e| AppError::internal(e.to_string()))?
-            .filter(|t| !t.deleted)
-            .ok_or_else(|| AppError::not_found(format!("no task {task} on this board")))?;
+        let current = live_task(b, &id_)?;
         if current.completed_at.is_some() {
             return Ok(id_);
         }
@@ -1032,10 +1035,7 @@ pub async fn comment(
     let cid = comment_id.clone();
     let id_ = TaskId::new(task.clone());
     let with = change_board(&state, &board, team, move |b, _memo, now| {
-        b.task(&id_)
-            .map_err(|e| AppError::internal(e.to_string()))?
-            .filter(|t| !t.deleted)
-            .ok_or_else(|| AppError::not_found(format!("no task {task} on this board")))?;
+        live_task(b, &id_)?;
         let c = Comment {
             id: cid,
             author: by.clone(),
