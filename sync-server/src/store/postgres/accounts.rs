@@ -205,15 +205,30 @@ impl PgStore {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.pg_audit_page("a.team_id IS NOT DISTINCT FROM $1", team, before, limit)
+            .await
+    }
+
+    /// Events of the rows where `filter` (on `$1` = `key`) holds, newest
+    /// first, older than `before`.
+    pub(super) async fn pg_audit_page(
+        &self,
+        filter: &str,
+        key: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = self
             .client()
             .await?
             .query(
-                "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
-                 FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
-                 WHERE a.team_id IS NOT DISTINCT FROM $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3",
+                &format!(
+                    "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
+                     FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
+                     WHERE {filter} AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
+                ),
                 &[
-                    &team,
+                    &key,
                     &before.unwrap_or(i64::MAX),
                     &limit.clamp(1, AUDIT_PAGE),
                 ],

@@ -3,7 +3,7 @@
 use porchlight_api::audit::AuditEvent;
 
 use super::PgStore;
-use crate::store::{AUDIT_PAGE, StoreError, rules};
+use crate::store::{StoreError, rules};
 
 impl PgStore {
     pub(super) async fn pg_actor_audit(
@@ -12,33 +12,8 @@ impl PgStore {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
-                 FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
-                 WHERE a.actor = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3",
-                &[
-                    &account,
-                    &before.unwrap_or(i64::MAX),
-                    &limit.clamp(1, AUDIT_PAGE),
-                ],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditEvent {
-                id: r.get(0),
-                at: r.get(1),
-                event: r.get(2),
-                actor: r.get(3),
-                actor_email: r.get(4),
-                team: r.get(5),
-                source: r.get(6),
-                target: r.get(7),
-            })
-            .collect())
+        self.pg_audit_page("a.actor = $1", Some(account), before, limit)
+            .await
     }
 
     pub(super) async fn pg_delete_account(

@@ -25,14 +25,26 @@ impl Inner {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.audit_page("a.team_id IS ?1", team, before, limit)
+    }
+
+    /// Events of the rows where `filter` (on `?1` = `key`) holds, newest
+    /// first, older than `before`.
+    pub(super) fn audit_page(
+        &self,
+        filter: &str,
+        key: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
                  FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
-                 WHERE a.team_id IS ?1 AND a.id < ?2 ORDER BY a.id DESC LIMIT ?3",
-            )?;
+                 WHERE {filter} AND a.id < ?2 ORDER BY a.id DESC LIMIT ?3"
+            ))?;
             let rows = stmt.query_map(
-                params![team, before.unwrap_or(i64::MAX), limit.clamp(1, AUDIT_PAGE)],
+                params![key, before.unwrap_or(i64::MAX), limit.clamp(1, AUDIT_PAGE)],
                 |r| {
                     Ok(AuditEvent {
                         id: r.get(0)?,

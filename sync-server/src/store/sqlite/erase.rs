@@ -4,7 +4,7 @@ use porchlight_api::audit::AuditEvent;
 use rusqlite::params;
 
 use super::Inner;
-use crate::store::{AUDIT_PAGE, StoreError, rules};
+use crate::store::{StoreError, rules};
 
 impl Inner {
     pub(super) fn actor_audit(
@@ -13,33 +13,7 @@ impl Inner {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT a.id, a.at, a.event, a.actor, acc.email, a.team_id, a.source, a.target
-                 FROM audit a LEFT JOIN accounts acc ON acc.id = a.actor
-                 WHERE a.actor = ?1 AND a.id < ?2 ORDER BY a.id DESC LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    account,
-                    before.unwrap_or(i64::MAX),
-                    limit.clamp(1, AUDIT_PAGE)
-                ],
-                |r| {
-                    Ok(AuditEvent {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        event: r.get(2)?,
-                        actor: r.get(3)?,
-                        actor_email: r.get(4)?,
-                        team: r.get(5)?,
-                        source: r.get(6)?,
-                        target: r.get(7)?,
-                    })
-                },
-            )?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.audit_page("a.actor = ?1", Some(account), before, limit)
     }
 
     pub(super) fn delete_account(
