@@ -6,6 +6,11 @@ CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/target/demo-profile
 PORCHLIGHT := $(CURDIR)/target/debug/porchlight
 
+# CI builds once from a fresh clone: incremental state would only take disk.
+ifdef CI
+export CARGO_INCREMENTAL := 0
+endif
+
 .PHONY: run test deps build fmt-check clippy rust-tests demo bench bench-ui bench-listings bench-sync fuzz fuzz-api deploy-check interop-deps ui-deps ui-build ui-check ui-test bindings
 
 # System packages: the Tauri 2 libraries, a virtual display and WebDriver for
@@ -116,12 +121,12 @@ fuzz:
 # (CI: 25; more for a longer hunt).
 FUZZ_API_EXAMPLES ?= 25
 fuzz-api:
-	$(CARGO) build -q -p porchlight-relay
+	$(CARGO) build -q --workspace --all-targets
 	FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) scripts/fuzz-api.sh
 
 # deploy/: the systemd unit verified, the YAML parsed, the settings known.
 deploy-check:
-	$(CARGO) build -q -p porchlight-relay
+	$(CARGO) build -q --workspace --all-targets
 	scripts/check-deploy.sh
 
 # A cold sync of 50,000 shared listings to a second device through a relay.

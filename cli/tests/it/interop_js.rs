@@ -2,7 +2,7 @@
 //! in its lockfile): a JS peer writes a board that `porchlight sync` then
 //! sees, and reads back what the CLI wrote.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! its view, served as RFC 5545 and read by Python's `icalendar` and
 //! `recurring_ical_events` (as calendar apps would read it).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Two CLI profiles of one team, synced through a real relay on loopback.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 //! collide with the copied ids); an SQLite backup taken while the relay
 //! serves restores into a working relay.
 
-mod common;
+use crate::common;
 
 use automerge::AutoCommit;
 use common::{Client, TestRelay, team};

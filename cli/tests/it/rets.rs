@@ -5,7 +5,7 @@
 //! into again, a server that repeats a page, an interrupted pull that
 //! resumes without gaps or duplicates, multipart photos, logout.
 
-mod common;
+use crate::common;
 use porchlight_testkit::rets as fake_rets;
 
 use std::time::Duration;

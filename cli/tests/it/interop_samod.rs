@@ -3,7 +3,7 @@
 //! `porchlight sync` then sees, and a fresh samod repo fetches what the CLI
 //! wrote.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! `sync` reads it from there, no file of the profile and no output holds
 //! it, and `logout` removes it.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

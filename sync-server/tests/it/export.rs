@@ -1,6 +1,6 @@
 //! An account's export and its deletion, on either backend.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! heads in a sync message it sent) is present, and at the end all replicas
 //! converge.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! The relay as an attacker sees it: one attacker per test, each against a
 //! relay on port 0 with real clients.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,8 +5,8 @@
 //! expired or misnamed certificate, plain http:// to another machine, and
 //! a next link to another origin (which must not receive the token).
 
+use crate::common;
 use porchlight_testkit::certs;
-mod common;
 use porchlight_testkit::reso as fake_reso;
 use porchlight_testkit::rets as fake_rets;
 

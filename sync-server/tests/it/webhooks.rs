@@ -3,7 +3,7 @@
 //! here with an HMAC of our own); filters, chat formats, the delivery log,
 //! retries and giving up, and the targets a webhook may not reach.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Scoped API keys: what a read key and a write key may reach, who makes
 //! them, and that a revoked or expired one stops at once.
 
-mod common;
+use crate::common;
 
 use automerge::AutoCommit;
 use common::{Client, TestRelay, outsider, team};

@@ -1,7 +1,7 @@
 //! The listing cache from the command line: CSV imports good and bad, and
 //! a teammate without MLS credentials getting the cache through the relay.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! shards still converge, and a long-lived document's stored chunks are
 //! folded into a snapshot while writers go on, losing nothing.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

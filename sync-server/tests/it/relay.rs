@@ -1,7 +1,7 @@
 //! The relay, served on port 0 and driven by real clients: REST through
 //! reqwest, sync through a WebSocket client running the core's engine.
 
-mod common;
+use crate::common;
 
 use automerge::AutoCommit;
 use common::{Client, TestRelay, outsider, team};

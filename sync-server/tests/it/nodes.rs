@@ -3,7 +3,7 @@
 //! different nodes converge, presence and access changes cross, and a node
 //! that lost NATS keeps serving and catches up when it returns.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! loopback (aiosmtpd, started by the test), read back by Python's email
 //! package: headers, both parts, the code and the commands in them.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

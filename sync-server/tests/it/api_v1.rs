@@ -3,7 +3,7 @@
 //! that a write through the API is an Automerge change every synced
 //! device receives and merges.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

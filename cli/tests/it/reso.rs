@@ -2,7 +2,7 @@
 //! paging, 429, token refresh, timestamp collisions, an interrupted pull
 //! that resumes with no gap and no duplicate, reconcile on a full pull.
 
-mod common;
+use crate::common;
 use porchlight_testkit::reso as fake_reso;
 
 use std::time::Duration;
