@@ -91,7 +91,9 @@ clippy: ui-build
 # Every test, then the relay's own suites again on PostgreSQL.
 rust-tests: ui-build
 	$(CARGO) nextest run --workspace --no-fail-fast
-	PORCHLIGHT_TEST_DATABASE=postgres $(CARGO) nextest run -p porchlight-relay --no-fail-fast
+	@# The workspace's build, filtered to the relay's tests (`-p` alone would
+	@# resolve features for one package and compile its dependencies again).
+	PORCHLIGHT_TEST_DATABASE=postgres $(CARGO) nextest run --workspace -E 'package(porchlight-relay)' --no-fail-fast
 
 test: deps interop-deps ui-deps fmt-check clippy ui-check ui-test rust-tests fuzz-api deploy-check
 

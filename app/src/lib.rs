@@ -104,6 +104,11 @@ pub fn run() {
             commands::team::team_page,
             commands::team::create_invite,
             commands::team::calendar_url,
+            commands::team::webhooks,
+            commands::team::add_webhook,
+            commands::team::remove_webhook,
+            commands::team::test_webhook,
+            commands::team::webhook_log,
             commands::team::set_member_role,
             commands::team::remove_member,
         ])

@@ -21,6 +21,7 @@ use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_client::SyncSummary;
 use porchlight_client::api::accounts::DeviceInfo;
 use porchlight_client::api::team::Invite;
+use porchlight_client::api::webhooks::{CreatedWebhook, DeliveryInfo, WebhookInfo};
 use porchlight_store::doc::listing_shard::CachedListing;
 use porchlight_store::listings::comps::{Comps, MarketStats};
 use porchlight_store::model::Task;
@@ -80,6 +81,9 @@ fn generate(dir: &Path) {
         PullProgress::export_all(&cfg),
         PullSummary::export_all(&cfg),
         PhotoThumb::export_all(&cfg),
+        WebhookInfo::export_all(&cfg),
+        CreatedWebhook::export_all(&cfg),
+        DeliveryInfo::export_all(&cfg),
     ];
     for r in results {
         r.expect("export bindings");

@@ -47,10 +47,14 @@ fn a_person_uses_the_real_app_end_to_end() {
             addr_tx
                 .send(listener.local_addr().expect("addr"))
                 .expect("send addr");
-            let relay =
-                porchlight_relay::Relay::start(porchlight_relay::Config::for_dir(relay_path))
-                    .await
-                    .expect("relay");
+            let relay = porchlight_relay::Relay::start({
+                // The test's webhook receiver is on loopback.
+                let mut c = porchlight_relay::Config::for_dir(relay_path);
+                c.limits.webhook_private_targets = true;
+                c
+            })
+            .await
+            .expect("relay");
             let listener =
                 porchlight_relay::tls::TlsListener::new(listener, tls).expect("tls listener");
             relay

@@ -29,6 +29,9 @@ def main():
                 "content_type": parsed.get_content_type(),
                 "message_id": str(parsed.get("Message-ID", "")),
                 "date": str(parsed.get("Date", "")),
+                # Stripped: the Maildir writer folds long lines after the colon.
+                "list_unsubscribe": str(parsed.get("List-Unsubscribe", "")).strip(),
+                "list_unsubscribe_post": str(parsed.get("List-Unsubscribe-Post", "")).strip(),
                 "text": parts.get("text/plain"),
                 "html": parts.get("text/html"),
             }

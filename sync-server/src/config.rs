@@ -32,6 +32,9 @@
 //! send_queues_mib = 256          # queued for all connections together
 //! api_requests_per_minute = 600  # REST API (/api/v1) per key or account
 //! webhook_private_targets = false # allow webhooks to loopback/private addresses
+//! digest_hour = 7                # the daily digest leaves at this local hour
+//! digest_check_ms = 60000        # how often the relay looks for digests due
+//! retention_check_ms = 3600000   # how often deleted tasks past a team's retention go
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -103,6 +106,13 @@ pub struct Limits {
     /// Allow webhooks to loopback, private and link-local addresses (off:
     /// a team admin could otherwise make the relay call internal services).
     pub webhook_private_targets: bool,
+    /// The hour (0–23, in each person's own time zone) from which their
+    /// daily digest of due and overdue tasks is sent (with `--smtp`).
+    pub digest_hour: u8,
+    /// How often the relay looks for digests due.
+    pub digest_check_ms: u64,
+    /// How often deleted tasks past their team's retention are removed.
+    pub retention_check_ms: u64,
 }
 
 impl Default for Limits {
@@ -123,6 +133,9 @@ impl Default for Limits {
             send_queues_mib: 256,
             api_requests_per_minute: 600,
             webhook_private_targets: false,
+            digest_hour: 7,
+            digest_check_ms: 60_000,
+            retention_check_ms: 3_600_000,
         }
     }
 }
@@ -389,6 +402,12 @@ impl ConfigArgs {
         if limits.password_hashing == 0 {
             anyhow::bail!(
                 "limits.password_hashing is 0: at least one password check must be able to run"
+            );
+        }
+        if limits.digest_hour > 23 {
+            anyhow::bail!(
+                "limits.digest_hour is {}: give an hour of the day, 0 to 23",
+                limits.digest_hour
             );
         }
         Ok(Config {

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod auth;
 pub mod compact;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod extract;
 pub mod fanout;
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod mail;
 pub mod openapi;
 pub mod password;
+pub mod retention;
 pub mod store;
 pub mod tls;
 pub mod view;
@@ -93,7 +95,9 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    use handlers::{accounts, apikeys, calendar, export, health, reset, sync, teams, v1, webhooks};
+    use handlers::{
+        accounts, apikeys, calendar, export, health, reset, settings, sync, teams, v1, webhooks,
+    };
     use utoipa::OpenApi;
     use utoipa_axum::{router::OpenApiRouter, routes};
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -125,6 +129,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(export::delete))
         .routes(routes!(reset::request))
         .routes(routes!(reset::confirm))
+        .routes(routes!(settings::mail, settings::set_mail))
+        .routes(routes!(settings::unsubscribe_page, settings::unsubscribe))
+        .routes(routes!(settings::retention, settings::set_retention))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::remove))
         .routes(routes!(webhooks::test))
@@ -289,6 +296,8 @@ impl Relay {
             self.state.config.limits.webhook_private_targets,
             self.state.webhook_wake.clone(),
         );
+        let digests = digest::spawn(self.state.clone());
+        let retention = retention::spawn(self.state.clone());
         let state = self.state.clone();
         let signal = async move {
             shutdown.await;
@@ -300,6 +309,10 @@ impl Relay {
             .await?;
         sweeper.abort();
         deliveries.abort();
+        retention.abort();
+        if let Some(d) = digests {
+            d.abort();
+        }
         let Relay { state, hub_threads } = self;
         // Dropping the last hub handle ends each shard's loop after its
         // queue drains and its last batch is committed.

@@ -1,4 +1,4 @@
-//! Email from the relay (invites, password resets), through the SMTP
+//! Email from the relay (invites, password resets, the daily digest), through the SMTP
 //! server `--smtp` names, with lettre and rustls: `smtps://` is TLS from
 //! the first byte, `smtp://` requires STARTTLS (a server that does not
 //! offer it gets no password and no mail), except to this machine, where
@@ -32,12 +32,14 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// One message: subject, plain text and HTML.
+/// One message: subject, plain text and HTML, and for mail people can
+/// stop (the digest) the address of its one-click unsubscribe (RFC 8058).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub unsubscribe: Option<String>,
 }
 
 impl Mailer {
@@ -133,7 +135,21 @@ impl Mailer {
             porchlight_model::ids::random_hex(16),
             self.from.email.domain()
         );
-        let message = Message::builder()
+        let mut builder = Message::builder();
+        if let Some(url) = &mail.unsubscribe {
+            // Mail programs show an "Unsubscribe" button and POST
+            // `List-Unsubscribe=One-Click` to the address (RFC 8058).
+            builder = builder
+                .raw_header(header::HeaderValue::new(
+                    header::HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(header::HeaderValue::new(
+                    header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+        }
+        let message = builder
             .message_id(Some(id))
             .from(self.from.clone())
             .to(to)
@@ -215,6 +231,7 @@ pub fn invite(team: &str, inviter: &str, role: &str, code: &str, relay: &str, ho
             esc(&join),
             hours
         )),
+        unsubscribe: None,
     }
 }
 
@@ -241,6 +258,78 @@ pub fn reset(code: &str, relay: &str, minutes: i64) -> Mail {
             esc(&command),
             minutes
         )),
+        unsubscribe: None,
+    }
+}
+
+/// A task in the daily digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestItem {
+    pub title: String,
+    /// Where: "Team / Board".
+    pub place: String,
+    /// When, in the reader's zone: "today 15:00", "Mon 2 Dec".
+    pub when: String,
+    pub overdue: bool,
+}
+
+/// The daily digest: tasks assigned to `name` that are overdue or due
+/// today (`items`, overdue ones first), with the link that stops it.
+pub fn digest(name: &str, day: &str, items: &[DigestItem], unsubscribe: &str) -> Mail {
+    let overdue = items.iter().filter(|i| i.overdue).count();
+    let today = items.len() - overdue;
+    let mut counts = Vec::new();
+    if today > 0 {
+        counts.push(format!("{today} due today"));
+    }
+    if overdue > 0 {
+        counts.push(format!("{overdue} overdue"));
+    }
+    let counts = counts.join(", ");
+    let section = |late: bool| -> (String, String) {
+        let (mut text, mut html) = (String::new(), String::new());
+        for i in items.iter().filter(|i| i.overdue == late) {
+            text.push_str(&format!("  - {} ({}; {})\n", i.title, i.when, i.place));
+            html.push_str(&format!(
+                "<li><b>{}</b> <span style=\"color:#6b7280\">{} · {}</span></li>",
+                esc(&i.title),
+                esc(&i.when),
+                esc(&i.place)
+            ));
+        }
+        (text, html)
+    };
+    let (late_text, late_html) = section(true);
+    let (today_text, today_html) = section(false);
+    let mut text = format!("Good morning {name}. Your Porchlight tasks for {day}: {counts}.\n\n");
+    let mut html = format!(
+        "<p>Good morning {}. Your Porchlight tasks for {}: <b>{}</b>.</p>",
+        esc(name),
+        esc(day),
+        esc(&counts)
+    );
+    if overdue > 0 {
+        text.push_str(&format!("Overdue:\n{late_text}\n"));
+        html.push_str(&format!("<h3>Overdue</h3><ul>{late_html}</ul>"));
+    }
+    if today > 0 {
+        text.push_str(&format!("Due today:\n{today_text}\n"));
+        html.push_str(&format!("<h3>Due today</h3><ul>{today_html}</ul>"));
+    }
+    text.push_str(&format!(
+        "You get this digest on days when tasks are due. Stop it: {unsubscribe}\n\
+         (or: porchlight account mail --digest off)\n"
+    ));
+    html.push_str(&format!(
+        "<p style=\"color:#6b7280;font-size:12px\">You get this digest on days when tasks are due. \
+         <a href=\"{}\">Unsubscribe</a> (or: <code>porchlight account mail --digest off</code>).</p>",
+        esc(unsubscribe)
+    ));
+    Mail {
+        subject: format!("Porchlight: {counts}"),
+        text,
+        html: page(&html),
+        unsubscribe: Some(unsubscribe.to_string()),
     }
 }
 
@@ -263,6 +352,37 @@ mod tests {
         assert!(m.html.contains("&lt;Oak&gt; &amp; Elm"));
         assert!(!m.html.contains("<Oak>"));
         assert!(m.text.contains("--invite ab12"));
+    }
+
+    #[test]
+    fn the_digest_lists_overdue_tasks_first_and_links_its_unsubscribe() {
+        let item = |title: &str, overdue| DigestItem {
+            title: title.into(),
+            place: "Oak team / Listings".into(),
+            when: "today 15:00".into(),
+            overdue,
+        };
+        let m = digest(
+            "maria",
+            "Mon 7 Dec",
+            &[item("Call <the> seller", false), item("Order signs", true)],
+            "https://relay.example/api/unsubscribe/t0k",
+        );
+        assert_eq!(m.subject, "Porchlight: 1 due today, 1 overdue");
+        let (late, today) = (
+            m.text.find("Order signs").expect("overdue listed"),
+            m.text.find("Call <the> seller").expect("today listed"),
+        );
+        assert!(late < today, "overdue first:\n{}", m.text);
+        assert!(m.html.contains("Call &lt;the&gt; seller"));
+        assert!(
+            m.html
+                .contains("href=\"https://relay.example/api/unsubscribe/t0k\"")
+        );
+        assert_eq!(
+            m.unsubscribe.as_deref(),
+            Some("https://relay.example/api/unsubscribe/t0k")
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
             Sync itself is the automerge-repo WebSocket protocol at /sync."
     ),
     modifiers(&DeviceToken),
+    components(schemas(porchlight_api::webhooks::WebhookEvent)),
     tags(
         (name = "accounts", description = "Sign-up, login and device tokens"),
         (name = "teams", description = "Teams, members, invites and their documents"),

@@ -14,19 +14,25 @@
 //! nodes, writes nothing the second time. On several nodes the node that
 //! committed a change refreshes its board.
 //!
+//! Listing shards (the team's shared listing cache) are read the same way
+//! into `view_listings`, price and status only: a change of either to a
+//! listing the view already held is a `listing.changed` event (the first
+//! import of a shard announces nothing).
+//!
 //! `porchlight-relay reindex` rebuilds the whole view from the documents.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use porchlight_doc::{BoardDoc, DocKind, identify};
+use porchlight_doc::listing_shard::mls_record_key;
+use porchlight_doc::{BoardDoc, DocKind, ListingShardDoc, identify};
 use porchlight_model::board::Task;
 use porchlight_model::ids::TaskId;
 use tokio::sync::mpsc;
 
 use crate::hub::Metrics;
-use crate::store::{Store, ViewBoard, ViewTask, ViewUpdate};
+use crate::store::{ListingUpdate, Store, ViewBoard, ViewListing, ViewTask, ViewUpdate};
 
 /// Board documents waiting for a refresh; past it a request is dropped
 /// (the board is refreshed on its next commit, or by `reindex`).
@@ -35,6 +41,8 @@ const QUEUE: usize = 4096;
 const SETTLE: Duration = Duration::from_millis(200);
 /// Board documents kept in the indexer's memory between refreshes.
 const CACHED: usize = 256;
+/// Listing shards kept in the indexer's memory between refreshes.
+const CACHED_SHARDS: usize = 64;
 
 /// Where shards send the board documents they committed.
 #[derive(Debug, Clone)]
@@ -98,11 +106,21 @@ pub enum Refreshed {
     NotABoard,
     /// Tasks written and removed.
     Board { written: usize, removed: usize },
+    /// A listing shard: listings written and removed.
+    Listings { written: usize, removed: usize },
 }
 
 #[derive(Debug)]
 struct Cached {
     board: BoardDoc,
+    team: i64,
+    last_chunk: i64,
+    used: u64,
+}
+
+#[derive(Debug)]
+struct CachedShard {
+    shard: ListingShardDoc,
     team: i64,
     last_chunk: i64,
     used: u64,
@@ -114,6 +132,7 @@ struct Cached {
 pub struct View {
     store: Store,
     cache: HashMap<String, Cached>,
+    shards: HashMap<String, CachedShard>,
     not_boards: HashSet<String>,
     clock: u64,
     /// Whether refreshes queue webhook events (not while reindexing).
@@ -128,6 +147,7 @@ impl View {
         Self {
             store,
             cache: HashMap::new(),
+            shards: HashMap::new(),
             not_boards: HashSet::new(),
             clock: 0,
             emit: false,
@@ -148,6 +168,7 @@ impl View {
     /// from storage).
     pub fn forget(&mut self, doc: &str) {
         self.cache.remove(doc);
+        self.shards.remove(doc);
     }
 
     /// Brings the view of `doc` up to what storage holds.
@@ -156,6 +177,9 @@ impl View {
             return Ok(Refreshed::NotABoard);
         }
         self.clock += 1;
+        if self.shards.contains_key(doc) {
+            return self.refresh_listings(doc, false).await;
+        }
         let changed = match self.cache.get_mut(doc) {
             Some(cached) => {
                 cached.used = self.clock;
@@ -182,14 +206,30 @@ impl View {
                 let am =
                     tokio::task::spawn_blocking(move || crate::compact::load_document(&chunks))
                         .await??;
-                if !matches!(identify(&am), Ok((DocKind::Board, _))) {
-                    if self.not_boards.len() >= 100_000 {
-                        self.not_boards.clear();
+                match identify(&am) {
+                    Ok((DocKind::Board, _)) => {}
+                    Ok((DocKind::ListingShard, _)) => {
+                        evict_oldest(&mut self.shards, CACHED_SHARDS, |c| c.used);
+                        self.shards.insert(
+                            doc.to_string(),
+                            CachedShard {
+                                shard: ListingShardDoc::from_doc(am)?,
+                                team,
+                                last_chunk,
+                                used: self.clock,
+                            },
+                        );
+                        return self.refresh_listings(doc, true).await;
                     }
-                    self.not_boards.insert(doc.to_string());
-                    return Ok(Refreshed::NotABoard);
+                    _ => {
+                        if self.not_boards.len() >= 100_000 {
+                            self.not_boards.clear();
+                        }
+                        self.not_boards.insert(doc.to_string());
+                        return Ok(Refreshed::NotABoard);
+                    }
                 }
-                self.make_room();
+                evict_oldest(&mut self.cache, CACHED, |c| c.used);
                 self.cache.insert(
                     doc.to_string(),
                     Cached {
@@ -215,19 +255,139 @@ impl View {
         Ok(Refreshed::Board { written, removed })
     }
 
-    fn make_room(&mut self) {
-        while self.cache.len() >= CACHED {
-            let Some(oldest) = self
-                .cache
-                .iter()
-                .min_by_key(|(_, c)| c.used)
-                .map(|(k, _)| k.clone())
-            else {
-                return;
-            };
-            self.cache.remove(&oldest);
+    /// Brings the view of the listing shard `doc` (in the shard cache) up
+    /// to what storage holds; `first`: just loaded, every listing is read.
+    async fn refresh_listings(&mut self, doc: &str, first: bool) -> anyhow::Result<Refreshed> {
+        let Some(cached) = self.shards.get_mut(doc) else {
+            anyhow::bail!("the listing shard {doc} left the cache while it was read");
+        };
+        cached.used = self.clock;
+        let changed = if first {
+            None
+        } else {
+            let chunks = self.store.load_chunks_after(doc, cached.last_chunk).await?;
+            if chunks.is_empty() {
+                return Ok(Refreshed::Listings {
+                    written: 0,
+                    removed: 0,
+                });
+            }
+            let before = cached.shard.doc_mut().get_heads();
+            for c in &chunks {
+                cached.shard.doc_mut().load_incremental(&c.data)?;
+                cached.last_chunk = cached.last_chunk.max(c.id);
+            }
+            Some(changed_listings(&mut cached.shard, &before))
+        };
+        let update = listing_diff(doc, cached, changed.as_deref(), &self.store, self.emit).await?;
+        let (written, removed) = (update.upsert.len(), update.remove.len());
+        if written + removed == 0 {
+            return Ok(Refreshed::Listings { written, removed });
+        }
+        let events = !update.events.is_empty();
+        self.store.write_listings(&update).await?;
+        if events && let Some(w) = &self.wake {
+            w.notify_one();
+        }
+        Ok(Refreshed::Listings { written, removed })
+    }
+}
+
+/// Drops the least recently used entries until `map` has room for one more.
+fn evict_oldest<T>(map: &mut HashMap<String, T>, cap: usize, used: impl Fn(&T) -> u64) {
+    while map.len() >= cap {
+        let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, c)| used(c))
+            .map(|(k, _)| k.clone())
+        else {
+            return;
+        };
+        map.remove(&oldest);
+    }
+}
+
+/// The listings whose MLS records the changes after `before` wrote or
+/// removed.
+fn changed_listings(shard: &mut ListingShardDoc, before: &[automerge::ChangeHash]) -> Vec<String> {
+    use automerge::PatchAction;
+    let doc = shard.doc_mut();
+    let after = doc.get_heads();
+    let mut keys = HashSet::new();
+    for patch in doc.diff(before, &after) {
+        if !patch.path.is_empty() {
+            continue;
+        }
+        if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &patch.action
+            && let Some(k) = mls_record_key(key)
+        {
+            keys.insert(k.to_string());
         }
     }
+    let mut keys: Vec<String> = keys.into_iter().collect();
+    keys.sort();
+    keys
+}
+
+/// What to write for a shard: the listings (all, or `only`) whose price
+/// or status differ from the view's, and `listing.changed` for those the
+/// view already held.
+async fn listing_diff(
+    doc: &str,
+    cached: &CachedShard,
+    only: Option<&[String]>,
+    store: &Store,
+    emit: bool,
+) -> anyhow::Result<ListingUpdate> {
+    let stored: HashMap<String, ViewListing> = store
+        .view_listings_of(doc, only)
+        .await?
+        .into_iter()
+        .map(|l| (l.key.clone(), l))
+        .collect();
+    let current = match only {
+        None => cached.shard.listings(),
+        Some(keys) => cached
+            .shard
+            .listings_of(&keys.iter().map(String::as_str).collect()),
+    };
+    let source = cached.shard.source();
+    let mut update = ListingUpdate {
+        doc: doc.to_string(),
+        team: cached.team,
+        upsert: Vec::new(),
+        remove: Vec::new(),
+        events: Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    for (key, listing) in &current {
+        let Some(mls) = &listing.mls else { continue };
+        seen.insert(key.clone());
+        let row = ViewListing {
+            key: key.clone(),
+            list_price: mls.list_price,
+            status: mls.standard_status.map(|s| s.as_str().to_string()),
+        };
+        match stored.get(key) {
+            Some(old) if *old == row => continue,
+            Some(old) if emit => {
+                update.events.push(crate::webhooks::listing_changed(
+                    cached.team,
+                    &source,
+                    mls,
+                    old,
+                ));
+            }
+            _ => {}
+        }
+        update.upsert.push(row);
+    }
+    update.remove = stored
+        .keys()
+        .filter(|k| !seen.contains(*k))
+        .cloned()
+        .collect();
+    Ok(update)
 }
 
 /// The tasks the changes after `before` touched, from automerge's diff of
@@ -358,6 +518,62 @@ async fn diff(
         remove,
         events,
     })
+}
+
+/// A team's boards as the view holds them: id → (name, deleted).
+pub async fn boards_of(
+    store: &Store,
+    team: i64,
+) -> Result<HashMap<String, (String, bool)>, crate::store::StoreError> {
+    Ok(store
+        .view_boards(team)
+        .await?
+        .into_iter()
+        .map(|b| (b.doc, (b.name, b.deleted)))
+        .collect())
+}
+
+/// Every task `query` selects on a board of `boards` that is not deleted,
+/// and that `keep` keeps, read page by page (`query.limit` a page). A row
+/// whose JSON does not read is logged and skipped (`reindex` rewrites it).
+pub async fn tasks_where(
+    store: &Store,
+    mut query: crate::store::TaskQuery,
+    boards: &HashMap<String, (String, bool)>,
+    mut keep: impl FnMut(&Task) -> bool,
+) -> Result<Vec<Task>, crate::store::StoreError> {
+    let mut out = Vec::new();
+    loop {
+        let page = store.view_tasks(&query).await?;
+        let Some(last) = page.last() else { break };
+        query.after = Some((last.doc.clone(), last.task.clone()));
+        let full = page.len() as i64 == query.limit;
+        for row in page {
+            if boards.get(&row.doc).is_none_or(|(_, deleted)| *deleted) {
+                continue;
+            }
+            match serde_json::from_str::<Task>(&row.data) {
+                Ok(t) if keep(&t) => out.push(t),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(doc = %row.doc, task = %row.task, error = %e, "a task in the view does not read; run porchlight-relay reindex");
+                }
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `task` is assigned to the person called `name` (assignees are
+/// names, with or without `@`, in any case).
+pub fn assigned_to(task: &Task, name: &str) -> bool {
+    let name = name.to_lowercase();
+    task.assignees
+        .iter()
+        .any(|a| a.trim_start_matches('@').to_lowercase() == name)
 }
 
 /// Rebuilds the whole view from the stored documents; `progress` hears

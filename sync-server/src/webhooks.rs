@@ -84,7 +84,7 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// An event's JSON body (schema version 1, in the OpenAPI document as
-/// `WebhookEvent`).
+/// `WebhookEvent`, which a test holds every event to).
 pub fn event(kind: &str, team: i64, board: Option<(&str, &str)>, data: Value) -> NewEvent {
     let mut body = json!({
         "type": kind,
@@ -188,6 +188,42 @@ pub fn task_events(
     out
 }
 
+/// `listing.changed`: the price or status of a listing in the team's
+/// shared cache is not what the view held (`old`).
+pub fn listing_changed(
+    team: i64,
+    source: &str,
+    new: &porchlight_model::listing::Listing,
+    old: &crate::store::ViewListing,
+) -> NewEvent {
+    let status = new.standard_status.map(|s| s.as_str());
+    let mut changed = Vec::new();
+    if new.list_price != old.list_price {
+        changed.push("list_price");
+    }
+    if status != old.status.as_deref() {
+        changed.push("status");
+    }
+    event(
+        "listing.changed",
+        team,
+        None,
+        json!({
+            "listing": {
+                "key": new.listing_key,
+                "id": new.listing_id,
+                "source": source,
+                "address": new.unparsed_address,
+                "city": new.city,
+                "list_price": new.list_price,
+                "status": status,
+            },
+            "previous": { "list_price": old.list_price, "status": old.status },
+            "changed": changed,
+        }),
+    )
+}
+
 /// Queues `member.joined` for the team's webhooks (a failure is logged:
 /// the member has joined either way).
 pub async fn member_joined(state: &crate::AppState, team: i64, account: i64, role: &str) {
@@ -265,6 +301,31 @@ pub fn summary(v: &Value) -> String {
                 fields.join(", ")
             )
         }
+        "listing.changed" => {
+            let l = &v["data"]["listing"];
+            let p = &v["data"]["previous"];
+            let name = l["address"]
+                .as_str()
+                .or(l["id"].as_str())
+                .or(l["key"].as_str())
+                .unwrap_or("a listing");
+            let mut parts = Vec::new();
+            if l["list_price"] != p["list_price"] {
+                parts.push(format!(
+                    "price {} → {}",
+                    money(&p["list_price"]),
+                    money(&l["list_price"])
+                ));
+            }
+            if l["status"] != p["status"] {
+                parts.push(format!(
+                    "status {} → {}",
+                    p["status"].as_str().unwrap_or("none"),
+                    l["status"].as_str().unwrap_or("none")
+                ));
+            }
+            format!("{name}: {}", parts.join("; "))
+        }
         "member.joined" => format!(
             "{} joined the team",
             v["data"]["member"]["name"].as_str().unwrap_or("someone")
@@ -272,6 +333,23 @@ pub fn summary(v: &Value) -> String {
         "webhook.test" => "Porchlight test message: this webhook works.".to_string(),
         other => format!("Porchlight: {other}"),
     }
+}
+
+/// A price for a chat line: "$480,000", or "none".
+fn money(v: &Value) -> String {
+    let Some(n) = v.as_f64() else {
+        return "none".into();
+    };
+    let whole = n.round() as i64;
+    let digits = whole.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}${out}", if whole < 0 { "-" } else { "" })
 }
 
 /// Whether an address is one a webhook may reach only when the relay
@@ -572,5 +650,43 @@ mod tests {
         assert_eq!(teams["@type"], "MessageCard");
         assert_eq!(teams["text"], line);
         assert_eq!(payload("standard", &body), body);
+    }
+
+    #[test]
+    fn a_listing_change_names_what_changed_in_its_body_and_its_chat_line() {
+        let new = porchlight_model::listing::Listing {
+            listing_key: "K1".into(),
+            listing_id: Some("MLS-42".into()),
+            unparsed_address: Some("48 Elm Ave".into()),
+            list_price: Some(1_480_000.0),
+            standard_status: Some(porchlight_model::listing::StandardStatus::Pending),
+            ..Default::default()
+        };
+        let old = crate::store::ViewListing {
+            key: "K1".into(),
+            list_price: Some(1_500_000.0),
+            status: Some("Active".into()),
+        };
+        let e = listing_changed(3, "reso-demo", &new, &old);
+        assert_eq!(e.kind, "listing.changed");
+        let v: Value = serde_json::from_str(&e.body).expect("json");
+        assert_eq!(v["data"]["changed"], json!(["list_price", "status"]));
+        assert_eq!(
+            v["data"]["previous"],
+            json!({ "list_price": 1_500_000.0, "status": "Active" })
+        );
+        assert_eq!(v["data"]["listing"]["status"], "Pending");
+        assert_eq!(
+            summary(&v),
+            "48 Elm Ave: price $1,500,000 → $1,480,000; status Active → Pending"
+        );
+        let same_price = crate::store::ViewListing {
+            list_price: Some(1_480_000.0),
+            ..old
+        };
+        let v: Value =
+            serde_json::from_str(&listing_changed(3, "s", &new, &same_price).body).expect("json");
+        assert_eq!(v["data"]["changed"], json!(["status"]));
+        assert_eq!(summary(&v), "48 Elm Ave: status Active → Pending");
     }
 }

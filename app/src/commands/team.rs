@@ -1,8 +1,9 @@
-//! The team page: teams, members, roles and invite codes, from the relay's
+//! The team page: teams, members, roles, invite codes and webhooks, from the relay's
 //! team API (the relay decides who may change what; the UI only offers what
 //! the signed-in role allows).
 
 use porchlight_client::api::team::{Invite, MemberInfo, Role, TeamInfo};
+use porchlight_client::api::webhooks::{CreateWebhook, CreatedWebhook, DeliveryInfo, WebhookInfo};
 use porchlight_client::{self as client, Credentials, teams};
 use serde::Serialize;
 use tauri::State;
@@ -104,4 +105,66 @@ pub async fn remove_member(
     let creds = signed_in(&state)?;
     teams::remove_member(&creds, team, account).await?;
     Ok(teams::members(&creds, team).await?)
+}
+
+/// The team's webhooks (owners and admins; the relay refuses others).
+#[tauri::command]
+pub async fn webhooks(state: State<'_, AppState>, team: i64) -> Result<Vec<WebhookInfo>> {
+    let creds = signed_in(&state)?;
+    Ok(client::webhooks::list(&creds, team).await?)
+}
+
+/// Adds a webhook; the answer holds its signing secret, shown this once.
+#[tauri::command]
+pub async fn add_webhook(
+    state: State<'_, AppState>,
+    team: i64,
+    url: String,
+    events: Vec<String>,
+    format: Option<String>,
+) -> Result<CreatedWebhook> {
+    let url = url.trim().to_string();
+    if url.is_empty() {
+        return Err(AppError::Invalid(
+            "give the https:// address the events go to".into(),
+        ));
+    }
+    let creds = signed_in(&state)?;
+    let req = CreateWebhook {
+        url,
+        events,
+        board: None,
+        format,
+    };
+    Ok(client::webhooks::create(&creds, team, &req).await?)
+}
+
+/// Removes a webhook; the team's webhooks afterwards.
+#[tauri::command]
+pub async fn remove_webhook(
+    state: State<'_, AppState>,
+    team: i64,
+    id: i64,
+) -> Result<Vec<WebhookInfo>> {
+    let creds = signed_in(&state)?;
+    client::webhooks::remove(&creds, team, id).await?;
+    Ok(client::webhooks::list(&creds, team).await?)
+}
+
+/// Sends a `webhook.test` event to one webhook now.
+#[tauri::command]
+pub async fn test_webhook(state: State<'_, AppState>, team: i64, id: i64) -> Result<String> {
+    let creds = signed_in(&state)?;
+    Ok(client::webhooks::test(&creds, team, id).await?)
+}
+
+/// A webhook's latest deliveries, newest first.
+#[tauri::command]
+pub async fn webhook_log(
+    state: State<'_, AppState>,
+    team: i64,
+    id: i64,
+) -> Result<Vec<DeliveryInfo>> {
+    let creds = signed_in(&state)?;
+    Ok(client::webhooks::log(&creds, team, id, 20).await?)
 }

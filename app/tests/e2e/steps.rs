@@ -145,6 +145,74 @@ pub fn team_page(s: &Session, c: &Path, url: &str, ca_file: &str, joe: &Path) {
         })
     });
     s.shot("i-team-page");
+    webhooks(s);
+}
+
+/// A webhook receiver on loopback: answers 200 to each POST and keeps the
+/// bodies.
+fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            if reader.read_exact(&mut body).is_ok() {
+                kept.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&body).into_owned());
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (url, bodies)
+}
+
+/// The owner adds a webhook on the team page, sees its secret once, sends
+/// a test event that reaches the receiver, and reads the delivery log.
+fn webhooks(s: &Session) {
+    let (url, bodies) = receiver();
+    let team = "[data-testid=team][data-team='Oak St team']";
+    s.click(&format!("{team} [data-testid=webhooks] summary"));
+    s.type_into(&format!("{team} [data-testid=webhook-url]"), &url);
+    s.click(&format!("{team} [data-testid=webhook-add]"));
+    s.wait(&format!("{team} [data-testid=webhook-secret]"));
+    assert!(
+        s.text_of(&format!("{team} [data-testid=webhook-secret]"))
+            .starts_with("whsec_"),
+        "no signing secret shown"
+    );
+    s.wait(&format!("{team} [data-testid=webhook][data-url='{url}']"));
+    s.click(&format!("{team} [data-testid=webhook-test]"));
+    eventually(30, "the test event never reached the receiver", || {
+        bodies
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b.contains("\"webhook.test\""))
+    });
+    eventually(15, "the delivery log never showed the delivery", || {
+        s.dom_click(&format!("{team} [data-testid=webhook-log]"));
+        std::thread::sleep(Duration::from_millis(300));
+        s.text_of(&format!("{team} [data-testid=webhook-deliveries]"))
+            .contains("delivered")
+    });
+    s.shot("i-team-webhooks");
 }
 
 /// Presence both ways: Joe (a live sync session of the core client, as

@@ -48,6 +48,17 @@ pub enum TeamCmd {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// How long the team keeps deleted tasks before they are removed for
+    /// good; with no option, shows it. Setting it: owners and admins.
+    Retention {
+        team: String,
+        /// Keep deleted tasks this many days (restorable until then).
+        #[arg(long, conflicts_with = "forever")]
+        days: Option<u32>,
+        /// Keep deleted tasks for ever (the default).
+        #[arg(long)]
+        forever: bool,
+    },
 }
 
 /// `porchlight devices …`: the account's signed-in devices.
@@ -103,6 +114,17 @@ pub enum AccountCmd {
     /// every device signed out, your memberships and calendar feeds gone;
     /// what you wrote in shared boards stays, as "deleted user".
     Delete,
+    /// Your email settings on the relay: the daily digest of your due and
+    /// overdue tasks and the time zone it keeps. With no option, shows them.
+    Mail {
+        /// on or off.
+        #[arg(long)]
+        digest: Option<String>,
+        /// An IANA time zone for the digest's hour and dates
+        /// (America/Chicago); `local` takes this computer's (TZ first).
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
 }
 
 /// `porchlight webhook …`: a team's webhooks (owners and admins).
@@ -117,7 +139,7 @@ pub enum WebhookCmd {
         url: String,
         /// Comma-separated event types [default: every one]:
         /// task.created, task.updated, task.completed, task.assigned,
-        /// comment.added, member.joined.
+        /// comment.added, member.joined, listing.changed.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
         /// Only events of this board (name or id; it must be shared).

@@ -283,6 +283,45 @@ pub fn account(data_dir: &Path, cmd: AccountCmd, json: bool) -> Result<()> {
             );
             Ok(())
         }
+        AccountCmd::Mail { digest, time_zone } => {
+            let settings = rt.block_on(async {
+                let mut s = account::mail_settings(&creds).await?;
+                if digest.is_none() && time_zone.is_none() {
+                    return Ok::<_, anyhow::Error>(s);
+                }
+                if let Some(d) = &digest {
+                    s.digest = match d.trim().to_ascii_lowercase().as_str() {
+                        "on" | "yes" | "true" => true,
+                        "off" | "no" | "false" => false,
+                        other => {
+                            return Err(
+                                UsageError(format!("--digest {other}: say on or off")).into()
+                            );
+                        }
+                    };
+                }
+                if let Some(z) = &time_zone {
+                    s.time_zone = Some(if z.trim() == "local" {
+                        porchlight_store::time::system_tz_name()
+                    } else {
+                        z.trim().to_string()
+                    });
+                }
+                Ok(account::set_mail_settings(&creds, &s).await?)
+            })?;
+            if json {
+                return print_json(&settings);
+            }
+            let zone = settings.time_zone.as_deref().unwrap_or("UTC");
+            if settings.digest {
+                println!(
+                    "Daily digest: on (on days when tasks are due or overdue, in the morning of {zone})."
+                );
+            } else {
+                println!("Daily digest: off. Time zone: {zone}.");
+            }
+            Ok(())
+        }
         AccountCmd::Delete => {
             let password = read_secret("Password (to delete the account)")?;
             let revoked = rt.block_on(account::delete(&creds, &password))?;

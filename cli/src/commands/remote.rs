@@ -221,7 +221,37 @@ pub fn team(data_dir: &Path, cmd: TeamCmd, json: bool) -> Result<()> {
             let id = team_id(creds, &team).await?;
             super::account::team_audit(creds, id, before, limit, json).await
         }),
+        TeamCmd::Retention {
+            team,
+            days,
+            forever,
+        } => rt.block_on(retention(creds, &team, days, forever, json)),
     }
+}
+
+async fn retention(
+    creds: &Credentials,
+    team: &str,
+    days: Option<u32>,
+    forever: bool,
+    json: bool,
+) -> Result<()> {
+    let id = team_id(creds, team).await?;
+    let r = if days.is_some() || forever {
+        teams::set_retention(creds, id, days).await?
+    } else {
+        teams::retention(creds, id).await?
+    };
+    if json {
+        return print_json(&r);
+    }
+    match r.deleted_task_days {
+        Some(d) => println!(
+            "Team '{team}' keeps deleted tasks {d} day(s); after that the relay removes them from its boards for good."
+        ),
+        None => println!("Team '{team}' keeps deleted tasks for ever (set a limit with --days N)."),
+    }
+    Ok(())
 }
 
 async fn create_team(creds: &Credentials, name: &str, json: bool) -> Result<()> {

@@ -332,3 +332,33 @@ fn a_corrupt_database_is_named_with_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn with_no_zone_given_or_saved_tz_from_the_environment_decides() {
+    let dir = tempfile::tempdir().expect("dir");
+    let add = |tz: &str, text: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "--user", "maria", "--now", NOW, "--json", "task", "add", text,
+            ])
+            .env("TZ", tz)
+            .env_remove("PORCHLIGHT_LOG")
+            .output()
+            .expect("run porchlight");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let task: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        task
+    };
+    let task = add("America/Chicago", "Call John tomorrow 3pm");
+    assert_eq!(task["due"]["at"], "2026-11-19T21:00:00Z", "{task}");
+    assert_eq!(task["due"]["tz"], "America/Chicago");
+    // The POSIX form with a colon works too.
+    let task = add(":Asia/Tokyo", "Call John tomorrow 9am");
+    assert_eq!(task["due"]["at"], "2026-11-20T00:00:00Z", "{task}");
+}

@@ -889,3 +889,94 @@ async fn password_reset_says_when_the_relay_sends_no_email() {
     assert!(err.contains("sends no email"), "{err}");
     stop(running).await;
 }
+
+#[tokio::test]
+async fn mail_settings_and_the_teams_retention_from_the_cli() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let p = tempfile::tempdir().expect("profile");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    sign_in(p.path(), "olga", &url, "olga@example.com", None).await;
+    pl(p.path(), "olga", &["team", "create", "Oak St team"], "").await;
+
+    // The digest is on by default, in UTC until a zone is given.
+    let shown = pl(p.path(), "olga", &["account", "mail"], "").await;
+    assert!(
+        shown.contains("Daily digest: on") && shown.contains("UTC"),
+        "{shown}"
+    );
+    let saved = json(
+        &pl(
+            p.path(),
+            "olga",
+            &[
+                "--json",
+                "account",
+                "mail",
+                "--time-zone",
+                "America/Chicago",
+                "--digest",
+                "off",
+            ],
+            "",
+        )
+        .await,
+    );
+    assert_eq!(
+        saved,
+        serde_json::json!({ "time_zone": "America/Chicago", "digest": false })
+    );
+    for (args, says) in [
+        (vec!["account", "mail", "--time-zone", "Mars/Base"], "IANA"),
+        (
+            vec!["account", "mail", "--digest", "sometimes"],
+            "on or off",
+        ),
+        (
+            vec!["team", "retention", "Oak St team", "--days", "99999"],
+            "3650",
+        ),
+    ] {
+        let mut all: Vec<String> = vec!["--user".into(), "olga".into()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let dir = p.path().to_path_buf();
+        let (code, _, err) = tokio::task::spawn_blocking(move || {
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            common::run_cli(&dir, &all, "")
+        })
+        .await
+        .expect("join");
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+
+    let shown = pl(p.path(), "olga", &["team", "retention", "Oak St team"], "").await;
+    assert!(shown.contains("for ever"), "{shown}");
+    let set = pl(
+        p.path(),
+        "olga",
+        &["team", "retention", "Oak St team", "--days", "30"],
+        "",
+    )
+    .await;
+    assert!(set.contains("30 day(s)"), "{set}");
+    let back = json(
+        &pl(
+            p.path(),
+            "olga",
+            &["--json", "team", "retention", "Oak St team"],
+            "",
+        )
+        .await,
+    );
+    assert_eq!(back, serde_json::json!({ "deleted_task_days": 30 }));
+    let again = pl(
+        p.path(),
+        "olga",
+        &["team", "retention", "Oak St team", "--forever"],
+        "",
+    )
+    .await;
+    assert!(again.contains("for ever"), "{again}");
+    stop(running).await;
+}

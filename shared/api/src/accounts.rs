@@ -102,3 +102,14 @@ pub struct PasswordResetConfirm {
     /// 8 to 1024 characters.
     pub password: String,
 }
+
+/// `GET` / `PUT /api/me/mail`: the caller's email settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MailSettings {
+    /// An IANA time zone (`America/Chicago`) for the daily digest's hour
+    /// and dates; `null` is UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Whether the daily digest of due and overdue tasks is sent.
+    pub digest: bool,
+}

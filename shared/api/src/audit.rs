@@ -15,7 +15,8 @@ pub struct AuditEvent {
     /// What happened: `signup`, `login`, `login.failed`, `device.revoked`,
     /// `password.changed`, `team.created`, `invite.created`, `invite.used`,
     /// `member.role`, `member.removed`, `team.transferred`,
-    /// `document.registered`, `apikey.created`, `apikey.revoked`, `quota`.
+    /// `document.registered`, `apikey.created`, `apikey.revoked`, `quota`,
+    /// `team.retention`, `retention.purged`.
     pub event: String,
     /// The account that acted (none for a failed login of an unknown email).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

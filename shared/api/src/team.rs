@@ -182,3 +182,12 @@ mod tests {
         assert!(!Role::Member.manages() && !Role::Viewer.manages());
     }
 }
+
+/// `GET` / `PUT /api/teams/{id}/retention`: how long deleted tasks stay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Retention {
+    /// Days a deleted task is kept (restorable) before it is removed for
+    /// good; `null` keeps deleted tasks for ever.
+    #[serde(default)]
+    pub deleted_task_days: Option<u32>,
+}

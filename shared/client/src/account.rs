@@ -110,3 +110,29 @@ pub async fn delete(creds: &Credentials, password: &str) -> Result<u32> {
     )
     .await
 }
+
+/// The account's email settings (time zone, daily digest).
+pub async fn mail_settings(creds: &Credentials) -> Result<porchlight_api::accounts::MailSettings> {
+    get(
+        Method::GET,
+        &creds.endpoint()?,
+        "/api/me/mail",
+        Some(&creds.token),
+    )
+    .await
+}
+
+/// Saves the account's email settings; the relay answers with them as saved.
+pub async fn set_mail_settings(
+    creds: &Credentials,
+    settings: &porchlight_api::accounts::MailSettings,
+) -> Result<porchlight_api::accounts::MailSettings> {
+    call(
+        Method::PUT,
+        &creds.endpoint()?,
+        "/api/me/mail",
+        Some(&creds.token),
+        Some(settings),
+    )
+    .await
+}

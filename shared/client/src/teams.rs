@@ -137,3 +137,29 @@ pub(crate) async fn team_documents(
     let path = format!("/api/teams/{team}/documents");
     get(Method::GET, relay, &path, Some(token)).await
 }
+
+/// How long the team keeps deleted tasks.
+pub async fn retention(creds: &Credentials, team: i64) -> Result<porchlight_api::team::Retention> {
+    let path = format!("/api/teams/{team}/retention");
+    get(Method::GET, &creds.endpoint()?, &path, Some(&creds.token)).await
+}
+
+/// Sets how long the team keeps deleted tasks (`None`: for ever).
+pub async fn set_retention(
+    creds: &Credentials,
+    team: i64,
+    days: Option<u32>,
+) -> Result<porchlight_api::team::Retention> {
+    let path = format!("/api/teams/{team}/retention");
+    let body = porchlight_api::team::Retention {
+        deleted_task_days: days,
+    };
+    call(
+        Method::PUT,
+        &creds.endpoint()?,
+        &path,
+        Some(&creds.token),
+        Some(&body),
+    )
+    .await
+}

@@ -533,6 +533,21 @@ impl BoardDoc {
         Ok(())
     }
 
+    /// Removes a task from the board for good (a team's retention of
+    /// deleted tasks): its key leaves the tasks map, so no device shows or
+    /// restores it. Its past edits stay in the document's history, as every
+    /// Automerge change does. True when there was such a task.
+    pub fn purge_task(&mut self, id: &TaskId) -> Result<bool> {
+        let Some(tasks) = self.map_at(&ROOT, "tasks")? else {
+            return Ok(false);
+        };
+        if self.map_at(&tasks, id.as_str())?.is_none() {
+            return Ok(false);
+        }
+        self.doc.delete(&tasks, id.as_str())?;
+        Ok(true)
+    }
+
     /// The current description text of a task (empty if none).
     pub fn description(&self, id: &TaskId) -> Result<String> {
         let Some(obj) = self.task_obj(id)? else {

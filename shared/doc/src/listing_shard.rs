@@ -316,6 +316,16 @@ impl ListingShardDoc {
     pub fn doc(&self) -> &AutoCommit {
         &self.doc
     }
+
+    pub fn doc_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+}
+
+/// The listing whose MLS record a root key of a shard holds (`mls␟{key}`);
+/// `None` for the team's keys and the shard's own.
+pub fn mls_record_key(root_key: &str) -> Option<&str> {
+    root_key.strip_prefix("mls")?.strip_prefix(SEP)
 }
 
 #[cfg(test)]

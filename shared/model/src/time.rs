@@ -16,12 +16,25 @@ pub fn parse_tz(name: &str) -> Result<Tz> {
         .map_err(|_| ModelError::InvalidTimeZone(name.to_string()))
 }
 
-/// The machine's zone, or UTC when it cannot be determined.
+/// The user's zone as Unix programs find it: `TZ` from the environment
+/// when it names an IANA zone (`America/Chicago`, or `:America/Chicago`),
+/// else the machine's setting, else UTC.
 pub fn system_tz_name() -> String {
-    iana_time_zone::get_timezone()
-        .ok()
-        .filter(|name| parse_tz(name).is_ok())
+    zone_from(std::env::var("TZ").ok().as_deref())
+        .or_else(|| {
+            iana_time_zone::get_timezone()
+                .ok()
+                .filter(|name| parse_tz(name).is_ok())
+        })
         .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// The zone a `TZ` value names, if it is an IANA name (POSIX rules such as
+/// `EST5EDT,M3.2.0,M11.1.0` are left to the machine's setting).
+fn zone_from(tz: Option<&str>) -> Option<String> {
+    let name = tz?.trim().trim_start_matches(':');
+    let name = name.strip_prefix("/usr/share/zoneinfo/").unwrap_or(name);
+    parse_tz(name).ok().map(|z| z.name().to_string())
 }
 
 /// The first instant of `date` in `zone`. Where midnight does not exist (a
@@ -51,6 +64,22 @@ pub fn local_date(zone: &Tz, now: DateTime<Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tz_variable_names_the_zone_as_unix_programs_read_it() {
+        for (tz, zone) in [
+            ("America/Chicago", "America/Chicago"),
+            (":Europe/Berlin", "Europe/Berlin"),
+            ("/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
+            (" UTC ", "UTC"),
+        ] {
+            assert_eq!(zone_from(Some(tz)).as_deref(), Some(zone), "{tz}");
+        }
+        for other in ["", "EST5EDT,M3.2.0,M11.1.0", "Mars/Base"] {
+            assert_eq!(zone_from(Some(other)), None, "{other}");
+        }
+        assert_eq!(zone_from(None), None);
+    }
 
     #[test]
     fn day_boundaries_follow_the_zone() {

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use porchlight_api::ErrorBody;
 use porchlight_api::calendar::{CalendarFeedInfo, CalendarRequest};
-use porchlight_model::board::Task;
 
 use super::teams::require_role;
 use crate::AppState;
@@ -207,22 +206,14 @@ pub async fn feed(
 
 /// The feed's calendar text.
 async fn build(state: &AppState, feed: &CalendarFeed) -> Result<String, AppError> {
-    let store = &*state.store;
-    let boards: HashMap<String, (String, bool)> = store
-        .view_boards(feed.team)
-        .await?
-        .into_iter()
-        .map(|b| (b.doc, (b.name, b.deleted)))
-        .collect();
+    let store = &state.store;
+    let boards = crate::view::boards_of(store, feed.team).await?;
     let me = if feed.mine {
-        store
-            .account_name(feed.account)
-            .await?
-            .map(|n| n.to_lowercase())
+        store.account_name(feed.account).await?
     } else {
         None
     };
-    let mut query = TaskQuery {
+    let query = TaskQuery {
         team: feed.team,
         board: (!feed.board.is_empty()).then(|| feed.board.clone()),
         with_due: true,
@@ -230,37 +221,11 @@ async fn build(state: &AppState, feed: &CalendarFeed) -> Result<String, AppError
         limit: PAGE,
         ..TaskQuery::default()
     };
-    let mut tasks: Vec<Task> = Vec::new();
-    loop {
-        let page = store.view_tasks(&query).await?;
-        let Some(last) = page.last() else { break };
-        query.after = Some((last.doc.clone(), last.task.clone()));
-        let full = page.len() as i64 == PAGE;
-        for row in page {
-            if boards.get(&row.doc).is_none_or(|(_, deleted)| *deleted) {
-                continue;
-            }
-            let task: Task = match serde_json::from_str(&row.data) {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::error!(doc = %row.doc, task = %row.task, error = %e, "a task in the view does not read; run porchlight-relay reindex");
-                    continue;
-                }
-            };
-            if let Some(me) = &me
-                && !task
-                    .assignees
-                    .iter()
-                    .any(|a| a.trim_start_matches('@').to_lowercase() == *me)
-            {
-                continue;
-            }
-            tasks.push(task);
-        }
-        if !full {
-            break;
-        }
-    }
+    let mut tasks = crate::view::tasks_where(store, query, &boards, |t| {
+        me.as_deref()
+            .is_none_or(|me| crate::view::assigned_to(t, me))
+    })
+    .await?;
     if tasks.len() > MAX_FEED_TASKS {
         tasks.sort_by_key(|t| t.due.as_ref().map(|d| d.at));
         tasks.truncate(MAX_FEED_TASKS);

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod export;
 pub mod health;
 pub mod reset;
+pub mod settings;
 pub mod sync;
 pub mod teams;
 pub mod v1;

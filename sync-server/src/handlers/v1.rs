@@ -39,7 +39,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{Path, Query};
-use crate::hub::{Edit, EditMemo};
+use crate::hub::EditMemo;
 use crate::store::{Identity, Role, Storage, TaskQuery};
 
 /// Tasks per page when the caller does not say.
@@ -467,6 +467,7 @@ pub async fn tasks(
             with_due: due_before.is_some() || due_after.is_some(),
             include_done: filter.include_done.unwrap_or(false),
             updated_since: updated_since.map(|t| t.timestamp_millis()),
+            due_before: None,
             after: cursor
                 .as_ref()
                 .filter(|(t, _, _)| *t == team)
@@ -652,25 +653,7 @@ async fn change_board(
         let (task, name, deleted) = result?;
         serde_json::to_value((task, name, deleted)).map_err(|e| AppError::internal(e.to_string()))
     };
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let shard = state.hub.shard_of(board);
-    let sent = state
-        .hub
-        .send(
-            shard,
-            crate::hub::HubInput::Edit(Edit {
-                doc: board.to_string(),
-                apply: Box::new(apply),
-                reply,
-            }),
-        )
-        .await;
-    if !sent {
-        return Err(AppError::unavailable("the relay is shutting down", 5));
-    }
-    let value = answer
-        .await
-        .map_err(|_| AppError::internal("the hub dropped an edit"))??;
+    let value = state.hub.edit(board, Box::new(apply)).await?;
     let (task, name, deleted): (Task, String, bool) =
         serde_json::from_value(value).map_err(|e| AppError::internal(e.to_string()))?;
     let row =

@@ -40,6 +40,10 @@ pub struct Metrics {
     pub view_refreshes: Counter,
     /// Refreshes of the view that failed (the document stays as it was).
     pub view_failures: Counter,
+    /// Daily digest emails sent.
+    pub digests_sent: Counter,
+    /// Deleted tasks removed for good by their team's retention.
+    pub tasks_purged: Counter,
     /// 1 while the fan-out to the other nodes (NATS) is connected.
     pub fanout_connected: Gauge,
     /// From a commit to its changes published to the other nodes.
@@ -130,6 +134,12 @@ impl Default for Metrics {
             "view_failures",
             "Refreshes of the relay's view of a board that failed",
         );
+        let digests_sent = counter(&mut registry, "digests_sent", "Daily digest emails sent");
+        let tasks_purged = counter(
+            &mut registry,
+            "tasks_purged",
+            "Deleted tasks removed for good by their team's retention",
+        );
         let fanout_connected = gauge(
             &mut registry,
             "fanout_connected",
@@ -159,6 +169,8 @@ impl Default for Metrics {
             compactions,
             view_refreshes,
             view_failures,
+            digests_sent,
+            tasks_purged,
             fanout_connected,
             fanout_lag,
             fanout_dropped,

@@ -174,6 +174,23 @@ impl Hub {
         self.shards[shard].send(input).await.is_ok()
     }
 
+    /// Runs `apply` on `doc` in its shard (loading it if need be), commits
+    /// it with the shard's batch and answers with what `apply` returned.
+    pub async fn edit(&self, doc: &str, apply: EditFn) -> Result<serde_json::Value, AppError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let edit = HubInput::Edit(Edit {
+            doc: doc.to_string(),
+            apply,
+            reply,
+        });
+        if !self.send(self.shard_of(doc), edit).await {
+            return Err(AppError::unavailable("the relay is shutting down", 5));
+        }
+        answer
+            .await
+            .map_err(|_| AppError::internal("the hub dropped an edit"))?
+    }
+
     /// The same input to every shard.
     pub async fn broadcast(&self, input: impl Fn() -> HubInput) {
         for s in self.shards.iter() {

@@ -505,7 +505,10 @@ impl Shard {
             if self.engine.document(doc).is_some_and(|d| {
                 matches!(
                     porchlight_doc::identify(d),
-                    Ok((porchlight_doc::DocKind::Board, _))
+                    Ok((
+                        porchlight_doc::DocKind::Board | porchlight_doc::DocKind::ListingShard,
+                        _
+                    ))
                 )
             }) {
                 self.indexer.touched(doc);

@@ -26,6 +26,8 @@ enum Kind {
     OptInt32,
     Text,
     OptText,
+    /// REAL in SQLite, DOUBLE PRECISION in PostgreSQL.
+    OptReal,
     Bool,
     Bytes,
 }
@@ -41,6 +43,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("password_hash", Kind::Text),
             ("is_admin", Kind::Bool),
             ("created_at", Kind::Int),
+            ("time_zone", Kind::OptText),
+            ("digest", Kind::Bool),
+            ("digest_sent_on", Kind::OptText),
+            ("digest_token", Kind::OptText),
         ],
     ),
     (
@@ -64,6 +70,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Kind::Int),
             ("stored_bytes", Kind::Int),
             ("view_version", Kind::Int),
+            ("deleted_task_days", Kind::OptInt32),
         ],
     ),
     (
@@ -151,6 +158,16 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "view_listings",
+        &[
+            ("doc_id", Kind::Text),
+            ("listing_key", Kind::Text),
+            ("team_id", Kind::Int),
+            ("list_price", Kind::OptReal),
+            ("status", Kind::OptText),
+        ],
+    ),
+    (
         "calendar_feeds",
         &[
             ("id", Kind::Int),
@@ -228,6 +245,7 @@ enum Cell {
     OptInt32(Option<i32>),
     Text(String),
     OptText(Option<String>),
+    OptReal(Option<f64>),
     Bool(bool),
     Bytes(Vec<u8>),
 }
@@ -241,6 +259,7 @@ impl Cell {
             Kind::OptInt32 => Cell::OptInt32(row.get(i)?),
             Kind::Text => Cell::Text(row.get(i)?),
             Kind::OptText => Cell::OptText(row.get(i)?),
+            Kind::OptReal => Cell::OptReal(row.get(i)?),
             Kind::Bool => Cell::Bool(row.get::<_, i64>(i)? != 0),
             Kind::Bytes => Cell::Bytes(row.get(i)?),
         })
@@ -254,6 +273,7 @@ impl Cell {
             Cell::OptInt32(v) => v,
             Cell::Text(v) => v,
             Cell::OptText(v) => v,
+            Cell::OptReal(v) => v,
             Cell::Bool(v) => v,
             Cell::Bytes(v) => v,
         }

@@ -211,6 +211,26 @@ pub struct ViewUpdate {
     pub events: Vec<NewEvent>,
 }
 
+/// A listing of a team's shared listing cache as the view holds it: what
+/// a `listing.changed` event is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewListing {
+    pub key: String,
+    pub list_price: Option<f64>,
+    pub status: Option<String>,
+}
+
+/// What one refresh of a listing shard changes in the view.
+#[derive(Debug, Clone)]
+pub struct ListingUpdate {
+    pub doc: String,
+    pub team: i64,
+    pub upsert: Vec<ViewListing>,
+    /// Listings whose MLS record left the shard.
+    pub remove: Vec<String>,
+    pub events: Vec<NewEvent>,
+}
+
 /// A webhook endpoint of a team.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
@@ -296,6 +316,8 @@ pub struct TaskQuery {
     pub with_due: bool,
     pub include_done: bool,
     pub updated_since: Option<i64>,
+    /// Only tasks due before this instant (ms).
+    pub due_before: Option<i64>,
     pub after: Option<(String, String)>,
     pub limit: i64,
 }
@@ -310,6 +332,26 @@ pub struct CalendarFeed {
     /// Empty for every board of the team.
     pub board: String,
     pub mine: bool,
+}
+
+/// A person's email settings: their time zone (IANA name; `None` is UTC)
+/// and whether the daily digest goes to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub time_zone: Option<String>,
+    pub digest: bool,
+}
+
+/// Someone the daily digest goes to, with the local day it last went out
+/// and the token of their unsubscribe link (made with the first digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestReader {
+    pub account: i64,
+    pub email: String,
+    pub name: String,
+    pub time_zone: Option<String>,
+    pub sent_on: Option<String>,
+    pub token: Option<String>,
 }
 
 /// Everything the relay keeps. Each method is one transaction.
@@ -459,6 +501,14 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         tasks: Option<&[String]>,
     ) -> Result<Vec<ViewTask>, StoreError>;
     async fn write_view(&self, update: &ViewUpdate) -> Result<(), StoreError>;
+    /// The view's listings of a shard: all, or those in `keys`.
+    async fn view_listings_of(
+        &self,
+        doc: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<ViewListing>, StoreError>;
+    /// Writes a shard's listings and queues their events, in one transaction.
+    async fn write_listings(&self, update: &ListingUpdate) -> Result<(), StoreError>;
     async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError>;
     async fn view_tasks(&self, query: &TaskQuery) -> Result<Vec<ViewTask>, StoreError>;
     /// Empties the view (before a reindex).
@@ -479,6 +529,46 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn feed_by_secret(&self, secret: &str) -> Result<Option<CalendarFeed>, StoreError>;
     /// The account's name (whom `--mine` feeds match assignees against).
     async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError>;
+
+    // The daily digest and the teams' retention of deleted tasks.
+
+    /// An account's email settings (`None`: no such account).
+    async fn mail_settings(&self, account: i64) -> Result<Option<MailSettings>, StoreError>;
+    async fn set_mail_settings(
+        &self,
+        account: i64,
+        settings: &MailSettings,
+    ) -> Result<(), StoreError>;
+    /// Everyone who wants the digest and belongs to a team.
+    async fn digest_readers(&self) -> Result<Vec<DigestReader>, StoreError>;
+    /// Marks `account`'s digest of local day `day` as sent, keeping its
+    /// unsubscribe token or setting `token`; false when it already was
+    /// (another node got there first).
+    async fn claim_digest(&self, account: i64, day: &str, token: &str) -> Result<bool, StoreError>;
+    /// Undoes a claim whose mail could not be sent, so the next round tries
+    /// again.
+    async fn release_digest(
+        &self,
+        account: i64,
+        day: &str,
+        previous: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Turns the digest off for the holder of an unsubscribe token; their
+    /// email, or `None` for an unknown token.
+    async fn unsubscribe(&self, token: &str) -> Result<Option<String>, StoreError>;
+    /// How many days a team keeps deleted tasks (`None`: for ever).
+    async fn retention(&self, team: i64) -> Result<Option<i32>, StoreError>;
+    async fn set_retention(&self, team: i64, days: Option<i32>) -> Result<(), StoreError>;
+    /// Teams with a retention, and its days.
+    async fn retaining_teams(&self) -> Result<Vec<(i64, i32)>, StoreError>;
+    /// The view's deleted or archived tasks of `team` untouched since
+    /// `before` (ms), at most `limit`.
+    async fn stale_deleted_tasks(
+        &self,
+        team: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<ViewTask>, StoreError>;
 
     // Export and deletion.
 

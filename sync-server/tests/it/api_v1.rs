@@ -8,19 +8,13 @@ use crate::common;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use chrono::{DateTime, Utc};
-use common::{Client, TestRelay, outsider, team};
+use chrono::Utc;
+use common::{Client, TestRelay, at, outsider, team};
 use porchlight_doc::{BoardDoc, ChangeNote, TaskEdit};
 use porchlight_model::board::{Due, Recurrence, RecurrenceMode, RecurrenceRule, Task, WeekdayName};
 use porchlight_model::ids::{ColumnId, DocumentId, TaskId};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("time")
-        .with_timezone(&Utc)
-}
 
 /// A board "48 Elm Ave" with columns To do and Done and five tasks.
 fn board(doc: &str) -> AutoCommit {

@@ -7,18 +7,12 @@ use crate::common;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use chrono::{DateTime, NaiveDate, Utc};
-use common::{Client, TestRelay, outsider, team};
+use chrono::NaiveDate;
+use common::{Client, TestRelay, at, outsider, team};
 use porchlight_doc::{BoardDoc, ChangeNote, TaskEdit};
 use porchlight_model::board::{Due, Recurrence, RecurrenceMode, RecurrenceRule, Task, WeekdayName};
 use porchlight_model::ids::{ColumnId, DocumentId, TaskId};
 use serde_json::{Value, json};
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("time")
-        .with_timezone(&Utc)
-}
 
 use common::interop_python as python;
 

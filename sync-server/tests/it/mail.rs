@@ -11,7 +11,7 @@ use common::{TestRelay, interop_python};
 use serde_json::{Value, json};
 
 /// aiosmtpd on a free port, writing what it receives to a Maildir.
-struct Smtp {
+pub struct Smtp {
     child: Child,
     port: u16,
     maildir: tempfile::TempDir,
@@ -24,7 +24,7 @@ impl Drop for Smtp {
     }
 }
 
-async fn smtp() -> Smtp {
+pub async fn smtp() -> Smtp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -70,7 +70,7 @@ async fn smtp() -> Smtp {
 
 impl Smtp {
     /// Every message received, as Python's email package reads it.
-    fn messages(&self) -> Vec<Value> {
+    pub fn messages(&self) -> Vec<Value> {
         let dir = self.maildir.path().join("mail");
         if !dir.exists() {
             return vec![];
@@ -90,7 +90,7 @@ impl Smtp {
         serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("json")
     }
 
-    async fn wait_for(&self, to: &str) -> Value {
+    pub async fn wait_for(&self, to: &str) -> Value {
         for _ in 0..100 {
             if let Some(m) = self.messages().into_iter().rev().find(|m| m["to"] == to) {
                 return m;
@@ -101,7 +101,16 @@ impl Smtp {
     }
 }
 
-async fn relay_with_mail(smtp: &Smtp, dir: &std::path::Path) -> TestRelay {
+pub async fn relay_with_mail(smtp: &Smtp, dir: &std::path::Path) -> TestRelay {
+    relay_with_mail_and(smtp, dir, |_| {}).await
+}
+
+/// [`relay_with_mail`], with more settings.
+pub async fn relay_with_mail_and(
+    smtp: &Smtp,
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut porchlight_relay::Config),
+) -> TestRelay {
     let port = smtp.port;
     TestRelay::start_with(dir, move |c| {
         c.smtp = Some(porchlight_relay::config::SmtpUrl(format!(
@@ -109,6 +118,7 @@ async fn relay_with_mail(smtp: &Smtp, dir: &std::path::Path) -> TestRelay {
         )));
         c.mail_from = Some("Porchlight <relay@oak.example>".into());
         c.public_url = Some("https://relay.oak.example".into());
+        adjust(c);
     })
     .await
 }

@@ -6,6 +6,7 @@ mod common;
 mod api_v1;
 mod apikeys;
 mod calendar;
+mod digest;
 mod export;
 mod kill;
 mod mail;

@@ -117,6 +117,11 @@ fn verify(secret: &str, heard: &Heard) {
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     );
     assert_eq!(heard.signature, want, "bad signature on {}", heard.body);
+    // Every signed body is the documented schema (WebhookEvent in the
+    // OpenAPI document), no field more or less.
+    if let Err(e) = serde_json::from_str::<porchlight_api::webhooks::WebhookEvent>(&heard.body) {
+        panic!("a body not as documented ({e}): {}", heard.body);
+    }
     let ts: i64 = heard.timestamp.parse().expect("timestamp");
     assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
     assert!(heard.id.starts_with("msg_"), "{}", heard.id);
@@ -560,4 +565,164 @@ async fn targets_a_webhook_may_not_reach() {
     )
     .await;
     assert_eq!(s, 400, "{body}");
+}
+
+/// Applies `edit` to the client's copy of the listing shard `doc`, commits
+/// and sends it.
+async fn edit_shard(
+    client: &mut Client,
+    doc: &str,
+    edit: impl FnOnce(&mut porchlight_doc::ListingShardDoc),
+) {
+    let am = std::mem::take(client.engine.document_mut(doc).expect("doc"));
+    let mut shard = porchlight_doc::ListingShardDoc::from_doc(am).expect("shard");
+    edit(&mut shard);
+    shard.commit(
+        &ChangeNote::new("listings.import", "owner"),
+        chrono::Utc::now(),
+    );
+    *client.engine.document_mut(doc).expect("doc") = shard.into_doc();
+    let effects = client.engine.local_change(doc);
+    client.perform(effects).await;
+}
+
+#[tokio::test]
+async fn a_price_or_status_change_in_the_shared_listing_cache_is_listing_changed() {
+    use porchlight_model::listing::{Listing, StandardStatus};
+    let dir = tempfile::tempdir().expect("dir");
+    let relay =
+        TestRelay::start_with(dir.path(), |c| c.limits.webhook_private_targets = true).await;
+    let t = team(&relay).await;
+    let r = receiver(vec![]).await;
+    let (s, made) = add_hook(
+        &relay,
+        t.id,
+        &t.owner,
+        json!({ "url": r.url, "events": ["listing.changed"] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{made}");
+    let secret = made["secret"].as_str().expect("secret").to_string();
+    let listing = |key: &str, address: &str, price: f64, status| Listing {
+        listing_key: key.into(),
+        listing_id: Some(format!("MLS-{key}")),
+        unparsed_address: Some(address.into()),
+        city: Some("Denver".into()),
+        list_price: Some(price),
+        standard_status: Some(status),
+        ..Listing::default()
+    };
+    let id = DocumentId::parse(&t.doc).expect("id");
+    let mut shard = porchlight_doc::ListingShardDoc::create(
+        AutoCommit::new(),
+        id,
+        DocumentId::random(),
+        "reso-demo",
+        3,
+    )
+    .expect("shard");
+    shard
+        .put_listing(&listing(
+            "K1",
+            "48 Elm Ave",
+            500_000.0,
+            StandardStatus::Active,
+        ))
+        .expect("put");
+    shard
+        .put_listing(&listing(
+            "K2",
+            "12 Oak St",
+            300_000.0,
+            StandardStatus::Active,
+        ))
+        .expect("put");
+    shard.commit(
+        &ChangeNote::new("listings.import", "owner"),
+        chrono::Utc::now(),
+    );
+    let mut owner = Client::connect(&relay.ws, &t.owner).await;
+    owner.open(&t.doc, shard.into_doc()).await;
+    owner.pump().await;
+    let state = relay.state();
+    for _ in 0..100 {
+        if state
+            .store
+            .view_listings_of(&t.doc, None)
+            .await
+            .expect("view")
+            .len()
+            == 2
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        state
+            .store
+            .view_listings_of(&t.doc, None)
+            .await
+            .expect("view")
+            .len(),
+        2
+    );
+
+    // The price drops and the status moves on one; the other gets only a
+    // team note (not an MLS change); a third listing arrives.
+    edit_shard(&mut owner, &t.doc, |s| {
+        s.put_listing(&listing(
+            "K1",
+            "48 Elm Ave",
+            480_000.0,
+            StandardStatus::Pending,
+        ))
+        .expect("put");
+        s.add_note(
+            "K2",
+            &porchlight_doc::listing_shard::ListingNote {
+                id: "n1".into(),
+                author: "owner".into(),
+                at: chrono::Utc::now(),
+                text: "Lockbox on the side door".into(),
+            },
+        )
+        .expect("note");
+        s.put_listing(&listing(
+            "K3",
+            "7 Pine Ct",
+            250_000.0,
+            StandardStatus::ComingSoon,
+        ))
+        .expect("put");
+    })
+    .await;
+    owner.pump().await;
+    let (heard, v) = r.wait_for("listing.changed").await;
+    verify(&secret, &heard);
+    assert_eq!(v["data"]["listing"]["key"], "K1");
+    assert_eq!(v["data"]["listing"]["address"], "48 Elm Ave");
+    assert_eq!(v["data"]["listing"]["source"], "reso-demo");
+    assert_eq!(v["data"]["listing"]["list_price"], 480_000.0);
+    assert_eq!(v["data"]["listing"]["status"], "Pending");
+    assert_eq!(
+        v["data"]["previous"],
+        json!({ "list_price": 500_000.0, "status": "Active" })
+    );
+    assert_eq!(v["data"]["changed"], json!(["list_price", "status"]));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        r.kinds(),
+        ["listing.changed"],
+        "one event: not the note, not the new listing"
+    );
+    assert_eq!(
+        state
+            .store
+            .view_listings_of(&t.doc, None)
+            .await
+            .expect("view")
+            .len(),
+        3
+    );
 }

@@ -31,8 +31,12 @@ import type { DeviceInfo } from "./bindings/DeviceInfo"
 import type { SyncStatus } from "./bindings/SyncStatus"
 import type { Task } from "./bindings/Task"
 import type { TaskPatch } from "./bindings/TaskPatch"
+import type { WebhookInfo } from "./bindings/WebhookInfo"
+import type { CreatedWebhook } from "./bindings/CreatedWebhook"
+import type { DeliveryInfo } from "./bindings/DeliveryInfo"
 
 export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
+export type { CreatedWebhook, DeliveryInfo, WebhookInfo }
 export type { AppError, BoardSummary, DeviceInfo, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -96,6 +100,12 @@ export const api = {
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),
   removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),
+  webhooks: (team: number) => invoke<WebhookInfo[]>("webhooks", { team }),
+  addWebhook: (team: number, url: string, events: string[], format: string | null) =>
+    invoke<CreatedWebhook>("add_webhook", { team, url, events, format }),
+  removeWebhook: (team: number, id: number) => invoke<WebhookInfo[]>("remove_webhook", { team, id }),
+  testWebhook: (team: number, id: number) => invoke<string>("test_webhook", { team, id }),
+  webhookLog: (team: number, id: number) => invoke<DeliveryInfo[]>("webhook_log", { team, id }),
 }
 
 export function onMlsProgress(f: (p: PullProgress) => void): Promise<UnlistenFn> {

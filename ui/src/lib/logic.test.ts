@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, webhookSummary, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -209,5 +209,16 @@ describe("serial calls", () => {
     await expect(b).rejects.toBe("b")
     await expect(c).resolves.toBe("c")
     expect(log).toEqual(["start a", "end a", "start b", "end b", "start c", "end c"])
+  })
+})
+
+describe("webhookSummary", () => {
+  const hook = { id: 1, url: "https://x", events: [] as string[], board: null as string | null, format: "standard", created_at: 0, disabled_at: null }
+  it("says what a webhook hears and how", () => {
+    expect(webhookSummary(hook)).toBe("every event · signed JSON")
+    expect(webhookSummary({ ...hook, events: ["task.completed", "listing.changed"], format: "slack" })).toBe(
+      "task.completed, listing.changed · Slack",
+    )
+    expect(webhookSummary({ ...hook, board: "b1", format: "teams" })).toBe("every event of one board · Microsoft Teams")
   })
 })

@@ -7,6 +7,7 @@ import type { Recurrence } from "./bindings/Recurrence"
 import type { Role } from "./bindings/Role"
 import type { PullProgress } from "./bindings/PullProgress"
 import type { NewMlsConnection } from "./bindings/NewMlsConnection"
+import type { WebhookInfo } from "./bindings/WebhookInfo"
 
 /** A piece of quick-add text, and what the parser recognised it as. */
 export interface Segment {
@@ -274,4 +275,24 @@ export function serial(): <T>(f: () => Promise<T>) => Promise<T> {
     tail = next.catch(() => undefined)
     return next
   }
+}
+
+/** The event types a webhook can ask for (as the relay's EVENTS). */
+export const WEBHOOK_EVENTS = [
+  "task.created",
+  "task.updated",
+  "task.completed",
+  "task.assigned",
+  "comment.added",
+  "member.joined",
+  "listing.changed",
+] as const
+
+const FORMATS: Record<string, string> = { standard: "signed JSON", slack: "Slack", teams: "Microsoft Teams", discord: "Discord" }
+
+/** One line about a webhook: what it hears and in which form. */
+export function webhookSummary(h: WebhookInfo): string {
+  const events = h.events.length === 0 ? "every event" : h.events.join(", ")
+  const board = h.board ? " of one board" : ""
+  return `${events}${board} · ${FORMATS[h.format] ?? h.format}`
 }

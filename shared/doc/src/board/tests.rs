@@ -179,3 +179,30 @@ fn the_last_position_of_a_column_is_read_without_other_columns() {
     );
     assert_eq!(b.last_position(&cols[2]).expect("read"), None);
 }
+
+#[test]
+fn a_purged_task_is_gone_from_the_board_and_from_a_device_that_syncs() {
+    let (mut b, cols) = board();
+    let keep = task(&b, &cols[0]);
+    let gone = Task {
+        id: TaskId::random(),
+        ..task(&b, &cols[0])
+    };
+    b.insert_task(&keep).expect("insert");
+    b.insert_task(&gone).expect("insert");
+    b.commit(&ChangeNote::new("task.add", "maria"), now());
+    // Another device with both tasks.
+    let mut other = b.doc_mut().fork();
+    assert!(b.purge_task(&gone.id).expect("purge"));
+    assert!(
+        !b.purge_task(&gone.id).expect("purge twice"),
+        "nothing left to purge"
+    );
+    assert_eq!(b.task(&gone.id).expect("read"), None);
+    assert_eq!(b.task_ids().expect("ids"), vec![keep.id.clone()]);
+    b.commit(&ChangeNote::new("task.purge", "relay"), now());
+    other.merge(b.doc_mut()).expect("merge");
+    let other = BoardDoc::from_doc(other).expect("board");
+    assert_eq!(other.task(&gone.id).expect("read"), None);
+    assert!(other.task(&keep.id).expect("read").is_some());
+}

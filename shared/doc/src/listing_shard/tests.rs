@@ -108,3 +108,19 @@ fn a_reimport_or_a_removal_never_erases_the_teams_layer() {
     assert_eq!(s.listings()["K1"].team.showing, None);
     assert!(ListingShardDoc::from_doc(AutoCommit::new()).is_err());
 }
+
+#[test]
+fn the_root_keys_of_mls_records_name_their_listing_and_no_other_key_does() {
+    let mut s = shard(1);
+    s.put_listing(&listing("A1", 500_000.0)).expect("put");
+    s.add_note("A1", &note("n1", "maria", "Nice"))
+        .expect("note");
+    s.set_favourite("A1", true).expect("fav");
+    let keys: Vec<String> = s.doc().keys(ROOT).collect();
+    let records: Vec<&str> = keys.iter().filter_map(|k| mls_record_key(k)).collect();
+    assert_eq!(records, ["A1"]);
+    assert_eq!(mls_record_key("mls\u{1f}B 2"), Some("B 2"));
+    for other in ["note\u{1f}A1\u{1f}n1", "fav\u{1f}A1", "mlsx", "type", "mls"] {
+        assert_eq!(mls_record_key(other), None, "{other}");
+    }
+}

@@ -148,6 +148,11 @@ fn bare_date(
     };
     match w0 {
         "today" => return Some(with_part(1, today)),
+        // "this morning", "this afternoon", "this evening" (hours as
+        // "tomorrow morning": 9, 14, 18; "tonight" is 19).
+        "this" if part_of_day(w1).is_some() => {
+            return Some((2, today, part_of_day(w1)));
+        }
         "tonight" => return Some((1, today, NaiveTime::from_hms_opt(19, 0, 0))),
         "tomorrow" | "tmrw" | "tmr" | "tomorow" => return Some(with_part(1, add_days(today, 1))),
         "eom" => return Some((1, end_of_month(today), None)),
@@ -195,6 +200,21 @@ fn bare_date(
     }
     if let Some(day) = weekday(w0, strict) {
         return Some(with_part(1, next_weekday(today, day)));
+    }
+    // "on the 15th": the next 15th (this month's, or next month's if it
+    // has passed); only after "on", as "the 3rd" is ordinary words too.
+    if !strict
+        && w0 == "the"
+        && let Some(d) = w1.and_then(day_of_month)
+        && word(toks, 2).and_then(month).is_none()
+        && word(toks, 2) != Some("of")
+    {
+        let this = NaiveDate::from_ymd_opt(today.year(), today.month(), d).filter(|x| *x >= today);
+        let next = || {
+            let first = today.with_day(1)?.checked_add_months(Months::new(1))?;
+            NaiveDate::from_ymd_opt(first.year(), first.month(), d)
+        };
+        return Some((2, this.or_else(next)?, None));
     }
     // "dec 5", "december 5th 2027"
     if let Some(m) = month(w0)
@@ -255,8 +275,11 @@ fn end_of_month(today: NaiveDate) -> NaiveDate {
         .unwrap_or(today)
 }
 
-/// A time phrase at the start of `toks`: (tokens used, time).
-pub(crate) fn time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime)> {
+/// A time phrase at the start of `toks`: (tokens used, time, weak). A weak
+/// time is a bare hour after "at" ("at 12"), which may as well be the
+/// start of an address ("at 12 Oak St"): the caller takes it only when the
+/// text has no other time and no capitalised word follows it.
+pub(crate) fn time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime, bool)> {
     let w0 = word(toks, 0)?;
     if w0 == "at" {
         let w1 = word(toks, 1)?;
@@ -266,12 +289,43 @@ pub(crate) fn time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime)> {
             && word(toks, 2).is_none_or(|w| !matches!(w, "am" | "pm" | "a.m." | "p.m."))
         {
             let h = if (1..=6).contains(&h) { h + 12 } else { h };
-            return NaiveTime::from_hms_opt(h, 0, 0).map(|t| (2, t));
+            return NaiveTime::from_hms_opt(h, 0, 0).map(|t| (2, t, true));
         }
         let (n, t) = bare_time(&toks[1..])?;
-        return Some((n + 1, t));
+        return Some((n + 1, t, false));
     }
-    bare_time(toks)
+    bare_time(toks).map(|(n, t)| (n, t, false))
+}
+
+/// Whether the word after a bare "at 12" makes it an address: a
+/// capitalised word that is not a date word ("at 12 Oak St", but not
+/// "at 5 Tomorrow").
+pub(crate) fn starts_a_street(toks: &[Tok<'_>]) -> bool {
+    let Some(t) = toks.first() else { return false };
+    let capital = t.text.chars().next().is_some_and(char::is_uppercase);
+    let lower = t.lower.trim_end_matches([',', '.', ';']);
+    capital
+        && weekday(lower, false).is_none()
+        && month(lower).is_none()
+        && !matches!(
+            lower,
+            "today" | "tonight" | "tomorrow" | "next" | "on" | "by"
+        )
+}
+
+/// A time relative to now at the start of `toks`: "in 2 hours", "in 30
+/// min", "in an hour", "in 90 minutes". (tokens used, minutes from now.)
+pub(crate) fn relative(toks: &[Tok<'_>]) -> Option<(usize, i64)> {
+    if word(toks, 0)? != "in" {
+        return None;
+    }
+    let n = i64::from(small_number(word(toks, 1)?)?);
+    let minutes = match word(toks, 2)? {
+        "hour" | "hours" | "hr" | "hrs" | "h" => n * 60,
+        "minute" | "minutes" | "min" | "mins" => n,
+        _ => return None,
+    };
+    Some((3, minutes))
 }
 
 fn bare_time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime)> {

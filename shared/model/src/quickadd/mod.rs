@@ -15,7 +15,12 @@
 //! - A date without a year is this year, or next year if it has passed.
 //!   `12/5` is month/day.
 //! - A time without a date is today, or tomorrow if it has passed.
-//!   `at 1`…`at 6` mean the afternoon; `tonight` alone is 19:00.
+//!   `at 1`…`at 6` mean the afternoon; `tonight` alone is 19:00;
+//!   `this morning` 9:00, `this afternoon` 14:00, `this evening` 18:00 (as
+//!   after `tomorrow`); `in 2 hours`, `in 30 min` count from now.
+//! - A bare `at 12` is a time only when nothing else in the text is one and
+//!   no capitalised word follows it: in "Showing at 12 Oak St tomorrow 3pm"
+//!   it is the address, and the words stay in the title.
 //! - `sat` and `sun` count as days only after `on`, `next` or `every`, as
 //!   they are ordinary words too; `may` and other month names need a day.
 //! - `every …` sets a schedule; `every! …` repeats after completion.
@@ -159,6 +164,7 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
     let mut time: Option<NaiveTime> = None;
     let mut default_time: Option<NaiveTime> = None;
     let mut recurrence_first: Option<NaiveDate> = None;
+    let mut weak_time: Option<(usize, usize, NaiveTime)> = None;
 
     // "weekly" and friends are ordinary words in a title like "Weekly
     // update every! 7 days": an explicit "every" phrase takes precedence.
@@ -258,9 +264,31 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
             i += n;
             continue;
         }
-        if time.is_none()
-            && let Some((n, t)) = dates::time(&toks[i..])
+        if date.is_none()
+            && time.is_none()
+            && let Some((n, minutes)) = dates::relative(&toks[i..])
         {
+            let at = (now + chrono::Duration::minutes(minutes))
+                .with_timezone(&zone)
+                .naive_local();
+            date = Some(at.date());
+            time = Some(at.time());
+            mark(&mut used, &mut spans, SpanKind::Time, n);
+            i += n;
+            continue;
+        }
+        if time.is_none()
+            && let Some((n, t, weak)) = dates::time(&toks[i..])
+        {
+            if weak {
+                // "at 12": kept aside; a real time elsewhere, or a street
+                // name after it, leaves it in the title.
+                if weak_time.is_none() && !dates::starts_a_street(&toks[i + n..]) {
+                    weak_time = Some((i, n, t));
+                }
+                i += 1;
+                continue;
+            }
             time = Some(t);
             mark(&mut used, &mut spans, SpanKind::Time, n);
             i += n;
@@ -268,7 +296,26 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
         }
         i += 1;
     }
+    if time.is_none()
+        && let Some((at, n, t)) = weak_time
+        && used[at..at + n].iter().all(|u| !u)
+    {
+        time = Some(t);
+        for u in used.iter_mut().skip(at).take(n) {
+            *u = true;
+        }
+        spans.push((SpanKind::Time, toks[at].start, toks[at + n - 1].end));
+    }
 
+    // "on the 1st every month": a monthly repeat with a date keeps to
+    // that day of the month, as "every month on the 1st" does.
+    if let (Some(d), Some(Recurrence { rule, .. })) = (date, out.recurrence.as_mut())
+        && let crate::board::RecurrenceRule::Months {
+            day: day @ None, ..
+        } = rule
+    {
+        *day = u8::try_from(chrono::Datelike::day(&d)).ok();
+    }
     let time = time.or(default_time);
     // A recurrence without a date starts on its first scheduled day.
     let date = date.or(recurrence_first);

@@ -89,6 +89,53 @@ const DATES: &[(&str, &str, &str)] = &[
     ("Call John friday at 9am", "Call John", "2026-11-20 09:00"),
     ("3pm call John tomorrow", "call John", "2026-11-19 15:00"),
     ("Report due friday", "Report", "2026-11-20"),
+    // An address after "at" is not a time when a real one is elsewhere.
+    (
+        "Showing at 12 Oak St tomorrow 3pm",
+        "Showing at 12 Oak St",
+        "2026-11-19 15:00",
+    ),
+    ("Showing at 12 Oak St", "Showing at 12 Oak St", ""),
+    (
+        "Showing at 12 Oak St friday",
+        "Showing at 12 Oak St",
+        "2026-11-20",
+    ),
+    (
+        "Open house at 48 Elm Ave on sat at 1pm",
+        "Open house at 48 Elm Ave",
+        "2026-11-21 13:00",
+    ),
+    ("Lunch at 12 tomorrow", "Lunch", "2026-11-19 12:00"),
+    ("Meet at 3 tomorrow", "Meet", "2026-11-19 15:00"),
+    (
+        "Meet at 5 at 48 Elm Ave",
+        "Meet at 48 Elm Ave",
+        "2026-11-18 17:00",
+    ),
+    ("Meet at 9 3pm", "Meet at 9", "2026-11-18 15:00"),
+    // Relative times, from now (10:00 in Denver).
+    ("Call back in 2 hours", "Call back", "2026-11-18 12:00"),
+    ("Call back in 30 min", "Call back", "2026-11-18 10:30"),
+    ("Call back in an hour", "Call back", "2026-11-18 11:00"),
+    ("Call back in 90 minutes", "Call back", "2026-11-18 11:30"),
+    ("Call back in 20 hrs", "Call back", "2026-11-19 06:00"),
+    ("in 2 potatoes", "in 2 potatoes", ""),
+    // Parts of the day.
+    ("Call John this morning", "Call John", "2026-11-18 09:00"),
+    ("Call John this afternoon", "Call John", "2026-11-18 14:00"),
+    ("Call John this evening", "Call John", "2026-11-18 18:00"),
+    (
+        "Call John tomorrow afternoon",
+        "Call John",
+        "2026-11-19 14:00",
+    ),
+    ("this is the listing", "this is the listing", ""),
+    // A day of the month after "on".
+    ("Pay rent on the 1st", "Pay rent", "2026-12-01"),
+    ("Pay rent on the 25th", "Pay rent", "2026-11-25"),
+    ("Pay rent on the 18th", "Pay rent", "2026-11-18"),
+    ("Read the 3rd chapter", "Read the 3rd chapter", ""),
     ("Report by dec 5", "Report", "2026-12-05"),
     // Ambiguous and hostile
     ("Meet tomorrow or friday", "Meet or friday", "2026-11-19"),
@@ -325,6 +372,16 @@ fn recurrence() {
         ),
         (
             "Rent every month on the 1st",
+            "Rent",
+            Schedule,
+            RecurrenceRule::Months {
+                every: 1,
+                day: Some(1),
+            },
+            "2026-12-01",
+        ),
+        (
+            "Rent on the 1st every month",
             "Rent",
             Schedule,
             RecurrenceRule::Months {

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_webhooks.sql")),
     (4, include_str!("migrations/0004_mail.sql")),
     (5, include_str!("migrations/0005_view_version.sql")),
+    (6, include_str!("migrations/0006_digest.sql")),
 ];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).

@@ -8,9 +8,9 @@ use porchlight_api::audit::AuditEvent;
 
 use super::PgStore;
 use crate::store::{
-    Audit, CalendarFeed, Chunk, Created, Delivery, Identity, MemberChange, MemberInfo, NewEvent,
-    Outcome, Role, Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
-    Webhook, now_ms,
+    Audit, CalendarFeed, Chunk, Created, Delivery, DigestReader, Identity, ListingUpdate,
+    MailSettings, MemberChange, MemberInfo, NewEvent, Outcome, Role, Storage, StoreError,
+    TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate, Webhook, now_ms,
 };
 
 #[async_trait]
@@ -311,6 +311,18 @@ impl Storage for PgStore {
         self.pg_write_view(update).await
     }
 
+    async fn view_listings_of(
+        &self,
+        doc: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<ViewListing>, StoreError> {
+        self.pg_view_listings_of(doc, keys).await
+    }
+
+    async fn write_listings(&self, update: &ListingUpdate) -> Result<(), StoreError> {
+        self.pg_write_listings(update).await
+    }
+
     async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError> {
         self.pg_view_boards(team).await
     }
@@ -323,7 +335,7 @@ impl Storage for PgStore {
         self.client()
             .await?
             .batch_execute(
-                "DELETE FROM view_tasks; DELETE FROM view_boards;
+                "DELETE FROM view_tasks; DELETE FROM view_boards; DELETE FROM view_listings;
                  UPDATE teams SET view_version = view_version + 1;",
             )
             .await?;
@@ -358,6 +370,60 @@ impl Storage for PgStore {
             .query_opt("SELECT name FROM accounts WHERE id = $1", &[&account])
             .await?;
         Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn mail_settings(&self, account: i64) -> Result<Option<MailSettings>, StoreError> {
+        self.pg_mail_settings(account).await
+    }
+
+    async fn set_mail_settings(
+        &self,
+        account: i64,
+        settings: &MailSettings,
+    ) -> Result<(), StoreError> {
+        self.pg_set_mail_settings(account, settings).await
+    }
+
+    async fn digest_readers(&self) -> Result<Vec<DigestReader>, StoreError> {
+        self.pg_digest_readers().await
+    }
+
+    async fn claim_digest(&self, account: i64, day: &str, token: &str) -> Result<bool, StoreError> {
+        self.pg_claim_digest(account, day, token).await
+    }
+
+    async fn release_digest(
+        &self,
+        account: i64,
+        day: &str,
+        previous: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.pg_release_digest(account, day, previous).await
+    }
+
+    async fn unsubscribe(&self, token: &str) -> Result<Option<String>, StoreError> {
+        self.pg_unsubscribe(token).await
+    }
+
+    async fn retention(&self, team: i64) -> Result<Option<i32>, StoreError> {
+        self.pg_retention(team).await
+    }
+
+    async fn set_retention(&self, team: i64, days: Option<i32>) -> Result<(), StoreError> {
+        self.pg_set_retention(team, days).await
+    }
+
+    async fn retaining_teams(&self) -> Result<Vec<(i64, i32)>, StoreError> {
+        self.pg_retaining_teams().await
+    }
+
+    async fn stale_deleted_tasks(
+        &self,
+        team: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<ViewTask>, StoreError> {
+        self.pg_stale_deleted_tasks(team, before, limit).await
     }
 
     async fn actor_audit(

@@ -7,9 +7,9 @@ use crate::store::{
     CalendarFeed, Chunk, StoreError, TaskQuery, ViewBoard, ViewTask, ViewUpdate, now_ms,
 };
 
-const TASK_COLUMNS: &str = "doc_id, task_id, due_at, done, deleted, updated_at, data";
+pub(super) const TASK_COLUMNS: &str = "doc_id, task_id, due_at, done, deleted, updated_at, data";
 
-fn task_row(r: &Row) -> ViewTask {
+pub(super) fn task_row(r: &Row) -> ViewTask {
     ViewTask {
         doc: r.get(0),
         task: r.get(1),
@@ -176,6 +176,7 @@ impl PgStore {
                        AND ($4 OR NOT done)
                        AND ($5::BIGINT IS NULL OR updated_at >= $5)
                        AND (doc_id, task_id) > ($6, $7)
+                       AND ($9::BIGINT IS NULL OR due_at < $9)
                      ORDER BY doc_id, task_id LIMIT $8"
                 ),
                 &[
@@ -187,6 +188,7 @@ impl PgStore {
                     &after_doc,
                     &after_task,
                     &q.limit,
+                    &q.due_before,
                 ],
             )
             .await?;

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_webhooks.sql")),
     (5, include_str!("migrations/0005_mail.sql")),
     (6, include_str!("migrations/0006_view_version.sql")),
+    (7, include_str!("migrations/0007_digest.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

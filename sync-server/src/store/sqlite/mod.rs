@@ -6,7 +6,9 @@
 mod accounts;
 mod audit;
 mod chunks;
+mod digest;
 mod erase;
+mod listings;
 mod migrations;
 mod storage;
 mod teams;

@@ -8,9 +8,9 @@ use porchlight_api::audit::AuditEvent;
 
 use super::SqliteStore;
 use crate::store::{
-    Audit, CalendarFeed, Chunk, Created, Delivery, Identity, MemberChange, MemberInfo, NewEvent,
-    Outcome, Role, Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewTask, ViewUpdate,
-    Webhook,
+    Audit, CalendarFeed, Chunk, Created, Delivery, DigestReader, Identity, ListingUpdate,
+    MailSettings, MemberChange, MemberInfo, NewEvent, Outcome, Role, Storage, StoreError,
+    TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate, Webhook,
 };
 
 fn own(s: &str) -> String {
@@ -255,6 +255,22 @@ impl Storage for SqliteStore {
         self.run(move |db| db.write_view(&u)).await
     }
 
+    async fn view_listings_of(
+        &self,
+        doc: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<ViewListing>, StoreError> {
+        let d = own(doc);
+        let k = keys.map(<[String]>::to_vec);
+        self.run(move |db| db.view_listings_of(&d, k.as_deref()))
+            .await
+    }
+
+    async fn write_listings(&self, update: &ListingUpdate) -> Result<(), StoreError> {
+        let u = update.clone();
+        self.run(move |db| db.write_listings(&u)).await
+    }
+
     async fn view_boards(&self, team: i64) -> Result<Vec<ViewBoard>, StoreError> {
         self.run(move |db| db.view_boards(team)).await
     }
@@ -288,6 +304,66 @@ impl Storage for SqliteStore {
 
     async fn account_name(&self, account: i64) -> Result<Option<String>, StoreError> {
         self.run(move |db| db.account_name(account)).await
+    }
+
+    async fn mail_settings(&self, account: i64) -> Result<Option<MailSettings>, StoreError> {
+        self.run(move |db| db.mail_settings(account)).await
+    }
+
+    async fn set_mail_settings(
+        &self,
+        account: i64,
+        settings: &MailSettings,
+    ) -> Result<(), StoreError> {
+        let s = settings.clone();
+        self.run(move |db| db.set_mail_settings(account, &s)).await
+    }
+
+    async fn digest_readers(&self) -> Result<Vec<DigestReader>, StoreError> {
+        self.run(move |db| db.digest_readers()).await
+    }
+
+    async fn claim_digest(&self, account: i64, day: &str, token: &str) -> Result<bool, StoreError> {
+        let (d, t) = (own(day), own(token));
+        self.run(move |db| db.claim_digest(account, &d, &t)).await
+    }
+
+    async fn release_digest(
+        &self,
+        account: i64,
+        day: &str,
+        previous: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (d, p) = (own(day), previous.map(own));
+        self.run(move |db| db.release_digest(account, &d, p.as_deref()))
+            .await
+    }
+
+    async fn unsubscribe(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let t = own(token);
+        self.run(move |db| db.unsubscribe(&t)).await
+    }
+
+    async fn retention(&self, team: i64) -> Result<Option<i32>, StoreError> {
+        self.run(move |db| db.retention(team)).await
+    }
+
+    async fn set_retention(&self, team: i64, days: Option<i32>) -> Result<(), StoreError> {
+        self.run(move |db| db.set_retention(team, days)).await
+    }
+
+    async fn retaining_teams(&self) -> Result<Vec<(i64, i32)>, StoreError> {
+        self.run(move |db| db.retaining_teams()).await
+    }
+
+    async fn stale_deleted_tasks(
+        &self,
+        team: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<ViewTask>, StoreError> {
+        self.run(move |db| db.stale_deleted_tasks(team, before, limit))
+            .await
     }
 
     async fn actor_audit(

@@ -5,9 +5,9 @@ use rusqlite::{OptionalExtension, params};
 use super::Inner;
 use crate::store::{CalendarFeed, Chunk, StoreError, TaskQuery, ViewBoard, ViewTask, ViewUpdate};
 
-const TASK_COLUMNS: &str = "doc_id, task_id, due_at, done, deleted, updated_at, data";
+pub(super) const TASK_COLUMNS: &str = "doc_id, task_id, due_at, done, deleted, updated_at, data";
 
-fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ViewTask> {
+pub(super) fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ViewTask> {
     Ok(ViewTask {
         doc: r.get(0)?,
         task: r.get(1)?,
@@ -152,6 +152,7 @@ impl Inner {
                    AND (?4 = 1 OR done = 0)
                    AND (?5 IS NULL OR updated_at >= ?5)
                    AND (doc_id, task_id) > (?6, ?7)
+                   AND (?9 IS NULL OR due_at < ?9)
                  ORDER BY doc_id, task_id LIMIT ?8"
             ))?;
             let rows = stmt.query_map(
@@ -163,7 +164,8 @@ impl Inner {
                     q.updated_since,
                     after_doc,
                     after_task,
-                    q.limit
+                    q.limit,
+                    q.due_before
                 ],
                 task_row,
             )?;
@@ -174,7 +176,7 @@ impl Inner {
     pub(super) fn clear_view(&self) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute_batch(
-                "DELETE FROM view_tasks; DELETE FROM view_boards;
+                "DELETE FROM view_tasks; DELETE FROM view_boards; DELETE FROM view_listings;
                  UPDATE teams SET view_version = view_version + 1;",
             )?;
             Ok(())

@@ -22,9 +22,18 @@ pub struct TestRelay {
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
     store: Option<porchlight_relay::store::Store>,
+    /// The relay's state (weak: the relay shuts down when the test drops it).
+    state: Option<std::sync::Weak<porchlight_relay::AppState>>,
     /// The PostgreSQL server of this relay's data, when the tests run on
     /// PostgreSQL.
     _postgres: Option<Arc<TestPostgres>>,
+}
+
+/// An instant from RFC 3339 text.
+pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&chrono::Utc)
 }
 
 /// Whether the relay tests run on PostgreSQL (`PORCHLIGHT_TEST_DATABASE=
@@ -93,6 +102,7 @@ impl TestRelay {
         let addr = listener.local_addr().expect("addr");
         let relay = Relay::start(config).await.expect("start");
         let store = relay.state.store.clone();
+        let state = Arc::downgrade(&relay.state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             relay
@@ -109,8 +119,17 @@ impl TestRelay {
             task: Some(task),
             _dir: None,
             store: Some(store),
+            state: Some(state),
             _postgres: postgres,
         }
+    }
+
+    /// The state of a relay this test runs.
+    pub fn state(&self) -> Arc<porchlight_relay::AppState> {
+        self.state
+            .as_ref()
+            .and_then(std::sync::Weak::upgrade)
+            .expect("a relay running in this test")
     }
 
     /// A handle on a relay running elsewhere (another process).
@@ -122,6 +141,7 @@ impl TestRelay {
             task: None,
             _dir: None,
             store: None,
+            state: None,
             _postgres: None,
         }
     }

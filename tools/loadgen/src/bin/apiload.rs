@@ -32,6 +32,9 @@ struct Args {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Creates per second, paced (open loop); 0: as fast as they go.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
     /// A calendar feed URL to time (after the tasks are made).
     #[arg(long)]
     feed: Option<String>,
@@ -67,12 +70,17 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..args.concurrency.max(1) {
         let (http, url, key, next) = (http.clone(), url.clone(), args.key.clone(), next.clone());
         let total = args.create;
+        let rate = args.rate;
         workers.push(tokio::spawn(async move {
             let mut times = Vec::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= total {
                     return Ok::<_, anyhow::Error>(times);
+                }
+                if rate > 0.0 {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
                 }
                 let day = 1 + (i % 28);
                 let month = 1 + (i / 28) % 12;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Webhook fan-out against sync: a release relay (embedded SQLite) with sync
+# load from porchlight-loadgen (CLIENTS clients on DOCS documents, RATE
+# changes/s) while porchlight-apiload makes EVENTS tasks/s through the REST
+# API (each a task.created event), twice: first with no webhook, then with
+# ENDPOINTS webhooks (porchlight-hooksink on loopback) receiving every
+# event. Prints the sync report of both runs and the deliveries received,
+# so the sync p99 with fan-out can be set against the p99 without.
+#
+#   sync-server/benches/fanout.sh [events/s] [endpoints] [clients] [docs] [rate] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+events=${1:-1000}
+endpoints=${2:-10}
+clients=${3:-100}
+docs=${4:-10}
+rate=${5:-200}
+seconds=${6:-20}
+cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+printf '[limits]\napi_requests_per_minute = 10000000\nwebhook_private_targets = true\n' > "$work/relay.toml"
+
+wait_addr() {
+  for _ in $(seq 1 100); do
+    addr=$(grep -o 'addr=[0-9.:]*' "$1" | head -1 | cut -d= -f2 || true)
+    [ -n "$addr" ] && { echo "$addr"; return; }
+    sleep 0.1
+  done
+  echo "the relay did not start" >&2; exit 1
+}
+
+run() { # label hooks
+  local label=$1 hooks=$2 dir="$work/$1"
+  mkdir -p "$dir"
+  ./target/release/porchlight-relay serve --listen 127.0.0.1:0 --data-dir "$dir/relay" \
+    --config "$work/relay.toml" > "$dir/relay.log" 2>&1 &
+  local relay_pid=$!
+  local addr
+  addr=$(wait_addr "$dir/relay.log")
+  pl() { PORCHLIGHT_SECRETS=file ./target/release/porchlight --data-dir "$dir/profile" --user bench "$@"; }
+  echo "benchmark password" | pl signup --relay "http://$addr" --email bench@example.com > /dev/null
+  echo "benchmark password" | pl login --relay "http://$addr" --email bench@example.com > /dev/null 2>&1
+  local team
+  team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  pl board new "48 Elm Ave" > /dev/null
+  pl board share "48 Elm Ave" --team Bench > /dev/null
+  pl sync > /dev/null
+  local board key token
+  board=$(pl --json board list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  key=$(pl apikey create --team Bench --scope write --name apiload 2>/dev/null)
+  token=$(pl apikey create --team Bench --scope write --name loadgen 2>/dev/null)
+  if [ "$hooks" -gt 0 ]; then
+    ./target/release/porchlight-hooksink --endpoints "$hooks" --seconds $((seconds + 40)) > "$dir/sink.log" &
+    for _ in $(seq 1 100); do grep -q ready "$dir/sink.log" && break; sleep 0.1; done
+    grep '^http' "$dir/sink.log" | while read -r url; do
+      pl webhook add --team Bench "$url" --events task.created > /dev/null 2>&1
+    done
+  fi
+  echo "== $label: $hooks webhooks, $events events/s, sync $clients clients / $docs docs / $rate changes/s =="
+  ./target/release/porchlight-apiload --relay "http://$addr" --key "$key" --board "$board" \
+    --create $((events * seconds)) --rate "$events" --concurrency 32 > "$dir/api.log" &
+  local api_pid=$!
+  ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
+    --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" || true
+  wait "$api_pid" || true
+  cat "$dir/api.log"
+  if [ "$hooks" -gt 0 ]; then
+    # Let the queue drain, then count what arrived.
+    local want=$((events * seconds * hooks))
+    for _ in $(seq 1 60); do
+      sleep 1
+      pending=$(python3 - "$dir/relay/relay.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(c.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0])
+PY
+)
+      [ "$pending" = 0 ] && break
+    done
+    python3 - "$dir/relay/relay.db" "$want" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+states = dict(c.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
+lag = sorted(r[0] for r in c.execute(
+    "SELECT done_at - created_at FROM deliveries WHERE state = 'delivered'"))
+pick = lambda p: lag[min(len(lag) - 1, int(p * len(lag)))] if lag else 0
+print(f"deliveries: {states} of {sys.argv[2]} expected; "
+      f"event to delivery p50={pick(0.5)} ms p99={pick(0.99)} ms max={lag[-1] if lag else 0} ms")
+PY
+    kill "$(jobs -p | tail -1)" 2>/dev/null || true
+  fi
+  echo "relay RSS: $(grep VmHWM /proc/$relay_pid/status | awk '{print $2}') KiB peak"
+  kill "$relay_pid"
+  wait "$relay_pid" 2>/dev/null || true
+}
+
+run without 0
+run with "$endpoints"
