@@ -57,6 +57,10 @@ pub enum Command {
     Search(SearchArgs),
     /// Every label in use or in the workspace catalogue.
     Labels,
+    /// Transaction templates: a checklist of tasks due at offsets from one
+    /// date (listing, contract, closing).
+    #[command(subcommand)]
+    Template(TemplateCmd),
     /// Open tasks in focus order: what to do next.
     Focus(FocusArgs),
     /// Rebuild every list and index from the stored documents.
@@ -127,6 +131,36 @@ pub struct SearchArgs {
     pub text: String,
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+}
+
+/// `porchlight template …`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCmd {
+    /// The templates and how many steps each has.
+    List,
+    /// A template's steps and offsets; with --anchor, each step's date.
+    Show {
+        template: String,
+        /// The anchor date (2027-01-15, "jan 15", "next fri").
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Adds a template's tasks to a board, each due at its offset from
+    /// the anchor date.
+    Apply {
+        template: String,
+        #[arg(long)]
+        board: String,
+        /// The anchor date (2027-01-15, "jan 15", "next fri").
+        #[arg(long)]
+        anchor: String,
+        /// What the tasks are for, put before each title ("48 Elm Ave").
+        #[arg(long)]
+        name: Option<String>,
+        /// Count business days without US federal holidays (weekends only).
+        #[arg(long)]
+        no_holidays: bool,
+    },
 }
 
 #[derive(Debug, Args)]

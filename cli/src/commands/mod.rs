@@ -6,6 +6,7 @@ mod listings;
 mod mls;
 mod remote;
 mod task;
+mod template;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -97,6 +98,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&mut open()?, *cmd, json),
         Command::Search(args) => search(&open()?, args, json),
         Command::Labels => labels(&mut open()?, json),
+        Command::Template(cmd) => template::run(&mut open()?, cmd, json),
         Command::Focus(args) => focus(&open()?, args, json),
         Command::Reindex => reindex(&mut open()?, json),
         Command::Export(args) => export(&open()?, args.format, args.output),

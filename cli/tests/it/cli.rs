@@ -362,3 +362,69 @@ fn with_no_zone_given_or_saved_tz_from_the_environment_decides() {
     let task = add(":Asia/Tokyo", "Call John tomorrow 9am");
     assert_eq!(task["due"]["at"], "2026-11-20T00:00:00Z", "{task}");
 }
+
+#[test]
+fn a_template_is_shown_with_its_dates_and_applied_to_a_board() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let list = json(d, &["template", "list"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Listing preparation",
+            "Buyer under contract",
+            "Escrow to closing"
+        ]
+    );
+    // Closing on Friday 15 January 2027 (Monday 18th is MLK day).
+    let shown = ok(d, &["template", "show", "escrow", "--anchor", "2027-01-15"]);
+    assert!(shown.contains("closing - 3 business days"), "{shown}");
+    assert!(shown.contains("2027-01-12"), "{shown}");
+    ok(d, &["board", "new", "Closings"]);
+    let made = json(
+        d,
+        &[
+            "template",
+            "apply",
+            "Escrow",
+            "--board",
+            "Closings",
+            "--anchor",
+            "2027-01-15",
+            "--name",
+            "48 Elm Ave",
+        ],
+    );
+    let made = made.as_array().expect("array");
+    assert_eq!(made.len(), 14);
+    let task = |title: &str| {
+        made.iter()
+            .find(|t| t["title"] == format!("48 Elm Ave: {title}"))
+            .unwrap_or_else(|| panic!("{title} not made"))
+    };
+    assert_eq!(task("Record the deed")["due"]["at"], "2027-01-19T07:00:00Z");
+    assert_eq!(task("Closing")["due"]["at"], "2027-01-15T17:00:00Z");
+    assert_eq!(
+        task("Closing")["checklist"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(task("Closing")["labels"], serde_json::json!(["closing"]));
+    // Bad input says what to do.
+    let (code, err) = fails(
+        d,
+        &[
+            "template", "apply", "Nope", "--board", "Closings", "--anchor", "jan 15",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("Escrow to closing"), "{err}");
+    let (code, err) = fails(d, &["template", "show", "escrow", "--anchor", "someday"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2027-01-15"), "{err}");
+}

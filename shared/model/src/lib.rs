@@ -13,6 +13,7 @@ pub mod listing;
 pub mod position;
 pub mod quickadd;
 pub mod recurrence;
+pub mod template;
 pub mod time;
 pub mod values;
 

@@ -16,7 +16,9 @@ pub use porchlight_doc as doc;
 pub mod error;
 // The domain model is its own crate; its modules keep their paths here.
 pub use porchlight_model::board as model;
-pub use porchlight_model::{ModelError, focus, ids, position, quickadd, recurrence, time};
+pub use porchlight_model::{
+    ModelError, focus, ids, position, quickadd, recurrence, template, time,
+};
 
 pub use error::{CoreError, Result};
 pub mod listings;
