@@ -12,6 +12,7 @@
 //! ranges only when the relay's configuration allows them
 //! (`webhook_private_targets`).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +28,7 @@ use sha2::Sha256;
 use crate::store::{Audit, Delivery, NewEvent, Outcome, Store};
 
 /// Deliveries claimed per round.
-const CLAIM: i64 = 32;
+const CLAIM: i64 = 256;
 /// How long a claimed delivery is leased to this node.
 const LEASE_MS: i64 = 60_000;
 /// One attempt's time limit.
@@ -449,11 +450,51 @@ fn rand_u64() -> u64 {
     rand::random()
 }
 
+/// HTTP clients by endpoint host and the addresses it was pinned to, so
+/// deliveries to one receiver reuse its connections (a name that resolves
+/// elsewhere gets a new client: the pin follows each check).
+#[derive(Debug, Clone, Default)]
+pub struct Clients(Arc<std::sync::Mutex<HashMap<Pin, reqwest::Client>>>);
+
+/// A host and the addresses its client connects to.
+type Pin = (String, Vec<SocketAddr>);
+
+/// Endpoints whose clients are kept at most.
+const CLIENTS: usize = 256;
+
+impl Clients {
+    fn get(&self, host: &str, addrs: &[SocketAddr]) -> Result<reqwest::Client, String> {
+        let key = (host.to_string(), addrs.to_vec());
+        if let Ok(map) = self.0.lock()
+            && let Some(c) = map.get(&key)
+        {
+            return Ok(c.clone());
+        }
+        // Connect to the addresses just checked, not to whatever the name
+        // resolves to a moment later.
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls()?)
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve_to_addrs(host, addrs)
+            .user_agent("Porchlight-Webhooks/1")
+            .build()
+            .map_err(|e| e.to_string())?;
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CLIENTS {
+                map.clear();
+            }
+            map.insert(key, client.clone());
+        }
+        Ok(client)
+    }
+}
+
 /// Sends one delivery; what happened.
-pub async fn attempt(delivery: &Delivery, allow_internal: bool) -> Outcome {
+pub async fn attempt(delivery: &Delivery, allow_internal: bool, clients: &Clients) -> Outcome {
     let started = Instant::now();
     let now = crate::store::now_ms();
-    let result = send(delivery, allow_internal).await;
+    let result = send(delivery, allow_internal, clients).await;
     let latency_ms = started.elapsed().as_millis() as i64;
     let (status, error) = match result {
         Ok(status) if (200..300).contains(&status) => {
@@ -484,20 +525,11 @@ pub async fn attempt(delivery: &Delivery, allow_internal: bool) -> Outcome {
     }
 }
 
-async fn send(d: &Delivery, allow_internal: bool) -> Result<u16, String> {
+async fn send(d: &Delivery, allow_internal: bool, clients: &Clients) -> Result<u16, String> {
     let url = check_url(&d.hook.url)?;
     let addrs = resolve(&url, allow_internal).await?;
     let host = url.host_str().unwrap_or_default().to_string();
-    // Connect to the address just checked, not to whatever the name
-    // resolves to a moment later.
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls(tls()?)
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve_to_addrs(&host, &addrs)
-        .user_agent("Porchlight-Webhooks/1")
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = clients.get(&host, &addrs)?;
     let body = payload(&d.hook.format, &d.body);
     let timestamp = Utc::now().timestamp();
     let mut req = client
@@ -537,15 +569,16 @@ pub fn spawn(
     wake: Arc<tokio::sync::Notify>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let clients = Clients::default();
         loop {
             let now = crate::store::now_ms();
             match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
                 Ok(due) if !due.is_empty() => {
                     let mut sends = tokio::task::JoinSet::new();
                     for d in due {
-                        let store = store.clone();
+                        let (store, clients) = (store.clone(), clients.clone());
                         sends.spawn(async move {
-                            let outcome = attempt(&d, allow_internal).await;
+                            let outcome = attempt(&d, allow_internal, &clients).await;
                             if let Outcome::Failed { error, .. } = &outcome {
                                 tracing::warn!(hook = d.hook.id, url = %d.hook.url, %error, "webhook disabled after a day of failed deliveries");
                                 store
@@ -558,12 +591,19 @@ pub fn spawn(
                                     })
                                     .await;
                             }
-                            if let Err(e) = store.finish_delivery(d.id, d.hook.id, &outcome).await {
-                                tracing::error!(delivery = d.id, error = %e, "cannot record a webhook delivery");
-                            }
+                            (d.id, d.hook.id, outcome)
                         });
                     }
-                    while sends.join_next().await.is_some() {}
+                    // One transaction records the whole batch.
+                    let mut done = Vec::new();
+                    while let Some(r) = sends.join_next().await {
+                        if let Ok(one) = r {
+                            done.push(one);
+                        }
+                    }
+                    if let Err(e) = store.finish_deliveries(&done).await {
+                        tracing::error!(deliveries = done.len(), error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
+                    }
                     continue;
                 }
                 Ok(_) => {}

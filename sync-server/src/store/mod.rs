@@ -631,13 +631,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         lease: i64,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError>;
-    /// Records an attempt; `Failed` disables the endpoint.
-    async fn finish_delivery(
-        &self,
-        delivery: i64,
-        hook: i64,
-        outcome: &Outcome,
-    ) -> Result<(), StoreError>;
+    /// Records attempts (delivery, its endpoint, what happened), all in one
+    /// transaction; `Failed` disables the endpoint.
+    async fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError>;
     /// An endpoint's deliveries, newest first.
     async fn deliveries(
         &self,

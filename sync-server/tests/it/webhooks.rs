@@ -397,7 +397,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_disabled_after_a_day() {
         attempts: 0,
         created_at: now,
     };
-    match porchlight_relay::webhooks::attempt(&fresh, true).await {
+    match porchlight_relay::webhooks::attempt(&fresh, true, &Default::default()).await {
         Outcome::Retry {
             next_at, status, ..
         } => {
@@ -417,7 +417,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_disabled_after_a_day() {
         ..fresh.clone()
     };
     assert!(matches!(
-        porchlight_relay::webhooks::attempt(&old, true).await,
+        porchlight_relay::webhooks::attempt(&old, true, &Default::default()).await,
         Outcome::Failed {
             status: Some(503),
             ..
@@ -425,7 +425,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_disabled_after_a_day() {
     ));
     // The third answer is 200.
     assert!(matches!(
-        porchlight_relay::webhooks::attempt(&fresh, true).await,
+        porchlight_relay::webhooks::attempt(&fresh, true, &Default::default()).await,
         Outcome::Delivered { status: 200, .. }
     ));
     // Nobody listening: a retry that says so.
@@ -436,7 +436,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_disabled_after_a_day() {
         },
         ..fresh.clone()
     };
-    match porchlight_relay::webhooks::attempt(&gone, true).await {
+    match porchlight_relay::webhooks::attempt(&gone, true, &Default::default()).await {
         Outcome::Retry {
             error,
             status: None,
@@ -445,7 +445,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_disabled_after_a_day() {
         other => panic!("{other:?}"),
     }
     // Private targets refused unless the relay allows them, at send time too.
-    match porchlight_relay::webhooks::attempt(&fresh, false).await {
+    match porchlight_relay::webhooks::attempt(&fresh, false, &Default::default()).await {
         Outcome::Retry { error, .. } => {
             assert!(error.contains("webhook_private_targets"), "{error}")
         }
@@ -503,15 +503,15 @@ async fn a_failed_delivery_disables_the_endpoint_and_the_log_says_why() {
     // Giving up disables the endpoint (as the delivery task does after a day).
     let id = log[0]["id"].as_i64().expect("id");
     store
-        .finish_delivery(
+        .finish_deliveries(&[(
             id,
             hook,
-            &Outcome::Failed {
+            Outcome::Failed {
                 status: Some(500),
                 error: "the receiver answered 500".into(),
                 latency_ms: 3,
             },
-        )
+        )])
         .await
         .expect("finish");
     let (_, list) = relay

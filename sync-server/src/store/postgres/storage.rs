@@ -486,13 +486,8 @@ impl Storage for PgStore {
         self.pg_claim_deliveries(now, lease, limit).await
     }
 
-    async fn finish_delivery(
-        &self,
-        delivery: i64,
-        hook: i64,
-        outcome: &Outcome,
-    ) -> Result<(), StoreError> {
-        self.pg_finish_delivery(delivery, hook, outcome).await
+    async fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError> {
+        self.pg_finish_deliveries(done).await
     }
 
     async fn deliveries(

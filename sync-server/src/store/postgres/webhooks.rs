@@ -205,58 +205,59 @@ impl PgStore {
             .collect())
     }
 
-    pub(super) async fn pg_finish_delivery(
+    pub(super) async fn pg_finish_deliveries(
         &self,
-        delivery: i64,
-        hook: i64,
-        outcome: &Outcome,
+        done: &[(i64, i64, Outcome)],
     ) -> Result<(), StoreError> {
         let now = now_ms();
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        match outcome {
-            Outcome::Delivered { status, latency_ms } => {
-                tx.execute(
-                    "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
-                       last_status = $1, last_error = NULL, latency_ms = $2, done_at = $3 WHERE id = $4",
-                    &[status, latency_ms, &now, &delivery],
-                )
-                .await?;
-            }
-            Outcome::Retry {
-                next_at,
-                status,
-                error,
-                latency_ms,
-            } => {
-                tx.execute(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_at = $1,
-                       last_status = $2, last_error = $3, latency_ms = $4 WHERE id = $5",
-                    &[next_at, status, error, latency_ms, &delivery],
-                )
-                .await?;
-            }
-            Outcome::Failed {
-                status,
-                error,
-                latency_ms,
-            } => {
-                tx.execute(
-                    "UPDATE webhooks SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
-                    &[&now, &hook],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE deliveries SET state = 'failed', done_at = $1 WHERE webhook_id = $2 AND state = 'pending' AND id <> $3",
-                    &[&now, &hook, &delivery],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE deliveries SET state = 'failed', attempts = attempts + 1,
-                       last_status = $1, last_error = $2, latency_ms = $3, done_at = $4 WHERE id = $5",
-                    &[status, error, latency_ms, &now, &delivery],
-                )
-                .await?;
+        for (delivery, hook, outcome) in done {
+            let (delivery, hook) = (*delivery, *hook);
+            match outcome {
+                Outcome::Delivered { status, latency_ms } => {
+                    tx.execute(
+                        "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
+                           last_status = $1, last_error = NULL, latency_ms = $2, done_at = $3 WHERE id = $4",
+                        &[status, latency_ms, &now, &delivery],
+                    )
+                    .await?;
+                }
+                Outcome::Retry {
+                    next_at,
+                    status,
+                    error,
+                    latency_ms,
+                } => {
+                    tx.execute(
+                        "UPDATE deliveries SET attempts = attempts + 1, next_at = $1,
+                           last_status = $2, last_error = $3, latency_ms = $4 WHERE id = $5",
+                        &[next_at, status, error, latency_ms, &delivery],
+                    )
+                    .await?;
+                }
+                Outcome::Failed {
+                    status,
+                    error,
+                    latency_ms,
+                } => {
+                    tx.execute(
+                        "UPDATE webhooks SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
+                        &[&now, &hook],
+                    )
+                    .await?;
+                    tx.execute(
+                        "UPDATE deliveries SET state = 'failed', done_at = $1 WHERE webhook_id = $2 AND state = 'pending' AND id <> $3",
+                        &[&now, &hook, &delivery],
+                    )
+                    .await?;
+                    tx.execute(
+                        "UPDATE deliveries SET state = 'failed', attempts = attempts + 1,
+                           last_status = $1, last_error = $2, latency_ms = $3, done_at = $4 WHERE id = $5",
+                        &[status, error, latency_ms, &now, &delivery],
+                    )
+                    .await?;
+                }
             }
         }
         tx.commit().await?;

@@ -434,15 +434,9 @@ impl Storage for SqliteStore {
             .await
     }
 
-    async fn finish_delivery(
-        &self,
-        delivery: i64,
-        hook: i64,
-        outcome: &Outcome,
-    ) -> Result<(), StoreError> {
-        let o = outcome.clone();
-        self.run(move |db| db.finish_delivery(delivery, hook, &o))
-            .await
+    async fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError> {
+        let d = done.to_vec();
+        self.run(move |db| db.finish_deliveries(&d)).await
     }
 
     async fn deliveries(

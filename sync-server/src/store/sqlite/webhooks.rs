@@ -67,6 +67,53 @@ pub(super) fn enqueue(
     Ok(n)
 }
 
+/// Records one attempt in `tx`.
+fn finish(
+    tx: &Transaction<'_>,
+    delivery: i64,
+    hook: i64,
+    outcome: &Outcome,
+    now: i64,
+) -> Result<(), StoreError> {
+    match outcome {
+        Outcome::Delivered { status, latency_ms } => tx.execute(
+            "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
+               last_status = ?1, last_error = NULL, latency_ms = ?2, done_at = ?3 WHERE id = ?4",
+            params![status, latency_ms, now, delivery],
+        )?,
+        Outcome::Retry {
+            next_at,
+            status,
+            error,
+            latency_ms,
+        } => tx.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, next_at = ?1,
+               last_status = ?2, last_error = ?3, latency_ms = ?4 WHERE id = ?5",
+            params![next_at, status, error, latency_ms, delivery],
+        )?,
+        Outcome::Failed {
+            status,
+            error,
+            latency_ms,
+        } => {
+            tx.execute(
+                "UPDATE webhooks SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
+                params![now, hook],
+            )?;
+            tx.execute(
+                "UPDATE deliveries SET state = 'failed', done_at = ?1 WHERE webhook_id = ?2 AND state = 'pending' AND id <> ?3",
+                params![now, hook, delivery],
+            )?;
+            tx.execute(
+                "UPDATE deliveries SET state = 'failed', attempts = attempts + 1,
+                   last_status = ?1, last_error = ?2, latency_ms = ?3, done_at = ?4 WHERE id = ?5",
+                params![status, error, latency_ms, now, delivery],
+            )?
+        }
+    };
+    Ok(())
+}
+
 impl Inner {
     pub(super) fn create_webhook(&self, h: &Webhook) -> Result<i64, StoreError> {
         self.write(|tx| {
@@ -201,50 +248,12 @@ impl Inner {
         })
     }
 
-    pub(super) fn finish_delivery(
-        &self,
-        delivery: i64,
-        hook: i64,
-        outcome: &Outcome,
-    ) -> Result<(), StoreError> {
+    pub(super) fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError> {
         let now = now_ms();
         self.write(|tx| {
-            match outcome {
-                Outcome::Delivered { status, latency_ms } => tx.execute(
-                    "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
-                       last_status = ?1, last_error = NULL, latency_ms = ?2, done_at = ?3 WHERE id = ?4",
-                    params![status, latency_ms, now, delivery],
-                )?,
-                Outcome::Retry {
-                    next_at,
-                    status,
-                    error,
-                    latency_ms,
-                } => tx.execute(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_at = ?1,
-                       last_status = ?2, last_error = ?3, latency_ms = ?4 WHERE id = ?5",
-                    params![next_at, status, error, latency_ms, delivery],
-                )?,
-                Outcome::Failed {
-                    status,
-                    error,
-                    latency_ms,
-                } => {
-                    tx.execute(
-                        "UPDATE webhooks SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
-                        params![now, hook],
-                    )?;
-                    tx.execute(
-                        "UPDATE deliveries SET state = 'failed', done_at = ?1 WHERE webhook_id = ?2 AND state = 'pending' AND id <> ?3",
-                        params![now, hook, delivery],
-                    )?;
-                    tx.execute(
-                        "UPDATE deliveries SET state = 'failed', attempts = attempts + 1,
-                           last_status = ?1, last_error = ?2, latency_ms = ?3, done_at = ?4 WHERE id = ?5",
-                        params![status, error, latency_ms, now, delivery],
-                    )?
-                }
-            };
+            for (delivery, hook, outcome) in done {
+                finish(tx, *delivery, *hook, outcome, now)?;
+            }
             Ok(())
         })
     }
