@@ -295,6 +295,7 @@ impl Relay {
             self.state.store.clone(),
             self.state.config.limits.webhook_private_targets,
             self.state.webhook_wake.clone(),
+            self.state.mailer.clone(),
         );
         let digests = digest::spawn(self.state.clone());
         let retention = retention::spawn(self.state.clone());

@@ -17,6 +17,7 @@ use crate::config::Config;
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The relay's way out for email.
+#[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -257,6 +258,34 @@ pub fn reset(code: &str, relay: &str, minutes: i64) -> Mail {
             esc(code),
             esc(&command),
             minutes
+        )),
+        unsubscribe: None,
+    }
+}
+
+/// A webhook given up on after a day of failed deliveries, for the
+/// team's owners and admins.
+pub fn webhook_disabled(team: &str, url: &str, error: &str, hook: i64) -> Mail {
+    let command = format!("porchlight webhook log --team \"{team}\" {hook}");
+    Mail {
+        subject: format!("A webhook of {team} stopped: deliveries failed for a day"),
+        text: format!(
+            "Porchlight could not deliver events to a webhook of the team \"{team}\" for a day, \
+             so it stopped sending to it.\n\n\
+             Address: {url}\nLast error: {error}\n\n\
+             See every attempt with:\n  {command}\n\
+             Once the receiver works again, add the webhook again to resume.\n"
+        ),
+        html: page(&format!(
+            "<p>Porchlight could not deliver events to a webhook of the team <b>{}</b> for a day, \
+             so it stopped sending to it.</p>\
+             <p>Address: <code>{}</code><br>Last error: {}</p>\
+             <p>See every attempt with:<br><code>{}</code></p>\
+             <p>Once the receiver works again, add the webhook again to resume.</p>",
+            esc(team),
+            esc(url),
+            esc(error),
+            esc(&command)
         )),
         unsubscribe: None,
     }

@@ -450,6 +450,24 @@ fn rand_u64() -> u64 {
     rand::random()
 }
 
+/// Emails the team's owners and admins that a webhook was given up on
+/// (failures are logged: the audit log has it either way).
+pub async fn tell_admins(store: &Store, mailer: &crate::mail::Mailer, d: &Delivery, error: &str) {
+    let team = match store.team_info(d.hook.team).await {
+        Ok(Some((name, _))) => name,
+        _ => return,
+    };
+    let mail = crate::mail::webhook_disabled(&team, &d.hook.url, error, d.hook.id);
+    let Ok(members) = store.members(d.hook.team).await else {
+        return;
+    };
+    for m in members.iter().filter(|m| m.role.manages()) {
+        if let Err(e) = mailer.send(&m.email, &mail).await {
+            tracing::warn!(hook = d.hook.id, error = %e, "cannot email an admin that a webhook stopped");
+        }
+    }
+}
+
 /// HTTP clients by endpoint host and the addresses it was pinned to, so
 /// deliveries to one receiver reuse its connections (a name that resolves
 /// elsewhere gets a new client: the pin follows each check).
@@ -567,6 +585,7 @@ pub fn spawn(
     store: Store,
     allow_internal: bool,
     wake: Arc<tokio::sync::Notify>,
+    mailer: Option<crate::mail::Mailer>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let clients = Clients::default();
@@ -576,7 +595,8 @@ pub fn spawn(
                 Ok(due) if !due.is_empty() => {
                     let mut sends = tokio::task::JoinSet::new();
                     for d in due {
-                        let (store, clients) = (store.clone(), clients.clone());
+                        let (store, clients, mailer) =
+                            (store.clone(), clients.clone(), mailer.clone());
                         sends.spawn(async move {
                             let outcome = attempt(&d, allow_internal, &clients).await;
                             if let Outcome::Failed { error, .. } = &outcome {
@@ -590,6 +610,9 @@ pub fn spawn(
                                         target: Some(format!("webhook {} {}: {error}", d.hook.id, d.hook.url)),
                                     })
                                     .await;
+                                if let Some(m) = &mailer {
+                                    tell_admins(&store, m, &d, error).await;
+                                }
                             }
                             (d.id, d.hook.id, outcome)
                         });

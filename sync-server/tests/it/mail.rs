@@ -312,3 +312,68 @@ async fn without_smtp_the_relay_says_it_sends_no_email() {
         "{inv}"
     );
 }
+
+#[tokio::test]
+async fn the_owners_and_admins_are_told_when_a_webhook_is_given_up() {
+    let smtp = smtp().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let relay = relay_with_mail_and(&smtp, dir.path(), |c| {
+        c.limits.webhook_private_targets = true;
+    })
+    .await;
+    let t = common::team(&relay).await;
+    let (s, made) = relay
+        .post(
+            &format!("/api/teams/{}/webhooks", t.id),
+            Some(&t.owner),
+            json!({ "url": "http://127.0.0.1:9/hook" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{made}");
+    let state = relay.state();
+    let hook = state
+        .store
+        .webhooks(t.id)
+        .await
+        .expect("hooks")
+        .into_iter()
+        .next()
+        .expect("the hook");
+    let d = porchlight_relay::store::Delivery {
+        id: 1,
+        hook,
+        event_id: "msg_1".into(),
+        event: "task.created".into(),
+        body: "{}".into(),
+        attempts: 30,
+        created_at: 0,
+    };
+    porchlight_relay::webhooks::tell_admins(
+        &state.store,
+        state.mailer.as_ref().expect("mailer"),
+        &d,
+        "cannot connect",
+    )
+    .await;
+    let m = smtp.wait_for("owner@example.com").await;
+    assert_eq!(
+        m["subject"],
+        "A webhook of Oak St team stopped: deliveries failed for a day"
+    );
+    let text = m["text"].as_str().expect("text");
+    assert!(
+        text.contains("http://127.0.0.1:9/hook") && text.contains("cannot connect"),
+        "{text}"
+    );
+    assert!(
+        text.contains("porchlight webhook log --team \"Oak St team\""),
+        "{text}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let to: Vec<Value> = smtp
+        .messages()
+        .into_iter()
+        .map(|m| m["to"].clone())
+        .collect();
+    assert_eq!(to, ["owner@example.com"], "only owners and admins");
+}
