@@ -84,6 +84,28 @@ fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// An event id that is the same wherever the same change is seen (the
+/// REST API and the view's indexer can both see one): the outbox keeps one
+/// delivery per endpoint and id.
+fn keyed_id(key: &str) -> String {
+    let digest = crate::store::sha256_hex(key.as_bytes());
+    format!("msg_{}", digest.get(..24).unwrap_or(&digest))
+}
+
+/// [`event`] with an id made from `key` (see [`keyed_id`]).
+fn keyed_event(
+    kind: &str,
+    team: i64,
+    board: Option<(&str, &str)>,
+    data: Value,
+    key: &str,
+) -> NewEvent {
+    NewEvent {
+        id: keyed_id(&format!("{kind}\u{1f}{key}")),
+        ..event(kind, team, board, data)
+    }
+}
+
 /// An event's JSON body (schema version 1, in the OpenAPI document as
 /// `WebhookEvent`, which a test holds every event to).
 pub fn event(kind: &str, team: i64, board: Option<(&str, &str)>, data: Value) -> NewEvent {
@@ -121,15 +143,35 @@ pub fn task_events(
         }
         d
     };
+    // The task's state names the change: the API and the indexer, seeing
+    // the same change, make the same ids.
+    let state = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        board.0,
+        new.id,
+        serde_json::to_string(new).unwrap_or_default()
+    );
     let mut out = Vec::new();
     let Some(old) = old else {
         if !new.deleted && !new.archived {
-            out.push(event("task.created", team, Some(board), with(json!({}))));
+            out.push(keyed_event(
+                "task.created",
+                team,
+                Some(board),
+                with(json!({})),
+                &state,
+            ));
         }
         return out;
     };
     if old.completed_at.is_none() && new.completed_at.is_some() {
-        out.push(event("task.completed", team, Some(board), with(json!({}))));
+        out.push(keyed_event(
+            "task.completed",
+            team,
+            Some(board),
+            with(json!({})),
+            &state,
+        ));
     }
     let added: Vec<&String> = new
         .assignees
@@ -137,11 +179,12 @@ pub fn task_events(
         .filter(|a| !old.assignees.contains(a))
         .collect();
     if !added.is_empty() {
-        out.push(event(
+        out.push(keyed_event(
             "task.assigned",
             team,
             Some(board),
             with(json!({ "assigned": added })),
+            &state,
         ));
     }
     for c in new
@@ -149,13 +192,14 @@ pub fn task_events(
         .iter()
         .filter(|c| !old.comments.iter().any(|o| o.id == c.id))
     {
-        out.push(event(
+        out.push(keyed_event(
             "comment.added",
             team,
             Some(board),
             with(json!({ "comment": {
                 "id": c.id.to_string(), "author": c.author, "at": rfc3339(c.at), "text": c.text,
             }})),
+            &format!("{}\u{1f}{}\u{1f}{}", board.0, new.id, c.id),
         ));
     }
     let mut changed = Vec::new();
@@ -179,11 +223,12 @@ pub fn task_events(
         }
     }
     if !changed.is_empty() {
-        out.push(event(
+        out.push(keyed_event(
             "task.updated",
             team,
             Some(board),
             with(json!({ "changed": changed })),
+            &state,
         ));
     }
     out

@@ -726,3 +726,63 @@ async fn a_price_or_status_change_in_the_shared_listing_cache_is_listing_changed
         3
     );
 }
+
+#[tokio::test]
+async fn one_change_seen_by_the_api_and_by_the_view_is_delivered_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let relay =
+        TestRelay::start_with(dir.path(), |c| c.limits.webhook_private_targets = true).await;
+    let t = team(&relay).await;
+    let r = receiver(vec![]).await;
+    let (s, _) = add_hook(&relay, t.id, &t.owner, json!({ "url": r.url })).await;
+    assert_eq!(s, 200);
+    let board = DocumentId::parse(&t.doc).expect("id");
+    let now = chrono::Utc::now();
+    let task = Task::new(
+        board,
+        "Order the appraisal",
+        ColumnId::new("todo"),
+        "a0",
+        "owner",
+        now,
+    );
+    // The REST API and the indexer both compute the events of this change.
+    let api = porchlight_relay::webhooks::task_events(t.id, (&t.doc, "48 Elm Ave"), None, &task);
+    let view = porchlight_relay::webhooks::task_events(t.id, (&t.doc, "48 Elm Ave"), None, &task);
+    assert_eq!(api.len(), 1);
+    assert_eq!(api[0].id, view[0].id, "the same change, the same id");
+    let store = relay.state().store.clone();
+    assert_eq!(
+        store.enqueue_events(t.id, None, &api).await.expect("queue"),
+        1
+    );
+    assert_eq!(
+        store
+            .enqueue_events(t.id, None, &view)
+            .await
+            .expect("queue"),
+        0
+    );
+    // Another change of the task is another event.
+    let mut renamed = task.clone();
+    renamed.title = "Order the appraisal today".into();
+    renamed.updated_at = now + chrono::Duration::seconds(1);
+    let next = porchlight_relay::webhooks::task_events(
+        t.id,
+        (&t.doc, "48 Elm Ave"),
+        Some(&task),
+        &renamed,
+    );
+    assert_ne!(next[0].id, api[0].id);
+    assert_eq!(
+        store
+            .enqueue_events(t.id, None, &next)
+            .await
+            .expect("queue"),
+        1
+    );
+    relay.state().webhook_wake.notify_one();
+    r.wait_for("task.updated").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(r.kinds(), ["task.created", "task.updated"]);
+}

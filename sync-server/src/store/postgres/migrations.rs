@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_mail.sql")),
     (5, include_str!("migrations/0005_view_version.sql")),
     (6, include_str!("migrations/0006_digest.sql")),
+    (7, include_str!("migrations/0007_event_once.sql")),
 ];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).

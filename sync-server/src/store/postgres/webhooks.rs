@@ -56,7 +56,8 @@ pub(super) async fn enqueue(
     let insert = c
         .prepare(
             "INSERT INTO deliveries (webhook_id, event_id, event, body, state, attempts, next_at, created_at)
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)
+             ON CONFLICT (webhook_id, event_id) DO NOTHING",
         )
         .await?;
     let mut n = 0;
@@ -67,9 +68,9 @@ pub(super) async fn enqueue(
                 None => hook.wants(e),
             };
             if wanted {
-                c.execute(&insert, &[&hook.id, &e.id, &e.kind, &e.body, &now])
-                    .await?;
-                n += 1;
+                n += c
+                    .execute(&insert, &[&hook.id, &e.id, &e.kind, &e.body, &now])
+                    .await? as usize;
             }
         }
     }

@@ -49,7 +49,8 @@ pub(super) fn enqueue(
     let now = now_ms();
     let mut insert = tx.prepare_cached(
         "INSERT INTO deliveries (webhook_id, event_id, event, body, state, attempts, next_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5)",
+         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5)
+         ON CONFLICT (webhook_id, event_id) DO NOTHING",
     )?;
     let mut n = 0;
     for hook in &hooks {
@@ -59,8 +60,7 @@ pub(super) fn enqueue(
                 None => hook.wants(e),
             };
             if wanted {
-                insert.execute(params![hook.id, e.id, e.kind, e.body, now])?;
-                n += 1;
+                n += insert.execute(params![hook.id, e.id, e.kind, e.body, now])?;
             }
         }
     }
