@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Webhook fan-out against sync: a release relay (embedded SQLite) with sync
 # load from porchlight-loadgen (CLIENTS clients on DOCS documents, RATE
-# changes/s) while porchlight-apiload makes EVENTS tasks/s through the REST
-# API (each a task.created event), twice: first with no webhook, then with
-# ENDPOINTS webhooks (porchlight-hooksink on loopback) receiving every
-# event. Prints the sync report of both runs and the deliveries received,
-# so the sync p99 with fan-out can be set against the p99 without.
+# changes/s) while EVENTS events/s are made, twice: first with no webhook,
+# then with ENDPOINTS webhooks (porchlight-hooksink on loopback) receiving
+# every event. Prints the sync report of both runs and the deliveries
+# received, so the sync p99 with fan-out can be set against the p99
+# without. The events come from (EVENTS_FROM):
+#   sync (default)  porchlight-eventgen, a synced client editing EVENTS
+#                   distinct tasks a second on a shared board (task.updated)
+#   api             porchlight-apiload creating EVENTS tasks a second
+#                   through the REST API (task.created)
 #
-#   sync-server/benches/fanout.sh [events/s] [endpoints] [clients] [docs] [rate] [seconds]
+#   [EVENTS_FROM=api] sync-server/benches/fanout.sh [events/s] [endpoints] [clients] [docs] [rate] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 events=${1:-1000}
@@ -16,6 +20,9 @@ clients=${3:-100}
 docs=${4:-10}
 rate=${5:-200}
 seconds=${6:-20}
+from=${EVENTS_FROM:-sync}
+kind=task.updated
+[ "$from" = api ] && kind=task.created
 cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -54,20 +61,33 @@ run() { # label hooks
     ./target/release/porchlight-hooksink --endpoints "$hooks" --seconds $((seconds + 40)) > "$dir/sink.log" &
     for _ in $(seq 1 100); do grep -q ready "$dir/sink.log" && break; sleep 0.1; done
     grep '^http' "$dir/sink.log" | while read -r url; do
-      pl webhook add --team Bench "$url" --events task.created > /dev/null 2>&1
+      pl webhook add --team Bench "$url" --events "$kind" > /dev/null 2>&1
     done
   fi
-  echo "== $label: $hooks webhooks, $events events/s, sync $clients clients / $docs docs / $rate changes/s =="
-  ./target/release/porchlight-apiload --relay "http://$addr" --key "$key" --board "$board" \
-    --create $((events * seconds)) --rate "$events" --concurrency 32 > "$dir/api.log" &
+  echo "== $label: $hooks webhooks, $events events/s from $from, sync $clients clients / $docs docs / $rate changes/s =="
+  if [ "$from" = api ]; then
+    ./target/release/porchlight-apiload --relay "http://$addr" --key "$key" --board "$board" \
+      --create $((events * seconds)) --rate "$events" --concurrency 32 > "$dir/api.log" &
+  else
+    ./target/release/porchlight-eventgen --url "ws://$addr/sync" --token "$key" --board "$board" \
+      --rate "$events" --seconds $((seconds + 2)) > "$dir/api.log" &
+  fi
   local api_pid=$!
+  # The synced editor makes its tasks first; the sync load starts on its
+  # steady edits.
+  [ "$from" = api ] || sleep 5
   ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
     --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" || true
   wait "$api_pid" || true
   cat "$dir/api.log"
   if [ "$hooks" -gt 0 ]; then
     # Let the queue drain, then count what arrived.
-    local want=$((events * seconds * hooks))
+    local want
+    if [ "$from" = api ]; then
+      want=$((events * seconds * hooks))
+    else
+      want="$(grep -o 'edited [0-9]*' "$dir/api.log" | cut -d' ' -f2) edits x $hooks"
+    fi
     for _ in $(seq 1 60); do
       sleep 1
       pending=$(python3 - "$dir/relay/relay.db" <<'PY'
