@@ -161,6 +161,15 @@ pub enum TemplateCmd {
         #[arg(long)]
         no_holidays: bool,
     },
+    /// The anchor date moved ("closing moved to Jan 22"): every task of
+    /// that application not done yet moves with it; done ones stay.
+    Move {
+        /// Any task the application made (an id prefix).
+        task: String,
+        /// The new anchor date.
+        #[arg(long)]
+        anchor: String,
+    },
 }
 
 #[derive(Debug, Args)]

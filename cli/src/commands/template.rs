@@ -3,7 +3,6 @@
 
 use anyhow::Result;
 use porchlight_store::Profile;
-use porchlight_store::model::NewTask;
 use porchlight_store::quickadd::parse_due;
 use porchlight_store::template::{Holidays, Template, builtin};
 use serde_json::json;
@@ -109,51 +108,38 @@ pub fn run(profile: &mut Profile, cmd: TemplateCmd, json: bool) -> Result<()> {
             no_holidays,
         } => {
             let t = find(&template)?;
-            let holidays = if no_holidays {
-                Holidays::default()
-            } else {
-                Holidays::us()
-            };
-            let plan = t.plan(anchor_date(profile, &anchor)?, profile.tz_name(), &holidays)?;
-            let mut made = Vec::new();
-            for (step, planned) in t.steps.iter().zip(&plan) {
-                let title = match &name {
-                    Some(n) if !n.trim().is_empty() => format!("{}: {}", n.trim(), step.title),
-                    _ => step.title.clone(),
-                };
-                let new = NewTask {
-                    title,
-                    due: Some(planned.due.clone()),
-                    priority: step.priority,
-                    labels: step.labels.clone(),
-                    assignees: step.assignee.iter().cloned().collect(),
-                    ..NewTask::default()
-                };
-                let mut task = profile.tasks_mut().add(&board, new)?;
-                for item in &step.checklist {
-                    task = profile
-                        .tasks_mut()
-                        .add_checklist_item(task.id.as_str(), item)?;
-                }
-                made.push(task);
-            }
+            let anchor = anchor_date(profile, &anchor)?;
+            let made = profile.tasks_mut().apply_template(
+                &board,
+                &t,
+                anchor,
+                name.as_deref(),
+                !no_holidays,
+            )?;
             if json {
                 return print_json(&made);
             }
-            let first = plan
+            let dues = made
                 .iter()
-                .map(|p| p.due.display())
-                .min()
-                .unwrap_or_default();
-            let last = plan
-                .iter()
-                .map(|p| p.due.display())
-                .max()
-                .unwrap_or_default();
+                .filter_map(|t| t.due.as_ref().map(|d| d.display()));
+            let first = dues.clone().min().unwrap_or_default();
+            let last = dues.max().unwrap_or_default();
             println!(
                 "Added {} tasks from '{}' to '{board}', due {first} to {last}.",
                 made.len(),
                 t.name
+            );
+            Ok(())
+        }
+        TemplateCmd::Move { task, anchor } => {
+            let anchor = anchor_date(profile, &anchor)?;
+            let moved = profile.tasks_mut().move_anchor(&task, anchor)?;
+            if json {
+                return print_json(&moved);
+            }
+            println!(
+                "Moved {} task(s) to the new date ({anchor}); {} done task(s) stay where they were.",
+                moved.moved, moved.done
             );
             Ok(())
         }

@@ -415,6 +415,49 @@ fn a_template_is_shown_with_its_dates_and_applied_to_a_board() {
         Some(3)
     );
     assert_eq!(task("Closing")["labels"], serde_json::json!(["closing"]));
+    // The closing moves a week: what is not done moves with it.
+    let first = made
+        .iter()
+        .find(|t| t["title"] == "48 Elm Ave: Open escrow and send the contract")
+        .expect("first step");
+    let first_id = first["id"].as_str().expect("id").to_string();
+    ok(d, &["task", "done", &first_id]);
+    let closing = task("Closing")["id"].as_str().expect("id").to_string();
+    let moved = json(d, &["template", "move", &closing, "--anchor", "2027-01-22"]);
+    assert_eq!(moved, serde_json::json!({ "moved": 13, "done": 1 }));
+    let shown = json(d, &["task", "show", &closing]);
+    assert_eq!(shown["due"]["at"], "2027-01-22T17:00:00Z");
+    let deed = task("Record the deed")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // Friday 22nd + 1 business day: Monday 25th.
+    assert_eq!(
+        json(d, &["task", "show", &deed])["due"]["at"],
+        "2027-01-25T07:00:00Z"
+    );
+    let done = json(d, &["task", "show", &first_id]);
+    assert_eq!(done["due"]["at"], first["due"]["at"], "a done task stayed");
+    let said = ok(d, &["template", "move", &closing, "--anchor", "2027-01-15"]);
+    assert!(
+        said.contains("Moved 13 task(s)") && said.contains("1 done"),
+        "{said}"
+    );
+    let plain = json(
+        d,
+        &["task", "add", "Call the lender", "--board", "Closings"],
+    );
+    let (_, err) = fails(
+        d,
+        &[
+            "template",
+            "move",
+            plain["id"].as_str().expect("id"),
+            "--anchor",
+            "jan 20",
+        ],
+    );
+    assert!(err.contains("not made from a template"), "{err}");
     // Bad input says what to do.
     let (code, err) = fails(
         d,

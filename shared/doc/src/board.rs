@@ -35,6 +35,8 @@ pub enum TaskEdit {
     AddListing(String),
     RemoveListing(String),
     Recurrence(Option<Recurrence>),
+    /// The template application the task belongs to (as JSON, whole).
+    Template(Option<porchlight_model::template::TemplateLink>),
     Completed(Option<DateTime<Utc>>),
     Archived(bool),
     Deleted(Option<DateTime<Utc>>),
@@ -70,6 +72,7 @@ impl TaskEdit {
             TaskEdit::AddAssignee(_) | TaskEdit::RemoveAssignee(_) => "assignees",
             TaskEdit::AddListing(_) | TaskEdit::RemoveListing(_) => "listings",
             TaskEdit::Recurrence(_) => "recurrence",
+            TaskEdit::Template(_) => "template",
             TaskEdit::Completed(_) => "completed",
             TaskEdit::Archived(_) => "archived",
             TaskEdit::Deleted(_) => "deleted",
@@ -375,6 +378,9 @@ impl BoardDoc {
         if task.recurrence.is_some() {
             edits.push(TaskEdit::Recurrence(task.recurrence.clone()));
         }
+        if task.template.is_some() {
+            edits.push(TaskEdit::Template(task.template.clone()));
+        }
         edits.extend(task.labels.iter().cloned().map(TaskEdit::AddLabel));
         edits.extend(task.assignees.iter().cloned().map(TaskEdit::AddAssignee));
         edits.extend(task.listings.iter().cloned().map(TaskEdit::AddListing));
@@ -493,6 +499,10 @@ impl BoardDoc {
             TaskEdit::Recurrence(rule) => {
                 let json = rule.as_ref().and_then(|r| serde_json::to_string(r).ok());
                 self.put_or_delete(obj, "recurrence", json.map(|j| ScalarValue::Str(j.into())))?;
+            }
+            TaskEdit::Template(link) => {
+                let json = link.as_ref().and_then(|l| serde_json::to_string(l).ok());
+                self.put_or_delete(obj, "template", json.map(|j| ScalarValue::Str(j.into())))?;
             }
             TaskEdit::Completed(at) => self.put_or_delete(obj, "completed_at", at.map(ts))?,
             TaskEdit::Archived(on) => self.doc.put(obj, "archived", *on)?,

@@ -143,6 +143,7 @@ pub(crate) fn task_from_hydrated(board: DocumentId, id: &TaskId, value: &HValue)
         completed_at: instant(map, "completed_at"),
         archived: boolean(map, "archived"),
         deleted: instant(map, "deleted_at").is_some(),
+        template: string(map, "template").and_then(|t| serde_json::from_str(&t).ok()),
     }
 }
 

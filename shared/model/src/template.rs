@@ -326,6 +326,22 @@ pub struct Template {
     pub steps: Vec<Step>,
 }
 
+/// What a task made from a template remembers: which application of
+/// which template it came from, its step and offset, and the anchor, so
+/// moving the anchor moves it (and an edited template changes nothing
+/// already made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateLink {
+    /// One application of a template (all its tasks share it).
+    pub run: String,
+    pub template: String,
+    pub step: u32,
+    pub anchor: NaiveDate,
+    pub offset: Offset,
+    /// Whether business days skipped US federal holidays.
+    pub holidays: bool,
+}
+
 /// A step with its due date for one anchor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Planned {
@@ -334,38 +350,41 @@ pub struct Planned {
     pub due: Due,
 }
 
+/// The due date `offset` from `anchor` gives, in zone `tz`.
+pub fn due_at(anchor: NaiveDate, offset: &Offset, tz: &str, holidays: &Holidays) -> Result<Due> {
+    let zone = parse_tz(tz)?;
+    let day = shift(anchor, offset, holidays);
+    Ok(match offset.time {
+        Some(t) => {
+            let at = zone
+                .from_local_datetime(&day.and_time(t))
+                .earliest()
+                .map(|x| x.with_timezone(&Utc))
+                .unwrap_or_else(|| local_day_start(&zone, day));
+            Due::at_time(at, tz)
+        }
+        None => Due {
+            at: local_day_start(&zone, day),
+            tz: tz.to_string(),
+            all_day: true,
+        },
+    })
+}
+
 impl Template {
     /// Every step's due date for `anchor`, in zone `tz`, in step order.
     pub fn plan(&self, anchor: NaiveDate, tz: &str, holidays: &Holidays) -> Result<Vec<Planned>> {
-        let zone = parse_tz(tz)?;
-        Ok(self
-            .steps
+        self.steps
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let day = shift(anchor, &s.offset, holidays);
-                let due = match s.offset.time {
-                    Some(t) => {
-                        let at = zone
-                            .from_local_datetime(&day.and_time(t))
-                            .earliest()
-                            .map(|x| x.with_timezone(&Utc))
-                            .unwrap_or_else(|| local_day_start(&zone, day));
-                        Due::at_time(at, tz)
-                    }
-                    None => Due {
-                        at: local_day_start(&zone, day),
-                        tz: tz.to_string(),
-                        all_day: true,
-                    },
-                };
-                Planned {
+                Ok(Planned {
                     step: i,
                     title: s.title.clone(),
-                    due,
-                }
+                    due: due_at(anchor, &s.offset, tz, holidays)?,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -138,3 +138,42 @@ fn quick_add_parse(bencher: divan::Bencher) {
         )
     });
 }
+
+/// A 60-step template applied to a fresh board (one change, durable), as
+/// `porchlight template apply` does.
+#[divan::bench(sample_count = 30)]
+fn apply_template_60(bencher: divan::Bencher) {
+    use porchlight_store::template::{Offset, Step, Template};
+    let dir = std::env::temp_dir().join(format!("porchlight-bench-tpl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut p = Profile::open(&dir, options()).expect("open");
+    p.boards_mut().create("Closings", &[]).expect("board");
+    let template = Template {
+        name: "Sixty".into(),
+        anchor: "closing".into(),
+        steps: (0..60)
+            .map(|i| Step {
+                title: format!("Step {i} of the escrow"),
+                offset: Offset {
+                    days: i - 45,
+                    business: i % 3 == 0,
+                    time: None,
+                },
+                assignee: None,
+                labels: vec!["escrow".into()],
+                checklist: vec!["Check".into(), "Sign".into()],
+                priority: Default::default(),
+            })
+            .collect(),
+    };
+    let anchor = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
+    // Load the board once so the samples measure the apply.
+    p.tasks_mut()
+        .apply_template("Closings", &template, anchor, None, true)
+        .expect("warm");
+    bencher.bench_local(|| {
+        p.tasks_mut()
+            .apply_template("Closings", &template, anchor, Some("48 Elm Ave"), true)
+            .expect("apply")
+    });
+}

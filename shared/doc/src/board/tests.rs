@@ -61,6 +61,7 @@ fn task(board: &BoardDoc, column: &ColumnId) -> Task {
         completed_at: None,
         archived: false,
         deleted: false,
+        template: None,
     }
 }
 

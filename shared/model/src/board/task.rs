@@ -282,6 +282,10 @@ pub struct Task {
     pub completed_at: Option<DateTime<Utc>>,
     pub archived: bool,
     pub deleted: bool,
+    /// The template application this task was made by, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub template: Option<crate::template::TemplateLink>,
 }
 
 impl Task {
@@ -317,6 +321,7 @@ impl Task {
             completed_at: None,
             archived: false,
             deleted: false,
+            template: None,
         }
     }
 

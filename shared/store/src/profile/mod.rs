@@ -20,6 +20,7 @@ mod reminders;
 mod sharing;
 mod sink;
 mod tasks;
+mod templates;
 
 pub use boards::BoardSummary;
 pub use files::ImportReport;
@@ -30,6 +31,7 @@ pub use mls_sources::ConnectionError;
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
+pub use templates::AnchorMoved;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -133,7 +133,7 @@ impl Profile {
     }
 
     /// Adds labels no task has used yet to the workspace's label catalogue.
-    fn catalogue_labels(&mut self, labels: &[String]) -> Result<()> {
+    pub(crate) fn catalogue_labels(&mut self, labels: &[String]) -> Result<()> {
         let mut new = Vec::new();
         for label in labels {
             let used: i64 = self
