@@ -296,7 +296,7 @@ impl Relay {
             self.state.config.limits.webhook_private_targets,
             self.state.webhook_wake.clone(),
             self.state.mailer.clone(),
-        );
+        )?;
         let digests = digest::spawn(self.state.clone());
         let retention = retention::spawn(self.state.clone());
         let state = self.state.clone();
@@ -309,7 +309,7 @@ impl Relay {
             .with_graceful_shutdown(signal)
             .await?;
         sweeper.abort();
-        deliveries.abort();
+        drop(deliveries);
         retention.abort();
         if let Some(d) = digests {
             d.abort();

@@ -623,66 +623,95 @@ async fn send(d: &Delivery, allow_internal: bool, clients: &Clients) -> Result<u
     Ok(status)
 }
 
-/// The delivery task of this node: claims due deliveries, sends them a few
-/// at a time, records each attempt. `wake` is poked when new events are
-/// queued; otherwise it looks every second.
+/// The delivery task of this node, on a thread and a runtime of its own
+/// (sending thousands of requests a second must not queue ahead of the
+/// sync connections on the relay's runtime): claims due deliveries, sends
+/// them a batch at a time, records each batch. `wake` is poked when new
+/// events are queued; otherwise it looks every second. Dropping the handle
+/// stops it.
 pub fn spawn(
     store: Store,
     allow_internal: bool,
     wake: Arc<tokio::sync::Notify>,
     mailer: Option<crate::mail::Mailer>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let clients = Clients::default();
-        loop {
-            let now = crate::store::now_ms();
-            match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
-                Ok(due) if !due.is_empty() => {
-                    let mut sends = tokio::task::JoinSet::new();
-                    for d in due {
-                        let (store, clients, mailer) =
-                            (store.clone(), clients.clone(), mailer.clone());
-                        sends.spawn(async move {
-                            let outcome = attempt(&d, allow_internal, &clients).await;
-                            if let Outcome::Failed { error, .. } = &outcome {
-                                tracing::warn!(hook = d.hook.id, url = %d.hook.url, %error, "webhook disabled after a day of failed deliveries");
-                                store
-                                    .audit(Audit {
-                                        event: "webhook.disabled",
-                                        actor: None,
-                                        team: Some(d.hook.team),
-                                        source: None,
-                                        target: Some(format!("webhook {} {}: {error}", d.hook.id, d.hook.url)),
-                                    })
-                                    .await;
-                                if let Some(m) = &mailer {
-                                    tell_admins(&store, m, &d, error).await;
-                                }
-                            }
-                            (d.id, d.hook.id, outcome)
-                        });
-                    }
-                    // One transaction records the whole batch.
-                    let mut done = Vec::new();
-                    while let Some(r) = sends.join_next().await {
-                        if let Ok(one) = r {
-                            done.push(one);
-                        }
-                    }
-                    if let Err(e) = store.finish_deliveries(&done).await {
-                        tracing::error!(deliveries = done.len(), error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
-                    }
-                    continue;
+) -> std::io::Result<DeliveryThread> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("webhooks".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    _ = deliver(store, allow_internal, wake, mailer) => {}
+                    _ = stopped => {}
                 }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "cannot read due webhook deliveries"),
+            });
+        })?;
+    Ok(DeliveryThread { _stop: stop })
+}
+
+/// The running delivery thread; dropping it stops the thread.
+#[derive(Debug)]
+pub struct DeliveryThread {
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn deliver(
+    store: Store,
+    allow_internal: bool,
+    wake: Arc<tokio::sync::Notify>,
+    mailer: Option<crate::mail::Mailer>,
+) {
+    let clients = Clients::default();
+    loop {
+        let now = crate::store::now_ms();
+        match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
+            Ok(due) if !due.is_empty() => {
+                let mut sends = tokio::task::JoinSet::new();
+                for d in due {
+                    let (store, clients, mailer) = (store.clone(), clients.clone(), mailer.clone());
+                    sends.spawn(async move {
+                        let outcome = attempt(&d, allow_internal, &clients).await;
+                        if let Outcome::Failed { error, .. } = &outcome {
+                            tracing::warn!(hook = d.hook.id, url = %d.hook.url, %error, "webhook disabled after a day of failed deliveries");
+                            store
+                                .audit(Audit {
+                                    event: "webhook.disabled",
+                                    actor: None,
+                                    team: Some(d.hook.team),
+                                    source: None,
+                                    target: Some(format!("webhook {} {}: {error}", d.hook.id, d.hook.url)),
+                                })
+                                .await;
+                            if let Some(m) = &mailer {
+                                tell_admins(&store, m, &d, error).await;
+                            }
+                        }
+                        (d.id, d.hook.id, outcome)
+                    });
+                }
+                // One transaction records the whole batch.
+                let mut done = Vec::new();
+                while let Some(r) = sends.join_next().await {
+                    if let Ok(one) = r {
+                        done.push(one);
+                    }
+                }
+                if let Err(e) = store.finish_deliveries(&done).await {
+                    tracing::error!(deliveries = done.len(), error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
+                }
+                continue;
             }
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read due webhook deliveries"),
         }
-    })
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
 }
 
 #[cfg(test)]
