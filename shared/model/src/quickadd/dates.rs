@@ -418,6 +418,18 @@ pub(crate) fn recurrence(
         "other" => match word(toks, 2)? {
             "day" => (3, RecurrenceRule::Days { every: 2 }),
             "week" => (3, RecurrenceRule::Weeks { every: 2 }),
+            // "every other tuesday": every two weeks from the first Tuesday.
+            w if weekday(w, false).is_some() => {
+                let day = weekday(w, false)?;
+                return Some((
+                    3,
+                    Recurrence {
+                        mode,
+                        rule: RecurrenceRule::Weeks { every: 2 },
+                    },
+                    Some(weekday_from(today, day)),
+                ));
+            }
             "month" => (
                 3,
                 RecurrenceRule::Months {

@@ -364,6 +364,13 @@ fn recurrence() {
             "2026-11-18",
         ),
         (
+            "Sprinklers every other tuesday",
+            "Sprinklers",
+            Schedule,
+            RecurrenceRule::Weeks { every: 2 },
+            "2026-11-24",
+        ),
+        (
             "Report every other week",
             "Report",
             Schedule,
