@@ -213,6 +213,13 @@ pub fn rrule(rec: &Recurrence, due: DateTime<Utc>, zone: &Tz) -> Option<String> 
             format!("FREQ=MONTHLY{};{on}", interval(*every))
         }
         RecurrenceRule::Years { every } => format!("FREQ=YEARLY{}", interval(*every)),
+        RecurrenceRule::MonthWeekday {
+            every,
+            week,
+            day: d,
+        } => {
+            format!("FREQ=MONTHLY{};BYDAY={week}{}", interval(*every), day(*d))
+        }
     })
 }
 
@@ -521,6 +528,22 @@ mod tests {
             "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
         );
         assert_eq!(rule(RecurrenceRule::Years { every: 1 }), "FREQ=YEARLY");
+        assert_eq!(
+            rule(RecurrenceRule::MonthWeekday {
+                every: 1,
+                week: -1,
+                day: WeekdayName::Fri
+            }),
+            "FREQ=MONTHLY;BYDAY=-1FR"
+        );
+        assert_eq!(
+            rule(RecurrenceRule::MonthWeekday {
+                every: 2,
+                week: 2,
+                day: WeekdayName::Tue
+            }),
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU"
+        );
     }
 
     #[test]

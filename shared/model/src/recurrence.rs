@@ -61,6 +61,19 @@ pub fn step(rule: &RecurrenceRule, date: NaiveDate, anchor_day: u32) -> NaiveDat
             }
         }
         RecurrenceRule::Years { every } => add_months(date, 12 * (*every).max(1), anchor_day),
+        RecurrenceRule::MonthWeekday { every, week, day } => {
+            // This month's, if still ahead; else the month `every` on
+            // (a month without a fifth such day is passed over).
+            let every = (*every).max(1);
+            let first = date.with_day(1).unwrap_or(date);
+            (0..=24u32)
+                .filter_map(|k| {
+                    let m = first.checked_add_months(Months::new(k * every))?;
+                    crate::time::nth_weekday(m.year(), m.month(), (*day).into(), *week)
+                })
+                .find(|d| *d > date)
+                .unwrap_or_else(|| add_days(date, 28))
+        }
     }
 }
 
@@ -144,6 +157,28 @@ mod tests {
             step(&RecurrenceRule::Years { every: 1 }, d(2028, 2, 29), 29),
             d(2029, 2, 28)
         );
+        // The last Friday of the month: 27 November 2026, then 25 December.
+        let last_fri = RecurrenceRule::MonthWeekday {
+            every: 1,
+            week: -1,
+            day: WeekdayName::Fri,
+        };
+        assert_eq!(step(&last_fri, d(2026, 11, 20), 20), d(2026, 11, 27));
+        assert_eq!(step(&last_fri, fri, 27), d(2026, 12, 25));
+        // The second Tuesday, every other month.
+        let second_tue = RecurrenceRule::MonthWeekday {
+            every: 2,
+            week: 2,
+            day: WeekdayName::Tue,
+        };
+        assert_eq!(step(&second_tue, d(2026, 11, 10), 10), d(2027, 1, 12));
+        // A fifth Monday passes over the months without one.
+        let fifth_mon = RecurrenceRule::MonthWeekday {
+            every: 1,
+            week: 5,
+            day: WeekdayName::Mon,
+        };
+        assert_eq!(step(&fifth_mon, d(2026, 11, 30), 30), d(2027, 3, 29));
     }
 
     #[test]

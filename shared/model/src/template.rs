@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::board::{Due, Priority};
 use crate::error::{ModelError, Result};
-use crate::time::{local_day_start, parse_tz};
+use crate::time::{local_day_start, nth_weekday, parse_tz};
 
 /// How far a step's due date is from the anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,23 +222,6 @@ impl Holidays {
     }
 }
 
-/// The `n`th `weekday` of a month (n from 1), or its last with `n` 0.
-fn nth_weekday(year: i32, month: u32, weekday: Weekday, n: u32) -> Option<NaiveDate> {
-    if n == 0 {
-        let next = if month == 12 {
-            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-        } else {
-            NaiveDate::from_ymd_opt(year, month + 1, 1)?
-        };
-        let mut d = next.pred_opt()?;
-        while d.weekday() != weekday {
-            d = d.pred_opt()?;
-        }
-        return Some(d);
-    }
-    NaiveDate::from_weekday_of_month_opt(year, month, weekday, u8::try_from(n).ok()?)
-}
-
 /// A fixed-date holiday on a Saturday is observed the Friday before, on a
 /// Sunday the Monday after (5 U.S.C. 6103).
 fn observed(d: NaiveDate) -> NaiveDate {
@@ -256,7 +239,7 @@ pub fn us_federal(year: i32) -> Vec<NaiveDate> {
         fixed(1, 1),                            // New Year's Day
         nth_weekday(year, 1, Weekday::Mon, 3),  // Martin Luther King Jr. Day
         nth_weekday(year, 2, Weekday::Mon, 3),  // Washington's Birthday
-        nth_weekday(year, 5, Weekday::Mon, 0),  // Memorial Day
+        nth_weekday(year, 5, Weekday::Mon, -1), // Memorial Day
         fixed(6, 19).filter(|_| year >= 2021),  // Juneteenth
         fixed(7, 4),                            // Independence Day
         nth_weekday(year, 9, Weekday::Mon, 1),  // Labor Day

@@ -37,6 +37,25 @@ fn zone_from(tz: Option<&str>) -> Option<String> {
     parse_tz(name).ok().map(|z| z.name().to_string())
 }
 
+/// The `n`th `weekday` of a month (n from 1 to 5), or its last with `n`
+/// -1; `None` when the month has no such day.
+pub fn nth_weekday(year: i32, month: u32, weekday: chrono::Weekday, n: i8) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    if n < 0 {
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        let mut d = next.pred_opt()?;
+        while d.weekday() != weekday {
+            d = d.pred_opt()?;
+        }
+        return Some(d);
+    }
+    NaiveDate::from_weekday_of_month_opt(year, month, weekday, u8::try_from(n).ok()?)
+}
+
 /// The first instant of `date` in `zone`. Where midnight does not exist (a
 /// daylight-saving jump at 00:00), the first hour that does.
 pub fn local_day_start(zone: &Tz, date: NaiveDate) -> DateTime<Utc> {

@@ -98,6 +98,12 @@ describe("task detail helpers", () => {
     expect(recurrenceLabel({ mode: "schedule", unit: "weeks", every: 2 })).toBe("every 2 weeks")
     expect(recurrenceLabel({ mode: "schedule", unit: "on_days", days: ["mon", "thu"] })).toBe("every Monday and Thursday")
     expect(recurrenceLabel({ mode: "schedule", unit: "months", every: 1, day: 1 })).toBe("every month on the 1st")
+    expect(recurrenceLabel({ mode: "schedule", unit: "month_weekday", every: 1, week: -1, day: "fri" })).toBe(
+      "every month on the last Friday",
+    )
+    expect(recurrenceLabel({ mode: "schedule", unit: "month_weekday", every: 2, week: 2, day: "tue" })).toBe(
+      "every 2 months on the 2nd Tuesday",
+    )
     expect(recurrenceLabel({ mode: "schedule", unit: "months", every: 1, day: 22 })).toBe("every month on the 22nd")
     expect(recurrenceLabel({ mode: "after_completion", unit: "days", every: 3 })).toBe("3 days after completion")
     expect(recurrenceLabel({ mode: "after_completion", unit: "weeks", every: 1 })).toBe("1 week after completion")

@@ -153,6 +153,9 @@ export function recurrenceLabel(r: Recurrence | null): string {
     case "years":
       rule = n(r.every, "year")
       break
+    case "month_weekday":
+      rule = `${n(r.every, "month")} on the ${r.week < 0 ? "last" : ordinal(r.week)} ${WEEKDAY[r.day] ?? r.day}`
+      break
   }
   if (r.mode !== "after_completion") return rule
   // "every day" → "1 day after completion", "every 3 days" → "3 days after completion".

@@ -186,6 +186,13 @@ pub enum RecurrenceRule {
     Years {
         every: u32,
     },
+    /// Every `every` months on the `week`th `day` of the month (1 to 4;
+    /// -1 is the last): "the last friday of every month".
+    MonthWeekday {
+        every: u32,
+        week: i8,
+        day: WeekdayName,
+    },
 }
 
 /// A weekday, serialized by name.

@@ -120,6 +120,40 @@ fn part_of_day(w: Option<&str>) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(h, 0, 0)
 }
 
+/// "first", "2nd", "last" → which week of the month (-1: the last).
+fn week_of_month(w: &str) -> Option<i8> {
+    Some(match w {
+        "first" | "1st" => 1,
+        "second" | "2nd" => 2,
+        "third" | "3rd" => 3,
+        "fourth" | "4th" => 4,
+        "fifth" | "5th" => 5,
+        "last" => -1,
+        _ => return None,
+    })
+}
+
+/// A monthly repeat on a weekday of the month, first due on its next day
+/// from today (today included).
+fn month_weekday(
+    n: usize,
+    mode: RecurrenceMode,
+    every: u32,
+    week: i8,
+    day: Weekday,
+    today: NaiveDate,
+) -> (usize, Recurrence, Option<NaiveDate>) {
+    let rule = RecurrenceRule::MonthWeekday {
+        every,
+        week,
+        day: day.into(),
+    };
+    let first = today
+        .pred_opt()
+        .map(|d| crate::recurrence::step(&rule, d, d.day()));
+    (n, Recurrence { mode, rule }, first)
+}
+
 /// A date phrase at the start of `toks`: (tokens used, date, default time).
 pub(crate) fn date(
     toks: &[Tok<'_>],
@@ -375,6 +409,28 @@ pub(crate) fn recurrence(
     shorthand_ok: bool,
 ) -> Option<(usize, Recurrence, Option<NaiveDate>)> {
     let w0 = word(toks, 0)?;
+    // "the last friday of every month", "the 2nd tuesday of every other month"
+    if w0 == "the"
+        && let Some(week) = word(toks, 1).and_then(week_of_month)
+        && let Some(day) = word(toks, 2).and_then(|w| weekday(w, false))
+        && word(toks, 3) == Some("of")
+        && word(toks, 4) == Some("every")
+    {
+        let (n, every) = match (word(toks, 5)?, word(toks, 6)) {
+            ("month", _) => (6, 1),
+            ("other", Some("month")) => (7, 2),
+            (k, Some("months")) => (7, small_number(k)?),
+            _ => return None,
+        };
+        return Some(month_weekday(
+            n,
+            RecurrenceMode::Schedule,
+            every,
+            week,
+            day,
+            today,
+        ));
+    }
     if !shorthand_ok && !matches!(w0, "every" | "every!") {
         return None;
     }
@@ -477,6 +533,15 @@ pub(crate) fn recurrence(
             }
         }
     };
+    // "every month on the last friday"
+    if let RecurrenceRule::Months { every, day: None } = rule
+        && word(toks, n) == Some("on")
+        && word(toks, n + 1) == Some("the")
+        && let Some(week) = word(toks, n + 2).and_then(week_of_month)
+        && let Some(day) = word(toks, n + 3).and_then(|w| weekday(w, false))
+    {
+        return Some(month_weekday(n + 4, mode, every, week, day, today));
+    }
     // "every month on the 1st"
     let rule = match rule {
         RecurrenceRule::Months { every, day: None } if word(toks, n) == Some("on") => {

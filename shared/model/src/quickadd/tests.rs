@@ -364,6 +364,39 @@ fn recurrence() {
             "2026-11-18",
         ),
         (
+            "Team lunch the last friday of every month",
+            "Team lunch",
+            Schedule,
+            RecurrenceRule::MonthWeekday {
+                every: 1,
+                week: -1,
+                day: WeekdayName::Fri,
+            },
+            "2026-11-27",
+        ),
+        (
+            "Broker open every month on the 2nd tuesday",
+            "Broker open",
+            Schedule,
+            RecurrenceRule::MonthWeekday {
+                every: 1,
+                week: 2,
+                day: WeekdayName::Tue,
+            },
+            "2026-12-08",
+        ),
+        (
+            "Market report the first monday of every other month",
+            "Market report",
+            Schedule,
+            RecurrenceRule::MonthWeekday {
+                every: 2,
+                week: 1,
+                day: WeekdayName::Mon,
+            },
+            "2027-01-04",
+        ),
+        (
             "Sprinklers every other tuesday",
             "Sprinklers",
             Schedule,

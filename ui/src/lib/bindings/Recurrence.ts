@@ -2,4 +2,4 @@
 import type { RecurrenceMode } from "./RecurrenceMode";
 import type { WeekdayName } from "./WeekdayName";
 
-export type Recurrence = { mode: RecurrenceMode, } & ({ "unit": "days", every: number, } | { "unit": "weeks", every: number, } | { "unit": "weekdays" } | { "unit": "on_days", days: Array<WeekdayName>, } | { "unit": "months", every: number, day: number | null, } | { "unit": "years", every: number, });
+export type Recurrence = { mode: RecurrenceMode, } & ({ "unit": "days", every: number, } | { "unit": "weeks", every: number, } | { "unit": "weekdays" } | { "unit": "on_days", days: Array<WeekdayName>, } | { "unit": "months", every: number, day: number | null, } | { "unit": "years", every: number, } | { "unit": "month_weekday", every: number, week: number, day: WeekdayName, });
