@@ -8,7 +8,8 @@
 //! - An all-day task is a `VALUE=DATE` event with a `DTEND` of the next day
 //!   (Outlook shows a DATE event without `DTEND` as ending where it starts;
 //!   RFC 5545 allows both).
-//! - A timed task is `DTSTART`/`DTEND` in UTC (a 30-minute event: a task is
+//! - A timed task is `DTSTART`/`DTEND` in UTC (a range such as "sat 1-4pm"
+//!   ends at its end; otherwise a 30-minute event: a task is
 //!   a moment, and Google and Outlook draw zero-length events as a line).
 //!   A repeating timed task is in its own time zone with a `VTIMEZONE`
 //!   built from the tz database for the current year (Outlook ignores a
@@ -111,12 +112,19 @@ fn event(out: &mut Ical, task: &Task, feed: &Feed<'_>) {
         out.line(&format!("DTEND;VALUE=DATE:{}", date(next)));
     } else if let Some(z) = event_zone(task) {
         let start = due.at.with_timezone(&z).naive_local();
-        let end = start + Duration::minutes(TIMED_MINUTES);
+        let end = match due.end {
+            Some(e) if e > due.at => e.with_timezone(&z).naive_local(),
+            _ => start + Duration::minutes(TIMED_MINUTES),
+        };
         out.line(&format!("DTSTART;TZID={}:{}", z.name(), local(start)));
         out.line(&format!("DTEND;TZID={}:{}", z.name(), local(end)));
     } else {
         out.prop("DTSTART", &utc(due.at));
-        out.prop("DTEND", &utc(due.at + Duration::minutes(TIMED_MINUTES)));
+        let end = match due.end {
+            Some(e) if e > due.at => e,
+            _ => due.at + Duration::minutes(TIMED_MINUTES),
+        };
+        out.prop("DTEND", &utc(end));
     }
     if let Some(rule) = task
         .recurrence
@@ -443,6 +451,16 @@ mod tests {
         assert!(cal.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(cal.ends_with("END:VCALENDAR\r\n"));
         assert!(!cal.contains("VTIMEZONE"));
+        // A range ("sat 1-4pm") ends at its end, not 30 minutes on.
+        let open_house = Due {
+            end: Some(at("2027-01-16T21:00:00Z")),
+            ..Due::at_time(at("2027-01-16T18:00:00Z"), "America/New_York")
+        };
+        let cal = render_tasks(&[task("Open house", Some(open_house))]);
+        assert!(
+            cal.contains("DTSTART:20270116T180000Z\r\nDTEND:20270116T210000Z\r\n"),
+            "{cal}"
+        );
     }
 
     #[test]

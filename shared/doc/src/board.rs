@@ -487,6 +487,9 @@ impl BoardDoc {
                 self.doc.put(&map, "at", ts(due.at))?;
                 self.doc.put(&map, "tz", due.tz.as_str())?;
                 self.doc.put(&map, "all_day", due.all_day)?;
+                if let Some(end) = due.end {
+                    self.doc.put(&map, "end", ts(end))?;
+                }
             }
             TaskEdit::Reminder(at) => self.put_or_delete(obj, "reminder", at.map(ts))?,
             TaskEdit::Priority(p) => self.doc.put(obj, "priority", p.as_str())?,

@@ -73,6 +73,7 @@ fn due(map: &Map) -> Option<Due> {
         at: instant(due, "at")?,
         tz: string(due, "tz").unwrap_or_else(|| "UTC".into()),
         all_day: boolean(due, "all_day"),
+        end: instant(due, "end"),
     })
 }
 

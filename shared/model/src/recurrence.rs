@@ -89,6 +89,7 @@ pub fn next_due(
         at: completed,
         tz: tz_name.to_string(),
         all_day: true,
+        end: None,
     });
     let zone = parse_tz(&template.tz).or_else(|_| parse_tz("UTC"));
     let Ok(zone) = zone else { return template };

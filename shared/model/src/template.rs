@@ -350,6 +350,7 @@ pub fn due_at(anchor: NaiveDate, offset: &Offset, tz: &str, holidays: &Holidays)
             at: local_day_start(&zone, day),
             tz: tz.to_string(),
             all_day: true,
+            end: None,
         },
     })
 }

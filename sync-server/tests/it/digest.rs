@@ -38,6 +38,7 @@ fn board(doc: &str) -> AutoCommit {
         at: porchlight_model::time::local_day_start(&chicago, jan12),
         tz: "America/Chicago".into(),
         all_day: true,
+        end: None,
     };
     let timed = |s: &str| Some(Due::at_time(at(s), "America/Chicago"));
     for (i, (title, who, due, done, deleted)) in [

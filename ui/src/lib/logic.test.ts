@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, webhookSummary, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { assignableRoles, dueLabel, webhookSummary, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -226,5 +226,18 @@ describe("webhookSummary", () => {
       "task.completed, listing.changed · Slack",
     )
     expect(webhookSummary({ ...hook, board: "b1", format: "teams" })).toBe("every event of one board · Microsoft Teams")
+  })
+})
+
+describe("dueLabel", () => {
+  const due = (d: object) => ({ due: d }) as unknown as Task
+  it("shows a range's end after its start, in the task's zone", () => {
+    const label = dueLabel(
+      due({ at: "2026-11-21T20:00:00Z", tz: "America/Denver", all_day: false, end: "2026-11-21T23:00:00Z" }),
+      "en-GB",
+    )
+    expect(label).toMatch(/13:00.*–16:00$/)
+    expect(dueLabel(due({ at: "2026-11-21T20:00:00Z", tz: "America/Denver", all_day: false }), "en-GB")).not.toContain("–")
+    expect(dueLabel(({ due: null }) as unknown as Task)).toBe("")
   })
 })

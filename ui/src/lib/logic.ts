@@ -63,7 +63,16 @@ export function dueLabel(task: Task, locale?: string): string {
     ? { weekday: "short", day: "numeric", month: "short", timeZone: task.due.tz }
     : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: task.due.tz }
   try {
-    return at.toLocaleString(locale, opts)
+    const start = at.toLocaleString(locale, opts)
+    if (task.due.all_day || !task.due.end) return start
+    // A range ("sat 1-4pm"): the end's time after the start.
+    const end = new Date(task.due.end).toLocaleTimeString(locale, {
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+      timeZone: task.due.tz,
+    })
+    return `${start}–${end}`
   } catch {
     return at.toISOString()
   }

@@ -207,3 +207,37 @@ fn a_purged_task_is_gone_from_the_board_and_from_a_device_that_syncs() {
     assert_eq!(other.task(&gone.id).expect("read"), None);
     assert!(other.task(&keep.id).expect("read").is_some());
 }
+
+#[test]
+fn a_due_with_an_end_and_a_template_link_read_back_as_written() {
+    let (mut b, cols) = board();
+    let mut t = task(&b, &cols[0]);
+    t.due = Some(Due {
+        end: Some(now() + chrono::Duration::hours(3)),
+        ..Due::at_time(now(), "America/Denver")
+    });
+    t.template = Some(porchlight_model::template::TemplateLink {
+        run: "r1".into(),
+        template: "Escrow to closing".into(),
+        step: 3,
+        anchor: chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date"),
+        offset: porchlight_model::template::Offset {
+            days: -3,
+            business: true,
+            time: None,
+        },
+        holidays: true,
+    });
+    b.insert_task(&t).expect("insert");
+    assert_eq!(b.task(&t.id).expect("read"), Some(t.clone()));
+    // A new due without an end clears the end.
+    b.edit_task(
+        &t.id,
+        &[TaskEdit::Due(Some(Due::at_time(now(), "UTC")))],
+        "maria",
+        now(),
+    )
+    .expect("edit");
+    let read = b.task(&t.id).expect("read").expect("task");
+    assert_eq!(read.due.and_then(|d| d.end), None);
+}

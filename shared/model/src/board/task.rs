@@ -78,6 +78,10 @@ pub struct Due {
     pub at: DateTime<Utc>,
     pub tz: String,
     pub all_day: bool,
+    /// When a timed task ends ("sat 1-4pm"); none: it has no length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub end: Option<DateTime<Utc>>,
 }
 
 impl Due {
@@ -86,6 +90,7 @@ impl Due {
             at,
             tz: tz.to_string(),
             all_day: false,
+            end: None,
         }
     }
 
@@ -96,6 +101,7 @@ impl Due {
             at: local_day_start(&zone, date),
             tz: tz.to_string(),
             all_day: true,
+            end: None,
         })
     }
 
@@ -122,6 +128,12 @@ impl Due {
                 let local = self.at.with_timezone(&zone);
                 if self.all_day {
                     local.format("%Y-%m-%d").to_string()
+                } else if let Some(end) = self.end {
+                    format!(
+                        "{}-{}",
+                        local.format("%Y-%m-%d %H:%M"),
+                        end.with_timezone(&zone).format("%H:%M")
+                    )
                 } else {
                     local.format("%Y-%m-%d %H:%M").to_string()
                 }

@@ -235,6 +235,12 @@ fn bare_date(
     if let Some(day) = weekday(w0, strict) {
         return Some(with_part(1, next_weekday(today, day)));
     }
+    // "sat 1-4pm", "sun 10am": a weekday too when a time follows.
+    if let Some(day) = weekday(w0, false)
+        && (time(&toks[1..]).is_some() || range(&toks[1..]).is_some())
+    {
+        return Some((1, next_weekday(today, day), None));
+    }
     // "on the 15th": the next 15th (this month's, or next month's if it
     // has passed); only after "on", as "the 3rd" is ordinary words too.
     if !strict
@@ -329,6 +335,61 @@ pub(crate) fn time(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime, bool)> {
         return Some((n + 1, t, false));
     }
     bare_time(toks).map(|(n, t)| (n, t, false))
+}
+
+/// A time range at the start of `toks`: "1-4pm", "10–11:30am",
+/// "10am-2pm", "1pm - 4pm", "9 to 11am". (tokens used, start, end.) A
+/// start without am/pm takes the end's, unless that would put it after
+/// the end ("11-1pm" is 11:00 to 13:00).
+pub(crate) fn range(toks: &[Tok<'_>]) -> Option<(usize, NaiveTime, NaiveTime)> {
+    let w0 = word(toks, 0)?;
+    let (left, right, n) = match w0.split_once(['-', '–']) {
+        Some((l, r)) if !l.is_empty() && !r.is_empty() => (l.to_string(), r.to_string(), 1),
+        _ => {
+            let sep = word(toks, 1)?;
+            if !matches!(sep, "-" | "–" | "to") {
+                return None;
+            }
+            (w0.to_string(), word(toks, 2)?.to_string(), 3)
+        }
+    };
+    let meridiem = |w: &str| {
+        if w.ends_with("am") || w.ends_with("a.m.") {
+            Some("am")
+        } else if w.ends_with("pm") || w.ends_with("p.m.") {
+            Some("pm")
+        } else {
+            None
+        }
+    };
+    let one = |w: &str| -> Option<NaiveTime> {
+        let tok = Tok {
+            text: w,
+            lower: w.to_string(),
+            start: 0,
+            end: w.len(),
+        };
+        bare_time(std::slice::from_ref(&tok)).map(|(_, t)| t)
+    };
+    // The end must say am/pm or have minutes, so "2-3" stays words.
+    let end_mer = meridiem(&right);
+    if end_mer.is_none() && !right.contains(':') {
+        return None;
+    }
+    let end = one(&right)?;
+    let start = match (meridiem(&left), end_mer) {
+        (Some(_), _) => one(&left)?,
+        (None, Some(m)) => {
+            let same = one(&format!("{left}{m}"))?;
+            if same <= end {
+                same
+            } else {
+                one(&format!("{left}{}", if m == "pm" { "am" } else { "pm" }))?
+            }
+        }
+        _ => one(&left)?,
+    };
+    Some((n, start, end))
 }
 
 /// Whether the word after a bare "at 12" makes it an address: a

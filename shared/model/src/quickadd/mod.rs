@@ -18,6 +18,8 @@
 //!   `at 1`…`at 6` mean the afternoon; `tonight` alone is 19:00;
 //!   `this morning` 9:00, `this afternoon` 14:00, `this evening` 18:00 (as
 //!   after `tomorrow`); `in 2 hours`, `in 30 min` count from now.
+//! - A range (`1-4pm`, `10–11:30am`, `10am - 2pm`, `9 to 10am`) is due at its
+//!   start and keeps its end; `sat` and `sun` count as days before a time.
 //! - A bare `at 12` is a time only when nothing else in the text is one and
 //!   no capitalised word follows it: in "Showing at 12 Oak St tomorrow 3pm"
 //!   it is the address, and the words stay in the title.
@@ -165,6 +167,7 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
     let mut default_time: Option<NaiveTime> = None;
     let mut recurrence_first: Option<NaiveDate> = None;
     let mut weak_time: Option<(usize, usize, NaiveTime)> = None;
+    let mut end_time: Option<NaiveTime> = None;
 
     // "weekly" and friends are ordinary words in a title like "Weekly
     // update every! 7 days": an explicit "every" phrase takes precedence.
@@ -278,6 +281,15 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
             continue;
         }
         if time.is_none()
+            && let Some((n, start, end)) = dates::range(&toks[i..])
+        {
+            time = Some(start);
+            end_time = Some(end);
+            mark(&mut used, &mut spans, SpanKind::Time, n);
+            i += n;
+            continue;
+        }
+        if time.is_none()
             && let Some((n, t, weak)) = dates::time(&toks[i..])
         {
             if weak {
@@ -332,17 +344,27 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: &str) -> Result<Parsed> {
     };
     out.due = date.map(|d| match time {
         Some(t) => {
-            let at = zone
-                .from_local_datetime(&d.and_time(t))
-                .earliest()
-                .map(|x| x.with_timezone(&Utc))
-                .unwrap_or_else(|| local_day_start(&zone, d));
-            Due::at_time(at, tz)
+            let instant = |day: NaiveDate, t: NaiveTime| {
+                zone.from_local_datetime(&day.and_time(t))
+                    .earliest()
+                    .map(|x| x.with_timezone(&Utc))
+            };
+            let at = instant(d, t).unwrap_or_else(|| local_day_start(&zone, d));
+            // A range's end; one before the start is the next day's.
+            let end = end_time.and_then(|e| {
+                let day = if e <= t { d.succ_opt()? } else { d };
+                instant(day, e)
+            });
+            Due {
+                end,
+                ..Due::at_time(at, tz)
+            }
         }
         None => Due {
             at: local_day_start(&zone, d),
             tz: tz.to_string(),
             all_day: true,
+            end: None,
         },
     });
 

@@ -114,6 +114,32 @@ const DATES: &[(&str, &str, &str)] = &[
         "2026-11-18 17:00",
     ),
     ("Meet at 9 3pm", "Meet at 9", "2026-11-18 15:00"),
+    // Time ranges: the start is the due time, the end is kept.
+    (
+        "Open house sat 1-4pm",
+        "Open house",
+        "2026-11-21 13:00-16:00",
+    ),
+    (
+        "Showing 10–11:30am tomorrow",
+        "Showing",
+        "2026-11-19 10:00-11:30",
+    ),
+    (
+        "Inspection tomorrow 10am-2pm",
+        "Inspection",
+        "2026-11-19 10:00-14:00",
+    ),
+    ("Lunch tomorrow 11-1pm", "Lunch", "2026-11-19 11:00-13:00"),
+    (
+        "Meeting tomorrow 1pm - 3pm",
+        "Meeting",
+        "2026-11-19 13:00-15:00",
+    ),
+    ("Call tomorrow 9 to 10am", "Call", "2026-11-19 09:00-10:00"),
+    ("Party sat 9pm-1am", "Party", "2026-11-21 21:00-01:00"),
+    ("Fix units 2-3", "Fix units 2-3", ""),
+    ("Sun 10am brunch", "brunch", "2026-11-22 10:00"),
     // Relative times, from now (10:00 in Denver).
     ("Call back in 2 hours", "Call back", "2026-11-18 12:00"),
     ("Call back in 30 min", "Call back", "2026-11-18 10:30"),

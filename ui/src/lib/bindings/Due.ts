@@ -8,4 +8,8 @@ export type Due = {
 /**
  * For an all-day due date, the start of that day in `tz`.
  */
-at: string, tz: string, all_day: boolean, };
+at: string, tz: string, all_day: boolean, 
+/**
+ * When a timed task ends ("sat 1-4pm"); none: it has no length.
+ */
+end?: string, };
