@@ -12,7 +12,7 @@ if [ ! -f "$dir/porchlight.db" ]; then
   pl task add "Schedule photographer friday 10am #marketing @maria !high mls:A12345" --board "$b" >/dev/null
   pl task add "Call seller re staging today 4pm #followup !urgent" --board "$b" >/dev/null
   pl task add "Write listing description in 3 days #copy @alex" --board "$b" >/dev/null
-  pl task add "Open house every sat 1pm #showing" --board "$b" >/dev/null
+  pl task add "Open house every sat 1-4pm #showing" --board "$b" >/dev/null
   pl task add "Weekly seller update every! 7 days #followup @maria" --board "$b" >/dev/null
   pl task add --stdin --board "$b" >/dev/null <<'TASKS'
 Book the stager next mon #staging @maria

@@ -195,6 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn a_repeating_range_keeps_its_length() {
+        let rec = Recurrence {
+            mode: RecurrenceMode::Schedule,
+            rule: RecurrenceRule::Weeks { every: 1 },
+        };
+        // Sat 2026-11-21 13:00–16:00 Denver.
+        let due = Due {
+            end: Some(at(2026, 11, 21, 23)),
+            ..Due::at_time(at(2026, 11, 21, 20), "America/Denver")
+        };
+        let next = next_due(&rec, Some(&due), at(2026, 11, 21, 23), "America/Denver");
+        assert_eq!(next.display(), "2026-11-28 13:00-16:00");
+    }
+
+    #[test]
     fn after_completion_counts_from_the_completion_day() {
         let rec = Recurrence {
             mode: RecurrenceMode::AfterCompletion,

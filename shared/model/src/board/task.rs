@@ -159,7 +159,13 @@ impl Due {
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|| local_day_start(&zone, date));
-        Self { at, ..self.clone() }
+        // A range keeps its length.
+        let end = self.end.map(|e| at + (e - self.at));
+        Self {
+            at,
+            end,
+            ..self.clone()
+        }
     }
 }
 
