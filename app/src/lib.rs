@@ -104,6 +104,8 @@ pub fn run() {
             commands::team::team_page,
             commands::team::create_invite,
             commands::team::calendar_url,
+            commands::account::mail_settings,
+            commands::account::set_digest,
             commands::team::webhooks,
             commands::team::add_webhook,
             commands::team::remove_webhook,

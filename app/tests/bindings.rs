@@ -19,7 +19,7 @@ use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
 use porchlight_client::SyncSummary;
-use porchlight_client::api::accounts::DeviceInfo;
+use porchlight_client::api::accounts::{DeviceInfo, MailSettings};
 use porchlight_client::api::team::Invite;
 use porchlight_client::api::webhooks::{CreatedWebhook, DeliveryInfo, WebhookInfo};
 use porchlight_store::doc::listing_shard::CachedListing;
@@ -82,6 +82,7 @@ fn generate(dir: &Path) {
         PullSummary::export_all(&cfg),
         PhotoThumb::export_all(&cfg),
         WebhookInfo::export_all(&cfg),
+        MailSettings::export_all(&cfg),
         CreatedWebhook::export_all(&cfg),
         DeliveryInfo::export_all(&cfg),
     ];

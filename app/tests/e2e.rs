@@ -362,6 +362,7 @@ fn a_person_uses_the_real_app_end_to_end() {
         .text()
         .expect("text");
     assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+    steps::digest(&s, c);
     // Settings lists the account's devices: this app and the CLI profile
     // that made the team. Signing the CLI out from here stops its sync.
     s.wait_for("[data-testid=devices]", |s| {

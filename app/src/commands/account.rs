@@ -1,7 +1,7 @@
 //! Settings: the relay sign-in (token to the OS keychain), theme and
 //! notifications, and the sync status.
 
-use porchlight_client::api::accounts::DeviceInfo;
+use porchlight_client::api::accounts::{DeviceInfo, MailSettings};
 use porchlight_client::{self as client, Credentials};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -151,4 +151,24 @@ pub async fn revoke_device(state: State<'_, AppState>, device: i64) -> Result<Ve
 #[tauri::command(async)]
 pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus> {
     state.sync_status()
+}
+
+/// The account's email settings on the relay: the daily digest and the
+/// time zone its hour and dates follow.
+#[tauri::command]
+pub async fn mail_settings(state: State<'_, AppState>) -> Result<MailSettings> {
+    let creds = signed_in(&state)?;
+    Ok(client::account::mail_settings(&creds).await?)
+}
+
+/// Turns the daily digest on or off; the time zone becomes this
+/// computer's (as the relay should date the digest where the person is).
+#[tauri::command]
+pub async fn set_digest(state: State<'_, AppState>, on: bool) -> Result<MailSettings> {
+    let creds = signed_in(&state)?;
+    let settings = MailSettings {
+        time_zone: Some(porchlight_store::time::system_tz_name()),
+        digest: on,
+    };
+    Ok(client::account::set_mail_settings(&creds, &settings).await?)
 }

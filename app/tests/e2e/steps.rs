@@ -148,6 +148,24 @@ pub fn team_page(s: &Session, c: &Path, url: &str, ca_file: &str, joe: &Path) {
     webhooks(s);
 }
 
+/// Settings turns the daily digest off; the relay says so to the CLI of
+/// the same account.
+pub fn digest(s: &Session, c: &Path) {
+    s.wait("[data-testid=digest-toggle]");
+    let on = s.d.js(
+        &s.id,
+        "return document.querySelector('[data-testid=digest-toggle]').checked",
+        json!([]),
+    );
+    assert_eq!(on, json!(true), "the digest starts on");
+    s.dom_click("[data-testid=digest-toggle]");
+    eventually(15, "the digest never turned off", || {
+        let mail: Value =
+            serde_json::from_str(&pl(c, &["--json", "account", "mail"], "")).unwrap_or_default();
+        mail["digest"] == false
+    });
+}
+
 /// A webhook receiver on loopback: answers 200 to each POST and keeps the
 /// bodies.
 fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {

@@ -105,6 +105,7 @@ pub struct PasswordResetConfirm {
 
 /// `GET` / `PUT /api/me/mail`: the caller's email settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MailSettings {
     /// An IANA time zone (`America/Chicago`) for the daily digest's hour
     /// and dates; `null` is UTC.

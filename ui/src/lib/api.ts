@@ -34,9 +34,10 @@ import type { TaskPatch } from "./bindings/TaskPatch"
 import type { WebhookInfo } from "./bindings/WebhookInfo"
 import type { CreatedWebhook } from "./bindings/CreatedWebhook"
 import type { DeliveryInfo } from "./bindings/DeliveryInfo"
+import type { MailSettings } from "./bindings/MailSettings"
 
 export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
-export type { CreatedWebhook, DeliveryInfo, WebhookInfo }
+export type { CreatedWebhook, DeliveryInfo, MailSettings, WebhookInfo }
 export type { AppError, BoardSummary, DeviceInfo, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -97,6 +98,8 @@ export const api = {
   listingTasks: (key: string) => invoke<Task[]>("listing_tasks", { key }),
   createInvite: (team: number, role: Role) => invoke<Invite>("create_invite", { team, role, hours: null }),
   calendarUrl: (team: number, mine: boolean, rotate: boolean) => invoke<string>("calendar_url", { team, mine, rotate }),
+  mailSettings: () => invoke<MailSettings>("mail_settings"),
+  setDigest: (on: boolean) => invoke<MailSettings>("set_digest", { on }),
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),
   removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),
