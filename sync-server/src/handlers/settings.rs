@@ -38,10 +38,7 @@ pub async fn mail(
         .mail_settings(id.account)
         .await?
         .ok_or_else(|| AppError::not_found("no such account"))?;
-    Ok(Json(MailSettings {
-        time_zone: s.time_zone,
-        digest: s.digest,
-    }))
+    Ok(Json(s))
 }
 
 /// Changes the caller's email settings.
@@ -73,15 +70,12 @@ pub async fn set_mail(
             Some(zone.name().to_string())
         }
     };
-    let settings = crate::store::MailSettings {
+    let settings = MailSettings {
         time_zone,
         digest: req.digest,
     };
     state.store.set_mail_settings(id.account, &settings).await?;
-    Ok(Json(MailSettings {
-        time_zone: settings.time_zone,
-        digest: settings.digest,
-    }))
+    Ok(Json(settings))
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {

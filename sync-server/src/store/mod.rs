@@ -334,13 +334,8 @@ pub struct CalendarFeed {
     pub mine: bool,
 }
 
-/// A person's email settings: their time zone (IANA name; `None` is UTC)
-/// and whether the daily digest goes to them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailSettings {
-    pub time_zone: Option<String>,
-    pub digest: bool,
-}
+/// A person's email settings, as the API shows them.
+pub use porchlight_api::accounts::MailSettings;
 
 /// Someone the daily digest goes to, with the local day it last went out
 /// and the token of their unsubscribe link (made with the first digest).
