@@ -55,6 +55,11 @@ pub enum TaskEdit {
     },
     RemoveChecklistItem(ItemId),
     AddComment(Comment),
+    /// Watch (true) or stop watching (false) the task, by hand.
+    Watch {
+        person: String,
+        on: bool,
+    },
 }
 
 impl TaskEdit {
@@ -81,9 +86,16 @@ impl TaskEdit {
             | TaskEdit::ChecklistDone { .. }
             | TaskEdit::RemoveChecklistItem(_) => "checklist",
             TaskEdit::AddComment(_) => "comments",
+            TaskEdit::Watch { .. } => "watch",
         }
     }
 }
+
+/// Key prefixes in a task's map (see `restamp_mentions`).
+pub(crate) const MENTIONED: &str = "mentioned:";
+pub(crate) const ASSIGNED: &str = "assigned:";
+pub(crate) const WATCH: &str = "watch:";
+pub(crate) const INBOX: &str = "inbox:";
 
 /// A board document in memory.
 #[derive(Debug)]
@@ -419,7 +431,7 @@ impl BoardDoc {
             .task_obj(id)?
             .ok_or_else(|| DocError::UnknownTask(id.to_string()))?;
         for edit in edits {
-            self.apply(&obj, edit)?;
+            self.apply(&obj, edit, by, now)?;
         }
         self.doc.put(&obj, "updated_by", by)?;
         self.doc.put(&obj, "updated_at", ts(now))?;
@@ -460,12 +472,75 @@ impl BoardDoc {
         self.map_at(&list, id.as_str())
     }
 
-    fn apply(&mut self, obj: &ObjId, edit: &TaskEdit) -> Result<()> {
+    /// Records who is mentioned in the description now: a name newly
+    /// there gets `by` and `now`, a name no longer there leaves.
+    ///
+    /// Stamps, watching and inbox state live under prefixed keys of the
+    /// task's own map (`mentioned:NAME`, `assigned:NAME`, `watch:NAME`,
+    /// `inbox:NAME:ITEM`), not in maps made on first use: two devices
+    /// making the same map at once would each make their own, and one
+    /// would hide the other's entries.
+    fn restamp_mentions(&mut self, obj: &ObjId, by: &str, now: DateTime<Utc>) -> Result<()> {
+        let names = porchlight_model::board::mentions_in(&text_of(&self.doc, obj, "description"));
+        let had: Vec<String> = self
+            .doc
+            .keys(obj)
+            .filter_map(|k| k.strip_prefix(MENTIONED).map(str::to_string))
+            .collect();
+        for name in &had {
+            if !names.contains(name) {
+                self.doc.delete(obj, format!("{MENTIONED}{name}"))?;
+            }
+        }
+        for name in names {
+            if !had.contains(&name) {
+                self.put_stamp(obj, &format!("{MENTIONED}{name}"), by, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn put_stamp(&mut self, obj: &ObjId, key: &str, by: &str, now: DateTime<Utc>) -> Result<()> {
+        let stamp = self.doc.put_object(obj, key, ObjType::Map)?;
+        self.doc.put(&stamp, "by", by)?;
+        self.doc.put(&stamp, "at", ts(now))?;
+        Ok(())
+    }
+
+    /// Sets what `person` did with inbox items of a task (read, archived,
+    /// or back to unread). Not an edit of the task: who last updated it
+    /// stays as it was.
+    pub fn set_inbox(
+        &mut self,
+        id: &TaskId,
+        person: &str,
+        items: &[(String, porchlight_model::board::InboxState)],
+    ) -> Result<()> {
+        let obj = self
+            .task_obj(id)?
+            .ok_or_else(|| DocError::UnknownTask(id.to_string()))?;
+        let person = person.to_lowercase();
+        for (item, state) in items {
+            let key = format!("{INBOX}{person}:{item}");
+            match state {
+                porchlight_model::board::InboxState::Unread => {
+                    if self.doc.get(&obj, key.as_str())?.is_some() {
+                        self.doc.delete(&obj, key.as_str())?;
+                    }
+                }
+                s => self.doc.put(&obj, key.as_str(), s.as_str())?,
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, obj: &ObjId, edit: &TaskEdit, by: &str, now: DateTime<Utc>) -> Result<()> {
         match edit {
             TaskEdit::Title(title) => self.doc.put(obj, "title", title.as_str())?,
             TaskEdit::Description(text) => {
                 let text_obj = self.text_obj(obj)?;
                 self.doc.update_text(&text_obj, text)?;
+                self.restamp_mentions(obj, by, now)?;
             }
             TaskEdit::SpliceDescription {
                 pos,
@@ -478,6 +553,7 @@ impl BoardDoc {
                 let delete = (*delete).min(len - pos);
                 let delete = isize::try_from(delete).unwrap_or(isize::MAX);
                 self.doc.splice_text(&text_obj, pos, delete, insert)?;
+                self.restamp_mentions(obj, by, now)?;
             }
             TaskEdit::Column(column) => self.doc.put(obj, "column", column.as_str())?,
             TaskEdit::Position(position) => self.doc.put(obj, "position", position.as_str())?,
@@ -495,8 +571,17 @@ impl BoardDoc {
             TaskEdit::Priority(p) => self.doc.put(obj, "priority", p.as_str())?,
             TaskEdit::AddLabel(l) => self.set_flag(obj, "labels", l, true)?,
             TaskEdit::RemoveLabel(l) => self.set_flag(obj, "labels", l, false)?,
-            TaskEdit::AddAssignee(a) => self.set_flag(obj, "assignees", a, true)?,
-            TaskEdit::RemoveAssignee(a) => self.set_flag(obj, "assignees", a, false)?,
+            TaskEdit::AddAssignee(a) => {
+                let key = format!("{ASSIGNED}{a}");
+                if self.doc.get(obj, key.as_str())?.is_none() {
+                    self.put_stamp(obj, &key, by, now)?;
+                }
+                self.set_flag(obj, "assignees", a, true)?;
+            }
+            TaskEdit::RemoveAssignee(a) => {
+                self.set_flag(obj, "assignees", a, false)?;
+                self.put_or_delete(obj, &format!("{ASSIGNED}{a}"), None)?;
+            }
             TaskEdit::AddListing(k) => self.set_flag(obj, "listings", k, true)?,
             TaskEdit::RemoveListing(k) => self.set_flag(obj, "listings", k, false)?,
             TaskEdit::Recurrence(rule) => {
@@ -541,6 +626,16 @@ impl BoardDoc {
                 self.doc.put(&item, "author", c.author.as_str())?;
                 self.doc.put(&item, "at", ts(c.at))?;
                 self.doc.put(&item, "text", c.text.as_str())?;
+                if !c.mentions.is_empty() {
+                    let mentions = self.doc.put_object(&item, "mentions", ObjType::Map)?;
+                    for name in &c.mentions {
+                        self.doc.put(&mentions, name.as_str(), true)?;
+                    }
+                }
+            }
+            TaskEdit::Watch { person, on } => {
+                let key = format!("{WATCH}{}", person.to_lowercase());
+                self.doc.put(obj, key, *on)?;
             }
         }
         Ok(())

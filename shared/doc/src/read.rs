@@ -8,8 +8,11 @@ use automerge::hydrate::{Map, Value as HValue};
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, Utc};
 
+use crate::board::{ASSIGNED, INBOX, MENTIONED, WATCH};
 use porchlight_model::board::utc_from_millis;
-use porchlight_model::board::{ChecklistItem, Comment, Due, Priority, Task};
+use std::collections::BTreeMap;
+
+use porchlight_model::board::{ChecklistItem, Comment, Due, InboxState, Priority, Stamp, Task};
 use porchlight_model::ids::{CommentId, DocumentId, ItemId, TaskId};
 
 fn get<'a>(map: &'a Map, key: &str) -> Option<&'a HValue> {
@@ -111,6 +114,7 @@ pub(crate) fn task_from_hydrated(board: DocumentId, id: &TaskId, value: &HValue)
                         author: string(c, "author").unwrap_or_default(),
                         at: instant(c, "at").unwrap_or_default(),
                         text: string(c, "text").unwrap_or_default(),
+                        mentions: set(c, "mentions"),
                     }),
                     _ => None,
                 })
@@ -145,7 +149,56 @@ pub(crate) fn task_from_hydrated(board: DocumentId, id: &TaskId, value: &HValue)
         archived: boolean(map, "archived"),
         deleted: instant(map, "deleted_at").is_some(),
         template: string(map, "template").and_then(|t| serde_json::from_str(&t).ok()),
+        assigned: stamps(map, ASSIGNED),
+        mentioned: stamps(map, MENTIONED),
+        watch: map
+            .iter()
+            .filter_map(|(k, v)| match (k.strip_prefix(WATCH), &v.value) {
+                (Some(person), HValue::Scalar(ScalarValue::Boolean(on))) => {
+                    Some((person.to_string(), *on))
+                }
+                _ => None,
+            })
+            .collect(),
+        inbox: inbox_states(map),
     }
+}
+
+/// `inbox:PERSON:ITEM = state` keys, by person and item.
+fn inbox_states(map: &Map) -> BTreeMap<String, BTreeMap<String, InboxState>> {
+    let mut out: BTreeMap<String, BTreeMap<String, InboxState>> = BTreeMap::new();
+    for (key, v) in map.iter() {
+        let Some(rest) = key.strip_prefix(INBOX) else {
+            continue;
+        };
+        let (Some((person, item)), HValue::Scalar(ScalarValue::Str(state))) =
+            (rest.split_once(':'), &v.value)
+        else {
+            continue;
+        };
+        if let Some(state) = InboxState::parse(state) {
+            out.entry(person.to_string())
+                .or_default()
+                .insert(item.to_string(), state);
+        }
+    }
+    out
+}
+
+/// Who-and-when stamps under `prefix` keys (assignees, mentions), by name.
+fn stamps(map: &Map, prefix: &str) -> BTreeMap<String, Stamp> {
+    map.iter()
+        .filter_map(|(k, v)| match (k.strip_prefix(prefix), &v.value) {
+            (Some(name), HValue::Map(s)) => Some((
+                name.to_string(),
+                Stamp {
+                    by: string(s, "by").unwrap_or_default(),
+                    at: instant(s, "at").unwrap_or_default(),
+                },
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The string held in the Text object at `key` of `obj`.

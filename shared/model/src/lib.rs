@@ -9,6 +9,7 @@ pub mod board;
 pub mod error;
 pub mod focus;
 pub mod ids;
+pub mod inbox;
 pub mod listing;
 pub mod position;
 pub mod quickadd;

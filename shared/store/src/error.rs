@@ -42,6 +42,8 @@ pub enum CoreError {
     },
     #[error("task {task} has no version '{version}'; `porchlight task history {task}` lists them")]
     UnknownVersion { task: String, version: String },
+    #[error("no item '{0}' in your inbox; `porchlight inbox --all` lists them with their ids")]
+    UnknownInboxItem(String),
     #[error("no listing '{0}' in the cache; `porchlight listings search` lists them")]
     UnknownListing(String),
     #[error("{path} is not a Porchlight board file: {reason}")]

@@ -1023,6 +1023,7 @@ pub async fn comment(
             id: cid,
             author: by.clone(),
             at: now,
+            mentions: porchlight_model::board::mentions_in(&text),
             text,
         };
         b.edit_task(&id_, &[TaskEdit::AddComment(c)], &by, now)

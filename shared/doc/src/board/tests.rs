@@ -51,6 +51,7 @@ fn task(board: &BoardDoc, column: &ColumnId) -> Task {
             author: "maria".into(),
             at: now(),
             text: "Seller agreed".into(),
+            mentions: vec![],
         }],
         listings: vec!["A12345".into()],
         recurrence: None,
@@ -62,6 +63,17 @@ fn task(board: &BoardDoc, column: &ColumnId) -> Task {
         archived: false,
         deleted: false,
         template: None,
+        assigned: [(
+            "maria".to_string(),
+            porchlight_model::board::Stamp {
+                by: "maria".into(),
+                at: now(),
+            },
+        )]
+        .into(),
+        mentioned: Default::default(),
+        watch: Default::default(),
+        inbox: Default::default(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! A task and its parts.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -279,6 +280,73 @@ pub struct Comment {
     pub author: String,
     pub at: DateTime<Utc>,
     pub text: String,
+    /// The people the comment mentions (`@name`), lower-case, stored with
+    /// the comment when it is written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<String>>"))]
+    pub mentions: Vec<String>,
+}
+
+/// Who did something to a task, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What a person did with an item of their inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum InboxState {
+    Unread,
+    Read,
+    Archived,
+}
+
+impl InboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxState::Unread => "unread",
+            InboxState::Read => "read",
+            InboxState::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unread" => Some(InboxState::Unread),
+            "read" => Some(InboxState::Read),
+            "archived" => Some(InboxState::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// The people `@name` mentions in `text`, lower-case, each once, in order.
+/// A mention starts a word (so `joe@example.com` is not one) and is
+/// letters, digits, `-`, `_` or `.`; trailing punctuation is not part of it.
+pub fn mentions_in(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let starts_word = prev.is_none_or(|p| !(p.is_alphanumeric() || "-_.@".contains(p)));
+        prev = Some(c);
+        if c != '@' || !starts_word {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || "-_.".contains(*c)))
+            .map_or(rest.len(), |(j, _)| j);
+        let name = rest[..len].trim_end_matches(['.', '-', '_']).to_lowercase();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// A task as read from its board document.
@@ -311,6 +379,23 @@ pub struct Task {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub template: Option<crate::template::TemplateLink>,
+    /// Who each assignee was assigned by, and when.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub assigned: BTreeMap<String, Stamp>,
+    /// The people the description mentions, and who mentioned them when.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub mentioned: BTreeMap<String, Stamp>,
+    /// Watching set by hand: true to watch, false to stop watching a task
+    /// one would watch anyway (see [`Task::watchers`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub watch: BTreeMap<String, bool>,
+    /// Each person's read and archived inbox items about this task, by item.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub inbox: BTreeMap<String, BTreeMap<String, InboxState>>,
 }
 
 impl Task {
@@ -347,11 +432,39 @@ impl Task {
             archived: false,
             deleted: false,
             template: None,
+            assigned: BTreeMap::new(),
+            mentioned: BTreeMap::new(),
+            watch: BTreeMap::new(),
+            inbox: BTreeMap::new(),
         }
     }
 
     pub fn is_done(&self) -> bool {
         self.completed_at.is_some()
+    }
+
+    /// Who watches the task: its creator, assignees and commenters, and
+    /// whoever chose to watch it, less whoever chose not to. Lower-case.
+    pub fn watchers(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = std::iter::once(&self.created_by)
+            .chain(&self.assignees)
+            .chain(self.comments.iter().map(|c| &c.author))
+            .filter(|n| !n.is_empty())
+            .map(|n| n.to_lowercase())
+            .collect();
+        for (person, on) in &self.watch {
+            if *on {
+                out.insert(person.to_lowercase());
+            } else {
+                out.remove(&person.to_lowercase());
+            }
+        }
+        out
+    }
+
+    /// Whether `person` watches the task (names compare without case).
+    pub fn watched_by(&self, person: &str) -> bool {
+        self.watchers().contains(&person.to_lowercase())
     }
 }
 

@@ -11,9 +11,11 @@
 //! the in-memory document is dropped and reloaded from disk next time, so
 //! memory never holds a change the disk does not.
 
+mod activity;
 mod boards;
 mod files;
 mod history;
+mod inbox;
 mod listings;
 mod mls_sources;
 mod reminders;
@@ -22,9 +24,11 @@ mod sink;
 mod tasks;
 mod templates;
 
+pub use activity::{ACTIVITY_GROUP, ActivityEntry, verb};
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
+pub use inbox::{INBOX_DAYS, InboxFilter, InboxMarked};
 pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use listings::{Listings, ListingsMut};
 pub use mls_sources::ConnectionError;

@@ -580,6 +580,7 @@ impl TasksMut<'_> {
             author: self.p.user.clone(),
             at: self.p.now(),
             text: text.to_string(),
+            mentions: crate::model::mentions_in(text),
         };
         self.p
             .edit_with(key, "task.comment", vec![TaskEdit::AddComment(comment)])

@@ -1,0 +1,159 @@
+//! The profile user's inbox and watching: derived from the materialized
+//! tasks on each device (see [`crate::inbox`]); what the person did with an
+//! item is written into the task's document and syncs like any edit.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+
+use super::{Tasks, TasksMut, Touched};
+use crate::doc::{ChangeNote, TaskEdit};
+use crate::error::{CoreError, Result};
+use crate::ids::{DocumentId, TaskId};
+use crate::inbox::{InboxItem, derive};
+use crate::model::{InboxState, Task};
+
+/// Tasks untouched for longer than this leave the inbox (unless they are
+/// the person's and coming due).
+pub const INBOX_DAYS: i64 = 60;
+
+/// Which items [`Tasks::inbox`] returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InboxFilter {
+    /// Unread and read, not archived (the default view).
+    #[default]
+    Current,
+    Unread,
+    /// Archived ones too.
+    All,
+}
+
+/// What `TasksMut::mark_inbox` changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct InboxMarked {
+    pub changed: usize,
+}
+
+impl Tasks<'_> {
+    /// The tasks an inbox can be about: recently touched, or open and
+    /// coming due.
+    fn inbox_candidates(&self) -> Result<Vec<Task>> {
+        let now = self.p.now();
+        let since = (now - Duration::days(INBOX_DAYS)).timestamp_millis();
+        let due_by = (now + crate::inbox::DUE_SOON).timestamp_millis();
+        let mut stmt = self.p.store().conn().prepare_cached(
+            "SELECT json FROM tasks WHERE archived = 0 AND (updated_at >= ?1
+                OR (completed_at IS NULL AND due_deadline <= ?2))",
+        )?;
+        let rows = stmt.query_map([since, due_by], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            let json = json?;
+            match serde_json::from_str::<Task>(&json) {
+                Ok(task) => out.push(task),
+                Err(e) => {
+                    return Err(CoreError::CorruptDocument {
+                        doc: "tasks table".into(),
+                        reason: format!("{e}; run `porchlight reindex`"),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The profile user's inbox, newest first.
+    pub fn inbox(&self, filter: InboxFilter) -> Result<Vec<InboxItem>> {
+        let now = self.p.now();
+        let me = self.p.user().to_string();
+        let mut items: Vec<InboxItem> = self
+            .inbox_candidates()?
+            .iter()
+            .flat_map(|t| derive(t, &me, now))
+            .filter(|i| match filter {
+                InboxFilter::Current => i.state != InboxState::Archived,
+                InboxFilter::Unread => i.state == InboxState::Unread,
+                InboxFilter::All => true,
+            })
+            .collect();
+        items.sort_by(|a, b| (b.at, &b.id).cmp(&(a.at, &a.id)));
+        Ok(items)
+    }
+
+    /// How many inbox items are unread (the app's bell).
+    pub fn unread_count(&self) -> Result<usize> {
+        Ok(self.inbox(InboxFilter::Unread)?.len())
+    }
+}
+
+impl TasksMut<'_> {
+    /// Marks inbox items (by id or a unique start of one; empty: every
+    /// item not yet in that state) read, unread or archived. One change
+    /// per board.
+    pub fn mark_inbox(&mut self, ids: &[String], state: InboxState) -> Result<InboxMarked> {
+        let all = self.p.tasks().inbox(InboxFilter::All)?;
+        let mut chosen: Vec<&InboxItem> = Vec::new();
+        if ids.is_empty() {
+            chosen.extend(all.iter().filter(|i| {
+                i.state != state && !(state == InboxState::Read && i.state == InboxState::Archived)
+            }));
+        }
+        for wanted in ids {
+            let w = wanted.trim().to_lowercase();
+            let found: Vec<&InboxItem> = all
+                .iter()
+                .filter(|i| !w.is_empty() && i.id.starts_with(&w))
+                .collect();
+            match found.as_slice() {
+                [one] => chosen.push(one),
+                [] => return Err(CoreError::UnknownInboxItem(wanted.clone())),
+                many => {
+                    return Err(CoreError::AmbiguousTask(
+                        wanted.clone(),
+                        many.iter()
+                            .map(|i| i.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ));
+                }
+            }
+        }
+        let mut by_board: HashMap<DocumentId, HashMap<TaskId, Vec<(String, InboxState)>>> =
+            HashMap::new();
+        for item in chosen.iter().filter(|i| i.state != state) {
+            by_board
+                .entry(item.board)
+                .or_default()
+                .entry(item.task.clone())
+                .or_default()
+                .push((item.key.clone(), state));
+        }
+        let mut changed = 0;
+        let me = self.p.user().to_string();
+        for (board, tasks) in by_board {
+            changed += tasks.values().map(Vec::len).sum::<usize>();
+            let me = me.clone();
+            self.p.write_board(board, move |b, _now, user| {
+                let ids: Vec<TaskId> = tasks.keys().cloned().collect();
+                for (task, items) in &tasks {
+                    b.set_inbox(task, &me, items)?;
+                }
+                let note = ChangeNote::new(&format!("inbox.{}", state.as_str()), user);
+                Ok(((), note, Touched::Tasks(ids)))
+            })?;
+        }
+        Ok(InboxMarked { changed })
+    }
+
+    /// Watches a task (or stops watching it) by hand.
+    pub fn watch(&mut self, key: &str, on: bool) -> Result<Task> {
+        let person = self.p.user().to_lowercase();
+        let op = if on { "task.watch" } else { "task.unwatch" };
+        self.p
+            .edit_with(key, op, vec![TaskEdit::Watch { person, on }])
+    }
+}
+
+#[cfg(test)]
+mod tests;
