@@ -93,6 +93,11 @@ pub fn task_detail(task: &Task, column: &str) {
     if !task.listings.is_empty() {
         println!("  listings:  {}", task.listings.join(", "));
     }
+    let watchers = task.watchers();
+    if !watchers.is_empty() {
+        let names: Vec<&str> = watchers.iter().map(String::as_str).collect();
+        println!("  watchers:  {}", names.join(", "));
+    }
     if let Some(done) = task.completed_at {
         println!("  completed: {}", done.to_rfc3339());
     }

@@ -63,6 +63,11 @@ pub enum Command {
     Template(TemplateCmd),
     /// Open tasks in focus order: what to do next.
     Focus(FocusArgs),
+    /// Your inbox: mentions, tasks assigned to you, comments on tasks you
+    /// watch, your work coming due. Newest first; `inbox read ID` marks.
+    Inbox(InboxArgs),
+    /// Who did what, when, on one board or all of them.
+    Activity(ActivityArgs),
     /// Rebuild every list and index from the stored documents.
     Reindex,
     /// Export every task, for spreadsheets and scripts.
@@ -170,6 +175,50 @@ pub enum TemplateCmd {
         #[arg(long)]
         anchor: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// Only unread items.
+    #[arg(long, conflicts_with = "all")]
+    pub unread: bool,
+    /// Archived items too.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[command(subcommand)]
+    pub cmd: Option<InboxCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCmd {
+    /// Mark items read (ids from `porchlight inbox`; --all: every item).
+    Read(InboxMarkArgs),
+    /// Mark items unread again.
+    Unread(InboxMarkArgs),
+    /// Archive items: they leave the inbox (`inbox --all` still lists them).
+    Archive(InboxMarkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InboxMarkArgs {
+    #[arg(required_unless_present = "all")]
+    pub ids: Vec<String>,
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    /// One board (default: every board).
+    #[arg(long, short)]
+    pub board: Option<String>,
+    /// How far back: 30m, 12h, 2d, 1w, or a date (2027-01-15). Default 7d.
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

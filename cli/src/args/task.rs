@@ -30,6 +30,17 @@ pub enum TaskCmd {
     History(HistoryArgs),
     /// Restore a task to an earlier version (from `task history`).
     Restore(RestoreArgs),
+    /// Watch a task: its comments come to your inbox (creators, assignees
+    /// and commenters watch already); --off stops.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    pub task: String,
+    /// Stop watching it.
+    #[arg(long)]
+    pub off: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod account;
 mod board;
+mod inbox;
 mod listings;
 mod mls;
 mod remote;
@@ -100,6 +101,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Labels => labels(&mut open()?, json),
         Command::Template(cmd) => template::run(&mut open()?, cmd, json),
         Command::Focus(args) => focus(&open()?, args, json),
+        Command::Inbox(args) => inbox::inbox(&mut open()?, args, json),
+        Command::Activity(args) => inbox::activity(&mut open()?, args, json),
         Command::Reindex => reindex(&mut open()?, json),
         Command::Export(args) => export(&open()?, args.format, args.output),
         Command::Mls(cmd) => mls::run(&dir, &mut open()?, *cmd, json),

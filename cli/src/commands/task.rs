@@ -226,7 +226,32 @@ pub fn run(profile: &mut Profile, cmd: TaskCmd, json: bool) -> Result<()> {
         TaskCmd::Comment(args) => comment(profile, args, json),
         TaskCmd::History(args) => history(profile, args, json),
         TaskCmd::Restore(args) => restore(profile, args, json),
+        TaskCmd::Watch(args) => watch(profile, args, json),
     }
+}
+
+fn watch(profile: &mut Profile, args: WatchArgs, json: bool) -> Result<()> {
+    let t = profile.tasks_mut().watch(&args.task, !args.off)?;
+    if json {
+        return print_json(&t);
+    }
+    let watchers: Vec<String> = t.watchers().into_iter().collect();
+    let doing = if args.off {
+        "No longer watching"
+    } else {
+        "Watching"
+    };
+    println!(
+        "{doing} {} '{}'. Watchers: {}.",
+        output::short_id(&t),
+        t.title,
+        if watchers.is_empty() {
+            "nobody".to_string()
+        } else {
+            watchers.join(", ")
+        }
+    );
+    Ok(())
 }
 
 fn show_task(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {

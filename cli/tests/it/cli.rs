@@ -7,9 +7,13 @@ const NOW: &str = "2026-11-18T17:00:00Z"; // Wednesday 10:00 in Denver
 
 fn pl(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_porchlight"));
-    cmd.arg("--data-dir").arg(dir).args(["--user", "maria"]);
-    // Defaults for the clock and zone, unless the test sets them itself.
-    for (flag, value) in [("--tz", "America/Denver"), ("--now", NOW)] {
+    cmd.arg("--data-dir").arg(dir);
+    // Defaults for the person, clock and zone, unless the test sets them.
+    for (flag, value) in [
+        ("--user", "maria"),
+        ("--tz", "America/Denver"),
+        ("--now", NOW),
+    ] {
         if !args.contains(&flag) {
             cmd.args([flag, value]);
         }
@@ -470,4 +474,80 @@ fn a_template_is_shown_with_its_dates_and_applied_to_a_board() {
     let (code, err) = fails(d, &["template", "show", "escrow", "--anchor", "someday"]);
     assert_eq!(code, 2);
     assert!(err.contains("2027-01-15"), "{err}");
+}
+
+#[test]
+fn a_mention_lands_in_the_teammates_inbox_and_the_feed_says_who_did_what() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    ok(d, &["board", "new", "Escrow: 48 Elm"]);
+    let task = json(d, &["task", "add", "Lockbox code for 48 Elm tomorrow"]);
+    let id = task["id"].as_str().expect("id").to_string();
+    ok(
+        d,
+        &["task", "comment", &id, "@Joe can you get the lockbox code?"],
+    );
+    ok(d, &["task", "edit", &id, "--assign", "sam"]);
+
+    let joe = |args: &[&str]| {
+        let mut all = vec!["--user", "joe"];
+        all.extend_from_slice(args);
+        ok(d, &all)
+    };
+    let inbox = joe(&["inbox"]);
+    assert!(inbox.contains("mention"), "{inbox}");
+    assert!(
+        inbox.contains("@Joe can you get the lockbox code?"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("1 unread"), "{inbox}");
+    let items = json(d, &["--user", "joe", "inbox", "--unread"]);
+    let item = items[0]["id"].as_str().expect("item id").to_string();
+    let read = joe(&["inbox", "read", &item]);
+    assert!(read.contains("Marked 1 item read; 0 unread."), "{read}");
+    assert_eq!(
+        json(d, &["--user", "joe", "inbox", "--unread"]),
+        serde_json::json!([])
+    );
+    joe(&["inbox", "archive", "--all"]);
+    assert!(joe(&["inbox"]).contains("Your inbox is empty."));
+    assert!(joe(&["inbox", "--all"]).contains("mention"));
+
+    // Sam was assigned by maria; the due date is tomorrow, so also due soon.
+    let sam = json(d, &["--user", "sam", "inbox"]);
+    let kinds: Vec<&str> = sam
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"assigned"), "{sam}");
+
+    // Dana watches it and hears of the next comment.
+    let watched = ok(d, &["--user", "dana", "task", "watch", &id]);
+    assert!(watched.contains("Watching"), "{watched}");
+    assert!(watched.contains("dana"), "{watched}");
+    ok(d, &["task", "comment", &id, "Code is 4412"]);
+    let dana = ok(d, &["--user", "dana", "inbox"]);
+    assert!(dana.contains("Code is 4412"), "{dana}");
+    ok(d, &["--user", "dana", "task", "watch", &id, "--off"]);
+    assert!(ok(d, &["--user", "dana", "inbox"]).contains("empty"));
+
+    let (_, err) = fails(d, &["--user", "joe", "inbox", "read", "zzzz"]);
+    assert!(err.contains("no item 'zzzz' in your inbox"), "{err}");
+
+    let feed = ok(d, &["activity", "--since", "1d"]);
+    assert!(
+        feed.contains("maria created the board “Escrow: 48 Elm”"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains(
+            "maria added, commented on, edited the assignees of “Lockbox code for 48 Elm” (4 changes)"
+        ),
+        "{feed}"
+    );
+    assert!(!feed.contains("watch"), "watching is private: {feed}");
+    let (_, err) = fails(d, &["activity", "--since", "yesterday"]);
+    assert!(err.contains("30m, 12h, 2d or 1w"), "{err}");
 }

@@ -329,8 +329,7 @@ impl InboxState {
 pub fn mentions_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         let starts_word = prev.is_none_or(|p| !(p.is_alphanumeric() || "-_.@".contains(p)));
         prev = Some(c);
         if c != '@' || !starts_word {

@@ -31,7 +31,7 @@ pub struct ActivityEntry {
     pub title: String,
     /// What was done, in order, each once: `task.add`, `task.comment`, …
     pub ops: Vec<String>,
-    /// The task fields changed.
+    /// The task fields its edits changed (`task.edit`).
     pub fields: Vec<String>,
     /// How many changes the entry stands for.
     pub changes: usize,
@@ -142,7 +142,7 @@ impl Profile {
                         if !e.ops.contains(&note.op) {
                             e.ops.push(note.op.clone());
                         }
-                        for f in note.fields {
+                        for f in note.fields.into_iter().filter(|_| note.op == "task.edit") {
                             if !e.fields.contains(&f) {
                                 e.fields.push(f);
                             }
@@ -156,8 +156,12 @@ impl Profile {
                         board_name: name.clone(),
                         task: note.task,
                         title: String::new(),
+                        fields: if note.op == "task.edit" {
+                            note.fields
+                        } else {
+                            vec![]
+                        },
                         ops: vec![note.op],
-                        fields: note.fields,
                         changes: 1,
                     }),
                 }
@@ -177,7 +181,7 @@ impl Profile {
         }
         // Newest first; of changes in the same second, the later one first.
         out.reverse();
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
         Ok(out)
     }
 }
