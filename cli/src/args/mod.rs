@@ -68,6 +68,10 @@ pub enum Command {
     Inbox(InboxArgs),
     /// Who did what, when, on one board or all of them.
     Activity(ActivityArgs),
+    /// Make a new board from another tool's export: a Trello board
+    /// (JSON), a Todoist project (CSV) or any spreadsheet (CSV).
+    #[command(subcommand)]
+    Import(ImportCmd),
     /// Rebuild every list and index from the stored documents.
     Reindex,
     /// Export every task, for spreadsheets and scripts.
@@ -207,6 +211,44 @@ pub struct InboxMarkArgs {
     pub ids: Vec<String>,
     #[arg(long, conflicts_with = "ids")]
     pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// A Trello board's JSON export (board menu: Print, export and share
+    /// → Export as JSON).
+    Trello(ImportArgs),
+    /// A Todoist project exported as CSV (project menu: Export as a
+    /// template → CSV).
+    Todoist(ImportArgs),
+    /// Any CSV with a header row. Columns named like title/name, status,
+    /// due, tags, owner, priority, done, notes are found by themselves;
+    /// --mapping names them otherwise.
+    Csv {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// field=column pairs ("title=Task Name,due=Due Date,column=Stage"),
+        /// or a file of them, one per line. Fields: title, description,
+        /// column, due, labels, assignees, priority, done, checklist,
+        /// comments.
+        #[arg(long)]
+        mapping: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// The new board's name (default: the export's, or the file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print what would be made, and every row that cannot be; change
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even if some are bad (they are listed).
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 #[derive(Debug, Args)]

@@ -139,13 +139,18 @@ mod tests {
 
     #[test]
     fn since_reads_spans_and_dates_and_says_what_is_wrong() {
-        let now = Utc.with_ymd_and_hms(2027, 1, 20, 12, 0, 0).single().expect("instant");
+        let now = Utc
+            .with_ymd_and_hms(2027, 1, 20, 12, 0, 0)
+            .single()
+            .expect("instant");
         assert_eq!(since("2d", now).expect("ok"), now - Duration::days(2));
         assert_eq!(since("30m", now).expect("ok"), now - Duration::minutes(30));
         assert_eq!(since("1w", now).expect("ok"), now - Duration::weeks(1));
         assert_eq!(
             since("2027-01-15", now).expect("ok"),
-            Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).single().expect("instant")
+            Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0)
+                .single()
+                .expect("instant")
         );
         for bad in ["", "d", "2y", "yesterday", "99999999999999999999d"] {
             let err = since(bad, now).expect_err("bad").to_string();

@@ -2,6 +2,7 @@
 
 mod account;
 mod board;
+mod import;
 mod inbox;
 mod listings;
 mod mls;
@@ -103,6 +104,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Focus(args) => focus(&open()?, args, json),
         Command::Inbox(args) => inbox::inbox(&mut open()?, args, json),
         Command::Activity(args) => inbox::activity(&mut open()?, args, json),
+        Command::Import(cmd) => import::run(&mut open()?, cmd, json),
         Command::Reindex => reindex(&mut open()?, json),
         Command::Export(args) => export(&open()?, args.format, args.output),
         Command::Mls(cmd) => mls::run(&dir, &mut open()?, *cmd, json),

@@ -551,3 +551,79 @@ fn a_mention_lands_in_the_teammates_inbox_and_the_feed_says_who_did_what() {
     let (_, err) = fails(d, &["activity", "--since", "yesterday"]);
     assert!(err.contains("30m, 12h, 2d or 1w"), "{err}");
 }
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../shared/store/src/profile/imports/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn imports_show_a_dry_run_refuse_bad_rows_and_make_a_board() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let trello = fixture("trello-board.json");
+    let dry = ok(d, &["import", "trello", &trello, "--dry-run"]);
+    assert!(
+        dry.contains("Would make the board '48 Elm Ave – Escrow' with columns To Do, Doing, Done and 5 task(s)"),
+        "{dry}"
+    );
+    assert_eq!(
+        json(d, &["board", "list"]),
+        serde_json::json!([]),
+        "a dry run makes nothing"
+    );
+    let made = ok(d, &["import", "trello", &trello, "--name", "Elm escrow"]);
+    assert!(
+        made.contains("Made the board 'Elm escrow' with 5 task(s)."),
+        "{made}"
+    );
+    let tasks = json(d, &["task", "list", "--board", "Elm escrow"]);
+    assert_eq!(
+        tasks.as_array().map(Vec::len),
+        Some(2),
+        "open, not archived: {tasks}"
+    );
+
+    let todoist = fixture("todoist-project.csv");
+    let out = pl(d, &["import", "todoist", &todoist]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("line 11: 'someday soon' is not a date"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 12: PRIORITY '9'"), "{stdout}");
+    let (_, err) = fails(d, &["import", "todoist", &todoist]);
+    assert!(err.contains("pass --skip-bad"), "{err}");
+    let made = ok(d, &["import", "todoist", &todoist, "--skip-bad"]);
+    assert!(
+        made.contains("Made the board 'todoist-project' with 3 task(s) (2 row(s) skipped)."),
+        "{made}"
+    );
+
+    let sheet = dir.path().join("calls.csv");
+    std::fs::write(&sheet, "What,Stage\nCall lender,Waiting\n").expect("write");
+    let sheet = sheet.to_string_lossy().into_owned();
+    let (_, err) = fails(d, &["import", "csv", &sheet]);
+    assert!(err.contains("--mapping title=COLUMN"), "{err}");
+    let (_, err) = fails(d, &["import", "csv", &sheet, "--mapping", "colour=What"]);
+    assert!(err.contains("'colour' is not a task field"), "{err}");
+    let made = ok(
+        d,
+        &[
+            "import",
+            "csv",
+            &sheet,
+            "--mapping",
+            "title=What,column=Stage",
+        ],
+    );
+    assert!(
+        made.contains("Made the board 'calls' with 1 task(s)."),
+        "{made}"
+    );
+    let feed = ok(d, &["activity", "--board", "calls"]);
+    assert!(feed.contains("maria imported the board “calls”"), "{feed}");
+}

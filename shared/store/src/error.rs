@@ -42,6 +42,15 @@ pub enum CoreError {
     },
     #[error("task {task} has no version '{version}'; `porchlight task history {task}` lists them")]
     UnknownVersion { task: String, version: String },
+    #[error("cannot import this {format} file: {reason}")]
+    ImportFile {
+        format: &'static str,
+        reason: String,
+    },
+    #[error(
+        "{count} row(s) cannot be imported ({first}); fix them, or pass --skip-bad to import the rest (--dry-run lists them all)"
+    )]
+    ImportProblems { count: usize, first: String },
     #[error("no item '{0}' in your inbox; `porchlight inbox --all` lists them with their ids")]
     UnknownInboxItem(String),
     #[error("no listing '{0}' in the cache; `porchlight listings search` lists them")]

@@ -7,7 +7,9 @@ use crate::board::{Comment, Due, Stamp, mentions_in};
 use crate::ids::{ColumnId, CommentId};
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2027, 3, 10, 15, 0, 0).single().expect("instant")
+    Utc.with_ymd_and_hms(2027, 3, 10, 15, 0, 0)
+        .single()
+        .expect("instant")
 }
 
 fn task(by: &str) -> Task {

@@ -15,6 +15,7 @@ mod activity;
 mod boards;
 mod files;
 mod history;
+mod imports;
 mod inbox;
 mod listings;
 mod mls_sources;
@@ -28,6 +29,10 @@ pub use activity::{ACTIVITY_GROUP, ActivityEntry, verb};
 pub use boards::BoardSummary;
 pub use files::ImportReport;
 pub use history::HistoryEntry;
+pub use imports::{
+    ImportFormat, ImportPlan, ImportProblem, Imported, Mapping, PlannedComment, PlannedTask,
+    decode_text,
+};
 pub use inbox::{INBOX_DAYS, InboxFilter, InboxMarked};
 pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use listings::{Listings, ListingsMut};
