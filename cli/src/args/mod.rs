@@ -68,6 +68,11 @@ pub enum Command {
     Inbox(InboxArgs),
     /// Who did what, when, on one board or all of them.
     Activity(ActivityArgs),
+    /// Where work piles up and what will be late: tasks done per week,
+    /// cycle times by label, overdue work over time, open work per person,
+    /// tasks at risk (predicted from the team's own history) and
+    /// suggested reassignments.
+    Insights(InsightsArgs),
     /// Make a new board from another tool's export: a Trello board
     /// (JSON), a Todoist project (CSV) or any spreadsheet (CSV).
     #[command(subcommand)]
@@ -211,6 +216,16 @@ pub struct InboxMarkArgs {
     pub ids: Vec<String>,
     #[arg(long, conflicts_with = "ids")]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InsightsArgs {
+    /// One board (default: every board).
+    #[arg(long, short)]
+    pub board: Option<String>,
+    /// How many weeks back the weekly figures go.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=520))]
+    pub weeks: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ mod account;
 mod board;
 mod import;
 mod inbox;
+mod insights;
 mod listings;
 mod mls;
 mod remote;
@@ -105,6 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Inbox(args) => inbox::inbox(&mut open()?, args, json),
         Command::Activity(args) => inbox::activity(&mut open()?, args, json),
         Command::Import(cmd) => import::run(&mut open()?, cmd, json),
+        Command::Insights(args) => insights::run(&open()?, args, json),
         Command::Reindex => reindex(&mut open()?, json),
         Command::Export(args) => export(&open()?, args.format, args.output),
         Command::Mls(cmd) => mls::run(&dir, &mut open()?, *cmd, json),

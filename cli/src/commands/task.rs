@@ -258,6 +258,25 @@ fn show_task(profile: &mut Profile, args: ShowArgs, json: bool) -> Result<()> {
     let ShowArgs { task } = args;
     let t = profile.tasks().get(&task)?;
     show(profile, &t, json)?;
+    if !json && !t.is_done() && !t.archived {
+        let p = profile.tasks().predict(t.id.as_str())?;
+        let tz = profile.tz();
+        let day = |d: Option<chrono::DateTime<chrono::Utc>>| {
+            d.map(|d| d.with_timezone(tz).format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
+        match p.predicted {
+            Some(_) => println!(
+                "\nPredicted done {} (80%: {} to {}){}: {}.",
+                day(p.predicted),
+                day(p.low),
+                day(p.high),
+                if p.at_risk { ", AT RISK" } else { "" },
+                p.reason
+            ),
+            None => println!("\nNo prediction: {}.", p.reason),
+        }
+    }
     Ok(())
 }
 

@@ -627,3 +627,52 @@ fn imports_show_a_dry_run_refuse_bad_rows_and_make_a_board() {
     let feed = ok(d, &["activity", "--board", "calls"]);
     assert!(feed.contains("maria imported the board “calls”"), "{feed}");
 }
+
+#[test]
+fn insights_predict_from_the_teams_history_and_explain_the_risk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    ok(d, &["board", "new", "Escrows"]);
+    // Six inspections, each done six days after it was made.
+    for day in 1..=6 {
+        let made = format!("2026-10-{:02}T15:00:00Z", day);
+        let done = format!("2026-10-{:02}T15:00:00Z", day + 6);
+        let t = json(
+            d,
+            &["--now", &made, "task", "add", "Inspection #inspection"],
+        );
+        let id = t["id"].as_str().expect("id").to_string();
+        ok(d, &["--now", &done, "task", "done", &id]);
+    }
+    let open = json(
+        d,
+        &[
+            "task",
+            "add",
+            "Inspection at 48 Elm #inspection in 2 days @maria",
+        ],
+    );
+    let id = open["id"].as_str().expect("id").to_string();
+
+    let out = ok(d, &["insights", "--weeks", "8"]);
+    assert!(out.contains("Tasks done per week"), "{out}");
+    assert!(out.contains("#inspection"), "{out}");
+    assert!(out.contains("At risk"), "{out}");
+    assert!(
+        out.contains("tasks labelled #inspection took 6 days (median of 6)"),
+        "{out}"
+    );
+    let data = json(d, &["insights", "--board", "Escrows"]);
+    assert_eq!(data["at_risk"][0]["task"], id.as_str());
+    assert_eq!(data["at_risk"][0]["at_risk"], true);
+    let weeks = data["completed_per_week"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 12);
+    let total: u64 = weeks.iter().filter_map(|w| w["count"].as_u64()).sum();
+    assert_eq!(total, 6);
+
+    let shown = ok(d, &["task", "show", &id]);
+    assert!(shown.contains("AT RISK"), "{shown}");
+    let out = pl(d, &["insights", "--weeks", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 is not in 1..=520"));
+}

@@ -12,10 +12,18 @@
 //! same horizon, priority decides; age only breaks near-ties, so nothing rots
 //! at the bottom forever. Ties go to the earlier deadline, then the older
 //! task. Completed and archived tasks are not ranked.
+//!
+//! With predictions ([`order_with`]), tasks come in three tiers before the
+//! score counts: overdue, then *at risk* (predicted to finish after their
+//! deadline, see [`crate::insights`]), then the rest — so a task the team's
+//! history says will be late comes before one that is merely due.
 
 use chrono::{DateTime, Utc};
 
+use std::collections::HashSet;
+
 use crate::board::{Priority, Task};
+use crate::ids::TaskId;
 
 /// The focus score of an open task at `now`.
 pub fn score(task: &Task, now: DateTime<Utc>) -> f64 {
@@ -50,13 +58,29 @@ pub fn score(task: &Task, now: DateTime<Utc>) -> f64 {
 
 /// Open tasks in focus order, best first.
 pub fn order(tasks: Vec<Task>, now: DateTime<Utc>) -> Vec<Task> {
-    let mut scored: Vec<(f64, Task)> = tasks
+    order_with(tasks, now, &HashSet::new())
+}
+
+/// Open tasks in focus order, the ones in `at_risk` before the others
+/// that are not overdue.
+pub fn order_with(tasks: Vec<Task>, now: DateTime<Utc>, at_risk: &HashSet<TaskId>) -> Vec<Task> {
+    let tier = |t: &Task| {
+        if t.due.as_ref().is_some_and(|d| d.deadline() <= now) {
+            2
+        } else if at_risk.contains(&t.id) {
+            1
+        } else {
+            0
+        }
+    };
+    let mut scored: Vec<(u8, f64, Task)> = tasks
         .into_iter()
         .filter(|t| !t.is_done() && !t.archived && !t.deleted)
-        .map(|t| (score(&t, now), t))
+        .map(|t| (tier(&t), score(&t, now), t))
         .collect();
-    scored.sort_by(|(sa, a), (sb, b)| {
-        sb.total_cmp(sa)
+    scored.sort_by(|(ta, sa, a), (tb, sb, b)| {
+        tb.cmp(ta)
+            .then_with(|| sb.total_cmp(sa))
             .then_with(|| {
                 let da = a.due.as_ref().map(|d| d.deadline());
                 let db = b.due.as_ref().map(|d| d.deadline());
@@ -70,7 +94,7 @@ pub fn order(tasks: Vec<Task>, now: DateTime<Utc>) -> Vec<Task> {
             .then_with(|| a.created_at.cmp(&b.created_at))
             .then_with(|| a.id.cmp(&b.id))
     });
-    scored.into_iter().map(|(_, t)| t).collect()
+    scored.into_iter().map(|(_, _, t)| t).collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod focus;
 pub mod ids;
 pub mod inbox;
+pub mod insights;
 pub mod listing;
 pub mod position;
 pub mod quickadd;

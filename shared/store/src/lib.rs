@@ -17,7 +17,7 @@ pub mod error;
 // The domain model is its own crate; its modules keep their paths here.
 pub use porchlight_model::board as model;
 pub use porchlight_model::{
-    ModelError, focus, ids, inbox, position, quickadd, recurrence, template, time,
+    ModelError, focus, ids, inbox, insights, position, quickadd, recurrence, template, time,
 };
 
 pub use error::{CoreError, Result};

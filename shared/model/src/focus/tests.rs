@@ -86,3 +86,40 @@ fn an_all_day_task_due_today_is_not_overdue_until_the_day_ends() {
     assert!(score(&t, now()) < 200.0);
     assert!(score(&t, now() + Duration::hours(10)) >= 200.0);
 }
+
+#[test]
+fn at_risk_tasks_come_after_overdue_and_before_merely_due() {
+    let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2027, 3, 1, 12, 0, 0)
+        .single()
+        .expect("now");
+    let make = |title: &str, due_hours: i64, priority: Priority| {
+        let mut t = Task::new(
+            crate::ids::DocumentId::random(),
+            title,
+            crate::ids::ColumnId::new("c"),
+            "a",
+            "alex",
+            now,
+        );
+        t.due = Some(crate::board::Due::at_time(
+            now + chrono::Duration::hours(due_hours),
+            "UTC",
+        ));
+        t.priority = priority;
+        t
+    };
+    let overdue = make("overdue", -1, Priority::None);
+    let due = make("due tomorrow, urgent", 20, Priority::Urgent);
+    let risky = make("inspection in 5 days", 120, Priority::None);
+    let at_risk: HashSet<TaskId> = [risky.id.clone()].into();
+    let titles = |ts: Vec<Task>| ts.into_iter().map(|t| t.title).collect::<Vec<_>>();
+    let all = vec![due.clone(), risky.clone(), overdue.clone()];
+    assert_eq!(
+        titles(order_with(all.clone(), now, &at_risk)),
+        ["overdue", "inspection in 5 days", "due tomorrow, urgent"]
+    );
+    assert_eq!(
+        titles(order(all, now)),
+        ["overdue", "due tomorrow, urgent", "inspection in 5 days"]
+    );
+}

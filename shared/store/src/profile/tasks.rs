@@ -286,12 +286,47 @@ impl Tasks<'_> {
         })
     }
 
-    /// Open tasks in focus order (see [`crate::focus`]).
+    /// Open tasks in focus order (see [`crate::focus`]): overdue, then
+    /// those the team's history predicts will be late, then by score.
     pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
-        let all = self.p.tasks().list(&TaskQuery::default())?;
-        let mut ordered = crate::focus::order(all, self.p.now());
+        let all = self.p.tasks().list(&TaskQuery {
+            include_done: true,
+            ..TaskQuery::default()
+        })?;
+        let now = self.p.now();
+        let at_risk = crate::insights::at_risk_ids(&all, now);
+        let mut ordered = crate::focus::order_with(all, now, &at_risk);
         ordered.truncate(limit);
         Ok(ordered)
+    }
+
+    /// Insight into one board's work (or every board's) over the last
+    /// `weeks` weeks (see [`crate::insights`]).
+    pub fn insights(&self, board: Option<&str>, weeks: u32) -> Result<crate::insights::Insights> {
+        let board = board.map(|b| self.p.boards().resolve(b)).transpose()?;
+        let all = self.p.tasks().list(&TaskQuery {
+            board,
+            include_done: true,
+            include_archived: true,
+            ..TaskQuery::default()
+        })?;
+        Ok(crate::insights::insights(
+            &all,
+            self.p.now(),
+            self.p.tz(),
+            weeks,
+        ))
+    }
+
+    /// The predicted completion of one open task, with its reason.
+    pub fn predict(&self, key: &str) -> Result<crate::insights::Prediction> {
+        let task = self.p.tasks().get(key)?;
+        let history = self.p.tasks().list(&TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..TaskQuery::default()
+        })?;
+        Ok(crate::insights::History::learn(&history).predict(&task, self.p.now()))
     }
 }
 
