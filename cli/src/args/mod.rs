@@ -159,6 +159,64 @@ pub enum TemplateCmd {
         #[arg(long)]
         anchor: Option<String>,
     },
+    /// Make a template: from --step lines, a copy of another, or a JSON
+    /// file (as `template export` writes).
+    New {
+        name: String,
+        /// What the anchor date is: closing, contract, listing, …
+        #[arg(long, default_value = "closing")]
+        anchor: String,
+        /// A step: "OFFSET | TITLE #label @person !priority", e.g.
+        /// "closing - 10 days | Order the appraisal #lender". Repeat.
+        #[arg(long = "step")]
+        steps: Vec<String>,
+        /// Start from this template's steps.
+        #[arg(long, conflicts_with = "file")]
+        copy: Option<String>,
+        /// A template as JSON.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Change a template: rename it, add or remove steps, or replace it
+    /// with a JSON file.
+    Edit {
+        template: String,
+        #[arg(long)]
+        rename: Option<String>,
+        #[arg(long)]
+        anchor: Option<String>,
+        /// Add a step ("OFFSET | TITLE #label @person !priority"). Repeat.
+        #[arg(long = "add-step")]
+        add: Vec<String>,
+        /// Remove step N (1 = first, as `template show` numbers them).
+        #[arg(long = "remove-step")]
+        remove: Vec<usize>,
+        /// Replace the whole template with this JSON.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Delete a template (tasks made from it stay).
+    Delete { template: String },
+    /// Print a template as JSON (to edit and give back with `edit --file`).
+    Export { template: String },
+    /// The holidays business days skip (US federal unless changed).
+    Holidays {
+        /// A day off to add (2027-01-08). Repeat.
+        #[arg(long)]
+        add: Vec<String>,
+        /// A holiday the office works on (2027-11-11). Repeat.
+        #[arg(long)]
+        remove: Vec<String>,
+        /// Skip US federal holidays: on or off.
+        #[arg(long)]
+        federal: Option<OnOff>,
+    },
+    /// Share your templates with a relay team: `sync` brings them to every
+    /// member, and their edits back.
+    Share {
+        #[arg(long)]
+        team: String,
+    },
     /// Adds a template's tasks to a board, each due at its offset from
     /// the anchor date.
     Apply {
@@ -171,7 +229,7 @@ pub enum TemplateCmd {
         /// What the tasks are for, put before each title ("48 Elm Ave").
         #[arg(long)]
         name: Option<String>,
-        /// Count business days without US federal holidays (weekends only).
+        /// Count business days without holidays (weekends only).
         #[arg(long)]
         no_holidays: bool,
     },
@@ -184,6 +242,12 @@ pub enum TemplateCmd {
         #[arg(long)]
         anchor: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]

@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&mut open()?, *cmd, json),
         Command::Search(args) => search(&open()?, args, json),
         Command::Labels => labels(&mut open()?, json),
-        Command::Template(cmd) => template::run(&mut open()?, cmd, json),
+        Command::Template(cmd) => template::run(&dir, &mut open()?, cmd, json),
         Command::Focus(args) => focus(&open()?, args, json),
         Command::Inbox(args) => inbox::inbox(&mut open()?, args, json),
         Command::Activity(args) => inbox::activity(&mut open()?, args, json),

@@ -376,14 +376,14 @@ fn a_template_is_shown_with_its_dates_and_applied_to_a_board() {
         .as_array()
         .expect("array")
         .iter()
-        .filter_map(|t| t["name"].as_str())
+        .filter_map(|t| t["template"]["name"].as_str())
         .collect();
     assert_eq!(
         names,
         [
-            "Listing preparation",
             "Buyer under contract",
-            "Escrow to closing"
+            "Escrow to closing",
+            "Listing preparation",
         ]
     );
     // Closing on Friday 15 January 2027 (Monday 18th is MLK day).
@@ -675,4 +675,122 @@ fn insights_predict_from_the_teams_history_and_explain_the_risk() {
     let out = pl(d, &["insights", "--weeks", "0"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 is not in 1..=520"));
+}
+
+#[test]
+fn templates_are_made_edited_exported_and_follow_the_holiday_list() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let made = ok(
+        d,
+        &[
+            "template",
+            "new",
+            "Short sale",
+            "--anchor",
+            "contract",
+            "--step",
+            "contract + 2 business days | Send the package to the lender #lender @maria !high",
+            "--step",
+            "contract + 30 days | Lender approval",
+        ],
+    );
+    assert!(
+        made.contains("Saved the template 'Short sale' (2 steps from the contract date)."),
+        "{made}"
+    );
+    let (_, err) = fails(
+        d,
+        &[
+            "template",
+            "new",
+            "Short sale",
+            "--step",
+            "closing + 1 day | x",
+        ],
+    );
+    assert!(err.contains("exists already"), "{err}");
+    let (_, err) = fails(d, &["template", "new", "Odd", "--step", "no pipe here"]);
+    assert!(err.contains("needs an offset and a title"), "{err}");
+
+    let shown = ok(d, &["template", "show", "short"]);
+    assert!(shown.contains("Send the package to the lender"), "{shown}");
+    assert!(shown.contains("contract + 2 business days"), "{shown}");
+    ok(
+        d,
+        &[
+            "template",
+            "edit",
+            "short",
+            "--remove-step",
+            "2",
+            "--add-step",
+            "contract + 45 days | Close #closing",
+            "--rename",
+            "Short sale (bank)",
+        ],
+    );
+    let exported = json(d, &["template", "export", "Short sale (bank)"]);
+    let steps: Vec<&str> = exported["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert_eq!(steps, ["Send the package to the lender", "Close"]);
+    assert_eq!(exported["steps"][0]["assignee"], "maria");
+    // Back in from a file.
+    let file = d.join("t.json");
+    let mut changed = exported.clone();
+    changed["steps"][1]["title"] = serde_json::json!("Close of escrow");
+    std::fs::write(&file, changed.to_string()).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    ok(
+        d,
+        &["template", "edit", "Short sale (bank)", "--file", &file],
+    );
+    assert!(ok(d, &["template", "show", "Short sale (bank)"]).contains("Close of escrow"));
+    let (_, err) = fails(
+        d,
+        &[
+            "template",
+            "edit",
+            "Short sale (bank)",
+            "--remove-step",
+            "9",
+        ],
+    );
+    assert!(err.contains("steps 1 to 2"), "{err}");
+
+    // A local day off moves business days; the list says so.
+    let days = ok(d, &["template", "holidays", "--add", "2026-11-20"]);
+    assert!(days.contains("Fri 2026-11-20"), "{days}");
+    assert!(days.contains("Thu 2026-11-26"), "Thanksgiving: {days}");
+    ok(d, &["board", "new", "Deals"]);
+    let tasks = json(
+        d,
+        &[
+            "template",
+            "apply",
+            "Short sale (bank)",
+            "--board",
+            "Deals",
+            "--anchor",
+            "2026-11-18",
+        ],
+    );
+    // Wednesday 18th + 2 business days: Thursday 19th, not Friday 20th
+    // (off), so Monday 23rd.
+    assert_eq!(tasks[0]["due"]["at"], "2026-11-23T07:00:00Z");
+    let (_, err) = fails(d, &["template", "holidays", "--add", "soon"]);
+    assert!(err.contains("not a date like 2027-01-08"), "{err}");
+
+    let gone = ok(d, &["template", "delete", "Short sale (bank)"]);
+    assert!(gone.contains("tasks made from it stay"), "{gone}");
+    assert_eq!(
+        json(d, &["task", "list", "--board", "Deals"])
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }

@@ -980,3 +980,74 @@ async fn mail_settings_and_the_teams_retention_from_the_cli() {
     assert!(again.contains("for ever"), "{again}");
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_and_mentions_travel_through_the_relay() {
+    let relay_dir = tempfile::tempdir().expect("relay dir");
+    let maria = tempfile::tempdir().expect("maria");
+    let joe = tempfile::tempdir().expect("joe");
+    let (running, addr) = start(relay_dir.path(), "127.0.0.1:0".parse().expect("addr")).await;
+    let url = format!("http://{addr}");
+    let (m, j) = (maria.path(), joe.path());
+    sign_in(m, "maria", &url, "maria@example.com", None).await;
+    let (id, code) =
+        team_with_board(m, "maria", "Oak St", "Escrow", "Lockbox code", "member").await;
+    pl(
+        m,
+        "maria",
+        &[
+            "template",
+            "new",
+            "Short sale",
+            "--anchor",
+            "contract",
+            "--step",
+            "contract + 30 days | Lender approval",
+        ],
+        "",
+    )
+    .await;
+    let shared = pl(m, "maria", &["template", "share", "--team", "Oak St"], "").await;
+    assert!(shared.contains("shared with team Oak St"), "{shared}");
+    pl(
+        m,
+        "maria",
+        &["task", "comment", &id, "@joe can you get the code?"],
+        "",
+    )
+    .await;
+    pl(m, "maria", &["sync"], "").await;
+
+    sign_in(j, "joe", &url, "joe@example.com", Some(&code)).await;
+    pl(j, "joe", &["sync"], "").await;
+    let list = pl(j, "joe", &["template", "list"], "").await;
+    assert!(list.contains("Short sale"), "{list}");
+    let inbox = pl(j, "joe", &["inbox"], "").await;
+    assert!(inbox.contains("@joe can you get the code?"), "{inbox}");
+    // Joe edits the team's template and reads the mention; maria gets both.
+    pl(
+        j,
+        "joe",
+        &[
+            "template",
+            "edit",
+            "Short sale",
+            "--add-step",
+            "contract + 45 days | Close",
+        ],
+        "",
+    )
+    .await;
+    pl(j, "joe", &["inbox", "read", "--all"], "").await;
+    pl(j, "joe", &["sync"], "").await;
+    pl(m, "maria", &["sync"], "").await;
+    let shown = pl(m, "maria", &["template", "show", "Short sale"], "").await;
+    assert!(shown.contains("Close"), "{shown}");
+    let read = json(&pl(m, "maria", &["--json", "task", "show", &id], "").await);
+    assert_eq!(
+        read["inbox"]["joe"].as_object().map(|o| o.len()),
+        Some(1),
+        "{read}"
+    );
+    stop(running).await;
+}

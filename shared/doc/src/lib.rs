@@ -14,12 +14,14 @@ pub mod error;
 pub mod listing_shard;
 mod message;
 mod read;
+mod templates;
 mod workspace;
 
 pub use board::{BoardDoc, TaskEdit};
 pub use error::DocError;
 pub use listing_shard::ListingShardDoc;
 pub use message::ChangeNote;
+pub use templates::{StoredTemplate, TemplatesDoc, template_key};
 pub use workspace::WorkspaceDoc;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value};
@@ -36,6 +38,8 @@ pub enum DocKind {
     Board,
     Workspace,
     ListingShard,
+    /// A workspace's or team's transaction templates.
+    Templates,
 }
 
 impl DocKind {
@@ -44,6 +48,7 @@ impl DocKind {
             DocKind::Board => "board",
             DocKind::Workspace => "workspace",
             DocKind::ListingShard => "listing-shard",
+            DocKind::Templates => "templates",
         }
     }
 }
@@ -54,6 +59,7 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
         Some("board") => DocKind::Board,
         Some("workspace") => DocKind::Workspace,
         Some("listing-shard") => DocKind::ListingShard,
+        Some("templates") => DocKind::Templates,
         Some(other) => {
             return Err(DocError::CorruptDocument {
                 doc: "?".into(),

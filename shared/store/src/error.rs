@@ -42,6 +42,10 @@ pub enum CoreError {
     },
     #[error("task {task} has no version '{version}'; `porchlight task history {task}` lists them")]
     UnknownVersion { task: String, version: String },
+    #[error("no template '{name}' (or more than one); the templates are: {known}")]
+    UnknownTemplate { name: String, known: String },
+    #[error("a template named '{0}' exists already; `porchlight template edit` changes it")]
+    DuplicateTemplate(String),
     #[error("cannot import this {format} file: {reason}")]
     ImportFile {
         format: &'static str,

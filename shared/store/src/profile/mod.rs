@@ -23,6 +23,7 @@ mod reminders;
 mod sharing;
 mod sink;
 mod tasks;
+mod template_docs;
 mod templates;
 
 pub use activity::{ACTIVITY_GROUP, ActivityEntry, verb};
@@ -40,6 +41,7 @@ pub use mls_sources::ConnectionError;
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
+pub use template_docs::{MAX_STEPS, TemplateEntry, check_template};
 pub use templates::AnchorMoved;
 
 use std::collections::{HashMap, HashSet};
@@ -248,7 +250,7 @@ impl Profile {
         let bytes = doc.save();
         let board = match kind {
             DocKind::Board => Some(BoardDoc::from_doc(doc.clone())?),
-            DocKind::Workspace | DocKind::ListingShard => None,
+            DocKind::Workspace | DocKind::ListingShard | DocKind::Templates => None,
         };
         let shard = match kind {
             DocKind::ListingShard => Some(crate::doc::ListingShardDoc::from_doc(doc.clone())?),
@@ -463,7 +465,12 @@ impl Profile {
         };
         self.store.write(|tx| {
             materialize::clear_all(tx)?;
-            for kind in [DocKind::Board, DocKind::Workspace, DocKind::ListingShard] {
+            for kind in [
+                DocKind::Board,
+                DocKind::Workspace,
+                DocKind::ListingShard,
+                DocKind::Templates,
+            ] {
                 for id in chunks::documents(tx, kind.as_str())? {
                     report.documents += 1;
                     if kind == DocKind::ListingShard {

@@ -85,6 +85,29 @@ impl Profile {
                 self.add_document(id, DocKind::ListingShard, doc, |_| Ok(()))?;
                 Ok(Absorbed::Added)
             }
+            (DocKind::Templates, true) => {
+                let changed = self.store.write(|tx| {
+                    let mut loaded = Self::refresh(tx, id, None, &self.actor)?;
+                    let heads = loaded.doc.get_heads();
+                    loaded.doc.merge(synced)?;
+                    if loaded.doc.get_heads() == heads {
+                        return Ok(false);
+                    }
+                    Self::persist(tx, id, &mut loaded, &heads)?;
+                    Ok(true)
+                })?;
+                self.docs.remove(&id);
+                Ok(if changed {
+                    Absorbed::Updated
+                } else {
+                    Absorbed::Unchanged
+                })
+            }
+            (DocKind::Templates, false) => {
+                let doc = synced.clone().with_actor(self.actor.clone());
+                self.add_document(id, DocKind::Templates, doc, |_| Ok(()))?;
+                Ok(Absorbed::Added)
+            }
             // Team workspace documents are not kept locally yet.
             (DocKind::Workspace, _) => Ok(Absorbed::Skipped),
         }

@@ -22,18 +22,20 @@ pub struct AnchorMoved {
     pub done: usize,
 }
 
-fn holidays(us: bool) -> Holidays {
-    if us {
-        Holidays::us()
+/// The days business-day offsets skip: the profile's holiday list (US
+/// federal holidays unless edited), or none but weekends.
+fn holidays(p: &mut super::Profile, listed: bool) -> Result<Holidays> {
+    if listed {
+        p.holidays()
     } else {
-        Holidays::default()
+        Ok(Holidays::default())
     }
 }
 
 impl TasksMut<'_> {
     /// Adds a task for every step of `template` to the first column of a
-    /// board, due at its offset from `anchor` (business days skip US
-    /// federal holidays with `us_holidays`), titled "`prefix`: step" when
+    /// board, due at its offset from `anchor` (business days skip the
+    /// profile's holiday list with `us_holidays`, US federal by default), titled "`prefix`: step" when
     /// a prefix is given. One change to the board.
     pub fn apply_template(
         &mut self,
@@ -61,7 +63,7 @@ impl TasksMut<'_> {
         let tz = self.p.tz_name().to_string();
         let now = self.p.now();
         let run = crate::ids::random_hex(8);
-        let hol = holidays(us_holidays);
+        let hol = holidays(self.p, us_holidays)?;
         let mut position = last;
         let mut tasks = Vec::with_capacity(template.steps.len());
         for (i, step) in template.steps.iter().enumerate() {
@@ -155,6 +157,7 @@ impl TasksMut<'_> {
             .filter(|t| t.template.as_ref().is_some_and(|l| l.run == link.run))
             .collect();
         let tz = self.p.tz_name().to_string();
+        let listed = holidays(self.p, true)?;
         let mut edits: Vec<(TaskId, Vec<TaskEdit>)> = Vec::new();
         let mut done = 0;
         for t in &run {
@@ -163,7 +166,12 @@ impl TasksMut<'_> {
                 done += 1;
                 continue;
             }
-            let due = due_at(anchor, &l.offset, &tz, &holidays(l.holidays))?;
+            let hol = if l.holidays {
+                listed.clone()
+            } else {
+                Holidays::default()
+            };
+            let due = due_at(anchor, &l.offset, &tz, &hol)?;
             let moved = TemplateLink {
                 anchor,
                 ..l.clone()
