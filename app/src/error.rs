@@ -51,7 +51,9 @@ impl From<CoreError> for AppError {
             | CoreError::UnknownColumn { .. }
             | CoreError::UnknownChecklistItem { .. }
             | CoreError::UnknownVersion { .. }
-            | CoreError::UnknownListing(_) => AppError::NotFound(message),
+            | CoreError::UnknownListing(_)
+            | CoreError::UnknownInboxItem(_)
+            | CoreError::UnknownTemplate { .. } => AppError::NotFound(message),
             e if e.is_user_error() => AppError::Invalid(message),
             _ => {
                 tracing::error!(error = %message, "core error");

@@ -6,6 +6,7 @@
 pub mod commands;
 mod error;
 pub mod external;
+pub mod mentions;
 pub mod reminders;
 pub mod state;
 pub mod sync;
@@ -113,6 +114,16 @@ pub fn run() {
             commands::team::webhook_log,
             commands::team::set_member_role,
             commands::team::remove_member,
+            commands::work::inbox,
+            commands::work::unread_count,
+            commands::work::mark_inbox,
+            commands::work::watch_task,
+            commands::work::activity,
+            commands::work::insights,
+            commands::work::people,
+            commands::work::templates,
+            commands::work::template_preview,
+            commands::work::apply_template,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -145,6 +145,7 @@ fn look<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Duration {
         }
         Err(e) => tracing::warn!(error = %e, "cannot read reminders"),
     }
+    crate::mentions::look(app, state);
     upcoming
         .ok()
         .and_then(|r| r.first().map(|r| r.at))

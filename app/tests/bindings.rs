@@ -15,6 +15,7 @@ use porchlight_app::commands::mls::{
 };
 use porchlight_app::commands::tasks::TaskPatch;
 use porchlight_app::commands::team::TeamView;
+use porchlight_app::commands::work::{ActivityLine, PlannedStep, TemplateInfo};
 use porchlight_app::reminders::ReminderFired;
 use porchlight_app::state::{Preferences, SyncStatus};
 use porchlight_app::sync::{DocChanged, PresenceChanged};
@@ -23,9 +24,11 @@ use porchlight_client::api::accounts::{DeviceInfo, MailSettings};
 use porchlight_client::api::team::Invite;
 use porchlight_client::api::webhooks::{CreatedWebhook, DeliveryInfo, WebhookInfo};
 use porchlight_store::doc::listing_shard::CachedListing;
+use porchlight_store::inbox::InboxItem;
+use porchlight_store::insights::Insights;
 use porchlight_store::listings::comps::{Comps, MarketStats};
-use porchlight_store::model::Task;
-use porchlight_store::profile::{BoardSummary, Completion, HistoryEntry};
+use porchlight_store::model::{InboxState, Task};
+use porchlight_store::profile::{BoardSummary, Completion, HistoryEntry, InboxMarked};
 use porchlight_store::quickadd::Parsed;
 use ts_rs::{Config, TS};
 
@@ -85,6 +88,13 @@ fn generate(dir: &Path) {
         MailSettings::export_all(&cfg),
         CreatedWebhook::export_all(&cfg),
         DeliveryInfo::export_all(&cfg),
+        InboxItem::export_all(&cfg),
+        InboxState::export_all(&cfg),
+        InboxMarked::export_all(&cfg),
+        Insights::export_all(&cfg),
+        ActivityLine::export_all(&cfg),
+        TemplateInfo::export_all(&cfg),
+        PlannedStep::export_all(&cfg),
     ];
     for r in results {
         r.expect("export bindings");

@@ -313,6 +313,7 @@ fn a_person_uses_the_real_app_end_to_end() {
     s.click("[aria-label='Close the task']");
     steps::team_page(&s, c, &url, &ca_file, joe.path());
     steps::presence(&s, p, joe.path(), &url, &ca_file, &board_id);
+    steps::work(&s, p, c, joe.path(), &desktop);
     steps::reminders(&s, p, &desktop);
     steps::listings(&s, p);
     let rets_password = steps::mls(&s, p);

@@ -8,6 +8,7 @@ pub mod mls;
 pub mod tasks;
 pub mod team;
 pub mod views;
+pub mod work;
 
 use tauri::{AppHandle, Emitter, Manager};
 

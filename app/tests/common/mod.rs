@@ -69,10 +69,16 @@ pub fn run(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
     use std::io::Write;
     let bin = target_dir().join("debug/porchlight");
     require(&bin, "build the CLI (`cargo build -p porchlight-cli`)");
+    let user = if args.contains(&"--user") {
+        &[][..]
+    } else {
+        &["--user", "maria"][..]
+    };
     let mut child = Command::new(bin)
         .arg("--data-dir")
         .arg(dir)
-        .args(["--user", "maria", "--tz", "UTC"])
+        .args(user)
+        .args(["--tz", "UTC"])
         .args(args)
         .env("PORCHLIGHT_SECRETS", "file")
         .env_remove("PORCHLIGHT_TOKEN")

@@ -653,3 +653,125 @@ pub fn mls(s: &Session, p: &Path) -> String {
     assert!(out.contains("T01"), "{out}");
     fake_rets::PASSWORD.to_string()
 }
+
+/// (l) A template applied from the board with a date and a preview; (m) a
+/// teammate mentioned with `@` completion, who finds it in his inbox after
+/// a sync; (n) a mention of the app's user rings the bell and notifies;
+/// (o) the activity feed and insights.
+pub fn work(s: &Session, p: &Path, c: &Path, joe: &Path, desktop: &Desktop) {
+    let me = Profile::open(p, OpenOptions::default())
+        .expect("the app's profile")
+        .user()
+        .to_string();
+    s.click("[data-testid=board-list] button");
+    s.wait("[data-testid=board]");
+    s.click("[data-testid=new-from-template]");
+    s.wait("[data-testid=from-template]");
+    let choose = r#"
+        const sel = document.querySelector('[data-testid=template-name]');
+        sel.value = 'Escrow to closing';
+        sel.dispatchEvent(new Event('change', { bubbles: true }));
+        const d = document.querySelector('[data-testid=template-anchor]');
+        d.value = '2027-01-15';
+        d.dispatchEvent(new Event('input', { bubbles: true }));
+        return true"#;
+    s.d.js(&s.id, choose, json!([]));
+    s.type_into("[data-testid=template-prefix]", "48 Elm Ave");
+    // Closing Friday 15 January 2027; three business days before: the 12th.
+    s.wait_for("[data-testid=template-preview]", |s| {
+        s.text_of("[data-testid=template-preview]")
+            .contains("2027-01-12")
+    });
+    s.shot("w-from-template");
+    s.click("[data-testid=template-apply]");
+    s.wait_for("[data-testid=notice]", |s| {
+        s.text_of("[data-testid=notice]")
+            .contains("tasks from the template")
+    });
+    let tasks: Value = serde_json::from_str(&pl(
+        p,
+        &["--json", "task", "list", "--board", "Oak St listing"],
+        "",
+    ))
+    .expect("json");
+    let made: Vec<&Value> = tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|t| {
+            t["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("48 Elm Ave: "))
+        })
+        .collect();
+    assert!(made.len() >= 10, "{} template tasks", made.len());
+    let id = made[0]["id"].as_str().expect("id").to_string();
+
+    // @jo → the completion offers joe (a member of the team).
+    s.dom_click(&format!("[data-task=\"{id}\"]"));
+    s.wait("[data-testid=task-detail]");
+    s.type_into("[data-testid=comment-input]", "@jo");
+    s.wait_for("[data-testid=mention-suggestions]", |s| {
+        s.text_of("[data-testid=mention-suggestions]")
+            .contains("@joe")
+    });
+    s.type_into("[data-testid=comment-input]", "\u{E007}");
+    s.type_into(
+        "[data-testid=comment-input]",
+        "can you get the lockbox code?\u{E007}",
+    );
+    s.wait_for("[data-testid=comments]", |s| {
+        s.text_of("[data-testid=comments]")
+            .contains("@joe can you get the lockbox code?")
+    });
+    assert!(s.find("[data-testid=comments] mark.mention").is_some());
+    s.shot("w-mention");
+    eventually(30, "joe never found the mention in his inbox", || {
+        pl(joe, &["sync"], "");
+        pl(joe, &["--user", "joe", "inbox", "--unread"], "").contains("lockbox code")
+    });
+
+    // Maria's laptop mentions the app's user: the bell counts it, the
+    // desktop shows it, the panel opens the task and marks it read.
+    s.click("[aria-label='Close the task']");
+    pl(c, &["sync"], "");
+    let text = format!("@{me} the lender called back");
+    pl(c, &["task", "comment", &id, &text], "");
+    pl(c, &["sync"], "");
+    s.wait_for("[data-testid=inbox-count]", |s| {
+        s.text_of("[data-testid=inbox-count]") != "0"
+    });
+    eventually(15, "no desktop notification for the mention", || {
+        notify_calls(desktop, "maria mentioned you") == 1
+    });
+    s.click("[data-testid=inbox-bell]");
+    s.wait_for("[data-testid=inbox-items]", |s| {
+        s.text_of("[data-testid=inbox-items]")
+            .contains("the lender called back")
+    });
+    s.shot("w-inbox");
+    s.click("[data-testid=inbox-item][data-kind=mention] button.link");
+    s.wait("[data-testid=task-detail]");
+    s.wait_for("[data-testid=inbox-items]", |s| {
+        s.find("[data-testid=inbox-item][data-kind=mention][data-state=unread]")
+            .is_none()
+    });
+    s.click("[aria-label='Close the inbox']");
+    s.click("[aria-label='Close the task']");
+
+    s.click("[data-testid=open-activity]");
+    s.wait_for("[data-testid=activity]", |s| {
+        s.text_of("[data-testid=activity]")
+            .contains("applied a template to")
+    });
+    s.shot("w-activity");
+    s.click("[data-testid=open-insights]");
+    s.wait("[data-testid=insights] canvas");
+    s.wait_for("[data-testid=insights]", |s| {
+        s.text_of("[data-testid=insights]")
+            .contains("Open work per person")
+    });
+    s.shot("w-insights");
+    s.click("[data-testid=board-list] button");
+    s.wait("[data-testid=board]");
+}

@@ -35,9 +35,17 @@ import type { WebhookInfo } from "./bindings/WebhookInfo"
 import type { CreatedWebhook } from "./bindings/CreatedWebhook"
 import type { DeliveryInfo } from "./bindings/DeliveryInfo"
 import type { MailSettings } from "./bindings/MailSettings"
+import type { InboxItem } from "./bindings/InboxItem"
+import type { InboxMarked } from "./bindings/InboxMarked"
+import type { InboxState } from "./bindings/InboxState"
+import type { Insights } from "./bindings/Insights"
+import type { ActivityLine } from "./bindings/ActivityLine"
+import type { TemplateInfo } from "./bindings/TemplateInfo"
+import type { PlannedStep } from "./bindings/PlannedStep"
 
 export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
 export type { CreatedWebhook, DeliveryInfo, MailSettings, WebhookInfo }
+export type { ActivityLine, InboxItem, InboxMarked, InboxState, Insights, PlannedStep, TemplateInfo }
 export type { AppError, BoardSummary, DeviceInfo, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -109,6 +117,17 @@ export const api = {
   removeWebhook: (team: number, id: number) => invoke<WebhookInfo[]>("remove_webhook", { team, id }),
   testWebhook: (team: number, id: number) => invoke<string>("test_webhook", { team, id }),
   webhookLog: (team: number, id: number) => invoke<DeliveryInfo[]>("webhook_log", { team, id }),
+  inbox: (filter: "current" | "unread" | "all") => invoke<InboxItem[]>("inbox", { filter }),
+  unreadCount: () => invoke<number>("unread_count"),
+  markInbox: (ids: string[], to: InboxState) => invoke<InboxMarked>("mark_inbox", { ids, to }),
+  watchTask: (task: string, on: boolean) => invoke<Task>("watch_task", { task, on }),
+  activity: (board: string | null, days: number) => invoke<ActivityLine[]>("activity", { board, days }),
+  insights: (board: string | null, weeks: number) => invoke<Insights>("insights", { board, weeks }),
+  people: () => invoke<string[]>("people"),
+  templates: () => invoke<TemplateInfo[]>("templates"),
+  templatePreview: (name: string, anchor: string) => invoke<PlannedStep[]>("template_preview", { name, anchor }),
+  applyTemplate: (board: string, name: string, anchor: string, prefix: string | null) =>
+    invoke<Task[]>("apply_template", { board, name, anchor, prefix }),
 }
 
 export function onMlsProgress(f: (p: PullProgress) => void): Promise<UnlistenFn> {
@@ -131,4 +150,9 @@ export function onReminder(f: (r: ReminderFired) => void): Promise<UnlistenFn> {
 /** Who else is looking at a board changed. */
 export function onPresence(f: (p: PresenceChanged) => void): Promise<UnlistenFn> {
   return listen<PresenceChanged>("presence", (e) => f(e.payload))
+}
+
+/** The unread count of the inbox, after each look for new mentions. */
+export function onInbox(f: (unread: number) => void): Promise<UnlistenFn> {
+  return listen<number>("inbox", (e) => f(e.payload))
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { assignableRoles, dueLabel, webhookSummary, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
+import { completeMention, mentionMatches, mentionParts, mentionQuery, assignableRoles, dueLabel, webhookSummary, blankConnection, byColumn, connectionProblem, serial, money, priceColour, pullFraction, pullLabel, scatter, upsert, diff, dropIndex, names, neighbour, patch, recurrenceLabel, segments, syncLabel } from "./logic"
 import type { Parsed } from "./bindings/Parsed"
 import type { Task } from "./bindings/Task"
 
@@ -239,5 +239,30 @@ describe("dueLabel", () => {
     expect(label).toMatch(/13:00.*–16:00$/)
     expect(dueLabel(due({ at: "2026-11-21T20:00:00Z", tz: "America/Denver", all_day: false }), "en-GB")).not.toContain("–")
     expect(dueLabel(({ due: null }) as unknown as Task)).toBe("")
+  })
+})
+
+
+describe("mentions", () => {
+  it("finds the @name being typed at the caret, not in an email address", () => {
+    expect(mentionQuery("hi @jo", 6)).toEqual({ start: 3, query: "jo" })
+    expect(mentionQuery("@", 1)).toEqual({ start: 0, query: "" })
+    expect(mentionQuery("mail joe@ex", 11)).toBeNull()
+    expect(mentionQuery("hi @jo there", 12)).toBeNull()
+  })
+  it("completes with the chosen name and puts the caret after it", () => {
+    expect(completeMention("hi @jo", 6, "joe")).toEqual({ text: "hi @joe ", caret: 8 })
+    expect(completeMention("@ma can you", 3, "maria")).toEqual({ text: "@maria can you", caret: 7 })
+  })
+  it("orders names that start with the query first", () => {
+    expect(mentionMatches(["alex", "joe", "maria", "samaria"], "mar")).toEqual(["maria", "samaria"])
+    expect(mentionMatches(["a", "b", "c"], "", 2)).toEqual(["a", "b"])
+  })
+  it("highlights only the stored mentions", () => {
+    expect(mentionParts("@Joe can you, cc joe@x.com and @sam.", ["joe"])).toEqual([
+      { text: "@Joe", mention: true },
+      { text: " can you, cc joe@x.com and @sam.", mention: false },
+    ])
+    expect(mentionParts("plain", undefined)).toEqual([{ text: "plain", mention: false }])
   })
 })

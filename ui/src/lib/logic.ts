@@ -308,3 +308,58 @@ export function webhookSummary(h: WebhookInfo): string {
   const board = h.board ? " of one board" : ""
   return `${events}${board} · ${FORMATS[h.format] ?? h.format}`
 }
+
+/** The `@name` being typed at `caret` in `text`: where its `@` is and what follows it. */
+export function mentionQuery(text: string, caret: number): { start: number; query: string } | null {
+  const before = text.slice(0, caret)
+  const m = /(^|[^\p{L}\p{N}._@-])@([\p{L}\p{N}._-]*)$/u.exec(before)
+  if (!m) return null
+  return { start: caret - m[2].length - 1, query: m[2].toLowerCase() }
+}
+
+/** People whose name starts with (then contains) `query`, at most `limit`. */
+export function mentionMatches(people: string[], query: string, limit = 6): string[] {
+  const q = query.toLowerCase()
+  const starts = people.filter((p) => p.toLowerCase().startsWith(q))
+  const contains = people.filter((p) => !p.toLowerCase().startsWith(q) && p.toLowerCase().includes(q))
+  return [...starts, ...contains].slice(0, limit)
+}
+
+/** `text` with the `@…` at `caret` replaced by `@name `; the new caret. */
+export function completeMention(text: string, caret: number, name: string): { text: string; caret: number } {
+  const q = mentionQuery(text, caret)
+  if (!q) return { text, caret }
+  const inserted = `@${name} `
+  const after = text.slice(caret).replace(/^[\p{L}\p{N}._-]*/u, "")
+  const out = text.slice(0, q.start) + inserted + after.replace(/^ /, "")
+  return { text: out, caret: q.start + inserted.length }
+}
+
+/** A comment split into plain text and the mentions it stores (to highlight them). */
+export function mentionParts(text: string, mentions: string[] | undefined): { text: string; mention: boolean }[] {
+  const names = new Set((mentions ?? []).map((m) => m.toLowerCase()))
+  if (names.size === 0) return text ? [{ text, mention: false }] : []
+  const out: { text: string; mention: boolean }[] = []
+  const re = /(^|[^\p{L}\p{N}._@-])@([\p{L}\p{N}._-]*[\p{L}\p{N}])/gu
+  let at = 0
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const start = m.index + m[1].length
+    if (!names.has(m[2].toLowerCase())) continue
+    if (start > at) out.push({ text: text.slice(at, start), mention: false })
+    out.push({ text: text.slice(start, start + 1 + m[2].length), mention: true })
+    at = start + 1 + m[2].length
+  }
+  if (at < text.length) out.push({ text: text.slice(at), mention: false })
+  return out
+}
+
+/** What an inbox item is, in a word or two. */
+export function inboxKindLabel(kind: string): string {
+  switch (kind) {
+    case "mention": return "mentioned you"
+    case "assigned": return "assigned you"
+    case "comment": return "commented"
+    case "due_soon": return "due soon"
+    default: return kind
+  }
+}

@@ -81,6 +81,25 @@ impl Tasks<'_> {
         Ok(items)
     }
 
+    /// The people this profile has seen — assignees, commenters, whoever
+    /// made a task, and the user — for completing `@names`, by name.
+    pub fn people(&self) -> Result<Vec<String>> {
+        let mut stmt = self.p.store().conn().prepare_cached(
+            "SELECT name FROM task_assignees UNION SELECT author FROM comments
+             UNION SELECT json_extract(json, '$.created_by') FROM tasks",
+        )?;
+        let mut names: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, Option<String>>(0))?
+            .filter_map(|r| r.ok().flatten())
+            .map(|n| n.trim_start_matches('@').to_lowercase())
+            .filter(|n| !n.is_empty() && !n.contains(char::is_whitespace))
+            .collect();
+        names.push(self.p.user().to_lowercase());
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// How many inbox items are unread (the app's bell).
     pub fn unread_count(&self) -> Result<usize> {
         Ok(self.inbox(InboxFilter::Unread)?.len())

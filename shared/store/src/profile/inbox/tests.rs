@@ -259,3 +259,23 @@ fn the_activity_feed_groups_each_persons_changes_to_a_task() {
     assert_eq!(recent.len(), 1);
     assert!(sam.activity(Some("Nope"), now()).is_err());
 }
+
+#[test]
+fn people_are_everyone_the_boards_name() {
+    let mut maria = device("maria", now());
+    maria.boards_mut().create("Listing", &[]).expect("board");
+    let (t, _) = maria
+        .tasks_mut()
+        .quick_add("Listing", "Yard sign @Sam")
+        .expect("add");
+    maria
+        .tasks_mut()
+        .comment(t.id.as_str(), "thanks")
+        .expect("comment");
+    let mut joe = device("joe", now());
+    sync(&mut maria, &mut joe);
+    assert_eq!(
+        joe.tasks().people().expect("people"),
+        ["joe", "maria", "sam"]
+    );
+}
