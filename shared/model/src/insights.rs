@@ -131,6 +131,54 @@ pub struct Insights {
     pub suggestions: Vec<Suggestion>,
 }
 
+/// What insight needs of a task: no description, comments or checklist,
+/// so a store can read it from its tables without decoding whole tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub id: TaskId,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub archived: bool,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    /// The template and step it was made from ("Escrow to closing#3").
+    pub step: Option<String>,
+}
+
+impl From<&Task> for Facts {
+    fn from(t: &Task) -> Self {
+        Self {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            created_at: t.created_at,
+            completed_at: t.completed_at,
+            deadline: t.due.as_ref().map(|d| d.deadline()),
+            archived: t.archived,
+            labels: t.labels.clone(),
+            assignees: t.assignees.clone(),
+            step: t
+                .template
+                .as_ref()
+                .map(|l| format!("{}#{}", l.template, l.step)),
+        }
+    }
+}
+
+impl Facts {
+    fn is_done(&self) -> bool {
+        self.completed_at.is_some()
+    }
+
+    fn template_name(&self) -> Option<&str> {
+        self.step
+            .as_deref()
+            .and_then(|s| s.rsplit_once('#'))
+            .map(|(t, _)| t)
+    }
+}
+
 /// The value at quantile `q` of sorted `xs` (linear between neighbours).
 pub fn quantile(xs: &[f64], q: f64) -> f64 {
     match xs.len() {
@@ -159,18 +207,16 @@ pub struct History {
     groups: HashMap<String, Vec<f64>>,
 }
 
-fn step_key(t: &Task) -> Option<String> {
-    t.template
-        .as_ref()
-        .map(|l| format!("step:{}#{}", l.template, l.step))
+fn step_key(t: &Facts) -> Option<String> {
+    t.step.as_ref().map(|s| format!("step:{s}"))
 }
 
 impl History {
-    /// Learns from every done (not deleted) task of `tasks`.
-    pub fn learn<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> Self {
+    /// Learns from every done task of `tasks`.
+    pub fn learn<'a>(tasks: impl IntoIterator<Item = &'a Facts>) -> Self {
         let mut groups: HashMap<String, Vec<f64>> = HashMap::new();
         for t in tasks {
-            let (Some(done), false) = (t.completed_at, t.deleted) else {
+            let Some(done) = t.completed_at else {
                 continue;
             };
             let cycle = days(done - t.created_at).max(0.0);
@@ -197,14 +243,14 @@ impl History {
     }
 
     /// The group an open task is judged by, and its words.
-    fn basis(&self, t: &Task) -> Option<(String, &[f64])> {
+    fn basis(&self, t: &Facts) -> Option<(String, &[f64])> {
         let enough = |xs: &[f64]| xs.len() >= MIN_HISTORY;
         if let Some(k) = step_key(t)
             && enough(self.group(&k))
-            && let Some(link) = &t.template
+            && let Some(template) = t.template_name()
         {
             return Some((
-                format!("“{}” steps of past {} runs", t.title, link.template),
+                format!("the same step of past {template} runs"),
                 self.group(&k),
             ));
         }
@@ -233,8 +279,8 @@ impl History {
     }
 
     /// The predicted completion of open task `t` at `now`.
-    pub fn predict(&self, t: &Task, now: DateTime<Utc>) -> Prediction {
-        let deadline = t.due.as_ref().map(|d| d.deadline());
+    pub fn predict(&self, t: &Facts, now: DateTime<Utc>) -> Prediction {
+        let deadline = t.deadline;
         let mut p = Prediction {
             task: t.id.clone(),
             title: t.title.clone(),
@@ -310,10 +356,10 @@ fn week_of(at: DateTime<Utc>, tz: &Tz) -> NaiveDate {
     date - Days::new(u64::from(date.weekday().num_days_from_monday()))
 }
 
-/// Insight into `tasks` (a board's, or every board's) over the last
-/// `weeks` weeks at `now`.
-pub fn insights(tasks: &[Task], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insights {
-    let live: Vec<&Task> = tasks.iter().filter(|t| !t.deleted).collect();
+/// Insight into `tasks` (a board's, or every board's; deleted ones left
+/// out) over the last `weeks` weeks at `now`.
+pub fn insights(tasks: &[Facts], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insights {
+    let live: Vec<&Facts> = tasks.iter().collect();
     let history = History::learn(live.iter().copied());
     let weeks = weeks.clamp(1, 520);
     let this_week = week_of(now, tz);
@@ -339,7 +385,7 @@ pub fn insights(tasks: &[Task], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insi
         if t.archived {
             continue;
         }
-        if let Some(deadline) = t.due.as_ref().map(|d| d.deadline()) {
+        if let Some(deadline) = t.deadline {
             let end = t.completed_at;
             if end.is_none_or(|e| e > deadline) {
                 marks.push((deadline, 1));
@@ -390,7 +436,7 @@ pub fn insights(tasks: &[Task], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insi
         .collect();
     cycle_times.sort_by(|a, b| b.done.cmp(&a.done).then(a.label.cmp(&b.label)));
 
-    let open: Vec<&Task> = live
+    let open: Vec<&Facts> = live
         .iter()
         .copied()
         .filter(|t| !t.is_done() && !t.archived)
@@ -407,7 +453,7 @@ pub fn insights(tasks: &[Task], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insi
         } else {
             t.assignees.iter().map(|a| a.to_lowercase()).collect()
         };
-        let deadline = t.due.as_ref().map(|d| d.deadline());
+        let deadline = t.deadline;
         for person in people {
             let w = load.entry(person.clone()).or_insert(Workload {
                 person,
@@ -456,7 +502,7 @@ pub fn insights(tasks: &[Task], now: DateTime<Utc>, tz: &Tz, weeks: u32) -> Insi
 
 /// Reassignments from whoever is far above the median load to whoever
 /// has the least.
-fn suggest(workload: &[Workload], open: &[&Task]) -> Vec<Suggestion> {
+fn suggest(workload: &[Workload], open: &[&Facts]) -> Vec<Suggestion> {
     let people: Vec<&Workload> = workload.iter().filter(|w| !w.person.is_empty()).collect();
     if people.len() < 2 {
         return vec![];
@@ -484,8 +530,8 @@ fn suggest(workload: &[Workload], open: &[&Task]) -> Vec<Suggestion> {
                     .iter()
                     .any(|a| a.eq_ignore_ascii_case(&heavy.person))
             })
-            .filter(|t| t.due.is_some() && !moved.contains(&t.id))
-            .max_by_key(|t| (t.due.as_ref().map(|d| d.deadline()), &t.id));
+            .filter(|t| t.deadline.is_some() && !moved.contains(&t.id))
+            .max_by_key(|t| (t.deadline, &t.id));
         if let Some(t) = candidate {
             moved.insert(&t.id);
             out.push(Suggestion {
@@ -504,11 +550,11 @@ fn suggest(workload: &[Workload], open: &[&Task]) -> Vec<Suggestion> {
 }
 
 /// The ids of open tasks predicted to miss their deadline (for focus).
-pub fn at_risk_ids(tasks: &[Task], now: DateTime<Utc>) -> HashSet<TaskId> {
+pub fn at_risk_ids(tasks: &[Facts], now: DateTime<Utc>) -> HashSet<TaskId> {
     let history = History::learn(tasks.iter());
     tasks
         .iter()
-        .filter(|t| !t.is_done() && !t.archived && !t.deleted && t.due.is_some())
+        .filter(|t| !t.is_done() && !t.archived && t.deadline.is_some())
         .filter(|t| history.predict(t, now).at_risk)
         .map(|t| t.id.clone())
         .collect()

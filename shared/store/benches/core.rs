@@ -177,3 +177,131 @@ fn apply_template_60(bencher: divan::Bencher) {
             .expect("apply")
     });
 }
+
+/// A year of a team's work: `n` tasks made over 365 days before `now`,
+/// most done after a few days (cycle times by label), the rest open and
+/// due around now, spread over five people.
+fn year_plan(n: usize) -> porchlight_store::profile::ImportPlan {
+    use porchlight_store::model::Due;
+    use porchlight_store::profile::{ImportPlan, PlannedTask};
+    let now = options().now.unwrap_or_default();
+    let people = ["maria", "joe", "sam", "dana", "bench"];
+    let tasks = (0..n)
+        .map(|i| {
+            let created = now - chrono::Duration::minutes((i as i64 * 525_600) / n as i64);
+            let label = WORDS[i % 12];
+            let open = i % 10 == 0;
+            let cycle =
+                chrono::Duration::hours(6 + ((i * 7919) % 300) as i64 + (i % 12) as i64 * 12);
+            PlannedTask {
+                from: format!("task {i}"),
+                title: format!("{} {} {i}", WORDS[(i / 12) % 12], label),
+                description: String::new(),
+                column: 0,
+                due: Some(Due::at_time(
+                    created + cycle + chrono::Duration::days(2),
+                    "UTC",
+                )),
+                recurrence: None,
+                priority: Default::default(),
+                labels: vec![label.to_string()],
+                assignees: vec![people[i % 5].to_string()],
+                checklist: vec![],
+                comments: vec![],
+                created_at: Some(created),
+                completed_at: (!open && created + cycle < now).then_some(created + cycle),
+                archived: false,
+            }
+        })
+        .collect();
+    ImportPlan {
+        format: "bench".into(),
+        name: "Year".into(),
+        columns: vec!["To do".into(), "Done".into()],
+        tasks,
+        problems: vec![],
+    }
+}
+
+/// The model's tasks of `year_plan(n)` (no storage), for the pure benches.
+fn year_tasks(n: usize) -> Vec<porchlight_store::model::Task> {
+    let mut p = Profile::in_memory(options()).expect("profile");
+    p.boards_mut()
+        .import_plan(&year_plan(n), false)
+        .expect("import");
+    p.tasks()
+        .list(&TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..TaskQuery::default()
+        })
+        .expect("tasks")
+}
+
+/// Insights (throughput, overdue over time, cycle times, workload, a
+/// prediction for every open task) over 20,000 tasks and a year, computed
+/// from tasks in memory.
+#[divan::bench(sample_count = 20)]
+fn insights_20k_year_compute(bencher: divan::Bencher) {
+    let tasks: Vec<porchlight_store::insights::Facts> = year_tasks(20_000)
+        .iter()
+        .map(porchlight_store::insights::Facts::from)
+        .collect();
+    let now = options().now.unwrap_or_default();
+    let tz: chrono_tz::Tz = "America/Denver".parse().expect("tz");
+    bencher.bench_local(|| porchlight_store::insights::insights(&tasks, now, &tz, 52));
+}
+
+/// The same as `porchlight insights --weeks 52`: 20,000 tasks read from the
+/// profile's tables, then computed.
+#[divan::bench(sample_count = 10)]
+fn insights_20k_year_store(bencher: divan::Bencher) {
+    let mut p = Profile::in_memory(options()).expect("profile");
+    p.boards_mut()
+        .import_plan(&year_plan(20_000), false)
+        .expect("import");
+    bencher.bench_local(|| p.tasks().insights(Some("Year"), 52).expect("insights"));
+}
+
+/// The inbox derived after a sync brought 1,000 changes (a teammate's
+/// comments, a third mentioning the user) to a 10,000-task board.
+#[divan::bench(sample_count = 20)]
+fn inbox_after_sync_of_1000_changes(bencher: divan::Bencher) {
+    let mut me = Profile::in_memory(options()).expect("profile");
+    let board = me
+        .boards_mut()
+        .import_plan(&year_plan(10_000), false)
+        .expect("import")
+        .board
+        .id;
+    let mut maria = Profile::in_memory(OpenOptions {
+        user: Some("maria".into()),
+        ..options()
+    })
+    .expect("maria");
+    let mut copy = me.sync_copy(board).expect("copy").expect("known");
+    maria.absorb(board, &mut copy).expect("absorb");
+    let ids: Vec<String> = maria
+        .tasks()
+        .list(&TaskQuery::default())
+        .expect("tasks")
+        .into_iter()
+        .map(|t| t.id.to_string())
+        .take(1_000)
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let text = if i % 3 == 0 {
+            format!("@bench can you look at this ({i})?")
+        } else {
+            format!("Update {i}: waiting on the lender")
+        };
+        maria.tasks_mut().comment(id, &text).expect("comment");
+    }
+    let mut back = maria.sync_copy(board).expect("copy").expect("known");
+    me.absorb(board, &mut back).expect("absorb");
+    bencher.bench_local(|| {
+        me.tasks()
+            .inbox(porchlight_store::profile::InboxFilter::Current)
+            .expect("inbox")
+    });
+}

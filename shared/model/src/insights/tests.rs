@@ -21,6 +21,10 @@ fn task(title: &str, created: DateTime<Utc>) -> Task {
     )
 }
 
+fn facts(tasks: &[Task]) -> Vec<Facts> {
+    tasks.iter().map(Facts::from).collect()
+}
+
 /// A small deterministic generator (xorshift64*), so backtests are
 /// reproducible.
 struct Rng(u64);
@@ -59,7 +63,7 @@ fn history(rng: &mut Rng, label: &str, median: f64, n: usize) -> Vec<Task> {
 /// The share of outcomes inside the predicted interval.
 fn coverage(rng: &mut Rng, max_age: f64) -> f64 {
     let past = history(rng, "inspection", 6.0, 400);
-    let h = History::learn(&past);
+    let h = History::learn(&facts(&past));
     let trials = 600;
     let mut inside = 0;
     for _ in 0..trials {
@@ -74,7 +78,7 @@ fn coverage(rng: &mut Rng, max_age: f64) -> f64 {
         };
         let mut t = task("open", after(now(), -age));
         t.labels = vec!["inspection".into()];
-        let p = h.predict(&t, now());
+        let p = h.predict(&Facts::from(&t), now());
         let actual = after(t.created_at, cycle);
         let (Some(low), Some(high)) = (p.low, p.high) else {
             panic!("no prediction: {}", p.reason);
@@ -106,8 +110,8 @@ fn a_task_due_before_its_predicted_date_is_at_risk_with_the_reason() {
     open.labels = vec!["inspection".into()];
     open.due = Some(Due::at_time(now() + Duration::days(2), "UTC"));
     tasks.push(open.clone());
-    let h = History::learn(&tasks);
-    let p = h.predict(&open, now());
+    let h = History::learn(&facts(&tasks));
+    let p = h.predict(&Facts::from(&open), now());
     assert!(p.at_risk, "{p:?}");
     assert_eq!(p.samples, 14);
     assert!(
@@ -119,20 +123,20 @@ fn a_task_due_before_its_predicted_date_is_at_risk_with_the_reason() {
     assert!(p.reason.contains("due in 2 days"), "{}", p.reason);
     // Due in a month: in time.
     open.due = Some(Due::at_time(now() + Duration::days(30), "UTC"));
-    assert!(!h.predict(&open, now()).at_risk);
+    assert!(!h.predict(&Facts::from(&open), now()).at_risk);
     // The focus helper finds the same.
     open.due = Some(Due::at_time(now() + Duration::days(2), "UTC"));
-    let ids = at_risk_ids(&[tasks.clone(), vec![open.clone()]].concat(), now());
+    let ids = at_risk_ids(&facts(&[tasks.clone(), vec![open.clone()]].concat()), now());
     assert!(ids.contains(&open.id));
 }
 
 #[test]
 fn with_little_history_there_is_no_prediction_and_the_reason_says_why() {
     let tasks = vec![done_task("x", 2.0, 1.0), done_task("x", 3.0, 1.0)];
-    let h = History::learn(&tasks);
+    let h = History::learn(&facts(&tasks));
     let mut open = task("Call lender", now());
     open.due = Some(Due::at_time(now() + Duration::hours(1), "UTC"));
-    let p = h.predict(&open, now());
+    let p = h.predict(&Facts::from(&open), now());
     assert!(p.predicted.is_none() && !p.at_risk);
     assert_eq!(
         p.reason,
@@ -148,10 +152,10 @@ fn the_most_specific_group_with_enough_history_is_used() {
     let mut open = task("Order title", now());
     open.labels = vec!["title".into()];
     // #title has 3 done tasks: too few; everyone's tasks decide.
-    let p = History::learn(&tasks).predict(&open, now());
+    let p = History::learn(&facts(&tasks)).predict(&Facts::from(&open), now());
     assert_eq!(p.basis, "the team's tasks");
     open.labels = vec!["photos".into(), "title".into()];
-    let p = History::learn(&tasks).predict(&open, now());
+    let p = History::learn(&facts(&tasks)).predict(&Facts::from(&open), now());
     assert_eq!(p.basis, "tasks labelled #photos");
 }
 
@@ -186,7 +190,7 @@ fn weekly_counts_cycle_times_and_workload() {
     sam.assignees = vec!["sam".into()];
     tasks.push(sam);
 
-    let i = insights(&tasks, now(), &tz, 4);
+    let i = insights(&facts(&tasks), now(), &tz, 4);
     let done: Vec<usize> = i.completed_per_week.iter().map(|w| w.count).collect();
     assert_eq!(done, [0, 0, 2, 1]);
     assert_eq!(i.completed_per_week[3].week.weekday(), chrono::Weekday::Mon);

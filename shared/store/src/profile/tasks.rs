@@ -289,29 +289,62 @@ impl Tasks<'_> {
     /// Open tasks in focus order (see [`crate::focus`]): overdue, then
     /// those the team's history predicts will be late, then by score.
     pub fn focus(&self, limit: usize) -> Result<Vec<Task>> {
-        let all = self.p.tasks().list(&TaskQuery {
-            include_done: true,
-            ..TaskQuery::default()
-        })?;
+        let open = self.p.tasks().list(&TaskQuery::default())?;
         let now = self.p.now();
-        let at_risk = crate::insights::at_risk_ids(&all, now);
-        let mut ordered = crate::focus::order_with(all, now, &at_risk);
+        let at_risk = crate::insights::at_risk_ids(&self.p.tasks().facts(None)?, now);
+        let mut ordered = crate::focus::order_with(open, now, &at_risk);
         ordered.truncate(limit);
         Ok(ordered)
+    }
+
+    /// What insight needs of every task (of one board), read from the
+    /// covering index `tasks_facts`, without decoding whole tasks.
+    pub fn facts(&self, board: Option<DocumentId>) -> Result<Vec<crate::insights::Facts>> {
+        const COLUMNS: &str = "task_id, title, created_at, completed_at, due_deadline, archived,
+            labels, assignees, template_step FROM tasks";
+        let conn = self.p.store().conn();
+        let mut stmt = match board {
+            Some(_) => conn.prepare_cached(&format!("SELECT {COLUMNS} WHERE board_id = ?1"))?,
+            None => conn.prepare_cached(&format!("SELECT {COLUMNS} INDEXED BY tasks_facts"))?,
+        };
+        let split = |s: String| -> Vec<String> {
+            if s.is_empty() {
+                vec![]
+            } else {
+                s.split('\u{1f}').map(str::to_string).collect()
+            }
+        };
+        let read = |r: &rusqlite::Row<'_>| {
+            Ok(crate::insights::Facts {
+                id: TaskId::new(r.get::<_, String>(0)?),
+                title: r.get(1)?,
+                created_at: crate::model::utc_from_millis(r.get(2)?),
+                completed_at: r
+                    .get::<_, Option<i64>>(3)?
+                    .map(crate::model::utc_from_millis),
+                deadline: r
+                    .get::<_, Option<i64>>(4)?
+                    .map(crate::model::utc_from_millis),
+                archived: r.get(5)?,
+                labels: split(r.get(6)?),
+                assignees: split(r.get(7)?),
+                step: r.get(8)?,
+            })
+        };
+        let rows = match board {
+            Some(b) => stmt.query_map([b.to_string()], read)?,
+            None => stmt.query_map([], read)?,
+        };
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Insight into one board's work (or every board's) over the last
     /// `weeks` weeks (see [`crate::insights`]).
     pub fn insights(&self, board: Option<&str>, weeks: u32) -> Result<crate::insights::Insights> {
         let board = board.map(|b| self.p.boards().resolve(b)).transpose()?;
-        let all = self.p.tasks().list(&TaskQuery {
-            board,
-            include_done: true,
-            include_archived: true,
-            ..TaskQuery::default()
-        })?;
+        let facts = self.p.tasks().facts(board)?;
         Ok(crate::insights::insights(
-            &all,
+            &facts,
             self.p.now(),
             self.p.tz(),
             weeks,
@@ -321,12 +354,9 @@ impl Tasks<'_> {
     /// The predicted completion of one open task, with its reason.
     pub fn predict(&self, key: &str) -> Result<crate::insights::Prediction> {
         let task = self.p.tasks().get(key)?;
-        let history = self.p.tasks().list(&TaskQuery {
-            include_done: true,
-            include_archived: true,
-            ..TaskQuery::default()
-        })?;
-        Ok(crate::insights::History::learn(&history).predict(&task, self.p.now()))
+        let history = self.p.tasks().facts(None)?;
+        Ok(crate::insights::History::learn(&history)
+            .predict(&crate::insights::Facts::from(&task), self.p.now()))
     }
 }
 

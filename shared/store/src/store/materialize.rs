@@ -75,8 +75,10 @@ pub fn put_task(conn: &Connection, task: &Task) -> Result<()> {
     let rowid: i64 = conn
         .prepare_cached(
             "INSERT INTO tasks (task_id, board_id, title, column_id, position, due_at, due_deadline,
-                 reminder_at, priority, created_at, updated_at, completed_at, archived, json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
+                 reminder_at, priority, created_at, updated_at, completed_at, archived, json,
+                 labels, assignees, template_step)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             RETURNING id",
         )?
         .query_row(
             params![
@@ -94,6 +96,11 @@ pub fn put_task(conn: &Connection, task: &Task) -> Result<()> {
                 task.completed_at.map(|c| c.timestamp_millis()),
                 task.archived,
                 json,
+                task.labels.join("\u{1f}"),
+                task.assignees.join("\u{1f}"),
+                task.template
+                    .as_ref()
+                    .map(|l| format!("{}#{}", l.template, l.step)),
             ],
             |r| r.get(0),
         )?;

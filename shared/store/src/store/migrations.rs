@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_due_index.sql")),
     (3, include_str!("migrations/0003_listings.sql")),
+    (4, include_str!("migrations/0004_task_facts.sql")),
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {
@@ -137,6 +138,53 @@ mod tests {
             )
             .expect("index");
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn the_task_facts_of_rows_written_before_them_are_filled_in() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, checksum TEXT NOT NULL) STRICT",
+        )
+        .expect("table");
+        for (version, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("older schema");
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2)",
+                rusqlite::params![version, checksum(sql)],
+            )
+            .expect("row");
+        }
+        conn.pragma_update(None, "user_version", 3).expect("v3");
+        conn.execute_batch(
+            r#"INSERT INTO tasks (task_id, board_id, title, column_id, position, priority,
+                   created_at, updated_at, archived, json)
+               VALUES ('t1', 'b', 'Open escrow', 'c', 'a', 0, 0, 0, 0,
+                   '{"template":{"template":"Escrow to closing","step":3}}'),
+                      ('t2', 'b', 'Call', 'c', 'b', 0, 0, 0, 0, '{}');
+               INSERT INTO task_labels VALUES ('title', 't1'), ('escrow', 't1');
+               INSERT INTO task_assignees VALUES ('maria', 't1');"#,
+        )
+        .expect("old rows");
+        apply(&mut conn, Path::new(":memory:")).expect("upgrade");
+        let rows: Vec<(String, String, Option<String>)> = conn
+            .prepare("SELECT labels, assignees, template_step FROM tasks ORDER BY task_id")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("read");
+        assert_eq!(
+            rows,
+            [
+                (
+                    "escrow\u{1f}title".to_string(),
+                    "maria".to_string(),
+                    Some("Escrow to closing#3".to_string())
+                ),
+                (String::new(), String::new(), None),
+            ]
+        );
     }
 
     #[test]

@@ -162,3 +162,37 @@ fn two_devices_edit_templates_offline_and_converge() {
     }
     assert_eq!(names(&mut a), names(&mut b));
 }
+
+#[test]
+fn facts_read_from_the_tables_match_the_tasks() {
+    let mut p = device("maria");
+    p.boards_mut().create("Escrow", &[]).expect("board");
+    let t = p.template("escrow").expect("t").template;
+    let anchor = NaiveDate::from_ymd_opt(2027, 1, 29).expect("date");
+    p.tasks_mut()
+        .apply_template("Escrow", &t, anchor, Some("48 Elm"), true)
+        .expect("apply");
+    let (extra, _) = p
+        .tasks_mut()
+        .quick_add("Escrow", "Call lender tomorrow #lender #call @joe @ana")
+        .expect("add");
+    p.tasks_mut().complete(extra.id.as_str()).expect("done");
+    let tasks = p
+        .tasks()
+        .list(&crate::TaskQuery {
+            include_done: true,
+            include_archived: true,
+            ..Default::default()
+        })
+        .expect("tasks");
+    let mut want: Vec<crate::insights::Facts> =
+        tasks.iter().map(crate::insights::Facts::from).collect();
+    let mut got = p.tasks().facts(None).expect("facts");
+    want.sort_by(|a, b| a.id.cmp(&b.id));
+    got.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(got, want);
+    assert!(
+        got.iter()
+            .any(|f| f.step.as_deref() == Some("Escrow to closing#0"))
+    );
+}
