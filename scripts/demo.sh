@@ -53,6 +53,24 @@ TASKS
   pl task move "$first" --column Doing >/dev/null
   pl task check "$first" --add "Measure the lawn" >/dev/null
   pl task comment "$first" "Sign company says Thursday at the latest" >/dev/null
+  # A buyer under contract, from the shipped template (contract signed 5 days ago).
+  pl board new "Buyer: 9 Pine Rd" >/dev/null
+  pl template apply "Buyer under contract" --board "Buyer: 9 Pine Rd" \
+    --anchor "$(date -d '5 days ago' +%F)" --name "9 Pine Rd" >/dev/null
+  # Three months of finished work, so Insights has a history to learn from:
+  # inspections take about a week, photos two days, follow-ups one.
+  i=0
+  for weeks_ago in 12 11 10 9 8 7 6 5 4 3 2 1; do
+    for kind in "Inspection report #inspection:7" "Listing photos #photos:2" "Seller follow-up #followup:1"; do
+      i=$((i + 1))
+      title=${kind%:*}; days=${kind##*:}
+      made=$(date -u -d "$((weeks_ago * 7 + i % 3)) days ago" +%FT10:00:00Z)
+      done_at=$(date -u -d "$((weeks_ago * 7 + i % 3 - days - (i % 2))) days ago" +%FT16:00:00Z)
+      id=$(pl --now "$made" --json task add "${title/ #/ $i #}" --board "Escrow: 48 Elm Ave" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+      pl --now "$done_at" task done "$id" >/dev/null
+    done
+  done
 fi
 pl board show "12 Oak St listing"
 echo

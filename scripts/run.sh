@@ -29,6 +29,12 @@ if [ ! -f "$laptop/.demo-seeded" ]; then
   pl "$laptop" maria team create "Oak St team" >/dev/null
   pl "$laptop" maria board share "12 Oak St listing" --team "Oak St team" >/dev/null
   pl "$laptop" maria board share "Escrow: 48 Elm Ave" --team "Oak St team" >/dev/null
+  pl "$laptop" maria board share "Buyer: 9 Pine Rd" --team "Oak St team" >/dev/null
+  pl "$laptop" maria template share --team "Oak St team" >/dev/null
+  # Maria calls Alex (the app's user) in on a task: it waits in the inbox.
+  lockbox=$(pl "$laptop" maria --json task list --board "12 Oak St listing" |
+    python3 -c 'import json,sys; print(next(t["id"] for t in json.load(sys.stdin) if t["title"].startswith("Order lockbox")))')
+  pl "$laptop" maria task comment "$lockbox" "@alex can you get the lockbox code from the seller?" >/dev/null
   # A listing cache (synthetic listings as an MLS CSV export), shared with the team.
   pl "$laptop" maria mls generate --count 300 -o "$laptop/demo-listings.csv" >/dev/null
   pl "$laptop" maria mls import-csv "$laptop/demo-listings.csv" >/dev/null
@@ -41,6 +47,7 @@ if [ ! -f "$laptop/.demo-seeded" ]; then
 fi
 if [ ! -f "$profile/relay.json" ]; then
   echo "$password" | pl "$profile" alex login --relay "$url" --email maria@example.com 2>/dev/null >/dev/null
+  pl "$profile" alex config >/dev/null   # the app is Alex: mentions of @alex are its inbox
 fi
 pl "$profile" alex sync >/dev/null || true
 echo "Demo account: maria@example.com / $password"

@@ -327,11 +327,12 @@ impl History {
                 } else {
                     format!("due in {}", span(days(d - now)))
                 };
-                p.reason = format!(
-                    "{took}; it has been open {}; {when}, predicted {}",
-                    span(age),
-                    mid.format("%b %-d")
-                );
+                let open = if age >= 1.0 {
+                    format!("; it has been open {}", span(age))
+                } else {
+                    String::new()
+                };
+                p.reason = format!("{took}{open}; {when}, predicted {}", mid.format("%b %-d"));
             }
             Some(_) => p.reason = format!("{took}; predicted in time"),
             None => p.reason = format!("{took}; no due date"),
