@@ -362,7 +362,11 @@ pub fn reminders(s: &Session, p: &Path, desktop: &Desktop) {
     // Notifications off: the banner still shows, the desktop stays quiet.
     s.click("[data-testid=open-settings]");
     s.click("[data-testid=notifications]");
-    std::thread::sleep(Duration::from_millis(500));
+    // Saved before the next reminder is made (a fixed wait was flaky).
+    eventually(10, "notifications were never turned off", || {
+        std::fs::read_to_string(p.join("app.json"))
+            .is_ok_and(|t| t.replace(' ', "").contains("\"notifications\":false"))
+    });
     remind(p, "Call the inspector back", 2);
     s.wait_for(banner, |s| {
         s.text_of("[data-testid=reminders]")
