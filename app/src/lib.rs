@@ -107,6 +107,7 @@ pub fn run() {
             commands::team::calendar_url,
             commands::account::mail_settings,
             commands::account::set_digest,
+            commands::account::set_mention_mail,
             commands::team::webhooks,
             commands::team::add_webhook,
             commands::team::remove_webhook,

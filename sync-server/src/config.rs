@@ -35,6 +35,7 @@
 //! digest_hour = 7                # the daily digest leaves at this local hour
 //! digest_check_ms = 60000        # how often the relay looks for digests due
 //! retention_check_ms = 3600000   # how often deleted tasks past a team's retention go
+//! mention_check_ms = 2000        # how often queued @mentions are emailed
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -113,6 +114,8 @@ pub struct Limits {
     pub digest_check_ms: u64,
     /// How often deleted tasks past their team's retention are removed.
     pub retention_check_ms: u64,
+    /// How often queued `@name` mentions are emailed (with `--smtp`).
+    pub mention_check_ms: u64,
 }
 
 impl Default for Limits {
@@ -136,6 +139,7 @@ impl Default for Limits {
             digest_hour: 7,
             digest_check_ms: 60_000,
             retention_check_ms: 3_600_000,
+            mention_check_ms: 2_000,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod hub;
 pub mod ical;
 pub mod limits;
 pub mod mail;
+pub mod mentions;
 pub mod openapi;
 pub mod password;
 pub mod retention;
@@ -299,6 +300,7 @@ impl Relay {
         )?;
         let digests = digest::spawn(self.state.clone());
         let retention = retention::spawn(self.state.clone());
+        let mention_mail = mentions::spawn(self.state.clone());
         let state = self.state.clone();
         let signal = async move {
             shutdown.await;
@@ -313,6 +315,9 @@ impl Relay {
         retention.abort();
         if let Some(d) = digests {
             d.abort();
+        }
+        if let Some(m) = mention_mail {
+            m.abort();
         }
         let Relay { state, hub_threads } = self;
         // Dropping the last hub handle ends each shard's loop after its

@@ -291,6 +291,32 @@ pub fn webhook_disabled(team: &str, url: &str, error: &str, hook: i64) -> Mail {
     }
 }
 
+/// A teammate's `@name` mention of the reader in a comment.
+pub fn mention(author: &str, title: &str, place: &str, text: &str) -> Mail {
+    let off = "porchlight account mail --mentions off";
+    Mail {
+        subject: format!("{author} mentioned you on “{title}”"),
+        text: format!(
+            "{author} mentioned you in a comment on \"{title}\" ({place}):\n\n{text}\n\n\
+             Reply in Porchlight; the comment is in your inbox there.\n\n\
+             To stop these emails: {off} (or Settings → Email in the app).\n"
+        ),
+        html: page(&format!(
+            "<p><b>{}</b> mentioned you in a comment on <b>{}</b> ({}):</p>\
+             <blockquote style=\"border-left:3px solid #9a4d00;margin:0;padding-left:10px\">{}</blockquote>\
+             <p>Reply in Porchlight; the comment is in your inbox there.</p>\
+             <p style=\"color:#6b7280;font-size:12px\">To stop these emails: <code>{}</code> \
+             (or Settings → Email in the app).</p>",
+            esc(author),
+            esc(title),
+            esc(place),
+            esc(text).replace('\n', "<br>"),
+            esc(off)
+        )),
+        unsubscribe: None,
+    }
+}
+
 /// A task in the daily digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestItem {

@@ -485,6 +485,7 @@ async fn diff(
     let name = board.name();
     let now = chrono::Utc::now().timestamp_millis();
     let mut events = Vec::new();
+    let mut mentions = Vec::new();
     for task in &tasks {
         let row = view_task(doc, task)?;
         seen.insert(row.task.clone());
@@ -496,6 +497,11 @@ async fn diff(
             let old: Option<Task> = before.and_then(|r| serde_json::from_str(&r.data).ok());
             events.extend(crate::webhooks::task_events(
                 cached.team,
+                (doc, &name),
+                old.as_ref(),
+                task,
+            ));
+            mentions.extend(crate::mentions::new_mentions(
                 (doc, &name),
                 old.as_ref(),
                 task,
@@ -517,6 +523,7 @@ async fn diff(
         upsert,
         remove,
         events,
+        mentions,
     })
 }
 

@@ -166,9 +166,23 @@ pub async fn mail_settings(state: State<'_, AppState>) -> Result<MailSettings> {
 #[tauri::command]
 pub async fn set_digest(state: State<'_, AppState>, on: bool) -> Result<MailSettings> {
     let creds = signed_in(&state)?;
+    let now = client::account::mail_settings(&creds).await?;
     let settings = MailSettings {
         time_zone: Some(porchlight_store::time::system_tz_name()),
         digest: on,
+        ..now
+    };
+    Ok(client::account::set_mail_settings(&creds, &settings).await?)
+}
+
+/// Turns emails of teammates' `@name` mentions on or off.
+#[tauri::command]
+pub async fn set_mention_mail(state: State<'_, AppState>, on: bool) -> Result<MailSettings> {
+    let creds = signed_in(&state)?;
+    let now = client::account::mail_settings(&creds).await?;
+    let settings = MailSettings {
+        mentions: on,
+        ..now
     };
     Ok(client::account::set_mail_settings(&creds, &settings).await?)
 }

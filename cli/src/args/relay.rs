@@ -120,6 +120,9 @@ pub enum AccountCmd {
         /// on or off.
         #[arg(long)]
         digest: Option<String>,
+        /// Email a teammate's `@name` mention of you: on or off.
+        #[arg(long)]
+        mentions: Option<String>,
         /// An IANA time zone for the digest's hour and dates
         /// (America/Chicago); `local` takes this computer's (TZ first).
         #[arg(long)]

@@ -283,22 +283,28 @@ pub fn account(data_dir: &Path, cmd: AccountCmd, json: bool) -> Result<()> {
             );
             Ok(())
         }
-        AccountCmd::Mail { digest, time_zone } => {
+        AccountCmd::Mail {
+            digest,
+            mentions,
+            time_zone,
+        } => {
+            let on_off = |flag: &str, v: &str| -> Result<bool> {
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "on" | "yes" | "true" => Ok(true),
+                    "off" | "no" | "false" => Ok(false),
+                    other => Err(UsageError(format!("--{flag} {other}: say on or off")).into()),
+                }
+            };
             let settings = rt.block_on(async {
                 let mut s = account::mail_settings(&creds).await?;
-                if digest.is_none() && time_zone.is_none() {
+                if digest.is_none() && mentions.is_none() && time_zone.is_none() {
                     return Ok::<_, anyhow::Error>(s);
                 }
                 if let Some(d) = &digest {
-                    s.digest = match d.trim().to_ascii_lowercase().as_str() {
-                        "on" | "yes" | "true" => true,
-                        "off" | "no" | "false" => false,
-                        other => {
-                            return Err(
-                                UsageError(format!("--digest {other}: say on or off")).into()
-                            );
-                        }
-                    };
+                    s.digest = on_off("digest", d)?;
+                }
+                if let Some(m) = &mentions {
+                    s.mentions = on_off("mentions", m)?;
                 }
                 if let Some(z) = &time_zone {
                     s.time_zone = Some(if z.trim() == "local" {
@@ -320,6 +326,14 @@ pub fn account(data_dir: &Path, cmd: AccountCmd, json: bool) -> Result<()> {
             } else {
                 println!("Daily digest: off. Time zone: {zone}.");
             }
+            println!(
+                "Mentions by email: {}.",
+                if settings.mentions {
+                    "on (a teammate's @name of you in a comment)"
+                } else {
+                    "off"
+                }
+            );
             Ok(())
         }
         AccountCmd::Delete => {

@@ -917,6 +917,8 @@ async fn mail_settings_and_the_teams_retention_from_the_cli() {
                 "America/Chicago",
                 "--digest",
                 "off",
+                "--mentions",
+                "off",
             ],
             "",
         )
@@ -924,8 +926,10 @@ async fn mail_settings_and_the_teams_retention_from_the_cli() {
     );
     assert_eq!(
         saved,
-        serde_json::json!({ "time_zone": "America/Chicago", "digest": false })
+        serde_json::json!({ "time_zone": "America/Chicago", "digest": false, "mentions": false })
     );
+    let shown = pl(p.path(), "olga", &["account", "mail"], "").await;
+    assert!(shown.contains("Mentions by email: off."), "{shown}");
     for (args, says) in [
         (vec!["account", "mail", "--time-zone", "Mars/Base"], "IANA"),
         (

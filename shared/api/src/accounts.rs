@@ -113,4 +113,12 @@ pub struct MailSettings {
     pub time_zone: Option<String>,
     /// Whether the daily digest of due and overdue tasks is sent.
     pub digest: bool,
+    /// Whether a teammate's `@name` mention of you is emailed (on unless
+    /// turned off; older clients that do not send it leave it on).
+    #[serde(default = "on")]
+    pub mentions: bool,
+}
+
+fn on() -> bool {
+    true
 }

@@ -73,6 +73,7 @@ pub async fn set_mail(
     let settings = MailSettings {
         time_zone,
         digest: req.digest,
+        mentions: req.mentions,
     };
     state.store.set_mail_settings(id.account, &settings).await?;
     Ok(Json(settings))

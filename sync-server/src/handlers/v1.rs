@@ -668,6 +668,7 @@ async fn change_board(
         .next()
         .and_then(|r| serde_json::from_str(&r.data).ok());
     let events = crate::webhooks::task_events(team, (board, &name), old.as_ref(), &task);
+    let mentions = crate::mentions::new_mentions((board, &name), old.as_ref(), &task);
     let any = !events.is_empty();
     state
         .store
@@ -681,6 +682,7 @@ async fn change_board(
             upsert: vec![row],
             remove: vec![],
             events,
+            mentions,
         })
         .await?;
     if any {

@@ -47,6 +47,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("digest", Kind::Bool),
             ("digest_sent_on", Kind::OptText),
             ("digest_token", Kind::OptText),
+            ("mention_mail", Kind::Bool),
         ],
     ),
     (
@@ -214,6 +215,22 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "mention_mail",
+        &[
+            ("id", Kind::Int),
+            ("mention", Kind::Text),
+            ("team_id", Kind::Int),
+            ("name", Kind::Text),
+            ("author", Kind::Text),
+            ("board", Kind::Text),
+            ("title", Kind::Text),
+            ("text", Kind::Text),
+            ("created_at", Kind::Int),
+            ("claimed_at", Kind::OptInt),
+            ("sent_at", Kind::OptInt),
+        ],
+    ),
+    (
         "password_resets",
         &[
             ("code_hash", Kind::Text),
@@ -235,6 +252,7 @@ const SEQUENCED: &[&str] = &[
     "calendar_feeds",
     "webhooks",
     "deliveries",
+    "mention_mail",
 ];
 
 #[derive(Debug)]

@@ -209,6 +209,47 @@ pub struct ViewUpdate {
     pub remove: Vec<String>,
     /// Events for the team's webhooks, queued in the same transaction.
     pub events: Vec<NewEvent>,
+    /// `@name` mentions in new comments, queued for email in the same
+    /// transaction.
+    pub mentions: Vec<NewMention>,
+}
+
+/// A mention to email: who was named in which comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMention {
+    /// board␟task␟comment␟name: the same mention is queued once.
+    pub key: String,
+    /// The name as written after `@`, lower-case.
+    pub name: String,
+    pub author: String,
+    pub board: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// A queued mention, claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentionMail {
+    pub id: i64,
+    pub team: i64,
+    pub mention: NewMention,
+}
+
+/// Someone a mention's email goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentionReader {
+    pub account: i64,
+    pub email: String,
+    pub name: String,
+}
+
+/// How a member's name is written after `@`: lower case, its words joined
+/// by dots ("Maria Lopez" → `maria.lopez`).
+pub fn mention_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(".")
+        .to_lowercase()
 }
 
 /// A listing of a team's shared listing cache as the view holds it: what
@@ -639,6 +680,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<porchlight_api::webhooks::DeliveryInfo>, StoreError>;
     /// Deletes finished deliveries older than `days`.
     async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError>;
+
+    // Mentions by email.
+    /// Queued mentions not sent, at most `limit`, claimed at `now` (one
+    /// claimed before `stale` is taken again: its node stopped).
+    async fn claim_mentions(
+        &self,
+        now: i64,
+        stale: i64,
+        limit: i64,
+    ) -> Result<Vec<MentionMail>, StoreError>;
+    /// Marks a claimed mention sent (or, `sent` false, gives it back).
+    async fn finish_mention(&self, id: i64, sent: bool, now: i64) -> Result<(), StoreError>;
+    /// Members of `team` with mention emails on, with their names.
+    async fn mention_readers(&self, team: i64) -> Result<Vec<MentionReader>, StoreError>;
 
     // The audit log.
 

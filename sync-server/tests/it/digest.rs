@@ -266,7 +266,8 @@ async fn the_digest_lists_due_and_overdue_tasks_once_a_day_in_each_zone_and_unsu
         .await;
     assert_eq!(
         mail,
-        json!({ "time_zone": "America/Chicago", "digest": false })
+        json!({ "time_zone": "America/Chicago", "digest": false, "mentions": true }),
+        "the digest's link leaves mention emails on"
     );
     let unknown = http
         .post(format!(

@@ -10,6 +10,7 @@ mod digest;
 mod export;
 mod kill;
 mod mail;
+mod mentions;
 mod nodes;
 mod relay;
 mod scale;

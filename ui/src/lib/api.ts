@@ -108,6 +108,7 @@ export const api = {
   calendarUrl: (team: number, mine: boolean, rotate: boolean) => invoke<string>("calendar_url", { team, mine, rotate }),
   mailSettings: () => invoke<MailSettings>("mail_settings"),
   setDigest: (on: boolean) => invoke<MailSettings>("set_digest", { on }),
+  setMentionMail: (on: boolean) => invoke<MailSettings>("set_mention_mail", { on }),
   setMemberRole: (team: number, account: number, role: Role) =>
     invoke<MemberInfo[]>("set_member_role", { team, account, role }),
   removeMember: (team: number, account: number) => invoke<MemberInfo[]>("remove_member", { team, account }),

@@ -13,13 +13,14 @@ impl PgStore {
             .client()
             .await?
             .query_opt(
-                "SELECT time_zone, digest FROM accounts WHERE id = $1",
+                "SELECT time_zone, digest, mention_mail FROM accounts WHERE id = $1",
                 &[&account],
             )
             .await?;
         Ok(row.map(|r| MailSettings {
             time_zone: r.get(0),
             digest: r.get(1),
+            mentions: r.get(2),
         }))
     }
 
@@ -31,8 +32,8 @@ impl PgStore {
         self.client()
             .await?
             .execute(
-                "UPDATE accounts SET time_zone = $2, digest = $3 WHERE id = $1",
-                &[&account, &s.time_zone, &s.digest],
+                "UPDATE accounts SET time_zone = $2, digest = $3, mention_mail = $4 WHERE id = $1",
+                &[&account, &s.time_zone, &s.digest, &s.mentions],
             )
             .await?;
         Ok(())

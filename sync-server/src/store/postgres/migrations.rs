@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_view_version.sql")),
     (6, include_str!("migrations/0006_digest.sql")),
     (7, include_str!("migrations/0007_event_once.sql")),
+    (8, include_str!("migrations/0008_mentions.sql")),
 ];
 
 /// The advisory lock key ("porchlight" in ASCII, folded into an i64).

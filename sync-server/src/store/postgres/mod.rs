@@ -9,6 +9,7 @@ mod chunks;
 mod digest;
 mod erase;
 mod listings;
+mod mentions;
 mod migrations;
 mod storage;
 mod teams;

@@ -9,8 +9,9 @@ use porchlight_api::audit::AuditEvent;
 use super::PgStore;
 use crate::store::{
     Audit, CalendarFeed, Chunk, Created, Delivery, DigestReader, Identity, ListingUpdate,
-    MailSettings, MemberChange, MemberInfo, NewEvent, Outcome, Role, Storage, StoreError,
-    TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate, Webhook, now_ms,
+    MailSettings, MemberChange, MemberInfo, MentionMail, MentionReader, NewEvent, Outcome, Role,
+    Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate,
+    Webhook, now_ms,
 };
 
 #[async_trait]
@@ -502,6 +503,23 @@ impl Storage for PgStore {
 
     async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError> {
         self.pg_prune_deliveries(days).await
+    }
+
+    async fn claim_mentions(
+        &self,
+        now: i64,
+        stale: i64,
+        limit: i64,
+    ) -> Result<Vec<MentionMail>, StoreError> {
+        self.pg_claim_mentions(now, stale, limit).await
+    }
+
+    async fn finish_mention(&self, id: i64, sent: bool, now: i64) -> Result<(), StoreError> {
+        self.pg_finish_mention(id, sent, now).await
+    }
+
+    async fn mention_readers(&self, team: i64) -> Result<Vec<MentionReader>, StoreError> {
+        self.pg_mention_readers(team).await
     }
 
     async fn audit(&self, event: Audit) {

@@ -132,6 +132,7 @@ impl PgStore {
             .await?;
         }
         super::webhooks::enqueue(&tx, u.board.team, None, &u.events).await?;
+        super::mentions::queue(&tx, u.board.team, &u.mentions, now_ms()).await?;
         tx.execute(
             "UPDATE teams SET view_version = view_version + 1 WHERE id = $1",
             &[&u.board.team],

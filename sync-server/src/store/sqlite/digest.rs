@@ -10,12 +10,13 @@ impl Inner {
     pub(super) fn mail_settings(&self, account: i64) -> Result<Option<MailSettings>, StoreError> {
         self.read(|c| {
             Ok(c.query_row(
-                "SELECT time_zone, digest FROM accounts WHERE id = ?1",
+                "SELECT time_zone, digest, mention_mail FROM accounts WHERE id = ?1",
                 [account],
                 |r| {
                     Ok(MailSettings {
                         time_zone: r.get(0)?,
                         digest: r.get(1)?,
+                        mentions: r.get(2)?,
                     })
                 },
             )
@@ -30,8 +31,8 @@ impl Inner {
     ) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE accounts SET time_zone = ?2, digest = ?3 WHERE id = ?1",
-                params![account, s.time_zone, s.digest],
+                "UPDATE accounts SET time_zone = ?2, digest = ?3, mention_mail = ?4 WHERE id = ?1",
+                params![account, s.time_zone, s.digest, s.mentions],
             )?;
             Ok(())
         })

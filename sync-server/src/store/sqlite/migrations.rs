@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_view_version.sql")),
     (7, include_str!("migrations/0007_digest.sql")),
     (8, include_str!("migrations/0008_event_once.sql")),
+    (9, include_str!("migrations/0009_mentions.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

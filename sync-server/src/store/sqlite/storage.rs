@@ -9,8 +9,9 @@ use porchlight_api::audit::AuditEvent;
 use super::SqliteStore;
 use crate::store::{
     Audit, CalendarFeed, Chunk, Created, Delivery, DigestReader, Identity, ListingUpdate,
-    MailSettings, MemberChange, MemberInfo, NewEvent, Outcome, Role, Storage, StoreError,
-    TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate, Webhook,
+    MailSettings, MemberChange, MemberInfo, MentionMail, MentionReader, NewEvent, Outcome, Role,
+    Storage, StoreError, TaskQuery, TeamInfo, ViewBoard, ViewListing, ViewTask, ViewUpdate,
+    Webhook,
 };
 
 fn own(s: &str) -> String {
@@ -452,6 +453,24 @@ impl Storage for SqliteStore {
 
     async fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError> {
         self.run(move |db| db.prune_deliveries(days)).await
+    }
+
+    async fn claim_mentions(
+        &self,
+        now: i64,
+        stale: i64,
+        limit: i64,
+    ) -> Result<Vec<MentionMail>, StoreError> {
+        self.run(move |db| db.claim_mentions(now, stale, limit))
+            .await
+    }
+
+    async fn finish_mention(&self, id: i64, sent: bool, now: i64) -> Result<(), StoreError> {
+        self.run(move |db| db.finish_mention(id, sent, now)).await
+    }
+
+    async fn mention_readers(&self, team: i64) -> Result<Vec<MentionReader>, StoreError> {
+        self.run(move |db| db.mention_readers(team)).await
     }
 
     async fn audit(&self, event: Audit) {

@@ -115,6 +115,7 @@ impl Inner {
                 remove.execute(params![u.board.doc, id])?;
             }
             super::webhooks::enqueue(tx, u.board.team, None, &u.events)?;
+            super::mentions::queue(tx, u.board.team, &u.mentions, now)?;
             tx.execute(
                 "UPDATE teams SET view_version = view_version + 1 WHERE id = ?1",
                 [u.board.team],

@@ -12,4 +12,9 @@ time_zone: string | null,
 /**
  * Whether the daily digest of due and overdue tasks is sent.
  */
-digest: boolean, };
+digest: boolean, 
+/**
+ * Whether a teammate's `@name` mention of you is emailed (on unless
+ * turned off; older clients that do not send it leave it on).
+ */
+mentions: boolean, };
