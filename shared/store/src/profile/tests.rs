@@ -837,6 +837,15 @@ fn task_lists_as_json_are_the_tasks_own_serialization() {
         ..TaskQuery::default()
     };
     assert_eq!(p.tasks().list_json(&none).expect("json"), "[]");
+    // A list long enough to be decoded on several threads keeps its order.
+    for i in 0..300 {
+        add(&mut p, &format!("Task {i} in {} days", i % 9));
+    }
+    let raw: serde_json::Value =
+        serde_json::from_str(&p.tasks().list_json(&query).expect("json")).expect("valid json");
+    let typed = serde_json::to_value(p.tasks().list(&query).expect("tasks")).expect("value");
+    assert_eq!(raw.as_array().map(Vec::len), Some(302));
+    assert_eq!(raw, typed);
 }
 
 #[test]

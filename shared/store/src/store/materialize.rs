@@ -51,12 +51,15 @@ pub fn remove_task(conn: &Connection, task: &TaskId) -> Result<()> {
             .query_row([id], |r| r.get(0))
             .optional()?
     };
-    if let Some(rowid) = rowid {
-        conn.prepare_cached("DELETE FROM tasks_fts WHERE rowid = ?1")?
-            .execute([rowid])?;
-        conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?
-            .execute([rowid])?;
-    }
+    let Some(rowid) = rowid else {
+        // Never materialized: it has no rows anywhere (a new task, the
+        // common write, skips the deletes).
+        return Ok(());
+    };
+    conn.prepare_cached("DELETE FROM tasks_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
+    conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?
+        .execute([rowid])?;
     for table in ["task_labels", "task_assignees", "task_listings", "comments"] {
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE task_id = ?1"))?
             .execute([id])?;

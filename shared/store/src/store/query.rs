@@ -83,10 +83,49 @@ pub(crate) fn tasks(
     now: DateTime<Utc>,
     tz: &Tz,
 ) -> Result<Vec<Task>> {
-    task_json(conn, query, now, tz)?
-        .iter()
-        .map(|json| decode_row(json, "task"))
-        .collect()
+    let rows = task_json(conn, query, now, tz)?;
+    decode_all(&rows)
+}
+
+/// Rows above which decoding is split across the machine's cores.
+const PARALLEL_ROWS: usize = 256;
+
+/// Decodes task rows, in order; long lists on several threads (decoding
+/// the JSON, not SQLite, is most of a long list's time).
+fn decode_all(rows: &[String]) -> Result<Vec<Task>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if rows.len() < PARALLEL_ROWS || threads < 2 {
+        return rows.iter().map(|json| decode_row(json, "task")).collect();
+    }
+    let chunk = rows.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Task>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|json| decode_row(json, "task"))
+                        .collect::<Result<Vec<Task>>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(CoreError::CorruptDocument {
+                        doc: "materialized task".into(),
+                        reason: "decoding a row panicked; run `porchlight reindex`".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// A materialized row's JSON (`what`: "task", "listing"); one that does not
