@@ -37,16 +37,35 @@ pub struct InboxMarked {
 
 impl Tasks<'_> {
     /// The tasks an inbox can be about: recently touched, or open and
-    /// coming due.
+    /// coming due, and naming the person somewhere (every item is about a
+    /// task whose JSON holds their name: as creator, assignee, commenter,
+    /// someone mentioned, watching or with inbox state), so only those are
+    /// decoded.
     fn inbox_candidates(&self) -> Result<Vec<Task>> {
         let now = self.p.now();
         let since = (now - Duration::days(INBOX_DAYS)).timestamp_millis();
         let due_by = (now + crate::inbox::DUE_SOON).timestamp_millis();
         let mut stmt = self.p.store().conn().prepare_cached(
             "SELECT json FROM tasks WHERE archived = 0 AND (updated_at >= ?1
-                OR (completed_at IS NULL AND due_deadline <= ?2))",
+                OR (completed_at IS NULL AND due_deadline <= ?2))
+                AND json LIKE ?3 ESCAPE '\\'",
         )?;
-        let rows = stmt.query_map([since, due_by], |r| r.get::<_, String>(0))?;
+        // LIKE ignores the case of ASCII letters only, and JSON escapes
+        // quotes and backslashes: a name it could miss is not used to
+        // narrow (every row is read).
+        let user = self.p.user();
+        let me = if user
+            .chars()
+            .all(|c| (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ')
+        {
+            let escaped = user.replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        } else {
+            "%".to_string()
+        };
+        let rows = stmt.query_map(rusqlite::params![since, due_by, me], |r| {
+            r.get::<_, String>(0)
+        })?;
         let mut out = Vec::new();
         for json in rows {
             let json = json?;

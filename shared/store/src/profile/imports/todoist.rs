@@ -143,7 +143,13 @@ pub(super) fn plan(
                     z if crate::time::parse_tz(z).is_ok() => z.to_string(),
                     _ => tz.to_string(),
                 };
-                let when = match parse_when(cell("DATE"), now, &zone) {
+                // Newer exports have a DEADLINE beside DATE (when to do it):
+                // the deadline is the due date when there is no DATE.
+                let date = match cell("DATE") {
+                    "" => cell("DEADLINE"),
+                    d => d,
+                };
+                let when = match parse_when(date, now, &zone) {
                     Ok(w) => w,
                     Err(e) => {
                         plan.problem(at, e);

@@ -279,3 +279,25 @@ fn people_are_everyone_the_boards_name() {
         ["joe", "maria", "sam"]
     );
 }
+
+#[test]
+fn names_in_any_case_and_script_find_their_inbox() {
+    for (writer, reader) in [
+        ("Maria", "JOE"),
+        ("maria", "José"),
+        ("maria", "Sam.Lee"),
+        ("maria", "ZOË"),
+    ] {
+        let mut m = device(writer, now());
+        m.boards_mut().create("Listing", &[]).expect("board");
+        let (t, _) = m.tasks_mut().quick_add("Listing", "Lockbox").expect("add");
+        let mention = reader.to_lowercase();
+        m.tasks_mut()
+            .comment(t.id.as_str(), &format!("@{mention} code?"))
+            .expect("comment");
+        let mut r = device(reader, now());
+        sync(&mut m, &mut r);
+        let inbox = r.tasks().inbox(InboxFilter::Unread).expect("inbox");
+        assert_eq!(inbox.len(), 1, "{reader}: {inbox:?}");
+    }
+}
