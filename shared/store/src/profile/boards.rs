@@ -25,7 +25,25 @@ pub struct BoardSummary {
     pub open_tasks: i64,
 }
 
-impl Profile {}
+impl Profile {
+    /// A new board document in this profile's workspace, written by this
+    /// device, not stored yet.
+    pub(crate) fn new_board_doc(
+        &self,
+        name: &str,
+        columns: &[(ColumnId, String)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BoardDoc> {
+        Ok(BoardDoc::create(
+            AutoCommit::new().with_actor(self.actor.clone()),
+            DocumentId::random(),
+            name,
+            columns,
+            Some(self.workspace),
+            now,
+        )?)
+    }
+}
 
 pub(crate) fn find_column<'a>(board: &'a Board, key: &str) -> Result<&'a Column> {
     board.column(key).ok_or_else(|| CoreError::UnknownColumn {
@@ -145,18 +163,11 @@ impl BoardsMut<'_> {
                 return Err(CoreError::DuplicateColumn(n.clone()));
             }
         }
-        let id = DocumentId::random();
         let now = self.p.now();
         let cols: Vec<(ColumnId, String)> =
             names.into_iter().map(|n| (ColumnId::random(), n)).collect();
-        let mut board = BoardDoc::create(
-            AutoCommit::new().with_actor(self.p.actor.clone()),
-            id,
-            &name,
-            &cols,
-            Some(self.p.workspace),
-            now,
-        )?;
+        let mut board = self.p.new_board_doc(&name, &cols, now)?;
+        let id = board.id();
         board.commit(&ChangeNote::new("board.create", &self.p.user), now);
         let view = board.board()?;
         self.p

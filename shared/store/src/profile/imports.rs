@@ -9,14 +9,13 @@ mod table;
 mod todoist;
 mod trello;
 
-use automerge::AutoCommit;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
 use super::{BoardsMut, Profile};
-use crate::doc::{BoardDoc, ChangeNote, DocKind};
+use crate::doc::{ChangeNote, DocKind};
 use crate::error::{CoreError, Result};
-use crate::ids::{ColumnId, CommentId, DocumentId, ItemId};
+use crate::ids::{ColumnId, CommentId, ItemId};
 use crate::model::{
     Board, ChecklistItem, Comment, Due, MAX_COMMENT, MAX_DESCRIPTION, Priority, Recurrence, Task,
     check_label, check_name, check_title, mentions_in,
@@ -247,6 +246,25 @@ fn decode_raw(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A CSV reader over `text` (rows may be short or long) and its header
+/// cells, trimmed.
+pub(crate) fn csv_with_header(
+    text: &str,
+    delimiter: u8,
+) -> std::result::Result<(csv::Reader<&[u8]>, Vec<String>), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| format!("cannot read its header row ({e})"))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    Ok((reader, header))
+}
+
 /// A date or time as spreadsheets and exports write it: RFC 3339,
 /// `2027-01-15 14:00`, `2027-01-15`, `1/15/2027`, or words quick-add
 /// understands ("next fri 3pm", "every monday"). Empty: none.
@@ -346,17 +364,10 @@ impl BoardsMut<'_> {
             .iter()
             .map(|c| Ok((ColumnId::random(), check_name("column", c)?)))
             .collect::<Result<_>>()?;
-        let id = DocumentId::random();
         let now = self.p.now();
         let user = self.p.user().to_string();
-        let mut board = BoardDoc::create(
-            AutoCommit::new().with_actor(self.p.actor.clone()),
-            id,
-            &name,
-            &cols,
-            Some(self.p.workspace),
-            now,
-        )?;
+        let mut board = self.p.new_board_doc(&name, &cols, now)?;
+        let id = board.id();
         let mut last: Vec<Option<String>> = vec![None; cols.len()];
         let mut labels: Vec<String> = Vec::new();
         for planned in &plan.tasks {

@@ -157,16 +157,7 @@ pub(super) fn plan(
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("cannot read its header row ({e})"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let (mut reader, header) = super::csv_with_header(&text, delimiter)?;
     let fields = resolve(mapping, &header)?;
     let mut plan = ImportPlan::new("csv", name);
     for record in reader.records() {

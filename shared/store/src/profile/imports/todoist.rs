@@ -41,15 +41,8 @@ pub(super) fn plan(
     tz: &str,
 ) -> Result<ImportPlan, String> {
     let text = decode_text(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("cannot read its header row ({e})"))?
-        .iter()
-        .map(|h| h.trim().to_uppercase())
-        .collect();
+    let (mut reader, header) = super::csv_with_header(&text, b',')?;
+    let header: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
     let col: HashMap<&str, usize> = header
         .iter()
         .enumerate()
