@@ -913,3 +913,51 @@ fn sync_copies_are_absorbed_by_another_profile() {
         Err(CoreError::CorruptDocument { .. })
     ));
 }
+
+#[test]
+fn a_reopened_board_loads_its_chunks_in_one_pass_and_a_damaged_one_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let mut p = Profile::open(dir.path(), opts("maria")).expect("open");
+        p.boards_mut().create("Listing prep", &[]).expect("board");
+        for i in 0..5 {
+            add(&mut p, &format!("Task {i}"));
+        }
+    }
+    // Reopened: the snapshot and its incremental chunks load together and
+    // the next write sees every task.
+    let board = {
+        let mut p = Profile::open(dir.path(), opts("maria")).expect("reopen");
+        add(&mut p, "Task 5");
+        let board = p.boards().resolve("Listing prep").expect("board");
+        let doc = p.read_board(board).expect("doc");
+        assert_eq!(doc.tasks().expect("tasks").len(), 6);
+        board
+    };
+    // A damaged chunk: the error names it instead of loading half a board.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).expect("db");
+    let hash: String = conn
+        .query_row(
+            "SELECT hash FROM chunks WHERE doc_id = ?1 AND kind = 'incremental'
+             ORDER BY seq DESC LIMIT 1",
+            [board.to_string()],
+            |r| r.get(0),
+        )
+        .expect("a chunk");
+    conn.execute(
+        "UPDATE chunks SET data = x'00112233' WHERE hash = ?1",
+        [&hash],
+    )
+    .expect("damage");
+    drop(conn);
+    let mut p = Profile::open(dir.path(), opts("maria")).expect("reopen");
+    let err = p
+        .tasks_mut()
+        .quick_add("Listing prep", "One more")
+        .expect_err("damaged");
+    assert!(
+        err.to_string()
+            .contains(&format!("chunk {hash} does not load")),
+        "{err}"
+    );
+}
