@@ -552,11 +552,15 @@ fn a_mention_lands_in_the_teammates_inbox_and_the_feed_says_who_did_what() {
     assert!(err.contains("30m, 12h, 2d or 1w"), "{err}");
 }
 
+/// A fixture of the store's import tests (in the workspace's `shared/store`).
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/../shared/store/src/profile/imports/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace");
+    root.join("shared/store/src/profile/imports/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]

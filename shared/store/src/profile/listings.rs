@@ -210,20 +210,11 @@ impl Profile {
     /// Merges a synced copy of a listing shard into the local one and
     /// re-materializes it; true when anything changed.
     pub(crate) fn absorb_shard(&mut self, id: DocumentId, synced: &mut AutoCommit) -> Result<bool> {
-        let actor = self.actor.clone();
-        self.store.write(|tx| {
-            let mut loaded = Self::refresh(tx, id, None, &actor)?;
-            let heads = loaded.doc.get_heads();
-            loaded.doc.merge(synced)?;
-            if loaded.doc.get_heads() == heads {
-                return Ok(false);
-            }
-            let shard = ListingShardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
+        self.merge_synced(id, synced, |tx, doc| {
+            let shard = ListingShardDoc::from_doc(doc)?;
             Self::adopt_shard_scope(tx, &shard)?;
             materialize::put_listing_shard(tx, id, &shard.listings())?;
-            loaded.doc = shard.into_doc();
-            Self::persist(tx, id, &mut loaded, &heads)?;
-            Ok(true)
+            Ok(shard.into_doc())
         })
     }
 

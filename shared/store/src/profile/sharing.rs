@@ -24,7 +24,45 @@ pub enum Absorbed {
     Skipped,
 }
 
+impl From<bool> for Absorbed {
+    /// Whether a merge changed the local document.
+    fn from(changed: bool) -> Self {
+        if changed {
+            Absorbed::Updated
+        } else {
+            Absorbed::Unchanged
+        }
+    }
+}
+
 impl Profile {
+    /// Merges a synced copy into the stored document and, when that changed
+    /// it, lets `materialize` update the tables (it hands the document
+    /// back), then stores the new changes, in one transaction; true when
+    /// anything changed.
+    pub(crate) fn merge_synced(
+        &mut self,
+        id: DocumentId,
+        synced: &mut AutoCommit,
+        materialize: impl FnOnce(&rusqlite::Transaction<'_>, AutoCommit) -> Result<AutoCommit>,
+    ) -> Result<bool> {
+        let actor = self.actor.clone();
+        let changed = self.store.write(|tx| {
+            let mut loaded = Self::refresh(tx, id, None, &actor)?;
+            let heads = loaded.doc.get_heads();
+            loaded.doc.merge(synced)?;
+            if loaded.doc.get_heads() == heads {
+                return Ok(false);
+            }
+            loaded.doc = materialize(tx, std::mem::take(&mut loaded.doc))?;
+            Self::persist(tx, id, &mut loaded, &heads)?;
+            Ok(true)
+        })?;
+        // A copy kept in memory from before is stale now.
+        self.docs.remove(&id);
+        Ok(changed)
+    }
+
     /// A copy of a local document to sync, or `None` if this profile does not have it.
     pub fn sync_copy(&mut self, id: DocumentId) -> Result<Option<AutoCommit>> {
         if chunks::version(self.store().conn(), id)? == 0 {
@@ -72,40 +110,14 @@ impl Profile {
                 self.add_document(id, DocKind::Board, doc, |_| Ok(()))?;
                 Ok(Absorbed::Added)
             }
-            (DocKind::ListingShard, true) => {
-                let changed = self.absorb_shard(id, synced)?;
-                Ok(if changed {
-                    Absorbed::Updated
-                } else {
-                    Absorbed::Unchanged
-                })
-            }
-            (DocKind::ListingShard, false) => {
-                let doc = synced.clone().with_actor(self.actor.clone());
-                self.add_document(id, DocKind::ListingShard, doc, |_| Ok(()))?;
-                Ok(Absorbed::Added)
-            }
+            (DocKind::ListingShard, true) => Ok(self.absorb_shard(id, synced)?.into()),
+            // Templates have no tables: merged and stored as they are.
             (DocKind::Templates, true) => {
-                let changed = self.store.write(|tx| {
-                    let mut loaded = Self::refresh(tx, id, None, &self.actor)?;
-                    let heads = loaded.doc.get_heads();
-                    loaded.doc.merge(synced)?;
-                    if loaded.doc.get_heads() == heads {
-                        return Ok(false);
-                    }
-                    Self::persist(tx, id, &mut loaded, &heads)?;
-                    Ok(true)
-                })?;
-                self.docs.remove(&id);
-                Ok(if changed {
-                    Absorbed::Updated
-                } else {
-                    Absorbed::Unchanged
-                })
+                Ok(self.merge_synced(id, synced, |_, doc| Ok(doc))?.into())
             }
-            (DocKind::Templates, false) => {
+            (kind @ (DocKind::ListingShard | DocKind::Templates), false) => {
                 let doc = synced.clone().with_actor(self.actor.clone());
-                self.add_document(id, DocKind::Templates, doc, |_| Ok(()))?;
+                self.add_document(id, kind, doc, |_| Ok(()))?;
                 Ok(Absorbed::Added)
             }
             // Team workspace documents are not kept locally yet.
