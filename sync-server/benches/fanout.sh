@@ -58,7 +58,7 @@ run() { # label hooks
   key=$(pl apikey create --team Bench --scope write --name apiload 2>/dev/null)
   token=$(pl apikey create --team Bench --scope write --name loadgen 2>/dev/null)
   if [ "$hooks" -gt 0 ]; then
-    ./target/release/porchlight-hooksink --endpoints "$hooks" --seconds $((seconds + 40)) > "$dir/sink.log" &
+    ${SINK_NICE:+nice -n "$SINK_NICE"} ./target/release/porchlight-hooksink --endpoints "$hooks" --seconds $((seconds + 40)) > "$dir/sink.log" &
     for _ in $(seq 1 100); do grep -q ready "$dir/sink.log" && break; sleep 0.1; done
     grep '^http' "$dir/sink.log" | while read -r url; do
       pl webhook add --team Bench "$url" --events "$kind" > /dev/null 2>&1
@@ -90,7 +90,7 @@ run() { # label hooks
     fi
     for _ in $(seq 1 60); do
       sleep 1
-      pending=$(python3 - "$dir/relay/relay.db" <<'PY'
+      pending=$(python3 - "$dir/relay/relay.outbox.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 print(c.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0])
@@ -98,7 +98,7 @@ PY
 )
       [ "$pending" = 0 ] && break
     done
-    python3 - "$dir/relay/relay.db" "$want" <<'PY'
+    python3 - "$dir/relay/relay.outbox.db" "$want" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 states = dict(c.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
@@ -110,6 +110,9 @@ print(f"deliveries: {states} of {sys.argv[2]} expected; "
 PY
     kill "$(jobs -p | tail -1)" 2>/dev/null || true
   fi
+  # Where sync waited: frame handling and the store's lock (histograms).
+  curl -s "http://$addr/metrics" | grep -E '^porchlight_(sync_handling|db_pool_wait)[a-z_]*_(bucket|sum|count)' \
+    | grep -E '_sum|_count|le="(0.005|0.025|0.1|0.5)"' || true
   echo "relay RSS: $(grep VmHWM /proc/$relay_pid/status | awk '{print $2}') KiB peak"
   kill "$relay_pid"
   wait "$relay_pid" 2>/dev/null || true

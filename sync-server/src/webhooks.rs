@@ -636,20 +636,44 @@ pub fn spawn(
     mailer: Option<crate::mail::Mailer>,
 ) -> std::io::Result<DeliveryThread> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Storage work goes back to the relay's runtime: its blocking pool runs
+    // at normal priority, so the lowered thread never holds SQLite's write
+    // lock while the hub waits for it.
+    let relay = tokio::runtime::Handle::current();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     std::thread::Builder::new()
         .name("webhooks".into())
         .spawn(move || {
+            lower_priority();
             runtime.block_on(async move {
                 tokio::select! {
-                    _ = deliver(store, allow_internal, wake, mailer) => {}
+                    _ = deliver(store, relay, allow_internal, wake, mailer) => {}
                     _ = stopped => {}
                 }
             });
         })?;
     Ok(DeliveryThread { _stop: stop })
+}
+
+/// How much lower than the relay's own threads the delivery thread runs
+/// (a nice value): deliveries are background work that may lag behind,
+/// sync may not.
+#[cfg(target_os = "linux")]
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers this thread's scheduling priority (Linux: a thread's nice value;
+/// the threads it starts, such as its runtime's blocking pool, inherit it),
+/// so that when both cores are busy the sync connections run first.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let tid = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), BACKGROUND_NICE) {
+            tracing::warn!(error = %e, "cannot lower the webhook thread's priority; deliveries compete with sync for the CPU");
+        }
+    }
 }
 
 /// The running delivery thread; dropping it stops the thread.
@@ -658,8 +682,20 @@ pub struct DeliveryThread {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// Runs `work` on the relay's runtime and waits for it.
+async fn on_relay<T: Send + 'static>(
+    relay: &tokio::runtime::Handle,
+    work: impl std::future::Future<Output = Result<T, crate::store::StoreError>> + Send + 'static,
+) -> Result<T, crate::store::StoreError> {
+    relay
+        .spawn(work)
+        .await
+        .map_err(|e| crate::store::StoreError::Internal(format!("storage task: {e}")))?
+}
+
 async fn deliver(
     store: Store,
+    relay: tokio::runtime::Handle,
     allow_internal: bool,
     wake: Arc<tokio::sync::Notify>,
     mailer: Option<crate::mail::Mailer>,
@@ -667,7 +703,14 @@ async fn deliver(
     let clients = Clients::default();
     loop {
         let now = crate::store::now_ms();
-        match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
+        let claim = {
+            let store = store.clone();
+            on_relay(&relay, async move {
+                store.claim_deliveries(now, now + LEASE_MS, CLAIM).await
+            })
+            .await
+        };
+        match claim {
             Ok(due) if !due.is_empty() => {
                 let mut sends = tokio::task::JoinSet::new();
                 for d in due {
@@ -699,8 +742,13 @@ async fn deliver(
                         done.push(one);
                     }
                 }
-                if let Err(e) = store.finish_deliveries(&done).await {
-                    tracing::error!(deliveries = done.len(), error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
+                let count = done.len();
+                let finished = {
+                    let store = store.clone();
+                    on_relay(&relay, async move { store.finish_deliveries(&done).await }).await
+                };
+                if let Err(e) = finished {
+                    tracing::error!(deliveries = count, error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
                 }
                 continue;
             }

@@ -314,6 +314,7 @@ pub async fn sqlite_to_postgres(
     // Brings the source's schema up to date (an older relay's file).
     super::SqliteStore::open(from)?;
     let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    super::sqlite::attach(&src, &super::sqlite::outbox_path(from), "outbox")?;
     let target = super::PgStore::connect(url).await?;
     let mut client = target.client().await?;
     let existing: i64 = client
@@ -397,8 +398,30 @@ pub fn backup(from: &Path, to: &Path) -> Result<(), StoreError> {
     }
     let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut dst = Connection::open(to)?;
-    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    }
+    // The webhook deliveries (their own file) go into the backup's main
+    // file, read in one transaction; the relay moves them back into an
+    // outbox file when it opens the restored database. Deliveries made
+    // between the two copies may name an endpoint the copy does not have;
+    // such a delivery is never sent.
+    let outbox = super::sqlite::outbox_path(from);
+    if outbox.exists() {
+        super::sqlite::attach(&dst, &outbox, "outbox")?;
+        let tx = dst.transaction()?;
+        tx.execute_batch(&super::sqlite::outbox_schema("main"))?;
+        tx.execute(
+            &format!(
+                "INSERT OR IGNORE INTO main.deliveries ({cols}) SELECT {cols} FROM outbox.deliveries",
+                cols = super::sqlite::DELIVERY_COLUMNS
+            ),
+            [],
+        )?;
+        tx.commit()?;
+        dst.execute("DETACH DATABASE outbox", [])?;
+    }
     Ok(())
 }
 
@@ -437,9 +460,13 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<(), StoreError> {
     let partial = to.with_extension("db.restoring");
     std::fs::copy(from, &partial)
         .map_err(|e| StoreError::Internal(format!("cannot copy {}: {e}", from.display())))?;
+    // The restored file carries its deliveries; the old outbox goes.
+    let outbox = super::sqlite::outbox_path(to);
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+        let _ = std::fs::remove_file(format!("{}{suffix}", outbox.display()));
     }
+    let _ = std::fs::remove_file(&outbox);
     std::fs::rename(&partial, to)
         .map_err(|e| StoreError::Internal(format!("cannot put the backup in place: {e}")))?;
     Ok(())
@@ -448,6 +475,28 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Storage;
+
+    #[tokio::test]
+    async fn a_backup_carries_the_pending_webhook_deliveries_into_the_restored_relay() {
+        let dir = tempfile::tempdir().expect("dir");
+        let live = dir.path().join("live/relay.db");
+        std::fs::create_dir_all(live.parent().expect("dir")).expect("mkdir");
+        let (store, team, hook) = crate::store::sqlite::tests::with_deliveries(&live, 3).await;
+        let copy = dir.path().join("backup.db");
+        backup(&live, &copy).expect("backup");
+        drop(store);
+
+        let restored = dir.path().join("restored/relay.db");
+        // An outbox already there (an older relay's) is replaced.
+        std::fs::create_dir_all(restored.parent().expect("dir")).expect("mkdir");
+        std::fs::write(crate::store::sqlite::outbox_path(&restored), b"stale").expect("stale");
+        restore(&copy, &restored, false).expect("restore");
+        let store = crate::store::SqliteStore::open(&restored).expect("open");
+        let log = store.deliveries(team, hook, None, 10).await.expect("log");
+        assert_eq!(log.len(), 3);
+        assert!(log.iter().all(|d| d.state == "pending"));
+    }
 
     /// A table added to the schema but not to [`TABLES`] would be left
     /// behind by `migrate-storage`.
@@ -457,8 +506,13 @@ mod tests {
         let path = dir.path().join("relay.db");
         drop(crate::store::SqliteStore::open(&path).expect("store"));
         let conn = Connection::open(&path).expect("db");
+        crate::store::sqlite::attach(&conn, &crate::store::sqlite::outbox_path(&path), "outbox")
+            .expect("outbox");
         let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 UNION ALL SELECT name FROM outbox.sqlite_master WHERE type = 'table' ORDER BY name",
+            )
             .expect("tables");
         let tables: Vec<String> = stmt
             .query_map([], |r| r.get(0))

@@ -47,6 +47,12 @@ impl Inner {
     }
 
     pub(super) fn write_listings(&self, u: &ListingUpdate) -> Result<(), StoreError> {
+        // The events first, in the outbox's file: if the view's write then
+        // fails, the next refresh makes the same events (their ids come
+        // from the change) and the outbox keeps one of each.
+        if !u.events.is_empty() {
+            self.write_outbox(|tx| super::webhooks::enqueue(tx, u.team, None, &u.events))?;
+        }
         self.write(|tx| {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO view_listings (doc_id, listing_key, team_id, list_price, status)
@@ -63,7 +69,6 @@ impl Inner {
             for k in &u.remove {
                 remove.execute(params![u.doc, k])?;
             }
-            super::webhooks::enqueue(tx, u.team, None, &u.events)?;
             Ok(())
         })
     }

@@ -82,6 +82,12 @@ impl Inner {
 
     pub(super) fn write_view(&self, u: &ViewUpdate) -> Result<(), StoreError> {
         let now = crate::store::now_ms();
+        // The events first, in the outbox's file: if the view's write then
+        // fails, the next refresh makes the same events (their ids come
+        // from the change) and the outbox keeps one of each.
+        if !u.events.is_empty() {
+            self.write_outbox(|tx| super::webhooks::enqueue(tx, u.board.team, None, &u.events))?;
+        }
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO view_boards (doc_id, team_id, name, deleted, updated_at)
@@ -114,7 +120,6 @@ impl Inner {
             for id in &u.remove {
                 remove.execute(params![u.board.doc, id])?;
             }
-            super::webhooks::enqueue(tx, u.board.team, None, &u.events)?;
             super::mentions::queue(tx, u.board.team, &u.mentions, now)?;
             tx.execute(
                 "UPDATE teams SET view_version = view_version + 1 WHERE id = ?1",

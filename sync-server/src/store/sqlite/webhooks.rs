@@ -29,7 +29,8 @@ fn hook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Webhook> {
     })
 }
 
-/// Queues `events` for the team's endpoints that want them, inside `tx`.
+/// Queues `events` for the team's endpoints that want them, inside `tx`
+/// (a transaction of the outbox's writer).
 pub(super) fn enqueue(
     tx: &Transaction<'_>,
     team: i64,
@@ -96,10 +97,7 @@ fn finish(
             error,
             latency_ms,
         } => {
-            tx.execute(
-                "UPDATE webhooks SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
-                params![now, hook],
-            )?;
+            // The endpoint itself is disabled in the main file, by the caller.
             tx.execute(
                 "UPDATE deliveries SET state = 'failed', done_at = ?1 WHERE webhook_id = ?2 AND state = 'pending' AND id <> ?3",
                 params![now, hook, delivery],
@@ -157,17 +155,24 @@ impl Inner {
     }
 
     pub(super) fn remove_webhook(&self, team: i64, id: i64) -> Result<bool, StoreError> {
-        self.write(|tx| {
-            let n = tx.execute(
+        let removed = self.write(|tx| {
+            Ok(tx.execute(
                 "UPDATE webhooks SET removed = 1 WHERE team_id = ?1 AND id = ?2 AND removed = 0",
                 params![team, id],
-            )?;
-            tx.execute(
-                "DELETE FROM deliveries WHERE webhook_id = ?1 AND state = 'pending'",
-                [id],
-            )?;
-            Ok(n > 0)
-        })
+            )? > 0)
+        })?;
+        // Then its queue (a removed endpoint is never claimed, so a crash
+        // between the two sends nothing more).
+        if removed {
+            self.write_outbox(|tx| {
+                tx.execute(
+                    "DELETE FROM deliveries WHERE webhook_id = ?1 AND state = 'pending'",
+                    [id],
+                )?;
+                Ok(())
+            })?;
+        }
+        Ok(removed)
     }
 
     pub(super) fn enqueue_events(
@@ -176,7 +181,7 @@ impl Inner {
         only: Option<i64>,
         events: &[NewEvent],
     ) -> Result<usize, StoreError> {
-        self.write(|tx| enqueue(tx, team, only, events))
+        self.write_outbox(|tx| enqueue(tx, team, only, events))
     }
 
     pub(super) fn claim_deliveries(
@@ -185,8 +190,8 @@ impl Inner {
         lease: i64,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        // Asked every second on every node: look on a reader first, so an
-        // idle relay never takes the write lock from the hub for nothing.
+        // Asked every second: look on a reader first, so an idle relay
+        // takes no write lock for nothing.
         let due: bool = self.read(|c| {
             Ok(c.prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_at <= ?1)",
@@ -196,7 +201,7 @@ impl Inner {
         if !due {
             return Ok(Vec::new());
         }
-        self.write(|tx| {
+        self.write_outbox(|tx| {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT d.id, d.event_id, d.event, d.body, d.attempts, d.created_at,
                         {}
@@ -250,12 +255,29 @@ impl Inner {
 
     pub(super) fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError> {
         let now = now_ms();
-        self.write(|tx| {
+        self.write_outbox(|tx| {
             for (delivery, hook, outcome) in done {
                 finish(tx, *delivery, *hook, outcome, now)?;
             }
             Ok(())
-        })
+        })?;
+        let failed: Vec<i64> = done
+            .iter()
+            .filter(|(_, _, o)| matches!(o, Outcome::Failed { .. }))
+            .map(|(_, hook, _)| *hook)
+            .collect();
+        if !failed.is_empty() {
+            self.write(|tx| {
+                for hook in &failed {
+                    tx.execute(
+                        "UPDATE webhooks SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
+                        params![now, hook],
+                    )?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     pub(super) fn deliveries(
@@ -302,7 +324,7 @@ impl Inner {
 
     pub(super) fn prune_deliveries(&self, days: u32) -> Result<u64, StoreError> {
         let cutoff = now_ms() - i64::from(days) * 86_400_000;
-        self.write(|tx| {
+        self.write_outbox(|tx| {
             Ok(tx.execute(
                 "DELETE FROM deliveries WHERE state <> 'pending' AND done_at < ?1",
                 [cutoff],
