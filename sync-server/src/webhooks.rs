@@ -636,10 +636,6 @@ pub fn spawn(
     mailer: Option<crate::mail::Mailer>,
 ) -> std::io::Result<DeliveryThread> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    // Storage work goes back to the relay's runtime: its blocking pool runs
-    // at normal priority, so the lowered thread never holds SQLite's write
-    // lock while the hub waits for it.
-    let relay = tokio::runtime::Handle::current();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -649,7 +645,7 @@ pub fn spawn(
             lower_priority();
             runtime.block_on(async move {
                 tokio::select! {
-                    _ = deliver(store, relay, allow_internal, wake, mailer) => {}
+                    _ = deliver(store, allow_internal, wake, mailer) => {}
                     _ = stopped => {}
                 }
             });
@@ -682,20 +678,8 @@ pub struct DeliveryThread {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// Runs `work` on the relay's runtime and waits for it.
-async fn on_relay<T: Send + 'static>(
-    relay: &tokio::runtime::Handle,
-    work: impl std::future::Future<Output = Result<T, crate::store::StoreError>> + Send + 'static,
-) -> Result<T, crate::store::StoreError> {
-    relay
-        .spawn(work)
-        .await
-        .map_err(|e| crate::store::StoreError::Internal(format!("storage task: {e}")))?
-}
-
 async fn deliver(
     store: Store,
-    relay: tokio::runtime::Handle,
     allow_internal: bool,
     wake: Arc<tokio::sync::Notify>,
     mailer: Option<crate::mail::Mailer>,
@@ -703,14 +687,7 @@ async fn deliver(
     let clients = Clients::default();
     loop {
         let now = crate::store::now_ms();
-        let claim = {
-            let store = store.clone();
-            on_relay(&relay, async move {
-                store.claim_deliveries(now, now + LEASE_MS, CLAIM).await
-            })
-            .await
-        };
-        match claim {
+        match store.claim_deliveries(now, now + LEASE_MS, CLAIM).await {
             Ok(due) if !due.is_empty() => {
                 let mut sends = tokio::task::JoinSet::new();
                 for d in due {
@@ -742,13 +719,8 @@ async fn deliver(
                         done.push(one);
                     }
                 }
-                let count = done.len();
-                let finished = {
-                    let store = store.clone();
-                    on_relay(&relay, async move { store.finish_deliveries(&done).await }).await
-                };
-                if let Err(e) = finished {
-                    tracing::error!(deliveries = count, error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
+                if let Err(e) = store.finish_deliveries(&done).await {
+                    tracing::error!(deliveries = done.len(), error = %e, "cannot record webhook deliveries; they are sent again when their lease ends");
                 }
                 continue;
             }
