@@ -168,6 +168,20 @@ fn default_user() -> String {
         .unwrap_or_else(|| "me".to_string())
 }
 
+/// Whether a stored chunk parses whole: its changes, or a snapshot, are
+/// read into an empty document. A chunk whose changes depend on others
+/// (every incremental chunk but the first) parses but cannot be applied
+/// there; Automerge says so with `MissingDeps`, which is fine here.
+fn check_chunk(data: &[u8]) -> std::result::Result<(), String> {
+    let strict = automerge::LoadOptions::new()
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::DontCheck);
+    match automerge::Automerge::load_with_options(data, strict) {
+        Ok(_) | Err(automerge::AutomergeError::MissingDeps) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl Profile {
     /// Opens the profile in `dir`, creating the directory and database if needed.
     pub fn open(dir: &Path, options: OpenOptions) -> Result<Self> {
@@ -386,13 +400,18 @@ impl Profile {
             }
         }
         for chunk in fresh {
+            let damaged = |e: String| CoreError::CorruptDocument {
+                doc: id.to_string(),
+                reason: format!("chunk {} does not load: {e}", chunk.hash),
+            };
+            // Automerge's incremental load keeps what parses of a chunk and
+            // drops the rest with only a log line; a chunk another process
+            // wrote is checked whole first.
+            check_chunk(&chunk.data).map_err(damaged)?;
             loaded
                 .doc
                 .load_incremental(&chunk.data)
-                .map_err(|e| CoreError::CorruptDocument {
-                    doc: id.to_string(),
-                    reason: format!("chunk {} does not load: {e}", chunk.hash),
-                })?;
+                .map_err(|e| damaged(e.to_string()))?;
             loaded.known.insert(chunk.hash);
         }
         loaded.version = version;

@@ -961,3 +961,54 @@ fn a_reopened_board_loads_its_chunks_in_one_pass_and_a_damaged_one_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_damaged_chunk_written_by_another_process_is_named_not_skipped() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut p = Profile::open(dir.path(), opts("maria")).expect("open");
+    p.boards_mut().create("Listing prep", &[]).expect("board");
+    add(&mut p, "Task 0");
+    let board = p.boards().resolve("Listing prep").expect("board");
+
+    // Another process (the app, a sync) adds a good chunk and then one that
+    // is cut short; this profile holds the board in memory meanwhile.
+    let mut other = Profile::open(dir.path(), opts("maria")).expect("other");
+    add(&mut other, "Task 1");
+    drop(other);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).expect("db");
+    let good: Vec<u8> = conn
+        .query_row(
+            "SELECT data FROM chunks WHERE doc_id = ?1 AND kind = 'incremental'
+             ORDER BY seq DESC LIMIT 1",
+            [board.to_string()],
+            |r| r.get(0),
+        )
+        .expect("a chunk");
+    let mut cut = good.clone();
+    // A second change chunk after the good one, cut in its middle: the
+    // lenient load would keep the first and drop the second.
+    cut.extend_from_slice(&good[..good.len() / 2]);
+    let hash = porchlight_model::ids::sha256_hex(&cut);
+    conn.execute(
+        "INSERT INTO chunks (doc_id, kind, hash, data, seq)
+         VALUES (?1, 'incremental', ?2, ?3, (SELECT MAX(seq) + 1 FROM chunks WHERE doc_id = ?1))",
+        rusqlite::params![board.to_string(), hash, cut],
+    )
+    .expect("damaged chunk");
+    conn.execute(
+        "UPDATE documents SET version = version + 1 WHERE doc_id = ?1",
+        [board.to_string()],
+    )
+    .expect("version");
+    drop(conn);
+
+    let err = p
+        .tasks_mut()
+        .quick_add("Listing prep", "One more")
+        .expect_err("damaged");
+    assert!(
+        err.to_string()
+            .contains(&format!("chunk {hash} does not load")),
+        "{err}"
+    );
+}
