@@ -77,21 +77,24 @@ fn finish(
     now: i64,
 ) -> Result<(), StoreError> {
     match outcome {
-        Outcome::Delivered { status, latency_ms } => tx.execute(
-            "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
+        // Cached statements: a batch records hundreds of these.
+        Outcome::Delivered { status, latency_ms } => tx
+            .prepare_cached(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,
                last_status = ?1, last_error = NULL, latency_ms = ?2, done_at = ?3 WHERE id = ?4",
-            params![status, latency_ms, now, delivery],
-        )?,
+            )?
+            .execute(params![status, latency_ms, now, delivery])?,
         Outcome::Retry {
             next_at,
             status,
             error,
             latency_ms,
-        } => tx.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, next_at = ?1,
+        } => tx
+            .prepare_cached(
+                "UPDATE deliveries SET attempts = attempts + 1, next_at = ?1,
                last_status = ?2, last_error = ?3, latency_ms = ?4 WHERE id = ?5",
-            params![next_at, status, error, latency_ms, delivery],
-        )?,
+            )?
+            .execute(params![next_at, status, error, latency_ms, delivery])?,
         Outcome::Failed {
             status,
             error,
