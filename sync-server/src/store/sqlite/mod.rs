@@ -196,16 +196,7 @@ impl Inner {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let asked = Instant::now();
-        let mut conn = self
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
-        self.waited(asked);
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        self.transaction(&self.writer, rusqlite::TransactionBehavior::Immediate, f)
     }
 
     /// One write transaction on the outbox's writer. Deferred, not
@@ -216,13 +207,21 @@ impl Inner {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction(&self.outbox, rusqlite::TransactionBehavior::Deferred, f)
+    }
+
+    fn transaction<T>(
+        &self,
+        connection: &Mutex<Connection>,
+        behavior: rusqlite::TransactionBehavior,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let asked = Instant::now();
-        let mut conn = self
-            .outbox
+        let mut conn = connection
             .lock()
             .map_err(|_| StoreError::Internal("store lock poisoned".into()))?;
         self.waited(asked);
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+        let tx = conn.transaction_with_behavior(behavior)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
