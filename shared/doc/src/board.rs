@@ -1,11 +1,11 @@
 //! The board document: columns and tasks, written through [`TaskEdit`]s.
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, Utc};
 
 use super::read::{task_from_hydrated, text_of};
-use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
+use super::{ChangeNote, DocKind, root_str};
 use crate::error::{DocError, Result};
 use porchlight_model::board::{Board, Column, Comment, Due, Priority, Recurrence, Task};
 use porchlight_model::ids::{ColumnId, DocumentId, ItemId, TaskId};
@@ -120,10 +120,7 @@ impl BoardDoc {
     ) -> Result<Self> {
         let mut board = Self { doc, id };
         let d = &mut board.doc;
-        d.put(ROOT, "schema", SCHEMA_VERSION)?;
-        d.put(ROOT, "type", DocKind::Board.as_str())?;
-        d.put(ROOT, "id", id.to_string())?;
-        d.put(ROOT, "name", name)?;
+        crate::put_header(d, DocKind::Board, id, name)?;
         d.put(ROOT, "created_at", ts(now))?;
         if let Some(ws) = workspace {
             d.put(ROOT, "workspace", ws.to_string())?;
@@ -139,13 +136,7 @@ impl BoardDoc {
 
     /// Wraps a loaded document, checking it is a board.
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
-        let (kind, id) = identify(&doc)?;
-        if kind != DocKind::Board {
-            return Err(DocError::CorruptDocument {
-                doc: id.to_string(),
-                reason: format!("expected a board, found a {}", kind.as_str()),
-            });
-        }
+        let id = crate::expect_kind(&doc, DocKind::Board, "a board")?;
         Ok(Self { doc, id })
     }
 
@@ -171,11 +162,7 @@ impl BoardDoc {
 
     /// Commits pending edits as one change carrying `note`.
     pub fn commit(&mut self, note: &ChangeNote, now: DateTime<Utc>) -> Option<ChangeHash> {
-        self.doc.commit_with(
-            CommitOptions::default()
-                .with_message(note.encode())
-                .with_time(now.timestamp()),
-        )
+        crate::commit_note(&mut self.doc, note, now)
     }
 
     pub fn name(&self) -> String {

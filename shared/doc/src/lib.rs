@@ -92,6 +92,48 @@ pub fn identify(doc: &AutoCommit) -> Result<(DocKind, DocumentId)> {
     Ok((kind, id))
 }
 
+/// Writes the root fields every named document starts with: `schema`,
+/// `type`, `id` and `name`.
+pub(crate) fn put_header(
+    doc: &mut AutoCommit,
+    kind: DocKind,
+    id: DocumentId,
+    name: &str,
+) -> Result<()> {
+    use automerge::transaction::Transactable;
+    doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+    doc.put(ROOT, "type", kind.as_str())?;
+    doc.put(ROOT, "id", id.to_string())?;
+    doc.put(ROOT, "name", name)?;
+    Ok(())
+}
+
+/// The id of a loaded document that must be of `kind` (`what` names that
+/// kind in the error: "a board", "templates").
+pub(crate) fn expect_kind(doc: &AutoCommit, kind: DocKind, what: &str) -> Result<DocumentId> {
+    let (found, id) = identify(doc)?;
+    if found != kind {
+        return Err(DocError::CorruptDocument {
+            doc: id.to_string(),
+            reason: format!("expected {what}, found a {}", found.as_str()),
+        });
+    }
+    Ok(id)
+}
+
+/// Commits pending edits as one change carrying `note`, timed `at`.
+pub(crate) fn commit_note(
+    doc: &mut AutoCommit,
+    note: &ChangeNote,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<automerge::ChangeHash> {
+    doc.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_message(note.encode())
+            .with_time(at.timestamp()),
+    )
+}
+
 pub(crate) fn root_str(doc: &AutoCommit, key: &str) -> Option<String> {
     string_at(doc, &automerge::ROOT, key)
 }

@@ -302,11 +302,7 @@ impl ListingShardDoc {
     }
 
     pub fn commit(&mut self, note: &ChangeNote, at: DateTime<Utc>) {
-        self.doc.commit_with(
-            automerge::transaction::CommitOptions::default()
-                .with_message(note.encode())
-                .with_time(at.timestamp()),
-        );
+        crate::commit_note(&mut self.doc, note, at);
     }
 
     pub fn into_doc(self) -> AutoCommit {

@@ -6,12 +6,12 @@
 //! edit made while someone else deleted the template keeps it (Automerge
 //! keeps a value written concurrently with a delete).
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
+use super::{ChangeNote, DocKind, root_str};
 use crate::error::{DocError, Result};
 use porchlight_model::ids::DocumentId;
 use porchlight_model::template::{Holidays, Template};
@@ -45,21 +45,12 @@ pub fn template_key(name: &str) -> String {
 impl TemplatesDoc {
     pub fn create(doc: AutoCommit, id: DocumentId, name: &str) -> Result<Self> {
         let mut t = Self { doc, id };
-        t.doc.put(ROOT, "schema", SCHEMA_VERSION)?;
-        t.doc.put(ROOT, "type", DocKind::Templates.as_str())?;
-        t.doc.put(ROOT, "id", id.to_string())?;
-        t.doc.put(ROOT, "name", name)?;
+        crate::put_header(&mut t.doc, DocKind::Templates, id, name)?;
         Ok(t)
     }
 
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
-        let (kind, id) = identify(&doc)?;
-        if kind != DocKind::Templates {
-            return Err(DocError::CorruptDocument {
-                doc: id.to_string(),
-                reason: format!("expected templates, found a {}", kind.as_str()),
-            });
-        }
+        let id = crate::expect_kind(&doc, DocKind::Templates, "templates")?;
         Ok(Self { doc, id })
     }
 
@@ -80,11 +71,7 @@ impl TemplatesDoc {
     }
 
     pub fn commit(&mut self, note: &ChangeNote, now: DateTime<Utc>) {
-        self.doc.commit_with(
-            CommitOptions::default()
-                .with_message(note.encode())
-                .with_time(now.timestamp()),
-        );
+        crate::commit_note(&mut self.doc, note, now);
     }
 
     /// Every template, by key. A value that does not read (written by a

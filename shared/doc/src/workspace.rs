@@ -1,12 +1,12 @@
 //! The workspace document: a team's (or a person's) name, board list and label
 //! catalogue.
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use chrono::{DateTime, Utc};
 
-use super::{ChangeNote, DocKind, SCHEMA_VERSION, identify, root_str};
-use crate::error::{DocError, Result};
+use super::{ChangeNote, DocKind, root_str};
+use crate::error::Result;
 use porchlight_model::ids::DocumentId;
 
 #[derive(Debug)]
@@ -19,23 +19,14 @@ impl WorkspaceDoc {
     pub fn create(doc: AutoCommit, id: DocumentId, name: &str) -> Result<Self> {
         let mut ws = Self { doc, id };
         let d = &mut ws.doc;
-        d.put(ROOT, "schema", SCHEMA_VERSION)?;
-        d.put(ROOT, "type", DocKind::Workspace.as_str())?;
-        d.put(ROOT, "id", id.to_string())?;
-        d.put(ROOT, "name", name)?;
+        crate::put_header(d, DocKind::Workspace, id, name)?;
         d.put_object(ROOT, "boards", ObjType::Map)?;
         d.put_object(ROOT, "labels", ObjType::Map)?;
         Ok(ws)
     }
 
     pub fn from_doc(doc: AutoCommit) -> Result<Self> {
-        let (kind, id) = identify(&doc)?;
-        if kind != DocKind::Workspace {
-            return Err(DocError::CorruptDocument {
-                doc: id.to_string(),
-                reason: format!("expected a workspace, found a {}", kind.as_str()),
-            });
-        }
+        let id = crate::expect_kind(&doc, DocKind::Workspace, "a workspace")?;
         Ok(Self { doc, id })
     }
 
@@ -56,11 +47,7 @@ impl WorkspaceDoc {
     }
 
     pub fn commit(&mut self, note: &ChangeNote, now: DateTime<Utc>) {
-        self.doc.commit_with(
-            CommitOptions::default()
-                .with_message(note.encode())
-                .with_time(now.timestamp()),
-        );
+        crate::commit_note(&mut self.doc, note, now);
     }
 
     fn map(&mut self, key: &str) -> Result<automerge::ObjId> {
