@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use common::{Client, TestRelay, at, outsider, team};
 use porchlight_doc::{BoardDoc, ChangeNote, TaskEdit};
 use porchlight_model::board::{Due, Recurrence, RecurrenceMode, RecurrenceRule, Task, WeekdayName};
-use porchlight_model::ids::{ColumnId, DocumentId, TaskId};
+use porchlight_model::ids::TaskId;
 use serde_json::{Value, json};
 
 use common::interop_python as python;
@@ -102,18 +102,8 @@ async fn edit_board(client: &mut Client, doc: &str, edit: impl FnOnce(&mut Board
 }
 
 fn board_with_tasks(doc: &str) -> (AutoCommit, Vec<TaskId>) {
-    let id = DocumentId::parse(doc).expect("id");
     let now = at("2027-01-02T10:00:00Z");
-    let todo = ColumnId::new("todo");
-    let mut board = BoardDoc::create(
-        AutoCommit::new(),
-        id,
-        "48 Elm Ave",
-        &[(todo.clone(), "To do".to_string())],
-        None,
-        now,
-    )
-    .expect("board");
+    let (mut board, id, todo) = common::elm_board(doc, now);
     let mut task = |title: &str, f: &dyn Fn(&mut Task)| {
         let mut t = Task::new(id, title, todo.clone(), "a", "owner", now);
         f(&mut t);

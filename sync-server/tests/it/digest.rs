@@ -13,25 +13,15 @@ use chrono::{NaiveDate, Utc};
 use common::{Client, TestRelay, at, team};
 use porchlight_doc::{BoardDoc, TaskEdit};
 use porchlight_model::board::{Due, Task};
-use porchlight_model::ids::{ColumnId, DocumentId, TaskId};
+use porchlight_model::ids::TaskId;
 use porchlight_relay::store::TaskQuery;
 use reqwest::Method;
 use serde_json::json;
 
 /// A board with tasks for `member` and `owner` around 12 January 2027.
 fn board(doc: &str) -> AutoCommit {
-    let id = DocumentId::parse(doc).expect("id");
     let made = at("2027-01-05T10:00:00Z");
-    let todo = ColumnId::new("todo");
-    let mut b = BoardDoc::create(
-        AutoCommit::new(),
-        id,
-        "48 Elm Ave",
-        &[(todo.clone(), "To do".into())],
-        None,
-        made,
-    )
-    .expect("board");
+    let (mut b, id, todo) = common::elm_board(doc, made);
     let chicago = porchlight_model::time::parse_tz("America/Chicago").expect("zone");
     let jan12 = NaiveDate::from_ymd_opt(2027, 1, 12).expect("date");
     let all_day = Due {
@@ -294,17 +284,7 @@ async fn a_teams_retention_removes_old_deleted_tasks_from_the_board_on_every_dev
     let t = team(&relay).await;
     let now = Utc::now();
     let old = now - chrono::Duration::days(10);
-    let id = DocumentId::parse(&t.doc).expect("id");
-    let todo = ColumnId::new("todo");
-    let mut b = BoardDoc::create(
-        AutoCommit::new(),
-        id,
-        "48 Elm Ave",
-        &[(todo.clone(), "To do".into())],
-        None,
-        old,
-    )
-    .expect("board");
+    let (mut b, id, todo) = common::elm_board(&t.doc, old);
     let mut ids = Vec::new();
     for (i, title) in [
         "Deleted long ago",

@@ -12,23 +12,13 @@ use automerge::AutoCommit;
 use common::{Client, at, team};
 use porchlight_doc::{BoardDoc, TaskEdit};
 use porchlight_model::board::{Comment, Task, mentions_in};
-use porchlight_model::ids::{ColumnId, CommentId, DocumentId, TaskId};
+use porchlight_model::ids::{CommentId, TaskId};
 use reqwest::Method;
 use serde_json::json;
 
 fn board(doc: &str, task: &TaskId) -> AutoCommit {
-    let id = DocumentId::parse(doc).expect("id");
     let made = at("2027-01-05T10:00:00Z");
-    let todo = ColumnId::new("todo");
-    let mut b = BoardDoc::create(
-        AutoCommit::new(),
-        id,
-        "48 Elm Ave",
-        &[(todo.clone(), "To do".into())],
-        None,
-        made,
-    )
-    .expect("board");
+    let (mut b, id, todo) = common::elm_board(doc, made);
     let mut t = Task::new(id, "Lockbox code", todo, "a", "owner", made);
     t.id = task.clone();
     b.insert_task(&t).expect("task");

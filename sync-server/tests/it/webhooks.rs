@@ -134,18 +134,8 @@ async fn add_hook(relay: &TestRelay, team: i64, token: &str, body: Value) -> (u1
 }
 
 fn board(doc: &str) -> AutoCommit {
-    let id = DocumentId::parse(doc).expect("id");
     let now = chrono::Utc::now();
-    let todo = ColumnId::new("todo");
-    let mut b = BoardDoc::create(
-        AutoCommit::new(),
-        id,
-        "48 Elm Ave",
-        &[(todo.clone(), "To do".into())],
-        None,
-        now,
-    )
-    .expect("board");
+    let (mut b, id, todo) = common::elm_board(doc, now);
     let t = Task::new(id, "Order the appraisal", todo, "a", "owner", now);
     b.insert_task(&t).expect("insert");
     b.commit(&ChangeNote::new("board.create", "owner"), now);

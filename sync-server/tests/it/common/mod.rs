@@ -36,6 +36,30 @@ pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
+/// A board "48 Elm Ave" with one column, To do, made at `made`: the board,
+/// its id and the column.
+pub fn elm_board(
+    doc: &str,
+    made: chrono::DateTime<chrono::Utc>,
+) -> (
+    porchlight_doc::BoardDoc,
+    DocumentId,
+    porchlight_model::ids::ColumnId,
+) {
+    let id = DocumentId::parse(doc).expect("id");
+    let todo = porchlight_model::ids::ColumnId::new("todo");
+    let board = porchlight_doc::BoardDoc::create(
+        AutoCommit::new(),
+        id,
+        "48 Elm Ave",
+        &[(todo.clone(), "To do".into())],
+        None,
+        made,
+    )
+    .expect("board");
+    (board, id, todo)
+}
+
 /// Whether the relay tests run on PostgreSQL (`PORCHLIGHT_TEST_DATABASE=
 /// postgres`) rather than SQLite: the same tests, on either backend.
 pub fn on_postgres() -> bool {
