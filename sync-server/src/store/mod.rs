@@ -668,7 +668,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError>;
     /// Records attempts (delivery, its endpoint, what happened), all in one
-    /// transaction; `Failed` disables the endpoint.
+    /// transaction; `Failed` disables the endpoint (on SQLite in a second
+    /// transaction, in the main file: the deliveries have a file of their
+    /// own).
     async fn finish_deliveries(&self, done: &[(i64, i64, Outcome)]) -> Result<(), StoreError>;
     /// An endpoint's deliveries, newest first.
     async fn deliveries(
