@@ -57,6 +57,12 @@ pub enum Command {
     Search(SearchArgs),
     /// Every label in use or in the workspace catalogue.
     Labels,
+    /// The people the boards name (assignees, authors, mentions), with the
+    /// names they went by before; `people rename OLD NEW` renames one.
+    People {
+        #[command(subcommand)]
+        cmd: Option<PeopleCmd>,
+    },
     /// Transaction templates: a checklist of tasks due at offsets from one
     /// date (listing, contract, closing).
     #[command(subcommand)]
@@ -248,6 +254,19 @@ pub enum TemplateCmd {
 pub enum OnOff {
     On,
     Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCmd {
+    /// Rename a person on every board (synced with each board's team):
+    /// their assignments, mentions, comments and inbox follow, and `@OLD`
+    /// in comments shows as `@NEW`. Renaming yourself renames this profile.
+    Rename {
+        /// Their name now (with or without the @).
+        old: String,
+        /// The new name: one word of letters, digits, '.', '-' or '_'.
+        new: String,
+    },
 }
 
 #[derive(Debug, Args)]

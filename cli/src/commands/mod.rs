@@ -19,7 +19,7 @@ use porchlight_store::ids::{ColumnId, DocumentId};
 use porchlight_store::{OpenOptions, Profile};
 
 use crate::UsageError;
-use crate::args::{Cli, Command, ExportFormat, FocusArgs, SearchArgs};
+use crate::args::{Cli, Command, ExportFormat, FocusArgs, PeopleCmd, SearchArgs};
 use crate::output;
 
 /// The profile directory: --data-dir, or the OS data directory.
@@ -101,6 +101,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&mut open()?, *cmd, json),
         Command::Search(args) => search(&open()?, args, json),
         Command::Labels => labels(&mut open()?, json),
+        Command::People { cmd } => people(&mut open()?, cmd, json),
         Command::Template(cmd) => template::run(&dir, &mut open()?, cmd, json),
         Command::Focus(args) => focus(&open()?, args, json),
         Command::Inbox(args) => inbox::inbox(&mut open()?, args, json),
@@ -127,6 +128,36 @@ fn labels(profile: &mut Profile, json: bool) -> Result<()> {
     }
     for label in labels {
         println!("#{label}");
+    }
+    Ok(())
+}
+
+fn people(profile: &mut Profile, cmd: Option<PeopleCmd>, json: bool) -> Result<()> {
+    if let Some(PeopleCmd::Rename { old, new }) = cmd {
+        let done = profile.boards_mut().rename_person(&old, &new)?;
+        if json {
+            return print_json(&done);
+        }
+        let boards = if done.boards == 1 { "board" } else { "boards" };
+        println!(
+            "Renamed @{} to @{} on {} {boards}; it reaches your teammates at their next sync.",
+            done.from, done.to, done.boards
+        );
+        if done.you {
+            println!("That is you: this profile's name is now {}.", done.to);
+        }
+        return Ok(());
+    }
+    let people = profile.boards().people_with_former_names()?;
+    if json {
+        return print_json(&people);
+    }
+    for p in people {
+        if p.formerly.is_empty() {
+            println!("@{}", p.name);
+        } else {
+            println!("@{}  (formerly @{})", p.name, p.formerly.join(", @"));
+        }
     }
     Ok(())
 }

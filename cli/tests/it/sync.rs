@@ -1053,5 +1053,26 @@ async fn templates_and_mentions_travel_through_the_relay() {
         Some(1),
         "{read}"
     );
+
+    // Maria renames Joe; his devices still call him `joe`, and the mention
+    // he read is still his, read, under the new name.
+    let renamed = pl(m, "maria", &["people", "rename", "@joe", "joe.b"], "").await;
+    assert!(
+        renamed.contains("Renamed @joe to @joe.b on 1 board"),
+        "{renamed}"
+    );
+    pl(m, "maria", &["sync"], "").await;
+    pl(j, "joe", &["sync"], "").await;
+    let people = pl(j, "joe", &["people"], "").await;
+    assert!(people.contains("@joe.b  (formerly @joe)"), "{people}");
+    let all = pl(j, "joe", &["inbox", "--all"], "").await;
+    assert!(all.contains("@joe.b can you get the code?"), "{all}");
+    assert!(all.contains("0 unread"), "{all}");
+    let task = json(&pl(j, "joe", &["--json", "task", "show", &id], "").await);
+    assert_eq!(
+        task["inbox"]["joe.b"].as_object().map(|o| o.len()),
+        Some(1),
+        "{task}"
+    );
     stop(running).await;
 }

@@ -1,7 +1,9 @@
 //! The board document: columns and tasks, written through [`TaskEdit`]s.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef, Value,
+};
 use chrono::{DateTime, Utc};
 
 use super::read::{task_from_hydrated, text_of};
@@ -9,6 +11,7 @@ use super::{ChangeNote, DocKind, root_str};
 use crate::error::{DocError, Result};
 use porchlight_model::board::{Board, Column, Comment, Due, Priority, Recurrence, Task};
 use porchlight_model::ids::{ColumnId, DocumentId, ItemId, TaskId};
+use porchlight_model::people::Renames;
 
 /// One change to one task. Operations are lists of edits, so the same code
 /// writes a new task, an edit from the CLI and a restore from history.
@@ -96,6 +99,9 @@ pub(crate) const MENTIONED: &str = "mentioned:";
 pub(crate) const ASSIGNED: &str = "assigned:";
 pub(crate) const WATCH: &str = "watch:";
 pub(crate) const INBOX: &str = "inbox:";
+/// A person's rename on the board's root: `renamed:OLD = NEW` (see
+/// [`porchlight_model::people`]).
+pub(crate) const RENAMED: &str = "renamed:";
 
 /// A board document in memory.
 #[derive(Debug)]
@@ -183,6 +189,36 @@ impl BoardDoc {
     pub fn rename(&mut self, name: &str) -> Result<()> {
         self.doc.put(ROOT, "name", name)?;
         Ok(())
+    }
+
+    /// Records that the person called `old` is called `new` from now on:
+    /// everything the board holds under `old` reads as `new`. Renaming
+    /// back (`new → old` later) is a rename too, and replaces this one.
+    pub fn rename_person(&mut self, old: &str, new: &str) -> Result<()> {
+        let (old, new) = (old.to_lowercase(), new.to_lowercase());
+        if old == new {
+            return Ok(());
+        }
+        let back = format!("{RENAMED}{new}");
+        if self.doc.get(ROOT, back.as_str())?.is_some() {
+            self.doc.delete(ROOT, back.as_str())?;
+        }
+        self.doc
+            .put(ROOT, format!("{RENAMED}{old}"), new.as_str())?;
+        Ok(())
+    }
+
+    /// The renames recorded on this board.
+    pub fn renames(&self) -> Renames {
+        Renames::new(self.doc.map_range(ROOT, ..).filter_map(|item| {
+            let old = item.key.strip_prefix(RENAMED)?;
+            match item.value {
+                automerge::ValueRef::Scalar(ScalarValueRef::Str(new)) => {
+                    Some((old.to_string(), new.to_string()))
+                }
+                _ => None,
+            }
+        }))
     }
 
     pub fn set_deleted(&mut self, deleted: bool) -> Result<()> {
@@ -295,8 +331,18 @@ impl BoardDoc {
         self.task_at(id, None)
     }
 
-    /// A task as it was at `heads` (or now).
+    /// A task as it was at `heads` (or now), its people by the names they
+    /// go by now.
     pub fn task_at(&self, id: &TaskId, heads: Option<&[ChangeHash]>) -> Result<Option<Task>> {
+        self.task_renamed(id, heads, &self.renames())
+    }
+
+    fn task_renamed(
+        &self,
+        id: &TaskId,
+        heads: Option<&[ChangeHash]>,
+        renames: &Renames,
+    ) -> Result<Option<Task>> {
         let Some(tasks) = self.map_at(&ROOT, "tasks")? else {
             return Ok(None);
         };
@@ -308,7 +354,9 @@ impl BoardDoc {
             return Ok(None);
         };
         let value = self.doc.hydrate(&obj, heads)?;
-        Ok(Some(task_from_hydrated(self.id, id, &value)))
+        let mut task = task_from_hydrated(self.id, id, &value);
+        renames.apply(&mut task);
+        Ok(Some(task))
     }
 
     /// The greatest position of a task in `column` (deleted ones
@@ -338,9 +386,10 @@ impl BoardDoc {
 
     /// Every task, deleted ones included.
     pub fn tasks(&self) -> Result<Vec<Task>> {
+        let renames = self.renames();
         let mut out = Vec::new();
         for id in self.task_ids()? {
-            if let Some(task) = self.task(&id)? {
+            if let Some(task) = self.task_renamed(&id, None, &renames)? {
                 out.push(task);
             }
         }
@@ -468,19 +517,25 @@ impl BoardDoc {
     /// making the same map at once would each make their own, and one
     /// would hide the other's entries.
     fn restamp_mentions(&mut self, obj: &ObjId, by: &str, now: DateTime<Utc>) -> Result<()> {
-        let names = porchlight_model::board::mentions_in(&text_of(&self.doc, obj, "description"));
+        let renames = self.renames();
+        let names: Vec<String> =
+            porchlight_model::board::mentions_in(&text_of(&self.doc, obj, "description"))
+                .iter()
+                .map(|n| renames.resolve(n))
+                .collect();
         let had: Vec<String> = self
             .doc
             .keys(obj)
             .filter_map(|k| k.strip_prefix(MENTIONED).map(str::to_string))
             .collect();
+        // A stamp under a person's old name still counts as theirs.
         for name in &had {
-            if !names.contains(name) {
+            if !names.contains(&renames.resolve(name)) {
                 self.doc.delete(obj, format!("{MENTIONED}{name}"))?;
             }
         }
         for name in names {
-            if !had.contains(&name) {
+            if !had.iter().any(|h| renames.resolve(h) == name) {
                 self.put_stamp(obj, &format!("{MENTIONED}{name}"), by, now)?;
             }
         }
@@ -506,7 +561,8 @@ impl BoardDoc {
         let obj = self
             .task_obj(id)?
             .ok_or_else(|| DocError::UnknownTask(id.to_string()))?;
-        let person = person.to_lowercase();
+        // Under the name the person goes by now on this board.
+        let person = self.renames().resolve(person).to_lowercase();
         for (item, state) in items {
             let key = format!("{INBOX}{person}:{item}");
             match state {
@@ -559,15 +615,49 @@ impl BoardDoc {
             TaskEdit::AddLabel(l) => self.set_flag(obj, "labels", l, true)?,
             TaskEdit::RemoveLabel(l) => self.set_flag(obj, "labels", l, false)?,
             TaskEdit::AddAssignee(a) => {
+                let renames = self.renames();
+                let a = renames.resolve(a);
                 let key = format!("{ASSIGNED}{a}");
-                if self.doc.get(obj, key.as_str())?.is_none() {
+                let stamped = self.doc.keys(obj).any(|k| {
+                    k.strip_prefix(ASSIGNED)
+                        .is_some_and(|n| renames.resolve(n) == a)
+                });
+                if !stamped {
                     self.put_stamp(obj, &key, by, now)?;
                 }
-                self.set_flag(obj, "assignees", a, true)?;
+                let assignees = self.ensure_map(obj, "assignees")?;
+                let had = self
+                    .doc
+                    .keys(&assignees)
+                    .any(|k| k != a && renames.resolve(&k) == a);
+                if !had {
+                    self.set_flag(obj, "assignees", &a, true)?;
+                }
             }
             TaskEdit::RemoveAssignee(a) => {
-                self.set_flag(obj, "assignees", a, false)?;
-                self.put_or_delete(obj, &format!("{ASSIGNED}{a}"), None)?;
+                // Under whichever of the person's names it was stored.
+                let renames = self.renames();
+                let a = renames.resolve(a);
+                let assignees = self.ensure_map(obj, "assignees")?;
+                let names: Vec<String> = self
+                    .doc
+                    .keys(&assignees)
+                    .filter(|k| renames.resolve(k) == a)
+                    .collect();
+                let stamps: Vec<String> = self
+                    .doc
+                    .keys(obj)
+                    .filter(|k| {
+                        k.strip_prefix(ASSIGNED)
+                            .is_some_and(|n| renames.resolve(n) == a)
+                    })
+                    .collect();
+                for name in names {
+                    self.set_flag(obj, "assignees", &name, false)?;
+                }
+                for key in stamps {
+                    self.put_or_delete(obj, &key, None)?;
+                }
             }
             TaskEdit::AddListing(k) => self.set_flag(obj, "listings", k, true)?,
             TaskEdit::RemoveListing(k) => self.set_flag(obj, "listings", k, false)?,
@@ -621,7 +711,8 @@ impl BoardDoc {
                 }
             }
             TaskEdit::Watch { person, on } => {
-                let key = format!("{WATCH}{}", person.to_lowercase());
+                let person = self.renames().resolve(person).to_lowercase();
+                let key = format!("{WATCH}{person}");
                 self.doc.put(obj, key, *on)?;
             }
         }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inbox;
 pub mod insights;
 pub mod listing;
+pub mod people;
 pub mod position;
 pub mod quickadd;
 pub mod recurrence;

@@ -28,6 +28,10 @@ pub enum CoreError {
     ColumnNotEmpty { column: String, count: usize },
     #[error("a board needs at least one column")]
     LastColumn,
+    #[error("nobody is called @{name} on these boards (people: {known})")]
+    UnknownPerson { name: String, known: String },
+    #[error("@{0} is already someone's name on these boards; pick another, or rename them first")]
+    NameTaken(String),
     #[error("no task matches '{0}'; `porchlight task list` shows the tasks")]
     UnknownTask(String),
     #[error("'{0}' matches several tasks ({1}); give more of the id")]

@@ -253,3 +253,92 @@ fn a_due_with_an_end_and_a_template_link_read_back_as_written() {
     let read = b.task(&t.id).expect("read").expect("task");
     assert_eq!(read.due.and_then(|d| d.end), None);
 }
+
+#[test]
+fn a_rename_on_one_device_carries_the_other_devices_mentions_when_they_sync() {
+    let (mut a, cols) = board();
+    let t = task(&a, &cols[0]);
+    a.insert_task(&t).expect("insert");
+    a.commit(&ChangeNote::new("task.add", "maria"), now());
+    let mut b = BoardDoc::from_doc(a.doc_mut().fork()).expect("fork");
+
+    // Device A renames Maria; device B, offline, mentions her by her old
+    // name in a comment and in the description.
+    a.rename_person("Maria", "maria.g").expect("rename");
+    a.commit(&ChangeNote::new("person.rename", "maria"), now());
+    let text = "@maria can you get the lockbox code?";
+    b.edit_task(
+        &t.id,
+        &[
+            TaskEdit::AddComment(Comment {
+                id: porchlight_model::ids::CommentId::random(),
+                author: "joe".into(),
+                at: now(),
+                text: text.into(),
+                mentions: porchlight_model::board::mentions_in(text),
+            }),
+            TaskEdit::Description("Bring the rug, @maria".into()),
+        ],
+        "joe",
+        now(),
+    )
+    .expect("comment");
+    b.commit(&ChangeNote::new("task.edit", "joe"), now());
+    a.doc_mut().merge(b.doc_mut()).expect("merge");
+    b.doc_mut().merge(a.doc_mut()).expect("merge back");
+
+    for doc in [&a, &b] {
+        let got = doc.task(&t.id).expect("read").expect("task");
+        assert_eq!(got.assignees, vec!["maria.g"]);
+        assert_eq!(got.created_by, "maria.g");
+        let c = got
+            .comments
+            .iter()
+            .find(|c| c.author == "joe")
+            .expect("comment");
+        assert_eq!(c.mentions, vec!["maria.g"]);
+        assert_eq!(c.text, "@maria.g can you get the lockbox code?");
+        assert!(got.mentioned.contains_key("maria.g"), "{:?}", got.mentioned);
+        assert_eq!(
+            got.description, "Bring the rug, @maria",
+            "typed text is kept"
+        );
+    }
+
+    // Editing the description again keeps the mention's stamp; removing
+    // the assignee by the new name removes what was stored under the old.
+    let stamp = a.task(&t.id).expect("read").expect("task").mentioned["maria.g"].clone();
+    let later = now() + chrono::Duration::hours(1);
+    a.edit_task(
+        &t.id,
+        &[
+            TaskEdit::Description("Bring the rug and lamps, @maria.g".into()),
+            TaskEdit::RemoveAssignee("maria.g".into()),
+        ],
+        "joe",
+        later,
+    )
+    .expect("edit");
+    let got = a.task(&t.id).expect("read").expect("task");
+    assert_eq!(got.mentioned.get("maria.g"), Some(&stamp));
+    assert!(got.assignees.is_empty(), "{:?}", got.assignees);
+    assert!(got.assigned.is_empty(), "{:?}", got.assigned);
+
+    // Assigning by the old name stores the new one; renaming back works.
+    a.edit_task(
+        &t.id,
+        &[TaskEdit::AddAssignee("maria".into())],
+        "joe",
+        later,
+    )
+    .expect("assign");
+    assert_eq!(
+        a.task(&t.id).expect("read").expect("task").assignees,
+        vec!["maria.g"]
+    );
+    a.rename_person("maria.g", "maria").expect("rename back");
+    let got = a.task(&t.id).expect("read").expect("task");
+    assert_eq!(got.assignees, vec!["maria"]);
+    assert_eq!(got.created_by, "maria");
+    assert_eq!(a.renames().pairs().len(), 1, "{:?}", a.renames());
+}

@@ -7,7 +7,7 @@ mod validate;
 
 pub use task::{
     ChecklistItem, Comment, Due, InboxState, Priority, Recurrence, RecurrenceMode, RecurrenceRule,
-    Stamp, Task, WeekdayName, mentions_in, utc_from_millis,
+    Stamp, Task, WeekdayName, mention_spans, mentions_in, utc_from_millis,
 };
 pub use validate::{
     MAX_COMMENT, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MAX_TITLE, check_label, check_name,

@@ -328,6 +328,19 @@ impl InboxState {
 /// letters, digits, `-`, `_` or `.`; trailing punctuation is not part of it.
 pub fn mentions_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    for span in mention_spans(text) {
+        let name = text[span].to_lowercase();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Where each `@name` of `text` is: the byte range of the name, after the
+/// `@` (see [`mentions_in`]).
+pub fn mention_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
     let mut prev: Option<char> = None;
     for (i, c) in text.char_indices() {
         let starts_word = prev.is_none_or(|p| !(p.is_alphanumeric() || "-_.@".contains(p)));
@@ -340,9 +353,9 @@ pub fn mentions_in(text: &str) -> Vec<String> {
             .char_indices()
             .find(|(_, c)| !(c.is_alphanumeric() || "-_.".contains(*c)))
             .map_or(rest.len(), |(j, _)| j);
-        let name = rest[..len].trim_end_matches(['.', '-', '_']).to_lowercase();
-        if !name.is_empty() && !out.contains(&name) {
-            out.push(name);
+        let name = rest[..len].trim_end_matches(['.', '-', '_']);
+        if !name.is_empty() {
+            out.push(i + 1..i + 1 + name.len());
         }
     }
     out

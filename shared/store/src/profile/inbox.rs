@@ -54,9 +54,18 @@ impl Tasks<'_> {
         // quotes and backslashes: a name it could miss is not used to
         // narrow (every row is read).
         let user = self.p.user();
-        let me = if user
-            .chars()
-            .all(|c| (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ')
+        // A teammate may have renamed the user on some board: their tasks
+        // there hold the new name, so nothing is narrowed then.
+        let renamed = self
+            .p
+            .boards()
+            .renames()?
+            .values()
+            .any(|r| r.names_of(user).len() > 1);
+        let me = if !renamed
+            && user
+                .chars()
+                .all(|c| (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ')
         {
             let escaped = user.replace('%', "\\%").replace('_', "\\_");
             format!("%{escaped}%")
@@ -85,11 +94,18 @@ impl Tasks<'_> {
     /// The profile user's inbox, newest first.
     pub fn inbox(&self, filter: InboxFilter) -> Result<Vec<InboxItem>> {
         let now = self.p.now();
-        let me = self.p.user().to_string();
+        let user = self.p.user().to_string();
+        // The user under the name each board knows them by now.
+        let renames = self.p.boards().renames()?;
         let mut items: Vec<InboxItem> = self
             .inbox_candidates()?
             .iter()
-            .flat_map(|t| derive(t, &me, now))
+            .flat_map(|t| {
+                let me = renames
+                    .get(&t.board)
+                    .map_or(user.clone(), |r| r.resolve(&user));
+                derive(t, &me, now)
+            })
             .filter(|i| match filter {
                 InboxFilter::Current => i.state != InboxState::Archived,
                 InboxFilter::Unread => i.state == InboxState::Unread,
@@ -100,12 +116,16 @@ impl Tasks<'_> {
         Ok(items)
     }
 
-    /// The people this profile has seen — assignees, commenters, whoever
-    /// made a task, and the user — for completing `@names`, by name.
+    /// The people this profile has seen — assignees, commenters, people
+    /// mentioned, whoever made a task, and the user — for completing
+    /// `@names`, by name.
     pub fn people(&self) -> Result<Vec<String>> {
         let mut stmt = self.p.store().conn().prepare_cached(
             "SELECT name FROM task_assignees UNION SELECT author FROM comments
-             UNION SELECT json_extract(json, '$.created_by') FROM tasks",
+             UNION SELECT json_extract(json, '$.created_by') FROM tasks
+             UNION SELECT m.value FROM tasks t, json_each(t.json, '$.comments') c,
+                 json_each(c.value, '$.mentions') m
+             UNION SELECT d.key FROM tasks t, json_each(t.json, '$.mentioned') d",
         )?;
         let mut names: Vec<String> = stmt
             .query_map([], |r| r.get::<_, Option<String>>(0))?
@@ -113,7 +133,20 @@ impl Tasks<'_> {
             .map(|n| n.trim_start_matches('@').to_lowercase())
             .filter(|n| !n.is_empty() && !n.contains(char::is_whitespace))
             .collect();
-        names.push(self.p.user().to_lowercase());
+        // The user, by the name a teammate's rename gave them if any.
+        let user = self.p.user().to_lowercase();
+        let renamed: Vec<String> = self
+            .p
+            .boards()
+            .renames()?
+            .values()
+            .map(|r| r.resolve(&user))
+            .filter(|n| *n != user)
+            .collect();
+        if renamed.is_empty() {
+            names.push(user);
+        }
+        names.extend(renamed);
         names.sort();
         names.dedup();
         Ok(names)

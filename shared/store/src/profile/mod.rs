@@ -19,6 +19,7 @@ mod imports;
 mod inbox;
 mod listings;
 mod mls_sources;
+mod people;
 mod reminders;
 mod sharing;
 mod sink;
@@ -38,6 +39,7 @@ pub use inbox::{INBOX_DAYS, InboxFilter, InboxMarked};
 pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use listings::{Listings, ListingsMut};
 pub use mls_sources::ConnectionError;
+pub use people::{Person, Renamed};
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
 pub use tasks::{Completion, NewTask, TaskChanges};
@@ -602,6 +604,7 @@ pub(crate) fn materialize_board(
         }
         Touched::Board | Touched::Everything => {
             materialize::put_board(tx, &view, board.workspace(), deleted)?;
+            materialize::put_renames(tx, board.id(), &board.renames())?;
             if matches!(touched, Touched::Everything) || deleted {
                 materialize::clear_board_tasks(tx, board.id())?;
                 if !deleted {

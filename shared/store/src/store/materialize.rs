@@ -164,6 +164,18 @@ pub fn clear_board_tasks(conn: &Connection, board: DocumentId) -> Result<()> {
     Ok(())
 }
 
+/// Records a board's renames (see [`porchlight_model::people`]).
+pub fn put_renames(
+    conn: &Connection,
+    board: DocumentId,
+    renames: &porchlight_model::people::Renames,
+) -> Result<()> {
+    let json = serde_json::to_string(renames.pairs()).unwrap_or_else(|_| "{}".into());
+    conn.prepare_cached("UPDATE boards SET renames = ?2 WHERE doc_id = ?1")?
+        .execute(params![board.to_string(), json])?;
+    Ok(())
+}
+
 /// Empties every materialized table (for `reindex`).
 pub fn clear_all(conn: &Connection) -> Result<()> {
     conn.execute_batch(

@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_due_index.sql")),
     (3, include_str!("migrations/0003_listings.sql")),
     (4, include_str!("migrations/0004_task_facts.sql")),
+    (5, include_str!("migrations/0005_person_renames.sql")),
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {

@@ -301,3 +301,83 @@ fn names_in_any_case_and_script_find_their_inbox() {
         assert_eq!(inbox.len(), 1, "{reader}: {inbox:?}");
     }
 }
+
+#[test]
+fn a_teammate_renamed_keeps_their_mentions_assignments_and_inbox() {
+    let mut joe = device("joe", now());
+    joe.boards_mut().create("Escrow", &[]).expect("board");
+    let (task, _) = joe
+        .tasks_mut()
+        .quick_add("Escrow", "Lockbox code for 48 Elm @maria")
+        .expect("add");
+    joe.tasks_mut()
+        .comment(task.id.as_str(), "@maria can you get the lockbox code?")
+        .expect("comment");
+    let mut maria = device("maria", now() + Duration::minutes(5));
+    sync(&mut joe, &mut maria);
+    let before = maria.tasks().inbox(InboxFilter::Unread).expect("inbox");
+    assert_eq!(before.len(), 2, "a mention and an assignment: {before:?}");
+
+    // Joe renames Maria; her device, still calling her `maria`, syncs.
+    let renamed = joe
+        .boards_mut()
+        .rename_person("@Maria", "maria.g")
+        .expect("rename");
+    assert_eq!((renamed.boards, renamed.you), (1, false));
+    sync(&mut joe, &mut maria);
+    let t = maria.tasks().get(task.id.as_str()).expect("task");
+    assert_eq!(t.assignees, vec!["maria.g"]);
+    assert_eq!(t.comments[0].mentions, vec!["maria.g"]);
+    assert_eq!(t.comments[0].text, "@maria.g can you get the lockbox code?");
+    let after = maria.tasks().inbox(InboxFilter::Unread).expect("inbox");
+    let ids = |items: &[crate::inbox::InboxItem]| {
+        let mut v: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&after), ids(&before), "the same items, still unread");
+    let assigned = maria
+        .tasks()
+        .list(&crate::TaskQuery {
+            assignee: Some("maria.g".into()),
+            ..Default::default()
+        })
+        .expect("query");
+    assert_eq!(assigned.len(), 1);
+
+    // She reads the mention (her device writes it under her new name).
+    let mention = after
+        .iter()
+        .find(|i| i.kind == InboxKind::Mention)
+        .expect("mention");
+    maria
+        .tasks_mut()
+        .mark_inbox(std::slice::from_ref(&mention.id), InboxState::Read)
+        .expect("read");
+    assert_eq!(maria.tasks().unread_count().expect("count"), 1);
+    let people = maria.boards().people_with_former_names().expect("people");
+    let m = people
+        .iter()
+        .find(|p| p.name == "maria.g")
+        .expect("maria.g");
+    assert_eq!(m.formerly, vec!["maria"]);
+    assert!(!people.iter().any(|p| p.name == "maria"), "{people:?}");
+
+    // Renaming herself: her profile's name follows.
+    let me = maria
+        .boards_mut()
+        .rename_person("maria.g", "mg")
+        .expect("rename self");
+    assert!(me.you);
+    assert_eq!(maria.user(), "mg");
+    assert_eq!(maria.tasks().unread_count().expect("count"), 1);
+
+    // Bad renames say what is wrong.
+    let err = |r: crate::error::Result<_>| r.err().map(|e| e.to_string()).unwrap_or_default();
+    let nobody = err(joe.boards_mut().rename_person("sam", "samuel"));
+    assert!(nobody.contains("nobody is called @sam"), "{nobody}");
+    let taken = err(joe.boards_mut().rename_person("maria.g", "joe"));
+    assert!(taken.contains("@joe is already someone's name"), "{taken}");
+    let bad = err(joe.boards_mut().rename_person("maria.g", "Maria G"));
+    assert!(bad.contains("one word"), "{bad}");
+}
