@@ -10,6 +10,7 @@ pub mod mentions;
 pub mod reminders;
 pub mod state;
 pub mod sync;
+mod warm;
 
 use std::path::PathBuf;
 

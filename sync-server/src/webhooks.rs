@@ -296,10 +296,10 @@ pub async fn member_joined(state: &crate::AppState, team: i64, account: i64, rol
 /// The body to post for an endpoint's format: the event itself, or a
 /// chat service's incoming-webhook message.
 pub fn payload(format: &str, body: &str) -> String {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    if format == "standard" {
+    if !matches!(format, "slack" | "discord" | "teams") {
         return body.to_string();
     }
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let text = summary(&v);
     match format {
         "slack" => json!({ "text": text }).to_string(),

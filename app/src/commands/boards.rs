@@ -51,13 +51,23 @@ pub fn create_board(app: AppHandle, state: State<'_, AppState>, name: String) ->
 }
 
 /// The board now on screen (`None`: no board), so teammates see who is
-/// looking at it. Presence travels only while signed in to a relay.
+/// looking at it (presence travels only while signed in to a relay), and
+/// whose document is loaded ahead of its first edit.
 #[tauri::command(async)]
-pub fn set_viewing(state: State<'_, AppState>, board: Option<String>) -> Result<()> {
-    let doc = match board {
-        Some(key) => Some(state.profile()?.boards().resolve(&key)?.to_string()),
+pub fn set_viewing(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    board: Option<String>,
+) -> Result<()> {
+    let id = match board {
+        Some(key) => Some(state.profile()?.boards().resolve(&key)?),
         None => None,
     };
+    // Its first edit should not wait for the board to load.
+    if let Some(id) = id {
+        crate::warm::board(&app, id);
+    }
+    let doc = id.map(|id| id.to_string());
     state.viewing.send_replace(doc);
     Ok(())
 }

@@ -84,6 +84,13 @@ struct Loaded {
     version: i64,
 }
 
+/// A document loaded by [`Profile::warm_up`], for [`Profile::adopt`].
+#[derive(Debug)]
+pub struct WarmDoc {
+    id: DocumentId,
+    loaded: Loaded,
+}
+
 /// What a change touched, so only that is re-materialized.
 #[derive(Debug)]
 pub(crate) enum Touched {
@@ -358,48 +365,12 @@ impl Profile {
         if fresh.is_empty() && loaded.known.is_empty() {
             return Err(CoreError::UnknownBoard(id.to_string()));
         }
-        // A first load reads every chunk in one call (one pass of
-        // Automerge's loader instead of one per chunk: a third faster for a
-        // board of 10,000 tasks), strictly.
-        let strict =
-            || automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
         if loaded.known.is_empty() {
-            let upto = |n: usize| -> Vec<u8> {
-                fresh[..n]
-                    .iter()
-                    .flat_map(|c| c.data.iter().copied())
-                    .collect()
-            };
-            match AutoCommit::load_with_options(&upto(fresh.len()), strict()) {
-                Ok(doc) => {
-                    loaded.doc = doc.with_actor(actor.clone());
-                    loaded.known.extend(fresh.into_iter().map(|c| c.hash));
-                    loaded.version = version;
-                    return Ok(loaded);
-                }
-                Err(whole) => {
-                    // Automerge's incremental load would skip a chunk it
-                    // cannot parse and leave part of the board out; find
-                    // the first chunk whose prefix does not load, and say
-                    // which (a prefix that loads stays loadable).
-                    let (mut good, mut bad) = (0, fresh.len());
-                    let mut error = whole.to_string();
-                    while bad - good > 1 {
-                        let mid = (good + bad) / 2;
-                        match AutoCommit::load_with_options(&upto(mid), strict()) {
-                            Ok(_) => good = mid,
-                            Err(e) => {
-                                bad = mid;
-                                error = e.to_string();
-                            }
-                        }
-                    }
-                    return Err(CoreError::CorruptDocument {
-                        doc: id.to_string(),
-                        reason: format!("chunk {} does not load: {error}", fresh[bad - 1].hash),
-                    });
-                }
-            }
+            let doc = load_all(id, &fresh)?;
+            loaded.doc = doc.with_actor(actor.clone());
+            loaded.known.extend(fresh.into_iter().map(|c| c.hash));
+            loaded.version = version;
+            return Ok(loaded);
         }
         for chunk in fresh {
             let damaged = |e: String| CoreError::CorruptDocument {
@@ -418,6 +389,57 @@ impl Profile {
         }
         loaded.version = version;
         Ok(loaded)
+    }
+
+    /// Loads document `id` of the profile database at `path` on the calling
+    /// thread, over a read-only connection of its own: the slow part of a
+    /// first write to a big board (Automerge's load, about 200 ms for
+    /// 10,000 tasks) done while the profile keeps serving; hand the result
+    /// to [`Self::adopt`]. `None` when the document is not stored there.
+    pub fn warm_up(path: &Path, id: DocumentId) -> Result<Option<WarmDoc>> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // One read transaction: the chunks and the version agree.
+        let tx = conn.unchecked_transaction()?;
+        let version = chunks::version(&tx, id)?;
+        if version == 0 {
+            return Ok(None);
+        }
+        let fresh = chunks::load_unknown(&tx, id, &HashSet::new())?;
+        if fresh.is_empty() {
+            return Ok(None);
+        }
+        let doc = load_all(id, &fresh)?;
+        Ok(Some(WarmDoc {
+            id,
+            loaded: Loaded {
+                doc,
+                known: fresh.into_iter().map(|c| c.hash).collect(),
+                version,
+            },
+        }))
+    }
+
+    /// Keeps a document [`Self::warm_up`] loaded for the next write, unless
+    /// this profile has one loaded already; what was written since the
+    /// warm-up is applied at that write, as for any cached document. True
+    /// when kept.
+    pub fn adopt(&mut self, warm: WarmDoc) -> bool {
+        if self.docs.contains_key(&warm.id) {
+            return false;
+        }
+        let mut loaded = warm.loaded;
+        loaded.doc.set_actor(self.actor.clone());
+        self.docs.insert(warm.id, loaded);
+        true
+    }
+
+    /// Whether document `id` is loaded in memory (a write to it does not
+    /// load it first).
+    pub fn is_loaded(&self, id: DocumentId) -> bool {
+        self.docs.contains_key(&id)
     }
 
     /// Writes the changes made since `heads` as a chunk, compacting when due.
@@ -571,6 +593,44 @@ impl Profile {
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+}
+
+/// Loads a document from all of its chunks. A first load reads every chunk
+/// in one call (one pass of Automerge's loader instead of one per chunk: a
+/// third faster for a board of 10,000 tasks), strictly.
+fn load_all(id: DocumentId, fresh: &[chunks::Chunk]) -> Result<AutoCommit> {
+    let strict = || automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
+    let upto = |n: usize| -> Vec<u8> {
+        fresh[..n]
+            .iter()
+            .flat_map(|c| c.data.iter().copied())
+            .collect()
+    };
+    match AutoCommit::load_with_options(&upto(fresh.len()), strict()) {
+        Ok(doc) => Ok(doc),
+        Err(whole) => {
+            // Automerge's incremental load would skip a chunk it cannot
+            // parse and leave part of the board out; find the first chunk
+            // whose prefix does not load, and say which (a prefix that
+            // loads stays loadable).
+            let (mut good, mut bad) = (0, fresh.len());
+            let mut error = whole.to_string();
+            while bad - good > 1 {
+                let mid = (good + bad) / 2;
+                match AutoCommit::load_with_options(&upto(mid), strict()) {
+                    Ok(_) => good = mid,
+                    Err(e) => {
+                        bad = mid;
+                        error = e.to_string();
+                    }
+                }
+            }
+            Err(CoreError::CorruptDocument {
+                doc: id.to_string(),
+                reason: format!("chunk {} does not load: {error}", fresh[bad - 1].hash),
+            })
+        }
     }
 }
 

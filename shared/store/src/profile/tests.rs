@@ -1009,3 +1009,58 @@ fn a_damaged_chunk_written_by_another_process_is_named_not_skipped() {
 
     the_next_write_names_the_damaged_chunk(&mut p, &hash);
 }
+
+#[test]
+fn a_board_warmed_up_on_another_thread_takes_the_writes_made_meanwhile() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("open");
+    app.boards_mut().create("Listing prep", &[]).expect("board");
+    for i in 0..3 {
+        add(&mut app, &format!("Task {i}"));
+    }
+    let board = app.boards().resolve("Listing prep").expect("board");
+    drop(app);
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("reopen");
+    assert!(!app.is_loaded(board));
+    assert!(
+        Profile::warm_up(&app.db_path(), DocumentId::random())
+            .expect("unknown id")
+            .is_none()
+    );
+
+    // The app loads the board on a thread of its own; meanwhile the CLI
+    // adds a task, and the profile itself another.
+    let path = app.db_path();
+    let warm = std::thread::spawn(move || Profile::warm_up(&path, board))
+        .join()
+        .expect("thread")
+        .expect("warm up")
+        .expect("stored");
+    let mut cli = Profile::open(dir.path(), opts("joe")).expect("cli");
+    add(&mut cli, "From the CLI");
+    assert!(app.adopt(warm));
+    assert!(app.is_loaded(board));
+    add(&mut app, "From the app");
+    let again = Profile::warm_up(&app.db_path(), board)
+        .expect("warm up")
+        .expect("stored");
+    assert!(!app.adopt(again), "a board already loaded is kept");
+
+    let titles = |p: &Profile| {
+        let mut t: Vec<String> = p
+            .tasks()
+            .list(&crate::TaskQuery::default())
+            .expect("list")
+            .into_iter()
+            .map(|t| t.title)
+            .collect();
+        t.sort();
+        t
+    };
+    let want = ["From the CLI", "From the app", "Task 0", "Task 1", "Task 2"];
+    assert_eq!(titles(&app), want);
+    // The document itself holds all five (not only the tables).
+    let report = app.reindex().expect("reindex");
+    assert_eq!(report.tasks, 5);
+    assert_eq!(titles(&app), want);
+}
