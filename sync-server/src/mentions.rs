@@ -12,17 +12,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use porchlight_model::board::{Task, mentions_in};
+use porchlight_model::people::Renames;
 
 use crate::AppState;
 use crate::store::{MentionReader, NewMention, mention_name, now_ms};
+
+/// Between the names a queued mention reaches (the person's name now,
+/// then the ones they had before on the board).
+const NAMES: &str = "\u{1f}";
 
 /// Mentions claimed per round.
 const BATCH: i64 = 50;
 /// A claim older than this is taken again (its node stopped mid-send).
 const STALE_MS: i64 = 5 * 60_000;
 
-/// The mentions in `new`'s comments that `old` did not have.
-pub fn new_mentions(board: (&str, &str), old: Option<&Task>, new: &Task) -> Vec<NewMention> {
+/// The mentions in `new`'s comments that `old` did not have. `renames`
+/// are the board's (see `porchlight_model::people`): a mention reaches
+/// the member whose name is the person's name now or one they had before
+/// on that board.
+pub fn new_mentions(
+    board: (&str, &str),
+    old: Option<&Task>,
+    new: &Task,
+    renames: &Renames,
+) -> Vec<NewMention> {
     if new.deleted || new.archived {
         return vec![];
     }
@@ -38,9 +51,10 @@ pub fn new_mentions(board: (&str, &str), old: Option<&Task>, new: &Task) -> Vec<
             c.mentions.clone()
         };
         for name in names {
+            let name = renames.resolve(&name);
             out.push(NewMention {
                 key: format!("{}\u{1f}{}\u{1f}{}\u{1f}{name}", board.0, new.id, c.id),
-                name,
+                name: renames.names_of(&name).join(NAMES),
                 author: c.author.clone(),
                 board: board.1.to_string(),
                 title: new.title.clone(),
@@ -100,7 +114,7 @@ pub async fn send_queued(state: &AppState) -> anyhow::Result<usize> {
                 r.iter()
                     .filter(|r| {
                         let name = mention_name(&r.name);
-                        name == m.mention.name && name != author
+                        m.mention.name.split(NAMES).any(|n| n == name) && name != author
                     })
                     .collect()
             })

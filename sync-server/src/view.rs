@@ -393,7 +393,7 @@ async fn listing_diff(
 /// The tasks the changes after `before` touched, from automerge's diff of
 /// the two states (a change's note names one task, but completing a
 /// repeating task also adds its next instance); `None` when the tasks map
-/// itself was replaced (then every task is reread).
+/// itself was replaced or a person renamed (then every task is reread).
 fn changed_tasks(board: &mut BoardDoc, before: &[automerge::ChangeHash]) -> Option<Vec<String>> {
     use automerge::{PatchAction, Prop};
     let after = board.heads();
@@ -418,8 +418,10 @@ fn changed_tasks(board: &mut BoardDoc, before: &[automerge::ChangeHash]) -> Opti
             // Columns, the name: no task.
             Some(_) => {}
             None => match &patch.action {
+                // The tasks map replaced, or a person renamed (whose name
+                // any task may hold).
                 PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }
-                    if key == "tasks" =>
+                    if key == "tasks" || key.starts_with(porchlight_doc::RENAMED) =>
                 {
                     return None;
                 }
@@ -483,6 +485,7 @@ async fn diff(
     };
     let first_sight = only.is_none() && stored.is_empty();
     let name = board.name();
+    let renames = board.renames();
     let now = chrono::Utc::now().timestamp_millis();
     let mut events = Vec::new();
     let mut mentions = Vec::new();
@@ -494,7 +497,15 @@ async fn diff(
             continue;
         }
         if emit && !(first_sight && now - task.created_at.timestamp_millis() > NEW_TASK_MS) {
-            let old: Option<Task> = before.and_then(|r| serde_json::from_str(&r.data).ok());
+            // The row as stored, under the names people go by now: a
+            // rename alone is no assignment, no edit and no new mention.
+            let old: Option<Task> =
+                before
+                    .and_then(|r| serde_json::from_str(&r.data).ok())
+                    .map(|mut t| {
+                        renames.apply(&mut t);
+                        t
+                    });
             events.extend(crate::webhooks::task_events(
                 cached.team,
                 (doc, &name),
@@ -505,6 +516,7 @@ async fn diff(
                 (doc, &name),
                 old.as_ref(),
                 task,
+                &renames,
             ));
         }
         upsert.push(row);

@@ -101,7 +101,7 @@ pub(crate) const WATCH: &str = "watch:";
 pub(crate) const INBOX: &str = "inbox:";
 /// A person's rename on the board's root: `renamed:OLD = NEW` (see
 /// [`porchlight_model::people`]).
-pub(crate) const RENAMED: &str = "renamed:";
+pub const RENAMED: &str = "renamed:";
 
 /// A board document in memory.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //! carries `RateLimit-*` headers, and a task carries an `ETag`
 //! (`If-None-Match` on reads, `If-Match` on writes).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use automerge::AutoCommit;
@@ -631,31 +631,32 @@ async fn change_board(
     + 'static,
 ) -> Result<Task, AppError> {
     let board_id = board.to_string();
-    let apply = move |am: &mut AutoCommit,
-                      memo: &mut EditMemo|
-          -> Result<serde_json::Value, AppError> {
-        if !matches!(identify(am), Ok((DocKind::Board, _))) {
-            return Err(AppError::not_found(format!(
-                "no board {board_id} in your team; GET /api/v1/boards lists them"
-            )));
-        }
-        let mut b = BoardDoc::from_doc(std::mem::take(am))
-            .map_err(|e| AppError::internal(format!("board: {e}")))?;
-        let now = Utc::now();
-        let result = change(&mut b, memo, now).and_then(|id| {
-            let task = b
-                .task(&id)
-                .map_err(|e| AppError::internal(format!("read back: {e}")))?
-                .ok_or_else(|| AppError::internal("the task is gone after the change"))?;
-            Ok((task, b.name(), b.is_deleted()))
-        });
-        *am = b.into_doc();
-        let (task, name, deleted) = result?;
-        serde_json::to_value((task, name, deleted)).map_err(|e| AppError::internal(e.to_string()))
-    };
+    let apply =
+        move |am: &mut AutoCommit, memo: &mut EditMemo| -> Result<serde_json::Value, AppError> {
+            if !matches!(identify(am), Ok((DocKind::Board, _))) {
+                return Err(AppError::not_found(format!(
+                    "no board {board_id} in your team; GET /api/v1/boards lists them"
+                )));
+            }
+            let mut b = BoardDoc::from_doc(std::mem::take(am))
+                .map_err(|e| AppError::internal(format!("board: {e}")))?;
+            let now = Utc::now();
+            let result = change(&mut b, memo, now).and_then(|id| {
+                let task = b
+                    .task(&id)
+                    .map_err(|e| AppError::internal(format!("read back: {e}")))?
+                    .ok_or_else(|| AppError::internal("the task is gone after the change"))?;
+                Ok((task, b.name(), b.is_deleted(), b.renames().pairs().clone()))
+            });
+            *am = b.into_doc();
+            let (task, name, deleted, renames) = result?;
+            serde_json::to_value((task, name, deleted, renames))
+                .map_err(|e| AppError::internal(e.to_string()))
+        };
     let value = state.hub.edit(board, Box::new(apply)).await?;
-    let (task, name, deleted): (Task, String, bool) =
+    let (task, name, deleted, renames): (Task, String, bool, BTreeMap<String, String>) =
         serde_json::from_value(value).map_err(|e| AppError::internal(e.to_string()))?;
+    let renames = porchlight_model::people::Renames::new(renames);
     let row =
         crate::view::view_task(board, &task).map_err(|e| AppError::internal(e.to_string()))?;
     // The events of this change, against the task as the view held it (the
@@ -666,9 +667,13 @@ async fn change_board(
         .await?
         .into_iter()
         .next()
-        .and_then(|r| serde_json::from_str(&r.data).ok());
+        .and_then(|r| serde_json::from_str(&r.data).ok())
+        .map(|mut t: Task| {
+            renames.apply(&mut t);
+            t
+        });
     let events = crate::webhooks::task_events(team, (board, &name), old.as_ref(), &task);
-    let mentions = crate::mentions::new_mentions((board, &name), old.as_ref(), &task);
+    let mentions = crate::mentions::new_mentions((board, &name), old.as_ref(), &task, &renames);
     let any = !events.is_empty();
     state
         .store

@@ -219,7 +219,8 @@ pub struct ViewUpdate {
 pub struct NewMention {
     /// board␟task␟comment␟name: the same mention is queued once.
     pub key: String,
-    /// The name as written after `@`, lower-case.
+    /// The name mentioned, lower-case, as the person is called now on the
+    /// board, then any name they had before there, joined by U+001F.
     pub name: String,
     pub author: String,
     pub board: String,

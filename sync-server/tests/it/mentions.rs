@@ -68,22 +68,11 @@ async fn a_mention_is_emailed_once_to_the_member_named_and_can_be_turned_off() {
     owner.pump().await;
     // The board is in the view before anyone comments (a board the view
     // sees for the first time announces nothing old).
-    for _ in 0..100 {
-        let (_, mail) = relay
-            .call(Method::GET, "/api/me/mail", Some(&t.member), None)
-            .await;
-        assert_eq!(mail["mentions"], true, "on by default: {mail}");
-        let rows = relay
-            .state()
-            .store
-            .view_tasks_of(&t.doc, None)
-            .await
-            .expect("view");
-        if !rows.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (_, mail) = relay
+        .call(Method::GET, "/api/me/mail", Some(&t.member), None)
+        .await;
+    assert_eq!(mail["mentions"], true, "on by default: {mail}");
+    assert!(relay.view_until(&t.doc, |rows| !rows.is_empty()).await);
 
     // From a device, through the indexer.
     comment(
@@ -150,6 +139,27 @@ async fn a_mention_is_emailed_once_to_the_member_named_and_can_be_turned_off() {
     assert_eq!(count_to(&smtp, "owner@example.com"), 0);
     assert_eq!(count_to(&smtp, "member@example.com"), 2);
 
+    // A teammate renames the member on the board: the rename itself sends
+    // nothing, and a mention by the new name still reaches the account.
+    let am = owner.engine.document_mut(&t.doc).expect("doc");
+    let mut b = BoardDoc::from_doc(std::mem::take(am)).expect("board");
+    b.rename_person("member", "member.b").expect("rename");
+    b.doc_mut().commit();
+    *am = b.into_doc();
+    let effects = owner.engine.local_change(&t.doc);
+    owner.perform(effects).await;
+    owner.pump().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count_to(&smtp, "member@example.com"), 2);
+    comment(&mut owner, &t.doc, &task, "owner", "@member.b got it?").await;
+    for _ in 0..100 {
+        if count_to(&smtp, "member@example.com") == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count_to(&smtp, "member@example.com"), 3);
+
     // Turned off: the next mention stays quiet.
     let (s, body) = relay
         .call(
@@ -166,7 +176,7 @@ async fn a_mention_is_emailed_once_to_the_member_named_and_can_be_turned_off() {
     );
     comment(&mut owner, &t.doc, &task, "owner", "@member one more thing").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(count_to(&smtp, "member@example.com"), 2);
+    assert_eq!(count_to(&smtp, "member@example.com"), 3);
     // Older clients that send no `mentions` leave it as it was: on.
     let (_, body) = relay
         .call(

@@ -296,6 +296,29 @@ async fn events_reach_the_receiver_signed_filtered_and_logged() {
     );
     assert_eq!(done_only.kinds(), ["task.completed"]);
 
+    // Renaming joe on the board is no assignment and no edit of the task.
+    let before = all.kinds();
+    let am = std::mem::take(owner.engine.document_mut(&t.doc).expect("doc"));
+    let mut b = BoardDoc::from_doc(am).expect("board");
+    b.rename_person("joe", "joe.b").expect("rename");
+    b.commit(
+        &ChangeNote::new("person.rename", "owner"),
+        chrono::Utc::now(),
+    );
+    *owner.engine.document_mut(&t.doc).expect("doc") = b.into_doc();
+    let effects = owner.engine.local_change(&t.doc);
+    owner.perform(effects).await;
+    owner.pump().await;
+    // The view's rows (and so the REST API) show the new name.
+    let renamed = relay
+        .view_until(&t.doc, |rows| {
+            rows.iter().any(|r| r.data.contains("\"joe.b\""))
+        })
+        .await;
+    assert!(renamed, "the view's rows keep the old name");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(all.kinds(), before, "a rename announces nothing");
+
     // A member joins: member.joined.
     let (_, inv) = relay
         .post(

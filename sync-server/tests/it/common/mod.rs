@@ -156,6 +156,28 @@ impl TestRelay {
             .expect("a relay running in this test")
     }
 
+    /// Waits (up to 10 s) until the view's rows of board `doc` satisfy
+    /// `ready`; whether they did.
+    pub async fn view_until(
+        &self,
+        doc: &str,
+        ready: impl Fn(&[porchlight_relay::store::ViewTask]) -> bool,
+    ) -> bool {
+        for _ in 0..100 {
+            let rows = self
+                .state()
+                .store
+                .view_tasks_of(doc, None)
+                .await
+                .expect("view");
+            if ready(&rows) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     /// A handle on a relay running elsewhere (another process).
     pub fn at(base: &str) -> Self {
         Self {
