@@ -123,6 +123,8 @@ pub fn run() {
             commands::work::activity,
             commands::work::insights,
             commands::work::people,
+            commands::work::people_on_boards,
+            commands::work::rename_person,
             commands::work::templates,
             commands::work::template_preview,
             commands::work::apply_template,

@@ -28,7 +28,9 @@ use porchlight_store::inbox::InboxItem;
 use porchlight_store::insights::Insights;
 use porchlight_store::listings::comps::{Comps, MarketStats};
 use porchlight_store::model::{InboxState, Task};
-use porchlight_store::profile::{BoardSummary, Completion, HistoryEntry, InboxMarked};
+use porchlight_store::profile::{
+    BoardSummary, Completion, HistoryEntry, InboxMarked, Person, Renamed,
+};
 use porchlight_store::quickadd::Parsed;
 use ts_rs::{Config, TS};
 
@@ -91,6 +93,8 @@ fn generate(dir: &Path) {
         InboxItem::export_all(&cfg),
         InboxState::export_all(&cfg),
         InboxMarked::export_all(&cfg),
+        Person::export_all(&cfg),
+        Renamed::export_all(&cfg),
         Insights::export_all(&cfg),
         ActivityLine::export_all(&cfg),
         TemplateInfo::export_all(&cfg),

@@ -4,7 +4,7 @@
 use porchlight_store::inbox::InboxItem;
 use porchlight_store::insights::Insights;
 use porchlight_store::model::{InboxState, Task};
-use porchlight_store::profile::{InboxFilter, InboxMarked};
+use porchlight_store::profile::{InboxFilter, InboxMarked, Person, Renamed};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -109,6 +109,31 @@ pub fn insights(state: State<'_, AppState>, board: Option<String>, weeks: u32) -
 #[tauri::command(async)]
 pub fn people(state: State<'_, AppState>) -> Result<Vec<String>> {
     Ok(state.profile()?.tasks().people()?)
+}
+
+/// The people the boards name, with their former names (Team → People).
+#[tauri::command(async)]
+pub fn people_on_boards(state: State<'_, AppState>) -> Result<Vec<Person>> {
+    Ok(state.profile()?.boards().people_with_former_names()?)
+}
+
+/// Renames a person on every board (synced with each board's team).
+#[tauri::command(async)]
+pub fn rename_person(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    old: String,
+    new: String,
+) -> Result<Renamed> {
+    let (done, boards) = {
+        let mut p = state.profile()?;
+        let done = p.boards_mut().rename_person(&old, &new)?;
+        (done, p.boards().list()?)
+    };
+    for b in boards {
+        super::changed_locally(&app, &b.id);
+    }
+    Ok(done)
 }
 
 /// A template in the picker.

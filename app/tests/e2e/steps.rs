@@ -778,6 +778,34 @@ pub fn work(s: &Session, p: &Path, c: &Path, joe: &Path, desktop: &Desktop) {
             .contains("Open work per person")
     });
     s.shot("w-insights");
+
+    // Team → People: rename joe; his mention follows him to the new name,
+    // on his own machine too after a sync.
+    s.click("[data-testid=open-team]");
+    let joe_row = "[data-testid=person][data-name='joe']";
+    s.wait(joe_row);
+    s.click(&format!("{joe_row} [data-testid=person-rename]"));
+    s.d.js(
+        &s.id,
+        "const i = document.querySelector('[data-testid=person-new-name]'); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true })); return true",
+        json!([]),
+    );
+    s.type_into("[data-testid=person-new-name]", "joe.b");
+    s.click("[data-testid=person-save]");
+    s.wait_for("[data-testid=people-done]", |s| {
+        s.text_of("[data-testid=people-done]")
+            .contains("Renamed @joe to @joe.b")
+    });
+    s.wait_for("[data-testid=person][data-name='joe.b']", |s| {
+        s.text_of("[data-testid=person][data-name='joe.b']")
+            .contains("formerly @joe")
+    });
+    s.shot("w-people-rename");
+    eventually(30, "joe's mention did not follow the rename", || {
+        pl(joe, &["sync"], "");
+        pl(joe, &["--user", "joe", "inbox", "--all"], "")
+            .contains("@joe.b can you get the lockbox code?")
+    });
     s.click("[data-testid=board-list] button");
     s.wait("[data-testid=board]");
 }

@@ -40,12 +40,14 @@ import type { InboxMarked } from "./bindings/InboxMarked"
 import type { InboxState } from "./bindings/InboxState"
 import type { Insights } from "./bindings/Insights"
 import type { ActivityLine } from "./bindings/ActivityLine"
+import type { Person } from "./bindings/Person"
+import type { Renamed } from "./bindings/Renamed"
 import type { TemplateInfo } from "./bindings/TemplateInfo"
 import type { PlannedStep } from "./bindings/PlannedStep"
 
 export type { CachedListing, Comps, ListingFilter, MarketStats, MlsAdded, MlsConnection, NewMlsConnection, PhotoThumb, PullProgress, PullSummary }
 export type { CreatedWebhook, DeliveryInfo, MailSettings, WebhookInfo }
-export type { ActivityLine, InboxItem, InboxMarked, InboxState, Insights, PlannedStep, TemplateInfo }
+export type { ActivityLine, InboxItem, InboxMarked, InboxState, Insights, Person, PlannedStep, Renamed, TemplateInfo }
 export type { AppError, BoardSummary, DeviceInfo, BoardView, HistoryEntry, Invite, MemberInfo, Parsed, ReminderFired, Role, Settings, SyncStatus, Task, TaskPatch, TeamView }
 
 /** The message to show for anything a command rejected with. */
@@ -125,6 +127,8 @@ export const api = {
   activity: (board: string | null, days: number) => invoke<ActivityLine[]>("activity", { board, days }),
   insights: (board: string | null, weeks: number) => invoke<Insights>("insights", { board, weeks }),
   people: () => invoke<string[]>("people"),
+  peopleOnBoards: () => invoke<Person[]>("people_on_boards"),
+  renamePerson: (old: string, next: string) => invoke<Renamed>("rename_person", { old, new: next }),
   templates: () => invoke<TemplateInfo[]>("templates"),
   templatePreview: (name: string, anchor: string) => invoke<PlannedStep[]>("template_preview", { name, anchor }),
   applyTemplate: (board: string, name: string, anchor: string, prefix: string | null) =>

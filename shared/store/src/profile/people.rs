@@ -22,7 +22,7 @@ use porchlight_model::people::Renames;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     pub name: String,
-    /// Names they went by before, oldest rename first in sort order.
+    /// Names they went by before, in sort order.
     pub formerly: Vec<String>,
 }
 
