@@ -245,7 +245,32 @@ impl Tasks<'_> {
 
     /// Tasks matching `query`, from the materialized tables.
     pub fn list(&self, query: &TaskQuery) -> Result<Vec<Task>> {
-        query_tasks(self.p.store().conn(), query, self.p.now(), self.p.tz())
+        let query = self.renamed(query)?;
+        query_tasks(self.p.store().conn(), &query, self.p.now(), self.p.tz())
+    }
+
+    /// `query` with an assignee named by a former name asking for the
+    /// name the person goes by now (`--assignee maria` after maria became
+    /// maria.g).
+    fn renamed<'q>(&self, query: &'q TaskQuery) -> Result<std::borrow::Cow<'q, TaskQuery>> {
+        let Some(name) = &query.assignee else {
+            return Ok(std::borrow::Cow::Borrowed(query));
+        };
+        let name = name.trim_start_matches('@');
+        let now = self
+            .p
+            .boards()
+            .renames()?
+            .values()
+            .map(|r| r.resolve(name))
+            .find(|n| n != name);
+        Ok(match now {
+            Some(now) => std::borrow::Cow::Owned(TaskQuery {
+                assignee: Some(now),
+                ..query.clone()
+            }),
+            None => std::borrow::Cow::Borrowed(query),
+        })
     }
 
     /// Tasks matching `query` as one JSON array, straight from the
@@ -253,7 +278,8 @@ impl Tasks<'_> {
     /// serialization): a window showing thousands of tasks skips decoding
     /// and re-encoding every one.
     pub fn list_json(&self, query: &TaskQuery) -> Result<String> {
-        let rows = query_task_json(self.p.store().conn(), query, self.p.now(), self.p.tz())?;
+        let query = self.renamed(query)?;
+        let rows = query_task_json(self.p.store().conn(), &query, self.p.now(), self.p.tz())?;
         let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
         out.push('[');
         for (i, row) in rows.iter().enumerate() {

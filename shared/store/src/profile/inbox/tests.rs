@@ -344,6 +344,18 @@ fn a_teammate_renamed_keeps_their_mentions_assignments_and_inbox() {
         })
         .expect("query");
     assert_eq!(assigned.len(), 1);
+    let by_old_name = maria
+        .tasks()
+        .list(&crate::TaskQuery {
+            assignee: Some("@maria".into()),
+            ..Default::default()
+        })
+        .expect("query");
+    assert_eq!(
+        by_old_name.len(),
+        1,
+        "a former name finds the person's tasks"
+    );
 
     // She reads the mention (her device writes it under her new name).
     let mention = after
