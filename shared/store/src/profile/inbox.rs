@@ -124,8 +124,9 @@ impl Tasks<'_> {
             "SELECT name FROM task_assignees UNION SELECT author FROM comments
              UNION SELECT json_extract(json, '$.created_by') FROM tasks
              UNION SELECT m.value FROM tasks t, json_each(t.json, '$.comments') c,
-                 json_each(c.value, '$.mentions') m
-             UNION SELECT d.key FROM tasks t, json_each(t.json, '$.mentioned') d",
+                 json_each(c.value, '$.mentions') m WHERE t.json LIKE '%\"mentions\":%'
+             UNION SELECT d.key FROM tasks t, json_each(t.json, '$.mentioned') d
+                 WHERE t.json LIKE '%\"mentioned\":%'",
         )?;
         let mut names: Vec<String> = stmt
             .query_map([], |r| r.get::<_, Option<String>>(0))?
