@@ -32,6 +32,10 @@ pub enum CoreError {
     UnknownPerson { name: String, known: String },
     #[error("@{0} is already someone's name on these boards; pick another, or rename them first")]
     NameTaken(String),
+    #[error(
+        "@{name} is a former name of @{now} on these boards (their old mentions still mean them); pick another"
+    )]
+    FormerName { name: String, now: String },
     #[error("no task matches '{0}'; `porchlight task list` shows the tasks")]
     UnknownTask(String),
     #[error("'{0}' matches several tasks ({1}); give more of the id")]

@@ -125,6 +125,14 @@ impl BoardsMut<'_> {
         if people.contains(&new) {
             return Err(CoreError::NameTaken(new));
         }
+        // A name someone went by before still means them (in old mentions
+        // and assignments); only they may take it back.
+        for r in self.p.boards().renames()?.values() {
+            let now = r.resolve(&new);
+            if r.pairs().contains_key(&new) && now != old {
+                return Err(CoreError::FormerName { name: new, now });
+            }
+        }
         let boards = self.p.boards().list()?;
         for board in &boards {
             let (old, new) = (old.clone(), new.clone());

@@ -392,4 +392,18 @@ fn a_teammate_renamed_keeps_their_mentions_assignments_and_inbox() {
     assert!(taken.contains("@joe is already someone's name"), "{taken}");
     let bad = err(joe.boards_mut().rename_person("maria.g", "Maria G"));
     assert!(bad.contains("one word"), "{bad}");
+    // Maria's old name still means her: joe may not take it, she may.
+    let former = err(joe.boards_mut().rename_person("joe", "maria"));
+    assert!(
+        former.contains("@maria is a former name of @maria.g"),
+        "{former}"
+    );
+    let back = joe
+        .boards_mut()
+        .rename_person("maria.g", "maria")
+        .expect("renamed back");
+    assert_eq!(back.to, "maria");
+    let t = joe.tasks().get(task.id.as_str()).expect("task");
+    assert_eq!(t.assignees, vec!["maria"]);
+    assert_eq!(t.comments[0].mentions, vec!["maria"]);
 }
