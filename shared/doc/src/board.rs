@@ -192,16 +192,28 @@ impl BoardDoc {
     }
 
     /// Records that the person called `old` is called `new` from now on:
-    /// everything the board holds under `old` reads as `new`. Renaming
-    /// back (`new → old` later) is a rename too, and replaces this one.
+    /// everything the board holds under `old` reads as `new`. Kept flat:
+    /// names that became `old` earlier now point at `new` too, and
+    /// renaming back (`new → old` later) drops the entry that made `old`.
     pub fn rename_person(&mut self, old: &str, new: &str) -> Result<()> {
         let (old, new) = (old.to_lowercase(), new.to_lowercase());
         if old == new {
             return Ok(());
         }
-        let back = format!("{RENAMED}{new}");
-        if self.doc.get(ROOT, back.as_str())?.is_some() {
-            self.doc.delete(ROOT, back.as_str())?;
+        let earlier: Vec<String> = self
+            .renames()
+            .pairs()
+            .iter()
+            .filter(|(_, to)| to.to_lowercase() == old)
+            .map(|(from, _)| from.clone())
+            .collect();
+        for from in earlier {
+            let key = format!("{RENAMED}{from}");
+            if from == new {
+                self.doc.delete(ROOT, key.as_str())?;
+            } else {
+                self.doc.put(ROOT, key, new.as_str())?;
+            }
         }
         self.doc
             .put(ROOT, format!("{RENAMED}{old}"), new.as_str())?;

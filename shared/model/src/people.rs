@@ -36,27 +36,15 @@ impl Renames {
         &self.0
     }
 
-    /// The name `name` goes by now: renames followed one after another
-    /// (`joe → joseph → joe.s`). Two devices that renamed in a circle at
-    /// once (`a → b` on one, `b → a` on the other) end at the first name
-    /// of the circle in sort order, on every device. A name never renamed
-    /// comes back as it was given.
+    /// The name `name` goes by now. One step: a board's renames are kept
+    /// flat (renaming `joseph → joe.s` also turns an earlier `joe →
+    /// joseph` into `joe → joe.s`), so two people renamed at once on two
+    /// devices (`maria → maria.g` on one, `joe → maria` on the other) stay
+    /// two people. A name never renamed comes back as it was given.
     pub fn resolve(&self, name: &str) -> String {
-        let mut current = name.to_lowercase();
-        let mut seen: Vec<String> = Vec::new();
-        while let Some(next) = self.0.get(&current) {
-            seen.push(current);
-            let next = next.to_lowercase();
-            if let Some(start) = seen.iter().position(|s| *s == next) {
-                let circle = &seen[start..];
-                return circle.iter().min().cloned().unwrap_or(next);
-            }
-            current = next;
-        }
-        if seen.is_empty() {
-            name.to_string()
-        } else {
-            current
+        match self.0.get(&name.to_lowercase()) {
+            Some(now) => now.to_lowercase(),
+            None => name.to_string(),
         }
     }
 

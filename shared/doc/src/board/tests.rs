@@ -342,3 +342,39 @@ fn a_rename_on_one_device_carries_the_other_devices_mentions_when_they_sync() {
     assert_eq!(got.created_by, "maria");
     assert_eq!(a.renames().pairs().len(), 1, "{:?}", a.renames());
 }
+
+#[test]
+fn renames_are_kept_flat_and_two_people_renamed_at_once_stay_two() {
+    let (mut a, cols) = board();
+    let mut t = task(&a, &cols[0]);
+    t.assignees = vec!["maria".into(), "joe".into()];
+    a.insert_task(&t).expect("insert");
+    a.commit(&ChangeNote::new("task.add", "maria"), now());
+
+    // One after another: maria → maria.g → mg reads in one step.
+    let mut b = BoardDoc::from_doc(a.doc_mut().fork()).expect("fork");
+    b.rename_person("maria", "maria.g").expect("rename");
+    b.rename_person("maria.g", "mg").expect("rename again");
+    assert_eq!(b.renames().resolve("maria"), "mg");
+    assert_eq!(
+        b.task(&t.id).expect("read").expect("task").assignees,
+        vec!["joe", "mg"]
+    );
+
+    // At once on two devices: maria becomes maria.g on one, joe takes the
+    // name maria on the other. After the merge they are still two people.
+    let mut one = BoardDoc::from_doc(a.doc_mut().fork()).expect("fork");
+    let mut two = BoardDoc::from_doc(a.doc_mut().fork()).expect("fork");
+    one.rename_person("maria", "maria.g").expect("rename");
+    one.commit(&ChangeNote::new("person.rename", "sam"), now());
+    two.rename_person("joe", "maria")
+        .expect("joe takes the name");
+    two.commit(&ChangeNote::new("person.rename", "sam"), now());
+    one.doc_mut().merge(two.doc_mut()).expect("merge");
+    let got = one.task(&t.id).expect("read").expect("task");
+    assert_eq!(
+        got.assignees,
+        vec!["maria", "maria.g"],
+        "joe is maria now, maria is maria.g"
+    );
+}
