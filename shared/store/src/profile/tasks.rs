@@ -136,12 +136,12 @@ impl Profile {
     pub(crate) fn catalogue_labels(&mut self, labels: &[String]) -> Result<()> {
         let mut new = Vec::new();
         for label in labels {
-            let used: i64 = self
+            let used: bool = self
                 .store()
                 .conn()
-                .prepare_cached("SELECT COUNT(*) FROM task_labels WHERE label = ?1")?
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM task_labels WHERE label = ?1)")?
                 .query_row([label], |r| r.get(0))?;
-            if used == 0 {
+            if !used {
                 new.push(label.clone());
             }
         }
