@@ -120,14 +120,23 @@ impl BoardsMut<'_> {
             });
         }
         if old == new {
-            return Err(CoreError::NameTaken(new));
+            return Err(ModelError::InvalidValue {
+                what: "new name",
+                value: new,
+                hint: "that is the name they have now; give a different one",
+            }
+            .into());
         }
-        if people.contains(&new) {
+        let renames = self.p.boards().renames()?;
+        // Boards already renamed by an earlier attempt that stopped half
+        // way (each board is its own write): the same rename goes on.
+        let resumed = renames.values().any(|r| r.resolve(&old) == new);
+        if people.contains(&new) && !resumed {
             return Err(CoreError::NameTaken(new));
         }
         // A name someone went by before still means them (in old mentions
         // and assignments); only they may take it back.
-        for r in self.p.boards().renames()?.values() {
+        for r in renames.values() {
             let now = r.resolve(&new);
             if r.pairs().contains_key(&new) && now != old {
                 return Err(CoreError::FormerName { name: new, now });
@@ -137,7 +146,9 @@ impl BoardsMut<'_> {
         for board in &boards {
             let (old, new) = (old.clone(), new.clone());
             self.p.write_board(board.id, move |b, _, user| {
-                b.rename_person(&old, &new)?;
+                if b.renames().resolve(&old) != new {
+                    b.rename_person(&old, &new)?;
+                }
                 Ok((
                     (),
                     ChangeNote::new("person.rename", user),

@@ -1064,3 +1064,41 @@ fn a_board_warmed_up_on_another_thread_takes_the_writes_made_meanwhile() {
     assert_eq!(report.tasks, 5);
     assert_eq!(titles(&app), want);
 }
+
+#[test]
+fn a_rename_that_stopped_half_way_goes_on_when_asked_again() {
+    let mut p = profile();
+    p.boards_mut().create("Escrow", &[]).expect("board");
+    add(&mut p, "Lockbox @joe");
+    p.tasks_mut()
+        .quick_add("Escrow", "Appraisal @joe")
+        .expect("add");
+    // One board took the rename, then the process stopped.
+    let first = p.boards().resolve("Listing prep").expect("board");
+    p.write_board(first, |b, _, user| {
+        b.rename_person("joe", "joe.b")?;
+        Ok((
+            (),
+            ChangeNote::new("person.rename", user),
+            Touched::Everything,
+        ))
+    })
+    .expect("half");
+    let people = p.tasks().people().expect("people");
+    assert!(people.contains(&"joe".to_string()) && people.contains(&"joe.b".to_string()));
+
+    let done = p.boards_mut().rename_person("joe", "joe.b").expect("again");
+    assert_eq!(done.boards, 2);
+    assert!(
+        !p.tasks()
+            .people()
+            .expect("people")
+            .contains(&"joe".to_string())
+    );
+    let same = p.boards_mut().rename_person("joe.b", "@Joe.B");
+    assert!(
+        same.err()
+            .is_some_and(|e| e.to_string().contains("the name they have now")),
+        "renaming to the same name says so"
+    );
+}
