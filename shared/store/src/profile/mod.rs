@@ -84,6 +84,9 @@ struct Loaded {
     version: i64,
 }
 
+/// How many documents [`Profile::adopt`] keeps in memory at most.
+pub const WARMED: usize = 4;
+
 /// A document loaded by [`Profile::warm_up`], for [`Profile::adopt`].
 #[derive(Debug)]
 pub struct WarmDoc {
@@ -152,6 +155,8 @@ impl Profile {
 pub struct Profile {
     store: Store,
     docs: HashMap<DocumentId, Loaded>,
+    /// Documents [`Self::adopt`] kept, oldest first (at most [`WARMED`]).
+    warmed: Vec<DocumentId>,
     actor: ActorId,
     user: String,
     tz_name: String,
@@ -236,6 +241,7 @@ impl Profile {
         let mut profile = Self {
             store,
             docs: HashMap::new(),
+            warmed: Vec::new(),
             actor,
             user,
             tz_name,
@@ -426,6 +432,9 @@ impl Profile {
     /// this profile has one loaded already; what was written since the
     /// warm-up is applied at that write, as for any cached document. True
     /// when kept.
+    /// Only the last [`WARMED`] documents kept this way stay in memory
+    /// (browsing many big boards should not hold all of them); an older
+    /// one is loaded again by its next write.
     pub fn adopt(&mut self, warm: WarmDoc) -> bool {
         if self.docs.contains_key(&warm.id) {
             return false;
@@ -433,6 +442,12 @@ impl Profile {
         let mut loaded = warm.loaded;
         loaded.doc.set_actor(self.actor.clone());
         self.docs.insert(warm.id, loaded);
+        self.warmed.retain(|id| *id != warm.id);
+        self.warmed.push(warm.id);
+        while self.warmed.len() > WARMED {
+            let oldest = self.warmed.remove(0);
+            self.docs.remove(&oldest);
+        }
         true
     }
 

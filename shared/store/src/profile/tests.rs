@@ -1046,6 +1046,23 @@ fn a_board_warmed_up_on_another_thread_takes_the_writes_made_meanwhile() {
         .expect("stored");
     assert!(!app.adopt(again), "a board already loaded is kept");
 
+    // Only the last few boards loaded this way stay in memory.
+    let mut others = Vec::new();
+    for i in 0..super::WARMED {
+        let name = format!("Board {i}");
+        let made = app.boards_mut().create(&name, &[]).expect("board");
+        others.push(made.id);
+    }
+    app.docs.clear();
+    for id in std::iter::once(board).chain(others.iter().copied()) {
+        let warm = Profile::warm_up(&app.db_path(), id)
+            .expect("warm up")
+            .expect("stored");
+        assert!(app.adopt(warm));
+    }
+    assert!(!app.is_loaded(board), "the oldest one left memory");
+    assert!(others.iter().all(|id| app.is_loaded(*id)));
+
     let titles = |p: &Profile| {
         let mut t: Vec<String> = p
             .tasks()
