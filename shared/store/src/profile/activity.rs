@@ -57,6 +57,7 @@ pub fn verb(op: &str) -> &str {
         "board.rename" => "renamed",
         "board.delete" => "deleted",
         "board.import" | "board.sync" => "imported",
+        "person.rename" => "renamed people on",
         "column.add" | "column.rename" | "column.move" | "column.delete" => {
             "changed the columns of"
         }
@@ -76,6 +77,23 @@ impl ActivityEntry {
                 1,
             );
         }
+        // A board's entry holds its renames' names, old and new in turn.
+        if self.task.is_none()
+            && self.ops.iter().any(|o| o == "person.rename")
+            && !self.fields.is_empty()
+            && self.fields.len() % 2 == 0
+        {
+            let pairs: Vec<String> = self
+                .fields
+                .chunks(2)
+                .map(|p| format!("@{} to @{}", p[0], p[1]))
+                .collect();
+            verbs_text = verbs_text.replacen(
+                "renamed people on",
+                &format!("renamed {} on", pairs.join(", ")),
+                1,
+            );
+        }
         let what = match &self.task {
             Some(_) if self.title.is_empty() => "a task since removed".to_string(),
             Some(_) => format!("“{}”", self.title),
@@ -88,6 +106,12 @@ impl ActivityEntry {
         };
         format!("{} {verbs_text} {what}{times}", self.by)
     }
+}
+
+/// Operations whose note's fields the feed shows: the fields an edit
+/// changed, or a rename's old and new name.
+fn has_fields(op: &str) -> bool {
+    op == "task.edit" || op == "person.rename"
 }
 
 /// Operations that are not news to the team: private inbox state and
@@ -120,7 +144,10 @@ impl Profile {
         let since_secs = since.timestamp();
         let mut out: Vec<ActivityEntry> = Vec::new();
         for (id, name) in boards {
-            let mut doc = self.read_board(id)?.into_doc();
+            let board = self.read_board(id)?;
+            // Who did it, by the name they go by now.
+            let renames = board.renames();
+            let mut doc = board.into_doc();
             let mut entries: Vec<ActivityEntry> = Vec::new();
             let mut changes: Vec<(i64, ChangeNote)> = doc
                 .get_changes(&[])
@@ -130,7 +157,8 @@ impl Profile {
                 .filter(|(_, n)| !private(&n.op))
                 .collect();
             changes.sort_by_key(|(t, _)| *t);
-            for (secs, note) in changes {
+            for (secs, mut note) in changes {
+                note.by = renames.resolve(&note.by);
                 let at = utc_from_millis(secs.saturating_mul(1000));
                 let same = entries.iter_mut().rev().find(|e| {
                     e.by == note.by && e.task == note.task && at - e.at <= ACTIVITY_GROUP
@@ -142,9 +170,13 @@ impl Profile {
                         if !e.ops.contains(&note.op) {
                             e.ops.push(note.op.clone());
                         }
-                        for f in note.fields.into_iter().filter(|_| note.op == "task.edit") {
-                            if !e.fields.contains(&f) {
-                                e.fields.push(f);
+                        if note.op == "person.rename" {
+                            e.fields.extend(note.fields);
+                        } else if note.op == "task.edit" {
+                            for f in note.fields {
+                                if !e.fields.contains(&f) {
+                                    e.fields.push(f);
+                                }
                             }
                         }
                     }
@@ -156,7 +188,7 @@ impl Profile {
                         board_name: name.clone(),
                         task: note.task,
                         title: String::new(),
-                        fields: if note.op == "task.edit" {
+                        fields: if has_fields(&note.op) {
                             note.fields
                         } else {
                             vec![]

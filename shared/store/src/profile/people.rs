@@ -149,11 +149,11 @@ impl BoardsMut<'_> {
                 if b.renames().resolve(&old) != new {
                     b.rename_person(&old, &new)?;
                 }
-                Ok((
-                    (),
-                    ChangeNote::new("person.rename", user),
-                    Touched::Everything,
-                ))
+                let note = ChangeNote {
+                    fields: vec![old, new],
+                    ..ChangeNote::new("person.rename", user)
+                };
+                Ok(((), note, Touched::Everything))
             })?;
         }
         // The user, by whatever name a board knew them.

@@ -325,6 +325,17 @@ fn a_teammate_renamed_keeps_their_mentions_assignments_and_inbox() {
         .expect("rename");
     assert_eq!((renamed.boards, renamed.you), (1, false));
     sync(&mut joe, &mut maria);
+    let feed = maria
+        .activity(None, now() - Duration::days(1))
+        .expect("activity");
+    let lines: Vec<String> = feed.iter().map(|e| e.describe()).collect();
+    assert!(
+        lines.contains(
+            &"joe created, renamed @maria to @maria.g on the board “Escrow” (2 changes)"
+                .to_string()
+        ),
+        "{lines:?}"
+    );
     let t = maria.tasks().get(task.id.as_str()).expect("task");
     assert_eq!(t.assignees, vec!["maria.g"]);
     assert_eq!(t.comments[0].mentions, vec!["maria.g"]);
@@ -406,4 +417,21 @@ fn a_teammate_renamed_keeps_their_mentions_assignments_and_inbox() {
     let t = joe.tasks().get(task.id.as_str()).expect("task");
     assert_eq!(t.assignees, vec!["maria"]);
     assert_eq!(t.comments[0].mentions, vec!["maria"]);
+
+    // The feed names who did what by the name they go by now.
+    joe.boards_mut()
+        .rename_person("joe", "joseph")
+        .expect("rename joe");
+    let lines: Vec<String> = joe
+        .activity(None, now() - Duration::days(1))
+        .expect("activity")
+        .iter()
+        .map(|e| e.describe())
+        .collect();
+    assert!(
+        lines.contains(
+            &"joseph added, commented on “Lockbox code for 48 Elm” (2 changes)".to_string()
+        ),
+        "{lines:?}"
+    );
 }
