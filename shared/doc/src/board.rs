@@ -554,6 +554,33 @@ impl BoardDoc {
         Ok(())
     }
 
+    /// The name `person` goes by now on this board, and the keys a task
+    /// holds them under, by whichever of their names: in its assignees, and
+    /// its `assigned:` stamps.
+    fn assignee_keys(
+        &mut self,
+        obj: &ObjId,
+        person: &str,
+    ) -> Result<(String, Vec<String>, Vec<String>)> {
+        let renames = self.renames();
+        let person = renames.resolve(person);
+        let assignees = self.ensure_map(obj, "assignees")?;
+        let names = self
+            .doc
+            .keys(&assignees)
+            .filter(|k| renames.resolve(k) == person)
+            .collect();
+        let stamps = self
+            .doc
+            .keys(obj)
+            .filter(|k| {
+                k.strip_prefix(ASSIGNED)
+                    .is_some_and(|n| renames.resolve(n) == person)
+            })
+            .collect();
+        Ok((person, names, stamps))
+    }
+
     fn put_stamp(&mut self, obj: &ObjId, key: &str, by: &str, now: DateTime<Utc>) -> Result<()> {
         let stamp = self.doc.put_object(obj, key, ObjType::Map)?;
         self.doc.put(&stamp, "by", by)?;
@@ -627,43 +654,18 @@ impl BoardDoc {
             TaskEdit::AddLabel(l) => self.set_flag(obj, "labels", l, true)?,
             TaskEdit::RemoveLabel(l) => self.set_flag(obj, "labels", l, false)?,
             TaskEdit::AddAssignee(a) => {
-                let renames = self.renames();
-                let a = renames.resolve(a);
-                let key = format!("{ASSIGNED}{a}");
-                let stamped = self.doc.keys(obj).any(|k| {
-                    k.strip_prefix(ASSIGNED)
-                        .is_some_and(|n| renames.resolve(n) == a)
-                });
-                if !stamped {
-                    self.put_stamp(obj, &key, by, now)?;
+                let (a, names, stamps) = self.assignee_keys(obj, a)?;
+                if stamps.is_empty() {
+                    self.put_stamp(obj, &format!("{ASSIGNED}{a}"), by, now)?;
                 }
-                let assignees = self.ensure_map(obj, "assignees")?;
-                let had = self
-                    .doc
-                    .keys(&assignees)
-                    .any(|k| k != a && renames.resolve(&k) == a);
-                if !had {
+                // Put again even when there (a delete made at once on
+                // another device must not win), unless held under an old name.
+                if !names.iter().any(|n| *n != a) {
                     self.set_flag(obj, "assignees", &a, true)?;
                 }
             }
             TaskEdit::RemoveAssignee(a) => {
-                // Under whichever of the person's names it was stored.
-                let renames = self.renames();
-                let a = renames.resolve(a);
-                let assignees = self.ensure_map(obj, "assignees")?;
-                let names: Vec<String> = self
-                    .doc
-                    .keys(&assignees)
-                    .filter(|k| renames.resolve(k) == a)
-                    .collect();
-                let stamps: Vec<String> = self
-                    .doc
-                    .keys(obj)
-                    .filter(|k| {
-                        k.strip_prefix(ASSIGNED)
-                            .is_some_and(|n| renames.resolve(n) == a)
-                    })
-                    .collect();
+                let (_, names, stamps) = self.assignee_keys(obj, a)?;
                 for name in names {
                     self.set_flag(obj, "assignees", &name, false)?;
                 }

@@ -31,6 +31,11 @@ impl Renames {
         self.0.is_empty()
     }
 
+    /// Whether `name` is a former name (it reads as another).
+    fn is_renamed(&self, name: &str) -> bool {
+        self.0.contains_key(&name.to_lowercase())
+    }
+
     /// The `old → new` entries.
     pub fn pairs(&self) -> &BTreeMap<String, String> {
         &self.0
@@ -104,7 +109,7 @@ impl Renames {
             BTreeMap::new();
         // Old names first, so the name in use now writes last and wins.
         let mut people: Vec<(&String, _)> = task.inbox.iter().collect();
-        people.sort_by_key(|(name, _)| !self.0.contains_key(&name.to_lowercase()));
+        people.sort_by_key(|(name, _)| !self.is_renamed(name));
         for (name, items) in people {
             inbox.entry(r(name)).or_default().extend(items.clone());
         }
@@ -116,7 +121,7 @@ impl Renames {
         let mut out = BTreeMap::new();
         for renamed in [true, false] {
             for (k, v) in map {
-                if self.0.contains_key(&k.to_lowercase()) == renamed {
+                if self.is_renamed(k) == renamed {
                     out.insert(self.resolve(k), f(v));
                 }
             }
@@ -130,7 +135,7 @@ impl Renames {
         let mut last = 0;
         for span in mention_spans(text) {
             let name = &text[span.clone()];
-            if !self.0.contains_key(&name.to_lowercase()) {
+            if !self.is_renamed(name) {
                 continue;
             }
             out.push_str(&text[last..span.start]);

@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::ids::{DocumentId, TaskId};
 use crate::inbox::{InboxItem, derive};
 use crate::model::{InboxState, Task};
+use porchlight_model::people::Renames;
 
 /// Tasks untouched for longer than this leave the inbox (unless they are
 /// the person's and coming due).
@@ -41,7 +42,7 @@ impl Tasks<'_> {
     /// task whose JSON holds their name: as creator, assignee, commenter,
     /// someone mentioned, watching or with inbox state), so only those are
     /// decoded.
-    fn inbox_candidates(&self) -> Result<Vec<Task>> {
+    fn inbox_candidates(&self, renames: &HashMap<DocumentId, Renames>) -> Result<Vec<Task>> {
         let now = self.p.now();
         let since = (now - Duration::days(INBOX_DAYS)).timestamp_millis();
         let due_by = (now + crate::inbox::DUE_SOON).timestamp_millis();
@@ -56,12 +57,7 @@ impl Tasks<'_> {
         let user = self.p.user();
         // A teammate may have renamed the user on some board: their tasks
         // there hold the new name, so nothing is narrowed then.
-        let renamed = self
-            .p
-            .boards()
-            .renames()?
-            .values()
-            .any(|r| r.names_of(user).len() > 1);
+        let renamed = renames.values().any(|r| r.names_of(user).len() > 1);
         let me = if !renamed
             && user
                 .chars()
@@ -98,7 +94,7 @@ impl Tasks<'_> {
         // The user under the name each board knows them by now.
         let renames = self.p.boards().renames()?;
         let mut items: Vec<InboxItem> = self
-            .inbox_candidates()?
+            .inbox_candidates(&renames)?
             .iter()
             .flat_map(|t| {
                 let me = renames

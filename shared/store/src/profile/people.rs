@@ -158,13 +158,7 @@ impl BoardsMut<'_> {
         }
         // The user, by whatever name a board knew them.
         let user = self.p.user.clone();
-        let you = user.to_lowercase() == old
-            || self
-                .p
-                .boards()
-                .renames()?
-                .values()
-                .any(|r| r.resolve(&user) == new);
+        let you = user.to_lowercase() == old || renames.values().any(|r| r.resolve(&user) == old);
         if you {
             self.p.user = new.clone();
             let user = new.clone();
