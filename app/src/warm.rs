@@ -1,8 +1,8 @@
 //! Loading the board on screen before its first edit. A write needs the
 //! board's Automerge document in memory, and loading a big one takes a
-//! while (about 200 ms for 10,000 tasks on the 2-core benchmark machine); done when the
-//! board is shown, on a thread of its own and without holding the profile,
-//! the first quick-add finds it loaded.
+//! while (about 200 ms for 10,000 tasks on the 2-core benchmark machine).
+//! Done when the board is shown, on a thread of its own and without
+//! holding the profile, so the first quick-add finds it loaded.
 
 use std::sync::Mutex;
 
