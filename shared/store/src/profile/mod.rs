@@ -19,6 +19,7 @@ mod imports;
 mod inbox;
 mod listings;
 mod mls_sources;
+mod pending;
 mod people;
 mod reminders;
 mod sharing;
@@ -39,6 +40,7 @@ pub use inbox::{INBOX_DAYS, InboxFilter, InboxMarked};
 pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use listings::{Listings, ListingsMut};
 pub use mls_sources::ConnectionError;
+pub use pending::DEFER_ADDS_ABOVE;
 pub use people::{Person, Renamed};
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
@@ -157,6 +159,9 @@ pub struct Profile {
     docs: HashMap<DocumentId, Loaded>,
     /// Documents [`Self::adopt`] kept, oldest first (at most [`WARMED`]).
     warmed: Vec<DocumentId>,
+    /// Stored size from which an add to a board that is not loaded is
+    /// written as a pending task (see `pending`).
+    defer_above: u64,
     actor: ActorId,
     user: String,
     tz_name: String,
@@ -242,6 +247,7 @@ impl Profile {
             store,
             docs: HashMap::new(),
             warmed: Vec::new(),
+            defer_above: DEFER_ADDS_ABOVE,
             actor,
             user,
             tz_name,
@@ -350,8 +356,21 @@ impl Profile {
     }
 
     /// Loads a document from its chunks, or brings a cached one up to date
-    /// with chunks another process wrote.
+    /// with chunks another process wrote, then applies the tasks added to
+    /// it while it was not loaded.
     fn refresh(
+        tx: &Transaction<'_>,
+        id: DocumentId,
+        cached: Option<Loaded>,
+        actor: &ActorId,
+    ) -> Result<Loaded> {
+        let mut loaded = Self::refresh_chunks(tx, id, cached, actor)?;
+        Self::apply_pending(tx, id, &mut loaded)?;
+        Ok(loaded)
+    }
+
+    /// [`Self::refresh`] without the pending tasks.
+    fn refresh_chunks(
         tx: &Transaction<'_>,
         id: DocumentId,
         cached: Option<Loaded>,

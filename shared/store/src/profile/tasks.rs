@@ -443,6 +443,12 @@ impl TasksMut<'_> {
             v.dedup();
         }
         self.p.catalogue_labels(&task.labels)?;
+        if self.p.defers_add(board_id)? {
+            // A big board that is not loaded: the add is stored at once and
+            // reaches the document at its next load (see `pending`).
+            self.p.add_pending(&task)?;
+            return self.p.tasks().get(task.id.as_str());
+        }
         let written = task.clone();
         self.p.write_board(board_id, move |b, _, user| {
             b.insert_task(&written)?;

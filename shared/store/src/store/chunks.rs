@@ -85,6 +85,14 @@ pub fn version(conn: &Connection, doc: DocumentId) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// How many bytes the chunks of `doc` hold (what a load reads).
+pub fn stored_bytes(conn: &Connection, doc: DocumentId) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COALESCE(SUM(length(data)), 0) FROM chunks WHERE doc_id = ?1")?
+        .query_row([doc.to_string()], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Registers a document of `kind` (no-op if known).
 pub fn register(tx: &Transaction<'_>, doc: DocumentId, kind: &str) -> Result<()> {
     tx.prepare_cached("INSERT OR IGNORE INTO documents (doc_id, kind) VALUES (?1, ?2)")?
