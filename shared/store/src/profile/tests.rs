@@ -1119,3 +1119,48 @@ fn a_rename_that_stopped_half_way_goes_on_when_asked_again() {
         "renaming to the same name says so"
     );
 }
+
+#[test]
+fn adds_reuse_their_compiled_statements_and_due_queries_keep_their_indexes() {
+    let mut p = profile();
+    for i in 0..5 {
+        add(&mut p, &format!("Task {i} #inspection tomorrow"));
+    }
+    // The position lookup of every add: compiled once, not at each binding
+    // (SQLite recompiles statements on a table with partial indexes when a
+    // bound value changes, unless plans are kept stable).
+    let position = p
+        .store()
+        .conn()
+        .prepare_cached("SELECT MAX(position) FROM tasks WHERE board_id = ?1 AND column_id = ?2")
+        .expect("cached");
+    assert_eq!(position.get_status(rusqlite::StatementStatus::Run), 5);
+    assert_eq!(position.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    drop(position);
+    // Stable plans still use the partial indexes of the due queries.
+    for (sql, index) in [
+        (
+            "SELECT id FROM tasks t WHERE t.due_deadline <= ?1 AND completed_at IS NULL",
+            "tasks_by_deadline",
+        ),
+        (
+            "SELECT id FROM tasks t WHERE t.due_at >= ?1 AND t.due_at < ?2",
+            "tasks_by_due_at",
+        ),
+    ] {
+        let plan: String = p
+            .store()
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan")
+            .query_map(
+                rusqlite::params_from_iter((1_i64..=2).take(sql.matches('?').count())),
+                |r| r.get::<_, String>(3),
+            )
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows")
+            .join("; ");
+        assert!(plan.contains(index), "{sql}: {plan}");
+    }
+}

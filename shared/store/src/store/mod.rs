@@ -34,6 +34,9 @@ pub struct Store {
 /// How long a writer waits for another process (the app and the CLI may share
 /// a profile) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Prepared statements kept per connection: every statement of the write
+/// and read paths, with room to spare (rusqlite keeps 16 by default).
+pub(crate) const STATEMENT_CACHE: usize = 256;
 
 impl Store {
     /// True when another connection has committed to this database since
@@ -74,6 +77,20 @@ impl Store {
             // power cut, not only a crash.
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
+            // One add alone runs more than rusqlite's default 16 distinct
+            // statements, so with the default every add prepared most of
+            // them again (a sixth of its CPU time).
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            // Plans that do not depend on bound values: otherwise SQLite
+            // compiles a statement on `tasks` again at each new binding (it
+            // weighs the partial indexes against the values), which every
+            // add paid for its position lookup. The partial indexes are
+            // still used: a comparison with any value implies their
+            // `IS NOT NULL` (tested in the profile tests).
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
             Ok(())
         };
         setup(&mut conn).map_err(|e| corrupt(&path, &e))?;

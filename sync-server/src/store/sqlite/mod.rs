@@ -115,6 +115,10 @@ fn move_deliveries(writer: &mut Connection) -> Result<(), StoreError> {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // The writer alone runs more distinct statements (chunks, view,
+    // webhooks, mentions, audit) than rusqlite's default cache of 16, which
+    // would compile them again in turn.
+    conn.set_prepared_statement_cache_capacity(256);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
