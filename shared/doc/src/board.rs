@@ -15,7 +15,9 @@ use porchlight_model::people::Renames;
 
 /// One change to one task. Operations are lists of edits, so the same code
 /// writes a new task, an edit from the CLI and a restore from history.
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable, so an edit can wait in a profile until its board is
+/// loaded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TaskEdit {
     Title(String),
     /// Replaces the description by diffing against the current text.

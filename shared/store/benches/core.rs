@@ -95,8 +95,8 @@ fn open_profile(bencher: divan::Bencher) {
     bencher.bench(|| Profile::open(dir, options()).expect("open"));
 }
 
-/// The first write after opening, an add: stored as a pending task, since
-/// the 10,000-task board is not loaded (what `porchlight task add` does).
+/// The first write after opening, an add: kept pending, since the
+/// 10,000-task board is not loaded (what `porchlight task add` does).
 #[divan::bench(sample_count = 10)]
 fn first_write_after_open(bencher: divan::Bencher) {
     let dir = profile_dir();
@@ -109,8 +109,8 @@ fn first_write_after_open(bencher: divan::Bencher) {
         });
 }
 
-/// The same add made the way it was before pending adds: it loads the
-/// board document first.
+/// The same add made the way it was before pending writes: it loads the
+/// board document first (and applies the writes pending on it).
 #[divan::bench(sample_count = 10)]
 fn first_write_after_open_loading(bencher: divan::Bencher) {
     let dir = profile_dir();
@@ -127,8 +127,8 @@ fn first_write_after_open_loading(bencher: divan::Bencher) {
         });
 }
 
-/// The first edit after opening: an edit still loads the board document
-/// (and applies the adds pending on it).
+/// The first edit after opening: kept pending like an add, since the
+/// board is not loaded.
 #[divan::bench(sample_count = 10)]
 fn first_edit_after_open(bencher: divan::Bencher) {
     let dir = profile_dir();

@@ -159,8 +159,8 @@ pub struct Profile {
     docs: HashMap<DocumentId, Loaded>,
     /// Documents [`Self::adopt`] kept, oldest first (at most [`WARMED`]).
     warmed: Vec<DocumentId>,
-    /// Stored size from which an add to a board that is not loaded is
-    /// written as a pending task (see `pending`).
+    /// Stored size from which a task write to a board that is not loaded
+    /// is kept pending (see `pending`).
     defer_above: u64,
     actor: ActorId,
     user: String,
@@ -356,8 +356,8 @@ impl Profile {
     }
 
     /// Loads a document from its chunks, or brings a cached one up to date
-    /// with chunks another process wrote, then applies the tasks added to
-    /// it while it was not loaded.
+    /// with chunks another process wrote, then applies the task writes
+    /// kept pending while it was not loaded.
     fn refresh(
         tx: &Transaction<'_>,
         id: DocumentId,
@@ -369,7 +369,7 @@ impl Profile {
         Ok(loaded)
     }
 
-    /// [`Self::refresh`] without the pending tasks.
+    /// [`Self::refresh`] without the pending writes.
     fn refresh_chunks(
         tx: &Transaction<'_>,
         id: DocumentId,

@@ -1,100 +1,181 @@
-//! Tasks added to a board whose document is not loaded.
+//! Task writes to a board whose document is not loaded.
 //!
 //! Automerge loads a board of 10,000 tasks in about 200 ms, however it is
-//! stored, and a command that only adds a task should not wait for that:
-//! `porchlight task add` on a big board, or the app's first quick-add
-//! before its warm-up finished. Such an add is written, in one transaction,
-//! to `pending_tasks` (the task as JSON, who added it and when) and to the
-//! tasks table, so it is durable and shows everywhere at once. The next
-//! load of the board, in any process, applies it to the document as the
-//! change the add would have made (same author, same time) and deletes the
-//! row in the same transaction. Every reader of the document (sync, export,
-//! history, activity) loads it through `Profile::refresh`, so none of them
-//! can miss a pending task; only the moment its change is made moves.
+//! stored, and a command that adds or edits one task should not wait for
+//! that: `porchlight task add|edit|move|comment …` on a big board, or the
+//! app's first edit before its warm-up finished. Such a write is stored,
+//! in one transaction, in `pending_writes` (the new task, or the task's
+//! edits, as JSON, with who made them and when) and as the task's row in
+//! the tasks table, so it is durable and shows everywhere at once. The next
+//! load of the board, in any process, applies the pending writes in order
+//! as the changes they would have made (same author, same time) and
+//! deletes them in the same transaction. Every reader of the document
+//! (sync, export, history, activity) loads it through `Profile::refresh`,
+//! so none of them can miss a pending write; only the moment its change is
+//! made moves. Completing a task (which may schedule the next one of a
+//! recurring task) still loads the board.
 //!
 //! Small boards load quickly enough that this is not worth a second path:
-//! only boards stored in at least [`DEFER_ADDS_ABOVE`] bytes take adds this
-//! way.
+//! only boards stored in at least [`DEFER_ADDS_ABOVE`] bytes take writes
+//! this way.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Loaded, Profile, Touched, materialize_board};
-use crate::doc::{BoardDoc, ChangeNote};
+use crate::doc::{BoardDoc, ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
-use crate::ids::DocumentId;
+use crate::ids::{DocumentId, TaskId};
 use crate::model::Task;
 use crate::store::{chunks, materialize};
 use porchlight_model::people::Renames;
 
-/// Stored size of a board (its chunks' bytes) from which an add, while the
-/// board is not loaded, is written as a pending task: about 1,000 tasks,
-/// which Automerge loads in about 20 ms here.
+/// Stored size of a board (its chunks' bytes) from which a task write,
+/// while the board is not loaded, is kept pending: about 1,000 tasks, which
+/// Automerge loads in about 20 ms here.
 pub const DEFER_ADDS_ABOVE: u64 = 256 * 1024;
 
-/// What the add's change note says.
+/// The change note of an add.
 const ADD: &str = "task.add";
 
+/// One pending write.
+enum Write {
+    Add(Box<Task>),
+    Edit(Vec<TaskEdit>),
+}
+
+fn corrupt(doc: impl ToString, reason: String) -> CoreError {
+    CoreError::CorruptDocument {
+        doc: doc.to_string(),
+        reason,
+    }
+}
+
 impl Profile {
-    /// Sets the stored size from which adds to a board that is not loaded
-    /// are written as pending tasks ([`DEFER_ADDS_ABOVE`] by default; 0
-    /// takes every such add this way, `u64::MAX` none).
+    /// Sets the stored size from which task writes to a board that is not
+    /// loaded are kept pending ([`DEFER_ADDS_ABOVE`] by default; 0 keeps
+    /// every such write pending, `u64::MAX` none).
     pub fn defer_adds_above(&mut self, bytes: u64) {
         self.defer_above = bytes;
     }
 
-    /// Whether an add to `board` is written as a pending task now.
-    pub(crate) fn defers_add(&self, board: DocumentId) -> Result<bool> {
+    /// Whether a task write to `board` is kept pending now.
+    pub(crate) fn defers_write(&self, board: DocumentId) -> Result<bool> {
         if self.is_loaded(board) || self.defer_above == u64::MAX {
             return Ok(false);
         }
         Ok(chunks::stored_bytes(self.store().conn(), board)? >= self.defer_above)
     }
 
-    /// Writes `task` (new, made by this profile's user) as a pending add:
-    /// the row of the tasks table is what the board will show once the add
-    /// is applied.
+    /// Keeps `task` (new, made by this profile's user) as a pending add;
+    /// the row of the tasks table is what the board will show once it is
+    /// applied.
     pub(crate) fn add_pending(&mut self, task: &Task) -> Result<()> {
-        let json = serde_json::to_string(task).map_err(|e| CoreError::CorruptDocument {
-            doc: task.board.to_string(),
-            reason: format!("task {} cannot be written as JSON: {e}", task.id),
-        })?;
-        let row = self.as_applied(task)?;
+        let body = serde_json::to_string(task)
+            .map_err(|e| corrupt(task.board, format!("task {} as JSON: {e}", task.id)))?;
+        let row = self.as_applied(None, task, &[], "", task.created_at)?;
+        let pending = (
+            ADD,
+            body,
+            Vec::new(),
+            task.created_by.clone(),
+            task.created_at,
+        );
+        self.store_pending(task.board, &task.id, pending, &row)
+    }
+
+    /// Keeps `edits` to task `id` (one change, note `op`) pending; the
+    /// task's row becomes what the board will show once they are applied.
+    pub(crate) fn edit_pending(
+        &mut self,
+        board: DocumentId,
+        id: &TaskId,
+        op: &str,
+        edits: Vec<TaskEdit>,
+        fields: Vec<String>,
+    ) -> Result<()> {
+        let (user, now) = (self.user.clone(), self.now());
+        let current = self.tasks().get(id.as_str())?;
+        let row = self.as_applied(Some(&current), &current, &edits, &user, now)?;
+        let body = serde_json::to_string(&edits)
+            .map_err(|e| corrupt(board, format!("edits of {id} as JSON: {e}")))?;
+        self.store_pending(board, id, (op, body, fields, user, now), &row)
+    }
+
+    fn store_pending(
+        &mut self,
+        board: DocumentId,
+        id: &TaskId,
+        (op, body, fields, author, at): (&str, String, Vec<String>, String, DateTime<Utc>),
+        row: &Task,
+    ) -> Result<()> {
+        let fields = serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into());
         self.store_mut().write(|tx| {
             tx.prepare_cached(
-                "INSERT INTO pending_tasks (board_id, task, added_by, added_at)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
-                task.board.to_string(),
-                json,
-                task.created_by,
-                task.created_at.timestamp_millis()
+                board.to_string(),
+                id.as_str(),
+                op,
+                body,
+                fields,
+                author,
+                at.timestamp_millis()
             ])?;
-            materialize::put_task(tx, &row)?;
+            materialize::put_task(tx, row)?;
             Ok(())
         })
     }
 
-    /// `task` as the board will read it once added: written into an empty
-    /// board by the same code, read back (stamps and all), and named
-    /// through the board's renames.
-    fn as_applied(&self, task: &Task) -> Result<Task> {
+    /// The task as the board will read it once the write is applied: `base`
+    /// written into an empty board holding the board's renames, `edits`
+    /// applied by the same code as on the board, read back. What such a
+    /// copy cannot know is taken from `current` (the task's row): the
+    /// assignment and mention stamps the edits did not make, watching and
+    /// inbox state.
+    fn as_applied(
+        &self,
+        current: Option<&Task>,
+        base: &Task,
+        edits: &[TaskEdit],
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Task> {
         let mut scratch = BoardDoc::create(
             automerge::AutoCommit::new(),
-            task.board,
+            base.board,
             "",
             &[],
             None,
-            task.created_at,
+            base.created_at,
         )?;
-        scratch.insert_task(task)?;
-        let mut row = scratch
-            .task(&task.id)?
-            .ok_or_else(|| CoreError::CorruptDocument {
-                doc: task.board.to_string(),
-                reason: format!("task {} does not read back", task.id),
-            })?;
-        self.board_renames(task.board)?.apply(&mut row);
+        for (old, new) in self.board_renames(base.board)?.pairs() {
+            scratch.rename_person(old, new)?;
+        }
+        let read = |scratch: &BoardDoc| -> Result<Task> {
+            scratch
+                .task(&base.id)?
+                .ok_or_else(|| corrupt(base.board, format!("task {} does not read back", base.id)))
+        };
+        scratch.insert_task(base)?;
+        let Some(current) = current else {
+            return read(&scratch);
+        };
+        let copied = read(&scratch)?;
+        if !edits.is_empty() {
+            scratch.edit_task(&base.id, edits, user, now)?;
+        }
+        let mut row = read(&scratch)?;
+        row.assigned = stamps(&row.assigned, &copied.assigned, &current.assigned);
+        row.mentioned = stamps(&row.mentioned, &copied.mentioned, &current.mentioned);
+        let mut watch = current.watch.clone();
+        watch.extend(row.watch.clone());
+        row.watch = watch;
+        row.inbox = current.inbox.clone();
         Ok(row)
     }
 
@@ -107,64 +188,122 @@ impl Profile {
             .query_row([board.to_string()], |r| r.get(0))
             .optional()?;
         let pairs: std::collections::HashMap<String, String> = match json {
-            Some(j) => serde_json::from_str(&j).map_err(|e| CoreError::CorruptDocument {
-                doc: "boards table".into(),
-                reason: format!("renames of {board}: {e}; run `porchlight reindex`"),
+            Some(j) => serde_json::from_str(&j).map_err(|e| {
+                corrupt(
+                    "boards table",
+                    format!("renames of {board}: {e}; run `porchlight reindex`"),
+                )
             })?,
             None => Default::default(),
         };
         Ok(Renames::new(pairs))
     }
 
-    /// How many adds wait to be applied to board documents.
-    pub fn pending_adds(&self) -> Result<usize> {
+    /// How many task writes wait to be applied to board documents.
+    pub fn pending_writes(&self) -> Result<usize> {
         Ok(self
             .store()
             .conn()
-            .prepare_cached("SELECT COUNT(*) FROM pending_tasks")?
+            .prepare_cached("SELECT COUNT(*) FROM pending_writes")?
             .query_row([], |r| r.get::<_, i64>(0))
             .map(|n| usize::try_from(n).unwrap_or(0))?)
     }
 
-    /// Applies the pending adds of document `id` to `loaded`, one change
-    /// each with its own author and time, stores them and deletes the rows,
-    /// inside the caller's write transaction.
+    /// Applies the pending writes of document `id` to `loaded` in order,
+    /// one change each with its own author and time, stores them and
+    /// deletes the rows, inside the caller's write transaction.
     pub(super) fn apply_pending(
         tx: &Transaction<'_>,
         id: DocumentId,
         loaded: &mut Loaded,
     ) -> Result<()> {
-        let rows: Vec<(i64, String)> = tx
-            .prepare_cached("SELECT seq, task FROM pending_tasks WHERE board_id = ?1 ORDER BY seq")?
-            .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        type Row = (i64, String, String, String, String, String, i64);
+        let rows: Vec<Row> = tx
+            .prepare_cached(
+                "SELECT seq, task_id, op, body, fields, author, made_at FROM pending_writes
+                 WHERE board_id = ?1 ORDER BY seq",
+            )?
+            .query_map([id.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
-        let Some(&(last, _)) = rows.last() else {
+        let Some(&(last, ..)) = rows.last() else {
             return Ok(());
         };
         let heads = loaded.doc.get_heads();
         let mut board = BoardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
-        let mut added = Vec::new();
-        for (seq, json) in rows {
-            let task: Task =
-                serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
-                    doc: id.to_string(),
-                    reason: format!("pending task {seq} does not read: {e}"),
-                })?;
-            // Applied once: a task already in the document is left as it is.
-            if board.task(&task.id)?.is_none() {
-                board.insert_task(&task)?;
-                let note = ChangeNote::for_task(ADD, &task.created_by, task.id.as_str(), vec![]);
-                board.commit(&note, task.created_at);
+        let mut touched = Vec::new();
+        for (seq, task, op, body, fields, author, at) in rows {
+            let unreadable =
+                |e: serde_json::Error| corrupt(id, format!("pending write {seq}: {e}"));
+            let task = TaskId::new(task);
+            let write = if op == ADD {
+                Write::Add(serde_json::from_str(&body).map_err(unreadable)?)
+            } else {
+                Write::Edit(serde_json::from_str(&body).map_err(unreadable)?)
+            };
+            let fields: Vec<String> = serde_json::from_str(&fields).map_err(unreadable)?;
+            let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
+            let note = ChangeNote::for_task(&op, &author, task.as_str(), fields);
+            match write {
+                // Applied once: a task already in the document stays as it is.
+                Write::Add(new) if board.task(&new.id)?.is_none() => {
+                    board.insert_task(&new)?;
+                    board.commit(&note, at);
+                }
+                Write::Add(_) => {}
+                Write::Edit(edits) => match board.edit_task(&task, &edits, &author, at) {
+                    Ok(()) => {
+                        board.commit(&note, at);
+                    }
+                    Err(e) => {
+                        // The task left the board meanwhile (another device
+                        // purged it): the edit has nothing to change. Said,
+                        // not silently dropped; the board must still load.
+                        tracing::warn!(board = %id, task = %task, op = %op, error = %e,
+                            "a pending edit no longer applies and was dropped");
+                        let _ = board.doc_mut().rollback();
+                    }
+                },
             }
-            added.push(task.id);
+            touched.push(task);
         }
-        materialize_board(tx, &board, Touched::Tasks(added))?;
+        touched.dedup();
+        materialize_board(tx, &board, Touched::Tasks(touched))?;
         loaded.doc = board.into_doc();
         Self::persist(tx, id, loaded, &heads)?;
-        tx.prepare_cached("DELETE FROM pending_tasks WHERE board_id = ?1 AND seq <= ?2")?
+        tx.prepare_cached("DELETE FROM pending_writes WHERE board_id = ?1 AND seq <= ?2")?
             .execute(params![id.to_string(), last])?;
         Ok(())
     }
+}
+
+/// Stamps of the task once applied: those `applied` holds that the copy
+/// made up on its own (`copied`, at the copy's time) are replaced by the
+/// task's own (`current`, or none); those the edits made are kept.
+fn stamps<S: Clone + PartialEq>(
+    applied: &BTreeMap<String, S>,
+    copied: &BTreeMap<String, S>,
+    current: &BTreeMap<String, S>,
+) -> BTreeMap<String, S> {
+    applied
+        .iter()
+        .filter_map(|(name, stamp)| {
+            if copied.get(name) == Some(stamp) {
+                current.get(name).map(|s| (name.clone(), s.clone()))
+            } else {
+                Some((name.clone(), stamp.clone()))
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

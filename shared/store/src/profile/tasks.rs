@@ -122,6 +122,11 @@ impl Profile {
         if !edits.is_empty() {
             let mut fields: Vec<String> = edits.iter().map(|e| e.field().to_string()).collect();
             fields.dedup();
+            if self.defers_write(board)? {
+                // A big board that is not loaded: see `pending`.
+                self.edit_pending(board, &id, op, edits, fields)?;
+                return Ok(id);
+            }
             let task_id = id.clone();
             self.write_board(board, move |b, now, user| {
                 b.edit_task(&task_id, &edits, user, now)?;
@@ -443,7 +448,7 @@ impl TasksMut<'_> {
             v.dedup();
         }
         self.p.catalogue_labels(&task.labels)?;
-        if self.p.defers_add(board_id)? {
+        if self.p.defers_write(board_id)? {
             // A big board that is not loaded: the add is stored at once and
             // reaches the document at its next load (see `pending`).
             self.p.add_pending(&task)?;

@@ -18,7 +18,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_listings.sql")),
     (4, include_str!("migrations/0004_task_facts.sql")),
     (5, include_str!("migrations/0005_person_renames.sql")),
-    (6, include_str!("migrations/0006_pending_tasks.sql")),
+    (6, include_str!("migrations/0006_pending_writes.sql")),
 ];
 
 pub(crate) fn checksum(sql: &str) -> String {
