@@ -187,16 +187,10 @@ impl Profile {
             .prepare_cached("SELECT renames FROM boards WHERE doc_id = ?1")?
             .query_row([board.to_string()], |r| r.get(0))
             .optional()?;
-        let pairs: std::collections::HashMap<String, String> = match json {
-            Some(j) => serde_json::from_str(&j).map_err(|e| {
-                corrupt(
-                    "boards table",
-                    format!("renames of {board}: {e}; run `porchlight reindex`"),
-                )
-            })?,
-            None => Default::default(),
-        };
-        Ok(Renames::new(pairs))
+        match json {
+            Some(j) => super::people::parse_renames(&board.to_string(), &j),
+            None => Ok(Renames::default()),
+        }
     }
 
     /// How many task writes wait to be applied to board documents.

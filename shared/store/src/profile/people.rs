@@ -50,13 +50,9 @@ impl Boards<'_> {
         let mut out = HashMap::new();
         for row in rows {
             let (id, json) = row?;
-            let pairs: HashMap<String, String> =
-                serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
-                    doc: "boards table".into(),
-                    reason: format!("renames of {id}: {e}; run `porchlight reindex`"),
-                })?;
+            let renames = parse_renames(&id, &json)?;
             if let Ok(id) = DocumentId::parse(&id) {
-                out.insert(id, Renames::new(pairs));
+                out.insert(id, renames);
             }
         }
         Ok(out)
@@ -171,4 +167,14 @@ impl BoardsMut<'_> {
             you,
         })
     }
+}
+
+/// A board's renames as the boards table keeps them (a JSON object).
+pub(crate) fn parse_renames(board: &str, json: &str) -> Result<Renames> {
+    let pairs: HashMap<String, String> =
+        serde_json::from_str(json).map_err(|e| CoreError::CorruptDocument {
+            doc: "boards table".into(),
+            reason: format!("renames of {board}: {e}; run `porchlight reindex`"),
+        })?;
+    Ok(Renames::new(pairs))
 }

@@ -7,13 +7,13 @@ use crate::model::{Due, Priority, Recurrence, RecurrenceMode, RecurrenceRule, Ta
 use crate::store::{DueFilter, TaskQuery};
 use automerge::AutoCommit;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
         .single()
         .unwrap_or_default()
 }
 
-fn opts(user: &str) -> OpenOptions {
+pub(crate) fn opts(user: &str) -> OpenOptions {
     OpenOptions {
         user: Some(user.into()),
         tz: Some("America/Denver".into()),

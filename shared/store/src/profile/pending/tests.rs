@@ -1,24 +1,9 @@
 //! Adds to a board that is not loaded: stored at once, applied at the next
 //! load, once, whoever loads it.
 
-use chrono::TimeZone;
-
+use super::super::tests::{now, opts};
 use super::super::*;
 use crate::model::NewTask;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 18, 17, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
-
-fn opts(user: &str) -> OpenOptions {
-    OpenOptions {
-        user: Some(user.into()),
-        tz: Some("America/Denver".into()),
-        now: Some(now()),
-    }
-}
 
 fn quick(p: &mut Profile, text: &str) -> crate::model::Task {
     p.tasks_mut().quick_add("Escrow", text).expect("add").0
