@@ -158,6 +158,27 @@ fn first_edit_after_open(bencher: divan::Bencher) {
         });
 }
 
+/// Completing a task as the first write after opening: kept pending too.
+#[divan::bench(sample_count = 10)]
+fn first_complete_after_open(bencher: divan::Bencher) {
+    let dir = profile_dir();
+    let mut keys: Vec<String> = {
+        let p = Profile::open(dir, options()).expect("open");
+        p.tasks()
+            .search("showing", 20)
+            .expect("search")
+            .into_iter()
+            .map(|t| t.id.to_string())
+            .collect()
+    };
+    bencher
+        .with_inputs(|| {
+            let key = keys.pop().expect("a task left to complete");
+            (Profile::open(dir, options()).expect("open"), key)
+        })
+        .bench_local_values(|(mut p, key)| p.tasks_mut().complete(&key).expect("complete"));
+}
+
 #[divan::bench(sample_count = 200)]
 fn query_due_this_week(bencher: divan::Bencher) {
     let p = Profile::open(profile_dir(), options()).expect("open");

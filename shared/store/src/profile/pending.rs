@@ -2,7 +2,7 @@
 //!
 //! Automerge loads a board of 10,000 tasks in about 200 ms, however it is
 //! stored, and a command that adds or edits one task should not wait for
-//! that: `porchlight task add|edit|move|comment …` on a big board, or the
+//! that: `porchlight task add|edit|move|done|comment …` on a big board, or the
 //! app's first edit before its warm-up finished. Such a write is stored,
 //! in one transaction, in `pending_writes` (the new task, or the task's
 //! edits, as JSON, with who made them and when) and as the task's row in
@@ -12,8 +12,8 @@
 //! deletes them in the same transaction. Every reader of the document
 //! (sync, export, history, activity) loads it through `Profile::refresh`,
 //! so none of them can miss a pending write; only the moment its change is
-//! made moves. Completing a task (which may schedule the next one of a
-//! recurring task) still loads the board.
+//! made moves. Completing a recurring task keeps its next instance
+//! pending with it, in the same transaction.
 //!
 //! Small boards load quickly enough that this is not worth a second path:
 //! only boards stored in at least [`DEFER_ADDS_ABOVE`] bytes take writes
@@ -40,7 +40,17 @@ pub const DEFER_ADDS_ABOVE: u64 = 256 * 1024;
 /// The change note of an add.
 const ADD: &str = "task.add";
 
-/// One pending write.
+/// A pending write as stored, with the row its task shows meanwhile.
+struct Pending {
+    op: String,
+    body: String,
+    fields: Vec<String>,
+    author: String,
+    at: DateTime<Utc>,
+    row: Task,
+}
+
+/// One pending write, read back.
 enum Write {
     Add(Box<Task>),
     Edit(Vec<TaskEdit>),
@@ -73,60 +83,93 @@ impl Profile {
     /// the row of the tasks table is what the board will show once it is
     /// applied.
     pub(crate) fn add_pending(&mut self, task: &Task) -> Result<()> {
-        let body = serde_json::to_string(task)
-            .map_err(|e| corrupt(task.board, format!("task {} as JSON: {e}", task.id)))?;
-        let row = self.as_applied(None, task, &[], "", task.created_at)?;
-        let pending = (
-            ADD,
-            body,
-            Vec::new(),
-            task.created_by.clone(),
-            task.created_at,
-        );
-        self.store_pending(task.board, &task.id, pending, &row)
+        let add = self.pending_add(task)?;
+        self.store_pending(vec![add])
     }
 
     /// Keeps `edits` to task `id` (one change, note `op`) pending; the
     /// task's row becomes what the board will show once they are applied.
     pub(crate) fn edit_pending(
         &mut self,
-        board: DocumentId,
         id: &TaskId,
         op: &str,
         edits: Vec<TaskEdit>,
         fields: Vec<String>,
     ) -> Result<()> {
-        let (user, now) = (self.user.clone(), self.now());
-        let current = self.tasks().get(id.as_str())?;
-        let row = self.as_applied(Some(&current), &current, &edits, &user, now)?;
-        let body = serde_json::to_string(&edits)
-            .map_err(|e| corrupt(board, format!("edits of {id} as JSON: {e}")))?;
-        self.store_pending(board, id, (op, body, fields, user, now), &row)
+        let edit = self.pending_edit(id, op, edits, fields)?;
+        self.store_pending(vec![edit])
     }
 
-    fn store_pending(
-        &mut self,
-        board: DocumentId,
+    /// Keeps the completion of task `id` pending, with the next instance of
+    /// a recurring task, in one transaction.
+    pub(crate) fn complete_pending(&mut self, id: &TaskId, next: Option<&Task>) -> Result<()> {
+        let now = self.now();
+        let mut writes = vec![self.pending_edit(
+            id,
+            "task.complete",
+            vec![TaskEdit::Completed(Some(now))],
+            vec!["completed".into()],
+        )?];
+        if let Some(next) = next {
+            writes.push(self.pending_add(next)?);
+        }
+        self.store_pending(writes)
+    }
+
+    fn pending_add(&self, task: &Task) -> Result<Pending> {
+        let body = serde_json::to_string(task)
+            .map_err(|e| corrupt(task.board, format!("task {} as JSON: {e}", task.id)))?;
+        Ok(Pending {
+            row: self.as_applied(None, task, &[], "", task.created_at)?,
+            op: ADD.into(),
+            body,
+            fields: Vec::new(),
+            author: task.created_by.clone(),
+            at: task.created_at,
+        })
+    }
+
+    fn pending_edit(
+        &self,
         id: &TaskId,
-        (op, body, fields, author, at): (&str, String, Vec<String>, String, DateTime<Utc>),
-        row: &Task,
-    ) -> Result<()> {
-        let fields = serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into());
+        op: &str,
+        edits: Vec<TaskEdit>,
+        fields: Vec<String>,
+    ) -> Result<Pending> {
+        let (user, now) = (self.user.clone(), self.now());
+        let current = self.tasks().get(id.as_str())?;
+        let body = serde_json::to_string(&edits)
+            .map_err(|e| corrupt(current.board, format!("edits of {id} as JSON: {e}")))?;
+        Ok(Pending {
+            row: self.as_applied(Some(&current), &current, &edits, &user, now)?,
+            op: op.into(),
+            body,
+            fields,
+            author: user,
+            at: now,
+        })
+    }
+
+    /// Stores pending writes and their tasks' rows in one transaction.
+    fn store_pending(&mut self, writes: Vec<Pending>) -> Result<()> {
         self.store_mut().write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                board.to_string(),
-                id.as_str(),
-                op,
-                body,
-                fields,
-                author,
-                at.timestamp_millis()
-            ])?;
-            materialize::put_task(tx, row)?;
+            for w in &writes {
+                let fields = serde_json::to_string(&w.fields).unwrap_or_else(|_| "[]".into());
+                tx.prepare_cached(
+                    "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    w.row.board.to_string(),
+                    w.row.id.as_str(),
+                    w.op,
+                    w.body,
+                    fields,
+                    w.author,
+                    w.at.timestamp_millis()
+                ])?;
+                materialize::put_task(tx, &w.row)?;
+            }
             Ok(())
         })
     }

@@ -124,7 +124,7 @@ impl Profile {
             fields.dedup();
             if self.defers_write(board)? {
                 // A big board that is not loaded: see `pending`.
-                self.edit_pending(board, &id, op, edits, fields)?;
+                self.edit_pending(&id, op, edits, fields)?;
                 return Ok(id);
             }
             let task_id = id.clone();
@@ -575,9 +575,33 @@ impl TasksMut<'_> {
             next.updated_at = now;
             next
         });
-        let task_id = task.id.clone();
-        let next_for_doc = next.clone();
-        self.p.write_board(task.board, move |b, now, user| {
+        if self.p.defers_write(task.board)? {
+            // A big board that is not loaded: see `pending`.
+            self.p.complete_pending(&task.id, next.as_ref())?;
+        } else {
+            self.complete_loaded(&task.id, task.board, next.clone())?;
+        }
+        let next = match next {
+            Some(n) => Some(self.p.tasks().get(n.id.as_str())?),
+            None => None,
+        };
+        Ok(Completion {
+            task: self.p.tasks().get(task.id.as_str())?,
+            next,
+        })
+    }
+
+    /// Completes a task of a loaded board, with the next instance of a
+    /// recurring one, as one change.
+    fn complete_loaded(
+        &mut self,
+        id: &TaskId,
+        board: DocumentId,
+        next: Option<Task>,
+    ) -> Result<()> {
+        let task_id = id.clone();
+        let next_for_doc = next;
+        self.p.write_board(board, move |b, now, user| {
             b.edit_task(&task_id, &[TaskEdit::Completed(Some(now))], user, now)?;
             let mut touched = vec![task_id.clone()];
             if let Some(next) = &next_for_doc {
@@ -591,14 +615,6 @@ impl TasksMut<'_> {
                 vec!["completed".into()],
             );
             Ok(((), note, Touched::Tasks(touched)))
-        })?;
-        let next = match next {
-            Some(n) => Some(self.p.tasks().get(n.id.as_str())?),
-            None => None,
-        };
-        Ok(Completion {
-            task: self.p.tasks().get(task.id.as_str())?,
-            next,
         })
     }
 

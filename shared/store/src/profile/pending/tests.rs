@@ -129,9 +129,10 @@ fn pending_adds_are_applied_once_by_whichever_profile_writes_next() {
         .collect();
     assert_eq!(by, ["joe.b"]);
 
-    // The CLI's own next write loads the board and adds nothing twice.
+    // The CLI's own next load (history reads the document) adds nothing
+    // twice.
     let c = quick(&mut cli, "From the CLI, three");
-    cli.tasks_mut().complete(c.id.as_str()).expect("complete");
+    cli.tasks_mut().history(c.id.as_str()).expect("history");
     assert_eq!(cli.pending_writes().expect("pending"), 0);
     let tasks = cli
         .read_board(board)
@@ -313,4 +314,35 @@ fn a_pending_edit_that_no_longer_applies_does_not_stop_the_board_loading() {
         item.checklist[0].text, "Confirm the time",
         "the edit before it applied"
     );
+}
+
+#[test]
+fn completing_a_recurring_task_is_kept_pending_with_its_next_instance() {
+    let (dir, board) = escrow();
+    let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
+    cli.defer_adds_above(0);
+    let t = quick(&mut cli, "Water plants every monday 9am");
+    cli.tasks_mut()
+        .add_checklist_item(t.id.as_str(), "Front")
+        .expect("item");
+    cli.tasks_mut()
+        .set_checklist_done(t.id.as_str(), "1", true)
+        .expect("tick");
+    let done = cli.tasks_mut().complete(t.id.as_str()).expect("complete");
+    let next = done.next.expect("next instance");
+    assert!(done.task.is_done());
+    assert_eq!(
+        next.due.as_ref().map(|d| d.display()).as_deref(),
+        Some("2026-11-30 09:00")
+    );
+    assert!(!next.checklist[0].done, "the checklist starts fresh");
+    assert!(!cli.is_loaded(board));
+    assert_eq!(cli.pending_writes().expect("pending"), 5);
+    drop(cli);
+
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    let doc = app.read_board(board).expect("board");
+    assert_eq!(app.pending_writes().expect("pending"), 0);
+    assert_eq!(doc.task(&t.id).expect("read"), Some(done.task));
+    assert_eq!(doc.task(&next.id).expect("read"), Some(next));
 }
