@@ -88,15 +88,22 @@ run() { # label hooks
     else
       want="$(grep -o 'edited [0-9]*' "$dir/api.log" | cut -d' ' -f2) edits x $hooks"
     fi
+    # Done when nothing is pending and no delivery was queued for two
+    # seconds: the view may still be turning the editor's last changes
+    # into events when the queue first runs empty.
+    local last=""
     for _ in $(seq 1 60); do
       sleep 1
-      pending=$(python3 - "$dir/relay/relay.outbox.db" <<'PY'
+      now=$(python3 - "$dir/relay/relay.outbox.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-print(c.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0])
+pending, total = c.execute(
+    "SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FROM deliveries").fetchone()
+print(f"{pending}/{total}")
 PY
 )
-      [ "$pending" = 0 ] && break
+      [ "${now%%/*}" = 0 ] && [ "$now" = "$last" ] && break
+      last=$now
     done
     python3 - "$dir/relay/relay.outbox.db" "$want" <<'PY'
 import sqlite3, sys
