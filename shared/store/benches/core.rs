@@ -74,7 +74,7 @@ fn add_task_durable(bencher: divan::Bencher) {
     let mut p = Profile::open(profile_dir(), options()).expect("open");
     // Load the document once so the samples measure the add, not the first
     // load (and not an add kept pending because the board is not loaded).
-    p.defer_adds_above(u64::MAX);
+    p.defer_writes_above(u64::MAX);
     p.tasks_mut().quick_add("Bench", "warm up").expect("warm");
     let mut i = 0;
     bencher.bench_local(|| {
@@ -117,7 +117,7 @@ fn first_write_after_open_loading(bencher: divan::Bencher) {
     bencher
         .with_inputs(|| {
             let mut p = Profile::open(dir, options()).expect("open");
-            p.defer_adds_above(u64::MAX);
+            p.defer_writes_above(u64::MAX);
             p
         })
         .bench_local_values(|mut p| {

@@ -40,7 +40,7 @@ pub use inbox::{INBOX_DAYS, InboxFilter, InboxMarked};
 pub use listings::{ListingImport, ListingQuery, ListingSort};
 pub use listings::{Listings, ListingsMut};
 pub use mls_sources::ConnectionError;
-pub use pending::DEFER_ADDS_ABOVE;
+pub use pending::DEFER_WRITES_ABOVE;
 pub use people::{Person, Renamed};
 pub use reminders::{Reminder, ReminderKind};
 pub use sharing::Absorbed;
@@ -247,7 +247,7 @@ impl Profile {
             store,
             docs: HashMap::new(),
             warmed: Vec::new(),
-            defer_above: DEFER_ADDS_ABOVE,
+            defer_above: DEFER_WRITES_ABOVE,
             actor,
             user,
             tz_name,

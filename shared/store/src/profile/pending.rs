@@ -16,7 +16,7 @@
 //! pending with it, in the same transaction.
 //!
 //! Small boards load quickly enough that this is not worth a second path:
-//! only boards stored in at least [`DEFER_ADDS_ABOVE`] bytes take writes
+//! only boards stored in at least [`DEFER_WRITES_ABOVE`] bytes take writes
 //! this way.
 
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ use porchlight_model::people::Renames;
 /// Stored size of a board (its chunks' bytes) from which a task write,
 /// while the board is not loaded, is kept pending: about 1,000 tasks, which
 /// Automerge loads in about 20 ms here.
-pub const DEFER_ADDS_ABOVE: u64 = 256 * 1024;
+pub const DEFER_WRITES_ABOVE: u64 = 256 * 1024;
 
 /// The change note of an add.
 const ADD: &str = "task.add";
@@ -65,9 +65,9 @@ fn corrupt(doc: impl ToString, reason: String) -> CoreError {
 
 impl Profile {
     /// Sets the stored size from which task writes to a board that is not
-    /// loaded are kept pending ([`DEFER_ADDS_ABOVE`] by default; 0 keeps
+    /// loaded are kept pending ([`DEFER_WRITES_ABOVE`] by default; 0 keeps
     /// every such write pending, `u64::MAX` none).
-    pub fn defer_adds_above(&mut self, bytes: u64) {
+    pub fn defer_writes_above(&mut self, bytes: u64) {
         self.defer_above = bytes;
     }
 

@@ -28,7 +28,7 @@ fn escrow() -> (tempfile::TempDir, DocumentId) {
 fn an_add_to_a_board_not_loaded_is_stored_at_once_and_made_a_change_by_the_next_load() {
     let (dir, board) = escrow();
     let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     let added = cli
         .tasks_mut()
         .add(
@@ -90,7 +90,7 @@ fn pending_adds_are_applied_once_by_whichever_profile_writes_next() {
     );
 
     let mut cli = Profile::open(dir.path(), opts("joe.b")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     let a = quick(&mut cli, "From the CLI, one");
     let b = quick(&mut cli, "From the CLI, two");
     assert_eq!(cli.pending_writes().expect("pending"), 2);
@@ -151,7 +151,7 @@ fn reindex_keeps_a_pending_add_and_a_small_board_takes_adds_directly() {
     assert!(p.is_loaded(board));
 
     let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     let pending = quick(&mut cli, "Pending");
     let report = cli.reindex().expect("reindex");
     assert_eq!(report.tasks, 4);
@@ -189,7 +189,7 @@ fn edits_moves_comments_and_watching_are_kept_pending_and_applied_in_order() {
     };
 
     let mut cli = Profile::open(dir.path(), at(60, "maria")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     cli.tasks_mut()
         .edit(
             &key,
@@ -288,7 +288,7 @@ fn edits_moves_comments_and_watching_are_kept_pending_and_applied_in_order() {
 fn a_pending_edit_that_no_longer_applies_does_not_stop_the_board_loading() {
     let (dir, board) = escrow();
     let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     let t = cli.tasks().search("inspector", 1).expect("search")[0].clone();
     cli.tasks_mut()
         .add_checklist_item(t.id.as_str(), "Confirm the time")
@@ -320,7 +320,7 @@ fn a_pending_edit_that_no_longer_applies_does_not_stop_the_board_loading() {
 fn completing_a_recurring_task_is_kept_pending_with_its_next_instance() {
     let (dir, board) = escrow();
     let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
-    cli.defer_adds_above(0);
+    cli.defer_writes_above(0);
     let t = quick(&mut cli, "Water plants every monday 9am");
     cli.tasks_mut()
         .add_checklist_item(t.id.as_str(), "Front")
