@@ -272,22 +272,33 @@ impl Profile {
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let Some(&(last, ..)) = rows.last() else {
+        if rows.is_empty() {
             return Ok(());
-        };
+        }
         let heads = loaded.doc.get_heads();
         let mut board = BoardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
-        let mut touched = Vec::new();
+        let (mut touched, mut applied) = (Vec::new(), Vec::new());
         for (seq, task, op, body, fields, author, at) in rows {
-            let unreadable =
-                |e: serde_json::Error| corrupt(id, format!("pending write {seq}: {e}"));
-            let task = TaskId::new(task);
-            let write = if op == ADD {
-                Write::Add(serde_json::from_str(&body).map_err(unreadable)?)
-            } else {
-                Write::Edit(serde_json::from_str(&body).map_err(unreadable)?)
+            let read = || -> serde_json::Result<(Write, Vec<String>)> {
+                let write = if op == ADD {
+                    Write::Add(serde_json::from_str(&body)?)
+                } else {
+                    Write::Edit(serde_json::from_str(&body)?)
+                };
+                Ok((write, serde_json::from_str(&fields)?))
             };
-            let fields: Vec<String> = serde_json::from_str(&fields).map_err(unreadable)?;
+            let (write, fields) = match read() {
+                Ok(w) => w,
+                Err(e) => {
+                    // Not one this build can read (written by a newer one):
+                    // kept for a build that can, and the board still loads.
+                    tracing::warn!(board = %id, seq, op = %op, error = %e,
+                        "a pending write this version cannot read is kept for a newer one");
+                    continue;
+                }
+            };
+            applied.push(seq);
+            let task = TaskId::new(task);
             let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
             let note = ChangeNote::for_task(&op, &author, task.as_str(), fields);
             match write {
@@ -317,8 +328,10 @@ impl Profile {
         materialize_board(tx, &board, Touched::Tasks(touched))?;
         loaded.doc = board.into_doc();
         Self::persist(tx, id, loaded, &heads)?;
-        tx.prepare_cached("DELETE FROM pending_writes WHERE board_id = ?1 AND seq <= ?2")?
-            .execute(params![id.to_string(), last])?;
+        let mut delete = tx.prepare_cached("DELETE FROM pending_writes WHERE seq = ?1")?;
+        for seq in applied {
+            delete.execute([seq])?;
+        }
         Ok(())
     }
 }

@@ -305,10 +305,25 @@ fn a_pending_edit_that_no_longer_applies_does_not_stop_the_board_loading() {
             Ok(())
         })
         .expect("insert");
+    // And one this build cannot read (a newer build's kind of edit).
+    cli.store_mut()
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
+                 VALUES (?1, ?2, 'task.edit', '[{\"Hologram\":true}]', '[]', 'maria', 0)",
+                [board.to_string(), t.id.to_string()],
+            )?;
+            Ok(())
+        })
+        .expect("insert");
     drop(cli);
     let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
     let doc = app.read_board(board).expect("the board loads");
-    assert_eq!(app.pending_writes().expect("pending"), 0);
+    assert_eq!(
+        app.pending_writes().expect("pending"),
+        1,
+        "the unreadable write is kept for a build that can read it"
+    );
     let item = doc.task(&t.id).expect("read").expect("task");
     assert_eq!(
         item.checklist[0].text, "Confirm the time",
