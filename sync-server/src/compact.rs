@@ -104,14 +104,16 @@ pub async fn fold(store: &Store, doc: &str) -> anyhow::Result<Option<i64>> {
     if chunks.len() < 2 {
         return Ok(None);
     }
-    let upto = chunks.iter().map(|c| c.id).max().unwrap_or(0);
+    // Exactly the chunks read: on PostgreSQL a chunk with a lower id than
+    // these may still be committing, and is not in the snapshot.
+    let folded: Vec<i64> = chunks.iter().map(|c| c.id).collect();
     let before: i64 = chunks.iter().map(|c| c.data.len() as i64).sum();
     let snapshot = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
         Ok(load_document(&chunks)?.save())
     })
     .await??;
     let after = snapshot.len() as i64;
-    store.compact(doc, upto, &snapshot).await?;
+    store.compact(doc, &folded, &snapshot).await?;
     Ok(Some(before - after))
 }
 

@@ -521,9 +521,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn append_chunks(&self, chunks: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
     /// Every chunk of a document, oldest first.
     async fn load_chunks(&self, doc: &str) -> Result<Vec<Chunk>, StoreError>;
-    /// Replaces the chunks of `doc` up to `upto` (ids) with `snapshot`, in
-    /// one transaction; chunks appended since stay.
-    async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError>;
+    /// Replaces the chunks `folded` (ids) of `doc` with `snapshot`, in one
+    /// transaction; every other chunk stays. Named one by one, not "up to
+    /// an id": on PostgreSQL ids are handed out when a chunk is inserted
+    /// but become visible when its transaction commits, so a chunk with a
+    /// lower id than one already read can appear after the read, and must
+    /// not be deleted unread.
+    async fn compact(&self, doc: &str, folded: &[i64], snapshot: &[u8]) -> Result<(), StoreError>;
 
     /// The chunks of a document stored after chunk id `after`, oldest first
     /// (a compaction's snapshot comes back too: it gets a new id).

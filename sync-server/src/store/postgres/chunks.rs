@@ -49,16 +49,16 @@ impl PgStore {
     pub(super) async fn pg_compact(
         &self,
         doc: &str,
-        upto: i64,
+        ids: &[i64],
         snapshot: &[u8],
     ) -> Result<(), StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let folded: i64 = tx
             .query_one(
-                "WITH gone AS (DELETE FROM chunks WHERE doc_id = $1 AND id <= $2 RETURNING length(data) AS n)
+                "WITH gone AS (DELETE FROM chunks WHERE doc_id = $1 AND id = ANY($2) RETURNING length(data) AS n)
                  SELECT COALESCE(SUM(n), 0)::BIGINT FROM gone",
-                &[&doc, &upto],
+                &[&doc, &ids],
             )
             .await?
             .get(0);

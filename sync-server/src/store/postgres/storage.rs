@@ -292,8 +292,8 @@ impl Storage for PgStore {
         self.pg_load_chunks(doc).await
     }
 
-    async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
-        self.pg_compact(doc, upto, snapshot).await
+    async fn compact(&self, doc: &str, folded: &[i64], snapshot: &[u8]) -> Result<(), StoreError> {
+        self.pg_compact(doc, folded, snapshot).await
     }
 
     async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {

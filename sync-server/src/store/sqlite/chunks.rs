@@ -1,7 +1,7 @@
 //! The documents' Automerge chunks: appended as the hub commits them,
 //! folded into a snapshot by compaction.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::Inner;
 use crate::store::{Chunk, StoreError};
@@ -37,17 +37,24 @@ impl Inner {
         })
     }
 
-    pub(super) fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
+    pub(super) fn compact(
+        &self,
+        doc: &str,
+        ids: &[i64],
+        snapshot: &[u8],
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
-            let folded: i64 = tx.query_row(
-                "SELECT COALESCE(SUM(length(data)), 0) FROM chunks WHERE doc_id = ?1 AND id <= ?2",
-                params![doc, upto],
-                |r| r.get(0),
+            let mut folded: i64 = 0;
+            let mut delete = tx.prepare_cached(
+                "DELETE FROM chunks WHERE doc_id = ?1 AND id = ?2 RETURNING length(data)",
             )?;
-            tx.execute(
-                "DELETE FROM chunks WHERE doc_id = ?1 AND id <= ?2",
-                params![doc, upto],
-            )?;
+            for id in ids {
+                let gone: Option<i64> = delete
+                    .query_row(params![doc, id], |r| r.get(0))
+                    .optional()?;
+                folded += gone.unwrap_or(0);
+            }
+            drop(delete);
             tx.execute(
                 "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
                 params![doc, snapshot],

@@ -232,9 +232,9 @@ impl Storage for SqliteStore {
         self.run(move |db| db.load_chunks(&d)).await
     }
 
-    async fn compact(&self, doc: &str, upto: i64, snapshot: &[u8]) -> Result<(), StoreError> {
-        let (d, s) = (own(doc), snapshot.to_vec());
-        self.run(move |db| db.compact(&d, upto, &s)).await
+    async fn compact(&self, doc: &str, folded: &[i64], snapshot: &[u8]) -> Result<(), StoreError> {
+        let (d, ids, s) = (own(doc), folded.to_vec(), snapshot.to_vec());
+        self.run(move |db| db.compact(&d, &ids, &s)).await
     }
 
     async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {
