@@ -5,7 +5,8 @@
 //!
 //! A shard tells the [`Indexer`] which board documents it committed; the
 //! indexer waits a moment (so a burst of edits is one refresh), reads the
-//! chunks stored since it last looked, applies them to its own copy of the
+//! chunks it has not read yet ([`cursor`]: on PostgreSQL a chunk with a
+//! lower id can appear after a higher one), applies them to its own copy of the
 //! document, and writes the tasks that changed. Which tasks changed comes
 //! from automerge's diff between the copy's old and new heads (not from
 //! the changes' notes: completing a repeating task also adds its next
@@ -23,7 +24,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use porchlight_doc::listing_shard::mls_record_key;
 use porchlight_doc::{BoardDoc, DocKind, ListingShardDoc, identify};
@@ -33,6 +34,9 @@ use tokio::sync::mpsc;
 
 use crate::hub::Metrics;
 use crate::store::{ListingUpdate, Store, ViewBoard, ViewListing, ViewTask, ViewUpdate};
+
+mod cursor;
+use cursor::{ChunkCursor, LATE_COMMIT};
 
 /// Board documents waiting for a refresh; past it a request is dropped
 /// (the board is refreshed on its next commit, or by `reindex`).
@@ -114,7 +118,7 @@ pub enum Refreshed {
 struct Cached {
     board: BoardDoc,
     team: i64,
-    last_chunk: i64,
+    read: ChunkCursor,
     used: u64,
 }
 
@@ -122,7 +126,7 @@ struct Cached {
 struct CachedShard {
     shard: ListingShardDoc,
     team: i64,
-    last_chunk: i64,
+    read: ChunkCursor,
     used: u64,
 }
 
@@ -164,6 +168,15 @@ impl View {
         }
     }
 
+    /// A cursor over a document's chunks, for this storage.
+    fn cursor(&self) -> ChunkCursor {
+        ChunkCursor::new(if self.store.chunk_ids_visible_in_order() {
+            Duration::ZERO
+        } else {
+            LATE_COMMIT
+        })
+    }
+
     /// Drops the copy of `doc` (after a failure: the next refresh starts
     /// from storage).
     pub fn forget(&mut self, doc: &str) {
@@ -183,8 +196,12 @@ impl View {
         let changed = match self.cache.get_mut(doc) {
             Some(cached) => {
                 cached.used = self.clock;
-                let chunks = self.store.load_chunks_after(doc, cached.last_chunk).await?;
+                let chunks = self
+                    .store
+                    .load_chunks_after(doc, cached.read.after(), &cached.read.read_already())
+                    .await?;
                 if chunks.is_empty() {
+                    cached.read.read([], Instant::now());
                     return Ok(Refreshed::Board {
                         written: 0,
                         removed: 0,
@@ -193,8 +210,10 @@ impl View {
                 let before = cached.board.heads();
                 for c in &chunks {
                     cached.board.doc_mut().load_incremental(&c.data)?;
-                    cached.last_chunk = cached.last_chunk.max(c.id);
                 }
+                cached
+                    .read
+                    .read(chunks.iter().map(|c| c.id), Instant::now());
                 changed_tasks(&mut cached.board, &before)
             }
             None => {
@@ -202,7 +221,8 @@ impl View {
                     return Ok(Refreshed::NotABoard);
                 };
                 let chunks = self.store.load_chunks(doc).await?;
-                let last_chunk = chunks.iter().map(|c| c.id).max().unwrap_or(0);
+                let mut read = self.cursor();
+                read.read(chunks.iter().map(|c| c.id), Instant::now());
                 let am =
                     tokio::task::spawn_blocking(move || crate::compact::load_document(&chunks))
                         .await??;
@@ -215,7 +235,7 @@ impl View {
                             CachedShard {
                                 shard: ListingShardDoc::from_doc(am)?,
                                 team,
-                                last_chunk,
+                                read,
                                 used: self.clock,
                             },
                         );
@@ -235,7 +255,7 @@ impl View {
                     Cached {
                         board: BoardDoc::from_doc(am)?,
                         team,
-                        last_chunk,
+                        read,
                         used: self.clock,
                     },
                 );
@@ -265,8 +285,12 @@ impl View {
         let changed = if first {
             None
         } else {
-            let chunks = self.store.load_chunks_after(doc, cached.last_chunk).await?;
+            let chunks = self
+                .store
+                .load_chunks_after(doc, cached.read.after(), &cached.read.read_already())
+                .await?;
             if chunks.is_empty() {
+                cached.read.read([], Instant::now());
                 return Ok(Refreshed::Listings {
                     written: 0,
                     removed: 0,
@@ -275,8 +299,10 @@ impl View {
             let before = cached.shard.doc_mut().get_heads();
             for c in &chunks {
                 cached.shard.doc_mut().load_incremental(&c.data)?;
-                cached.last_chunk = cached.last_chunk.max(c.id);
             }
+            cached
+                .read
+                .read(chunks.iter().map(|c| c.id), Instant::now());
             Some(changed_listings(&mut cached.shard, &before))
         };
         let update = listing_diff(doc, cached, changed.as_deref(), &self.store, self.emit).await?;

@@ -396,6 +396,10 @@ pub struct DigestReader {
 pub trait Storage: Send + Sync + std::fmt::Debug {
     /// "sqlite FILE" or "postgres HOST/DB", for logs.
     fn describe(&self) -> String;
+    /// Whether chunk ids become visible in the order they are handed out
+    /// (SQLite: one writer). On PostgreSQL they do not: a chunk with a
+    /// lower id can commit after one with a higher id was read.
+    fn chunk_ids_visible_in_order(&self) -> bool;
 
     // Accounts and devices.
 
@@ -529,9 +533,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// not be deleted unread.
     async fn compact(&self, doc: &str, folded: &[i64], snapshot: &[u8]) -> Result<(), StoreError>;
 
-    /// The chunks of a document stored after chunk id `after`, oldest first
-    /// (a compaction's snapshot comes back too: it gets a new id).
-    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError>;
+    /// The chunks of a document stored after chunk id `after` but those
+    /// in `except` (read already), oldest first (a compaction's snapshot
+    /// comes back too: it gets a new id).
+    async fn load_chunks_after(
+        &self,
+        doc: &str,
+        after: i64,
+        except: &[i64],
+    ) -> Result<Vec<Chunk>, StoreError>;
 
     // The boards' materialized view.
 

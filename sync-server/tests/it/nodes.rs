@@ -221,3 +221,94 @@ async fn a_node_without_nats_keeps_serving_says_so_and_catches_up_when_it_return
         "node 2 did not catch up"
     );
 }
+
+/// On PostgreSQL a chunk's id is handed out when it is inserted and the
+/// chunk is seen when its transaction commits, so another node's change
+/// can become visible after this node's view has read a chunk with a
+/// higher id. The view still reads it: before, it asked only for ids
+/// above the largest it had read, and such a change reached neither the
+/// view nor the webhooks until a reindex.
+#[tokio::test]
+async fn the_view_reads_a_change_that_commits_after_a_later_one() {
+    use porchlight_doc::BoardDoc;
+    use porchlight_model::board::Task;
+
+    let pg = TestPostgres::start().expect("PostgreSQL");
+    let url = pg.database("relay").expect("database");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = url.clone();
+    let relay =
+        TestRelay::start_with(dir.path(), move |c| c.database = Some(DatabaseUrl(db))).await;
+    let t = team(&relay).await;
+    let made = common::at("2027-01-05T10:00:00Z");
+    let (mut board, id, todo) = common::elm_board(&t.doc, made);
+    let task = |title: &str| Task::new(id, title, todo.clone(), "a", "owner", made);
+    board.insert_task(&task("First")).expect("task");
+    let mut owner = Client::connect(&relay.ws, &t.owner).await;
+    owner.open(&t.doc, board.into_doc()).await;
+    owner.pump().await;
+    let titles = |rows: &[porchlight_relay::store::ViewTask]| -> Vec<String> {
+        let mut t: Vec<String> = rows
+            .iter()
+            .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.data).ok())
+            .filter_map(|v| v["title"].as_str().map(str::to_string))
+            .collect();
+        t.sort();
+        t
+    };
+    assert!(relay.view_until(&t.doc, |rows| rows.len() == 1).await);
+
+    // Adds a task on the owner's device and syncs it through the relay.
+    async fn add(owner: &mut Client, doc: &str, t: &Task) {
+        let am = owner.engine.document_mut(doc).expect("doc");
+        let mut b = BoardDoc::from_doc(std::mem::take(am)).expect("board");
+        b.insert_task(t).expect("task");
+        b.doc_mut().commit();
+        *am = b.into_doc();
+        let effects = owner.engine.local_change(doc);
+        owner.perform(effects).await;
+        owner.pump().await;
+    }
+
+    // "Another node" inserts a change and has not committed it yet.
+    let (mut pg_client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let mut fork = owner.engine.document_mut(&t.doc).expect("doc").fork();
+    let heads = fork.get_heads();
+    let mut other = BoardDoc::from_doc(fork).expect("board");
+    other.insert_task(&task("Late")).expect("task");
+    let late = other.doc_mut().save_after(&heads);
+    let tx = pg_client.transaction().await.expect("begin");
+    tx.execute(
+        "INSERT INTO chunks (doc_id, data) VALUES ($1, $2)",
+        &[&t.doc, &late],
+    )
+    .await
+    .expect("insert");
+
+    // This node commits a later change (a higher id), and its view reads it.
+    add(&mut owner, &t.doc, &task("Next")).await;
+    assert!(
+        relay
+            .view_until(&t.doc, |rows| titles(rows) == ["First", "Next"])
+            .await
+    );
+    // The other node's change commits; the next refresh must find it.
+    tx.commit().await.expect("commit");
+    add(&mut owner, &t.doc, &task("Third")).await;
+    let want = ["First", "Late", "Next", "Third"];
+    assert!(
+        relay.view_until(&t.doc, |rows| titles(rows) == want).await,
+        "the view has {:?}",
+        titles(
+            &relay
+                .state()
+                .store
+                .view_tasks_of(&t.doc, None)
+                .await
+                .expect("view")
+        )
+    );
+}

@@ -20,6 +20,10 @@ impl Storage for PgStore {
         self.describe.clone()
     }
 
+    fn chunk_ids_visible_in_order(&self) -> bool {
+        false
+    }
+
     async fn create_account(
         &self,
         email: &str,
@@ -296,8 +300,13 @@ impl Storage for PgStore {
         self.pg_compact(doc, folded, snapshot).await
     }
 
-    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {
-        self.pg_load_chunks_after(doc, after).await
+    async fn load_chunks_after(
+        &self,
+        doc: &str,
+        after: i64,
+        except: &[i64],
+    ) -> Result<Vec<Chunk>, StoreError> {
+        self.pg_load_chunks_after(doc, after, except).await
     }
 
     async fn view_tasks_of(

@@ -36,13 +36,15 @@ impl PgStore {
         &self,
         doc: &str,
         after: i64,
+        except: &[i64],
     ) -> Result<Vec<Chunk>, StoreError> {
         let rows = self
             .client()
             .await?
             .query(
-                "SELECT id, data FROM chunks WHERE doc_id = $1 AND id > $2 ORDER BY id",
-                &[&doc, &after],
+                "SELECT id, data FROM chunks WHERE doc_id = $1 AND id > $2 \
+                 AND NOT (id = ANY($3)) ORDER BY id",
+                &[&doc, &after, &except],
             )
             .await?;
         Ok(rows

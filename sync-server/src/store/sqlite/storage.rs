@@ -24,6 +24,10 @@ impl Storage for SqliteStore {
         format!("sqlite {}", self.path().display())
     }
 
+    fn chunk_ids_visible_in_order(&self) -> bool {
+        true
+    }
+
     async fn create_account(
         &self,
         email: &str,
@@ -237,9 +241,17 @@ impl Storage for SqliteStore {
         self.run(move |db| db.compact(&d, &ids, &s)).await
     }
 
-    async fn load_chunks_after(&self, doc: &str, after: i64) -> Result<Vec<Chunk>, StoreError> {
+    async fn load_chunks_after(
+        &self,
+        doc: &str,
+        after: i64,
+        except: &[i64],
+    ) -> Result<Vec<Chunk>, StoreError> {
+        let except = except.to_vec();
         let d = own(doc);
-        self.run(move |db| db.load_chunks_after(&d, after)).await
+        let mut chunks = self.run(move |db| db.load_chunks_after(&d, after)).await?;
+        chunks.retain(|c| !except.contains(&c.id));
+        Ok(chunks)
     }
 
     async fn view_tasks_of(
