@@ -145,6 +145,7 @@ impl Profile {
                         doc: AutoCommit::new().with_actor(actor.clone()),
                         known: HashSet::new(),
                         version: 0,
+                        tail: None,
                     }
                 };
                 let heads = loaded.doc.get_heads();

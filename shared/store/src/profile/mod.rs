@@ -84,6 +84,8 @@ struct Loaded {
     known: HashSet<String>,
     /// The document's write counter when `doc` was last refreshed.
     version: i64,
+    /// What this writer's last append left (see [`chunks::Tail`]).
+    tail: Option<chunks::Tail>,
 }
 
 /// How many documents [`Profile::adopt`] keeps in memory at most.
@@ -306,6 +308,7 @@ impl Profile {
                 doc,
                 known: HashSet::from([hash]),
                 version,
+                tail: None,
             })
         })?;
         self.docs.insert(id, loaded);
@@ -384,6 +387,7 @@ impl Profile {
                 doc: AutoCommit::new().with_actor(actor.clone()),
                 known: HashSet::new(),
                 version: 0,
+                tail: None,
             },
         };
         let fresh = chunks::load_unknown(tx, id, &loaded.known)?;
@@ -443,6 +447,7 @@ impl Profile {
                 doc,
                 known: fresh.into_iter().map(|c| c.hash).collect(),
                 version,
+                tail: None,
             },
         }))
     }
@@ -487,10 +492,11 @@ impl Profile {
         if bytes.is_empty() {
             return Ok(());
         }
-        let (hash, version) = chunks::append(tx, id, &bytes)?;
+        let (hash, tail) = chunks::append_after(tx, id, &bytes, loaded.tail)?;
         loaded.known.insert(hash);
-        loaded.version = version;
-        if chunks::incremental_count(tx, id)? >= chunks::COMPACT_AFTER {
+        loaded.version = tail.version;
+        loaded.tail = Some(tail);
+        if tail.incremental >= chunks::COMPACT_AFTER {
             let snapshot = loaded.doc.save();
             let mut heads = loaded.doc.get_heads();
             heads.sort();
@@ -498,6 +504,7 @@ impl Profile {
             let (hash, version) = chunks::compact(tx, id, &key, &snapshot)?;
             loaded.known = HashSet::from([hash]);
             loaded.version = version;
+            loaded.tail = None;
         }
         Ok(())
     }

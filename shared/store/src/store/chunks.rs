@@ -128,13 +128,55 @@ fn next_seq(tx: &Transaction<'_>, doc: DocumentId) -> Result<i64> {
 
 /// Appends an incremental chunk; returns its hash and the new version.
 pub fn append(tx: &Transaction<'_>, doc: DocumentId, data: &[u8]) -> Result<(String, i64)> {
+    let (hash, tail) = append_after(tx, doc, data, None)?;
+    Ok((hash, tail.version))
+}
+
+/// What a writer knows of a document's chunks after its own last append:
+/// the next sequence number and how many incremental chunks there are.
+/// True while the document's version is still `version` (any other
+/// writer bumps it), so the next append of the same writer need not look
+/// them up again: the look-up of the next sequence number reads every
+/// chunk row of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tail {
+    pub version: i64,
+    pub next_seq: i64,
+    pub incremental: i64,
+}
+
+/// [`append`], given what the caller knew (`known`, used only if its
+/// version is the document's current one); returns the hash and the tail
+/// after this append.
+pub fn append_after(
+    tx: &Transaction<'_>,
+    doc: DocumentId,
+    data: &[u8],
+    known: Option<Tail>,
+) -> Result<(String, Tail)> {
     let hash = sha256_hex(data);
-    let seq = next_seq(tx, doc)?;
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, data, seq) VALUES (?1, 'incremental', ?2, ?3, ?4)",
-    )?
-    .execute(params![doc.to_string(), hash, data, seq])?;
-    Ok((hash, bump(tx, doc)?))
+    let known = match known {
+        Some(t) if t.version == version(tx, doc)? => t,
+        _ => Tail {
+            version: 0,
+            next_seq: next_seq(tx, doc)?,
+            incremental: incremental_count(tx, doc)?,
+        },
+    };
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, data, seq) VALUES (?1, 'incremental', ?2, ?3, ?4)",
+        )?
+        .execute(params![doc.to_string(), hash, data, known.next_seq])?;
+    let added = i64::from(inserted > 0);
+    Ok((
+        hash,
+        Tail {
+            version: bump(tx, doc)?,
+            next_seq: known.next_seq + added,
+            incremental: known.incremental + added,
+        },
+    ))
 }
 
 pub fn incremental_count(tx: &Transaction<'_>, doc: DocumentId) -> Result<i64> {

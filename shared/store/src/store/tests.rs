@@ -83,3 +83,37 @@ fn compaction_replaces_chunks_with_one_snapshot() {
     assert_eq!(all[0].kind, ChunkKind::Snapshot);
     assert_eq!(chunks::version(store.conn(), doc).expect("v"), 6);
 }
+
+#[test]
+fn an_append_uses_what_the_writer_knew_only_while_no_one_else_wrote() {
+    let mut store = Store::open_in_memory().expect("open");
+    let doc = DocumentId::random();
+    store
+        .write(|tx| {
+            chunks::register(tx, doc, "board")?;
+            let (_, mine) = chunks::append_after(tx, doc, b"a", None)?;
+            let (_, mine) = chunks::append_after(tx, doc, b"b", Some(mine))?;
+            assert_eq!(
+                (mine.next_seq, mine.incremental),
+                (3, 2),
+                "two chunks, seq 1 and 2"
+            );
+            // The same bytes again are not stored again, and count once.
+            let (_, same) = chunks::append_after(tx, doc, b"b", Some(mine))?;
+            assert_eq!((same.next_seq, same.incremental), (3, 2));
+            // Another writer appends: what this one knew is out of date and
+            // must not be used (its seq would be taken twice).
+            chunks::append(tx, doc, b"theirs")?;
+            let (_, after) = chunks::append_after(tx, doc, b"c", Some(same))?;
+            assert_eq!((after.next_seq, after.incremental), (5, 4));
+            assert_eq!(after.version, chunks::version(tx, doc)?);
+            assert_eq!(chunks::incremental_count(tx, doc)?, 4);
+            let seqs: Vec<i64> = tx
+                .prepare("SELECT seq FROM chunks WHERE doc_id = ?1 ORDER BY seq")?
+                .query_map([doc.to_string()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            assert_eq!(seqs, [1, 2, 3, 4]);
+            Ok(())
+        })
+        .expect("write");
+}
