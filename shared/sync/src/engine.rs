@@ -523,7 +523,11 @@ impl SyncEngine {
             .peers
             .get_mut(from)
             .unwrap_or_else(|| unreachable!("inserted above"));
-        if let Err(e) = d.doc.sync().receive_sync_message(state, message) {
+        let received = match ack::receive_ack(&mut d.doc, state, message) {
+            Ok(()) => Ok(()),
+            Err(message) => d.doc.sync().receive_sync_message(state, message),
+        };
+        if let Err(e) = received {
             out.push(send(
                 from,
                 WireMessage::Error {
@@ -562,3 +566,5 @@ fn new_state(access: Access) -> sync::State {
 
 #[cfg(test)]
 mod tests;
+
+mod ack;
