@@ -1,6 +1,7 @@
 //! Task operations and queries.
 
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use super::boards::find_column;
@@ -236,12 +237,20 @@ impl Tasks<'_> {
     /// A task, from the materialized tables.
     pub fn get(&self, key: &str) -> Result<Task> {
         let (id, _) = self.p.tasks().resolve(key)?;
+        self.by_id(&id)
+    }
+
+    /// A task by its whole id (a key the caller made, not one a person
+    /// typed: no prefix look-up).
+    pub(crate) fn by_id(&self, id: &TaskId) -> Result<Task> {
         let json: String = self
             .p
             .store()
             .conn()
             .prepare_cached("SELECT json FROM tasks WHERE task_id = ?1")?
-            .query_row([id.as_str()], |r| r.get(0))?;
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| CoreError::UnknownTask(id.to_string()))?;
         serde_json::from_str(&json).map_err(|e| CoreError::CorruptDocument {
             doc: id.to_string(),
             reason: format!("{e}; run `porchlight reindex`"),
@@ -394,8 +403,8 @@ impl Tasks<'_> {
 impl TasksMut<'_> {
     /// Adds a task at the bottom of its column.
     pub fn add(&mut self, board_key: &str, new: NewTask) -> Result<Task> {
-        let board_id = self.p.boards().resolve(board_key)?;
         let board = self.p.boards().get(board_key)?;
+        let board_id = board.id;
         let column = match &new.column {
             Some(c) => find_column(&board, c)?.clone(),
             None => board
@@ -452,7 +461,7 @@ impl TasksMut<'_> {
             // A big board that is not loaded: the add is stored at once and
             // reaches the document at its next load (see `pending`).
             self.p.add_pending(&task)?;
-            return self.p.tasks().get(task.id.as_str());
+            return self.p.tasks().by_id(&task.id);
         }
         let written = task.clone();
         self.p.write_board(board_id, move |b, _, user| {
@@ -460,7 +469,7 @@ impl TasksMut<'_> {
             let note = ChangeNote::for_task("task.add", user, written.id.as_str(), vec![]);
             Ok(((), note, Touched::Tasks(vec![written.id.clone()])))
         })?;
-        self.p.tasks().get(task.id.as_str())
+        self.p.tasks().by_id(&task.id)
     }
 
     /// Parses quick-add text and adds the task it describes.

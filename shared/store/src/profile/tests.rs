@@ -263,6 +263,12 @@ fn edit_changes_fields_and_unknown_tasks_are_reported() {
         p.tasks().get("not-hex"),
         Err(CoreError::UnknownTask(_))
     ));
+    // By whole id: the same task, and a clear error for one not there.
+    assert_eq!(p.tasks().by_id(&t.id).expect("by id"), e);
+    assert!(matches!(
+        p.tasks().by_id(&TaskId::random()),
+        Err(CoreError::UnknownTask(_))
+    ));
     let blank = TaskChanges {
         title: Some(" ".into()),
         ..TaskChanges::default()
