@@ -523,11 +523,7 @@ impl SyncEngine {
             .peers
             .get_mut(from)
             .unwrap_or_else(|| unreachable!("inserted above"));
-        let received = match ack::receive_ack(&mut d.doc, state, message) {
-            Ok(()) => Ok(()),
-            Err(message) => d.doc.sync().receive_sync_message(state, message),
-        };
-        if let Err(e) = received {
+        if let Err(e) = ack::receive(&mut d.doc, state, message) {
             out.push(send(
                 from,
                 WireMessage::Error {
