@@ -60,6 +60,10 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Changes each document already has before the load starts (its
+    /// creator makes them), standing in for a board with a long history.
+    #[arg(long, default_value_t = 0)]
+    history: usize,
 }
 
 #[derive(Default)]
@@ -109,6 +113,10 @@ async fn main() -> Result<()> {
         let mut c = connect(url, args.token.as_deref(), id, doc).await?;
         let mut am = AutoCommit::new();
         if id < docs.len() {
+            for i in 0..args.history {
+                am.put(ROOT, format!("h{}", i % 100), i as i64)?;
+                am.commit();
+            }
             am.put(ROOT, "created", now_us())?;
             am.commit();
         }
@@ -252,6 +260,7 @@ async fn main() -> Result<()> {
         "nodes": args.url.len(),
         "clients": args.clients,
         "docs": args.docs,
+        "history": args.history,
         "rate_target": args.rate,
         "seconds": args.seconds,
         "connect_all_seconds": connect_secs,
