@@ -3,13 +3,16 @@
 # server (automerge-repo Repo + WebSocketServerAdapter + NodeFSStorageAdapter),
 # one after the other on this machine, and prints both reports.
 #
-#   sync-server/benches/compare.sh [clients] [docs] [rate] [seconds]
+#   sync-server/benches/compare.sh [clients] [docs] [rate] [seconds] [history]
+#
+# history: changes each document already has before the load starts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 clients=${1:-200}
 docs=${2:-20}
 rate=${3:-200}
 seconds=${4:-10}
+history=${5:-0}
 cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
 make -s interop-deps
 work=$(mktemp -d)
@@ -34,7 +37,7 @@ echo "benchmark password" | pl login --relay "http://$addr" --email bench@exampl
 team=$(pl --json team create Bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 token=$(pl apikey create --team Bench --scope write --name loadgen 2>/dev/null)
 ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
-  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" --json | tee "$work/porchlight.json" || true
+  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --history "$history" --server-pid "$relay_pid" --json | tee "$work/porchlight.json" || true
 kill "$relay_pid"
 
 echo "== JavaScript reference server =="
@@ -42,5 +45,5 @@ echo "== JavaScript reference server =="
 ref_pid=$!
 addr=$(wait_addr "$work/ref.log")
 ./target/release/porchlight-loadgen --url "ws://$addr" \
-  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$ref_pid" --json | tee "$work/reference.json" || true
+  --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --history "$history" --server-pid "$ref_pid" --json | tee "$work/reference.json" || true
 kill "$ref_pid"
