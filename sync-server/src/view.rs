@@ -196,12 +196,8 @@ impl View {
         let changed = match self.cache.get_mut(doc) {
             Some(cached) => {
                 cached.used = self.clock;
-                let chunks = self
-                    .store
-                    .load_chunks_after(doc, cached.read.after(), &cached.read.read_already())
-                    .await?;
+                let chunks = cached.read.unread(&self.store, doc).await?;
                 if chunks.is_empty() {
-                    cached.read.read([], Instant::now());
                     return Ok(Refreshed::Board {
                         written: 0,
                         removed: 0,
@@ -211,9 +207,6 @@ impl View {
                 for c in &chunks {
                     cached.board.doc_mut().load_incremental(&c.data)?;
                 }
-                cached
-                    .read
-                    .read(chunks.iter().map(|c| c.id), Instant::now());
                 changed_tasks(&mut cached.board, &before)
             }
             None => {
@@ -285,12 +278,8 @@ impl View {
         let changed = if first {
             None
         } else {
-            let chunks = self
-                .store
-                .load_chunks_after(doc, cached.read.after(), &cached.read.read_already())
-                .await?;
+            let chunks = cached.read.unread(&self.store, doc).await?;
             if chunks.is_empty() {
-                cached.read.read([], Instant::now());
                 return Ok(Refreshed::Listings {
                     written: 0,
                     removed: 0,
@@ -300,9 +289,6 @@ impl View {
             for c in &chunks {
                 cached.shard.doc_mut().load_incremental(&c.data)?;
             }
-            cached
-                .read
-                .read(chunks.iter().map(|c| c.id), Instant::now());
             Some(changed_listings(&mut cached.shard, &before))
         };
         let update = listing_diff(doc, cached, changed.as_deref(), &self.store, self.emit).await?;

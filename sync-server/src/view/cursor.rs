@@ -19,6 +19,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::store::{Chunk, Store};
+
 /// How long a transaction may hold a chunk id before committing, as far
 /// as the view is concerned (on PostgreSQL).
 pub const LATE_COMMIT: Duration = Duration::from_secs(30);
@@ -41,13 +43,23 @@ impl ChunkCursor {
         }
     }
 
+    /// The chunks of `doc` stored that this cursor has not read, oldest
+    /// first, noted as read.
+    pub async fn unread(&mut self, store: &Store, doc: &str) -> anyhow::Result<Vec<Chunk>> {
+        let chunks = store
+            .load_chunks_after(doc, self.after(), &self.read_already())
+            .await?;
+        self.read(chunks.iter().map(|c| c.id), Instant::now());
+        Ok(chunks)
+    }
+
     /// Read the chunks after this id...
-    pub fn after(&self) -> i64 {
+    fn after(&self) -> i64 {
         self.floor
     }
 
     /// ...except these, read already.
-    pub fn read_already(&self) -> Vec<i64> {
+    fn read_already(&self) -> Vec<i64> {
         self.recent.keys().copied().collect()
     }
 

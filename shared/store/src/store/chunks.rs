@@ -155,26 +155,22 @@ pub fn append_after(
     known: Option<Tail>,
 ) -> Result<(String, Tail)> {
     let hash = sha256_hex(data);
-    let known = match known {
-        Some(t) if t.version == version(tx, doc)? => t,
-        _ => Tail {
-            version: 0,
-            next_seq: next_seq(tx, doc)?,
-            incremental: incremental_count(tx, doc)?,
-        },
+    let (seq, incremental) = match known {
+        Some(t) if t.version == version(tx, doc)? => (t.next_seq, t.incremental),
+        _ => (next_seq(tx, doc)?, incremental_count(tx, doc)?),
     };
     let inserted = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, data, seq) VALUES (?1, 'incremental', ?2, ?3, ?4)",
         )?
-        .execute(params![doc.to_string(), hash, data, known.next_seq])?;
+        .execute(params![doc.to_string(), hash, data, seq])?;
     let added = i64::from(inserted > 0);
     Ok((
         hash,
         Tail {
             version: bump(tx, doc)?,
-            next_seq: known.next_seq + added,
-            incremental: known.incremental + added,
+            next_seq: seq + added,
+            incremental: incremental + added,
         },
     ))
 }
