@@ -11,7 +11,14 @@
 #   api             porchlight-apiload creating EVENTS tasks a second
 #                   through the REST API (task.created)
 #
-#   [EVENTS_FROM=api] sync-server/benches/fanout.sh [events/s] [endpoints] [clients] [docs] [rate] [seconds]
+#
+# ROUNDS=N runs N pairs, alternating which of the two goes first, and
+# pools every propagation latency of each kind: single runs on a shared
+# 2-core machine vary more than the effect asked about. It then prints
+# the pooled p50/p99 of both, their ratio, and a bootstrap 90 % interval
+# of the p99 ratio (resampling whole runs).
+#
+#   [EVENTS_FROM=api] [ROUNDS=N] sync-server/benches/fanout.sh [events/s] [endpoints] [clients] [docs] [rate] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 events=${1:-1000}
@@ -21,6 +28,7 @@ docs=${4:-10}
 rate=${5:-200}
 seconds=${6:-20}
 from=${EVENTS_FROM:-sync}
+rounds=${ROUNDS:-1}
 kind=task.updated
 [ "$from" = api ] && kind=task.created
 cargo build --release -q -p porchlight-relay -p porchlight-cli -p porchlight-loadgen
@@ -37,8 +45,8 @@ wait_addr() {
   echo "the relay did not start" >&2; exit 1
 }
 
-run() { # label hooks
-  local label=$1 hooks=$2 dir="$work/$1"
+run() { # label hooks [latencies file]
+  local label=$1 hooks=$2 dir="$work/$1" lat=${3:-}
   mkdir -p "$dir"
   ./target/release/porchlight-relay serve --listen 127.0.0.1:0 --data-dir "$dir/relay" \
     --config "$work/relay.toml" > "$dir/relay.log" 2>&1 &
@@ -77,7 +85,7 @@ run() { # label hooks
   # steady edits.
   [ "$from" = api ] || sleep 5
   ./target/release/porchlight-loadgen --url "ws://$addr/sync" --token "$token" --register-team "$team" \
-    --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" || true
+    --clients "$clients" --docs "$docs" --rate "$rate" --seconds "$seconds" --server-pid "$relay_pid" ${lat:+--latencies "$lat"} || true
   wait "$api_pid" || true
   cat "$dir/api.log"
   if [ "$hooks" -gt 0 ]; then
@@ -125,5 +133,44 @@ PY
   wait "$relay_pid" 2>/dev/null || true
 }
 
-run without 0
-run with "$endpoints"
+if [ "$rounds" -le 1 ]; then
+  run without 0
+  run with "$endpoints"
+  exit 0
+fi
+mkdir -p "$work/lat"
+for r in $(seq 1 "$rounds"); do
+  if [ $((r % 2)) = 1 ]; then
+    run "without-$r" 0 "$work/lat/without-$r"
+    run "with-$r" "$endpoints" "$work/lat/with-$r"
+  else
+    run "with-$r" "$endpoints" "$work/lat/with-$r"
+    run "without-$r" 0 "$work/lat/without-$r"
+  fi
+done
+python3 - "$work/lat" "$rounds" <<'PY'
+import random, sys
+from pathlib import Path
+d, rounds = Path(sys.argv[1]), int(sys.argv[2])
+def read(kind, r):
+    f = d / f"{kind}-{r}"
+    return [float(x) for x in f.read_text().split()] if f.exists() else []
+runs = {k: [read(k, r) for r in range(1, rounds + 1)] for k in ("without", "with")}
+def q(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")
+print("== pooled over", rounds, "rounds ==")
+for r in range(rounds):
+    a, b = runs["without"][r], runs["with"][r]
+    print(f"round {r + 1}: p99 without {q(a, .99):.1f} ms ({len(a)} samples), with {q(b, .99):.1f} ms ({len(b)})")
+pooled = {k: [x for run in v for x in run] for k, v in runs.items()}
+for k in ("without", "with"):
+    print(f"{k}: p50 {q(pooled[k], .5):.1f} ms, p99 {q(pooled[k], .99):.1f} ms, {len(pooled[k])} samples")
+ratio = q(pooled["with"], .99) / q(pooled["without"], .99)
+rng, boots = random.Random(7), []
+for _ in range(2000):
+    pick = lambda k: [x for r in (rng.randrange(rounds) for _ in range(rounds)) for x in runs[k][r]]
+    boots.append(q(pick("with"), .99) / q(pick("without"), .99))
+boots.sort()
+print(f"p99 with / without: {ratio:.3f} (bootstrap 90 % interval over runs {boots[100]:.3f} to {boots[1899]:.3f})")
+PY

@@ -16,6 +16,11 @@ use porchlight_relay::store::{SqliteStore, Store};
 const CHANGES: usize = 100_000;
 const DOC: &str = "2Zr8yZxjQrJNCQ8Z5n4xW6hTJv1Q";
 
+/// The relay's own allocator (`src/main.rs`), so the figures are the ones
+/// the hub sees: a load makes a small allocation per change.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

@@ -64,6 +64,10 @@ struct Args {
     /// creator makes them), standing in for a board with a long history.
     #[arg(long, default_value_t = 0)]
     history: usize,
+    /// Also write every propagation latency (ms, one a line, sorted) to
+    /// this file, so several runs can be pooled and compared.
+    #[arg(long)]
+    latencies: Option<std::path::PathBuf>,
 }
 
 #[derive(Default)]
@@ -256,6 +260,11 @@ async fn main() -> Result<()> {
     lat.sort_by(f64::total_cmp);
     let mut first = s.first_sync_ms.clone();
     first.sort_by(f64::total_cmp);
+    if let Some(path) = &args.latencies {
+        let lines: String = lat.iter().map(|ms| format!("{ms:.3}\n")).collect();
+        std::fs::write(path, lines)
+            .with_context(|| format!("writing the latencies to {}", path.display()))?;
+    }
     let report = serde_json::json!({
         "nodes": args.url.len(),
         "clients": args.clients,
