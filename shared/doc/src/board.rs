@@ -96,6 +96,67 @@ impl TaskEdit {
     }
 }
 
+/// One change to a board's own fields: its name and its columns. Like
+/// [`TaskEdit`], serializable, so a board-level write can wait in a
+/// profile until the board is loaded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum BoardEdit {
+    Rename(String),
+    AddColumn(Column),
+    RenameColumn { id: ColumnId, name: String },
+    MoveColumn { id: ColumnId, position: String },
+}
+
+impl BoardEdit {
+    /// Makes the edit on the board document.
+    pub fn apply(&self, board: &mut BoardDoc) -> Result<()> {
+        match self {
+            BoardEdit::Rename(name) => board.rename(name),
+            BoardEdit::AddColumn(c) => board.add_column(&c.id, &c.name, &c.position),
+            BoardEdit::RenameColumn { id, name } => board.rename_column(id, name),
+            BoardEdit::MoveColumn { id, position } => board.move_column(id, position),
+        }
+    }
+
+    /// Makes the edit on a board as read: `board` becomes what
+    /// [`BoardDoc::board`] reads once [`Self::apply`] made it on the
+    /// document `board` was read from (a column the edit names but the board
+    /// lacks is made with what the edit gives, as the document makes it).
+    pub fn apply_to(&self, board: &mut Board) {
+        let column = |board: &mut Board, id: &ColumnId| -> usize {
+            match board.columns.iter().position(|c| &c.id == id) {
+                Some(i) => i,
+                None => {
+                    board.columns.push(Column {
+                        id: id.clone(),
+                        name: String::new(),
+                        position: String::new(),
+                    });
+                    board.columns.len() - 1
+                }
+            }
+        };
+        match self {
+            BoardEdit::Rename(name) => board.name.clone_from(name),
+            BoardEdit::AddColumn(c) => {
+                let i = column(board, &c.id);
+                board.columns[i] = c.clone();
+            }
+            BoardEdit::RenameColumn { id, name } => {
+                let i = column(board, id);
+                board.columns[i].name.clone_from(name);
+            }
+            BoardEdit::MoveColumn { id, position } => {
+                let i = column(board, id);
+                board.columns[i].position.clone_from(position);
+            }
+        }
+        board
+            .columns
+            .sort_by(|a, b| (&a.position, &a.id).cmp(&(&b.position, &b.id)));
+    }
+}
+
 /// Key prefixes in a task's map (see `restamp_mentions`).
 pub(crate) const MENTIONED: &str = "mentioned:";
 pub(crate) const ASSIGNED: &str = "assigned:";

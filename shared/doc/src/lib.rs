@@ -17,7 +17,7 @@ mod read;
 mod templates;
 mod workspace;
 
-pub use board::{BoardDoc, RENAMED, TaskEdit};
+pub use board::{BoardDoc, BoardEdit, RENAMED, TaskEdit};
 pub use error::DocError;
 pub use listing_shard::ListingShardDoc;
 pub use message::ChangeNote;

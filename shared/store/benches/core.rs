@@ -158,6 +158,47 @@ fn first_edit_after_open(bencher: divan::Bencher) {
         });
 }
 
+/// Adding a column as the first write after opening (`porchlight column
+/// add`): a board-level edit, kept pending too.
+#[divan::bench(sample_count = 10)]
+fn first_column_add_after_open(bencher: divan::Bencher) {
+    let dir = profile_dir();
+    let mut n = 0;
+    bencher
+        .with_inputs(|| Profile::open(dir, options()).expect("open"))
+        .bench_local_values(|mut p| {
+            n += 1;
+            p.boards_mut()
+                .add_column("Bench", &format!("Stage {n}"))
+                .expect("add column")
+        });
+}
+
+/// Applying the 60-step template as the first write after opening
+/// (`porchlight template apply`): its tasks are kept pending, one change.
+#[divan::bench(sample_count = 10)]
+fn first_template_apply_after_open(bencher: divan::Bencher) {
+    // A copy: sixty tasks a sample would grow the board the others use.
+    let dir = std::env::temp_dir().join(format!("porchlight-bench-copy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    for file in std::fs::read_dir(profile_dir()).expect("profile") {
+        let file = file.expect("file");
+        if file.file_type().expect("type").is_file() {
+            std::fs::copy(file.path(), dir.join(file.file_name())).expect("copy");
+        }
+    }
+    let template = sixty_steps();
+    let anchor = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
+    bencher
+        .with_inputs(|| Profile::open(&dir, options()).expect("open"))
+        .bench_local_values(|mut p| {
+            p.tasks_mut()
+                .apply_template("Bench", &template, anchor, Some("48 Elm"), true)
+                .expect("apply")
+        });
+}
+
 /// Completing a task as the first write after opening: kept pending too.
 #[divan::bench(sample_count = 10)]
 fn first_complete_after_open(bencher: divan::Bencher) {
@@ -212,16 +253,10 @@ fn quick_add_parse(bencher: divan::Bencher) {
     });
 }
 
-/// A 60-step template applied to a fresh board (one change, durable), as
-/// `porchlight template apply` does.
-#[divan::bench(sample_count = 30)]
-fn apply_template_60(bencher: divan::Bencher) {
+/// A template of 60 steps (a label and two checklist items each).
+fn sixty_steps() -> porchlight_store::template::Template {
     use porchlight_store::template::{Offset, Step, Template};
-    let dir = std::env::temp_dir().join(format!("porchlight-bench-tpl-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut p = Profile::open(&dir, options()).expect("open");
-    p.boards_mut().create("Closings", &[]).expect("board");
-    let template = Template {
+    Template {
         name: "Sixty".into(),
         anchor: "closing".into(),
         steps: (0..60)
@@ -238,7 +273,18 @@ fn apply_template_60(bencher: divan::Bencher) {
                 priority: Default::default(),
             })
             .collect(),
-    };
+    }
+}
+
+/// A 60-step template applied to a fresh board (one change, durable), as
+/// `porchlight template apply` does.
+#[divan::bench(sample_count = 30)]
+fn apply_template_60(bencher: divan::Bencher) {
+    let dir = std::env::temp_dir().join(format!("porchlight-bench-tpl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut p = Profile::open(&dir, options()).expect("open");
+    p.boards_mut().create("Closings", &[]).expect("board");
+    let template = sixty_steps();
     let anchor = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
     // Load the board once so the samples measure the apply.
     p.tasks_mut()

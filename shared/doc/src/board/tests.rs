@@ -378,3 +378,54 @@ fn renames_are_kept_flat_and_two_people_renamed_at_once_stay_two() {
         "joe is maria now, maria is maria.g"
     );
 }
+
+#[test]
+fn a_board_edit_reads_the_same_on_the_document_and_on_the_board_as_read() {
+    let (mut doc, ids) = board();
+    let mut read = doc.board().expect("board");
+    let added = ColumnId::random();
+    let missing = ColumnId::random();
+    let edits = [
+        BoardEdit::Rename("48 Elm Ave".into()),
+        BoardEdit::AddColumn(Column {
+            id: added.clone(),
+            name: "Inspection".into(),
+            position: "a".into(),
+        }),
+        BoardEdit::RenameColumn {
+            id: ids[1].clone(),
+            name: "Under contract".into(),
+        },
+        BoardEdit::MoveColumn {
+            id: ids[0].clone(),
+            position: "zz".into(),
+        },
+        BoardEdit::MoveColumn {
+            id: added.clone(),
+            position: "zzz".into(),
+        },
+        // A column removed on another device meanwhile: the edit makes it
+        // again, with what it gives.
+        BoardEdit::RenameColumn {
+            id: missing.clone(),
+            name: "Back".into(),
+        },
+    ];
+    for edit in &edits {
+        edit.apply(&mut doc).expect("apply");
+        edit.apply_to(&mut read);
+        assert_eq!(doc.board().expect("board"), read, "after {edit:?}");
+        // Each survives being kept as JSON.
+        let json = serde_json::to_string(edit).expect("json");
+        assert_eq!(
+            &serde_json::from_str::<BoardEdit>(&json).expect("read"),
+            edit
+        );
+    }
+    assert_eq!(read.name, "48 Elm Ave");
+    let names: Vec<&str> = read.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Back", "Under contract", "Done", "To do", "Inspection"]
+    );
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Boards, BoardsMut};
 use super::{Profile, Touched};
-use crate::doc::{BoardDoc, ChangeNote, DocKind};
+use crate::doc::{BoardDoc, BoardEdit, ChangeNote, DocKind};
 use crate::error::{CoreError, Result};
 use crate::ids::{ColumnId, DocumentId};
 use crate::model::{Board, Column, check_name};
@@ -178,13 +178,19 @@ impl BoardsMut<'_> {
     pub fn rename(&mut self, key: &str, name: &str) -> Result<Board> {
         let id = self.p.boards().resolve(key)?;
         let name = check_name("board", name)?;
+        self.edit(id, "board.rename", BoardEdit::Rename(name))
+    }
+
+    /// Makes a board-level edit (note `op`): kept pending on a big board
+    /// that is not loaded (see `pending.rs`), else made on the document.
+    /// The board as it reads after the edit.
+    fn edit(&mut self, id: DocumentId, op: &str, edit: BoardEdit) -> Result<Board> {
+        if self.p.defers_write(id)? {
+            return self.p.board_edit_pending(id, op, edit);
+        }
         self.p.write_board(id, |b, _, user| {
-            b.rename(&name)?;
-            Ok((
-                b.board()?,
-                ChangeNote::new("board.rename", user),
-                Touched::Board,
-            ))
+            edit.apply(b)?;
+            Ok((b.board()?, ChangeNote::new(op, user), Touched::Board))
         })
     }
 
@@ -205,25 +211,21 @@ impl BoardsMut<'_> {
     pub fn add_column(&mut self, key: &str, name: &str) -> Result<Column> {
         let id = self.p.boards().resolve(key)?;
         let name = check_name("column", name)?;
-        self.p.write_board(id, |b, _, user| {
-            let view = b.board()?;
-            if view
-                .columns
-                .iter()
-                .any(|c| c.name.eq_ignore_ascii_case(&name))
-            {
-                return Err(CoreError::DuplicateColumn(name.clone()));
-            }
-            let position =
-                position::between(view.columns.last().map(|c| c.position.as_str()), None);
-            let column = Column {
-                id: ColumnId::random(),
-                name: name.clone(),
-                position,
-            };
-            b.add_column(&column.id, &column.name, &column.position)?;
-            Ok((column, ChangeNote::new("column.add", user), Touched::Board))
-        })
+        let board = self.p.boards().get(key)?;
+        if board
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(CoreError::DuplicateColumn(name));
+        }
+        let column = Column {
+            id: ColumnId::random(),
+            name,
+            position: position::between(board.columns.last().map(|c| c.position.as_str()), None),
+        };
+        self.edit(id, "column.add", BoardEdit::AddColumn(column.clone()))?;
+        Ok(column)
     }
 
     pub fn rename_column(&mut self, key: &str, column: &str, name: &str) -> Result<Column> {
@@ -238,17 +240,12 @@ impl BoardsMut<'_> {
         {
             return Err(CoreError::DuplicateColumn(name));
         }
-        self.p.write_board(id, |b, _, user| {
-            b.rename_column(&col.id, &name)?;
-            Ok((
-                Column {
-                    name: name.clone(),
-                    ..col
-                },
-                ChangeNote::new("column.rename", user),
-                Touched::Board,
-            ))
-        })
+        let edit = BoardEdit::RenameColumn {
+            id: col.id.clone(),
+            name: name.clone(),
+        };
+        self.edit(id, "column.rename", edit)?;
+        Ok(Column { name, ..col })
     }
 
     /// Moves a column to `index` (0 = first).
@@ -264,14 +261,14 @@ impl BoardsMut<'_> {
             .map(|c| c.position.as_str());
         let after = others.get(index).map(|c| c.position.as_str());
         let position = position::between(before, after);
-        self.p.write_board(id, |b, _, user| {
-            b.move_column(&col.id, &position)?;
-            Ok((
-                b.board()?,
-                ChangeNote::new("column.move", user),
-                Touched::Board,
-            ))
-        })
+        self.edit(
+            id,
+            "column.move",
+            BoardEdit::MoveColumn {
+                id: col.id,
+                position,
+            },
+        )
     }
 
     /// Deletes a column. Its open tasks move to `move_to`; without it the

@@ -15,6 +15,12 @@
 //! made moves. Completing a recurring task keeps its next instance
 //! pending with it, in the same transaction.
 //!
+//! Board-level writes that change only the board's own fields (renaming
+//! it, adding, renaming or moving a column) wait the same way, as
+//! [`BoardEdit`]s, with the board's row. So do a template's tasks and a
+//! moved anchor's new dates: their rows are written as one batch and
+//! applied as one change, as the loaded board would have made them.
+//!
 //! Small boards load quickly enough that this is not worth a second path:
 //! only boards stored in at least [`DEFER_WRITES_ABOVE`] bytes take writes
 //! this way.
@@ -25,10 +31,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Loaded, Profile, Touched, materialize_board};
-use crate::doc::{BoardDoc, ChangeNote, TaskEdit};
+use crate::doc::{BoardDoc, BoardEdit, ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
 use crate::ids::{DocumentId, TaskId};
-use crate::model::Task;
+use crate::model::{Board, Task};
 use crate::store::{chunks, materialize};
 use porchlight_model::people::Renames;
 
@@ -39,6 +45,18 @@ pub const DEFER_WRITES_ABOVE: u64 = 256 * 1024;
 
 /// The change note of an add.
 const ADD: &str = "task.add";
+/// The change note of a template's tasks: adds, made as one change.
+pub(crate) const TEMPLATE_APPLY: &str = "template.apply";
+/// The change note of a moved anchor: edits, made as one change.
+pub(crate) const MOVE_ANCHOR: &str = "template.move-anchor";
+/// The change notes of board-level edits ([`BoardEdit`]).
+const BOARD_OPS: [&str; 4] = ["board.rename", "column.add", "column.rename", "column.move"];
+
+/// Whether the consecutive pending writes of `op` by one author at one
+/// time are one change (a template's tasks, a moved anchor's dates).
+fn batched(op: &str) -> bool {
+    op == TEMPLATE_APPLY || op == MOVE_ANCHOR
+}
 
 /// A pending write as stored, with the row its task shows meanwhile.
 struct Pending {
@@ -54,6 +72,19 @@ struct Pending {
 enum Write {
     Add(Box<Task>),
     Edit(Vec<TaskEdit>),
+    Board(BoardEdit),
+}
+
+impl Write {
+    fn read(op: &str, body: &str) -> serde_json::Result<Write> {
+        Ok(if op == ADD || op == TEMPLATE_APPLY {
+            Write::Add(serde_json::from_str(body)?)
+        } else if BOARD_OPS.contains(&op) {
+            Write::Board(serde_json::from_str(body)?)
+        } else {
+            Write::Edit(serde_json::from_str(body)?)
+        })
+    }
 }
 
 fn corrupt(doc: impl ToString, reason: String) -> CoreError {
@@ -83,8 +114,75 @@ impl Profile {
     /// the row of the tasks table is what the board will show once it is
     /// applied.
     pub(crate) fn add_pending(&mut self, task: &Task) -> Result<()> {
-        let add = self.pending_add(task)?;
+        let add = self.pending_add(task, ADD)?;
         self.store_pending(vec![add])
+    }
+
+    /// Keeps a template's new tasks pending, in one transaction; the next
+    /// load of the board makes them one change, as applying the template
+    /// to the loaded board does.
+    pub(crate) fn template_pending(&mut self, tasks: &[Task]) -> Result<()> {
+        let adds = tasks
+            .iter()
+            .map(|t| self.pending_add(t, TEMPLATE_APPLY))
+            .collect::<Result<Vec<_>>>()?;
+        self.store_pending(adds)
+    }
+
+    /// Keeps edits of several tasks pending (note `op`, one of the batched
+    /// ones), in one transaction, to be made as one change.
+    pub(crate) fn edits_pending(
+        &mut self,
+        op: &str,
+        edits: Vec<(TaskId, Vec<TaskEdit>)>,
+        fields: &[&str],
+    ) -> Result<()> {
+        debug_assert!(batched(op), "{op} is not made as one change");
+        let fields: Vec<String> = fields.iter().map(ToString::to_string).collect();
+        let writes = edits
+            .into_iter()
+            .map(|(id, e)| self.pending_edit(&id, op, e, fields.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        self.store_pending(writes)
+    }
+
+    /// Keeps `edit` of board `id` (note `op`) pending; the board's row (its
+    /// name and columns) becomes what the board will show once it is
+    /// applied, and is returned.
+    pub(crate) fn board_edit_pending(
+        &mut self,
+        id: DocumentId,
+        op: &str,
+        edit: BoardEdit,
+    ) -> Result<Board> {
+        debug_assert!(BOARD_OPS.contains(&op), "{op} is not a board edit");
+        let mut row = self.boards().get(&id.to_string())?;
+        edit.apply_to(&mut row);
+        let body = serde_json::to_string(&edit)
+            .map_err(|e| corrupt(id, format!("board edit as JSON: {e}")))?;
+        let workspace: Option<String> = self
+            .store()
+            .conn()
+            .prepare_cached("SELECT workspace_id FROM boards WHERE doc_id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))?;
+        let workspace = workspace.and_then(|w| DocumentId::parse(&w).ok());
+        let (user, now) = (self.user.clone(), self.now());
+        self.store_mut().write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
+                 VALUES (?1, '', ?2, ?3, '[]', ?4, ?5)",
+            )?
+            .execute(params![
+                id.to_string(),
+                op,
+                body,
+                user,
+                now.timestamp_millis()
+            ])?;
+            materialize::put_board(tx, &row, workspace, false)?;
+            Ok(())
+        })?;
+        Ok(row)
     }
 
     /// Keeps `edits` to task `id` (one change, note `op`) pending; the
@@ -111,17 +209,17 @@ impl Profile {
             vec!["completed".into()],
         )?];
         if let Some(next) = next {
-            writes.push(self.pending_add(next)?);
+            writes.push(self.pending_add(next, ADD)?);
         }
         self.store_pending(writes)
     }
 
-    fn pending_add(&self, task: &Task) -> Result<Pending> {
+    fn pending_add(&self, task: &Task, op: &str) -> Result<Pending> {
         let body = serde_json::to_string(task)
             .map_err(|e| corrupt(task.board, format!("task {} as JSON: {e}", task.id)))?;
         Ok(Pending {
             row: self.as_applied(None, task, &[], "", task.created_at)?,
-            op: ADD.into(),
+            op: op.into(),
             body,
             fields: Vec::new(),
             author: task.created_by.clone(),
@@ -278,14 +376,19 @@ impl Profile {
         let heads = loaded.doc.get_heads();
         let mut board = BoardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
         let (mut touched, mut applied) = (Vec::new(), Vec::new());
-        for (seq, task, op, body, fields, author, at) in rows {
+        let mut board_touched = false;
+        // A batch (a template's tasks, a moved anchor's dates) not yet
+        // committed: its note, author and time.
+        let mut open: Option<(String, String, i64)> = None;
+        let close = |board: &mut BoardDoc, open: &mut Option<(String, String, i64)>| {
+            if let Some((op, author, at)) = open.take() {
+                let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
+                board.commit(&ChangeNote::new(&op, &author), at);
+            }
+        };
+        for (seq, task, op, body, fields, author, at_ms) in rows {
             let read = || -> serde_json::Result<(Write, Vec<String>)> {
-                let write = if op == ADD {
-                    Write::Add(serde_json::from_str(&body)?)
-                } else {
-                    Write::Edit(serde_json::from_str(&body)?)
-                };
-                Ok((write, serde_json::from_str(&fields)?))
+                Ok((Write::read(&op, &body)?, serde_json::from_str(&fields)?))
             };
             let (write, fields) = match read() {
                 Ok(w) => w,
@@ -298,33 +401,62 @@ impl Profile {
                 }
             };
             applied.push(seq);
+            let key = (op.clone(), author.clone(), at_ms);
+            if open.as_ref().is_some_and(|o| *o != key) {
+                close(&mut board, &mut open);
+            }
+            let at = DateTime::<Utc>::from_timestamp_millis(at_ms).unwrap_or_default();
             let task = TaskId::new(task);
-            let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-            let note = ChangeNote::for_task(&op, &author, task.as_str(), fields);
+            let batch = batched(&op);
             match write {
                 // Applied once: a task already in the document stays as it is.
-                Write::Add(new) if board.task(&new.id)?.is_none() => {
-                    board.insert_task(&new)?;
-                    board.commit(&note, at);
-                }
-                Write::Add(_) => {}
-                Write::Edit(edits) => match board.edit_task(&task, &edits, &author, at) {
-                    Ok(()) => {
-                        board.commit(&note, at);
+                Write::Add(new) => {
+                    if board.task(&new.id)?.is_none() {
+                        board.insert_task(&new)?;
                     }
-                    Err(e) => {
+                }
+                // In a batch nothing is rolled back (that would undo the
+                // batch's earlier writes): a task that left the board is
+                // passed over.
+                Write::Edit(_) if batch && board.task(&task)?.is_none() => {
+                    tracing::warn!(board = %id, task = %task, op = %op,
+                        "a pending edit no longer applies (the task left the board) and was dropped");
+                }
+                Write::Edit(edits) => {
+                    if let Err(e) = board.edit_task(&task, &edits, &author, at) {
                         // The task left the board meanwhile (another device
                         // purged it): the edit has nothing to change. Said,
                         // not silently dropped; the board must still load.
                         tracing::warn!(board = %id, task = %task, op = %op, error = %e,
                             "a pending edit no longer applies and was dropped");
                         let _ = board.doc_mut().rollback();
+                        continue;
                     }
-                },
+                }
+                Write::Board(edit) => {
+                    edit.apply(&mut board)?;
+                    board_touched = true;
+                }
             }
-            touched.push(task);
+            if batch {
+                open = Some(key);
+            } else if BOARD_OPS.contains(&op.as_str()) {
+                board.commit(&ChangeNote::new(&op, &author), at);
+            } else {
+                board.commit(
+                    &ChangeNote::for_task(&op, &author, task.as_str(), fields),
+                    at,
+                );
+            }
+            if !task.as_str().is_empty() {
+                touched.push(task);
+            }
         }
+        close(&mut board, &mut open);
         touched.dedup();
+        if board_touched {
+            materialize_board(tx, &board, Touched::Board)?;
+        }
         materialize_board(tx, &board, Touched::Tasks(touched))?;
         loaded.doc = board.into_doc();
         Self::persist(tx, id, loaded, &heads)?;

@@ -1,11 +1,13 @@
 //! Templates applied to a board: every step a task, in one change, each
 //! remembering its template application, so moving the anchor later moves
-//! the tasks not done yet.
+//! the tasks not done yet. On a big board that is not loaded both are
+//! kept pending and made as that one change at its next load (`pending.rs`).
 
 use chrono::NaiveDate;
 
 use super::TasksMut;
 use super::Touched;
+use super::pending::{MOVE_ANCHOR, TEMPLATE_APPLY};
 use crate::doc::{ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
 use crate::ids::{DocumentId, TaskId};
@@ -116,19 +118,27 @@ impl TasksMut<'_> {
         }
         let labels: Vec<String> = tasks.iter().flat_map(|t| t.labels.clone()).collect();
         self.p.catalogue_labels(&labels)?;
-        let written = tasks.clone();
-        self.p.write_board(board_id, move |b, _, user| {
-            for t in &written {
-                b.insert_task(t)?;
-            }
-            let note = ChangeNote::new("template.apply", user);
-            let ids: Vec<TaskId> = written.iter().map(|t| t.id.clone()).collect();
-            Ok(((), note, Touched::Tasks(ids)))
-        })?;
+        if self.p.defers_write(board_id)? {
+            self.p.template_pending(&tasks)?;
+        } else {
+            self.write_template(board_id, tasks.clone())?;
+        }
         tasks
             .iter()
             .map(|t| self.p.tasks().get(t.id.as_str()))
             .collect()
+    }
+
+    /// A template's tasks written on the loaded board, as one change.
+    fn write_template(&mut self, board_id: DocumentId, written: Vec<Task>) -> Result<()> {
+        self.p.write_board(board_id, move |b, _, user| {
+            for t in &written {
+                b.insert_task(t)?;
+            }
+            let note = ChangeNote::new(TEMPLATE_APPLY, user);
+            let ids: Vec<TaskId> = written.iter().map(|t| t.id.clone()).collect();
+            Ok(((), note, Touched::Tasks(ids)))
+        })
     }
 
     /// Moves the anchor of the template application `task_key` belongs to:
@@ -182,12 +192,15 @@ impl TasksMut<'_> {
             ));
         }
         let moved = edits.len();
-        if moved > 0 {
+        if moved > 0 && self.p.defers_write(board_id)? {
+            self.p
+                .edits_pending(MOVE_ANCHOR, edits, &["due", "template"])?;
+        } else if moved > 0 {
             self.p.write_board(board_id, move |b, now, user| {
                 for (id, e) in &edits {
                     b.edit_task(id, e, user, now)?;
                 }
-                let note = ChangeNote::new("template.move-anchor", user);
+                let note = ChangeNote::new(MOVE_ANCHOR, user);
                 let ids = edits.iter().map(|(id, _)| id.clone()).collect();
                 Ok(((), note, Touched::Tasks(ids)))
             })?;

@@ -361,3 +361,159 @@ fn completing_a_recurring_task_is_kept_pending_with_its_next_instance() {
     assert_eq!(doc.task(&t.id).expect("read"), Some(done.task));
     assert_eq!(doc.task(&next.id).expect("read"), Some(next));
 }
+
+/// The notes of the board's changes, in order, as (op, by).
+fn notes(p: &mut Profile, board: DocumentId) -> Vec<(String, String)> {
+    let mut doc = p.sync_copy(board).expect("copy").expect("stored");
+    doc.get_changes(&[])
+        .iter()
+        .filter_map(|c| crate::doc::ChangeNote::decode(c.message()))
+        .map(|n| (n.op, n.by))
+        .collect()
+}
+
+#[test]
+fn board_edits_are_kept_pending_and_made_the_changes_they_would_have_been() {
+    let (dir, board) = escrow();
+    let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
+    cli.defer_writes_above(0);
+    cli.boards_mut()
+        .rename("Escrow", "Escrow 48 Elm")
+        .expect("rename");
+    let added = cli
+        .boards_mut()
+        .add_column("Escrow 48 Elm", "Inspection")
+        .expect("add column");
+    // A name already taken is refused from the rows, as on a loaded board.
+    assert!(matches!(
+        cli.boards_mut().add_column("Escrow 48 Elm", "inspection"),
+        Err(CoreError::DuplicateColumn(_))
+    ));
+    cli.boards_mut()
+        .rename_column("Escrow 48 Elm", "Doing", "Under contract")
+        .expect("rename column");
+    let shown = cli
+        .boards_mut()
+        .move_column("Escrow 48 Elm", "Inspection", 0)
+        .expect("move column");
+    assert!(
+        !cli.is_loaded(board),
+        "no board-level edit loaded the board"
+    );
+    assert_eq!(cli.pending_writes().expect("pending"), 4);
+    let names: Vec<&str> = shown.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Inspection", "To do", "Under contract", "Done"]);
+    assert_eq!(shown.name, "Escrow 48 Elm");
+    // Moved first: the added column, under a new position.
+    assert_eq!(
+        (&shown.columns[0].id, &shown.columns[0].name),
+        (&added.id, &added.name)
+    );
+    assert_eq!(cli.boards().get("Escrow 48 Elm").expect("row"), shown);
+    drop(cli);
+
+    // The next load, in another process, makes the four changes.
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    let before = notes(&mut app, board);
+    assert_eq!(app.pending_writes().expect("pending"), 0);
+    let last: Vec<(&str, &str)> = before[before.len() - 4..]
+        .iter()
+        .map(|(op, by)| (op.as_str(), by.as_str()))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            ("board.rename", "maria"),
+            ("column.add", "maria"),
+            ("column.rename", "maria"),
+            ("column.move", "maria")
+        ]
+    );
+    let doc = app.sync_copy(board).expect("copy").expect("stored");
+    let in_doc = BoardDoc::from_doc(doc)
+        .expect("board")
+        .board()
+        .expect("read");
+    assert_eq!(
+        in_doc, shown,
+        "the row written at once is the board as applied"
+    );
+    assert_eq!(app.boards().get("Escrow 48 Elm").expect("row"), shown);
+}
+
+#[test]
+fn a_template_and_its_moved_anchor_are_kept_pending_and_made_one_change_each() {
+    let (dir, board) = escrow();
+    let template = crate::template::builtin::escrow_to_closing();
+    let steps = template.steps.len();
+    let anchor = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
+    let moved_to = chrono::NaiveDate::from_ymd_opt(2027, 1, 22).expect("date");
+
+    // The same on a loaded board, for comparison.
+    let loaded_dir = tempfile::tempdir().expect("dir");
+    let mut loaded = Profile::open(loaded_dir.path(), opts("maria")).expect("open");
+    loaded.boards_mut().create("Escrow", &[]).expect("board");
+    let direct = loaded
+        .tasks_mut()
+        .apply_template("Escrow", &template, anchor, Some("48 Elm"), true)
+        .expect("apply");
+
+    let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
+    cli.defer_writes_above(0);
+    let made = cli
+        .tasks_mut()
+        .apply_template("Escrow", &template, anchor, Some("48 Elm"), true)
+        .expect("apply");
+    assert!(
+        !cli.is_loaded(board),
+        "applying the template did not load the board"
+    );
+    assert_eq!(made.len(), steps);
+    assert_eq!(cli.pending_writes().expect("pending"), steps);
+    let dues = |tasks: &[crate::model::Task]| -> Vec<(String, Option<String>)> {
+        tasks
+            .iter()
+            .map(|t| (t.title.clone(), t.due.as_ref().map(|d| d.display())))
+            .collect()
+    };
+    assert_eq!(
+        dues(&made),
+        dues(&direct),
+        "the rows read as on a loaded board"
+    );
+    let moved = cli
+        .tasks_mut()
+        .move_anchor(made[0].id.as_str(), moved_to)
+        .expect("move");
+    assert_eq!((moved.moved, moved.done), (steps, 0));
+    assert!(
+        !cli.is_loaded(board),
+        "moving the anchor did not load the board"
+    );
+    assert_eq!(cli.pending_writes().expect("pending"), 2 * steps);
+    let rows: Vec<crate::model::Task> = made
+        .iter()
+        .map(|t| cli.tasks().get(t.id.as_str()).expect("row"))
+        .collect();
+    drop(cli);
+
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    let all = notes(&mut app, board);
+    assert_eq!(app.pending_writes().expect("pending"), 0);
+    let ops: Vec<&str> = all.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(
+        ops[ops.len() - 2..],
+        ["template.apply", "template.move-anchor"],
+        "{steps} adds made one change, and {steps} moves another"
+    );
+    let doc =
+        BoardDoc::from_doc(app.sync_copy(board).expect("copy").expect("stored")).expect("board");
+    for row in &rows {
+        let in_doc = doc.task(&row.id).expect("read").expect("in the document");
+        assert_eq!(
+            &in_doc, row,
+            "the row written at once is the task as applied"
+        );
+        assert_eq!(in_doc.template.as_ref().map(|l| l.anchor), Some(moved_to));
+    }
+}
