@@ -103,8 +103,16 @@ impl TaskEdit {
 pub enum BoardEdit {
     Rename(String),
     AddColumn(Column),
-    RenameColumn { id: ColumnId, name: String },
-    MoveColumn { id: ColumnId, position: String },
+    RenameColumn {
+        id: ColumnId,
+        name: String,
+    },
+    MoveColumn {
+        id: ColumnId,
+        position: String,
+    },
+    /// Removes the column (its tasks are moved by task edits).
+    RemoveColumn(ColumnId),
 }
 
 impl BoardEdit {
@@ -115,6 +123,7 @@ impl BoardEdit {
             BoardEdit::AddColumn(c) => board.add_column(&c.id, &c.name, &c.position),
             BoardEdit::RenameColumn { id, name } => board.rename_column(id, name),
             BoardEdit::MoveColumn { id, position } => board.move_column(id, position),
+            BoardEdit::RemoveColumn(id) => board.remove_column(id),
         }
     }
 
@@ -150,6 +159,7 @@ impl BoardEdit {
                 let i = column(board, id);
                 board.columns[i].position.clone_from(position);
             }
+            BoardEdit::RemoveColumn(id) => board.columns.retain(|c| &c.id != id),
         }
         board
             .columns

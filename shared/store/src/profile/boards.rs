@@ -8,7 +8,7 @@ use super::{Boards, BoardsMut};
 use super::{Profile, Touched};
 use crate::doc::{BoardDoc, BoardEdit, ChangeNote, DocKind};
 use crate::error::{CoreError, Result};
-use crate::ids::{ColumnId, DocumentId};
+use crate::ids::{ColumnId, DocumentId, TaskId};
 use crate::model::{Board, Column, check_name};
 use crate::position;
 
@@ -296,11 +296,16 @@ impl BoardsMut<'_> {
                 count: tasks.len(),
             });
         }
+        if self.p.defers_write(id)? {
+            let tasks: Vec<TaskId> = tasks.into_iter().map(TaskId::new).collect();
+            let to = target.as_ref().map(|t| &t.id);
+            return self.p.column_delete_pending(id, &col.id, to, &tasks);
+        }
         self.p.write_board(id, |b, now, user| {
             if let Some(target) = &target {
                 for t in &tasks {
                     b.edit_task(
-                        &crate::ids::TaskId::new(t.clone()),
+                        &TaskId::new(t.clone()),
                         &[crate::doc::TaskEdit::Column(target.id.clone())],
                         user,
                         now,
@@ -310,7 +315,7 @@ impl BoardsMut<'_> {
             b.remove_column(&col.id)?;
             Ok((
                 (),
-                ChangeNote::new("column.delete", user),
+                ChangeNote::new(super::pending::COLUMN_DELETE, user),
                 Touched::Everything,
             ))
         })

@@ -33,7 +33,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::{Loaded, Profile, Touched, materialize_board};
 use crate::doc::{BoardDoc, BoardEdit, ChangeNote, TaskEdit};
 use crate::error::{CoreError, Result};
-use crate::ids::{DocumentId, TaskId};
+use crate::ids::{ColumnId, DocumentId, TaskId};
 use crate::model::{Board, Task};
 use crate::store::{chunks, materialize};
 use porchlight_model::people::Renames;
@@ -49,13 +49,16 @@ const ADD: &str = "task.add";
 pub(crate) const TEMPLATE_APPLY: &str = "template.apply";
 /// The change note of a moved anchor: edits, made as one change.
 pub(crate) const MOVE_ANCHOR: &str = "template.move-anchor";
-/// The change notes of board-level edits ([`BoardEdit`]).
+/// The change note of a column's deletion: its tasks' moves and the
+/// removal, made as one change.
+pub(crate) const COLUMN_DELETE: &str = "column.delete";
+/// The change notes of board-level edits ([`BoardEdit`]) made alone.
 const BOARD_OPS: [&str; 4] = ["board.rename", "column.add", "column.rename", "column.move"];
 
 /// Whether the consecutive pending writes of `op` by one author at one
 /// time are one change (a template's tasks, a moved anchor's dates).
 fn batched(op: &str) -> bool {
-    op == TEMPLATE_APPLY || op == MOVE_ANCHOR
+    op == TEMPLATE_APPLY || op == MOVE_ANCHOR || op == COLUMN_DELETE
 }
 
 /// A pending write as stored, with the row its task shows meanwhile.
@@ -65,10 +68,34 @@ struct Pending {
     fields: Vec<String>,
     author: String,
     at: DateTime<Utc>,
-    row: Task,
+    row: Row,
 }
 
-/// One pending write, read back.
+/// What a pending write shows meanwhile.
+enum Row {
+    Task(Box<Task>),
+    /// The board's name and columns, and its workspace.
+    Board(Board, Option<DocumentId>),
+}
+
+impl Row {
+    fn board(&self) -> DocumentId {
+        match self {
+            Row::Task(t) => t.board,
+            Row::Board(b, _) => b.id,
+        }
+    }
+
+    /// The task of a task write; none (stored as '') for a board edit.
+    fn task(&self) -> &str {
+        match self {
+            Row::Task(t) => t.id.as_str(),
+            Row::Board(..) => "",
+        }
+    }
+}
+
+/// One pending write, read back: a board edit has no task.
 enum Write {
     Add(Box<Task>),
     Edit(Vec<TaskEdit>),
@@ -76,11 +103,11 @@ enum Write {
 }
 
 impl Write {
-    fn read(op: &str, body: &str) -> serde_json::Result<Write> {
-        Ok(if op == ADD || op == TEMPLATE_APPLY {
-            Write::Add(serde_json::from_str(body)?)
-        } else if BOARD_OPS.contains(&op) {
+    fn read(op: &str, task: &str, body: &str) -> serde_json::Result<Write> {
+        Ok(if task.is_empty() {
             Write::Board(serde_json::from_str(body)?)
+        } else if op == ADD || op == TEMPLATE_APPLY {
+            Write::Add(serde_json::from_str(body)?)
         } else {
             Write::Edit(serde_json::from_str(body)?)
         })
@@ -156,9 +183,48 @@ impl Profile {
         edit: BoardEdit,
     ) -> Result<Board> {
         debug_assert!(BOARD_OPS.contains(&op), "{op} is not a board edit");
+        let write = self.pending_board(id, op, &edit)?;
+        let Row::Board(board, _) = &write.row else {
+            unreachable!("a board edit shows the board")
+        };
+        let board = board.clone();
+        self.store_pending(vec![write])?;
+        Ok(board)
+    }
+
+    /// Keeps the deletion of column `column` of board `id` pending, with
+    /// its tasks' moves to `to` (one change, as on a loaded board).
+    pub(crate) fn column_delete_pending(
+        &mut self,
+        id: DocumentId,
+        column: &ColumnId,
+        to: Option<&ColumnId>,
+        tasks: &[TaskId],
+    ) -> Result<()> {
+        let mut writes = Vec::with_capacity(tasks.len() + 1);
+        if let Some(to) = to {
+            for task in tasks {
+                let edits = vec![TaskEdit::Column(to.clone())];
+                writes.push(self.pending_edit(
+                    task,
+                    COLUMN_DELETE,
+                    edits,
+                    vec!["column".into()],
+                )?);
+            }
+        }
+        writes.push(self.pending_board(
+            id,
+            COLUMN_DELETE,
+            &BoardEdit::RemoveColumn(column.clone()),
+        )?);
+        self.store_pending(writes)
+    }
+
+    fn pending_board(&self, id: DocumentId, op: &str, edit: &BoardEdit) -> Result<Pending> {
         let mut row = self.boards().get(&id.to_string())?;
         edit.apply_to(&mut row);
-        let body = serde_json::to_string(&edit)
+        let body = serde_json::to_string(edit)
             .map_err(|e| corrupt(id, format!("board edit as JSON: {e}")))?;
         let workspace: Option<String> = self
             .store()
@@ -166,23 +232,14 @@ impl Profile {
             .prepare_cached("SELECT workspace_id FROM boards WHERE doc_id = ?1")?
             .query_row([id.to_string()], |r| r.get(0))?;
         let workspace = workspace.and_then(|w| DocumentId::parse(&w).ok());
-        let (user, now) = (self.user.clone(), self.now());
-        self.store_mut().write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO pending_writes (board_id, task_id, op, body, fields, author, made_at)
-                 VALUES (?1, '', ?2, ?3, '[]', ?4, ?5)",
-            )?
-            .execute(params![
-                id.to_string(),
-                op,
-                body,
-                user,
-                now.timestamp_millis()
-            ])?;
-            materialize::put_board(tx, &row, workspace, false)?;
-            Ok(())
-        })?;
-        Ok(row)
+        Ok(Pending {
+            op: op.into(),
+            body,
+            fields: Vec::new(),
+            author: self.user.clone(),
+            at: self.now(),
+            row: Row::Board(row, workspace),
+        })
     }
 
     /// Keeps `edits` to task `id` (one change, note `op`) pending; the
@@ -218,7 +275,13 @@ impl Profile {
         let body = serde_json::to_string(task)
             .map_err(|e| corrupt(task.board, format!("task {} as JSON: {e}", task.id)))?;
         Ok(Pending {
-            row: self.as_applied(None, task, &[], "", task.created_at)?,
+            row: Row::Task(Box::new(self.as_applied(
+                None,
+                task,
+                &[],
+                "",
+                task.created_at,
+            )?)),
             op: op.into(),
             body,
             fields: Vec::new(),
@@ -239,7 +302,13 @@ impl Profile {
         let body = serde_json::to_string(&edits)
             .map_err(|e| corrupt(current.board, format!("edits of {id} as JSON: {e}")))?;
         Ok(Pending {
-            row: self.as_applied(Some(&current), &current, &edits, &user, now)?,
+            row: Row::Task(Box::new(self.as_applied(
+                Some(&current),
+                &current,
+                &edits,
+                &user,
+                now,
+            )?)),
             op: op.into(),
             body,
             fields,
@@ -258,15 +327,20 @@ impl Profile {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
-                    w.row.board.to_string(),
-                    w.row.id.as_str(),
+                    w.row.board().to_string(),
+                    w.row.task(),
                     w.op,
                     w.body,
                     fields,
                     w.author,
                     w.at.timestamp_millis()
                 ])?;
-                materialize::put_task(tx, &w.row)?;
+                match &w.row {
+                    Row::Task(task) => materialize::put_task(tx, task)?,
+                    Row::Board(board, workspace) => {
+                        materialize::put_board(tx, board, *workspace, false)?;
+                    }
+                }
             }
             Ok(())
         })
@@ -376,7 +450,7 @@ impl Profile {
         let heads = loaded.doc.get_heads();
         let mut board = BoardDoc::from_doc(std::mem::take(&mut loaded.doc))?;
         let (mut touched, mut applied) = (Vec::new(), Vec::new());
-        let mut board_touched = false;
+        let (mut board_touched, mut everything) = (false, false);
         // A batch (a template's tasks, a moved anchor's dates) not yet
         // committed: its note, author and time.
         let mut open: Option<(String, String, i64)> = None;
@@ -388,7 +462,10 @@ impl Profile {
         };
         for (seq, task, op, body, fields, author, at_ms) in rows {
             let read = || -> serde_json::Result<(Write, Vec<String>)> {
-                Ok((Write::read(&op, &body)?, serde_json::from_str(&fields)?))
+                Ok((
+                    Write::read(&op, &task, &body)?,
+                    serde_json::from_str(&fields)?,
+                ))
             };
             let (write, fields) = match read() {
                 Ok(w) => w,
@@ -434,13 +511,21 @@ impl Profile {
                     }
                 }
                 Write::Board(edit) => {
-                    edit.apply(&mut board)?;
+                    if let Err(e) = edit.apply(&mut board) {
+                        // Not expected (an edit of a column another device
+                        // removed makes it again); said, and the board loads.
+                        tracing::warn!(board = %id, op = %op, error = %e,
+                            "a pending board edit failed and was dropped");
+                    }
+                    // A removed column's tasks show in the first column: all
+                    // are read again, as on a loaded board.
+                    everything |= matches!(edit, BoardEdit::RemoveColumn(_));
                     board_touched = true;
                 }
             }
             if batch {
                 open = Some(key);
-            } else if BOARD_OPS.contains(&op.as_str()) {
+            } else if task.as_str().is_empty() {
                 board.commit(&ChangeNote::new(&op, &author), at);
             } else {
                 board.commit(
@@ -454,10 +539,14 @@ impl Profile {
         }
         close(&mut board, &mut open);
         touched.dedup();
-        if board_touched {
-            materialize_board(tx, &board, Touched::Board)?;
+        if everything {
+            materialize_board(tx, &board, Touched::Everything)?;
+        } else {
+            if board_touched {
+                materialize_board(tx, &board, Touched::Board)?;
+            }
+            materialize_board(tx, &board, Touched::Tasks(touched))?;
         }
-        materialize_board(tx, &board, Touched::Tasks(touched))?;
         loaded.doc = board.into_doc();
         Self::persist(tx, id, loaded, &heads)?;
         let mut delete = tx.prepare_cached("DELETE FROM pending_writes WHERE seq = ?1")?;

@@ -517,3 +517,54 @@ fn a_template_and_its_moved_anchor_are_kept_pending_and_made_one_change_each() {
         assert_eq!(in_doc.template.as_ref().map(|l| l.anchor), Some(moved_to));
     }
 }
+
+#[test]
+fn a_column_deleted_on_a_board_not_loaded_moves_its_tasks_in_one_change() {
+    let (dir, board) = escrow();
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    let changes_before = notes(&mut app, board).len();
+    drop(app);
+    let mut cli = Profile::open(dir.path(), opts("maria")).expect("cli");
+    cli.defer_writes_above(0);
+    let doing = cli.boards().get("Escrow").expect("board").columns[1].clone();
+    cli.boards_mut()
+        .delete_column("Escrow", "To do", Some("Doing"))
+        .expect("delete");
+    assert!(
+        !cli.is_loaded(board),
+        "deleting the column did not load the board"
+    );
+    assert_eq!(
+        cli.pending_writes().expect("pending"),
+        3,
+        "two moves and the removal"
+    );
+    let shown = cli.boards().get("Escrow").expect("row");
+    let names: Vec<&str> = shown.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Doing", "Done"]);
+    let rows = cli
+        .tasks()
+        .list(&crate::store::TaskQuery::default())
+        .expect("list");
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|t| t.column == doing.id), "{rows:?}");
+    drop(cli);
+
+    let mut app = Profile::open(dir.path(), opts("maria")).expect("app");
+    let after = notes(&mut app, board);
+    assert_eq!(app.pending_writes().expect("pending"), 0);
+    assert_eq!(after.len(), changes_before + 1, "one change");
+    assert_eq!(
+        after.last().map(|(op, _)| op.as_str()),
+        Some("column.delete")
+    );
+    let doc =
+        BoardDoc::from_doc(app.sync_copy(board).expect("copy").expect("stored")).expect("board");
+    assert_eq!(doc.board().expect("read"), shown);
+    for row in &rows {
+        assert_eq!(
+            &doc.task(&row.id).expect("read").expect("in the document"),
+            row
+        );
+    }
+}
