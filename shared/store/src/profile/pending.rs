@@ -17,9 +17,10 @@
 //!
 //! Board-level writes that change only the board's own fields (renaming
 //! it, adding, renaming or moving a column) wait the same way, as
-//! [`BoardEdit`]s, with the board's row. So do a template's tasks and a
-//! moved anchor's new dates: their rows are written as one batch and
-//! applied as one change, as the loaded board would have made them.
+//! [`BoardEdit`]s, with the board's row. So do a template's tasks, a
+//! moved anchor's new dates and a column's deletion with its tasks' moves:
+//! their rows are written as one batch and applied as one change, as the
+//! loaded board would have made them.
 //!
 //! Small boards load quickly enough that this is not worth a second path:
 //! only boards stored in at least [`DEFER_WRITES_ABOVE`] bytes take writes
@@ -52,8 +53,6 @@ pub(crate) const MOVE_ANCHOR: &str = "template.move-anchor";
 /// The change note of a column's deletion: its tasks' moves and the
 /// removal, made as one change.
 pub(crate) const COLUMN_DELETE: &str = "column.delete";
-/// The change notes of board-level edits ([`BoardEdit`]) made alone.
-const BOARD_OPS: [&str; 4] = ["board.rename", "column.add", "column.rename", "column.move"];
 
 /// Whether the consecutive pending writes of `op` by one author at one
 /// time are one change (a template's tasks, a moved anchor's dates).
@@ -182,12 +181,7 @@ impl Profile {
         op: &str,
         edit: BoardEdit,
     ) -> Result<Board> {
-        debug_assert!(BOARD_OPS.contains(&op), "{op} is not a board edit");
-        let write = self.pending_board(id, op, &edit)?;
-        let Row::Board(board, _) = &write.row else {
-            unreachable!("a board edit shows the board")
-        };
-        let board = board.clone();
+        let (write, board) = self.pending_board(id, op, &edit)?;
         self.store_pending(vec![write])?;
         Ok(board)
     }
@@ -213,15 +207,19 @@ impl Profile {
                 )?);
             }
         }
-        writes.push(self.pending_board(
-            id,
-            COLUMN_DELETE,
-            &BoardEdit::RemoveColumn(column.clone()),
-        )?);
+        let (removal, _) =
+            self.pending_board(id, COLUMN_DELETE, &BoardEdit::RemoveColumn(column.clone()))?;
+        writes.push(removal);
         self.store_pending(writes)
     }
 
-    fn pending_board(&self, id: DocumentId, op: &str, edit: &BoardEdit) -> Result<Pending> {
+    /// A pending board edit, and the board as it reads once applied.
+    fn pending_board(
+        &self,
+        id: DocumentId,
+        op: &str,
+        edit: &BoardEdit,
+    ) -> Result<(Pending, Board)> {
         let mut row = self.boards().get(&id.to_string())?;
         edit.apply_to(&mut row);
         let body = serde_json::to_string(edit)
@@ -232,14 +230,15 @@ impl Profile {
             .prepare_cached("SELECT workspace_id FROM boards WHERE doc_id = ?1")?
             .query_row([id.to_string()], |r| r.get(0))?;
         let workspace = workspace.and_then(|w| DocumentId::parse(&w).ok());
-        Ok(Pending {
+        let write = Pending {
             op: op.into(),
             body,
             fields: Vec::new(),
             author: self.user.clone(),
             at: self.now(),
-            row: Row::Board(row, workspace),
-        })
+            row: Row::Board(row.clone(), workspace),
+        };
+        Ok((write, row))
     }
 
     /// Keeps `edits` to task `id` (one change, note `op`) pending; the
